@@ -1,0 +1,3 @@
+from bulkops.cli.main import main
+
+main()

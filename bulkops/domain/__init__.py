@@ -1,0 +1,1 @@
+"""Pure domain logic: models, merge/diff, sharding. No I/O lives here."""

@@ -1,0 +1,102 @@
+"""Domain objects shared by the spec readers, the engine and the run state.
+
+A *ref* is how a person names a thing in a spec (a skill name or id; a user's email,
+username or id). Resolution against the org turns every ref into an id, producing the
+same ``UserIntent`` type with ids in place of refs, so one shape flows end to end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+Mode = Literal["merge", "replace"]
+
+#: Reorganization fields that go through ``PATCH /api/v2/users/{id}``.
+USER_FIELDS: tuple[str, ...] = ("department", "title", "manager")
+
+
+@dataclass(frozen=True, slots=True)
+class UserIntent:
+    """What the spec wants for one user. Only what is named changes (in merge mode).
+
+    ``skills``/``languages`` map a ref to the proficiency to set (0-5);
+    ``remove_skills``/``remove_languages`` are refs to take away. ``fields`` holds
+    department/title/manager values to set (manager as a user ref). ``replace_skills``
+    means the user must end with exactly ``skills`` (spec mode ``replace``).
+    """
+
+    user: str
+    skills: Mapping[str, float] = field(default_factory=dict)
+    remove_skills: frozenset[str] = frozenset()
+    languages: Mapping[str, float] = field(default_factory=dict)
+    remove_languages: frozenset[str] = frozenset()
+    fields: Mapping[str, str] = field(default_factory=dict)
+    division: str | None = None
+    join_queues: frozenset[str] = frozenset()
+    leave_queues: frozenset[str] = frozenset()
+    replace_skills: bool = False
+    line: int = 0
+
+    def is_empty(self) -> bool:
+        return not (
+            self.skills
+            or self.remove_skills
+            or self.languages
+            or self.remove_languages
+            or self.fields
+            or self.division
+            or self.join_queues
+            or self.leave_queues
+            or self.replace_skills
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """A user as the API last showed it: the part bulkops reads and writes."""
+
+    id: str
+    version: int
+    name: str = ""
+    email: str = ""
+    username: str = ""
+    state: str = "active"
+    department: str | None = None
+    title: str | None = None
+    manager: str | None = None  # manager's user id
+    division: str | None = None  # division id
+    skills: Mapping[str, float] = field(default_factory=dict)  # skill id -> proficiency
+    languages: Mapping[str, float] = field(default_factory=dict)  # language id -> proficiency
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """The minimal operations that take a user from its current state to the intent.
+
+    Computed by ``bulkops.domain.merge.diff``; empty means the user is already right,
+    which is what makes a re-check after a crash write nothing.
+    """
+
+    upsert_skills: Mapping[str, float] = field(default_factory=dict)
+    delete_skills: frozenset[str] = frozenset()
+    replace_skills: Mapping[str, float] | None = None  # full set for PUT .../routingskills/bulk
+    upsert_languages: Mapping[str, float] = field(default_factory=dict)
+    delete_languages: frozenset[str] = frozenset()
+    fields: Mapping[str, str] = field(default_factory=dict)
+    division: str | None = None
+    join_queues: frozenset[str] = frozenset()
+    leave_queues: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not (
+            self.upsert_skills
+            or self.delete_skills
+            or self.replace_skills is not None
+            or self.upsert_languages
+            or self.delete_languages
+            or self.fields
+            or self.division
+            or self.join_queues
+            or self.leave_queues
+        )

@@ -1,0 +1,102 @@
+"""The typed exception hierarchy: every failure bulkops reports is one of these.
+
+Each family maps to one process exit code (see ``bulkops.cli.exitcodes``), so the
+CLI never has to guess what went wrong from a message string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BulkopsError(Exception):
+    """Base of everything bulkops raises on purpose."""
+
+
+class ConfigError(BulkopsError):
+    """Bad options, missing credentials, an unsafe base URL."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpecProblem:
+    """One problem in a job spec, located precisely enough to fix it in an editor."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class SpecError(BulkopsError):
+    """The job spec is invalid; carries every problem found in one pass."""
+
+    def __init__(self, problems: list[SpecProblem]):
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) in the job spec"
+        super().__init__(head + "".join(f"\n  {p}" for p in self.problems[:50]))
+
+
+class StateError(BulkopsError):
+    """Run state is missing, damaged, or belongs to a different spec."""
+
+
+class ApiError(BulkopsError):
+    """A final (non-retried, or retries exhausted) answer from the Genesys Cloud API."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        correlation_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        body: str | None = None,
+    ):
+        self.status = status
+        self.code = code
+        self.message = message
+        self.correlation_id = correlation_id
+        self.method = method
+        self.path = path
+        self.body = body
+        where = f"{method} {path} " if method and path else ""
+        extra = f" [{code}]" if code else ""
+        cid = f" (correlation id {correlation_id})" if correlation_id else ""
+        super().__init__(f"{where}-> HTTP {status}{extra}: {message}{cid}")
+
+
+class AuthError(ApiError):
+    """401/403, or the token endpoint refused the client credentials."""
+
+
+class BadRequestError(ApiError):
+    """400: the request itself is wrong; retrying will not help."""
+
+
+class NotFoundError(ApiError):
+    """404: the user, skill or queue does not exist."""
+
+
+class ConflictError(ApiError):
+    """409 (or 400 'does not match the current version'): somebody else changed the object."""
+
+
+class CursorExpiredError(ApiError):
+    """The listing cursor is no longer valid; restart the enumeration."""
+
+
+class RateLimitedError(ApiError):
+    """429 still answered after every retry."""
+
+
+class ServerError(ApiError):
+    """5xx still answered after every retry."""
+
+
+class TransportError(BulkopsError):
+    """Timeouts or connection failures that outlasted every retry."""
