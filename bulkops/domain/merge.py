@@ -1,0 +1,62 @@
+"""Merge and diff: the one place that decides what a user's writes must be.
+
+``diff(state, intent)`` computes the *minimal* changes from what the API shows to what the
+spec wants. It is used for the first write, for the re-merge after a 409 (same intent,
+fresh state), and for the re-check after a crash (an applied intent diffs to nothing).
+Skills are keyed by id, and a skill the intent does not name is never touched in merge
+mode: that is how another administrator's concurrent change survives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping
+
+from bulkops.domain.model import USER_FIELDS, Changes, UserIntent, UserState
+
+
+def _upserts(current: Mapping[str, float], wanted: Mapping[str, float]) -> dict[str, float]:
+    return {k: float(v) for k, v in wanted.items() if current.get(k) != float(v)}
+
+
+def diff(state: UserState, intent: UserIntent) -> Changes:
+    """The operations that take ``state`` to ``intent`` (ids already resolved)."""
+    if intent.replace_skills:
+        target = {k: float(v) for k, v in intent.skills.items()}
+        replace = None if dict(state.skills) == target else target
+        upsert_skills: dict[str, float] = {}
+        delete_skills: frozenset[str] = frozenset()
+    else:
+        replace = None
+        upsert_skills = _upserts(state.skills, intent.skills)
+        delete_skills = frozenset(s for s in intent.remove_skills if s in state.skills)
+    fields = {k: v for k, v in intent.fields.items() if getattr(state, k) != v}
+    return Changes(
+        upsert_skills=upsert_skills,
+        delete_skills=delete_skills,
+        replace_skills=replace,
+        upsert_languages=_upserts(state.languages, intent.languages),
+        delete_languages=frozenset(x for x in intent.remove_languages if x in state.languages),
+        fields=fields,
+        division=intent.division if intent.division and intent.division != state.division else None,
+        join_queues=intent.join_queues,
+        leave_queues=intent.leave_queues,
+    )
+
+
+def apply(state: UserState, changes: Changes) -> UserState:
+    """The state the API should show once ``changes`` are written (version unchanged).
+
+    Used for the audit log's "after" and by the property tests that pin down merge.
+    """
+    if changes.replace_skills is not None:
+        skills = dict(changes.replace_skills)
+    else:
+        skills = {k: v for k, v in state.skills.items() if k not in changes.delete_skills}
+        skills.update(changes.upsert_skills)
+    languages = {k: v for k, v in state.languages.items() if k not in changes.delete_languages}
+    languages.update(changes.upsert_languages)
+    updates: dict[str, object] = {k: v for k, v in changes.fields.items() if k in USER_FIELDS}
+    if changes.division:
+        updates["division"] = changes.division
+    return dataclasses.replace(state, skills=skills, languages=languages, **updates)
