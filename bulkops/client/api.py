@@ -1,0 +1,311 @@
+"""``GenesysClient``: auth, one shared rate governor, retries, typed errors, endpoints.
+
+Layering, bottom up: ``Transport`` (HTTP) -> ``TokenProvider`` (OAuth) -> ``RateGovernor``
+(pace/pause) -> ``request`` (retries, error mapping, logging) -> endpoint methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from urllib.parse import quote
+
+import aiohttp
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+from tenacity.wait import wait_random_exponential
+
+from bulkops.client.auth import TokenProvider
+from bulkops.client.config import ClientConfig
+from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
+from bulkops.client.pagination import Page
+from bulkops.client.ratelimit import RateGovernor
+from bulkops.client.transport import RawResponse, Transport
+from bulkops.client.wire import chunks, skill_posts
+from bulkops.errors import ApiError, AuthError, BulkopsError, RateLimitedError, ServerError, TransportError
+
+log = structlog.get_logger("bulkops.client")
+
+#: Per-request caps of the real API (contract §7).
+SKILLS_PER_BULK = 50
+LANGUAGES_PER_BULK = 50
+MEMBERS_PER_REQUEST = 100
+QUEUE_MEMBERS_PAGE = 100
+USER_EXPAND = ("skills", "languages")
+
+
+@dataclass(slots=True)
+class ApiResponse:
+    status: int
+    data: Any
+    correlation_id: str | None
+    attempts: int
+    latency: float
+
+
+@dataclass(slots=True)
+class ClientStats:
+    """What the run spent: the figures behind 'requests per changed user' and 'requests/s'."""
+
+    requests: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    retries: int = 0
+    transport_errors: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate_limited(self) -> int:
+        return self.by_status.get(429, 0)
+
+
+class _Retry(Exception):
+    """Internal: a transient failure tenacity may retry; carries the error to raise at the end."""
+
+    def __init__(self, error: BulkopsError, *, immediate: bool = False, counts: bool = True):
+        super().__init__(str(error))
+        self.error = error
+        self.immediate = immediate  # no backoff: the governor (Retry-After) or a fresh token handles it
+        self.counts = counts  # counts toward max_attempts (429s are bounded by time instead)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    try:
+        return float(headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+
+
+class GenesysClient:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        governor: RateGovernor | None = None,
+    ):
+        self.config = config
+        self.transport = Transport(timeout=config.timeout, max_connections=config.max_connections)
+        self.auth = TokenProvider(config, self.transport)
+        self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._backoff = wait_random_exponential(multiplier=0.5, max=30)
+
+    def __repr__(self) -> str:
+        return f"GenesysClient(api_url={self.config.api_url!r}, client_id={self.config.client_id!r}, rps={self.config.rps})"
+
+    async def __aenter__(self) -> "GenesysClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+    # -- the one request path -------------------------------------------------------------
+
+    def _stop_policy(self) -> Callable[[RetryCallState], bool]:
+        """Bounded in attempts (429s and token refreshes excepted: they pause instead) and in time."""
+        counted = 0
+
+        def stop(state: RetryCallState) -> bool:
+            nonlocal counted
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, _Retry) and exc.counts:
+                counted += 1
+            return counted >= self.config.max_attempts or state.seconds_since_start > self.config.max_retry_seconds
+
+        return stop
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retry) and exc.immediate:
+            return 0.0
+        return self._backoff(state)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> ApiResponse:
+        """Send one API call with pacing, auth, retries; return parsed JSON or raise a typed ApiError."""
+        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        had_cursor = "cursor" in query
+        url = self.config.api_url + path
+        attempts = 0
+        refreshed = False
+        retrying = AsyncRetrying(
+            stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception_type(_Retry), sleep=self._sleep, reraise=True
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    if attempts > 1:
+                        self.stats.retries += 1
+                    await self.governor.acquire()
+                    token = await self.auth.token()
+                    started = time.monotonic()
+                    try:
+                        raw = await self.transport.send(
+                            method, url, params=query, json=json, headers={"Authorization": f"Bearer {token}"}
+                        )
+                    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                        self.stats.requests += 1
+                        self.stats.transport_errors += 1
+                        log.debug("http.request", method=method, path=path, error=type(exc).__name__, attempt=attempts)
+                        raise _Retry(TransportError(f"{method} {path}: {type(exc).__name__}: {exc}")) from None
+                    latency = time.monotonic() - started
+                    self._account(raw, method, path, latency, attempts)
+                    if 200 <= raw.status < 300:
+                        return ApiResponse(raw.status, raw.json(), raw.headers.get(CORRELATION_HEADER), attempts, latency)
+                    error = error_from_response(raw, method, path, had_cursor=had_cursor)
+                    error.attempts = attempts  # type: ignore[attr-defined]
+                    if raw.status == 401 and not refreshed:
+                        refreshed = True
+                        await self.auth.refresh(token)
+                        raise _Retry(error, immediate=True, counts=False)
+                    if isinstance(error, RateLimitedError):
+                        after = _retry_after(raw.headers)
+                        self.governor.pause(after if after is not None else self._backoff(attempt.retry_state))
+                        raise _Retry(error, immediate=True, counts=False)
+                    if isinstance(error, ServerError):
+                        raise _Retry(error)
+                    raise error
+        except _Retry as exc:
+            exc.error.attempts = attempts  # type: ignore[attr-defined]
+            raise exc.error from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _account(self, raw: RawResponse, method: str, path: str, latency: float, attempt: int) -> None:
+        self.stats.requests += 1
+        self.stats.by_status[raw.status] += 1
+        self.governor.observe(raw.headers)
+        log.debug(
+            "http.request",
+            method=method,
+            path=path,
+            status=raw.status,
+            latency_ms=round(latency * 1000, 1),
+            attempt=attempt,
+            correlation_id=raw.headers.get(CORRELATION_HEADER),
+        )
+
+    # -- pagination ---------------------------------------------------------------------
+
+    async def iter_users(
+        self,
+        *,
+        start: str | None = None,
+        page_size: int | None = None,
+        expand: Sequence[str] = USER_EXPAND,
+        state: str | None = None,
+    ) -> AsyncIterator[Page]:
+        """Cursor listing ``GET /api/v2/users/query``; resume by passing a page's ``next_position``."""
+        cursor = start
+        while True:
+            params = {"pageSize": page_size or self.config.page_size, "expand": list(expand) or None, "cursor": cursor, "state": state}
+            resp = await self.request("GET", "/api/v2/users/query", params=params)
+            data = resp.data or {}
+            nxt = data.get("cursor") or None
+            entities = data.get("entities") or []
+            if not entities:
+                nxt = None
+            yield Page(entities, cursor, nxt, resp.attempts)
+            if nxt is None:
+                return
+            cursor = nxt
+
+    async def iter_pages(
+        self, path: str, *, params: Mapping[str, Any] | None = None, start: int = 1, page_size: int = 100
+    ) -> AsyncIterator[Page]:
+        """Page-number listings (skills, languages, queues, queue members, divisions).
+
+        Stops on a missing ``nextUri``, a short page, or ``pageCount`` reached: the queue
+        members listing has no ``total``/``pageCount``, so every signal is needed.
+        """
+        number = start
+        while True:
+            query = dict(params or {}, pageNumber=number, pageSize=page_size)
+            resp = await self.request("GET", path, params=query)
+            data = resp.data or {}
+            entities = data.get("entities") or []
+            count = data.get("pageCount")
+            done = not data.get("nextUri") or len(entities) < page_size or (count is not None and number >= count)
+            yield Page(entities, number, None if done else number + 1, resp.attempts)
+            if done:
+                return
+            number += 1
+
+    async def all_entities(self, path: str, **kwargs: Any) -> list[dict[str, Any]]:
+        return [e async for page in self.iter_pages(path, **kwargs) for e in page.entities]
+
+    # -- users ---------------------------------------------------------------------------
+
+    async def get_user(self, user_id: str, *, expand: Sequence[str] = USER_EXPAND) -> ApiResponse:
+        return await self.request("GET", f"/api/v2/users/{_q(user_id)}", params={"expand": list(expand) or None})
+
+    async def patch_user(self, user_id: str, body: Mapping[str, Any]) -> ApiResponse:
+        if "version" not in body:
+            raise ValueError("PATCH /api/v2/users/{id} needs the current version")
+        return await self.request("PATCH", f"/api/v2/users/{_q(user_id)}", json=dict(body))
+
+    # -- user routing skills and languages ------------------------------------------------
+
+    async def upsert_skills(self, user_id: str, skills: Mapping[str, float]) -> list[ApiResponse]:
+        """PATCH .../routingskills/bulk in chunks of 50: adds/updates only what is listed."""
+        path = f"/api/v2/users/{_q(user_id)}/routingskills/bulk"
+        return [await self.request("PATCH", path, json=c) for c in chunks(skill_posts(skills), SKILLS_PER_BULK)]
+
+    async def replace_skills(self, user_id: str, skills: Mapping[str, float]) -> ApiResponse:
+        """PUT .../routingskills/bulk: the user ends with exactly ``skills`` (replace mode only)."""
+        return await self.request("PUT", f"/api/v2/users/{_q(user_id)}/routingskills/bulk", json=skill_posts(skills))
+
+    async def delete_skill(self, user_id: str, skill_id: str) -> ApiResponse:
+        return await self.request("DELETE", f"/api/v2/users/{_q(user_id)}/routingskills/{_q(skill_id)}")
+
+    async def upsert_languages(self, user_id: str, languages: Mapping[str, float]) -> list[ApiResponse]:
+        path = f"/api/v2/users/{_q(user_id)}/routinglanguages/bulk"
+        return [await self.request("PATCH", path, json=c) for c in chunks(skill_posts(languages), LANGUAGES_PER_BULK)]
+
+    async def delete_language(self, user_id: str, language_id: str) -> ApiResponse:
+        return await self.request("DELETE", f"/api/v2/users/{_q(user_id)}/routinglanguages/{_q(language_id)}")
+
+    # -- org catalogue ---------------------------------------------------------------------
+
+    async def create_skill(self, name: str, *, division_id: str | None = None) -> ApiResponse:
+        body = {"name": name} | ({"divisionId": division_id} if division_id else {})
+        return await self.request("POST", "/api/v2/routing/skills", json=body)
+
+    async def move_to_division(self, division_id: str, user_ids: Sequence[str]) -> ApiResponse:
+        return await self.request("POST", f"/api/v2/authorization/divisions/{_q(division_id)}/objects/USER", json=list(user_ids))
+
+    async def change_queue_members(self, queue_id: str, user_ids: Iterable[str], *, remove: bool) -> list[ApiResponse]:
+        """POST .../members (``delete=true`` to remove), 100 members a request."""
+        path = f"/api/v2/routing/queues/{_q(queue_id)}/members"
+        params = {"delete": "true"} if remove else None
+        ids = [{"id": u} for u in user_ids]
+        return [await self.request("POST", path, params=params, json=c) for c in chunks(ids, MEMBERS_PER_REQUEST)]
+
+    def iter_queue_members(self, queue_id: str, *, start: int = 1) -> AsyncIterator[Page]:
+        return self.iter_pages(f"/api/v2/routing/queues/{_q(queue_id)}/members", start=start, page_size=QUEUE_MEMBERS_PAGE)
+
+
+def _q(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def _param(value: Any) -> str:
+    """List params go as ONE comma-joined value, bools as true/false (as the SDK sends them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(str(v) for v in value)
+    return str(value)

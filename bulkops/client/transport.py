@@ -1,0 +1,68 @@
+"""The HTTP layer: one pooled aiohttp session, raw bytes in and out.
+
+Kept free of auth, retries and rate limits so that each of those is a separate,
+testable layer above it (the httpx client/transport split).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import aiohttp
+import orjson
+
+from bulkops import __version__
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.body) if self.body else None
+
+
+class Transport:
+    """Sends one HTTP request; raises ``aiohttp.ClientError``/``asyncio.TimeoutError`` on transport faults."""
+
+    def __init__(self, *, timeout: float, max_connections: int):
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _ensure(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                headers={"User-Agent": f"bulkops/{__version__}", "Accept": "application/json"},
+                json_serialize=lambda o: orjson.dumps(o).decode(),
+            )
+        return self._session
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        session = self._ensure()
+        body = None
+        hdrs = dict(headers or {})
+        if json is not None:
+            body = orjson.dumps(json)
+            hdrs["Content-Type"] = "application/json"
+        async with session.request(method, url, params=params, data=body if body is not None else data, headers=hdrs) as resp:
+            payload = await resp.read()
+            return RawResponse(resp.status, resp.headers, payload)
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()

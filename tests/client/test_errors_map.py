@@ -1,0 +1,37 @@
+import orjson
+import pytest
+
+from bulkops.client.errors_map import error_from_response
+from bulkops.client.transport import RawResponse
+from bulkops import errors
+
+
+def resp(status, body, headers=None):
+    return RawResponse(status, headers or {"ININ-Correlation-Id": "corr-1"}, orjson.dumps(body))
+
+
+@pytest.mark.parametrize(
+    "status,cls",
+    [(400, errors.BadRequestError), (401, errors.AuthError), (403, errors.AuthError), (404, errors.NotFoundError),
+     (409, errors.ConflictError), (429, errors.RateLimitedError), (503, errors.ServerError)],
+)
+def test_status_maps_to_a_typed_error_with_code_message_and_correlation(status, cls):
+    err = error_from_response(resp(status, {"message": "nope", "code": "x.y", "status": status}), "GET", "/api/v2/users")
+    assert type(err) is cls
+    assert (err.status, err.code, err.message, err.correlation_id) == (status, "x.y", "nope", "corr-1")
+    assert "corr-1" in str(err) and "GET /api/v2/users" in str(err)
+
+
+def test_a_400_version_mismatch_is_a_conflict_like_the_terraform_provider_reads_it():
+    err = error_from_response(resp(400, {"message": "Version 3 does not match the current version 4"}), "PATCH", "/u")
+    assert isinstance(err, errors.ConflictError)
+
+
+def test_a_400_on_a_cursor_request_is_a_cursor_expiry():
+    err = error_from_response(resp(400, {"message": "cursor expired"}), "GET", "/api/v2/users/query", had_cursor=True)
+    assert isinstance(err, errors.CursorExpiredError)
+
+
+def test_a_non_json_body_still_gives_a_useful_error():
+    err = error_from_response(RawResponse(502, {}, b"<html>bad gateway</html>"), "GET", "/x")
+    assert isinstance(err, errors.ServerError) and err.message == "HTTP 502"
