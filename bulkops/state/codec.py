@@ -1,0 +1,79 @@
+"""UserIntent <-> compact JSON, for the store and the reconciliation queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from bulkops.domain.model import Changes, UserIntent, UserState
+
+
+def intent_to_dict(intent: UserIntent) -> dict[str, Any]:
+    out: dict[str, Any] = {"user": intent.user}
+    for name in ("skills", "languages", "fields"):
+        value = getattr(intent, name)
+        if value:
+            out[name] = dict(value)
+    for name in ("remove_skills", "remove_languages", "join_queues", "leave_queues"):
+        value = getattr(intent, name)
+        if value:
+            out[name] = sorted(value)
+    if intent.division:
+        out["division"] = intent.division
+    if intent.replace_skills:
+        out["replace_skills"] = True
+    if intent.line:
+        out["line"] = intent.line
+    return out
+
+
+def intent_from_dict(d: dict[str, Any]) -> UserIntent:
+    return UserIntent(
+        user=d["user"],
+        skills=d.get("skills", {}),
+        remove_skills=frozenset(d.get("remove_skills", ())),
+        languages=d.get("languages", {}),
+        remove_languages=frozenset(d.get("remove_languages", ())),
+        fields=d.get("fields", {}),
+        division=d.get("division"),
+        join_queues=frozenset(d.get("join_queues", ())),
+        leave_queues=frozenset(d.get("leave_queues", ())),
+        replace_skills=bool(d.get("replace_skills")),
+        line=int(d.get("line", 0)),
+    )
+
+
+def encode_intent(intent: UserIntent) -> bytes:
+    return orjson.dumps(intent_to_dict(intent))
+
+
+def decode_intent(blob: bytes) -> UserIntent:
+    return intent_from_dict(orjson.loads(blob))
+
+
+def state_to_dict(state: UserState) -> dict[str, Any]:
+    """The part of a user the audit log records as 'before'/'after'."""
+    out: dict[str, Any] = {"version": state.version, "skills": dict(state.skills), "languages": dict(state.languages)}
+    for name in ("department", "title", "manager", "division"):
+        value = getattr(state, name)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def changes_to_dict(changes: Changes) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("upsert_skills", "upsert_languages", "fields"):
+        value = getattr(changes, name)
+        if value:
+            out[name] = dict(value)
+    for name in ("delete_skills", "delete_languages", "join_queues", "leave_queues"):
+        value = getattr(changes, name)
+        if value:
+            out[name] = sorted(value)
+    if changes.replace_skills is not None:
+        out["replace_skills"] = dict(changes.replace_skills)
+    if changes.division:
+        out["division"] = changes.division
+    return out

@@ -1,0 +1,171 @@
+"""The checkpoint store: one SQLite file per job (WAL, one transaction per step).
+
+It holds the job's identity (spec path and content hash), the resolved intents with a
+status per user, and the listing position. SQLite gives atomic, durable commits, so a
+kill -9 at any instant leaves either the old or the new checkpoint, never half of one.
+
+User statuses: ``pending`` (not yet handled), ``inflight`` (writes may have been sent),
+``done`` (outcome recorded in the audit log first). A resumed run re-checks ``pending``
+and ``inflight`` users; an inflight user whose re-check finds nothing to do was applied
+by the run that died, and is reported as applied.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import orjson
+
+from bulkops.domain.model import UserIntent
+from bulkops.errors import StateError
+from bulkops.state.codec import decode_intent, encode_intent
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS intents (
+    user_id TEXT PRIMARY KEY,
+    payload BLOB NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    outcome TEXT,
+    pass INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
+"""
+
+PENDING, INFLIGHT, DONE = "pending", "inflight", "done"
+
+
+class RunStore:
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self._db = conn
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, meta: dict[str, Any]) -> "RunStore":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise StateError(f"run state already exists at {path}")
+        store = cls(path, cls._connect(path))
+        with store._db:
+            store._db.executescript(_SCHEMA)
+            store._set_many({"schema": SCHEMA_VERSION, "created": time.time(), **meta})
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> "RunStore":
+        if not path.exists():
+            raise StateError(f"no run state at {path}")
+        try:
+            conn = cls._connect(path)
+            conn.execute("SELECT count(*) FROM meta").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"run state at {path} is damaged ({exc}); start the job again with a new --job name") from exc
+        store = cls(path, conn)
+        if store.get("schema") != SCHEMA_VERSION:
+            raise StateError(f"run state at {path} has an unknown schema version {store.get('schema')!r}")
+        return store
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level="DEFERRED")
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: durable against a process crash (kill -9), which is the
+        # failure this tool promises to survive; FULL would fsync every commit.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- meta --------------------------------------------------------------------------
+
+    def _set_many(self, items: dict[str, Any]) -> None:
+        self._db.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [(k, orjson.dumps(v)) for k, v in items.items()],
+        )
+
+    def set(self, **items: Any) -> None:
+        with self._db:
+            self._set_many(items)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return orjson.loads(row[0]) if row else default
+
+    def meta(self) -> dict[str, Any]:
+        return {k: orjson.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+
+    # -- intents -----------------------------------------------------------------------
+
+    def add_intents(self, intents: Iterable[UserIntent], *, batch: int = 2000) -> int:
+        """Store resolved intents (``intent.user`` is the user id). Streams in batches."""
+        total = 0
+        rows: list[tuple[str, bytes]] = []
+        with self._db:
+            for intent in intents:
+                rows.append((intent.user, encode_intent(intent)))
+                if len(rows) >= batch:
+                    total += self._insert(rows)
+                    rows = []
+            total += self._insert(rows)
+        return total
+
+    def _insert(self, rows: list[tuple[str, bytes]]) -> int:
+        self._db.executemany("INSERT INTO intents(user_id, payload) VALUES (?, ?)", rows)
+        return len(rows)
+
+    def open_intents(self, user_ids: Sequence[str]) -> dict[str, tuple[UserIntent, str]]:
+        """Intents of these users still to handle, with their status (pending or inflight)."""
+        out: dict[str, tuple[UserIntent, str]] = {}
+        for i in range(0, len(user_ids), 500):
+            chunk = list(user_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for uid, payload, status in self._db.execute(
+                f"SELECT user_id, payload, status FROM intents WHERE status != 'done' AND user_id IN ({marks})", chunk
+            ):
+                out[uid] = (decode_intent(payload), status)
+        return out
+
+    def intent(self, user_id: str) -> UserIntent | None:
+        row = self._db.execute("SELECT payload FROM intents WHERE user_id = ?", (user_id,)).fetchone()
+        return decode_intent(row[0]) if row else None
+
+    def mark_inflight(self, user_id: str) -> None:
+        with self._db:
+            self._db.execute("UPDATE intents SET status = 'inflight' WHERE user_id = ? AND status = 'pending'", (user_id,))
+
+    def mark_done(self, user_id: str, outcome: str) -> None:
+        with self._db:
+            self._db.execute("UPDATE intents SET status = 'done', outcome = ? WHERE user_id = ?", (outcome, user_id))
+
+    def reopen(self, user_ids: Iterable[str], pass_no: int) -> int:
+        """Put users back to pending for a new pass (``reconcile retry``)."""
+        with self._db:
+            cur = self._db.executemany(
+                "UPDATE intents SET status = 'pending', outcome = NULL, pass = ? WHERE user_id = ?",
+                [(pass_no, u) for u in user_ids],
+            )
+            return cur.rowcount
+
+    def open_user_ids(self) -> Iterator[str]:
+        for (uid,) in self._db.execute("SELECT user_id FROM intents WHERE status != 'done' ORDER BY user_id"):
+            yield uid
+
+    def counts(self) -> dict[str, int]:
+        """Users per status, and per outcome for the done ones."""
+        out: dict[str, int] = {}
+        for status, outcome, n in self._db.execute("SELECT status, outcome, count(*) FROM intents GROUP BY status, outcome"):
+            key = outcome if status == DONE else status
+            out[key] = out.get(key, 0) + n
+        return out
+
+    def total(self) -> int:
+        return self._db.execute("SELECT count(*) FROM intents").fetchone()[0]
