@@ -39,8 +39,8 @@ def diff(state: UserState, intent: UserIntent) -> Changes:
         delete_languages=frozenset(x for x in intent.remove_languages if x in state.languages),
         fields=fields,
         division=intent.division if intent.division and intent.division != state.division else None,
-        join_queues=intent.join_queues,
-        leave_queues=intent.leave_queues,
+        join_queues=intent.join_queues - state.queues,
+        leave_queues=intent.leave_queues & state.queues,
     )
 
 
@@ -59,4 +59,5 @@ def apply(state: UserState, changes: Changes) -> UserState:
     updates: dict[str, object] = {k: v for k, v in changes.fields.items() if k in USER_FIELDS}
     if changes.division:
         updates["division"] = changes.division
-    return dataclasses.replace(state, skills=skills, languages=languages, **updates)
+    queues = (state.queues | changes.join_queues) - changes.leave_queues
+    return dataclasses.replace(state, skills=skills, languages=languages, queues=queues, **updates)

@@ -7,6 +7,7 @@ same ``UserIntent`` type with ids in place of refs, so one shape flows end to en
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
@@ -68,6 +69,9 @@ class UserState:
     division: str | None = None  # division id
     skills: Mapping[str, float] = field(default_factory=dict)  # skill id -> proficiency
     languages: Mapping[str, float] = field(default_factory=dict)  # language id -> proficiency
+    #: Queue ids the user is a member of, among the queues the job names (the users
+    #: listing does not show membership; the engine reads the named queues' members).
+    queues: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,10 @@ class Changes:
     division: str | None = None
     join_queues: frozenset[str] = frozenset()
     leave_queues: frozenset[str] = frozenset()
+
+    def writes_user(self) -> bool:
+        """Anything besides queue membership (which is batched across users)."""
+        return not dataclasses.replace(self, join_queues=frozenset(), leave_queues=frozenset()).is_empty()
 
     def is_empty(self) -> bool:
         return not (

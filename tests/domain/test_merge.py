@@ -19,6 +19,7 @@ def states(draw):
         title=draw(st.sampled_from([None, "Agent", "Lead"])),
         skills=draw(skill_maps),
         languages=draw(st.dictionaries(st.sampled_from(["l1", "l2", "l3"]), profs)),
+        queues=draw(st.frozensets(st.sampled_from(["q1", "q2", "q3"]))),
     )
 
 
@@ -27,8 +28,11 @@ def intents(draw, replace=False):
     skills = draw(skill_maps)
     removes = draw(st.frozensets(skill_ids)) - set(skills)
     fields = draw(st.dictionaries(st.sampled_from(["department", "title"]), st.sampled_from(["Sales", "Ops", "Agent"])))
+    joins = draw(st.frozensets(st.sampled_from(["q1", "q2", "q3"])))
     return UserIntent(
         user="u1",
+        join_queues=joins,
+        leave_queues=draw(st.frozensets(st.sampled_from(["q1", "q2", "q3"]))) - joins,
         skills=skills,
         remove_skills=frozenset() if replace else removes,
         languages=draw(st.dictionaries(st.sampled_from(["l1", "l2"]), profs)),
@@ -54,6 +58,7 @@ def test_merge_reaches_the_intent(state, intent):
     assert not (intent.remove_skills & set(after.skills))
     for key, value in intent.fields.items():
         assert getattr(after, key) == value
+    assert intent.join_queues <= after.queues and not (intent.leave_queues & after.queues)
 
 
 @given(states(), st.one_of(intents(), intents(replace=True)))

@@ -1,0 +1,1 @@
+"""The engine: producer/consumer over sharded workers, fetch-merge-retry, checkpoints."""

@@ -1,0 +1,22 @@
+"""What a run did, counted as it happens; the summary is derived from these."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class RunCounters:
+    outcomes: Counter = field(default_factory=Counter)
+    conflicts: int = 0  # 409s answered to this run's writes
+    conflict_retries: int = 0  # users re-fetched and re-merged after a 409
+    confirmed_after_restart: int = 0
+    started: float = field(default_factory=time.monotonic)
+    total: int = 0  # users the job names
+    done_before: int = 0  # users finished by earlier runs of this job
+
+    @property
+    def handled(self) -> int:
+        return sum(self.outcomes.values())

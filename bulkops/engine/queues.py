@@ -1,0 +1,121 @@
+"""Queue membership: read once, batched writes of up to 100 members a request.
+
+The users listing does not show membership, so the engine reads the members of every
+queue the job names (``QueueMembership.load``) and keeps that view current as it writes.
+Joins and leaves from many users are gathered per (queue, add/remove) and sent 100 at a
+time; each user is finished (audited, checkpointed) only once every batch holding one of
+its membership changes has been answered, so a crash can never lose a membership change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Iterable
+
+from bulkops.client.api import MEMBERS_PER_REQUEST, GenesysClient
+from bulkops.errors import ApiError
+
+
+class QueueMembership:
+    """Members (user ids) of the queues a job names."""
+
+    def __init__(self, members: dict[str, set[str]] | None = None):
+        self.members: dict[str, set[str]] = members or {}
+
+    @classmethod
+    async def load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> "QueueMembership":
+        members: dict[str, set[str]] = {}
+        for qid in sorted(set(queue_ids)):
+            members[qid] = {m["id"] async for page in client.iter_queue_members(qid) for m in page.entities}
+        return cls(members)
+
+    def of(self, user_id: str) -> frozenset[str]:
+        return frozenset(q for q, ids in self.members.items() if user_id in ids)
+
+    def record(self, queue_id: str, user_ids: Iterable[str], *, remove: bool) -> None:
+        ids = self.members.setdefault(queue_id, set())
+        if remove:
+            ids.difference_update(user_ids)
+        else:
+            ids.update(user_ids)
+
+
+@dataclass(slots=True)
+class Ticket:
+    """One user's outstanding membership changes; ``finish`` runs when the last is answered."""
+
+    user_id: str
+    outstanding: int
+    finish: Callable[["Ticket"], Awaitable[None]]
+    ops: list[dict[str, Any]] = field(default_factory=list)
+    requests: float = 0.0
+
+
+class QueueBatcher:
+    def __init__(self, client: GenesysClient, membership: QueueMembership, *, linger: float = 10.0):
+        self._client = client
+        self._membership = membership
+        self._linger = linger
+        self._pending: dict[tuple[str, bool], list[Ticket]] = {}
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._lock = asyncio.Lock()
+        self.requests = 0
+
+    def submit(self, user_id: str, join: Iterable[str], leave: Iterable[str], finish: Callable[[Ticket], Awaitable[None]]) -> Ticket:
+        keys = [(q, False) for q in sorted(join)] + [(q, True) for q in sorted(leave)]
+        ticket = Ticket(user_id, len(keys), finish)
+        for key in keys:
+            batch = self._pending.setdefault(key, [])
+            batch.append(ticket)
+            if len(batch) >= MEMBERS_PER_REQUEST:
+                self._wake.set()
+        return ticket
+
+    async def run(self) -> None:
+        """Send full batches as soon as they fill, partial ones every ``linger`` seconds."""
+        while not self._closing:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._linger)
+                full_only = True
+            except asyncio.TimeoutError:
+                full_only = False
+            self._wake.clear()
+            await self.flush(full_only=full_only)
+
+    async def close(self) -> None:
+        """Flush everything still gathered (end of run, or a graceful stop)."""
+        self._closing = True
+        self._wake.set()
+        await self.flush(full_only=False)
+
+    async def flush(self, *, full_only: bool = False) -> None:
+        async with self._lock:
+            for key in list(self._pending):
+                batch = self._pending[key]
+                while len(batch) >= MEMBERS_PER_REQUEST or (batch and not full_only):
+                    chunk, batch[:] = batch[:MEMBERS_PER_REQUEST], batch[MEMBERS_PER_REQUEST:]
+                    await self._send(key, chunk)
+                if not batch:
+                    del self._pending[key]
+
+    async def _send(self, key: tuple[str, bool], tickets: list[Ticket]) -> None:
+        queue_id, remove = key
+        ids = [t.user_id for t in tickets]
+        op = {"op": "leave_queue" if remove else "join_queue", "queue": queue_id, "batch": len(ids)}
+        try:
+            responses = await self._client.change_queue_members(queue_id, ids, remove=remove)
+            spent = sum(r.attempts for r in responses)
+            self._membership.record(queue_id, ids, remove=remove)
+            result = {**op, "ok": True}
+        except ApiError as exc:
+            spent = getattr(exc, "attempts", 1)
+            result = {**op, "ok": False, "status": exc.status, "code": exc.code, "error": exc.message}
+        self.requests += spent
+        for ticket in tickets:
+            ticket.ops.append(result)
+            ticket.requests += spent / len(tickets)
+            ticket.outstanding -= 1
+            if ticket.outstanding == 0:
+                await ticket.finish(ticket)

@@ -1,0 +1,185 @@
+"""One user, start to finish: diff, write, fetch-merge-retry on 409, audit, checkpoint.
+
+The order of durable effects is what makes kill -9 safe: the store marks the user
+``inflight`` before its first write; the audit line is written before the store marks it
+``done``. A crash in between leaves it inflight, and the resumed run re-checks it: the
+diff against the fresh state is empty, nothing is written, and it is reported applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import structlog
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.wire import user_state
+from bulkops.domain.merge import apply, diff
+from bulkops.domain.model import Changes, UserIntent, UserState
+from bulkops.engine.counters import RunCounters
+from bulkops.engine.operations import OpLog, apply_changes
+from bulkops.engine.options import RunOptions
+from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
+from bulkops.errors import ApiError, AuthError, ConflictError
+from bulkops.state.audit import AuditLog
+from bulkops.state.codec import changes_to_dict, intent_to_dict, state_to_dict
+from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.store import INFLIGHT, RunStore
+
+log = structlog.get_logger("bulkops.engine")
+
+
+@dataclass(slots=True)
+class WorkItem:
+    intent: UserIntent  # resolved: ids only
+    state: UserState  # as the listing showed it
+    status: str  # store status when dispatched: pending or inflight
+    page: int  # PageTracker sequence
+
+
+@dataclass(slots=True)
+class _UserRun:
+    """What is known about one user while it is being handled."""
+
+    item: WorkItem
+    started: float
+    before: UserState
+    state: UserState
+    first_changes: Changes
+    log: OpLog
+    attempts: int = 0
+    conflicts: int = 0
+
+
+class UserProcessor:
+    def __init__(
+        self,
+        *,
+        client: GenesysClient,
+        store: RunStore,
+        audit: AuditLog,
+        reconciliation: ReconciliationQueue,
+        membership: QueueMembership,
+        batcher: QueueBatcher,
+        options: RunOptions,
+        counters: RunCounters,
+        on_done: Callable[[WorkItem, str], None],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
+        self.client = client
+        self.store = store
+        self.audit = audit
+        self.reconciliation = reconciliation
+        self.membership = membership
+        self.batcher = batcher
+        self.options = options
+        self.counters = counters
+        self.on_done = on_done
+        self.sleep = sleep
+
+    async def process(self, item: WorkItem) -> None:
+        state = dataclasses.replace(item.state, queues=self.membership.of(item.state.id))
+        run = _UserRun(item, time.monotonic(), state, state, diff(state, item.intent), OpLog())
+        try:
+            await self._write_user(run)
+        except AuthError:
+            raise  # the whole run stops: credentials or permissions, not this user
+        except ConflictError as exc:
+            return await self._finish(run, "reconciliation", reason=f"still conflicting after {run.attempts} attempts", error=exc)
+        except ApiError as exc:
+            return await self._finish(run, "failed", reason="the API refused a write", error=exc)
+        changes = diff(run.state, item.intent)
+        if changes.join_queues or changes.leave_queues:
+            self._mark_inflight(run)
+
+            async def finish(ticket: Ticket) -> None:
+                run.log.ops.extend(ticket.ops)
+                run.log.requests += ticket.requests
+                run.state = apply(run.state, Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues))
+                failed = [op for op in ticket.ops if not op["ok"]]
+                await self._finish(run, "failed" if failed else "applied", reason="a queue membership change failed" if failed else None)
+
+            self.batcher.submit(item.state.id, changes.join_queues, changes.leave_queues, finish)
+            return
+        wrote = bool(run.log.ops) or item.status == INFLIGHT
+        await self._finish(run, "applied" if wrote else "unchanged")
+
+    def _mark_inflight(self, run: _UserRun) -> None:
+        if run.item.status != INFLIGHT:
+            self.store.mark_inflight(run.item.state.id)
+            run.item.status = INFLIGHT
+
+    async def _write_user(self, run: _UserRun) -> None:
+        """Write everything but queue membership; on 409 re-fetch, re-diff and retry."""
+        uid = run.item.state.id
+        while True:
+            changes = diff(run.state, run.item.intent)
+            if not changes.writes_user():
+                return
+            run.attempts += 1
+            self._mark_inflight(run)
+            try:
+                await apply_changes(self.client, run.state, changes, run.log)
+                own = dataclasses.replace(changes, join_queues=frozenset(), leave_queues=frozenset())
+                run.state = apply(run.state, own)
+                return
+            except ConflictError:
+                run.conflicts += 1
+                self.counters.conflicts += 1
+                if run.attempts >= self.options.conflict_attempts:
+                    raise
+            await self.sleep(self.options.conflict_delay * run.attempts)
+            self.counters.conflict_retries += 1
+            resp = await self.client.get_user(uid)
+            run.log.requests += resp.attempts
+            fresh = user_state(resp.data)
+            run.state = dataclasses.replace(fresh, queues=self.membership.of(uid))
+
+    async def _finish(self, run: _UserRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
+        item = run.item
+        uid = item.state.id
+        confirmed = outcome == "applied" and not run.log.ops
+        record: dict[str, Any] = {
+            "user_id": uid,
+            "email": item.state.email,
+            "before": state_to_dict(run.before),
+            "after": state_to_dict(run.state),
+            "changes": changes_to_dict(run.first_changes),
+            "version": run.before.version,
+            "attempts": run.attempts,
+            "conflicts": run.conflicts,
+            "requests": round(run.log.requests, 3),
+            "latency_ms": round((time.monotonic() - run.started) * 1000, 1),
+            "correlation_id": run.log.correlation_id,
+            "ops": run.log.ops,
+        }
+        if confirmed:
+            record["confirmed_after_restart"] = True
+            self.counters.confirmed_after_restart += 1
+        if reason:
+            record["reason"] = reason
+        if error is not None:
+            record["error"] = {"status": error.status, "code": error.code, "message": error.message, "correlation_id": error.correlation_id}
+        if outcome in ("reconciliation", "failed"):
+            self.reconciliation.add(
+                {
+                    "user_id": uid,
+                    "email": item.state.email,
+                    "outcome": outcome,
+                    "reason": reason,
+                    "intent": intent_to_dict(item.intent),
+                    "last_state": state_to_dict(run.state),
+                    "error": record.get("error"),
+                    "attempts": run.attempts,
+                    "run_id": self.audit.run_id,
+                }
+            )
+        self.audit.record(outcome, **record)
+        self.store.mark_done(uid, outcome)
+        self.counters.outcomes[outcome] += 1
+        log.debug("user.done", user_id=uid, outcome=outcome, requests=record["requests"])
+        self.on_done(item, outcome)
