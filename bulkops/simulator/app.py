@@ -1,0 +1,115 @@
+"""Build the aiohttp Application: routes plus one middleware that does, in order,
+correlation id -> stats -> latency -> auth -> rate limit -> injected 5xx -> handler.
+
+One middleware (rather than a chain) keeps the hot path short; the order matters:
+a 401 is not charged to any bucket, a 429 is not charged a token, and an injected
+5xx is (the platform saw the request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from aiohttp import web
+
+from . import routes_admin, routes_oauth, routes_routing, routes_users
+from .errors import (
+    BAD_GATEWAY,
+    INTERNAL,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    TOO_MANY_REQUESTS,
+    UNAVAILABLE,
+    SimApiError,
+)
+from .http import SIM_KEY
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_INJECTED = {
+    500: (INTERNAL, "The server encountered an unexpected error (injected by the simulator)."),
+    502: (BAD_GATEWAY, "Bad gateway (injected by the simulator)."),
+    503: (UNAVAILABLE, "The service is temporarily unavailable (injected by the simulator)."),
+}
+
+
+def _from_http_exception(exc: web.HTTPException) -> SimApiError:
+    if exc.status == 404:
+        return SimApiError(404, NOT_FOUND, "No such resource.")
+    if exc.status == 405:
+        return SimApiError(405, METHOD_NOT_ALLOWED, f"Method not allowed on this resource: {exc.reason}")
+    return SimApiError(exc.status, "bad.request" if exc.status < 500 else INTERNAL, exc.reason or exc.text or "")
+
+
+async def _call(handler: Handler, request: web.Request, cid: str) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except SimApiError as exc:
+        return exc.response(cid)
+    except web.HTTPException as exc:
+        return _from_http_exception(exc).response(cid)
+
+
+async def _api(sim: "Simulator", request: web.Request, handler: Handler, cid: str) -> web.StreamResponse:
+    cfg = sim.config
+    if cfg.latency_ms:
+        await asyncio.sleep(cfg.latency_ms / 1000.0)
+    if not request.path.startswith("/api/v2/"):
+        return await _call(handler, request, cid)
+    try:
+        token = sim.tokens.check(request.headers.get("Authorization"))
+    except SimApiError as exc:
+        return exc.response(cid)
+    decision = sim.limiter.acquire(token) if sim.limiter is not None else None
+    if decision is not None and not decision.allowed:
+        err = SimApiError(
+            429,
+            TOO_MANY_REQUESTS,
+            f"Rate limit exceeded the maximum. [{decision.limit}] requests for [{sim.limiter.window:g}] seconds",  # type: ignore[union-attr]
+            limit={"key": "client.credentials.token.rate.per.minute", "namespace": "platform.api", "value": decision.limit},
+            headers=decision.headers(),
+        )
+        return err.response(cid)
+    injected = sim.faults.server_error(cfg.error_rate)
+    if injected is not None:
+        sim.stats_counter.injected_errors += 1
+        code, message = _INJECTED[injected]
+        resp: web.StreamResponse = SimApiError(injected, code, message).response(cid)
+    else:
+        resp = await _call(handler, request, cid)
+    if decision is not None:
+        resp.headers.update(decision.headers())
+    return resp
+
+
+def build_app(sim: "Simulator") -> web.Application:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        cid = str(uuid.uuid4())
+        if request.path.startswith("/__sim/"):
+            resp = await _call(handler, request, cid)
+        else:
+            stats = sim.stats_counter
+            stats.enter()
+            try:
+                resp = await _api(sim, request, handler, cid)
+            finally:
+                stats.leave()
+            resource = getattr(request.match_info.route, "resource", None)
+            route = resource.canonical if resource is not None else "(unmatched)"
+            stats.record(request.method, route, resp.status)
+        resp.headers["ININ-Correlation-Id"] = cid
+        return resp
+
+    app = web.Application(middlewares=[middleware], client_max_size=16 * 1024 * 1024)
+    app[SIM_KEY] = sim
+    routes_oauth.register(app)
+    routes_users.register(app)
+    routes_routing.register(app)
+    routes_admin.register(app)
+    return app

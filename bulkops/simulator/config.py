@@ -1,0 +1,91 @@
+"""The simulator's configuration: org size, seed, and the fault/limit knobs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+#: Knobs that may change at runtime (``Simulator.configure`` / ``POST /__sim/config``).
+#: Org sizes and the seed are not among them: changing those means a new org (reset).
+RUNTIME_KNOBS = frozenset(
+    {
+        "rps",
+        "rate_per_minute",
+        "error_rate",
+        "latency_ms",
+        "token_ttl",
+        "cursor_ttl",
+        "conflict_rate",
+        "always_conflict",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything that defines a simulator run; same config, same org and same faults."""
+
+    users: int = 200
+    skills: int = 40
+    languages: int = 8
+    queues: int = 10
+    divisions: int = 3
+    seed: int = 1
+    rps: float | None = None
+    rate_per_minute: int | None = None
+    error_rate: float = 0.0
+    latency_ms: float = 0.0
+    token_ttl: int = 86400
+    cursor_ttl: float = 3600.0
+    conflict_rate: float = 0.0
+    always_conflict: frozenset[str] = frozenset()
+    client_id: str = "bulkops-sim"
+    client_secret: str = "bulkops-sim-secret"
+    state_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.always_conflict, frozenset):
+            object.__setattr__(self, "always_conflict", frozenset(self.always_conflict))
+        for name in ("users", "skills", "languages", "queues"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if self.divisions < 1:
+            raise ValueError("divisions must be >= 1 (the Home division always exists)")
+        if self.rps is not None and self.rate_per_minute is not None:
+            raise ValueError("set rps or rate_per_minute, not both")
+        if self.rps is not None and self.rps <= 0:
+            raise ValueError("rps must be positive (or None for unlimited)")
+        if self.rate_per_minute is not None and self.rate_per_minute <= 0:
+            raise ValueError("rate_per_minute must be positive (or None for unlimited)")
+        for name in ("error_rate", "conflict_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
+        if self.token_ttl <= 0 or self.cursor_ttl <= 0:
+            raise ValueError("token_ttl and cursor_ttl must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["always_conflict"] = sorted(self.always_conflict)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SimConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def with_knobs(self, **knobs: Any) -> "SimConfig":
+        """A copy with runtime knobs changed; choosing rps clears rate_per_minute and vice versa."""
+        unknown = set(knobs) - RUNTIME_KNOBS
+        if unknown:
+            raise ValueError(f"not runtime knobs: {', '.join(sorted(unknown))}")
+        if knobs.get("rps") is not None and "rate_per_minute" not in knobs:
+            knobs["rate_per_minute"] = None
+        if knobs.get("rate_per_minute") is not None and "rps" not in knobs:
+            knobs["rps"] = None
+        return dataclasses.replace(self, **knobs)

@@ -1,0 +1,192 @@
+"""The :class:`Simulator`: one org, its knobs, and the hooks the routes call.
+
+The aiohttp Application is built once and never replaced; ``reset`` swaps the org,
+limiter, faults and counters underneath it, so a server started once (e.g. the
+session-wide test fixture) can serve a fresh org per test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import orjson
+
+from . import wire
+from .app import build_app
+from .auth import TokenStore
+from .config import SimConfig
+from .errors import conflict
+from .faults import Faults
+from .org import Org, User
+from .ratelimit import RateLimiter
+from .stats import Stats
+
+STATE_FORMAT = "bulkops-simulator-state/1"
+
+
+class Simulator:
+    """Holds the org and the knobs; ``.app`` serves them."""
+
+    def __init__(self, config: SimConfig | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.tokens = TokenStore(clock)
+        self._install(config or SimConfig(), None, [])
+        self.app = build_app(self)
+
+    def _install(self, config: SimConfig, org: Org | None, conflicts: list[dict[str, Any]]) -> None:
+        self.config = config
+        self.org = org or Org.generate(
+            seed=config.seed,
+            users=config.users,
+            skills=config.skills,
+            languages=config.languages,
+            queues=config.queues,
+            divisions=config.divisions,
+        )
+        self.limiter = RateLimiter.from_knobs(config.rps, config.rate_per_minute, self.clock)
+        self.faults = Faults(config.seed)
+        self.stats_counter = Stats()
+        self._conflicts = list(conflicts)
+        self._always_started: set[str] = {c["userId"] for c in conflicts if c["userId"] in config.always_conflict}
+
+    # ------------------------------------------------------------------ control
+    def reset(self, config: SimConfig) -> None:
+        """A fresh seeded org and fresh counters; issued tokens stay valid."""
+        self._install(config, None, [])
+
+    def configure(self, **knobs: Any) -> None:
+        """Change runtime knobs (see ``config.RUNTIME_KNOBS``) without touching the org."""
+        new = self.config.with_knobs(**knobs)
+        if new.rps != self.config.rps or new.rate_per_minute != self.config.rate_per_minute:
+            self.limiter = RateLimiter.from_knobs(new.rps, new.rate_per_minute, self.clock)
+        self.config = new
+
+    def set_skill_state(self, skill_id: str, state: str) -> None:
+        """Make an org skill active/inactive/deleted (inactive ones cannot be assigned)."""
+        s = self.org.skill(skill_id)
+        s.state = state
+        s.version += 1
+
+    def set_language_state(self, language_id: str, state: str) -> None:
+        x = self.org.language(language_id)
+        x.state = state
+        x.version += 1
+
+    # ------------------------------------------------------------------ write hooks (routes)
+    def before_user_write(
+        self,
+        user: User,
+        trigger: str,
+        *,
+        avoid_skills: Iterable[str] = (),
+        avoid_languages: Iterable[str] = (),
+    ) -> None:
+        """Maybe let a concurrent administrator change ``user`` first; then answer 409."""
+        cfg = self.config
+        if user.id in cfg.always_conflict:
+            if user.id not in self._always_started:
+                self._always_started.add(user.id)
+                self._edit(user, trigger, avoid_skills, avoid_languages)
+            self.stats_counter.injected_conflicts += 1
+            raise conflict(user.id)
+        if self.faults.roll(cfg.conflict_rate):
+            self._edit(user, trigger, avoid_skills, avoid_languages)
+            self.stats_counter.injected_conflicts += 1
+            raise conflict(user.id)
+
+    def before_users_write(self, users: list[User], trigger: str) -> None:
+        """A multi-user write (division move): one roll per request, on one victim."""
+        for u in users:
+            if u.id in self.config.always_conflict:
+                self.before_user_write(u, trigger)
+        if users and self.faults.roll(self.config.conflict_rate):
+            victim = self.faults.choose(users)
+            self._edit(victim, trigger, (), ())
+            self.stats_counter.injected_conflicts += 1
+            raise conflict(victim.id)
+
+    def _edit(self, user: User, trigger: str, avoid_skills: Iterable[str], avoid_languages: Iterable[str]) -> None:
+        self._conflicts.append(
+            self.faults.concurrent_edit(
+                self.org,
+                user,
+                trigger=trigger,
+                now=self.clock(),
+                avoid_skills=avoid_skills,
+                avoid_languages=avoid_languages,
+            )
+        )
+
+    # ------------------------------------------------------------------ views
+    def stats(self) -> dict[str, Any]:
+        return self.stats_counter.snapshot()
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        return [dict(c) for c in self._conflicts]
+
+    def dump(self) -> dict[str, Any]:
+        return self.org.to_record()
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        return wire.user(self.org.user(user_id), self.org, ("skills", "languages"))
+
+    def user_ids(self) -> list[str]:
+        return list(self.org.sorted_user_ids)
+
+    def skill_ids_by_name(self) -> dict[str, str]:
+        return {s.name: s.id for s in self.org.skills.values()}
+
+    def language_ids_by_name(self) -> dict[str, str]:
+        return {x.name: x.id for x in self.org.languages.values()}
+
+    def queue_ids_by_name(self) -> dict[str, str]:
+        return {q.name: q.id for q in self.org.queues.values()}
+
+    def division_ids_by_name(self) -> dict[str, str]:
+        return {d.name: d.id for d in self.org.divisions.values()}
+
+    def queue_member_ids(self, queue_id: str) -> set[str]:
+        return set(self.org.queue(queue_id).members)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write config, org and recorded conflicts atomically (temp file + rename)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = orjson.dumps(
+            {
+                "format": STATE_FORMAT,
+                "config": self.config.to_dict(),
+                "org": self.dump(),
+                "conflicts": self._conflicts,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.monotonic) -> "Simulator":
+        """A simulator with exactly the saved org, knobs and conflict record."""
+        data = orjson.loads(Path(path).read_bytes())
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"{path}: not a bulkops simulator state file")
+        config = SimConfig.from_dict(data["config"])
+        sim = cls.__new__(cls)
+        sim.clock = clock
+        sim.tokens = TokenStore(clock)
+        sim._install(config, Org.from_record(data["org"]), data.get("conflicts", []))
+        sim.app = build_app(sim)
+        return sim
