@@ -1,0 +1,275 @@
+"""Resolution: spec refs (names, emails, usernames, ids) -> org ids, as pure code.
+
+The engine builds an ``OrgDirectory`` from paged API listings; nothing here does I/O.
+Names match case-insensitively (an exact-case match wins when two org names differ
+only by case), and an exact id is accepted anywhere a name is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
+
+from bulkops.domain.model import UserIntent
+from bulkops.errors import SpecError
+from bulkops.spec.cells import did_you_mean, fold
+from bulkops.spec.validate import At, Locate, Problems, UserLedger, intent_digest
+
+#: Unknown user refs that get "did you mean" suggestions; each costs a fuzzy scan over
+#: every email and username in the org, so a spec full of bad users stays fast.
+USER_SUGGESTION_LIMIT = 25
+_USER_CANDIDATES_MAX = 20_000
+
+
+class UserDirectory:
+    """Email, username or id -> user id, case-insensitively, in one dict.
+
+    For 100,000 users that is 300,000 keys sharing 100,000 id strings (tens of MB).
+    A key claimed by two different users is remembered as ambiguous, not overwritten.
+    """
+
+    __slots__ = ("_keys", "_ambiguous", "_count")
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str] = {}
+        self._ambiguous: set[str] = set()
+        self._count = 0
+
+    def add(self, id: str, email: str | None = None, username: str | None = None) -> None:
+        self._count += 1
+        for key in (id, email, username):
+            if not key:
+                continue
+            k = fold(key)
+            prev = self._keys.get(k)
+            if prev is None:
+                self._keys[k] = id
+            elif prev != id:
+                self._ambiguous.add(k)
+
+    def lookup(self, ref: str) -> str | None:
+        """The user id, or None when unknown or ambiguous."""
+        k = fold(ref)
+        if k in self._ambiguous:
+            return None
+        return self._keys.get(k)
+
+    def is_ambiguous(self, ref: str) -> bool:
+        return fold(ref) in self._ambiguous
+
+    def __len__(self) -> int:
+        return self._count
+
+    def suggest(self, ref: str) -> str:
+        k = fold(ref)
+        candidates: Iterable[str] = self._keys
+        if len(self._keys) > _USER_CANDIDATES_MAX:
+            domain = k.partition("@")[2]
+            candidates = [c for c in self._keys if c[:1] == k[:1] and (not domain or c.endswith(domain))]
+        return did_you_mean(k, candidates, cutoff=0.75)
+
+
+class _Names:
+    """Lookup over one name -> id table: exact name, folded name, then exact id."""
+
+    def __init__(self, table: Mapping[str, str]):
+        self.table = table
+        self.folded: dict[str, str | None] = {}
+        for name, id_ in table.items():
+            k = fold(name)
+            self.folded[k] = id_ if k not in self.folded else None  # None: ambiguous by case
+        self.ids = set(table.values())
+
+    def lookup(self, ref: str) -> str | None:
+        ref = ref.strip()
+        hit = self.table.get(ref)
+        if hit is not None:
+            return hit
+        hit = self.folded.get(fold(ref))
+        if hit is not None:
+            return hit
+        return ref if ref in self.ids else None
+
+
+@dataclass
+class OrgDirectory:
+    """What the org has, by name, for resolving a spec. Built by the engine."""
+
+    skills: dict[str, str] = field(default_factory=dict)  # skill name -> skill id (names as in the org)
+    languages: dict[str, str] = field(default_factory=dict)  # language name -> id
+    queues: dict[str, str] = field(default_factory=dict)  # queue name -> id
+    divisions: dict[str, str] = field(default_factory=dict)  # division name -> id
+    users: UserDirectory = field(default_factory=UserDirectory)
+
+
+_WHAT = {
+    "skill": ("skill", "skills"),
+    "language": ("language", "languages"),
+    "join": ("queue", "queues"),
+    "leave": ("queue", "queues"),
+    "division": ("division", "divisions"),
+}
+
+
+class Resolver:
+    """Resolves intents one at a time; unknown refs are reported once each, at ``finish``.
+
+    ``missing_skills`` collects skill names (as first written) that the org lacks and
+    the spec wants to *set*, so the engine can offer to create them, add them to
+    ``directory.skills`` and resolve again. With ``allow_missing_skills`` those are
+    not reported as problems.
+    """
+
+    def __init__(self, directory: OrgDirectory, problems: Problems, *, allow_missing_skills: bool = False):
+        self.directory = directory
+        self.problems = problems
+        self.allow_missing_skills = allow_missing_skills
+        self.missing_skills: dict[str, str] = {}  # folded -> as written
+        self._idx = {
+            "skill": _Names(directory.skills),
+            "language": _Names(directory.languages),
+            "join": _Names(directory.queues),
+            "leave": _Names(directory.queues),
+            "division": _Names(directory.divisions),
+        }
+        self._unknown: dict[tuple[str, str], list] = {}  # (what, folded) -> [At, ref, count]
+        self._user_suggestions = 0
+        self._ledger = UserLedger()
+
+    def _unknown_ref(self, kind: str, ref: str, at: At) -> None:
+        what = _WHAT[kind][0]
+        key = (what, fold(ref))
+        entry = self._unknown.get(key)
+        if entry is None:
+            self._unknown[key] = [at, ref, 1]
+        else:
+            entry[2] += 1
+
+    def _user(self, ref: str, at: At, role: str) -> str | None:
+        users = self.directory.users
+        uid = users.lookup(ref)
+        if uid is not None:
+            return uid
+        if users.is_ambiguous(ref):
+            self.problems.add(at, f"{role} {ref!r} matches more than one user in the org; use the user id")
+            return None
+        hint = ""
+        if self._user_suggestions < USER_SUGGESTION_LIMIT:
+            self._user_suggestions += 1
+            hint = users.suggest(ref)
+        self.problems.add(at, f"{role} {ref!r} is not in the org{hint}")
+        return None
+
+    def resolve(self, intent: UserIntent, locate: Locate | None = None) -> UserIntent | None:
+        """The intent with ids in place of refs, or None if anything failed to resolve."""
+        loc: Locate = locate or (lambda kind, ref: At(intent.line, 1))
+        ok = True
+
+        def levels(kind: str, refs: Mapping[str, float]) -> dict[str, float]:
+            nonlocal ok
+            out: dict[str, float] = {}
+            names = self._idx[kind]
+            for ref, v in refs.items():
+                id_ = names.lookup(ref)
+                if id_ is None:
+                    ok = False
+                    if kind == "skill":
+                        self.missing_skills.setdefault(fold(ref), ref.strip())
+                        if self.allow_missing_skills:
+                            continue
+                    self._unknown_ref(kind, ref, loc(kind, ref))
+                elif id_ in out and out[id_] != v:
+                    ok = False
+                    self.problems.add(loc(kind, ref), f"{kind} {ref!r} names the same {kind} as another entry with a different proficiency")
+                else:
+                    out[id_] = v
+            return out
+
+        def ids(kind: str, refs: Iterable[str]) -> frozenset[str]:
+            nonlocal ok
+            out: set[str] = set()
+            names = self._idx[kind]
+            for ref in refs:
+                id_ = names.lookup(ref)
+                if id_ is None:
+                    ok = False
+                    self._unknown_ref(kind, ref, loc(kind, ref))
+                else:
+                    out.add(id_)
+            return frozenset(out)
+
+        user = self._user(intent.user, loc("user", None), "user")
+        skills = levels("skill", intent.skills)
+        rm_skills = ids("skill", intent.remove_skills)
+        langs = levels("language", intent.languages)
+        rm_langs = ids("language", intent.remove_languages)
+        join = ids("join", intent.join_queues)
+        leave = ids("leave", intent.leave_queues)
+        division = None
+        if intent.division is not None:
+            division = self._idx["division"].lookup(intent.division)
+            if division is None:
+                ok = False
+                self._unknown_ref("division", intent.division, loc("division", None))
+        fields = dict(intent.fields)
+        if "manager" in fields:
+            mid = self._user(fields["manager"], loc("manager", None), "manager")
+            if mid is None:
+                ok = False
+            else:
+                fields["manager"] = mid
+        for a, b, what in ((skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue")):
+            if both := set(a) & set(b):
+                ok = False
+                self.problems.add(loc("user", None), f"user {intent.user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)")
+        if user is None or not ok:
+            return None
+        resolved = UserIntent(
+            user=user,
+            skills=skills,
+            remove_skills=rm_skills,
+            languages=langs,
+            remove_languages=rm_langs,
+            fields=fields,
+            division=division,
+            join_queues=join,
+            leave_queues=leave,
+            replace_skills=intent.replace_skills,
+            line=intent.line,
+        )
+        first, prev = self._ledger.admit(user, intent.line, intent_digest(resolved))
+        if first:
+            return resolved
+        if prev < 0:
+            self.problems.add(
+                loc("user", None),
+                f"user {intent.user!r} is the same user as on line {-prev} but asks for different values",
+            )
+        return None
+
+    def finish(self) -> None:
+        """Report each unknown skill/language/queue/division once, where first used."""
+        pools = {
+            "skill": self.directory.skills,
+            "language": self.directory.languages,
+            "queue": self.directory.queues,
+            "division": self.directory.divisions,
+        }
+        for (what, _), (at, ref, count) in self._unknown.items():
+            times = f"; used {count} times" if count > 1 else ""
+            self.problems.add(at, f"{what} {ref!r} is not in the org{did_you_mean(ref, pools[what])}{times}")
+        self._unknown.clear()
+
+
+def resolve(intents: Iterable[UserIntent], directory: OrgDirectory, path: str) -> Iterator[UserIntent]:
+    """Resolve a stream of intents (no column information); raises ``SpecError`` once
+    every intent has been seen if any failed. Resolved intents are yielded as they come."""
+    problems = Problems(path)
+    resolver = Resolver(directory, problems)
+    for intent in intents:
+        got = resolver.resolve(intent)
+        if got is not None:
+            yield got
+    resolver.finish()
+    if problems:
+        raise SpecError(problems.finish())

@@ -1,0 +1,158 @@
+"""Problem collection and the per-user checks every format shares.
+
+Readers never raise on the first bad cell: they add to a ``Problems`` collector and
+keep going, so one pass reports everything. CSV readers record a *field index* rather
+than a character column (computing columns costs time on the happy path); the
+collector turns those into real columns once, at the end, and only if needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from bulkops.domain.model import UserIntent
+from bulkops.errors import SpecProblem
+from bulkops.spec.cells import fold
+
+#: Skills (and, separately, languages) one user may end up with after the job.
+#: Genesys documents no per-user maximum for the API (the 50 in the contract is per
+#: bulk request, which the engine chunks around); 1000 is far beyond any real routing
+#: matrix yet catches a spec whose columns were shifted or transposed.
+MAX_SKILLS_PER_USER = 1000
+
+#: Problems kept in one pass; a file that is wrong on every line would otherwise hold
+#: millions of them in memory. The rest are counted in a final summary problem.
+MAX_PROBLEMS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class At:
+    """Where a problem is: a line plus a character column, or a CSV field index to map later."""
+
+    line: int
+    column: int = 1
+    field: int = -1  # >= 0: CSV field index on the record starting at ``line``
+
+
+#: Readers give each intent a locator: (kind, ref) -> At. Kinds: user, skill, language,
+#: department, title, manager, division, join, leave.
+Locate = Callable[[str, "str | None"], At]
+
+#: Maps (record line, field index) pairs to (line, column); supplied by CSV readers.
+ColumnFixer = Callable[[set[tuple[int, int]]], Mapping[tuple[int, int], tuple[int, int]]]
+
+
+class Problems:
+    """Collects problems for one file; ``finish`` returns them sorted by position."""
+
+    def __init__(self, path: str, limit: int = MAX_PROBLEMS):
+        self.path = path
+        self.limit = limit
+        self._items: list[tuple[At, str]] = []
+        self.dropped = 0
+
+    def add(self, at: At, message: str) -> None:
+        if len(self._items) >= self.limit:
+            self.dropped += 1
+            return
+        self._items.append((at, message))
+
+    def __len__(self) -> int:
+        return len(self._items) + self.dropped
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def finish(self, fixer: ColumnFixer | None = None) -> list[SpecProblem]:
+        wanted = {(a.line, a.field) for a, _ in self._items if a.field >= 0}
+        fixed = fixer(wanted) if (fixer and wanted) else {}
+        out: list[SpecProblem] = []
+        for at, message in self._items:
+            line, column = at.line, at.column
+            if at.field >= 0:
+                line, column = fixed.get((at.line, at.field), (at.line, 1))
+            out.append(SpecProblem(self.path, line, column, message))
+        out.sort(key=lambda p: (p.line, p.column))
+        if self.dropped:
+            last = out[-1].line if out else 1
+            out.append(SpecProblem(self.path, last, 1, f"... and {self.dropped} more problem(s) not shown"))
+        return out
+
+
+def intent_digest(intent: UserIntent) -> int:
+    """A small fingerprint of what an intent asks for (line and user ref excluded).
+
+    Kept per user instead of the values themselves, so detecting "same user twice with
+    different values" costs a few dozen bytes per user.
+    """
+
+    def m(d: Mapping[str, float]) -> frozenset[tuple[str, float]]:
+        return frozenset((fold(k), v) for k, v in d.items())
+
+    def s(x: Iterable[str]) -> frozenset[str]:
+        return frozenset(fold(k) for k in x)
+
+    return hash(
+        (
+            m(intent.skills),
+            s(intent.remove_skills),
+            m(intent.languages),
+            s(intent.remove_languages),
+            frozenset(intent.fields.items()),
+            intent.division,
+            s(intent.join_queues),
+            s(intent.leave_queues),
+            intent.replace_skills,
+        )
+    )
+
+
+class UserLedger:
+    """Remembers each user once (folded ref -> first line, digest) to catch conflicting repeats."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, int]] = {}
+
+    def admit(self, key: str, line: int, digest: int) -> tuple[bool, int]:
+        """(first time?, line of first time). A repeat with equal digest is harmless."""
+        prev = self._seen.get(key)
+        if prev is None:
+            self._seen[key] = (line, digest)
+            return True, line
+        return False, prev[0] if prev[1] == digest else -prev[0]
+
+
+def admit_user(ledger: UserLedger, intent: UserIntent, locate: Locate, problems: Problems) -> bool:
+    """True if this intent should be emitted; reports a conflicting repeat of a user."""
+    first, prev_line = ledger.admit(fold(intent.user), intent.line, intent_digest(intent))
+    if first:
+        return True
+    if prev_line < 0:
+        problems.add(
+            locate("user", None),
+            f"user {intent.user!r} appears again with different values (first on line {-prev_line})",
+        )
+    return False
+
+
+def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per_user: int) -> None:
+    """Checks that need the whole intent: set-and-removed, join-and-leave, per-user caps."""
+    pairs = (
+        ("skill", intent.skills.keys(), intent.remove_skills, "set and removed"),
+        ("language", intent.languages.keys(), intent.remove_languages, "set and removed"),
+        ("join", intent.join_queues, intent.leave_queues, "joined and left"),
+    )
+    for kind, a, b, verb in pairs:
+        if a and b:
+            folded_b = {fold(x) for x in b}
+            for ref in a:
+                if fold(ref) in folded_b:
+                    what = "queue" if kind == "join" else kind
+                    problems.add(locate(kind, ref), f"{what} {ref!r} is both {verb} for user {intent.user!r}")
+    for kind, d in (("skills", intent.skills), ("languages", intent.languages)):
+        if len(d) > max_per_user:
+            problems.add(
+                locate("user", None),
+                f"user {intent.user!r} would hold {len(d)} {kind}; at most {max_per_user} per user",
+            )
