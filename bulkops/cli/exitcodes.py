@@ -1,0 +1,20 @@
+"""Process exit codes: one per kind of ending, so a scheduler can branch on them."""
+
+OK = 0  # every user applied or already right
+UNEXPECTED = 1  # a bug: please report it with the log
+USAGE = 2  # bad command line (click's own code)
+PARTIAL = 3  # finished, but some users are in the reconciliation queue or failed
+INVALID_SPEC = 4  # the job spec is invalid; nothing was sent
+AUTH_CONFIG = 5  # credentials, permissions, region/base URL
+ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
+STATE = 7  # run state missing, damaged, or the spec changed since the run began
+
+TABLE = [
+    (OK, "every user applied (or already as the spec says)"),
+    (PARTIAL, "finished; some users are in the reconciliation queue or failed (see `bulkops reconcile list JOB`)"),
+    (INVALID_SPEC, "invalid job spec; nothing was sent"),
+    (AUTH_CONFIG, "authentication, permission or connection settings problem"),
+    (ABORTED, "stopped before the end; `bulkops resume JOB` carries on"),
+    (STATE, "run state missing or damaged, or the spec changed since the run began"),
+    (UNEXPECTED, "unexpected error"),
+]

@@ -1,0 +1,89 @@
+"""The run summary: counts per outcome and the figures that matter, as JSON and as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bulkops.client.api import ClientStats
+from bulkops.engine.runner import RunResult
+from bulkops.state.layout import RunPaths
+from bulkops.state.store import RunStore
+
+OUTCOME_ORDER = ("applied", "unchanged", "reconciliation", "failed", "inflight", "pending")
+
+
+def build_summary(*, store: RunStore, result: RunResult, stats: ClientStats, rps: float, paths: RunPaths, run_id: str) -> dict[str, Any]:
+    counts = store.counts()
+    c = result.counters
+    changed = c.outcomes.get("applied", 0)
+    achieved = result.requests / result.duration if result.duration > 0 else 0.0
+    return {
+        "job_id": store.get("job_id"),
+        "run_id": run_id,
+        "spec": store.get("spec_path"),
+        "mode": store.get("mode"),
+        "status": "stopped" if result.stopped else ("complete" if result.listing_complete and not _open(counts) else "incomplete"),
+        "users": {k: counts.get(k, 0) for k in OUTCOME_ORDER if counts.get(k, 0)} | {"total": store.total()},
+        "this_run": {
+            "outcomes": dict(c.outcomes),
+            "requests": result.requests,
+            "requests_per_changed_user": round(result.requests / changed, 3) if changed else None,
+            "duration_s": round(result.duration, 2),
+            "achieved_rps": round(achieved, 2),
+            "configured_rps": rps,
+            "rps_fraction": round(achieved / rps, 3) if rps else None,
+            "conflicts_409": c.conflicts,
+            "conflict_refetches": c.conflict_retries,
+            "confirmed_after_restart": c.confirmed_after_restart,
+            "http_retries": stats.retries,
+            "http_429": stats.by_status.get(429, 0),
+            "http_5xx": sum(n for s, n in stats.by_status.items() if s >= 500),
+            "transport_errors": stats.transport_errors,
+        },
+        "files": {
+            "checkpoint": str(paths.db),
+            "audit": str(paths.audit),
+            "reconciliation": str(paths.reconciliation),
+            "summary": str(paths.summary),
+        },
+    }
+
+
+def _open(counts: dict[str, int]) -> bool:
+    return bool(counts.get("pending") or counts.get("inflight"))
+
+
+def write_summary(summary: dict[str, Any], path: Path) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    tmp.replace(path)
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    run = summary["this_run"]
+    users = summary["users"]
+    lines = [
+        f"job {summary['job_id']}  run {summary['run_id']}  status: {summary['status']}",
+        "users:   " + "  ".join(f"{k} {v}" for k, v in users.items()),
+        f"this run: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
+        f"{run['requests']} requests"
+        + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
+        f"rate:    {run['achieved_rps']} req/s of {run['configured_rps']} configured"
+        + (f" ({run['rps_fraction'] * 100:.1f}%)" if run["rps_fraction"] is not None else ""),
+        f"faults:  409 conflicts {run['conflicts_409']} (re-fetched and re-merged {run['conflict_refetches']}), "
+        f"HTTP retries {run['http_retries']}, 429 {run['http_429']}, 5xx {run['http_5xx']}",
+    ]
+    if run["confirmed_after_restart"]:
+        lines.append(f"resume:  {run['confirmed_after_restart']} in-flight users found already applied (nothing re-sent)")
+    files = summary["files"]
+    lines += [f"audit log:      {files['audit']}", f"checkpoint:     {files['checkpoint']}", f"reconciliation: {files['reconciliation']}", f"summary:        {files['summary']}"]
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{seconds:.1f}s")
