@@ -178,12 +178,22 @@ class Simulator:
             raise
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.monotonic) -> "Simulator":
-        """A simulator with exactly the saved org, knobs and conflict record."""
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        overrides: dict[str, Any] | None = None,
+    ) -> "Simulator":
+        """A simulator with exactly the saved org, knobs and conflict record.
+
+        ``overrides`` replaces config fields (knobs, credentials, state file) while the
+        org stays as saved; the CLI uses it so ``--rps`` etc. apply to a resumed org.
+        """
         data = orjson.loads(Path(path).read_bytes())
         if data.get("format") != STATE_FORMAT:
             raise ValueError(f"{path}: not a bulkops simulator state file")
-        config = SimConfig.from_dict(data["config"])
+        config = SimConfig.from_dict({**data["config"], **(overrides or {})})
         sim = cls.__new__(cls)
         sim.clock = clock
         sim.tokens = TokenStore(clock)

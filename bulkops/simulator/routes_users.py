@@ -55,7 +55,7 @@ async def users_query(request: web.Request) -> web.Response:
     position = None
     if token:
         c = cursors.decode(token, now=sim.clock(), ttl=sim.config.cursor_ttl)
-        position = c.after
+        position, desc = c.after, c.descending  # a cursor continues the listing it came from
     entities: list[dict[str, Any]] = []
     last: str | None = None
     more = False

@@ -1,0 +1,54 @@
+"""Shared fixtures: one Genesys Cloud simulator served over real HTTP for the whole session.
+
+``simulator`` starts it once; ``sim`` resets it to the default org (``SimConfig()``,
+no faults) before each test and returns the same handle. A test that needs another
+org or faults calls ``handle.sim.reset(SimConfig(...))`` or ``handle.sim.configure(...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+
+from bulkops.simulator import AdjustableClock, SimConfig, Simulator
+
+
+@dataclass
+class SimHandle:
+    """What a test needs to talk to the simulator: the object itself and where it listens."""
+
+    sim: Simulator
+    base_url: str  # e.g. http://127.0.0.1:54321 (no trailing slash)
+    clock: AdjustableClock
+
+    @property
+    def client_id(self) -> str:
+        return self.sim.config.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.sim.config.client_secret
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulator's clock forward (token/cursor expiry, rate-limit refill) without sleeping."""
+        self.clock.advance(seconds)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def simulator():
+    clock = AdjustableClock()
+    sim = Simulator(SimConfig(), clock=clock)
+    server = TestServer(sim.app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield SimHandle(sim=sim, base_url=str(server.make_url("")).rstrip("/"), clock=clock)
+    finally:
+        await server.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sim(simulator: SimHandle) -> SimHandle:
+    simulator.sim.reset(SimConfig())
+    return simulator
