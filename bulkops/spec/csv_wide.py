@@ -32,6 +32,9 @@ _REORG_KIND = {
 }
 
 
+_MISS = object()
+
+
 class WideCsv:
     """Reader for the wide matrix form (see docs/spec-format.md)."""
 
@@ -69,6 +72,8 @@ class WideCsv:
         replace = self.mode == "replace"
         ledger = UserLedger()
         seen_rows = False
+        cache: dict[str, object] = {}
+        cached = cache.get
 
         for line, row in rows:
             seen_rows = True
@@ -86,12 +91,15 @@ class WideCsv:
                 cell = row[i]
                 if not cell:
                     continue
-                try:
-                    value = parse_level(cell, decimal_comma=decimal_comma)
-                except CellError as e:
-                    what = "language" if is_lang else "skill"
-                    problems.add(At(line, 1, i), f"{what} {name!r}: {e}")
-                    continue
+                value = cached(cell, _MISS)  # the hot path: one dict lookup per cell
+                if value is _MISS:
+                    try:
+                        value = parse_level(cell, decimal_comma=decimal_comma)
+                    except CellError as e:
+                        what = "language" if is_lang else "skill"
+                        problems.add(At(line, 1, i), f"{what} {name!r}: {e}")
+                        continue
+                    cache[cell] = value
                 if value is None:
                     continue
                 if value is REMOVE:

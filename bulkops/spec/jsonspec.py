@@ -9,6 +9,7 @@ the exact key or value (``_find``), which is only done when there is a problem.
 from __future__ import annotations
 
 import bisect
+import math
 import json
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -60,8 +61,11 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return d
 
 
+_LOADER = json.JSONDecoder(object_pairs_hook=_pairs_hook)
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, object_pairs_hook=_pairs_hook)
+    return _LOADER.decode(text)
 
 
 # ---------------------------------------------------------------- locating in raw text
@@ -145,6 +149,8 @@ def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, li
         if not isinstance(v, dict):
             issues.append(((key,), "value", f"{key!r} must be an object of name: proficiency, got {_typename(v)}"))
             return {}
+        if _plain_levels(v):
+            return dict(zip(v, map(float, v.values())))
         out: dict[str, float] = {}
         seen: dict[str, str] = {}
         for k in getattr(v, "dups", ()):
@@ -195,6 +201,10 @@ def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, li
     leave = names("leaveQueues")
     if user is None:
         return None, issues
+    # One spelling per name within the user, so set-and-removed is caught exactly.
+    rm_skills = _respell(rm_skills, skills)
+    rm_langs = _respell(rm_langs, languages)
+    leave = _respell(leave, join)
     intent = UserIntent(
         user=user,
         skills=skills,
@@ -209,6 +219,33 @@ def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, li
         line=line,
     )
     return intent, issues
+
+
+def _plain_levels(v: dict[str, Any]) -> bool:
+    """Fast path for the common case: clean names, plain numbers in range, no repeats."""
+    if not v or hasattr(v, "dups"):
+        return not v
+    vals = v.values()
+    types = set(map(type, vals))
+    if not types <= _NUMBER_TYPES or min(vals) < 0 or max(vals) > 5:
+        return False
+    if float in types and not all(map(math.isfinite, vals)):
+        return False
+    names = list(v)
+    if list(map(str.strip, names)) != names:
+        return False
+    folded = set(map(str.casefold, names))
+    return len(folded) == len(v) and "" not in folded
+
+
+_NUMBER_TYPES = {int, float}
+
+
+def _respell(names: frozenset[str], canon: Any) -> frozenset[str]:
+    if not names or not canon:
+        return names
+    by_fold = {fold(k): k for k in canon}
+    return frozenset(by_fold.get(fold(n), n) for n in names)
 
 
 def _typename(v: Any) -> str:

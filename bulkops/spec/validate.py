@@ -9,7 +9,7 @@ collector turns those into real columns once, at the end, and only if needed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Mapping
 
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecProblem
@@ -84,25 +84,19 @@ def intent_digest(intent: UserIntent) -> int:
     """A small fingerprint of what an intent asks for (line and user ref excluded).
 
     Kept per user instead of the values themselves, so detecting "same user twice with
-    different values" costs a few dozen bytes per user.
+    different values" costs a few dozen bytes per user. Names are compared as written:
+    each reader already spells one name one way within a file.
     """
-
-    def m(d: Mapping[str, float]) -> frozenset[tuple[str, float]]:
-        return frozenset((fold(k), v) for k, v in d.items())
-
-    def s(x: Iterable[str]) -> frozenset[str]:
-        return frozenset(fold(k) for k in x)
-
     return hash(
         (
-            m(intent.skills),
-            s(intent.remove_skills),
-            m(intent.languages),
-            s(intent.remove_languages),
+            frozenset(intent.skills.items()),
+            intent.remove_skills,
+            frozenset(intent.languages.items()),
+            intent.remove_languages,
             frozenset(intent.fields.items()),
             intent.division,
-            s(intent.join_queues),
-            s(intent.leave_queues),
+            intent.join_queues,
+            intent.leave_queues,
             intent.replace_skills,
         )
     )
@@ -137,7 +131,11 @@ def admit_user(ledger: UserLedger, intent: UserIntent, locate: Locate, problems:
 
 
 def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per_user: int) -> None:
-    """Checks that need the whole intent: set-and-removed, join-and-leave, per-user caps."""
+    """Checks that need the whole intent: set-and-removed, join-and-leave, per-user caps.
+
+    Names are compared exactly: readers canonicalise spelling within a file (CSV headers
+    are de-duplicated case-insensitively, JSON objects checked by ``read_user``).
+    """
     pairs = (
         ("skill", intent.skills.keys(), intent.remove_skills, "set and removed"),
         ("language", intent.languages.keys(), intent.remove_languages, "set and removed"),
@@ -145,11 +143,9 @@ def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per
     )
     for kind, a, b, verb in pairs:
         if a and b:
-            folded_b = {fold(x) for x in b}
-            for ref in a:
-                if fold(ref) in folded_b:
-                    what = "queue" if kind == "join" else kind
-                    problems.add(locate(kind, ref), f"{what} {ref!r} is both {verb} for user {intent.user!r}")
+            for ref in sorted(a & b):
+                what = "queue" if kind == "join" else kind
+                problems.add(locate(kind, ref), f"{what} {ref!r} is both {verb} for user {intent.user!r}")
     for kind, d in (("skills", intent.skills), ("languages", intent.languages)):
         if len(d) > max_per_user:
             problems.add(
