@@ -25,15 +25,12 @@ from bulkops.client.pagination import Page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.transport import RawResponse, Transport
 from bulkops.client.wire import chunks, skill_posts
+from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import ApiError, AuthError, BulkopsError, RateLimitedError, ServerError, TransportError
 
 log = structlog.get_logger("bulkops.client")
 
-#: Per-request caps of the real API (contract §7).
-SKILLS_PER_BULK = 50
-LANGUAGES_PER_BULK = 50
-MEMBERS_PER_REQUEST = 100
-QUEUE_MEMBERS_PAGE = 100
+QUEUE_MEMBERS_PAGE = 100  # the real API's cap on this listing
 USER_EXPAND = ("skills", "languages")
 
 

@@ -13,7 +13,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
 
-from bulkops.client.api import MEMBERS_PER_REQUEST, GenesysClient
+from bulkops.client.api import GenesysClient
+from bulkops.domain.cost import MEMBERS_PER_REQUEST
 from bulkops.errors import ApiError
 
 

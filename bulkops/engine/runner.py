@@ -53,7 +53,10 @@ class Engine:
         membership: QueueMembership,
         options: RunOptions = RunOptions(),
         on_progress: Callable[[RunCounters], None] | None = None,
+        only_users: list[str] | None = None,
     ):
+        """``only_users``: a targeted pass (``reconcile retry``) that fetches these users by id
+        instead of paging the whole org."""
         self.client = client
         self.store = store
         self.paths = paths
@@ -62,9 +65,11 @@ class Engine:
         self.membership = membership
         self.counters = RunCounters()
         self.on_progress = on_progress
+        self.only_users = only_users
         self._stop = asyncio.Event()
         self._in_flight: set[str] = set()
-        self.tracker = PageTracker(self._checkpoint_position)
+        # A targeted pass has no listing position to keep.
+        self.tracker = PageTracker(self._checkpoint_position if only_users is None else lambda *_: None)
 
     def request_stop(self) -> None:
         """Graceful stop: no new users; in-flight users finish and are checkpointed."""
@@ -106,7 +111,8 @@ class Engine:
         worker_tasks = [asyncio.create_task(self._work(q, processor), name=f"worker-{i}") for i, q in enumerate(queues)]
         listing_complete = False
         try:
-            producer = asyncio.create_task(self._produce(queues), name="producer")
+            produce = self._produce_ids(queues, self.only_users) if self.only_users is not None else self._produce(queues)
+            producer = asyncio.create_task(produce, name="producer")
             await asyncio.wait([producer, *worker_tasks], return_when=asyncio.FIRST_EXCEPTION)
             for task in (producer, *worker_tasks):
                 if task.done() and task.exception():
@@ -114,7 +120,7 @@ class Engine:
             listing_complete = producer.result()
             await asyncio.gather(*worker_tasks)
             await batcher.close()
-            if listing_complete and not self.stopping:
+            if listing_complete and not self.stopping and self.only_users is None:
                 self._report_unseen(audit)
         finally:
             for task in (*worker_tasks, batcher_task):
@@ -163,22 +169,40 @@ class Engine:
             for q in queues:
                 await q.put(_STOP)
 
+    async def _produce_ids(self, queues: list[asyncio.Queue], user_ids: list[str]) -> bool:
+        """Fetch the named users 100 at a time (``GET /api/v2/users?id=...``) and dispatch them."""
+        try:
+            for i in range(0, len(user_ids), 100):
+                if self.stopping:
+                    return False
+                chunk = user_ids[i : i + 100]
+                async for page in self.client.iter_pages(
+                    "/api/v2/users", params={"id": chunk, "expand": ["skills", "languages"]}, page_size=100
+                ):
+                    await self._dispatch(queues, page.entities, page.next_position)
+            return True
+        finally:
+            for q in queues:
+                await q.put(_STOP)
+
+    async def _dispatch(self, queues: list[asyncio.Queue], entities: list[dict], next_position: str | int | None) -> None:
+        open_ = self.store.open_intents([e["id"] for e in entities])
+        seq = self.tracker.open_page(next_position)
+        for entity in entities:
+            uid = entity["id"]
+            if uid not in open_ or uid in self._in_flight:
+                continue
+            intent, status = open_[uid]
+            self._in_flight.add(uid)
+            self.tracker.add_user(seq)
+            await queues[shard_of(uid, len(queues))].put(WorkItem(intent, user_state(entity), status, seq))
+        self.tracker.seal(seq)
+
     async def _page_through(self, queues: list[asyncio.Queue], start: str | None) -> bool:
         async for page in self.client.iter_users(start=start, page_size=self.options.page_size):
             if self.stopping:
                 return False
-            ids = [e["id"] for e in page.entities]
-            open_ = self.store.open_intents(ids)
-            seq = self.tracker.open_page(page.next_position)
-            for entity in page.entities:
-                uid = entity["id"]
-                if uid not in open_ or uid in self._in_flight:
-                    continue
-                intent, status = open_[uid]
-                self._in_flight.add(uid)
-                self.tracker.add_user(seq)
-                await queues[shard_of(uid, len(queues))].put(WorkItem(intent, user_state(entity), status, seq))
-            self.tracker.seal(seq)
+            await self._dispatch(queues, page.entities, page.next_position)
         return True
 
     def _report_unseen(self, audit: AuditLog) -> None:

@@ -1,0 +1,128 @@
+"""What every command shares: connection options, the error -> exit code mapping, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import signal
+import sys
+from typing import Any, Awaitable, Callable
+
+import click
+
+from bulkops.cli import exitcodes
+from bulkops.client import ClientConfig
+from bulkops.errors import ApiError, AuthError, ConfigError, SpecError, StateError, TransportError
+from bulkops.logsetup import configure_logging
+
+
+def connection_options(fn: Callable) -> Callable:
+    """--region/--base-url/credentials/--rps, read from the usual GENESYSCLOUD_* variables."""
+    options = [
+        click.option("--region", envvar="GENESYSCLOUD_REGION", help="Genesys Cloud region: mypurecloud.com, mypurecloud.ie, usw2.pure.cloud, us-east-1, ... [env GENESYSCLOUD_REGION]"),
+        click.option("--base-url", envvar="BULKOPS_BASE_URL", help="API base URL instead of a region, e.g. the simulator's http://127.0.0.1:PORT (plain http only on loopback) [env BULKOPS_BASE_URL]"),
+        click.option("--client-id", envvar="GENESYSCLOUD_OAUTHCLIENT_ID", help="OAuth client-credentials client id [env GENESYSCLOUD_OAUTHCLIENT_ID]"),
+        click.option("--client-secret", envvar="GENESYSCLOUD_OAUTHCLIENT_SECRET", help="OAuth client secret; prefer the env variable [env GENESYSCLOUD_OAUTHCLIENT_SECRET]"),
+        click.option("--rps", type=float, default=8.0, show_default=True, help="Requests per second for the whole run, listings included."),
+        click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True, help="JSON log lines on stderr at this level (debug: one line per request)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def state_dir_option(fn: Callable) -> Callable:
+    return click.option(
+        "--state-dir",
+        type=click.Path(file_okay=False),
+        default="checkpoints",
+        show_default=True,
+        envvar="BULKOPS_STATE_DIR",
+        help="Where run state lives: <state-dir>/<job>/ holds the checkpoint, audit log, reconciliation queue, summary.",
+    )(fn)
+
+
+def workers_option(fn: Callable) -> Callable:
+    return click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True, help="Concurrent workers; users are sharded across them by id.")(fn)
+
+
+def client_config(kw: dict[str, Any]) -> ClientConfig:
+    return ClientConfig.resolve(
+        region=kw.get("region"), base_url=kw.get("base_url"), client_id=kw.get("client_id"), client_secret=kw.get("client_secret"), rps=kw.get("rps")
+    )
+
+
+def fail(message: str, code: int, hint: str | None = None) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    if hint:
+        click.echo(f"next: {hint}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(fn: Callable) -> Callable:
+    """Map bulkops' typed errors to exit codes and a message that names the next step."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        configure_logging(kwargs.get("log_level") or "warning")
+        try:
+            return fn(*args, **kwargs)
+        except SpecError as exc:
+            click.secho(f"invalid job spec: {len(exc.problems)} problem(s); nothing was sent to the API", fg="red", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(exitcodes.INVALID_SPEC)
+        except ConfigError as exc:
+            fail(str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables")
+        except AuthError as exc:
+            fail(str(exc), exitcodes.AUTH_CONFIG, "check the OAuth client's credentials and roles (docs: README, 'Pointing at a real org'); the run state is kept, `bulkops resume JOB` carries on")
+        except StateError as exc:
+            fail(str(exc), exitcodes.STATE)
+        except (ApiError, TransportError) as exc:
+            fail(f"the API kept failing: {exc}", exitcodes.ABORTED, "the run is checkpointed; `bulkops resume JOB` carries on when the API answers again")
+
+    return wrapper
+
+
+def run_async(main: Callable[["Stopper"], Awaitable[int]]) -> int:
+    """Run ``main`` with SIGINT/SIGTERM wired: the first asks for a graceful stop, the second cancels."""
+
+    async def runner() -> int:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        stopper = Stopper()
+
+        def on_signal(signame: str) -> None:
+            if stopper.requested:
+                click.echo(f"\n{signame} again: stopping now; the run stays resumable", err=True)
+                task.cancel()  # type: ignore[union-attr]
+                return
+            click.echo(f"\n{signame}: finishing in-flight users and checkpointing (again to stop at once)", err=True)
+            stopper.request()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal, sig.name)
+        try:
+            return await main(stopper)
+        except asyncio.CancelledError:
+            return exitcodes.ABORTED
+
+    return asyncio.run(runner())
+
+
+class Stopper:
+    """A graceful-stop request that can arrive before or after the engine exists."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._targets: list[Callable[[], None]] = []
+
+    def request(self) -> None:
+        self.requested = True
+        for target in self._targets:
+            target()
+
+    def attach(self, target: Callable[[], None]) -> None:
+        self._targets.append(target)
+        if self.requested:
+            target()

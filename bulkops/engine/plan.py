@@ -1,0 +1,117 @@
+"""``bulkops plan``: what a spec would change, per user and in total, reading only.
+
+It pages the org exactly as a run would, diffs each named user against what it reads,
+and counts the requests the run would spend, so the estimated duration is
+``requests / rps`` with the same numbers the run will later report.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.wire import user_state
+from bulkops.domain.cost import queue_requests, write_requests
+from bulkops.domain.merge import diff
+from bulkops.engine.queues import QueueMembership
+from bulkops.spec import OpenSpec, OrgDirectory
+from bulkops.state.codec import changes_to_dict
+from bulkops.state.store import RunStore
+
+
+@dataclass(slots=True)
+class QueuePlan:
+    name: str
+    members_before: int
+    gains: int = 0
+    losses: int = 0
+
+    @property
+    def members_after(self) -> int:
+        return self.members_before + self.gains - self.losses
+
+
+@dataclass(slots=True)
+class Plan:
+    users_named: int = 0
+    users_changing: int = 0
+    users_unchanged: int = 0
+    users_not_seen: int = 0
+    totals: Counter = field(default_factory=Counter)  # skills_set, skills_removed, ...
+    write_requests: int = 0
+    read_requests: int = 0
+    queues: dict[str, QueuePlan] = field(default_factory=dict)
+    users: list[dict[str, Any]] = field(default_factory=list)  # per-user detail (capped by ``detail``)
+
+    @property
+    def queue_write_requests(self) -> int:
+        return sum(queue_requests(q.gains) + queue_requests(q.losses) for q in self.queues.values())
+
+    def run_requests(self, org_users: int, page_size: int = 500) -> int:
+        """What ``bulkops run`` would spend: the two users listings, the catalogue, the writes."""
+        listing = 2 * max(1, math.ceil(org_users / page_size))
+        return listing + 4 + self.write_requests + self.queue_write_requests
+
+    def warnings(self) -> list[str]:
+        return [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
+
+
+async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirectory, *, detail: int = 50, page_size: int = 500) -> Plan:
+    plan = Plan()
+    queue_names = {v: k for k, v in directory.queues.items()}
+    with tempfile.TemporaryDirectory(prefix="bulkops-plan-") as tmp:
+        store = RunStore.create(Path(tmp) / "plan.db", {"job_id": "plan"})
+        queues: set[str] = set()
+
+        def collect(intents):
+            for intent in intents:
+                queues.update(intent.join_queues, intent.leave_queues)
+                yield intent
+
+        plan.users_named = store.add_intents(collect(spec.resolved_intents(directory)))
+        membership = await QueueMembership.load(client, queues)
+        for qid in queues:
+            plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), len(membership.members.get(qid, ())))
+        seen = 0
+        async for page in client.iter_users(page_size=page_size):
+            plan.read_requests += page.requests
+            open_ = store.open_intents([e["id"] for e in page.entities])
+            for entity in page.entities:
+                if entity["id"] not in open_:
+                    continue
+                seen += 1
+                intent, _ = open_[entity["id"]]
+                state = user_state(entity)
+                changes = diff(replace(state, queues=membership.of(state.id)), intent)
+                if changes.is_empty():
+                    plan.users_unchanged += 1
+                    continue
+                plan.users_changing += 1
+                plan.write_requests += write_requests(changes)
+                _count(plan, changes)
+                if len(plan.users) < detail:
+                    plan.users.append({"user_id": state.id, "email": state.email, "changes": changes_to_dict(changes)})
+        plan.users_not_seen = plan.users_named - seen
+        store.close()
+    return plan
+
+
+def _count(plan: Plan, changes) -> None:
+    t = plan.totals
+    t["skills_set"] += len(changes.upsert_skills) + len(changes.replace_skills or {})
+    t["skills_removed"] += len(changes.delete_skills)
+    t["skill_sets_replaced"] += 1 if changes.replace_skills is not None else 0
+    t["languages_set"] += len(changes.upsert_languages)
+    t["languages_removed"] += len(changes.delete_languages)
+    t["user_field_updates"] += 1 if changes.fields else 0
+    t["division_moves"] += 1 if changes.division else 0
+    for qid in changes.join_queues:
+        plan.queues[qid].gains += 1
+    for qid in changes.leave_queues:
+        plan.queues[qid].losses += 1

@@ -1,0 +1,63 @@
+"""Run the real engine against the test simulator, the way the CLI does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bulkops.client import ClientConfig, GenesysClient
+from bulkops.engine.job import check_locally, create_job, new_run_id, open_job, resolve_against_org
+from bulkops.engine.options import RunOptions
+from bulkops.engine.queues import QueueMembership
+from bulkops.engine.runner import Engine, RunResult
+from bulkops.logsetup import configure_logging
+
+configure_logging("warning")
+
+
+def client_for(handle, **options) -> GenesysClient:
+    cfg = ClientConfig.resolve(
+        base_url=handle.base_url, client_id=handle.client_id, client_secret=handle.client_secret, env={}, **options
+    )
+    c = GenesysClient(cfg)
+    c._backoff = lambda state: 0.0
+    return c
+
+
+async def run_spec(handle, spec_path: Path, state_dir: Path, *, rps: float = 2000, options: RunOptions | None = None, job_id=None):
+    options = options or RunOptions(workers=4, conflict_delay=0.0)
+    spec = check_locally(spec_path)
+    async with client_for(handle, rps=rps) as client:
+        directory = await resolve_against_org(client, spec)
+        setup = create_job(spec, directory, state_dir=state_dir, job_id=job_id)
+        result = await _engine(client, setup, options).run()
+        setup.store.close()
+        return setup, result, client.stats
+
+
+async def resume_job(handle, state_dir: Path, job_id: str, *, rps: float = 2000, options: RunOptions | None = None):
+    options = options or RunOptions(workers=4, conflict_delay=0.0)
+    setup = open_job(state_dir, job_id)
+    async with client_for(handle, rps=rps) as client:
+        result = await _engine(client, setup, options).run()
+        setup.store.close()
+        return setup, result, client.stats
+
+
+def _engine(client, setup, options) -> "EngineFactory":
+    class _Lazy:
+        async def run(self) -> RunResult:
+            membership = await QueueMembership.load(client, setup.store.get("queues") or [])
+            return await Engine(
+                client=client, store=setup.store, paths=setup.paths, run_id=new_run_id(), membership=membership, options=options
+            ).run()
+
+    return _Lazy()
+
+
+def write_wide_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def email(i: int) -> str:
+    return f"agent{i:05d}@example.com"
