@@ -5,17 +5,54 @@ from __future__ import annotations
 import click
 
 from bulkops import __version__
+from bulkops.cli import exitcodes
+from bulkops.cli.jobs import plan, resume, run, status
+
+EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in exitcodes.TABLE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="bulkops")
 def cli() -> None:
     """Apply large routing-configuration changes to Genesys Cloud CX, safely.
 
-    A job spec (CSV or JSON skill matrix plus reorganization fields) is validated
-    whole, then applied by a rate-limited, resumable engine that never drops what the
-    spec does not mention.
+    A job spec (a CSV or JSON skill matrix, plus reorganization fields: department,
+    title, manager, division, queues, languages) is validated whole, then applied by a
+    rate-limited engine that checkpoints as it goes, survives a kill, and never drops
+    a skill the spec does not mention.
+
+    \b
+    Typical session:
+      bulkops demo                          # see it work against the embedded simulator
+      bulkops plan jobs/reorg.json          # what would change, and how long it takes
+      bulkops run jobs/reorg.json           # apply it (Ctrl-C once: stop cleanly)
+      bulkops resume reorg-1a2b3c4d         # carry on after a stop or a crash
+      bulkops status reorg-1a2b3c4d         # where a job stands
+      bulkops reconcile list reorg-1a2b3c4d # users that need a person
+
+    Connection: --region (or GENESYSCLOUD_REGION) or --base-url, and an OAuth
+    client-credentials client in GENESYSCLOUD_OAUTHCLIENT_ID / _SECRET.
     """
+
+
+for command in (plan, run, resume, status):
+    cli.add_command(command)
+
+
+def _add_optional() -> None:
+    """Commands that live in their own modules."""
+    from bulkops.cli.sim import sim
+
+    cli.add_command(sim)
+    for module, name in (("bulkops.cli.reconcile", "reconcile"), ("bulkops.cli.demo", "demo"), ("bulkops.cli.report", "report")):
+        try:
+            mod = __import__(module, fromlist=[name])
+        except ModuleNotFoundError:
+            continue
+        cli.add_command(getattr(mod, name))
+
+
+_add_optional()
 
 
 def main() -> None:

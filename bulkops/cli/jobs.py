@@ -1,0 +1,255 @@
+"""``plan``, ``run``, ``resume``, ``status``: the job commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+import orjson
+
+from bulkops.cli import exitcodes
+from bulkops.cli.common import (
+    Stopper,
+    client_config,
+    connection_options,
+    handles_errors,
+    run_async,
+    state_dir_option,
+    workers_option,
+)
+from bulkops.cli.progress import ProgressReporter
+from bulkops.client import GenesysClient
+from bulkops.engine.execute import execute
+from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.options import RunOptions
+from bulkops.engine.plan import make_plan
+from bulkops.engine.summary import render_summary
+from bulkops.state.layout import RunPaths
+from bulkops.state.store import RunStore
+
+
+def exit_code_for(summary: dict[str, Any]) -> int:
+    users = summary["users"]
+    if summary["status"] != "complete":
+        return exitcodes.ABORTED
+    if users.get("reconciliation") or users.get("failed"):
+        return exitcodes.PARTIAL
+    return exitcodes.OK
+
+
+def print_outcome(summary: dict[str, Any]) -> None:
+    click.echo(render_summary(summary))
+    job = summary["job_id"]
+    users = summary["users"]
+    if summary["status"] != "complete":
+        click.echo(f"\nnext: `bulkops resume {job}` carries on from the checkpoint; `bulkops status {job}` shows where it stands")
+    elif users.get("reconciliation") or users.get("failed"):
+        n = users.get("reconciliation", 0) + users.get("failed", 0)
+        click.echo(f"\nnext: {n} user(s) need a look: `bulkops reconcile list {job}`, then `bulkops reconcile retry {job}`")
+
+
+def run_options(kw: dict[str, Any]) -> RunOptions:
+    return RunOptions(workers=kw.get("workers") or 16, conflict_attempts=kw.get("conflict_attempts") or 3)
+
+
+async def run_pass(client: GenesysClient, setup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:
+    with ProgressReporter(rps=client.config.rps, force_plain=kw.get("plain_progress", False)) as progress:
+        return await execute(client, setup, options=run_options(kw), on_progress=progress.update, on_engine=lambda e: stopper.attach(e.request_stop), only_users=only_users)
+
+
+spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
+mode_option = click.option(
+    "--mode", type=click.Choice(["merge", "replace"]), default=None, help="For CSV specs: merge (default; only named skills change) or replace (users end with exactly the listed skills). JSON specs say their own mode."
+)
+
+
+@click.command()
+@spec_argument
+@mode_option
+@connection_options
+@click.option("--create-missing-skills", is_flag=True, help="Plan as if skills the org lacks were created first.")
+@click.option("--detail", type=int, default=20, show_default=True, help="How many users to show change by change.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@handles_errors
+def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, **kw: Any) -> None:
+    """Show what SPEC would change, per user and in total, and how long it would take. Reads only.
+
+    \b
+    Example:
+      bulkops plan jobs/reorg.json --region mypurecloud.ie
+    """
+    opened = check_locally(spec, mode)
+    config = client_config(kw)
+
+    async def main(_: Stopper) -> int:
+        async with GenesysClient(config) as client:
+            directory = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
+            result = await make_plan(client, opened, directory, detail=detail)
+            org_users = len(directory.users)
+        total = result.run_requests(org_users)
+        seconds = total / config.rps
+        if as_json:
+            out = {
+                "users_named": result.users_named, "users_changing": result.users_changing, "users_unchanged": result.users_unchanged,
+                "users_not_seen": result.users_not_seen, "totals": dict(result.totals), "estimated_requests": total,
+                "estimated_seconds": round(seconds, 1), "rps": config.rps,
+                "queues": {q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()},
+                "warnings": result.warnings(), "users": result.users,
+            }
+            click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
+            return 0
+        click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
+        for user in result.users:
+            click.echo(f"  {user['email'] or user['user_id']}: " + _describe(user["changes"]))
+        if result.users_changing > len(result.users):
+            click.echo(f"  ... and {result.users_changing - len(result.users)} more (use --detail N or --json)")
+        click.echo(f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not in the users listing")
+        if result.totals:
+            click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
+        for q in result.queues.values():
+            click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
+        for warning in result.warnings():
+            click.secho(f"warning: {warning}", fg="yellow")
+        click.echo(f"estimate: about {total} requests at {config.rps:g}/s, so {_human(seconds)} (users to change / rate bounds a run)")
+        return 0
+
+    sys.exit(run_async(main))
+
+
+def _describe(changes: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (("upsert_skills", "set skills"), ("replace_skills", "replace skills with"), ("upsert_languages", "set languages")):
+        if key in changes:
+            parts.append(f"{label} " + ", ".join(f"{k[:8]}={v:g}" for k, v in changes[key].items()))
+    for key, label in (("delete_skills", "remove skills"), ("delete_languages", "remove languages"), ("join_queues", "join"), ("leave_queues", "leave")):
+        if key in changes:
+            parts.append(f"{label} {len(changes[key])}")
+    if "fields" in changes:
+        parts.append(", ".join(f"{k}={v}" for k, v in changes["fields"].items()))
+    if "division" in changes:
+        parts.append(f"division {changes['division'][:8]}")
+    return "; ".join(parts)
+
+
+def _human(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+@click.command()
+@spec_argument
+@mode_option
+@connection_options
+@state_dir_option
+@workers_option
+@click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
+@click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
+@click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True, help="Write attempts per user on 409 before it goes to the reconciliation queue.")
+@click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal.")
+@handles_errors
+def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
+    """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
+
+    Nothing is written until every line of the spec is valid and every user, skill,
+    language, queue and division it names exists. Ctrl-C once finishes the users in
+    flight and checkpoints; twice stops at once. Either way `bulkops resume JOB` carries on.
+
+    \b
+    Example:
+      export GENESYSCLOUD_OAUTHCLIENT_ID=... GENESYSCLOUD_OAUTHCLIENT_SECRET=...
+      bulkops run jobs/skills-wide.csv --region mypurecloud.com
+    """
+    opened = check_locally(spec, mode)
+    config = client_config(kw)
+
+    async def main(stopper: Stopper) -> int:
+        async with GenesysClient(config) as client:
+            directory = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
+            setup = create_job(opened, directory, state_dir=state_dir, job_id=job)
+            click.echo(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}", err=True)
+            summary = await run_pass(client, setup, kw, stopper)
+            setup.store.close()
+        print_outcome(summary)
+        return exit_code_for(summary)
+
+    sys.exit(run_async(main))
+
+
+@click.command()
+@click.argument("job")
+@connection_options
+@state_dir_option
+@workers_option
+@click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True, help="Write attempts per user on 409.")
+@click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal.")
+@handles_errors
+def resume(job: str, state_dir: str, **kw: Any) -> None:
+    """Carry on with JOB from its checkpoint after a stop, a crash or a kill.
+
+    Users finished before are not touched again; users that were in flight are
+    re-checked, and one whose change is already in place is written nothing.
+    Refused if the spec file changed since the job began.
+    """
+    config = client_config(kw)
+
+    async def main(stopper: Stopper) -> int:
+        setup = open_job(state_dir, job)
+        async with GenesysClient(config) as client:
+            summary = await run_pass(client, setup, kw, stopper)
+        setup.store.close()
+        print_outcome(summary)
+        return exit_code_for(summary)
+
+    sys.exit(run_async(main))
+
+
+@click.command()
+@click.argument("job", required=False)
+@state_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@handles_errors
+def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "warning") -> None:
+    """Where JOB stands: users per outcome, live figures while it runs, the last summary.
+
+    Without JOB, lists the jobs under --state-dir.
+    """
+    if job is None:
+        from pathlib import Path
+
+        jobs = sorted(p.parent.name for p in Path(state_dir).glob("*/state.db"))
+        click.echo("\n".join(jobs) if jobs else f"no jobs under {state_dir}")
+        return
+    setup = open_job(state_dir, job, check_spec=False)
+    store = setup.store
+    meta = store.meta()
+    counts = store.counts()
+    summary_path = setup.paths.summary
+    last = orjson.loads(summary_path.read_bytes()) if summary_path.exists() else None
+    info = {
+        "job_id": job,
+        "spec": meta.get("spec_path"),
+        "mode": meta.get("mode"),
+        "users": counts | {"total": store.total()},
+        "listing_complete": meta.get("listing_complete"),
+        "running": meta.get("running"),
+        "live": meta.get("live"),
+        "last_summary": last,
+    }
+    if as_json:
+        click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"job {job}  spec {info['spec']}  mode {info['mode']}")
+    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
+    live = info["live"]
+    if info["running"] and live:
+        age = time.time() - live["at"]
+        click.echo(f"running: run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)")
+    elif last:
+        click.echo("last run:")
+        click.echo("  " + render_summary(last).replace("\n", "\n  "))
+    open_ = counts.get("pending", 0) + counts.get("inflight", 0)
+    if open_ and not info["running"]:
+        click.echo(f"next: {open_} users still to handle: `bulkops resume {job}`")
