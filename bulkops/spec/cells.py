@@ -121,6 +121,17 @@ def fold(name: str) -> str:
     return name.strip().casefold()
 
 
+def respell(names: frozenset[str], canon: Iterable[str]) -> frozenset[str]:
+    """Spell each of ``names`` the way ``canon`` does when they fold equal, so later
+    exact set operations (set-and-removed, join-and-leave) see one name one way."""
+    if not names:
+        return names
+    by_fold = {fold(k): k for k in canon}
+    if not by_fold:
+        return names
+    return frozenset(by_fold.get(fold(n), n) for n in names)
+
+
 def suggest(word: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     """Close matches for a misspelt name, compared case-insensitively, original spelling kept."""
     by_fold: dict[str, str] = {}

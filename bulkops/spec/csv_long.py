@@ -42,7 +42,8 @@ class LongCsv:
         rows = records(self.path, self.delimiter, problems)
         first = next(rows, None)
         if first is None:
-            problems.add(At(1, 1), "empty file: expected a header row")
+            if not problems:
+                problems.add(At(1, 1), "empty file: expected a header row")
             return
         header_line, header = first
         cols = self._header(header_line, header, problems)
@@ -117,7 +118,7 @@ class LongCsv:
                 entry = users[ukey] = (user, line, bytearray())
             entry[2].extend(_REC.pack(ni, vi, line))
 
-        if not seen_rows:
+        if not seen_rows and not problems:
             problems.add(At(header_line, 1), "no rows after the header")
         replace = self.mode == "replace"
         for user, first_line, recs in users.values():

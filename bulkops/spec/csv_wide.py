@@ -16,6 +16,7 @@ from bulkops.spec.cells import (
     classify_header,
     fold,
     parse_level,
+    respell,
     split_list,
 )
 from bulkops.spec.csvio import column_fixer, records
@@ -49,7 +50,8 @@ class WideCsv:
         rows = records(self.path, self.delimiter, problems)
         first = next(rows, None)
         if first is None:
-            problems.add(At(1, 1), "empty file: expected a header row")
+            if not problems:
+                problems.add(At(1, 1), "empty file: expected a header row")
             return
         header_line, header = first
         columns = self._header(header_line, header, problems)
@@ -130,6 +132,7 @@ class WideCsv:
                     leave = frozenset(split_list(text))
                 else:
                     fields[attr] = text
+            leave = respell(leave, join)
             if not user:
                 if skills or langs or rm_skills or rm_langs or fields or division or join or leave:
                     problems.add(At(line, 1, 0), "missing user in the first column")
@@ -151,7 +154,7 @@ class WideCsv:
             check_intent(intent, locate, problems, self.max_per_user)
             if admit_user(ledger, intent, locate, problems):
                 yield intent, locate
-        if not seen_rows:
+        if not seen_rows and not problems:
             problems.add(At(header_line, 1), "no user rows after the header")
 
     def _header(self, line: int, header: list[str], problems: Problems) -> dict[int, Column] | None:

@@ -16,7 +16,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Callable, Iterator
 
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.spec.cells import CellError, check_proficiency, did_you_mean, fold
+from bulkops.spec.cells import CellError, check_proficiency, did_you_mean, fold, respell
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
@@ -202,9 +202,9 @@ def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, li
     if user is None:
         return None, issues
     # One spelling per name within the user, so set-and-removed is caught exactly.
-    rm_skills = _respell(rm_skills, skills)
-    rm_langs = _respell(rm_langs, languages)
-    leave = _respell(leave, join)
+    rm_skills = respell(rm_skills, skills)
+    rm_langs = respell(rm_langs, languages)
+    leave = respell(leave, join)
     intent = UserIntent(
         user=user,
         skills=skills,
@@ -239,13 +239,6 @@ def _plain_levels(v: dict[str, Any]) -> bool:
 
 
 _NUMBER_TYPES = {int, float}
-
-
-def _respell(names: frozenset[str], canon: Any) -> frozenset[str]:
-    if not names or not canon:
-        return names
-    by_fold = {fold(k): k for k in canon}
-    return frozenset(by_fold.get(fold(n), n) for n in names)
 
 
 def _typename(v: Any) -> str:

@@ -48,7 +48,7 @@ class LineDecoder:
     """Yields decoded lines (line ends kept, BOM dropped) and reports bad UTF-8 once.
 
     Undecodable bytes become U+FFFD so the rest of the file can still be checked; the
-    single problem points at the first bad byte and counts the affected lines.
+    single problem points at the first bad byte.
     """
 
     def __init__(self, path: str, problems: Problems | None):
@@ -61,8 +61,7 @@ class LineDecoder:
             yield from self._lines(f)
 
     def _lines(self, f: BinaryIO) -> Iterator[str]:
-        first_bad: tuple[int, int, int] | None = None
-        bad_lines = 0
+        reported = False
         first = True
         for raw in f:
             if first:
@@ -75,18 +74,15 @@ class LineDecoder:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                bad_lines += 1
-                if first_bad is None:
+                if not reported:  # once: an 8-bit file is usually bad on most lines
+                    reported = True
                     col = len(raw[: e.start].decode("utf-8", "replace")) + 1
-                    first_bad = (self.lineno, col, raw[e.start])
+                    self._report(
+                        At(self.lineno, col),
+                        f"file is not valid UTF-8 (byte 0x{raw[e.start]:02X}); save it as UTF-8",
+                    )
                 text = raw.decode("utf-8", "replace")
             yield text
-        if first_bad is not None:
-            line, col, byte = first_bad
-            self._report(
-                At(line, col),
-                f"file is not valid UTF-8 (byte 0x{byte:02X}; {bad_lines} line(s) affected); save it as UTF-8",
-            )
 
     def _report(self, at: At, message: str) -> None:
         if self.problems is not None:
