@@ -68,8 +68,7 @@ class Engine:
         self.only_users = only_users
         self._stop = asyncio.Event()
         self._in_flight: set[str] = set()
-        # A targeted pass has no listing position to keep.
-        self.tracker = PageTracker(self._checkpoint_position if only_users is None else lambda *_: None)
+        self.tracker = PageTracker(self._checkpoint_position)
 
     def request_stop(self) -> None:
         """Graceful stop: no new users; in-flight users finish and are checkpointed."""
@@ -80,10 +79,15 @@ class Engine:
         return self._stop.is_set()
 
     def _checkpoint_position(self, position: str | int | None, listing_done: bool) -> None:
-        self.store.set(listing_position=position, listing_complete=listing_done)
+        if self.only_users is None:  # a targeted pass has no listing position to keep
+            self.store.set(listing_position=position, listing_complete=listing_done)
 
     async def run(self) -> RunResult:
         started = time.monotonic()
+        if self.only_users is None and self.store.get("listing_complete"):
+            # The org was listed to the end already (a resume, or a retry pass that died):
+            # fetch whoever is still open by id instead of listing the org again.
+            self.only_users = list(self.store.open_user_ids())
         requests_before = self.client.stats.requests
         job_id = self.store.get("job_id")
         counts = self.store.counts()
@@ -120,8 +124,8 @@ class Engine:
             listing_complete = producer.result()
             await asyncio.gather(*worker_tasks)
             await batcher.close()
-            if listing_complete and not self.stopping and self.only_users is None:
-                self._report_unseen(audit)
+            if listing_complete and not self.stopping:
+                self._report_unseen(audit, self.only_users)
         finally:
             for task in (*worker_tasks, batcher_task):
                 task.cancel()
@@ -205,9 +209,13 @@ class Engine:
             await self._dispatch(queues, page.entities, page.next_position)
         return True
 
-    def _report_unseen(self, audit: AuditLog) -> None:
-        """Users the spec names that the listing never showed: reported, never forgotten."""
-        for uid in list(self.store.open_user_ids()):
+    def _report_unseen(self, audit: AuditLog, among: list[str] | None) -> None:
+        """Users the spec names that the API never showed: reported, never forgotten."""
+        open_ = list(self.store.open_user_ids())
+        if among is not None:
+            wanted = set(among)
+            open_ = [u for u in open_ if u in wanted]
+        for uid in open_:
             audit.record("failed", user_id=uid, reason="not in the users listing (deleted or made inactive since validation?)")
             self.store.mark_done(uid, "failed")
             self.counters.outcomes["failed"] += 1

@@ -1,0 +1,135 @@
+"""``bulkops reconcile list|show|retry|drop``: the users a person must look at."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import orjson
+
+from bulkops.cli.common import Stopper, client_config, connection_options, handles_errors, run_async, state_dir_option, workers_option
+from bulkops.client import GenesysClient
+from bulkops.engine.job import open_job
+from bulkops.errors import StateError
+from bulkops.state.reconciliation import ReconciliationQueue
+
+
+@click.group()
+def reconcile() -> None:
+    """Work on a job's reconciliation queue: users that kept conflicting (409) or failed.
+
+    \b
+    bulkops reconcile list JOB            what is waiting, and why
+    bulkops reconcile show JOB USER       one entry whole: intended change, last state seen, error
+    bulkops reconcile retry JOB [USER..]  run just those users again as a new pass
+    bulkops reconcile drop JOB USER..     take entries off the queue (you fixed them by hand)
+    """
+
+
+def _queue(state_dir: str, job: str) -> tuple[Any, ReconciliationQueue]:
+    setup = open_job(state_dir, job, check_spec=False)
+    return setup, ReconciliationQueue(setup.paths.reconciliation)
+
+
+def _pick(entries: dict[str, dict[str, Any]], refs: tuple[str, ...]) -> list[str]:
+    """Users by id or email; every ref must name an open entry."""
+    by_email = {(e.get("email") or "").lower(): uid for uid, e in entries.items()}
+    picked = []
+    for ref in refs:
+        uid = ref if ref in entries else by_email.get(ref.lower())
+        if uid is None:
+            raise StateError(f"{ref} is not in the reconciliation queue (see `bulkops reconcile list`)")
+        picked.append(uid)
+    return picked
+
+
+@reconcile.command("list")
+@click.argument("job")
+@state_dir_option
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def list_(job: str, state_dir: str, as_json: bool) -> None:
+    """List the open entries of JOB's reconciliation queue."""
+    _, queue = _queue(state_dir, job)
+    entries = queue.entries()
+    if as_json:
+        click.echo(orjson.dumps(list(entries.values()), option=orjson.OPT_INDENT_2).decode())
+        return
+    if not entries:
+        click.echo(f"the reconciliation queue of {job} is empty")
+        return
+    for uid, e in entries.items():
+        err = e.get("error") or {}
+        code = f" [{err.get('status')} {err.get('code')}]" if err else ""
+        click.echo(f"{e.get('email') or uid}  {e.get('outcome')}: {e.get('reason')}{code}  attempts {e.get('attempts')}")
+    click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}` runs them again, `bulkops reconcile show {job} USER` shows one")
+
+
+@reconcile.command()
+@click.argument("job")
+@click.argument("user")
+@state_dir_option
+@handles_errors
+def show(job: str, user: str, state_dir: str) -> None:
+    """Show USER's entry (by email or id): intended change, last state seen, the error."""
+    _, queue = _queue(state_dir, job)
+    entries = queue.entries()
+    (uid,) = _pick(entries, (user,))
+    click.echo(orjson.dumps(entries[uid], option=orjson.OPT_INDENT_2).decode())
+
+
+@reconcile.command()
+@click.argument("job")
+@click.argument("users", nargs=-1)
+@click.option("--note", default="", help="Why (kept in the queue's log).")
+@state_dir_option
+@handles_errors
+def drop(job: str, users: tuple[str, ...], note: str, state_dir: str) -> None:
+    """Take USERS off the queue (e.g. you resolved them by hand in Genesys Cloud)."""
+    _, queue = _queue(state_dir, job)
+    for uid in _pick(queue.entries(), users):
+        queue.drop(uid, note=note)
+    queue.close()
+    click.echo(f"dropped {len(users)} entr{'y' if len(users) == 1 else 'ies'}")
+
+
+@reconcile.command()
+@click.argument("job")
+@click.argument("users", nargs=-1)
+@connection_options
+@state_dir_option
+@workers_option
+@click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--plain-progress", is_flag=True)
+@handles_errors
+def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
+    """Run the queued USERS (default: all) again as a new pass, fetching just them by id.
+
+    Each user is re-read and its intended change re-merged onto what is there now.
+    Those that succeed leave the queue; those that still fail are queued again.
+    """
+    from bulkops.cli.jobs import exit_code_for, print_outcome, run_pass
+
+    setup, queue = _queue(state_dir, job)
+    entries = queue.entries()
+    picked = _pick(entries, users) if users else list(entries)
+    if not picked:
+        click.echo(f"the reconciliation queue of {job} is empty: nothing to retry")
+        return
+    config = client_config(kw)
+    pass_no = int(setup.store.get("pass") or 0) + 1
+    setup.store.reopen(picked, pass_no)
+    setup.store.set(**{"pass": pass_no})
+
+    for uid in picked:
+        queue.mark_retried(uid, f"pass-{pass_no}")
+    queue.close()
+
+    async def main(stopper: Stopper) -> int:
+        async with GenesysClient(config) as client:
+            summary = await run_pass(client, setup, kw, stopper, only_users=picked)
+        print_outcome(summary)
+        return exit_code_for(summary)
+
+    sys.exit(run_async(main))
