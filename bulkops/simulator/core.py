@@ -84,17 +84,22 @@ class Simulator:
         *,
         avoid_skills: Iterable[str] = (),
         avoid_languages: Iterable[str] = (),
+        avoid_fields: Iterable[str] = (),
     ) -> None:
-        """Maybe let a concurrent administrator change ``user`` first; then answer 409."""
+        """Maybe let a concurrent administrator change ``user`` first; then answer 409.
+
+        ``avoid_*`` name what the interrupted request touches, so the other admin's change
+        is disjoint from it and a correct client's retry must leave it in place.
+        """
         cfg = self.config
         if user.id in cfg.always_conflict:
             if user.id not in self._always_started:
                 self._always_started.add(user.id)
-                self._edit(user, trigger, avoid_skills, avoid_languages)
+                self._edit(user, trigger, avoid_skills, avoid_languages, avoid_fields)
             self.stats_counter.injected_conflicts += 1
             raise conflict(user.id)
         if self.faults.roll(cfg.conflict_rate):
-            self._edit(user, trigger, avoid_skills, avoid_languages)
+            self._edit(user, trigger, avoid_skills, avoid_languages, avoid_fields)
             self.stats_counter.injected_conflicts += 1
             raise conflict(user.id)
 
@@ -105,11 +110,18 @@ class Simulator:
                 self.before_user_write(u, trigger)
         if users and self.faults.roll(self.config.conflict_rate):
             victim = self.faults.choose(users)
-            self._edit(victim, trigger, (), ())
+            self._edit(victim, trigger, (), (), ())
             self.stats_counter.injected_conflicts += 1
             raise conflict(victim.id)
 
-    def _edit(self, user: User, trigger: str, avoid_skills: Iterable[str], avoid_languages: Iterable[str]) -> None:
+    def _edit(
+        self,
+        user: User,
+        trigger: str,
+        avoid_skills: Iterable[str],
+        avoid_languages: Iterable[str],
+        avoid_fields: Iterable[str] = (),
+    ) -> None:
         self._conflicts.append(
             self.faults.concurrent_edit(
                 self.org,
@@ -118,6 +130,7 @@ class Simulator:
                 now=self.clock(),
                 avoid_skills=avoid_skills,
                 avoid_languages=avoid_languages,
+                avoid_fields=avoid_fields,
             )
         )
 

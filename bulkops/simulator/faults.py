@@ -43,19 +43,23 @@ class Faults:
         now: float,
         avoid_skills: Iterable[str] = (),
         avoid_languages: Iterable[str] = (),
+        avoid_fields: Iterable[str] = (),
     ) -> dict[str, Any]:
         """Apply another admin's change to ``user`` and describe it.
 
         The change never touches what the interrupted request names (so a correct
         client's retry leaves it in place): it adds a skill or language the user lacks
-        and the request does not mention, or changes the title.
+        and the request does not mention, or changes the title (unless the request sets
+        the title; if nothing else is possible, the department).
         """
         avoid_s = set(avoid_skills) | set(user.skills)
         avoid_l = set(avoid_languages) | set(user.languages)
         skills = [s for s in org.skills.values() if s.state == "active" and s.id not in avoid_s]
         languages = [x for x in org.languages.values() if x.state == "active" and x.id not in avoid_l]
-        kinds = ["title"] + ["skill"] * 2 * bool(skills) + ["language"] * bool(languages)
-        kind = self.choose(kinds)
+        fields = set(avoid_fields)
+        kinds = ["title"] * ("title" not in fields) + ["skill"] * 2 * bool(skills) + ["language"] * bool(languages)
+        kind = self.choose(kinds) if kinds else "department"
+
         record: dict[str, Any] = {"userId": user.id, "kind": kind, "trigger": trigger}
         if kind == "skill":
             s = self.choose(skills)
@@ -67,6 +71,10 @@ class Faults:
             prof = float(self.rng.randint(1, 5))
             user.languages[x.id] = prof
             record.update(field="languages", id=x.id, name=x.name, before=None, after=prof)
+        elif kind == "department":
+            new = self.choose([d for d in catalog.DEPARTMENTS if d != user.department])
+            record.update(field="department", id=None, name=None, before=user.department, after=new)
+            user.department = new
         else:
             titles = [t for t in catalog.TITLES + catalog.LEAD_TITLES if t != user.title]
             new = self.choose(titles)

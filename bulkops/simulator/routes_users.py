@@ -128,7 +128,7 @@ async def user_patch(request: web.Request) -> web.Response:
     sim = sim_of(request)
     u = sim.org.user(request.match_info["userId"])
     patch = sim.org.parse_user_patch(u, await json_body(request))
-    sim.before_user_write(u, _route(request))
+    sim.before_user_write(u, _route(request), avoid_fields=patch.changes)
     sim.org.apply_user_patch(u, patch)
     return json_response(wire.user(u, sim.org))
 

@@ -154,3 +154,13 @@ async def test_admin_config_and_reset_endpoints(api, sim):
         state = await r.json()
     assert len(state["users"]) == 12 and state == sim.sim.dump()
     assert (await api.get("/api/v2/users"))[0] == 200  # tokens survive a reset
+
+
+async def test_concurrent_edit_never_overlaps_the_request(api, sim):
+    sim.sim.configure(conflict_rate=1.0)
+    uid = sim.sim.user_ids()[9]
+    for _ in range(15):
+        v = sim.sim.user(uid)["version"]
+        assert (await api.patch(f"/api/v2/users/{uid}", json={"title": "Mine", "version": v}))[0] == 409
+    assert all(c["kind"] != "title" for c in sim.sim.conflicts())
+    assert sim.sim.user(uid)["title"] != "Mine"
