@@ -21,7 +21,6 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _EXTENSIONS: dict[str, Format] = {
     ".csv": "csv",
     ".tsv": "csv",
-    ".txt": "csv",
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
