@@ -24,7 +24,7 @@ from .errors import (
     UNAVAILABLE,
     SimApiError,
 )
-from .http import SIM_KEY
+from .httputil import SIM_KEY
 
 if TYPE_CHECKING:
     from .core import Simulator

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .config import SimConfig
 from .errors import bad_request
-from .http import json_response, sim_of
+from .httputil import json_response, sim_of
 
 
 async def _optional_json(request: web.Request) -> dict:

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from .auth import parse_basic
 from .errors import SimApiError
-from .http import json_response, sim_of
+from .httputil import json_response, sim_of
 
 
 async def token(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from . import wire
 from .errors import SimApiError, bad_request, detail
-from .http import (
+from .httputil import (
     MAX_QUEUE_MEMBER_PAGE_SIZE,
     bool_param,
     descending,

@@ -9,7 +9,7 @@ from aiohttp import web
 from . import cursor as cursors
 from . import wire
 from .errors import bad_request, detail, not_found
-from .http import (
+from .httputil import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     descending,
