@@ -101,8 +101,9 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
             return 0
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
+        names = {v: k for table in (directory.skills, directory.languages, directory.queues, directory.divisions) for k, v in table.items()}
         for user in result.users:
-            click.echo(f"  {user['email'] or user['user_id']}: " + _describe(user["changes"]))
+            click.echo(f"  {user['email'] or user['user_id']}: " + _describe(user["changes"], names))
         if result.users_changing > len(result.users):
             click.echo(f"  ... and {result.users_changing - len(result.users)} more (use --detail N or --json)")
         click.echo(f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not in the users listing")
@@ -118,18 +119,19 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     sys.exit(run_async(main))
 
 
-def _describe(changes: dict[str, Any]) -> str:
+def _describe(changes: dict[str, Any], names: dict[str, str]) -> str:
+    """One line per user, with org names in place of ids."""
     parts = []
     for key, label in (("upsert_skills", "set skills"), ("replace_skills", "replace skills with"), ("upsert_languages", "set languages")):
         if key in changes:
-            parts.append(f"{label} " + ", ".join(f"{k[:8]}={v:g}" for k, v in changes[key].items()))
+            parts.append(f"{label} " + ", ".join(f"{names.get(k, k)}={v:g}" for k, v in changes[key].items()))
     for key, label in (("delete_skills", "remove skills"), ("delete_languages", "remove languages"), ("join_queues", "join"), ("leave_queues", "leave")):
         if key in changes:
-            parts.append(f"{label} {len(changes[key])}")
+            parts.append(f"{label} " + ", ".join(names.get(k, k) for k in changes[key]))
     if "fields" in changes:
         parts.append(", ".join(f"{k}={v}" for k, v in changes["fields"].items()))
     if "division" in changes:
-        parts.append(f"division {changes['division'][:8]}")
+        parts.append(f"division {names.get(changes['division'], changes['division'])}")
     return "; ".join(parts)
 
 
