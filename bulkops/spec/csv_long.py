@@ -19,6 +19,8 @@ from bulkops.spec.csvio import column_fixer, records
 from bulkops.spec.validate import At, Locate, Problems, check_intent
 
 _REC = struct.Struct("<III")
+_pack = _REC.pack
+_MISS = object()
 _ACTIONS = ("set", "remove")
 
 
@@ -62,32 +64,52 @@ class LongCsv:
         users: dict[str, tuple[str, int, bytearray]] = {}
         seen_rows = False
 
+        level_cache: dict[str, object] = {}
+        skill_cache: dict[str, int] = {}  # raw skill cell -> name index (valid names only)
+        pad = [""] * width
         for line, row in rows:
             seen_rows = True
             n = len(row)
-            if n > width and any(c.strip() for c in row[width:]):
+            if n < width:
+                row = row + pad[n:]
+            elif n > width and any(c.strip() for c in row[width:]):
                 problems.add(At(line, 1, width), f"row has {n} cells but the header has {width}")
-            cell = lambda i: row[i] if i < n else ""  # noqa: E731
-            user = cell(uf).strip()
-            skill = cell(sf).strip()
+            user = row[uf].strip()
             ok = True
             if not user:
                 problems.add(At(line, 1, uf), "missing user")
                 ok = False
-            is_lang, name = split_lang(skill)
-            if not name:
-                problems.add(At(line, 1, sf), "missing skill name" if not skill else f"{skill!r} names no language")
-                ok = False
-            action = cell(af).strip().casefold() if af >= 0 else ""
+            raw_skill = row[sf]
+            ni = skill_cache.get(raw_skill, -1)
+            if ni < 0:
+                is_lang, name = split_lang(raw_skill)
+                if not name:
+                    problems.add(
+                        At(line, 1, sf),
+                        "missing skill name" if not raw_skill.strip() else f"{raw_skill.strip()!r} names no language",
+                    )
+                    ok = False
+                else:
+                    nkey = (is_lang, fold(name))
+                    ni = names.get(nkey, -1)
+                    if ni < 0:
+                        ni = names[nkey] = len(name_list)
+                        name_list.append((is_lang, name))
+                    skill_cache[raw_skill] = ni
+            action = row[af].strip().casefold() if af >= 0 else ""
             if action and action not in _ACTIONS:
                 problems.add(At(line, 1, af), f"unknown action {action!r}{did_you_mean(action, _ACTIONS)}; use set or remove")
                 ok = False
-            try:
-                level = parse_level(cell(pf), decimal_comma=decimal_comma)
-            except CellError as e:
-                problems.add(At(line, 1, pf), str(e))
-                continue
-            value: float | Remove
+            raw_level = row[pf]
+            level = level_cache.get(raw_level, _MISS)
+            if level is _MISS:
+                try:
+                    level = parse_level(raw_level, decimal_comma=decimal_comma)
+                except CellError as e:
+                    problems.add(At(line, 1, pf), str(e))
+                    continue
+                level_cache[raw_level] = level
+            value: object
             if action == "remove":
                 if level is not None and level is not REMOVE:
                     problems.add(At(line, 1, pf), "action 'remove' takes no proficiency; leave it blank")
@@ -103,20 +125,15 @@ class LongCsv:
                 value = level
             if not ok:
                 continue
-            nkey = (is_lang, fold(name))
-            ni = names.get(nkey)
-            if ni is None:
-                ni = names[nkey] = len(name_list)
-                name_list.append((is_lang, name))
-            vi = values.get(value)
-            if vi is None:
+            vi = values.get(value, -1)
+            if vi < 0:
                 vi = values[value] = len(value_list)
-                value_list.append(value)
-            ukey = fold(user)
+                value_list.append(value)  # type: ignore[arg-type]
+            ukey = user.casefold()
             entry = users.get(ukey)
             if entry is None:
                 entry = users[ukey] = (user, line, bytearray())
-            entry[2].extend(_REC.pack(ni, vi, line))
+            entry[2].extend(_pack(ni, vi, line))
 
         if not seen_rows and not problems:
             problems.add(At(header_line, 1), "no rows after the header")
@@ -138,11 +155,9 @@ class LongCsv:
             langs: dict[str, float] = {}
             rm_skills: list[str] = []
             rm_langs: list[str] = []
-            lines: dict[tuple[str, str], int] = {}
             for ni, (vi, line) in chosen.items():
                 is_lang, name = name_list[ni]
                 v = value_list[vi]
-                lines[("language" if is_lang else "skill", fold(name))] = line
                 if v is REMOVE:
                     (rm_langs if is_lang else rm_skills).append(name)
                 else:
@@ -156,7 +171,7 @@ class LongCsv:
                 replace_skills=replace,
                 line=first_line,
             )
-            locate = _locator(first_line, lines, uf, sf)
+            locate = _locator(first_line, chosen, name_list, uf, sf)
             check_intent(intent, locate, problems, self.max_per_user)
             yield intent, locate
 
@@ -189,12 +204,18 @@ def _show(v: float | Remove) -> str:
     return "removed" if v is REMOVE else f"set to {v:g}"
 
 
-def _locator(first_line: int, lines: dict[tuple[str, str], int], uf: int, sf: int) -> Locate:
+def _locator(
+    first_line: int, chosen: dict[int, tuple[int, int]], name_list: list[tuple[bool, str]], uf: int, sf: int
+) -> Locate:
+    """Skills point at the row that set them; the search only runs when a problem needs it."""
+
     def locate(kind: str, ref: str | None) -> At:
-        if kind in ("skill", "language"):
-            line = lines.get((kind, fold(ref or "")))
-            if line is not None:
-                return At(line, 1, sf)
+        if kind in ("skill", "language") and ref is not None:
+            want = (kind == "language", fold(ref))
+            for ni, (_, line) in chosen.items():
+                is_lang, name = name_list[ni]
+                if (is_lang, fold(name)) == want:
+                    return At(line, 1, sf)
         return At(first_line, 1, uf)
 
     return locate

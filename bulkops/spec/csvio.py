@@ -15,22 +15,55 @@ from bulkops.spec.validate import At, Problems
 
 
 def records(path: str, delimiter: str, problems: Problems | None) -> Iterator[tuple[int, list[str]]]:
-    """(start line, fields) for every non-empty record; blank lines are skipped."""
+    """(start line, fields) for every non-empty record; blank lines are skipped.
+
+    Fast path: the C reader straight over a strict UTF-8 text file, lines counted by
+    ``reader.line_num``. If the file turns out not to be UTF-8, the pass restarts on the
+    careful line-by-line decoder (which reports where) and skips what was yielded.
+    """
+    done = 0  # start line of the last record yielded
+    if not _has_utf16_bom(path):
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                reader = csv.reader(f, delimiter=delimiter, strict=True)
+                prev = 0
+                for row in reader:  # the common case, kept tight
+                    start = prev + 1
+                    prev = reader.line_num
+                    if row and (len(row) > 1 or row[0].strip()):
+                        done = start
+                        yield start, row
+            return
+        except csv.Error:
+            pass  # rare: let the careful loop below report it with its line
+        except UnicodeDecodeError:
+            pass
     source = LineDecoder(path, problems)
     reader = csv.reader(iter(source), delimiter=delimiter, strict=True)
+    yield from _read(reader, lambda r: source.lineno, problems, done)
+
+
+def _has_utf16_bom(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _read(reader, lines_read, problems: Problems | None, skip_until: int) -> Iterator[tuple[int, list[str]]]:
     while True:
-        start = source.lineno + 1
+        start = lines_read(reader) + 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as e:
-            if problems is not None:
+            if problems is not None and start > skip_until:
                 msg = str(e)
                 if "unexpected end of data" in msg:
                     problems.add(At(start, 1), f"quoted field starting on line {start} is never closed")
                 else:
-                    problems.add(At(source.lineno, 1), f"malformed CSV: {msg}")
+                    problems.add(At(lines_read(reader), 1), f"malformed CSV: {msg}")
+            continue
+        if start <= skip_until:
             continue
         if row and not (len(row) == 1 and not row[0].strip()):
             yield start, row

@@ -93,8 +93,19 @@ class _Names:
             k = fold(name)
             self.folded[k] = id_ if k not in self.folded else None  # None: ambiguous by case
         self.ids = set(table.values())
+        self.memo: dict[str, str | None] = {}  # refs repeat on every row: resolve each once
 
     def lookup(self, ref: str) -> str | None:
+        try:
+            return self.memo[ref]
+        except KeyError:
+            pass
+        if len(self.memo) < 100_000:
+            hit = self.memo[ref] = self._lookup(ref)
+            return hit
+        return self._lookup(ref)
+
+    def _lookup(self, ref: str) -> str | None:
         ref = ref.strip()
         hit = self.table.get(ref)
         if hit is not None:
