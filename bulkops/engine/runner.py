@@ -124,6 +124,7 @@ class Engine:
             listing_complete = producer.result()
             await asyncio.gather(*worker_tasks)
             await batcher.close()
+            self.counters.requests_by_kind["queue_batches"] += batcher.requests
             if listing_complete and not self.stopping:
                 self._report_unseen(audit, self.only_users)
         finally:

@@ -35,6 +35,9 @@ def build_summary(*, store: RunStore, result: RunResult, stats: ClientStats, rps
             "achieved_rps": round(achieved, 2),
             "configured_rps": rps,
             "rps_fraction": round(achieved / rps, 3) if rps else None,
+            "requests_by_kind": _by_kind(c, result.requests),
+            "membership_changes": c.membership_changes,
+            "requests_per_membership_change": round(c.requests_by_kind["queue_batches"] / c.membership_changes, 3) if c.membership_changes else None,
             "conflicts_409": c.conflicts,
             "conflict_refetches": c.conflict_retries,
             "confirmed_after_restart": c.confirmed_after_restart,
@@ -50,6 +53,13 @@ def build_summary(*, store: RunStore, result: RunResult, stats: ClientStats, rps
             "summary": str(paths.summary),
         },
     }
+
+
+def _by_kind(c, total: int) -> dict[str, int]:
+    """Writes by kind; the rest of the run's requests are reads (listings, membership, lookups)."""
+    kinds = {k: int(v) for k, v in sorted(c.requests_by_kind.items()) if v}
+    kinds["reads"] = max(0, total - sum(kinds.values()))
+    return kinds
 
 
 def _open(counts: dict[str, int]) -> bool:
@@ -71,6 +81,8 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"this run: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
         f"{run['requests']} requests"
         + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
+        "requests by kind: " + ", ".join(f"{k} {v}" for k, v in run.get("requests_by_kind", {}).items())
+        + (f"; {run['membership_changes']} queue membership changes in {run['requests_by_kind'].get('queue_batches', 0)} requests" if run.get("membership_changes") else ""),
         f"rate:    {run['achieved_rps']} req/s of {run['configured_rps']} configured"
         + (f" ({run['rps_fraction'] * 100:.1f}%)" if run["rps_fraction"] is not None else ""),
         f"faults:  409 conflicts {run['conflicts_409']} (re-fetched and re-merged {run['conflict_refetches']}), "

@@ -136,6 +136,7 @@ class UserProcessor:
             self.counters.conflict_retries += 1
             resp = await self.client.get_user(uid)
             run.log.requests += resp.attempts
+            self.counters.requests_by_kind["refetch_after_409"] += resp.attempts
             fresh = user_state(resp.data)
             run.state = dataclasses.replace(fresh, queues=self.membership.of(uid))
 
@@ -179,6 +180,11 @@ class UserProcessor:
                     "run_id": self.audit.run_id,
                 }
             )
+        for op in run.log.ops:
+            if op["op"] in ("join_queue", "leave_queue"):
+                self.counters.membership_changes += op["ok"]
+            else:  # queue batches are counted once per batch by the batcher, not per user
+                self.counters.requests_by_kind[op["op"]] += op["requests"]
         self.audit.record(outcome, **record)
         self.store.mark_done(uid, outcome)
         self.counters.outcomes[outcome] += 1

@@ -131,3 +131,13 @@ async def test_secrets_never_reach_logs_or_repr(sim):
     assert "http.request" in text and "/api/v2/users/" in text
     assert c.config.client_secret not in text and token not in text
     assert c.config.client_secret not in repr(c) and c.config.client_secret not in repr(c.config)
+
+
+async def test_pacing_at_the_servers_allowance_never_meets_a_429(sim):
+    """The server allows 40/s per token; the client is configured for exactly that."""
+    sim.sim.reset(SimConfig(users=60, rps=40))
+    c = make_client(sim, rps=40)
+    ids = sim.sim.user_ids()
+    await asyncio.gather(*(c.get_user(ids[i % len(ids)]) for i in range(80)))
+    assert c.stats.by_status[200] == 80 and c.stats.rate_limited == 0
+    await c.close()
