@@ -141,3 +141,14 @@ async def test_pacing_at_the_servers_allowance_never_meets_a_429(sim):
     await asyncio.gather(*(c.get_user(ids[i % len(ids)]) for i in range(80)))
     assert c.stats.by_status[200] == 80 and c.stats.rate_limited == 0
     await c.close()
+
+
+async def test_the_token_is_refreshed_ahead_of_expiry_without_a_401(sim):
+    sim.sim.reset(SimConfig(token_ttl=600))
+    c = make_client(sim, rps=1000)
+    c.auth._clock = sim.clock  # one clock for both sides
+    await c.get_user(sim.sim.user_ids()[0])
+    sim.advance(310)  # still valid on the server for 290 s, but inside the refresh margin
+    await c.get_user(sim.sim.user_ids()[1])
+    assert c.auth.fetches == 2 and c.stats.by_status[401] == 0
+    await c.close()
