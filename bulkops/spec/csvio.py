@@ -127,7 +127,3 @@ def _tee(lines: Iterator[str], sink: list[str]) -> Iterator[str]:
     for line in lines:
         sink.append(line)
         yield line
-
-
-def at_field(line: int, field: int) -> At:
-    return At(line, 1, field)

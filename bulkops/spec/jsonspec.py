@@ -371,8 +371,9 @@ class JsonDoc:
         return mode if mode in MODES else None
 
     def _text(self, problems: Problems) -> str | None:
+        before = len(problems)
         lines = list(LineDecoder(self.path, problems))
-        if len(problems):
+        if len(problems) > before:
             return None
         return "".join(lines)
 
