@@ -42,8 +42,16 @@ def state_dir_option(fn: Callable) -> Callable:
     )(fn)
 
 
-def workers_option(fn: Callable) -> Callable:
-    return click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True, help="Concurrent workers; users are sharded across them by id.")(fn)
+def engine_options(fn: Callable) -> Callable:
+    """What every command that writes shares: workers, 409 attempts, progress style."""
+    options = [
+        click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True, help="Concurrent workers; users are sharded across them by id."),
+        click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True, help="Write attempts per user on 409 before it goes to the reconciliation queue."),
+        click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
 
 
 def client_config(kw: dict[str, Any]) -> ClientConfig:

@@ -16,8 +16,8 @@ from bulkops.cli.common import (
     connection_options,
     handles_errors,
     run_async,
+    engine_options,
     state_dir_option,
-    workers_option,
 )
 from bulkops.cli.progress import ProgressReporter
 from bulkops.client import GenesysClient
@@ -146,11 +146,9 @@ def _human(seconds: float) -> str:
 @mode_option
 @connection_options
 @state_dir_option
-@workers_option
+@engine_options
 @click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
-@click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True, help="Write attempts per user on 409 before it goes to the reconciliation queue.")
-@click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal.")
 @handles_errors
 def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
     """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
@@ -184,9 +182,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 @click.argument("job")
 @connection_options
 @state_dir_option
-@workers_option
-@click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True, help="Write attempts per user on 409.")
-@click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal.")
+@engine_options
 @handles_errors
 def resume(job: str, state_dir: str, **kw: Any) -> None:
     """Carry on with JOB from its checkpoint after a stop, a crash or a kill.

@@ -8,7 +8,7 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.common import Stopper, client_config, connection_options, handles_errors, run_async, state_dir_option, workers_option
+from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, run_async, state_dir_option
 from bulkops.client import GenesysClient
 from bulkops.engine.job import open_job
 from bulkops.errors import StateError
@@ -99,9 +99,7 @@ def drop(job: str, users: tuple[str, ...], note: str, state_dir: str) -> None:
 @click.argument("users", nargs=-1)
 @connection_options
 @state_dir_option
-@workers_option
-@click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True)
-@click.option("--plain-progress", is_flag=True)
+@engine_options
 @handles_errors
 def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
     """Run the queued USERS (default: all) again as a new pass, fetching just them by id.
