@@ -1,0 +1,215 @@
+"""The report page: one self-contained HTML file (inline CSS and SVG; no script, no fetch).
+
+A Content-Security-Policy meta tag forbids every external load, so the file opens the
+same offline, from an email attachment or a ticket. Every figure also appears as text
+with a ``data-figure`` attribute: the page can be read without the charts and checked
+by a parser.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+from typing import Any, Iterable, Sequence
+
+from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
+from bulkops.report.load import UserLine
+from bulkops.report.timeline import Figures
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.sub{color:#555;margin:0 0 16px}.note{color:#555;font-size:13px;margin:6px 0}
+section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:12px 16px;margin:12px 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+.card{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:10px 12px}
+.card .v{font-size:20px;font-weight:600}.card .k{color:#555;font-size:12px}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top}
+th{background:#fafafa}table.narrow{width:auto;min-width:320px}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}
+.status-complete{color:#2e7d32}.status-stopped,.status-incomplete{color:#c62828}
+.legend span{display:inline-block;margin-right:14px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+"""
+
+
+def render(figures: Figures, *, files: Sequence[str] = (), generated: float | None = None) -> str:
+    f = figures
+    s = f.summary or {}
+    run = s.get("this_run", {})
+    status = s.get("status") or ("unknown" if not s else "")
+    title = f"bulkops report: {f.job_id}"
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="sub">run <code>{escape(f.run_id or "none")}</code> · status <b class="status-{escape(status)}" data-figure="status">{escape(status)}</b>'
+        f' · generated {escape(_iso(generated if generated is not None else time.time()))}'
+        + (f" · spec <code>{escape(str(s.get('spec')))}</code>" if s.get("spec") else "")
+        + "</p>",
+    ]
+    if len(f.runs) > 1:
+        body.append(f'<p class="note">This job has {len(f.runs)} runs in its audit log ({", ".join(escape(r) for r in f.runs)}); '
+                    "the charts cover the run above, the outcomes by user cover the whole job (each user's last line).</p>")
+    if not s:
+        body.append('<p class="note">No summary.json for this run (it was killed, or is still running): figures below come from the audit log alone.</p>')
+    body.append(_cards(f, run))
+    body.append(_outcomes(f))
+    body.append(_rate(f, run))
+    body.append(_faults(f, run))
+    body.append(_latency(f))
+    body.append(_users("Slowest users", "slowest", f.slowest, "No user in this run has a latency recorded."))
+    body.append(_users("Most retried users", "most-retried", f.most_retried, "No user in this run needed a second write attempt or met a 409."))
+    body.append(_reconciliation(f))
+    if files:
+        body.append("<h2>Result files</h2><section><ul>" + "".join(f"<li><code>{escape(p)}</code></li>" for p in files) + "</ul></section>")
+    if f.bad_lines:
+        body.append(f'<p class="note" data-figure="bad-lines">{len(f.bad_lines)} damaged audit line(s) skipped (cut by a crash): '
+                    + "; ".join(escape(b) for b in f.bad_lines[:5]) + "</p>")
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+        f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{escape(title)}</title><style>{CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )
+
+
+def _card(key: str, label: str, value: Any, hint: str = "") -> str:
+    shown = "—" if value is None else (_num(value) if isinstance(value, (int, float)) else str(value))
+    return f'<div class="card"><div class="v" data-figure="{key}">{escape(shown)}</div><div class="k">{escape(label)}{escape(hint)}</div></div>'
+
+
+def _cards(f: Figures, run: dict[str, Any]) -> str:
+    cards = [
+        _card("users-handled", "users handled this run", f.users_in_run),
+        _card("requests", "requests (all, from the summary)", run.get("requests")),
+        _card("audit-requests", "requests in user audit lines", round(f.audit_requests, 1)),
+        _card("requests-per-changed-user", "requests per changed user", run.get("requests_per_changed_user")),
+        _card("duration", "duration (s)", run.get("duration_s")),
+        _card("achieved-rps", "achieved requests/s", run.get("achieved_rps")),
+        _card("configured-rps", "configured requests/s", run.get("configured_rps")),
+        _card("conflicts", "409 conflicts (audit)", f.conflicts_409),
+        _card("http-429", "429 answers (summary total)", run.get("http_429")),
+        _card("http-5xx", "5xx answers (summary total)", run.get("http_5xx")),
+        _card("http-retries", "HTTP retries", run.get("http_retries")),
+        _card("unprocessed", "users not reached yet", f.unprocessed),
+    ]
+    return '<h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>"
+
+
+def _outcomes(f: Figures) -> str:
+    def table(counts: dict[str, int], scope: str) -> str:
+        rows = "".join(f'<tr><td>{escape(k)}</td><td class="n" data-figure="{scope}-{escape(k)}">{v:,}</td></tr>' for k, v in counts.items())
+        total = sum(counts.values())
+        return f'<table class="narrow"><tr><th>outcome</th><th>users</th></tr>{rows}<tr><th>total</th><th class="n" data-figure="{scope}-total">{total:,}</th></tr></table>'
+
+    legend = '<p class="legend">' + "".join(f'<span><i style="background:{PALETTE.get(k, "#999")}"></i>{escape(k)}</span>' for k in f.outcomes_job) + "</p>"
+    return (
+        "<h2>Outcomes</h2><section>"
+        "<p class=\"note\">Whole job, each user's last outcome (users not reached yet count as pending/inflight):</p>"
+        + outcome_bar(f.outcomes_job, name="outcomes-job") + legend + table(f.outcomes_job, "job")
+        + "<p class=\"note\">This run's audit lines:</p>" + table(f.outcomes_run, "run") + "</section>"
+    )
+
+
+def _time_bars(f: Figures, value, unit: str) -> tuple[list[Bar], int]:
+    tl = f.timeline
+    bars = [Bar(value(b), _clock(b.offset), f"{_clock(b.offset)}–{_clock(b.offset + b.width)}: {_num(value(b))} {unit}") for b in tl.buckets]
+    return bars, max(1, len(bars) // 10)
+
+
+def _rate(f: Figures, run: dict[str, Any]) -> str:
+    tl = f.timeline
+    if not tl.buckets:
+        return "<h2>Requests per second</h2><section><p class=\"note\">No audit lines for this run.</p></section>"
+    bars, every = _time_bars(f, lambda b: round(b.rps, 2), "req/s")
+    limit = f.configured_rps
+    chart = column_chart(bars, name="rps", color=PALETTE["requests"], y_label="requests/s", limit=limit, limit_label=f"configured limit {_num(limit)}/s" if limit else "", tick_every=every)
+    return (
+        f"<h2>Requests per second</h2><section>{chart}"
+        f'<p class="note">Per {_num(tl.width)} s from the run\'s start (time axis in min:s). An estimate: the audit does not record when each request was sent, '
+        "so each user's requests are spread evenly over its latency window, and listing reads belong to no user (they are left out): "
+        f"the audit lines account for {_num(round(f.audit_requests, 1))} of {_num(run.get('requests')) if run.get('requests') is not None else 'an unknown number of'} requests."
+        + ("" if limit else " No configured limit is known for this run (no summary.json).")
+        + "</p></section>"
+    )
+
+
+def _faults(f: Figures, run: dict[str, Any]) -> str:
+    tl = f.timeline
+    chart = ""
+    if tl.buckets:
+        bars, every = _time_bars(f, lambda b: b.conflicts, "409 conflicts")
+        chart = column_chart(bars, name="conflicts", color=PALETTE["conflicts"], y_label="409 conflicts", height=180, tick_every=every, integer=True)
+    totals = (
+        f'<table class="narrow"><tr><th>answer</th><th>over time</th><th>run total</th></tr>'
+        f'<tr><td>409 conflict</td><td>chart above (from the audit)</td><td class="n">{f.conflicts_409}</td></tr>'
+        f'<tr><td>429 rate limited</td><td>not recorded per time</td><td class="n">{_num(run.get("http_429")) if run else "—"}</td></tr>'
+        f'<tr><td>5xx server error</td><td>not recorded per time</td><td class="n">{_num(run.get("http_5xx")) if run else "—"}</td></tr></table>'
+    )
+    return (
+        f"<h2>409 / 429 / 5xx</h2><section>{chart}{totals}"
+        '<p class="note">The audit log records each user\'s 409s, so they are charted over time. 429 and 5xx answers are retried inside the client and only '
+        "their run totals reach summary.json; they are not in the audit, so no timeline is drawn for them.</p></section>"
+    )
+
+
+def _latency(f: Figures) -> str:
+    bars = [Bar(b.count, b.label, f"{b.label}: {b.count} users") for b in f.latency]
+    chart = column_chart(bars, name="latency", color=PALETTE["latency"], y_label="users", height=200, integer=True)
+    pct = " · ".join(f'{k} <b data-figure="latency-{k}">{_num(v)}</b> ms' for k, v in f.percentiles.items())
+    return (
+        f"<h2>Latency per user</h2><section>{chart}<p class=\"note\">{pct or 'no latencies recorded'}. "
+        "From the first write attempt to the outcome, including rate-limit waits, 409 back-off and queue-membership batching (up to 10 s).</p></section>"
+    )
+
+
+def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
+    lines = list(lines)
+    if not lines:
+        return f'<h2>{escape(title)}</h2><section><p class="note">{escape(empty)}</p></section>'
+    rows = "".join(
+        f'<tr data-user="{escape(ln.user_id)}"><td>{escape(ln.email or ln.user_id)}</td><td>{escape(ln.outcome)}</td>'
+        f'<td class="n">{_num(ln.latency_ms) if ln.latency_ms is not None else "—"}</td><td class="n">{ln.attempts}</td>'
+        f'<td class="n">{ln.conflicts}</td><td class="n">{_num(ln.requests)}</td><td>{escape(ln.reason)}</td></tr>'
+        for ln in lines
+    )
+    return (
+        f'<h2>{escape(title)}</h2><section><table data-table="{name}"><tr><th>user</th><th>outcome</th><th>latency ms</th>'
+        f"<th>attempts</th><th>409s</th><th>requests</th><th>reason</th></tr>{rows}</table></section>"
+    )
+
+
+def _reconciliation(f: Figures) -> str:
+    if not f.reconciliation:
+        return '<h2>Reconciliation queue</h2><section><p class="note" data-figure="reconciliation-open">0 open entries.</p></section>'
+    rows = []
+    for e in f.reconciliation:
+        err = e.get("error") or {}
+        rows.append(
+            f'<tr data-user="{escape(str(e.get("user_id")))}"><td>{escape(e.get("email") or str(e.get("user_id")))}</td><td>{escape(str(e.get("outcome") or ""))}</td>'
+            f'<td>{escape(str(e.get("reason") or ""))}</td><td>{escape(" ".join(str(x) for x in (err.get("status"), err.get("code")) if x))}</td>'
+            f'<td>{escape(str(err.get("message") or ""))}</td><td class="n">{e.get("attempts") or 0}</td><td><code>{escape(str(e.get("run_id") or ""))}</code></td></tr>'
+        )
+    job = escape(f.job_id)
+    return (
+        f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">{len(rows)}</b> open entries; '
+        f"<code>bulkops reconcile retry {job}</code> runs them again, <code>bulkops reconcile show {job} USER</code> shows one whole.</p>"
+        '<table data-table="reconciliation"><tr><th>user</th><th>outcome</th><th>reason</th><th>error</th><th>message</th><th>attempts</th><th>run</th></tr>'
+        + "".join(rows) + "</table></section>"
+    )
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) and not v.is_integer():
+        return f"{v:,.3f}".rstrip("0").rstrip(".")
+    return f"{int(v):,}"
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))

@@ -1,0 +1,173 @@
+"""Rows of the per-run result files, one list of dicts per file (pure: no I/O).
+
+Columns are meant for a person with a spreadsheet filter: one user per row, flat text,
+changes as ``name=proficiency`` lists (ids unless a name map is given: the audit keeps
+ids only). Applied/unchanged/failed come from each user's *last* audit line, so a user
+fixed by a later pass shows where it ended, with the ``run_id`` of that pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from bulkops.report.load import JobData, OpenUser, UserLine
+
+Row = dict[str, Any]
+Names = Mapping[str, str]  # org id -> name (skills, languages, queues, divisions, users)
+
+CHANGE_COLUMNS = (
+    "skills_set", "skills_removed", "languages_set", "languages_removed", "fields", "division", "queues_joined", "queues_left",
+)  # fmt: skip
+OUTCOME_COLUMNS = (
+    "user_id", "email", "outcome", "reason", "error_status", "error_code", "error_message",
+    "attempts", "conflicts", "requests", "latency_ms", *CHANGE_COLUMNS, "confirmed_after_restart", "correlation_id", "run_id", "ts",
+)  # fmt: skip
+RECONCILIATION_COLUMNS = (
+    "user_id", "email", "outcome", "reason", "error_status", "error_code", "error_message", "attempts",
+    *CHANGE_COLUMNS, "correlation_id", "run_id", "queued_at",
+)  # fmt: skip
+UNPROCESSED_COLUMNS = ("user_id", "email", "status", "spec_line", *CHANGE_COLUMNS, "note")
+
+
+@dataclass(frozen=True, slots=True)
+class ResultTables:
+    applied: list[Row]
+    unchanged: list[Row]
+    failed: list[Row]
+    reconciliation: list[Row]
+    unprocessed: list[Row]
+
+    def files(self) -> dict[str, tuple[tuple[str, ...], list[Row]]]:
+        """File name -> (columns, rows)."""
+        return {
+            "applied.csv": (OUTCOME_COLUMNS, self.applied),
+            "unchanged.csv": (OUTCOME_COLUMNS, self.unchanged),
+            "failed.csv": (OUTCOME_COLUMNS, self.failed),
+            "reconciliation.csv": (RECONCILIATION_COLUMNS, self.reconciliation),
+            "unprocessed.csv": (UNPROCESSED_COLUMNS, self.unprocessed),
+        }
+
+
+def build_tables(data: JobData, names: Names | None = None) -> ResultTables:
+    names = names or {}
+    by_outcome: dict[str, list[Row]] = {"applied": [], "unchanged": [], "failed": []}
+    for line in data.last.values():
+        if line.outcome in by_outcome:
+            by_outcome[line.outcome].append(outcome_row(line, names))
+    return ResultTables(
+        applied=by_outcome["applied"],
+        unchanged=by_outcome["unchanged"],
+        failed=by_outcome["failed"],
+        reconciliation=[reconciliation_row(e, names) for e in data.reconciliation.values()],
+        unprocessed=[unprocessed_row(u, names) for u in data.open_users],
+    )
+
+
+def error_of(line: UserLine) -> Mapping[str, Any]:
+    """The Genesys error behind an outcome: the line's ``error``, else its first failed op."""
+    if line.error:
+        return {"status": line.error.get("status"), "code": line.error.get("code"), "message": line.error.get("message")}
+    for op in line.ops:
+        if not op.get("ok", True):
+            return {"status": op.get("status"), "code": op.get("code"), "message": op.get("error")}
+    return {}
+
+
+def outcome_row(line: UserLine, names: Names) -> Row:
+    err = error_of(line)
+    return {
+        "user_id": line.user_id,
+        "email": line.email,
+        "outcome": line.outcome,
+        "reason": line.reason,
+        "error_status": err.get("status"),
+        "error_code": err.get("code"),
+        "error_message": err.get("message"),
+        "attempts": line.attempts,
+        "conflicts": line.conflicts,
+        "requests": _num(line.requests),
+        "latency_ms": line.latency_ms,
+        **change_cells(line.changes, names),
+        "confirmed_after_restart": "yes" if line.confirmed_after_restart else "",
+        "correlation_id": line.correlation_id or (line.error or {}).get("correlation_id"),
+        "run_id": line.run_id,
+        "ts": line.ts,
+    }
+
+
+def reconciliation_row(entry: Mapping[str, Any], names: Names) -> Row:
+    err = entry.get("error") or {}
+    return {
+        "user_id": entry.get("user_id"),
+        "email": entry.get("email"),
+        "outcome": entry.get("outcome"),
+        "reason": entry.get("reason"),
+        "error_status": err.get("status"),
+        "error_code": err.get("code"),
+        "error_message": err.get("message"),
+        "attempts": entry.get("attempts"),
+        **change_cells(intent_changes(entry.get("intent") or {}), names),
+        "correlation_id": err.get("correlation_id"),
+        "run_id": entry.get("run_id"),
+        "queued_at": _iso(entry.get("ts")),
+    }
+
+
+def unprocessed_row(user: OpenUser, names: Names) -> Row:
+    return {
+        "user_id": user.user_id,
+        "email": "",  # never fetched: the run stopped before reaching this user
+        "status": user.status,
+        "spec_line": user.spec_line or "",
+        **change_cells(intent_changes(user.intent), names),
+        "note": "writes may have been sent; `bulkops resume` re-checks it" if user.status == "inflight" else "not reached; `bulkops resume` carries on",
+    }
+
+
+def intent_changes(intent: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored intent (``codec.intent_to_dict``) in the audit's ``changes`` shape."""
+    return {
+        "upsert_skills": intent.get("skills") or {},
+        "delete_skills": intent.get("remove_skills") or [],
+        "upsert_languages": intent.get("languages") or {},
+        "delete_languages": intent.get("remove_languages") or [],
+        "fields": intent.get("fields") or {},
+        "division": intent.get("division"),
+        "join_queues": intent.get("join_queues") or [],
+        "leave_queues": intent.get("leave_queues") or [],
+    }
+
+
+def change_cells(changes: Mapping[str, Any], names: Names) -> Row:
+    skills = changes.get("replace_skills") or changes.get("upsert_skills") or {}
+    return {
+        "skills_set": levels(skills, names),
+        "skills_removed": refs(changes.get("delete_skills") or (), names),
+        "languages_set": levels(changes.get("upsert_languages") or {}, names),
+        "languages_removed": refs(changes.get("delete_languages") or (), names),
+        "fields": "; ".join(f"{k}={names.get(v, v) if k == 'manager' else v}" for k, v in sorted((changes.get("fields") or {}).items())),
+        "division": names.get(changes.get("division") or "", changes.get("division") or ""),
+        "queues_joined": refs(changes.get("join_queues") or (), names),
+        "queues_left": refs(changes.get("leave_queues") or (), names),
+    }
+
+
+def levels(mapping: Mapping[str, float], names: Names) -> str:
+    return "; ".join(f"{names.get(k, k)}={_num(v)}" for k, v in sorted(mapping.items(), key=lambda kv: names.get(kv[0], kv[0])))
+
+
+def refs(items: Iterable[str], names: Names) -> str:
+    return "; ".join(sorted(names.get(i, i) for i in items))
+
+
+def _num(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else v
+
+
+def _iso(t: Any) -> str:
+    if not isinstance(t, (int, float)):
+        return ""
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"

@@ -1,0 +1,222 @@
+"""The report's figures, aggregated from audit lines (pure: no I/O, no drawing).
+
+What the audit supports, and so what is shown: each line carries the moment the user's
+outcome was recorded (``ts``), the requests spent on that user, its 409s, its latency.
+A user's requests are placed evenly over its latency window (when exactly each was sent
+is not recorded), and listing reads are in no user's line, so the per-time rate is an
+estimate that slightly undercounts; the page says so. Per-time 429/5xx are not in the
+audit at all, only the run's totals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from calendar import timegm
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from bulkops.report.load import JobData, UserLine
+
+#: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
+WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
+MAX_BUCKETS = 90
+#: Latency histogram bin edges in ms (the last bin is open-ended).
+LATENCY_EDGES_MS = (0, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
+OUTCOMES = ("applied", "unchanged", "reconciliation", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    offset: float  # seconds from the run's start
+    width: float
+    requests: float = 0.0
+    users: int = 0
+    conflicts: int = 0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.width
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    start: float  # epoch seconds
+    width: float
+    buckets: tuple[Bucket, ...]
+
+    @property
+    def span(self) -> float:
+        return len(self.buckets) * self.width
+
+
+@dataclass(frozen=True, slots=True)
+class HistBin:
+    low_ms: float
+    high_ms: float | None  # None: open-ended
+    count: int
+
+    @property
+    def label(self) -> str:
+        if self.high_ms is None:
+            return f"≥ {_ms(self.low_ms)}"
+        if self.low_ms == 0:
+            return f"< {_ms(self.high_ms)}"
+        if self.high_ms <= 1000:
+            return f"{self.low_ms:g}–{_ms(self.high_ms)}"
+        return f"{self.low_ms / 1000:g}–{_ms(self.high_ms)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Everything the page shows, already computed."""
+
+    job_id: str
+    run_id: str | None  # the run the timeline covers (None: no audit lines)
+    runs: tuple[str, ...]
+    summary: dict[str, Any] | None
+    outcomes_job: dict[str, int]  # users by last outcome, plus still-open users
+    outcomes_run: dict[str, int]
+    users_in_run: int
+    audit_requests: float  # requests the run's audit lines account for
+    conflicts_409: int
+    timeline: Timeline
+    configured_rps: float | None
+    latency: tuple[HistBin, ...]
+    percentiles: dict[str, float]
+    slowest: tuple[UserLine, ...]
+    most_retried: tuple[UserLine, ...]
+    reconciliation: tuple[dict[str, Any], ...]
+    unprocessed: int
+    bad_lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+def run_start(run_id: str) -> float | None:
+    """A run id begins with its start time (``20261123T113106Z-...``), to the second."""
+    m = re.match(r"(\d{8}T\d{6})Z", run_id or "")
+    if not m:
+        return None
+    s = m.group(1)
+    return float(timegm((int(s[:4]), int(s[4:6]), int(s[6:8]), int(s[9:11]), int(s[11:13]), int(s[13:15]), 0, 0, 0)))
+
+
+def pick_width(span_s: float) -> float:
+    for w in WIDTHS:
+        if span_s / w <= MAX_BUCKETS:
+            return float(w)
+    return float(WIDTHS[-1])
+
+
+def build_timeline(lines: Sequence[UserLine], *, start: float | None = None, width: float | None = None) -> Timeline:
+    """Requests, users and 409s per bucket, from the run's start (or its first line) to its last line.
+
+    A user's requests are spread evenly over its latency window (``ts - latency_ms`` to
+    ``ts``): it sent them somewhere in there, and counting them all at ``ts`` would pile
+    up every user a queue-membership batch finishes at once into one bucket. Users and
+    409s are counted at ``ts``. The requests of all buckets add up to the lines' total."""
+    stamped = [ln for ln in lines if ln.t > 0]
+    if not stamped:
+        return Timeline(start or 0.0, width or 10.0, ())
+    first = min(ln.t - (ln.latency_ms or 0) / 1000 for ln in stamped)
+    last = max(ln.t for ln in stamped)
+    origin = start if start is not None and start <= first else math.floor(first)
+    width = width or pick_width(last - origin)
+    n = int((last - origin) // width) + 1
+    req = [0.0] * n
+    users = [0] * n
+    conflicts = [0] * n
+    for ln in stamped:
+        i = min(int((ln.t - origin) // width), n - 1)
+        users[i] += 1
+        conflicts[i] += ln.conflicts
+        _spread(req, origin, width, max(ln.t - (ln.latency_ms or 0) / 1000, origin), ln.t, ln.requests)
+    buckets = tuple(Bucket(i * width, width, round(req[i], 3), users[i], conflicts[i]) for i in range(n))
+    return Timeline(origin, width, buckets)
+
+
+def _spread(acc: list[float], origin: float, width: float, t0: float, t1: float, amount: float) -> None:
+    """Add ``amount`` to the buckets covering [t0, t1], in proportion to the overlap."""
+    n = len(acc)
+    if t1 - t0 <= 0:
+        acc[min(int((t1 - origin) // width), n - 1)] += amount
+        return
+    first = int((t0 - origin) // width)
+    last = min(int((t1 - origin) // width), n - 1)
+    for i in range(first, last + 1):
+        lo = max(t0, origin + i * width)
+        hi = min(t1, origin + (i + 1) * width) if i < last else t1
+        acc[i] += amount * (hi - lo) / (t1 - t0)
+
+
+def latency_histogram(values: Iterable[float], edges: Sequence[float] = LATENCY_EDGES_MS) -> tuple[HistBin, ...]:
+    counts = [0] * len(edges)
+    for v in values:
+        i = len(edges) - 1
+        for j in range(1, len(edges)):
+            if v < edges[j]:
+                i = j - 1
+                break
+        counts[i] += 1
+    return tuple(HistBin(edges[i], edges[i + 1] if i + 1 < len(edges) else None, counts[i]) for i in range(len(edges)))
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list (the value a person can find in the data)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def slowest(lines: Iterable[UserLine], n: int = 10) -> tuple[UserLine, ...]:
+    timed = [ln for ln in lines if ln.latency_ms is not None]
+    return tuple(sorted(timed, key=lambda ln: -ln.latency_ms)[:n])  # type: ignore[operator]
+
+
+def most_retried(lines: Iterable[UserLine], n: int = 10) -> tuple[UserLine, ...]:
+    """Users that needed more than one write attempt or met a 409: most conflicts first."""
+    retried = [ln for ln in lines if ln.attempts > 1 or ln.conflicts > 0]
+    return tuple(sorted(retried, key=lambda ln: (-ln.conflicts, -ln.attempts, -ln.requests))[:n])
+
+
+def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) -> Figures:
+    """``run_id``: the run to chart; default the summary's run, else the last run in the audit."""
+    runs = tuple(data.run_ids)
+    summary = data.summary
+    if run_id is None:
+        run_id = summary.get("run_id") if summary and summary.get("run_id") in runs else (runs[-1] if runs else None)
+    lines = data.run_lines(run_id) if run_id else []
+    run_summary = summary if summary and summary.get("run_id") == run_id else None
+    latencies = sorted(ln.latency_ms for ln in lines if ln.latency_ms is not None)
+    job_counts = Counter(ln.outcome for ln in data.last.values())
+    open_counts = {k: data.counts.get(k, 0) for k in ("inflight", "pending") if data.counts.get(k)}
+    configured = (run_summary or {}).get("this_run", {}).get("configured_rps")
+    return Figures(
+        job_id=data.job_id,
+        run_id=run_id,
+        runs=runs,
+        summary=run_summary,
+        outcomes_job={k: job_counts[k] for k in OUTCOMES if job_counts[k]} | open_counts,
+        outcomes_run=dict(sorted(Counter(ln.outcome for ln in lines).items(), key=lambda kv: _order(kv[0]))),
+        users_in_run=len(lines),
+        audit_requests=round(sum(ln.requests for ln in lines), 3),
+        conflicts_409=sum(ln.conflicts for ln in lines),
+        timeline=build_timeline(lines, start=run_start(run_id or "")),
+        configured_rps=configured,
+        latency=latency_histogram(latencies),
+        percentiles={f"p{p}": percentile(latencies, p) for p in (50, 90, 99)} | ({"max": latencies[-1]} if latencies else {}),
+        slowest=slowest(lines, top),
+        most_retried=most_retried(lines, top),
+        reconciliation=tuple(data.reconciliation.values()),
+        unprocessed=len(data.open_users),
+        bad_lines=tuple(data.bad_lines),
+    )
+
+
+def _order(outcome: str) -> int:
+    return OUTCOMES.index(outcome) if outcome in OUTCOMES else len(OUTCOMES)
+
+
+def _ms(v: float) -> str:
+    return f"{v / 1000:g} s" if v >= 1000 else f"{v:g} ms"
