@@ -12,6 +12,22 @@ from bulkops.engine.job import open_job
 from bulkops.errors import StateError
 from bulkops.report.files import write_report, write_results
 from bulkops.report.load import load_job
+from bulkops.report.webhook import ENV_SECRET, ENV_URL, WebhookConfig
+
+
+def webhook_option(fn):
+    """``--webhook URL`` for ``run``/``resume``/``reconcile retry``; read it with ``webhook_config(kw)``."""
+    return click.option(
+        "--webhook",
+        envvar=ENV_URL,
+        help=f"POST a signed JSON summary here when the pass ends or stops (https, or http on loopback). "
+        f"Secret in {ENV_SECRET}. A failed webhook never fails the run. [env {ENV_URL}]",
+    )(fn)
+
+
+def webhook_config(kw: dict) -> WebhookConfig | None:
+    """Checked before the run starts: a bad URL or a missing secret is a ConfigError (exit 5)."""
+    return WebhookConfig.resolve(kw.get("webhook"))
 
 
 @click.command()

@@ -195,3 +195,23 @@ async def test_a_webhook_that_never_answers_does_not_change_the_run(sim, tmp_pat
         port = s.getsockname()[1]
     after = await finish_run(setup.paths, summary, webhook=WebhookConfig(f"http://127.0.0.1:{port}/", SECRET), sleep=Sleeps())
     assert after.webhook_delivered is False and after.results is not None and after.results.rows["applied.csv"] == 1
+
+
+def test_the_cli_option_reads_the_environment_and_checks_before_any_run(monkeypatch):
+    import click
+    from click.testing import CliRunner
+
+    from bulkops.cli.report import webhook_config, webhook_option
+
+    seen = {}
+
+    @click.command()
+    @webhook_option
+    def cmd(**kw):
+        seen["cfg"] = webhook_config(kw)
+
+    monkeypatch.setenv("BULKOPS_WEBHOOK_SECRET", SECRET)
+    assert CliRunner().invoke(cmd, ["--webhook", "https://h.example.com/x"]).exit_code == 0 and seen["cfg"].url == "https://h.example.com/x"
+    assert CliRunner().invoke(cmd, [], env={"BULKOPS_WEBHOOK_URL": "https://e.example.com/y"}).exit_code == 0 and seen["cfg"].url == "https://e.example.com/y"
+    assert CliRunner().invoke(cmd, [], env={"BULKOPS_WEBHOOK_URL": ""}).exit_code == 0 and seen["cfg"] is None
+    assert isinstance(CliRunner().invoke(cmd, ["--webhook", "http://h.example.com/x"]).exception, ConfigError)
