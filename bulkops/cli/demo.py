@@ -15,6 +15,7 @@ from bulkops.client import ClientConfig, GenesysClient
 from bulkops.engine.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.plan import make_plan
 from bulkops.simulator import SimConfig, Simulator, serve
+from bulkops.state.store import RunStore
 
 REPO_JOBS = Path(__file__).resolve().parents[2] / "jobs"
 STUCK_USER = "agent00017@example.com"  # another administrator keeps editing this one
@@ -27,21 +28,35 @@ def default_spec() -> Path:
     raise click.UsageError("jobs/demo-reorg.json not found: run from the repository, or pass --spec")
 
 
-def surviving_edits(sim: Simulator) -> tuple[int, list[dict[str, Any]]]:
-    """Count the concurrent-admin edits still visible in the org (the last title edit per user counts)."""
+def check_edits(sim: Simulator, store: RunStore) -> tuple[int, int, int]:
+    """Concurrent-admin edits: (kept, superseded by the spec, lost).
+
+    An edit to something the job itself sets for that user (a skill it sets, say) is
+    rightly overwritten by the job; every other edit must still be in the org.
+    """
     edits = sim.conflicts()
     last_title = {e["userId"]: e for e in edits if e["field"] == "title"}
-    kept = 0
+    kept = superseded = lost = 0
     for e in edits:
+        intent = store.intent(e["userId"])
         user = sim.user(e["userId"])
         if e["field"] in ("skills", "languages"):
+            if e["field"] == "skills":
+                named = intent is not None and (e["id"] in intent.skills or e["id"] in intent.remove_skills)
+            else:
+                named = intent is not None and (e["id"] in intent.languages or e["id"] in intent.remove_languages)
             held = {x["id"]: x["proficiency"] for x in user.get(e["field"]) or []}
-            kept += held.get(e["id"]) == e["after"]
-        elif last_title.get(e["userId"]) is e:
-            kept += user.get("title") == e["after"]
+            still = held.get(e["id"]) == e["after"]
         else:
-            kept += 1  # an earlier title edit, superseded by the same administrator's later one
-    return kept, edits
+            named = intent is not None and e["field"] in intent.fields
+            still = last_title.get(e["userId"]) is not e or user.get(e["field"]) == e["after"]
+        if still:
+            kept += 1
+        elif named:
+            superseded += 1
+        else:
+            lost += 1
+    return kept, superseded, lost
 
 
 @click.command()
@@ -86,13 +101,16 @@ def demo(spec: str | None, users: int, rps: float, conflict_rate: float, seed: i
                 setup = create_job(opened, directory, state_dir=state_dir, job_id=job_id)
                 click.echo(f"job {job_id}: applying {opened.path} ...")
                 summary = await run_pass(client, setup, kw, stopper)
-                setup.store.close()
-            kept, edits = surviving_edits(sim)
+            kept, superseded, lost = check_edits(sim, setup.store)
+            setup.store.close()
         finally:
             await server.close()
         click.echo("")
         print_outcome(summary)
-        click.echo(f"\nanother administrator edited users {len(edits)} times mid-run; {kept} of those edits are still in place (checked in the simulator).")
+        click.echo(
+            f"\nanother administrator edited users {kept + superseded + lost} times mid-run (checked in the simulator): "
+            f"{kept} edits still in place, {superseded} overwritten because the job itself sets or removes that field or skill, {lost} lost."
+        )
         click.echo(
             f"the simulator stopped with the demo; the same org comes back with `bulkops sim serve --users {users} --seed {seed}`, "
             "and `bulkops reconcile retry JOB --base-url URL` against it applies the queued user."
