@@ -20,6 +20,7 @@ from bulkops.cli.common import (
     state_dir_option,
 )
 from bulkops.cli.progress import ProgressReporter
+from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.client import GenesysClient
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
@@ -55,8 +56,11 @@ def run_options(kw: dict[str, Any]) -> RunOptions:
 
 
 async def run_pass(client: GenesysClient, setup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:
+    webhook = webhook_config(kw)
     with ProgressReporter(rps=client.config.rps, force_plain=kw.get("plain_progress", False)) as progress:
-        return await execute(client, setup, options=run_options(kw), on_progress=progress.update, on_engine=lambda e: stopper.attach(e.request_stop), only_users=only_users)
+        return await execute(
+            client, setup, options=run_options(kw), on_progress=progress.update, on_engine=lambda e: stopper.attach(e.request_stop), only_users=only_users, webhook=webhook
+        )
 
 
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
@@ -147,6 +151,7 @@ def _human(seconds: float) -> str:
 @connection_options
 @state_dir_option
 @engine_options
+@webhook_option
 @click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
 @handles_errors
@@ -164,6 +169,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     """
     opened = check_locally(spec, mode)
     config = client_config(kw)
+    webhook_config(kw)  # a bad webhook URL or a missing secret fails now, before any request
 
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
@@ -183,6 +189,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 @connection_options
 @state_dir_option
 @engine_options
+@webhook_option
 @handles_errors
 def resume(job: str, state_dir: str, **kw: Any) -> None:
     """Carry on with JOB from its checkpoint after a stop, a crash or a kill.
@@ -192,6 +199,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
     Refused if the spec file changed since the job began.
     """
     config = client_config(kw)
+    webhook_config(kw)
 
     async def main(stopper: Stopper) -> int:
         setup = open_job(state_dir, job)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 import orjson
 
+from bulkops.cli.report import webhook_option
 from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, run_async, state_dir_option
 from bulkops.client import GenesysClient
 from bulkops.engine.job import open_job
@@ -100,6 +101,7 @@ def drop(job: str, users: tuple[str, ...], note: str, state_dir: str) -> None:
 @connection_options
 @state_dir_option
 @engine_options
+@webhook_option
 @handles_errors
 def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
     """Run the queued USERS (default: all) again as a new pass, fetching just them by id.

@@ -12,6 +12,8 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, write_summary
+from bulkops.report.hooks import finish_run
+from bulkops.report.webhook import WebhookConfig
 
 LIVE_EVERY = 2.0  # seconds between live figures written for `bulkops status`
 
@@ -24,7 +26,9 @@ async def execute(
     on_progress: Callable[[RunCounters], None] | None = None,
     on_engine: Callable[[Engine], None] | None = None,
     only_users: list[str] | None = None,
+    webhook: WebhookConfig | None = None,
 ) -> dict[str, Any]:
+    """Run one pass; then write the result files and report, and send the webhook (never failing the pass)."""
     store = setup.store
     run_id = new_run_id()
     membership = await QueueMembership.load(client, store.get("queues") or [])
@@ -48,8 +52,13 @@ async def execute(
     store.set(running=run_id)
     try:
         result = await engine.run()
+    except Exception as exc:  # not BaseException: a second Ctrl-C must not wait for the webhook
+        store.set(running=None, live=None)
+        await finish_run(setup.paths, None, store=store, webhook=webhook, error=exc, run_id=run_id)
+        raise
     finally:
         store.set(running=None, live=None)
     summary = build_summary(store=store, result=result, stats=client.stats, rps=client.config.rps, paths=setup.paths, run_id=run_id)
     write_summary(summary, setup.paths.summary)
+    await finish_run(setup.paths, summary, store=store, webhook=webhook, run_id=run_id)
     return summary
