@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import MEMBERS_PER_REQUEST
-from bulkops.errors import ApiError
+from bulkops.errors import BulkopsError
 
 
 class QueueMembership:
@@ -110,9 +110,9 @@ class QueueBatcher:
             spent = sum(r.attempts for r in responses)
             self._membership.record(queue_id, ids, remove=remove)
             result = {**op, "ok": True}
-        except ApiError as exc:
+        except BulkopsError as exc:  # API refusals and transport faults alike: recorded per user, never silent
             spent = getattr(exc, "attempts", 1)
-            result = {**op, "ok": False, "status": exc.status, "code": exc.code, "error": exc.message}
+            result = {**op, "ok": False, "status": getattr(exc, "status", None), "code": getattr(exc, "code", None), "error": str(exc)}
         self.requests += spent
         for ticket in tickets:
             ticket.ops.append(result)

@@ -114,9 +114,9 @@ class Engine:
         batcher_task = asyncio.create_task(batcher.run(), name="queue-batcher")
         worker_tasks = [asyncio.create_task(self._work(q, processor), name=f"worker-{i}") for i, q in enumerate(queues)]
         listing_complete = False
+        produce = self._produce_ids(queues, self.only_users) if self.only_users is not None else self._produce(queues)
+        producer = asyncio.create_task(produce, name="producer")
         try:
-            produce = self._produce_ids(queues, self.only_users) if self.only_users is not None else self._produce(queues)
-            producer = asyncio.create_task(produce, name="producer")
             await asyncio.wait([producer, *worker_tasks], return_when=asyncio.FIRST_EXCEPTION)
             for task in (producer, *worker_tasks):
                 if task.done() and task.exception():
@@ -128,9 +128,10 @@ class Engine:
             if listing_complete and not self.stopping:
                 self._report_unseen(audit, self.only_users)
         finally:
-            for task in (*worker_tasks, batcher_task):
+            tasks = (producer, *worker_tasks, batcher_task)
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*worker_tasks, batcher_task, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             audit.close()
             reconciliation.close()
         return RunResult(
