@@ -13,9 +13,9 @@ from __future__ import annotations
 import struct
 from typing import Iterator
 
-from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.model import UserIntent
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
-from bulkops.spec.csvio import column_fixer, records
+from bulkops.spec.csvio import CsvForm
 from bulkops.spec.validate import At, Locate, Problems, check_intent
 
 _REC = struct.Struct("<III")
@@ -30,29 +30,14 @@ def is_long_header(header: list[str]) -> bool:
     return "skill" in names and "proficiency" in names
 
 
-class LongCsv:
+class LongCsv(CsvForm):
     """Reader for the long form (see docs/spec-format.md)."""
 
-    def __init__(self, path: str, delimiter: str, mode: Mode, max_per_user: int):
-        self.path = path
-        self.delimiter = delimiter
-        self.mode = mode
-        self.max_per_user = max_per_user
-        self.fixer = column_fixer(path, delimiter)
-
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
-        rows = records(self.path, self.delimiter, problems)
-        first = next(rows, None)
-        if first is None:
-            if not problems:
-                problems.add(At(1, 1), "empty file: expected a header row")
+        started = self.start(problems, self._header)
+        if started is None:
             return
-        header_line, header = first
-        cols = self._header(header_line, header, problems)
-        if cols is None:
-            for _ in rows:
-                pass
-            return
+        rows, header_line, header, cols = started
         uf, sf, pf, af = cols
         width = len(header)
         decimal_comma = self.delimiter != ","

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.model import UserIntent
 from bulkops.spec.cells import (
     REMOVE,
     REMOVE_MARKERS,
@@ -19,7 +19,7 @@ from bulkops.spec.cells import (
     respell,
     split_list,
 )
-from bulkops.spec.csvio import column_fixer, records
+from bulkops.spec.csvio import CsvForm
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
 #: Reorg attribute -> locator kind (what ``Locate`` is asked with).
@@ -36,29 +36,14 @@ _REORG_KIND = {
 _MISS = object()
 
 
-class WideCsv:
+class WideCsv(CsvForm):
     """Reader for the wide matrix form (see docs/spec-format.md)."""
 
-    def __init__(self, path: str, delimiter: str, mode: Mode, max_per_user: int):
-        self.path = path
-        self.delimiter = delimiter
-        self.mode = mode
-        self.max_per_user = max_per_user
-        self.fixer = column_fixer(path, delimiter)
-
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
-        rows = records(self.path, self.delimiter, problems)
-        first = next(rows, None)
-        if first is None:
-            if not problems:
-                problems.add(At(1, 1), "empty file: expected a header row")
+        started = self.start(problems, self._header)
+        if started is None:
             return
-        header_line, header = first
-        columns = self._header(header_line, header, problems)
-        if columns is None:
-            for _ in rows:  # still surface encoding/quoting problems further down
-                pass
-            return
+        rows, header_line, header, columns = started
         levels: list[tuple[int, str, bool]] = []  # (index, name, is_language)
         reorgs: list[tuple[int, str]] = []
         where: dict[tuple[str, str], int] = {}

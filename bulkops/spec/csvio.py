@@ -8,10 +8,13 @@ quoting is reported and skipped instead of aborting the pass.
 from __future__ import annotations
 
 import csv
-from typing import Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Problems
+
+if TYPE_CHECKING:
+    from bulkops.domain.model import Mode
 
 
 def records(path: str, delimiter: str, problems: Problems | None) -> Iterator[tuple[int, list[str]]]:
@@ -127,3 +130,34 @@ def _tee(lines: Iterator[str], sink: list[str]) -> Iterator[str]:
     for line in lines:
         sink.append(line)
         yield line
+
+
+class CsvForm:
+    """What both CSV forms share: where the file is, and reading its header row first.
+
+    ``read`` in a subclass starts with ``self.start(problems)``; a ``None`` back means the
+    file is empty or its header is unusable (already reported), so nothing more is yielded.
+    """
+
+    def __init__(self, path: str, delimiter: str, mode: "Mode", max_per_user: int):
+        self.path = path
+        self.delimiter = delimiter
+        self.mode = mode
+        self.max_per_user = max_per_user
+        self.fixer = column_fixer(path, delimiter)
+
+    def start(self, problems: Problems, header_of):
+        """(rows, header_line, header, parsed) or None; ``header_of(line, header, problems)`` parses the header."""
+        rows = records(self.path, self.delimiter, problems)
+        first = next(rows, None)
+        if first is None:
+            if not problems:
+                problems.add(At(1, 1), "empty file: expected a header row")
+            return None
+        header_line, header = first
+        parsed = header_of(header_line, header, problems)
+        if parsed is None:
+            for _ in rows:  # still surface encoding/quoting problems further down
+                pass
+            return None
+        return rows, header_line, header, parsed
