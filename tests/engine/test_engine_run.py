@@ -81,3 +81,22 @@ async def test_concurrent_admin_changes_survive_the_fetch_merge_retry(sim, tmp_p
         if uid not in reconciled:
             held = {x["id"]: x["proficiency"] for x in s.user(uid)["skills"]}
             assert held[ids[names[0]]] == 3.0 and held[ids[names[1]]] == 1.0
+
+
+async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_request(sim, tmp_path):
+    import pytest
+
+    from bulkops.engine.job import check_locally, resolve_against_org
+    from bulkops.errors import SpecError
+    from enginehelpers import client_for
+
+    spec = write_wide_csv(tmp_path / "new.csv", ["user", "Bilingual Billing", "Biling"], [[email(0), "4", "2"]])
+    opened = check_locally(spec)
+    async with client_for(sim, rps=2000) as client:
+        with pytest.raises(SpecError) as err:
+            await resolve_against_org(client, opened)
+        text = "\n".join(str(p) for p in err.value.problems)
+        assert "Bilingual Billing" in text and "Billing" in text and "new.csv:1:" in text
+        assert "Bilingual Billing" not in sim.sim.skill_ids_by_name()  # refused: nothing created
+        await resolve_against_org(client, opened, create_missing_skills=True)
+    assert {"Bilingual Billing", "Biling"} <= set(sim.sim.skill_ids_by_name())
