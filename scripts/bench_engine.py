@@ -27,10 +27,10 @@ from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simproc import sim_env, simulator  # noqa: E402
+from bulkops.simulator.catalog import SKILL_NAMES
+from bulkops.simulator.process import client_env as sim_env
+from bulkops.simulator.process import simulator_process as simulator
 
-from bulkops.simulator.catalog import SKILL_NAMES  # noqa: E402
 
 
 def write_matrix(path: Path, users: int, skills: int, seed: int) -> None:

@@ -1,4 +1,8 @@
-"""Start ``bulkops sim serve`` in its own process and wait for its URL (shared by the benchmark scripts)."""
+"""The simulator in its own process (``bulkops sim serve``), for benchmarks and CLI tests.
+
+A separate process keeps the simulator's CPU and memory out of the figures being
+measured, and lets a test SIGKILL the client without touching the server.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
+_URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 
 @contextmanager
-def simulator(*args: str, timeout: float = 300.0) -> Iterator[str]:
-    """Yield the base URL of a simulator started with ``args``; always stopped on exit."""
+def simulator_process(*args: str, timeout: float = 300.0) -> Iterator[str]:
+    """Yield the base URL of ``bulkops sim serve --port 0 ARGS``; the process is always stopped on exit."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "bulkops", "sim", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -26,10 +30,10 @@ def simulator(*args: str, timeout: float = 300.0) -> Iterator[str]:
         deadline = time.monotonic() + timeout
         url = None
         while url is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
+            line = proc.stdout.readline()  # type: ignore[union-attr]
             if not line and proc.poll() is not None:
                 raise RuntimeError(f"simulator exited with {proc.returncode}")
-            match = URL.search(line)
+            match = _URL.search(line)
             if match:
                 url = match.group(0)
         if url is None:
@@ -41,7 +45,9 @@ def simulator(*args: str, timeout: float = 300.0) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(10)
 
 
-def sim_env() -> dict[str, str]:
-    return dict(os.environ, GENESYSCLOUD_OAUTHCLIENT_ID="bulkops-sim", GENESYSCLOUD_OAUTHCLIENT_SECRET="bulkops-sim-secret")
+def client_env(**extra: str) -> dict[str, str]:
+    """The environment a ``bulkops`` child needs to talk to a default simulator."""
+    return dict(os.environ, GENESYSCLOUD_OAUTHCLIENT_ID="bulkops-sim", GENESYSCLOUD_OAUTHCLIENT_SECRET="bulkops-sim-secret", **extra)

@@ -1,0 +1,68 @@
+"""The real command line, in child processes, against a simulator in its own process."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import orjson
+
+from bulkops.simulator.process import client_env, simulator_process
+
+
+def bulkops(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "bulkops", *args], env=client_env(), capture_output=True, text=True, timeout=120, **kw)
+
+
+def spawn(*args):
+    return subprocess.Popen([sys.executable, "-m", "bulkops", *args], env=client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def write_matrix(path, users):
+    rows = ["email,Billing,Sales"] + [f"agent{i:05d}@example.com,{1 + i % 5},-" for i in range(users)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_first_sigint_drains_and_checkpoints_then_resume_finishes(tmp_path):
+    spec = write_matrix(tmp_path / "m.csv", 120)
+    state = tmp_path / "state"
+    with simulator_process("--users", "150", "--seed", "3") as url:
+        common = ["--base-url", url, "--state-dir", str(state)]
+        proc = spawn("run", str(spec), *common, "--job", "j", "--rps", "20", "--plain-progress")
+        deadline = time.monotonic() + 60
+        running = ""
+        while time.monotonic() < deadline:  # status reads the live figures while the run goes on
+            running = bulkops("status", "j", "--state-dir", str(state)).stdout
+            if "running:" in running:
+                break
+            time.sleep(0.3)
+        assert "running:" in running and "requests" in running
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 6, err
+        assert "finishing in-flight users" in err and "bulkops resume j" in out
+        counts = orjson.loads(bulkops("status", "j", "--state-dir", str(state), "--json").stdout)["users"]
+        assert counts.get("inflight", 0) == 0  # drained: nothing left half-done
+        assert counts.get("pending", 0) > 0 and counts.get("applied", 0) > 0
+
+        done = bulkops("resume", "j", *common, "--rps", "500", "--plain-progress")
+        assert done.returncode == 0, done.stderr
+        users = orjson.loads(bulkops("status", "j", "--state-dir", str(state), "--json").stdout)["users"]
+        assert users["total"] == 120 and users.get("applied", 0) + users.get("unchanged", 0) == 120
+        assert not users.get("pending") and not users.get("inflight")
+
+
+def test_bad_spec_exits_4_naming_file_line_column_and_sends_nothing(tmp_path):
+    spec = tmp_path / "bad.csv"
+    spec.write_text("email,Billing,Sales\nagent00001@example.com,7,2\nagent00002@example.com,x,\n")
+    result = bulkops("run", str(spec), "--base-url", "http://127.0.0.1:9")  # nothing listens there
+    assert result.returncode == 4
+    assert f"{spec}:2:" in result.stderr and f"{spec}:3:" in result.stderr and "nothing was sent" in result.stderr
+
+
+def test_missing_credentials_exit_5_and_say_which_variables(tmp_path):
+    spec = write_matrix(tmp_path / "m.csv", 2)
+    env = {k: v for k, v in client_env().items() if not k.startswith("GENESYSCLOUD_")}
+    result = subprocess.run([sys.executable, "-m", "bulkops", "run", str(spec), "--region", "mypurecloud.ie"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 5 and "GENESYSCLOUD_OAUTHCLIENT_ID" in result.stderr
