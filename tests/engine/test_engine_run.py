@@ -100,3 +100,27 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
         assert "Bilingual Billing" not in sim.sim.skill_ids_by_name()  # refused: nothing created
         await resolve_against_org(client, opened, create_missing_skills=True)
     assert {"Bilingual Billing", "Biling"} <= set(sim.sim.skill_ids_by_name())
+
+
+async def test_a_user_that_vanishes_after_validation_is_reported_failed_not_forgotten(sim, tmp_path):
+    from bulkops.engine.execute import execute
+    from bulkops.engine.job import check_locally, create_job, resolve_against_org
+    from bulkops.engine.options import RunOptions
+    from enginehelpers import client_for
+
+    s = sim.sim
+    by_email = {s.user(u)["email"]: u for u in s.user_ids()}
+    name = next(iter(s.skill_ids_by_name()))
+    spec = write_wide_csv(tmp_path / "m.csv", ["user", name], [[email(i), "5"] for i in range(5)])
+    async with client_for(sim, rps=2000) as client:
+        opened = check_locally(spec)
+        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=tmp_path)
+        gone = by_email[email(2)]
+        version = s.user(gone)["version"]
+        await client.patch_user(gone, {"state": "inactive", "version": version})  # another admin deactivates them
+        summary = await execute(client, setup, options=RunOptions(workers=2, conflict_delay=0.0))
+    users = summary["users"]
+    assert users["failed"] == 1 and users.get("applied", 0) + users.get("unchanged", 0) == 4
+    line = [r for r in read_ndjson(setup.paths.audit) if r["user_id"] == gone]
+    assert len(line) == 1 and line[0]["outcome"] == "failed" and "not in the users listing" in line[0]["reason"]
+    setup.store.close()
