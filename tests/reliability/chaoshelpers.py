@@ -646,6 +646,13 @@ def verify(job: ChaosJob, intents: dict[str, Intent], chaos_dump: dict[str, Any]
     rep.check(not open_ and finals == len(intents) == sum(counts.values()), f"state.db counts {counts} for {len(intents)} users; open {open_[:limit]}")
     mismatch = [uid for uid, rec in last.items() if db_outcome.get(uid) != rec["outcome"]]
     rep.check(not mismatch, f"{len(mismatch)} user(s) whose last audit outcome differs from state.db: {mismatch[:limit]}")
+    # the reconciliation queue holds exactly the users whose final outcome needs a person
+    from bulkops.state.reconciliation import ReconciliationQueue
+
+    queued = set(ReconciliationQueue(job.root / "reconciliation.ndjson").entries())
+    needs = {uid for uid, out in db_outcome.items() if out in ("reconciliation", "failed")}
+    rep.figures["reconciliation_queue_open"] = len(queued)
+    rep.check(queued == needs, f"reconciliation queue open entries {sorted(queued)[:limit]} but users ending in reconciliation/failed {sorted(needs)[:limit]}")
     confirmed = sum(1 for r in records if r.get("confirmed_after_restart"))
     rep.figures["confirmed_after_restart"] = confirmed
 
