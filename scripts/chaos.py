@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         ("outcomes (state.db)", ", ".join(f"{k} {v}" for k, v in f["outcomes"].items())),
         ("confirmed after restart", f["confirmed_after_restart"]),
         ("reconcile retries", f["reconcile_retries"]),
+        ("reconciliation queue open at the end", f["reconciliation_queue_open"]),
         ("audit lines (cut by a kill)", f"{f['audit_lines']} ({f['audit_lines_cut_by_kill']})"),
         ("lost updates", f["lost_updates"]),
         ("users written after finishing", f["users_written_after_finishing"]),
