@@ -1,23 +1,40 @@
-"""Reading a job folder into plain records: the only module of the report that opens files.
+"""Reading a job folder: the only module of the report that opens its files.
 
 The audit log is append-only and a user can have several lines (a resumed run, a
-``reconcile retry`` pass); the last line per user is that user's outcome. Lines are kept
-compact (``UserLine``) so a 100,000-user job stays a modest amount of memory.
+``reconcile retry`` pass); the last line per user is that user's outcome.
+
+Memory stays bounded at any job size (at 100,000 users x 50 skills the audit is ~540 MB,
+~5 KB a line): ``load_job`` reads the audit once and keeps no record, only
+
+* per user, the byte offset of its last line (one int, the outcome folded into it), in
+  order of the user's first line, so the result files read those lines back one at a
+  time and in order;
+* per run, a few numbers per line in typed arrays (time, latency, requests, 409s,
+  attempts, offset: 48 bytes a line) for the timeline, the latency figures and the
+  slowest / most retried users, whose whole lines are read back only for the handful
+  shown;
+* the offsets of the open reconciliation entries (read back the same way).
+
+Stored intents (retry spec, unprocessed users) are read from ``state.db`` while the
+files are written, a user at a time.
 """
 
 from __future__ import annotations
 
+import math
+from array import array
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 import orjson
 
 from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
-from bulkops.state.ndjson import BadLine, read_ndjson
-from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.ndjson import BadLine
 from bulkops.state.store import RunStore
 
 
@@ -43,9 +60,10 @@ class UserLine:
     correlation_id: str = ""
 
     @classmethod
-    def from_record(cls, rec: Mapping[str, Any]) -> "UserLine":
+    def from_record(cls, rec: Mapping[str, Any], *, timed: bool = True) -> "UserLine":
+        """``timed=False``: leave ``t`` at 0.0 (the result files show ``ts`` as written; parsing it costs)."""
         return cls(
-            t=parse_ts(rec.get("ts", "")),
+            t=parse_ts(rec.get("ts", "")) if timed else 0.0,
             ts=rec.get("ts", ""),
             run_id=rec.get("run_id", ""),
             user_id=rec.get("user_id", ""),
@@ -74,38 +92,133 @@ class OpenUser:
     intent: Mapping[str, Any]
 
 
+class Records(Sequence[dict[str, Any]]):
+    """Records of an NDJSON file, kept as byte offsets and parsed one at a time when iterated."""
+
+    def __init__(self, path: Path, offsets: Sequence[int] = ()):
+        self.path = path
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return Records(self.path, self.offsets[i])
+        return next(iter(Records(self.path, (self.offsets[i],))))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        if not self.offsets:
+            return
+        with open(self.path, "rb") as fh:
+            pos = 0
+            for off in self.offsets:
+                if off != pos:
+                    fh.seek(off)
+                raw = fh.readline()
+                pos = off + len(raw)
+                yield orjson.loads(raw)
+
+
+#: Outcome codes folded into the low bits of a user's last-line offset (``offset << 3 | code``).
+OUTCOME_CODES = {"applied": 1, "unchanged": 2, "failed": 3, "reconciliation": 4}
+CODE_OUTCOMES = {v: k for k, v in OUTCOME_CODES.items()}
+RETRY_OUTCOMES = ("failed", "reconciliation")
+_RETRY_CODES = frozenset(OUTCOME_CODES[o] for o in RETRY_OUTCOMES)
+
+
+class RunLines:
+    """One run's audit lines as columns of numbers (file order), for the report's figures."""
+
+    __slots__ = ("offset", "t", "latency", "requests", "conflicts", "attempts", "outcomes")
+
+    def __init__(self) -> None:
+        self.offset = array("q")
+        self.t = array("d")  # epoch seconds, 0.0 when ``ts`` is unreadable
+        self.latency = array("d")  # ms; NaN when the line has none
+        self.requests = array("d")
+        self.conflicts = array("q")
+        self.attempts = array("q")
+        self.outcomes: Counter[str] = Counter()  # in order of first appearance
+
+    def add(self, offset: int, rec: Mapping[str, Any]) -> None:
+        self.offset.append(offset)
+        self.t.append(parse_ts(rec.get("ts", "")))
+        lat = rec.get("latency_ms")
+        self.latency.append(math.nan if lat is None else float(lat))
+        self.requests.append(float(rec.get("requests") or 0))
+        self.conflicts.append(int(rec.get("conflicts") or 0))
+        self.attempts.append(int(rec.get("attempts") or 0))
+        self.outcomes[rec.get("outcome", "")] += 1
+
+    def __len__(self) -> int:
+        return len(self.offset)
+
+
 @dataclass(slots=True)
 class JobData:
-    """Everything the builders need, read once."""
+    """What the builders need, from one read of the job folder (no audit record is kept)."""
 
     job_id: str
     root: Path
     mode: str
     spec_path: str
     summary: dict[str, Any] | None
-    lines: list[UserLine]  # every audit line, in file order
+    audit: Path
+    #: ``offset << 3 | code`` of each user's last audit line whose outcome has a result file
+    #: (applied, unchanged, failed), in order of the user's first line.
+    last_lines: array
+    job_outcomes: dict[str, int]  # users by last outcome (applied, unchanged, failed, reconciliation)
+    runs: dict[str, RunLines]  # by run id, in order of first appearance
+    line_count: int
     bad_lines: list[str]
-    reconciliation: dict[str, dict[str, Any]]  # open entries by user id
+    reconciliation: Records  # the open entries, in the queue's order
     dropped: set[str]  # users a person took off the reconciliation queue (fixed by hand)
-    open_users: list[OpenUser]
-    #: Stored (resolved) intents of users whose last outcome needs another pass.
-    retry_intents: dict[str, dict[str, Any]]
+    retry_ids: list[str]  # users whose last outcome needs another pass (not dropped), first-line order
+    open_count: int  # users still pending or in flight in state.db
     counts: dict[str, int]
-
-    @property
-    def last(self) -> dict[str, UserLine]:
-        """The outcome of each user: its last audit line."""
-        out: dict[str, UserLine] = {}
-        for line in self.lines:
-            out[line.user_id] = line
-        return out
-
-    def run_lines(self, run_id: str | None) -> list[UserLine]:
-        return [ln for ln in self.lines if run_id is None or ln.run_id == run_id]
+    db: Path
+    store: RunStore | None = None  # the caller's open store, reused to read intents
 
     @property
     def run_ids(self) -> list[str]:
-        return list(dict.fromkeys(ln.run_id for ln in self.lines))
+        return list(self.runs)
+
+    def last_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(outcome, record) of each user's last line with a result file, read back one at a time."""
+        offsets = [v >> 3 for v in self.last_lines]
+        for v, rec in zip(self.last_lines, Records(self.audit, offsets)):
+            yield CODE_OUTCOMES[v & 7], rec
+
+    def lines_at(self, offsets: Sequence[int]) -> list[UserLine]:
+        return [UserLine.from_record(r) for r in Records(self.audit, offsets)]
+
+    @contextmanager
+    def opened_store(self) -> Iterator[RunStore]:
+        if self.store is not None:
+            yield self.store
+            return
+        store = RunStore.open(self.db)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def retry_intents(self, store: RunStore) -> Iterator[dict[str, Any]]:
+        """Stored intents of ``retry_ids`` (users without one are skipped), one at a time."""
+        for uid in self.retry_ids:
+            if (intent := store.intent(uid)) is not None:
+                yield intent_to_dict(intent)
+
+    def open_users(self, store: RunStore, *, batch: int = 500) -> Iterator[OpenUser]:
+        """Users still pending or in flight, by user id, with their stored intent; a batch at a time."""
+        ids = list(store.open_user_ids())
+        for i in range(0, len(ids), batch):
+            found = store.open_intents(ids[i : i + batch])
+            for uid in ids[i : i + batch]:
+                if uid in found:
+                    intent, status = found[uid]
+                    yield OpenUser(uid, status, intent.line, intent_to_dict(intent))
 
 
 def parse_ts(ts: str) -> float:
@@ -116,7 +229,24 @@ def parse_ts(ts: str) -> float:
         return 0.0
 
 
-RETRY_OUTCOMES = ("failed", "reconciliation")
+def scan_ndjson(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
+    """(byte offset, record) for every line, as ``read_ndjson`` gives them (damaged lines as ``BadLine``)."""
+    if not path.exists():
+        return
+    with open(path, "rb", buffering=1 << 20) as fh:
+        pos = 0
+        for number, raw in enumerate(fh, 1):
+            off = pos
+            pos += len(raw)
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                yield off, BadLine(path, number, raw.decode("utf-8", "replace"))
+                continue
+            yield off, (record if isinstance(record, dict) else BadLine(path, number, raw.decode("utf-8", "replace")))
 
 
 def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
@@ -125,52 +255,75 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
     if store is None:
         store = RunStore.open(paths.db)
     try:
-        lines: list[UserLine] = []
+        last: dict[str, int] = {}  # user id -> offset << 3 | outcome code of its last line
+        runs: dict[str, RunLines] = {}
         bad: list[str] = []
-        for rec in read_ndjson(paths.audit):
+        count = 0
+        for off, rec in scan_ndjson(paths.audit):
             if isinstance(rec, BadLine):
                 bad.append(str(rec))
-            else:
-                lines.append(UserLine.from_record(rec))
+                continue
+            count += 1
+            last[rec.get("user_id", "")] = off << 3 | OUTCOME_CODES.get(rec.get("outcome", ""), 0)
+            run_id = rec.get("run_id", "")
+            if (run := runs.get(run_id)) is None:
+                run = runs[run_id] = RunLines()
+            run.add(off, rec)
         summary = orjson.loads(paths.summary.read_bytes()) if paths.summary.exists() else None
-        open_users = []
-        ids = list(store.open_user_ids())
-        for i in range(0, len(ids), 500):
-            found = store.open_intents(ids[i : i + 500])
-            for uid in ids[i : i + 500]:
-                if uid in found:
-                    intent, status = found[uid]
-                    open_users.append(OpenUser(uid, status, intent.line, intent_to_dict(intent)))
-        last: dict[str, UserLine] = {ln.user_id: ln for ln in lines}
-        dropped = _dropped(paths.reconciliation)
-        retry = {}
-        for uid, ln in last.items():
-            if ln.outcome in RETRY_OUTCOMES and uid not in dropped and (intent := store.intent(uid)) is not None:
-                retry[uid] = intent_to_dict(intent)
+        reconciliation, dropped = _reconciliation(paths.reconciliation)
+        job_outcomes: Counter[str] = Counter()
+        last_lines = array("q")
+        retry_ids: list[str] = []
+        for uid, v in last.items():
+            code = v & 7
+            if code:
+                job_outcomes[CODE_OUTCOMES[code]] += 1
+                if code in _RETRY_CODES:
+                    if uid not in dropped:
+                        retry_ids.append(uid)
+                if code != OUTCOME_CODES["reconciliation"]:
+                    last_lines.append(v)
+        del last
         return JobData(
             job_id=store.get("job_id") or paths.root.name,
             root=paths.root,
             mode=store.get("mode") or "merge",
             spec_path=store.get("spec_path") or "",
             summary=summary,
-            lines=lines,
+            audit=paths.audit,
+            last_lines=last_lines,
+            job_outcomes=dict(job_outcomes),
+            runs=runs,
+            line_count=count,
             bad_lines=bad,
-            reconciliation=ReconciliationQueue(paths.reconciliation).entries(),
+            reconciliation=reconciliation,
             dropped=dropped,
-            open_users=open_users,
-            retry_intents=retry,
+            retry_ids=retry_ids,
+            open_count=sum(1 for _ in store.open_user_ids()),
             counts=store.counts() | {"total": store.total()},
+            db=paths.db,
+            store=None if own else store,
         )
     finally:
         if own:
             store.close()
 
 
+def _reconciliation(path: Path) -> tuple[Records, set[str]]:
+    """The open queue (offsets of each open user's ``queued`` event, in the queue's order) and the dropped users.
 
-def _dropped(path: Path) -> set[str]:
-    """Users whose latest reconciliation event is ``dropped``: a person fixed them, no retry."""
-    latest: dict[str, str] = {}
-    for rec in read_ndjson(path):
-        if not isinstance(rec, BadLine) and rec.get("user_id"):
-            latest[rec["user_id"]] = rec.get("event", "")
-    return {uid for uid, event in latest.items() if event == "dropped"}
+    Folds the events as ``ReconciliationQueue.entries`` does; a user is dropped when its
+    latest event is ``dropped``: a person fixed it, no retry."""
+    open_: dict[str, int] = {}
+    latest: dict[str, bool] = {}  # user id -> latest event is "dropped"
+    for off, rec in scan_ndjson(path):
+        if isinstance(rec, BadLine):
+            continue
+        uid, event = rec.get("user_id"), rec.get("event")
+        if event == "queued":
+            open_[uid] = off
+        elif event in ("dropped", "retried"):
+            open_.pop(uid, None)
+        if uid:
+            latest[uid] = event == "dropped"
+    return Records(path, array("q", open_.values())), {uid for uid, d in latest.items() if d}

@@ -1,15 +1,15 @@
-"""Rows of the per-run result files, one list of dicts per file (pure: no I/O).
+"""Rows of the per-run result files, generated one at a time (no file is ever held whole).
 
 Columns are meant for a person with a spreadsheet filter: one user per row, flat text,
 changes as ``name=proficiency`` lists (ids unless a name map is given: the audit keeps
 ids only). Applied/unchanged/failed come from each user's *last* audit line, so a user
-fixed by a later pass shows where it ended, with the ``run_id`` of that pass.
+fixed by a later pass shows where it ended, with the ``run_id`` of that pass. The rows
+are pure functions of a record; ``JobData`` reads the records back from the job folder.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from bulkops.report.load import JobData, OpenUser, UserLine
 
@@ -30,38 +30,24 @@ RECONCILIATION_COLUMNS = (
 UNPROCESSED_COLUMNS = ("user_id", "email", "status", "spec_line", *CHANGE_COLUMNS, "note")
 
 
-@dataclass(frozen=True, slots=True)
-class ResultTables:
-    applied: list[Row]
-    unchanged: list[Row]
-    failed: list[Row]
-    reconciliation: list[Row]
-    unprocessed: list[Row]
-
-    def files(self) -> dict[str, tuple[tuple[str, ...], list[Row]]]:
-        """File name -> (columns, rows)."""
-        return {
-            "applied.csv": (OUTCOME_COLUMNS, self.applied),
-            "unchanged.csv": (OUTCOME_COLUMNS, self.unchanged),
-            "failed.csv": (OUTCOME_COLUMNS, self.failed),
-            "reconciliation.csv": (RECONCILIATION_COLUMNS, self.reconciliation),
-            "unprocessed.csv": (UNPROCESSED_COLUMNS, self.unprocessed),
-        }
-
-
-def build_tables(data: JobData, names: Names | None = None) -> ResultTables:
+def outcome_rows(data: JobData, names: Names | None = None) -> Iterator[tuple[str, Row]]:
+    """(outcome, row) of each user whose last outcome is applied, unchanged or failed, in order of
+    the user's first audit line; each last line is read back, turned into a row and let go."""
     names = names or {}
-    by_outcome: dict[str, list[Row]] = {"applied": [], "unchanged": [], "failed": []}
-    for line in data.last.values():
-        if line.outcome in by_outcome:
-            by_outcome[line.outcome].append(outcome_row(line, names))
-    return ResultTables(
-        applied=by_outcome["applied"],
-        unchanged=by_outcome["unchanged"],
-        failed=by_outcome["failed"],
-        reconciliation=[reconciliation_row(e, names) for e in data.reconciliation.values()],
-        unprocessed=[unprocessed_row(u, names) for u in data.open_users],
-    )
+    for outcome, rec in data.last_records():
+        yield outcome, outcome_row(UserLine.from_record(rec, timed=False), names)
+
+
+def reconciliation_rows(data: JobData, names: Names | None = None) -> Iterator[Row]:
+    names = names or {}
+    for entry in data.reconciliation:
+        yield reconciliation_row(entry, names)
+
+
+def unprocessed_rows(users: Iterable[OpenUser], names: Names | None = None) -> Iterator[Row]:
+    names = names or {}
+    for user in users:
+        yield unprocessed_row(user, names)
 
 
 def error_of(line: UserLine) -> Mapping[str, Any]:
@@ -154,6 +140,11 @@ def change_cells(changes: Mapping[str, Any], names: Names) -> Row:
 
 
 def levels(mapping: Mapping[str, float], names: Names) -> str:
+    if not names:  # the common case (a run's own files): ids, sorted as they are (keys are unique: no value is compared)
+        try:
+            return "; ".join(map(_PAIRS.__getitem__, sorted(mapping.items())))
+        except TypeError:  # an unhashable value: not something the audit writes
+            pass
     return "; ".join(f"{names.get(k, k)}={_num(v)}" for k, v in sorted(mapping.items(), key=lambda kv: names.get(kv[0], kv[0])))
 
 
@@ -163,6 +154,33 @@ def refs(items: Iterable[str], names: Names) -> str:
 
 def _num(v: float) -> float | int:
     return int(v) if float(v).is_integer() else v
+
+
+class _Pairs(dict):
+    """(id, proficiency) -> ``"id=proficiency"``, remembered: a job has few distinct pairs (skills x levels)."""
+
+    def __missing__(self, kv: tuple[str, Any]) -> str:
+        text = f"{kv[0]}={_num(kv[1])}"
+        if len(self) < 16384:
+            self[kv] = text
+        return text
+
+
+_PAIRS = _Pairs()
+_NUM_TEXT: dict[Any, str] = {}  # proficiency -> its text: a job has a handful of distinct values
+
+
+def _num_text(v: Any) -> str:
+    """``f"{_num(v)}"``, remembered (1 and 1.0 compare equal and read the same)."""
+    try:
+        return _NUM_TEXT[v]
+    except KeyError:
+        text = f"{_num(v)}"
+        if len(_NUM_TEXT) < 1024:
+            _NUM_TEXT[v] = text
+        return text
+    except TypeError:  # unhashable: not a number the audit writes, shown as _num shows it
+        return f"{_num(v)}"
 
 
 def _iso(t: Any) -> str:

@@ -8,7 +8,7 @@ divisions and managers). ``bulkops plan``/``run`` take it as it is.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import orjson
 
@@ -35,12 +35,20 @@ def spec_user(intent: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def retry_lines(data: JobData) -> list[bytes]:
-    """Header plus one line per user whose last outcome is failed or reconciliation (not dropped)."""
-    if not data.retry_intents:
-        return []
+def retry_header(data: JobData) -> bytes:
     header = {"version": 1, "mode": data.mode, "description": f"retry of job {data.job_id}: failed and reconciliation users"}
-    return [orjson.dumps(header), *(orjson.dumps(spec_user(i)) for i in data.retry_intents.values())]
+    return orjson.dumps(header)
+
+
+def retry_lines(data: JobData, intents: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
+    """Header plus one line per stored intent of a user whose last outcome is failed or
+    reconciliation (not dropped: ``JobData.retry_intents``); nothing at all when there is none."""
+    header = retry_header(data)
+    for intent in intents:
+        if header:
+            yield header
+            header = b""
+        yield orjson.dumps(spec_user(intent))
 
 
 def retry_text(lines: Iterable[bytes]) -> bytes:

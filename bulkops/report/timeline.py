@@ -6,18 +6,21 @@ A user's requests are placed evenly over its latency window (when exactly each w
 is not recorded), and listing reads are in no user's line, so the per-time rate is an
 estimate that slightly undercounts; the page says so. Per-time 429/5xx are not in the
 audit at all, only the run's totals.
+
+Everything is computed from a run's columns of numbers (``load.RunLines``); only the
+users a table shows (the slowest, the most retried) are read back whole.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from calendar import timegm
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from bulkops.report.load import JobData, UserLine
+from bulkops.report.load import JobData, RunLines, UserLine
 
 #: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
 WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
@@ -87,7 +90,7 @@ class Figures:
     percentiles: dict[str, float]
     slowest: tuple[UserLine, ...]
     most_retried: tuple[UserLine, ...]
-    reconciliation: tuple[dict[str, Any], ...]
+    reconciliation: Sequence[dict[str, Any]]  # read back one entry at a time when iterated
     unprocessed: int
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
 
@@ -115,23 +118,34 @@ def build_timeline(lines: Sequence[UserLine], *, start: float | None = None, wid
     ``ts``): it sent them somewhere in there, and counting them all at ``ts`` would pile
     up every user a queue-membership batch finishes at once into one bucket. Users and
     409s are counted at ``ts``. The requests of all buckets add up to the lines' total."""
-    stamped = [ln for ln in lines if ln.t > 0]
+    return timeline_of(
+        [ln.t for ln in lines], [ln.latency_ms or 0 for ln in lines], [ln.requests for ln in lines], [ln.conflicts for ln in lines], start=start, width=width
+    )
+
+
+def timeline_of(
+    t: Sequence[float], latency: Sequence[float], requests: Sequence[float], conflicts: Sequence[int], *, start: float | None = None, width: float | None = None
+) -> Timeline:
+    """``build_timeline`` on columns (one entry per line; ``latency`` in ms, NaN or 0 when unknown)."""
+    stamped = [i for i in range(len(t)) if t[i] > 0]
     if not stamped:
         return Timeline(start or 0.0, width or 10.0, ())
-    first = min(ln.t - (ln.latency_ms or 0) / 1000 for ln in stamped)
-    last = max(ln.t for ln in stamped)
+    lat = [0.0 if math.isnan(v) else v for v in latency] if any(map(math.isnan, latency)) else latency
+    first = min(t[i] - (lat[i] or 0) / 1000 for i in stamped)
+    last = max(t[i] for i in stamped)
     origin = start if start is not None and start <= first else math.floor(first)
     width = width or pick_width(last - origin)
     n = int((last - origin) // width) + 1
     req = [0.0] * n
     users = [0] * n
-    conflicts = [0] * n
-    for ln in stamped:
-        i = min(int((ln.t - origin) // width), n - 1)
+    conf = [0] * n
+    for k in stamped:
+        tk = t[k]
+        i = min(int((tk - origin) // width), n - 1)
         users[i] += 1
-        conflicts[i] += ln.conflicts
-        _spread(req, origin, width, max(ln.t - (ln.latency_ms or 0) / 1000, origin), ln.t, ln.requests)
-    buckets = tuple(Bucket(i * width, width, round(req[i], 3), users[i], conflicts[i]) for i in range(n))
+        conf[i] += conflicts[k]
+        _spread(req, origin, width, max(tk - (lat[k] or 0) / 1000, origin), tk, requests[k])
+    buckets = tuple(Bucket(i * width, width, round(req[i], 3), users[i], conf[i]) for i in range(n))
     return Timeline(origin, width, buckets)
 
 
@@ -180,36 +194,51 @@ def most_retried(lines: Iterable[UserLine], n: int = 10) -> tuple[UserLine, ...]
     return tuple(sorted(retried, key=lambda ln: (-ln.conflicts, -ln.attempts, -ln.requests))[:n])
 
 
+def slowest_of(run: RunLines, n: int = 10) -> list[int]:
+    """Indexes of ``slowest`` on a run's columns: the n longest latencies, file order among equals."""
+    lat = run.latency
+    return heapq.nsmallest(n, (i for i in range(len(lat)) if not math.isnan(lat[i])), key=lambda i: (-lat[i], i))
+
+
+def most_retried_of(run: RunLines, n: int = 10) -> list[int]:
+    """Indexes of ``most_retried`` on a run's columns."""
+    c, a, r = run.conflicts, run.attempts, run.requests
+    return heapq.nsmallest(n, (i for i in range(len(c)) if a[i] > 1 or c[i] > 0), key=lambda i: (-c[i], -a[i], -r[i], i))
+
+
 def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) -> Figures:
     """``run_id``: the run to chart; default the summary's run, else the last run in the audit."""
     runs = tuple(data.run_ids)
     summary = data.summary
     if run_id is None:
         run_id = summary.get("run_id") if summary and summary.get("run_id") in runs else (runs[-1] if runs else None)
-    lines = data.run_lines(run_id) if run_id else []
+    run = data.runs.get(run_id) if run_id else None
+    run = run if run is not None else RunLines()
     run_summary = summary if summary and summary.get("run_id") == run_id else None
-    latencies = sorted(ln.latency_ms for ln in lines if ln.latency_ms is not None)
-    job_counts = Counter(ln.outcome for ln in data.last.values())
+    latencies = sorted(v for v in run.latency if not math.isnan(v))
+    job_counts = data.job_outcomes
     open_counts = {k: data.counts.get(k, 0) for k in ("inflight", "pending") if data.counts.get(k)}
     configured = (run_summary or {}).get("this_run", {}).get("configured_rps")
+    slow, retried = slowest_of(run, top), most_retried_of(run, top)
+    shown = data.lines_at([run.offset[i] for i in slow + retried])  # the only lines read back whole
     return Figures(
         job_id=data.job_id,
         run_id=run_id,
         runs=runs,
         summary=run_summary,
-        outcomes_job={k: job_counts[k] for k in OUTCOMES if job_counts[k]} | open_counts,
-        outcomes_run=dict(sorted(Counter(ln.outcome for ln in lines).items(), key=lambda kv: _order(kv[0]))),
-        users_in_run=len(lines),
-        audit_requests=round(sum(ln.requests for ln in lines), 3),
-        conflicts_409=sum(ln.conflicts for ln in lines),
-        timeline=build_timeline(lines, start=run_start(run_id or "")),
+        outcomes_job={k: job_counts[k] for k in OUTCOMES if job_counts.get(k)} | open_counts,
+        outcomes_run=dict(sorted(run.outcomes.items(), key=lambda kv: _order(kv[0]))),
+        users_in_run=len(run),
+        audit_requests=round(sum(run.requests), 3),
+        conflicts_409=sum(run.conflicts),
+        timeline=timeline_of(run.t, run.latency, run.requests, run.conflicts, start=run_start(run_id or "")),
         configured_rps=configured,
         latency=latency_histogram(latencies),
         percentiles={f"p{p}": percentile(latencies, p) for p in (50, 90, 99)} | ({"max": latencies[-1]} if latencies else {}),
-        slowest=slowest(lines, top),
-        most_retried=most_retried(lines, top),
-        reconciliation=tuple(data.reconciliation.values()),
-        unprocessed=len(data.open_users),
+        slowest=tuple(shown[: len(slow)]),
+        most_retried=tuple(shown[len(slow) :]),
+        reconciliation=data.reconciliation,
+        unprocessed=data.open_count,
         bad_lines=tuple(data.bad_lines),
     )
 

@@ -168,7 +168,7 @@ def test_damaged_audit_lines_are_reported_not_fatal(tmp_path):
     good = {"ts": "2026-11-23T10:00:01.000Z", "run_id": "20261123T100000Z-aaaaaa", "job_id": "job", "outcome": "unchanged", "user_id": "u1", "requests": 0, "latency_ms": 5.0}
     paths.audit.write_bytes(orjson.dumps(good) + b'\n{"ts": "2026-11-23T10:00:0')
     data = load_job(paths)
-    assert len(data.lines) == 1 and len(data.bad_lines) == 1
+    assert data.line_count == 1 and len(data.bad_lines) == 1
     figures = build_figures(data)
     assert figures.outcomes_job == {"unchanged": 1} and figures.summary is None
     page = parse_page(write_report(paths, data=data).read_text(encoding="utf-8"))

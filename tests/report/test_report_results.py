@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 import orjson
 
@@ -160,3 +161,86 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_names_replace
     assert list(csv.reader(io.StringIO(text))) == [["a", "b", "c"], ["'=HYPERLINK(1)", "3", ""]]
     cells = change_cells({"upsert_skills": {"s1": 2.0, "s2": 4.5}, "delete_skills": ["s3"], "fields": {"manager": "u1"}}, {"s1": "Sales", "s2": "Billing", "s3": "Retention", "u1": "Ann"})
     assert (cells["skills_set"], cells["skills_removed"], cells["fields"]) == ("Billing=4.5; Sales=2", "Retention", "manager=Ann")
+
+
+def test_rows_streamed_into_a_csv_file_are_the_bytes_csv_bytes_writes(tmp_path):
+    """The streamed writer's fast path (plain cells joined by commas) and its csv fallback give csv_bytes' bytes."""
+    import random
+
+    from bulkops.report.files import _CsvFile, csv_bytes
+
+    rng = random.Random(3)
+    alphabet = ["a", "é", " ", ",", '"', "\r", "\n", "=", "-", "+", "@", "\t", ";", "'"]
+    values = [None, 0, 3, 4.5, -2.0, 1e-7, True, "", "plain"]
+    columns = ("a", "b", "c", "d")
+    rows = [
+        {c: rng.choice(values) if rng.random() < 0.4 else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for c in columns}
+        for _ in range(3000)
+    ]
+    path = tmp_path / "out.csv"
+    with _CsvFile(path, columns) as out:
+        for row in rows:
+            out.write(row)
+        out.commit()
+    assert path.read_bytes() == csv_bytes(columns, rows)
+    assert not (tmp_path / "out.csv.tmp").exists()
+
+
+def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
+    """A job folder written by hand: users over two passes, a dropped user, a damaged line."""
+    from bulkops.domain.model import UserIntent
+    from bulkops.report.files import write_report
+    from bulkops.report.load import load_job
+    from bulkops.report.timeline import build_figures
+    from bulkops.state.layout import RunPaths
+
+    paths = RunPaths(tmp_path / "job")
+    store = RunStore.create(paths.db, {"job_id": "job", "mode": "merge"})
+    store.add_intents(UserIntent(user=u, skills={"s1": 3.0}, line=i + 2) for i, u in enumerate(("u1", "u2", "u3", "u4", "u5")))
+    for u in ("u1", "u2", "u3", "u4"):
+        store.mark_done(u, "x")
+    store.close()
+    r1, r2 = "20261123T100000Z-aaaaaa", "20261124T100000Z-bbbbbb"
+
+    def line(uid, run, ts, outcome, **kw):
+        rec = {"ts": ts, "run_id": run, "job_id": "job", "outcome": outcome, "user_id": uid, "email": f"{uid}@x", "requests": 1, "latency_ms": 10.0,
+               "attempts": 1, "conflicts": 0, "changes": {"upsert_skills": {"s1": 3.0}}, "ops": [], **kw}  # fmt: skip
+        return orjson.dumps(rec) + b"\n"
+
+    paths.audit.write_bytes(
+        line("u1", r1, "2026-11-23T10:00:01.000Z", "failed", error={"status": 400, "code": "bad", "message": "no"})
+        + line("u2", r1, "2026-11-23T10:00:02.000Z", "applied", latency_ms=900.0)
+        + line("u3", r1, "2026-11-23T10:00:03.000Z", "reconciliation", conflicts=3, attempts=3)
+        + line("u4", r1, "2026-11-23T10:00:04.000Z", "failed")
+        + b'{"ts": "2026-11-23T10:00:0\n'
+        + line("u1", r2, "2026-11-24T10:00:01.000Z", "applied", latency_ms=5.0)
+        + line("u3", r2, "2026-11-24T10:00:02.000Z", "failed", conflicts=1, attempts=2)
+    )
+    queued = {"event": "queued", "outcome": "failed", "attempts": 1, "run_id": r1, "intent": {"user": "u4"}}
+    paths.reconciliation.write_bytes(
+        b"".join(orjson.dumps(r) + b"\n" for r in ({"ts": 1, "user_id": "u4", **queued}, {"ts": 2, "user_id": "u3", **queued}, {"ts": 3, "event": "dropped", "user_id": "u4"}))
+    )
+    data = load_job(paths)
+    assert data.run_ids == [r1, r2] and data.line_count == 6 and len(data.bad_lines) == 1
+    assert data.job_outcomes == {"applied": 2, "failed": 2} and data.retry_ids == ["u3"]  # u4 was dropped
+    written = write_results(paths, data=data)
+    folder = paths.results
+    applied = read_csv(folder / "applied.csv")
+    assert [(r["user_id"], r["run_id"], r["latency_ms"]) for r in applied] == [("u1", r2, "5.0"), ("u2", r1, "900.0")]
+    assert [(r["user_id"], r["run_id"], r["conflicts"]) for r in read_csv(folder / "failed.csv")] == [("u3", r2, "1"), ("u4", r1, "0")]
+    assert [r["user_id"] for r in read_csv(folder / "reconciliation.csv")] == ["u3"]
+    assert [(r["user_id"], r["status"], r["spec_line"]) for r in read_csv(folder / "unprocessed.csv")] == [("u5", "pending", "6")]
+    spec = [orjson.loads(x) for x in (folder / "retry-spec.jsonl").read_bytes().splitlines()]
+    assert spec[0]["mode"] == "merge" and spec[1:] == [{"user": "u3", "skills": {"s1": 3.0}}]
+    assert written.rows["retry-spec.jsonl"] == 1 and written.rows["failed.csv"] == 2
+
+    first = build_figures(data, r1, top=2)
+    assert first.users_in_run == 4 and first.outcomes_run == {"applied": 1, "reconciliation": 1, "failed": 2}
+    assert [ln.user_id for ln in first.slowest] == ["u2", "u1"]  # equal latencies: file order
+    assert [ln.user_id for ln in first.most_retried] == ["u3"] and first.most_retried[0].conflicts == 3
+    assert first.unprocessed == 1 and first.outcomes_job == {"applied": 2, "failed": 2, "pending": 1}
+    assert [e["user_id"] for e in first.reconciliation] == ["u3"]
+    last = build_figures(data)  # no summary: the last run
+    assert last.run_id == r2 and [ln.user_id for ln in last.slowest] == ["u3", "u1"] and last.conflicts_409 == 1
+    assert sum(b.users for b in last.timeline.buckets) == 2 and math.isclose(sum(b.requests for b in last.timeline.buckets), 2)
+    assert write_report(paths, run_id=r1, data=data).exists()
