@@ -75,6 +75,8 @@ def create_job(spec: OpenSpec, directory: OrgDirectory, *, state_dir: str | Path
     """Create the run state and store every resolved intent (streamed, not held in memory)."""
     job_id = job_id or job_id_for(spec)
     paths = RunPaths.for_job(state_dir, job_id)
+    if paths.db.exists() and RunStore.is_blank(paths.db):
+        shutil.rmtree(paths.root)  # set-up was killed before it wrote anything: start it again
     if paths.db.exists():
         existing = RunStore.open(paths.db)
         ready = existing.get("ready")
@@ -117,6 +119,8 @@ def open_job(state_dir: str | Path, job_id: str, *, check_spec: bool = True) -> 
         known = sorted(p.parent.name for p in Path(state_dir).glob("*/state.db"))
         hint = f" Known jobs: {', '.join(known)}." if known else ""
         raise StateError(f"no job {job_id!r} under {state_dir}.{hint}")
+    if RunStore.is_blank(paths.db):
+        raise StateError(f"job {job_id} was interrupted during set-up, before any write; run the spec again with `bulkops run`")
     store = RunStore.open(paths.db)
     if not store.get("ready"):
         raise StateError(f"job {job_id} was interrupted during set-up, before any write; run the spec again with `bulkops run`")

@@ -80,6 +80,9 @@ class UserProcessor:
         self.counters = counters
         self.on_done = on_done
         self.sleep = sleep
+        #: Users with an open reconciliation entry (a run may have died after queueing one
+        #: and before recording it done); a user applied now closes its entry.
+        self.queued: set[str] = set(reconciliation.entries())
 
     async def process(self, item: WorkItem) -> None:
         state = dataclasses.replace(item.state, queues=self.membership.of(item.state.id))
@@ -166,6 +169,9 @@ class UserProcessor:
             record["reason"] = reason
         if error is not None:
             record["error"] = {"status": error.status, "code": error.code, "message": error.message, "correlation_id": error.correlation_id}
+        if outcome in ("applied", "unchanged") and uid in self.queued:
+            self.reconciliation.resolve(uid, self.audit.run_id, outcome)
+            self.queued.discard(uid)
         if outcome in ("reconciliation", "failed"):
             self.reconciliation.add(
                 {

@@ -1,6 +1,6 @@
 """The reconciliation queue: users a person must look at, as an append-only NDJSON log.
 
-Events are ``queued``, ``dropped`` and ``retried``; the queue is what folding them gives,
+Events are ``queued``, ``dropped``, ``retried`` and ``resolved``; the queue is what folding them gives,
 so no command ever rewrites the file and a crash can't lose an entry.
 """
 
@@ -33,6 +33,10 @@ class ReconciliationQueue:
     def mark_retried(self, user_id: str, run_id: str) -> None:
         self._write({"event": "retried", "user_id": user_id, "run_id": run_id})
 
+    def resolve(self, user_id: str, run_id: str, outcome: str) -> None:
+        """The user was queued by a run that died before recording it done; a later run applied it."""
+        self._write({"event": "resolved", "user_id": user_id, "run_id": run_id, "outcome": outcome})
+
     def entries(self) -> dict[str, dict[str, Any]]:
         """Open entries by user id, latest first-come order preserved."""
         open_: dict[str, dict[str, Any]] = {}
@@ -42,7 +46,7 @@ class ReconciliationQueue:
             uid = rec.get("user_id")
             if rec.get("event") == "queued":
                 open_[uid] = rec
-            elif rec.get("event") in ("dropped", "retried"):
+            elif rec.get("event") in ("dropped", "retried", "resolved"):
                 open_.pop(uid, None)
         return open_
 

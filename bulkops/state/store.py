@@ -12,6 +12,7 @@ by the run that died, and is reported as applied.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -49,14 +50,36 @@ class RunStore:
 
     @classmethod
     def create(cls, path: Path, meta: dict[str, Any]) -> "RunStore":
+        """Built under a temporary name and renamed into place: a kill mid-way never
+        leaves a half-made database where a job's state is expected."""
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             raise StateError(f"run state already exists at {path}")
-        store = cls(path, cls._connect(path))
-        with store._db:
-            store._db.executescript(_SCHEMA)
-            store._set_many({"schema": SCHEMA_VERSION, "created": time.time(), **meta})
-        return store
+        tmp = path.with_name(path.name + ".creating")
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+        conn = sqlite3.connect(tmp)
+        with conn:
+            conn.executescript(_SCHEMA)
+            conn.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [(k, orjson.dumps(v)) for k, v in {"schema": SCHEMA_VERSION, "created": time.time(), **meta}.items()],
+            )
+        conn.close()
+        os.replace(tmp, path)
+        return cls(path, cls._connect(path))
+
+    @staticmethod
+    def is_blank(path: Path) -> bool:
+        """A database file with no tables: a set-up killed before it wrote anything."""
+        try:
+            conn = sqlite3.connect(path)
+            try:
+                return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            return False
 
     @classmethod
     def open(cls, path: Path) -> "RunStore":
