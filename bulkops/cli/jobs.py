@@ -40,6 +40,12 @@ def exit_code_for(summary: dict[str, Any]) -> int:
     return exitcodes.OK
 
 
+def report_outcome(summary: dict[str, Any]) -> int:
+    """Print the summary and the next step; the exit code it means."""
+    print_outcome(summary)
+    return exit_code_for(summary)
+
+
 def print_outcome(summary: dict[str, Any]) -> None:
     click.echo(render_summary(summary))
     job = summary["job_id"]
@@ -178,8 +184,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
             click.echo(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}", err=True)
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
-        print_outcome(summary)
-        return exit_code_for(summary)
+        return report_outcome(summary)
 
     sys.exit(run_async(main))
 
@@ -206,8 +211,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
         async with GenesysClient(config) as client:
             summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
-        print_outcome(summary)
-        return exit_code_for(summary)
+        return report_outcome(summary)
 
     sys.exit(run_async(main))
 

@@ -109,7 +109,7 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
     Each user is re-read and its intended change re-merged onto what is there now.
     Those that succeed leave the queue; those that still fail are queued again.
     """
-    from bulkops.cli.jobs import exit_code_for, print_outcome, run_pass
+    from bulkops.cli.jobs import report_outcome, run_pass
 
     setup, queue = _queue(state_dir, job)
     entries = queue.entries()
@@ -129,7 +129,6 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             summary = await run_pass(client, setup, kw, stopper, only_users=picked)
-        print_outcome(summary)
-        return exit_code_for(summary)
+        return report_outcome(summary)
 
     sys.exit(run_async(main))

@@ -34,7 +34,7 @@ import orjson
 
 from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
-from bulkops.state.ndjson import BadLine
+from bulkops.state.ndjson import BadLine, scan_ndjson
 from bulkops.state.store import RunStore
 
 
@@ -227,26 +227,6 @@ def parse_ts(ts: str) -> float:
         return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
     except (ValueError, AttributeError):
         return 0.0
-
-
-def scan_ndjson(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
-    """(byte offset, record) for every line, as ``read_ndjson`` gives them (damaged lines as ``BadLine``)."""
-    if not path.exists():
-        return
-    with open(path, "rb", buffering=1 << 20) as fh:
-        pos = 0
-        for number, raw in enumerate(fh, 1):
-            off = pos
-            pos += len(raw)
-            raw = raw.strip()
-            if not raw:
-                continue
-            try:
-                record = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                yield off, BadLine(path, number, raw.decode("utf-8", "replace"))
-                continue
-            yield off, (record if isinstance(record, dict) else BadLine(path, number, raw.decode("utf-8", "replace")))
 
 
 def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:

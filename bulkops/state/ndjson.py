@@ -60,18 +60,28 @@ class BadLine:
         return f"{self.path}:{self.line}: not a complete JSON record (cut by a crash?), skipped: {self.text[:80]!r}"
 
 
-def read_ndjson(path: Path) -> Iterator[dict[str, Any] | BadLine]:
-    """Every record in order; a damaged line comes back as a ``BadLine`` instead of raising."""
+def scan_ndjson(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
+    """(byte offset, record) for every line, so a reader can come back to one line later;
+    a damaged line comes back as a ``BadLine`` instead of raising."""
     if not path.exists():
         return
-    with open(path, "rb") as fh:
+    with open(path, "rb", buffering=1 << 20) as fh:
+        pos = 0
         for number, raw in enumerate(fh, 1):
+            off = pos
+            pos += len(raw)
             raw = raw.strip()
             if not raw:
                 continue
             try:
                 record = orjson.loads(raw)
             except orjson.JSONDecodeError:
-                yield BadLine(path, number, raw.decode("utf-8", "replace"))
+                yield off, BadLine(path, number, raw.decode("utf-8", "replace"))
                 continue
-            yield record if isinstance(record, dict) else BadLine(path, number, raw.decode("utf-8", "replace"))
+            yield off, (record if isinstance(record, dict) else BadLine(path, number, raw.decode("utf-8", "replace")))
+
+
+def read_ndjson(path: Path) -> Iterator[dict[str, Any] | BadLine]:
+    """Every record in order; a damaged line comes back as a ``BadLine`` instead of raising."""
+    for _, record in scan_ndjson(path):
+        yield record
