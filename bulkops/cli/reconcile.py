@@ -8,8 +8,8 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.report import webhook_option
 from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, run_async, state_dir_option
+from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
 from bulkops.engine.job import open_job
 from bulkops.errors import StateError

@@ -9,16 +9,16 @@ import orjson
 from bulkops.domain.model import Changes, UserIntent, UserState
 
 
+def _compact(obj: Any, mappings: tuple[str, ...], sets: tuple[str, ...]) -> dict[str, Any]:
+    """The non-empty mapping and set attributes of ``obj``, as JSON-ready dict and sorted lists."""
+    out: dict[str, Any] = {name: dict(v) for name in mappings if (v := getattr(obj, name))}
+    out.update({name: sorted(v) for name in sets if (v := getattr(obj, name))})
+    return out
+
+
 def intent_to_dict(intent: UserIntent) -> dict[str, Any]:
     out: dict[str, Any] = {"user": intent.user}
-    for name in ("skills", "languages", "fields"):
-        value = getattr(intent, name)
-        if value:
-            out[name] = dict(value)
-    for name in ("remove_skills", "remove_languages", "join_queues", "leave_queues"):
-        value = getattr(intent, name)
-        if value:
-            out[name] = sorted(value)
+    out.update(_compact(intent, ("skills", "languages", "fields"), ("remove_skills", "remove_languages", "join_queues", "leave_queues")))
     if intent.division:
         out["division"] = intent.division
     if intent.replace_skills:
@@ -63,15 +63,7 @@ def state_to_dict(state: UserState) -> dict[str, Any]:
 
 
 def changes_to_dict(changes: Changes) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in ("upsert_skills", "upsert_languages", "fields"):
-        value = getattr(changes, name)
-        if value:
-            out[name] = dict(value)
-    for name in ("delete_skills", "delete_languages", "join_queues", "leave_queues"):
-        value = getattr(changes, name)
-        if value:
-            out[name] = sorted(value)
+    out = _compact(changes, ("upsert_skills", "upsert_languages", "fields"), ("delete_skills", "delete_languages", "join_queues", "leave_queues"))
     if changes.replace_skills is not None:
         out["replace_skills"] = dict(changes.replace_skills)
     if changes.division:
