@@ -98,5 +98,16 @@ class ServerError(ApiError):
     """5xx still answered after every retry."""
 
 
+class MalformedResponseError(ServerError):
+    """A 2xx whose body is not the shape the API documents (empty, truncated, HTML, wrong
+    type, a cursor that never advances). A transient fault like a 5xx: retried within the
+    budget, then a resumable stop; never taken as an outcome."""
+
+
 class TransportError(BulkopsError):
     """Timeouts or connection failures that outlasted every retry."""
+
+
+class FatalRunError(BulkopsError):
+    """The run cannot go on (credentials revoked, disk full, a permission missing): the
+    pass stops, checkpointed and resumable, and the process exits with ``exit_code``."""

@@ -1,0 +1,1 @@
+"""One shared test-helpers package (simulator handles, clients, fault proxy, CLI runners)."""
