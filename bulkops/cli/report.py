@@ -12,22 +12,29 @@ from bulkops.engine.job import open_job
 from bulkops.errors import StateError
 from bulkops.report.files import write_report, write_results
 from bulkops.report.load import load_job
-from bulkops.report.webhook import ENV_SECRET, ENV_URL, WebhookConfig
+from bulkops.report.webhook import ENV_ALLOW_PRIVATE, ENV_SECRET, ENV_URL, WebhookConfig
 
 
 def webhook_option(fn):
-    """``--webhook URL`` for ``run``/``resume``/``reconcile retry``; read it with ``webhook_config(kw)``."""
+    """``--webhook URL`` and ``--webhook-allow-private`` for ``run``/``resume``/``reconcile retry``; read them with ``webhook_config(kw)``."""
+    fn = click.option(
+        "--webhook-allow-private",
+        is_flag=True,
+        envvar=ENV_ALLOW_PRIVATE,
+        help="Let the webhook reach private, link-local and metadata addresses (10/8, 169.254/16, fc00::/7, ...), "
+        f"by IP or by what its host name resolves to; refused otherwise. [env {ENV_ALLOW_PRIVATE}]",
+    )(fn)
     return click.option(
         "--webhook",
         envvar=ENV_URL,
-        help=f"POST a signed JSON summary here when the pass ends or stops (https, or http on loopback). "
-        f"Secret in {ENV_SECRET}. A failed webhook never fails the run. [env {ENV_URL}]",
+        help=f"POST a signed JSON summary here when the pass ends or stops (https, or http on loopback; "
+        f"Standard Webhooks signature). Secret in {ENV_SECRET}. A failed webhook never fails the run. [env {ENV_URL}]",
     )(fn)
 
 
 def webhook_config(kw: dict) -> WebhookConfig | None:
-    """Checked before the run starts: a bad URL or a missing secret is a ConfigError (exit 5)."""
-    return WebhookConfig.resolve(kw.get("webhook"))
+    """Checked before the run starts: a bad or private URL or a missing secret is a ConfigError (exit 5)."""
+    return WebhookConfig.resolve(kw.get("webhook"), allow_private=bool(kw.get("webhook_allow_private")))
 
 
 @click.command()

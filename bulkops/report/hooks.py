@@ -76,5 +76,5 @@ async def finish_run(
         counts=counts,
         error=None if error is None else (error if isinstance(error, str) else f"{type(error).__name__}: {error}"),
     )
-    delivered = await send_webhook(webhook.url, webhook.secret, payload, log_path=paths.root / LOG_NAME, sleep=sleep)
+    delivered = await send_webhook(webhook.url, webhook.secret, payload, log_path=paths.root / LOG_NAME, sleep=sleep, allow_private=webhook.allow_private)
     return AfterRun(results, report, delivered)
