@@ -108,6 +108,30 @@ class TransportError(BulkopsError):
     """Timeouts or connection failures that outlasted every retry."""
 
 
-class FatalRunError(BulkopsError):
-    """The run cannot go on (credentials revoked, disk full, a permission missing): the
-    pass stops, checkpointed and resumable, and the process exits with ``exit_code``."""
+class JobNameError(BulkopsError):
+    """A job name that is not a plain folder name: it could reach outside --state-dir."""
+
+
+class RunStateWriteError(BulkopsError):
+    """The run state (checkpoint, audit log, reconciliation queue) could not be written:
+    a full disk, a read-only folder. Nothing is damaged; the pass stops, resumable."""
+
+
+class PassFailed(BulkopsError):
+    """A pass ended on a fatal error after checkpointing and writing its summary, result
+    files and webhook; ``cause`` decides the exit code, ``job_id`` names the next command."""
+
+    def __init__(self, cause: BaseException, *, job_id: str, state_dir: str | None = None):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.job_id = job_id
+        self.state_dir = state_dir
+
+
+#: Faults that say nothing about the object written: a pass that meets one after the
+#: retry budget stops (resumable); it never records a user as failed because of it.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ServerError, RateLimitedError, TransportError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT_ERRORS)

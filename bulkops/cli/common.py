@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import shlex
 import signal
 import sys
 from typing import Any, Awaitable, Callable
@@ -12,7 +14,18 @@ import click
 
 from bulkops.cli import exitcodes
 from bulkops.client import ClientConfig
-from bulkops.errors import ApiError, AuthError, ConfigError, SpecError, StateError, TransportError
+from bulkops.errors import (
+    ApiError,
+    AuthError,
+    BulkopsError,
+    ConfigError,
+    JobNameError,
+    PassFailed,
+    RunStateWriteError,
+    SpecError,
+    StateError,
+    TransportError,
+)
 from bulkops.logsetup import configure_logging
 
 
@@ -80,16 +93,41 @@ def handles_errors(fn: Callable) -> Callable:
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(exitcodes.INVALID_SPEC)
-        except ConfigError as exc:
-            fail(str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables")
-        except AuthError as exc:
-            fail(str(exc), exitcodes.AUTH_CONFIG, "check the OAuth client's credentials and roles (docs: README, 'Pointing at a real org'); the run state is kept, `bulkops resume JOB` carries on")
-        except StateError as exc:
-            fail(str(exc), exitcodes.STATE)
-        except (ApiError, TransportError) as exc:
-            fail(f"the API kept failing: {exc}", exitcodes.ABORTED, "the run is checkpointed; `bulkops resume JOB` carries on when the API answers again")
+        except PassFailed as exc:
+            resume = resume_command(exc.job_id, exc.state_dir)
+            message, code, hint = explain(exc.cause, resume)
+            done = "the state is checkpointed and this pass's summary, result files and webhook were written"
+            fail(f"the run stopped: {message}", code, f"{hint or resume}; {done}")
+        except BulkopsError as exc:
+            message, code, hint = explain(exc, "`bulkops resume JOB`")
+            fail(message, code, hint)
 
     return wrapper
+
+
+def resume_command(job_id: str, state_dir: str | None) -> str:
+    """A command that works when copied: the job, and --state-dir unless it is the default."""
+    extra = f" --state-dir {shlex.quote(state_dir)}" if state_dir and os.path.normpath(state_dir) != "checkpoints" else ""
+    return f"`bulkops resume {job_id}{extra}`"
+
+
+def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
+    """(message, exit code, next step) for every error a command can end on."""
+    if isinstance(exc, JobNameError):
+        return str(exc), exitcodes.USAGE, None
+    if isinstance(exc, ConfigError):
+        return str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables"
+    if isinstance(exc, AuthError):
+        return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'Pointing at a real org'), then {resume}"
+    if isinstance(exc, RunStateWriteError):
+        return str(exc), exitcodes.STATE, f"free disk space or fix the folder's permissions, then {resume}"
+    if isinstance(exc, StateError):
+        return str(exc), exitcodes.STATE, None
+    if isinstance(exc, (ApiError, TransportError)):
+        return f"the API kept failing: {exc}", exitcodes.ABORTED, f"{resume} carries on when the API answers again"
+    if isinstance(exc, BulkopsError):
+        return str(exc), exitcodes.UNEXPECTED, None
+    return f"unexpected {type(exc).__name__}: {exc}", exitcodes.UNEXPECTED, f"please report this with the log; {resume} carries on"
 
 
 def run_async(main: Callable[["Stopper"], Awaitable[int]]) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from bulkops import __version__
@@ -56,4 +58,7 @@ _add_optional()
 
 
 def main() -> None:
+    # Everything bulkops writes (run state, audit, results, report, webhook log) may hold
+    # emails and before/after values: owner-only, whatever the shell's umask.
+    os.umask(0o077)
     cli()

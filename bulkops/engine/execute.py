@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+import structlog
+
 from bulkops.client.api import GenesysClient
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.job import JobSetup, new_run_id
@@ -13,7 +15,10 @@ from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, write_summary
 from bulkops.report.hooks import finish_run
+from bulkops.errors import PassFailed
 from bulkops.report.webhook import WebhookConfig
+
+log = structlog.get_logger("bulkops.engine")
 
 LIVE_EVERY = 2.0  # seconds between live figures written for `bulkops status`
 
@@ -28,7 +33,10 @@ async def execute(
     only_users: list[str] | None = None,
     webhook: WebhookConfig | None = None,
 ) -> dict[str, Any]:
-    """Run one pass; then write the result files and report, and send the webhook (never failing the pass)."""
+    """Run one pass; then write the summary, result files and report, and send the webhook.
+
+    A pass that meets a fatal error does all of that too, as for a stopped pass, then raises
+    ``PassFailed`` carrying the cause (which decides the exit code) and the job's id."""
     store = setup.store
     run_id = new_run_id()
     membership = await QueueMembership.load(client, store.get("queues") or [])
@@ -52,13 +60,24 @@ async def execute(
     store.set(running=run_id)
     try:
         result = await engine.run()
-    except Exception as exc:  # not BaseException: a second Ctrl-C must not wait for the webhook
-        store.set(running=None, live=None)
-        await finish_run(setup.paths, None, store=store, webhook=webhook, error=exc, run_id=run_id)
-        raise
     finally:
-        store.set(running=None, live=None)
+        _quietly(lambda: store.set(running=None, live=None))
     summary = build_summary(store=store, result=result, stats=client.stats, rps=client.config.rps, paths=setup.paths, run_id=run_id)
-    write_summary(summary, setup.paths.summary)
-    await finish_run(setup.paths, summary, store=store, webhook=webhook, run_id=run_id)
+    if result.error is not None:
+        summary["error"] = f"{type(result.error).__name__}: {result.error}"
+    _quietly(lambda: write_summary(summary, setup.paths.summary))
+    after = await finish_run(setup.paths, summary, store=store, webhook=webhook, error=result.error, run_id=run_id)
+    if after.results is not None:
+        # `status` compares this with the last summary: result files a kill cut short are named.
+        _quietly(lambda: store.set(results_for=run_id))
+    if result.error is not None:
+        raise PassFailed(result.error, job_id=setup.job_id, state_dir=str(setup.paths.root.parent))
     return summary
+
+
+def _quietly(fn: Callable[[], Any]) -> None:
+    """After a fatal error (a full disk, say) the bookkeeping may fail too; the pass's own error is the one to report."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("bookkeeping.failed", error=f"{type(exc).__name__}: {exc}")

@@ -8,7 +8,7 @@ Only when both are clean is the run state created and the first write allowed.
 from __future__ import annotations
 
 import os
-import shutil
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,9 +20,10 @@ import structlog
 from bulkops.client.api import GenesysClient
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.engine.directory import build_directory
-from bulkops.errors import SpecError, StateError
+from bulkops.engine.snapshot import SpecSnapshot, take_snapshot
+from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
-from bulkops.state.layout import RunPaths
+from bulkops.state.layout import RunPaths, private_dir
 from bulkops.state.store import RunStore
 
 log = structlog.get_logger("bulkops.job")
@@ -38,12 +39,26 @@ def job_id_for(spec: OpenSpec) -> str:
 
 
 def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> OpenSpec:
-    """Everything that can be checked without the API; raises SpecError with every problem."""
-    spec = open_spec(path, mode)
+    """Everything that can be checked without the API; raises SpecError with every problem.
+
+    Reads a private snapshot of the file (see ``snapshot``), never the file again."""
+    try:
+        snapshot = take_snapshot(path)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise SpecError([SpecProblem(os.fspath(path), 1, 1, f"cannot open the spec: {why}")]) from None
+    spec = open_spec(snapshot.copy, mode)
+    spec.path, spec.source = snapshot.original, str(snapshot.copy)
+    spec._hash = snapshot.sha256
+    _SNAPSHOTS[str(snapshot.copy)] = snapshot
     problems = spec.validate()
     if problems:
         raise SpecError(problems)
     return spec
+
+
+#: Snapshots taken by ``check_locally``, by copy path, for ``create_job`` to keep.
+_SNAPSHOTS: dict[str, SpecSnapshot] = {}
 
 
 async def resolve_against_org(
@@ -75,9 +90,14 @@ def create_job(spec: OpenSpec, directory: OrgDirectory, *, state_dir: str | Path
     """Create the run state and store every resolved intent (streamed, not held in memory)."""
     job_id = job_id or job_id_for(spec)
     paths = RunPaths.for_job(state_dir, job_id)
-    if paths.db.exists() and RunStore.is_blank(paths.db):
-        shutil.rmtree(paths.root)  # set-up was killed before it wrote anything: start it again
-    if paths.db.exists():
+    try:
+        return _create(spec, directory, paths, job_id)
+    except (OSError, sqlite3.Error) as exc:
+        raise RunStateWriteError(f"cannot create the run state under {paths.root}: {exc}") from exc
+
+
+def _create(spec: OpenSpec, directory: OrgDirectory, paths: RunPaths, job_id: str) -> JobSetup:
+    if paths.db.exists() and not RunStore.is_blank(paths.db):
         existing = RunStore.open(paths.db)
         ready = existing.get("ready")
         existing.close()
@@ -87,13 +107,21 @@ def create_job(spec: OpenSpec, directory: OrgDirectory, *, state_dir: str | Path
                 f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
                 "(or pass --job NAME to start a separate job)"
             )
-        shutil.rmtree(paths.root)  # set-up was interrupted before any write: start it again
+    # Set-up was killed before it was ready (no write was sent): start it again, removing
+    # only the files set-up makes, never the folder (nothing else in it is ours to remove).
+    for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
+        leftover.unlink(missing_ok=True)
+    private_dir(paths.root.parent)
+    private_dir(paths.root)
+    snapshot = _SNAPSHOTS.pop(spec.source, None) if spec.source else None
+    kept = snapshot.keep_in(paths.spec_snapshot(Path(snapshot.original).suffix)) if snapshot else None
     store = RunStore.create(
         paths.db,
         {
             "job_id": job_id,
             "spec_path": str(Path(spec.path).resolve()),
             "spec_hash": spec.content_hash,
+            "spec_snapshot": kept.name if kept else None,
             "spec_format": spec.format,
             "mode": spec.mode,
             "listing_position": None,

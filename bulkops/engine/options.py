@@ -14,6 +14,12 @@ class RunOptions:
     conflict_delay: float = 0.5
     #: Items buffered per worker queue: bounds memory whatever the org size.
     queue_size: int = 64
+    #: Restarts of the users listing after a 400 on a cursor before the pass stops: the
+    #: API names no cursor-expiry code, so a 400 that persists must not relist forever.
+    listing_restarts: int = 3
+    #: Writes of one kind that must all answer 403, with none allowed, before the pass
+    #: stops for a missing permission; fewer are per-user refusals (a division the role lacks).
+    forbidden_threshold: int = 10
     #: Users listing page size (the real API caps it at 500).
     page_size: int = 500
     #: Seconds between progress lines when stderr is not a terminal.

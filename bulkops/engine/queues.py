@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import MEMBERS_PER_REQUEST
-from bulkops.errors import BulkopsError
+from bulkops.errors import BulkopsError, is_transient
 
 
 class QueueMembership:
@@ -110,7 +110,11 @@ class QueueBatcher:
             spent = sum(r.attempts for r in responses)
             self._membership.record(queue_id, ids, remove=remove)
             result = {**op, "ok": True}
-        except BulkopsError as exc:  # API refusals and transport faults alike: recorded per user, never silent
+        except BulkopsError as exc:
+            if is_transient(exc):
+                # Says nothing about these users: the pass stops and they stay in flight,
+                # so resume re-checks them. Only a refusal is recorded against a user.
+                raise
             spent = getattr(exc, "attempts", 1)
             result = {**op, "ok": False, "status": getattr(exc, "status", None), "code": getattr(exc, "code", None), "error": str(exc)}
         self.requests += spent

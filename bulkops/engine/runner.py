@@ -8,9 +8,11 @@ one worker. Worker queues are bounded: memory stays flat however large the org.
 from __future__ import annotations
 
 import asyncio
+import errno
+import sqlite3
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 import structlog
 
@@ -22,8 +24,9 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership
 from bulkops.engine.tracker import PageTracker
 from bulkops.engine.worker import UserProcessor, WorkItem
-from bulkops.errors import CursorExpiredError
+from bulkops.errors import CursorExpiredError, RunStateWriteError
 from bulkops.state.audit import AuditLog
+from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.store import RunStore
@@ -31,6 +34,7 @@ from bulkops.state.store import RunStore
 log = structlog.get_logger("bulkops.engine")
 
 _STOP = object()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,8 @@ class RunResult:
     stopped: bool
     duration: float
     listing_complete: bool
+    #: The fatal error that ended the pass (the pass is then stopped, resumable).
+    error: BaseException | None = None
 
 
 class Engine:
@@ -83,12 +89,34 @@ class Engine:
             self.store.set(listing_position=position, listing_complete=listing_done)
 
     async def run(self) -> RunResult:
+        """One pass. A fatal error (revoked credentials, the API gone past the retry budget,
+        a full disk) ends it promptly: every task is cancelled, nothing waits on a queue
+        whose reader is gone, and the error comes back in ``RunResult.error``."""
         started = time.monotonic()
         if self.only_users is None and self.store.get("listing_complete"):
             # The org was listed to the end already (a resume, or a retry pass that died):
             # fetch whoever is still open by id instead of listing the org again.
             self.only_users = list(self.store.open_user_ids())
         requests_before = self.client.stats.requests
+        error: BaseException | None = None
+        try:
+            await self._run_tasks()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every fatal error ends the pass the same way
+            error = as_run_error(exc, self.paths)
+            self._stop.set()
+            log.error("run.fatal", error=f"{type(error).__name__}: {error}")
+        return RunResult(
+            counters=self.counters,
+            requests=self.client.stats.requests - requests_before,
+            stopped=self.stopping,
+            duration=time.monotonic() - started,
+            listing_complete=bool(_quietly(lambda: self.store.get("listing_complete"), False)),
+            error=error,
+        )
+
+    async def _run_tasks(self) -> None:
         job_id = self.store.get("job_id")
         counts = self.store.counts()
         self.counters.total = self.store.total()
@@ -113,34 +141,25 @@ class Engine:
         )
         batcher_task = asyncio.create_task(batcher.run(), name="queue-batcher")
         worker_tasks = [asyncio.create_task(self._work(q, processor), name=f"worker-{i}") for i, q in enumerate(queues)]
-        listing_complete = False
         produce = self._produce_ids(queues, self.only_users) if self.only_users is not None else self._produce(queues)
         producer = asyncio.create_task(produce, name="producer")
+        tasks = (producer, *worker_tasks, batcher_task)
         try:
-            await asyncio.wait([producer, *worker_tasks], return_when=asyncio.FIRST_EXCEPTION)
-            for task in (producer, *worker_tasks):
-                if task.done() and task.exception():
-                    raise task.exception()  # type: ignore[misc]
-            listing_complete = producer.result()
-            await asyncio.gather(*worker_tasks)
+            # Each stage is awaited while every other task is watched: the first one to
+            # fail ends the pass at once instead of leaving a stage waiting on a dead peer.
+            listing_complete = await _until(producer, [*worker_tasks, batcher_task])
+            await _until(asyncio.gather(*worker_tasks), [batcher_task])
             await batcher.close()
+            await batcher_task  # ends once closing; a failure in its last flush surfaces here
             self.counters.requests_by_kind["queue_batches"] += batcher.requests
             if listing_complete and not self.stopping:
-                self._report_unseen(audit, self.only_users)
+                self._report_unseen(audit, reconciliation, self.only_users)
         finally:
-            tasks = (producer, *worker_tasks, batcher_task)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            audit.close()
-            reconciliation.close()
-        return RunResult(
-            counters=self.counters,
-            requests=self.client.stats.requests - requests_before,
-            stopped=self.stopping,
-            duration=time.monotonic() - started,
-            listing_complete=bool(self.store.get("listing_complete")),
-        )
+            _quietly(audit.close)
+            _quietly(reconciliation.close)
 
     def _user_done(self, item: WorkItem, outcome: str) -> None:
         self._in_flight.discard(item.state.id)
@@ -160,36 +179,41 @@ class Engine:
 
     async def _produce(self, queues: list[asyncio.Queue]) -> bool:
         """Page the org and dispatch users; True when the listing reached its end."""
-        try:
-            if self.store.get("listing_complete"):
-                return True
-            start = self.store.get("listing_position")
-            while True:
-                try:
-                    return await self._page_through(queues, start)
-                except CursorExpiredError as exc:
-                    # Users already done are skipped on the way, so restarting loses and repeats nothing.
-                    log.warning("listing.cursor_expired", detail=str(exc), action="restarting the users listing from the start")
-                    start = None
-        finally:
-            for q in queues:
-                await q.put(_STOP)
+        complete = await self._list_org(queues)
+        await _close_queues(queues)
+        return complete
+
+    async def _list_org(self, queues: list[asyncio.Queue]) -> bool:
+        if self.store.get("listing_complete"):
+            return True
+        start = self.store.get("listing_position")
+        restarts = 0
+        while True:
+            try:
+                return await self._page_through(queues, start)
+            except CursorExpiredError as exc:
+                # Users already done are skipped on the way, so restarting loses and repeats
+                # nothing; but a 400 that persists is not an expired cursor: bounded.
+                restarts += 1
+                if restarts > self.options.listing_restarts:
+                    raise
+                log.warning("listing.cursor_expired", detail=str(exc), action="restarting the users listing from the start")
+                start = None
 
     async def _produce_ids(self, queues: list[asyncio.Queue], user_ids: list[str]) -> bool:
         """Fetch the named users 100 at a time (``GET /api/v2/users?id=...``) and dispatch them."""
-        try:
-            for i in range(0, len(user_ids), 100):
-                if self.stopping:
-                    return False
-                chunk = user_ids[i : i + 100]
-                async for page in self.client.iter_pages(
-                    "/api/v2/users", params={"id": chunk, "expand": ["skills", "languages"]}, page_size=100
-                ):
-                    await self._dispatch(queues, page.entities, page.next_position)
-            return True
-        finally:
-            for q in queues:
-                await q.put(_STOP)
+        complete = True
+        for i in range(0, len(user_ids), 100):
+            if self.stopping:
+                complete = False
+                break
+            chunk = user_ids[i : i + 100]
+            async for page in self.client.iter_pages(
+                "/api/v2/users", params={"id": chunk, "expand": ["skills", "languages"]}, page_size=100
+            ):
+                await self._dispatch(queues, page.entities, page.next_position)
+        await _close_queues(queues)
+        return complete
 
     async def _dispatch(self, queues: list[asyncio.Queue], entities: list[dict], next_position: str | int | None) -> None:
         open_ = self.store.open_intents([e["id"] for e in entities])
@@ -211,13 +235,64 @@ class Engine:
             await self._dispatch(queues, page.entities, page.next_position)
         return True
 
-    def _report_unseen(self, audit: AuditLog, among: list[str] | None) -> None:
-        """Users the spec names that the API never showed: reported, never forgotten."""
+    def _report_unseen(self, audit: AuditLog, reconciliation: ReconciliationQueue, among: list[str] | None) -> None:
+        """Users the spec names that the API never showed: reported and queued for a person
+        (``reconcile retry`` looks for them again), never forgotten."""
         open_ = list(self.store.open_user_ids())
         if among is not None:
             wanted = set(among)
             open_ = [u for u in open_ if u in wanted]
+        reason = "not in the users listing (deleted or made inactive since validation?)"
         for uid in open_:
-            audit.record("failed", user_id=uid, reason="not in the users listing (deleted or made inactive since validation?)")
+            intent = self.store.intent(uid)
+            reconciliation.add(
+                {"user_id": uid, "email": None, "outcome": "failed", "reason": reason,
+                 "intent": intent_to_dict(intent) if intent else None, "last_state": None, "error": None,
+                 "attempts": 0, "run_id": self.run_id}
+            )
+            audit.record("failed", user_id=uid, reason=reason)
             self.store.mark_done(uid, "failed")
             self.counters.outcomes["failed"] += 1
+
+
+async def _close_queues(queues: list[asyncio.Queue]) -> None:
+    """Tell each worker the listing is over. Only on the producer's normal end: after a
+    failure the workers are cancelled instead, so nothing waits on a full queue."""
+    for q in queues:
+        await q.put(_STOP)
+
+
+async def _until(target: "asyncio.Future[T]", watched: list[asyncio.Task]) -> T:
+    """Await ``target``; if a watched task fails (or ends) first, raise at once."""
+    pending = [t for t in watched if not t.done()]
+    while True:
+        done, _ = await asyncio.wait([target, *pending], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not target and not task.cancelled() and task.exception() is not None:
+                target.cancel()
+                raise task.exception()  # type: ignore[misc]
+        if target in done:
+            return target.result()
+        ended = [t for t in done if t is not target]
+        if ended:
+            target.cancel()
+            raise RuntimeError(f"{ended[0].get_name()} ended before its work was done")
+
+
+_STATE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG})
+
+
+def as_run_error(exc: BaseException, paths: RunPaths) -> BaseException:
+    """A failure to write the run state becomes one typed error naming the folder."""
+    if isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and exc.errno in _STATE_ERRNOS):
+        return RunStateWriteError(f"cannot write the run state under {paths.root}: {exc}")
+    return exc
+
+
+def _quietly(fn: Callable[[], T], default: T | None = None) -> T | None:
+    """Clean-up after a fatal error must not raise a second one (a full disk fails close too)."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("cleanup.failed", error=f"{type(exc).__name__}: {exc}")
+        return default

@@ -24,7 +24,8 @@ from bulkops.engine.counters import RunCounters
 from bulkops.engine.operations import OpLog, apply_changes
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
-from bulkops.errors import ApiError, AuthError, ConflictError
+from bulkops.engine.forbidden import ForbiddenBreaker
+from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError
 from bulkops.state.audit import AuditLog
 from bulkops.state.codec import changes_to_dict, intent_to_dict, state_to_dict
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -83,14 +84,20 @@ class UserProcessor:
         #: Users with an open reconciliation entry (a run may have died after queueing one
         #: and before recording it done); a user applied now closes its entry.
         self.queued: set[str] = set(reconciliation.entries())
+        self.forbidden = ForbiddenBreaker(options.forbidden_threshold)
 
     async def process(self, item: WorkItem) -> None:
         state = dataclasses.replace(item.state, queues=self.membership.of(item.state.id))
         run = _UserRun(item, time.monotonic(), state, state, diff(state, item.intent), OpLog())
         try:
             await self._write_user(run)
-        except AuthError:
-            raise  # the whole run stops: credentials or permissions, not this user
+        except TRANSIENT_ERRORS:
+            raise  # says nothing about this user: the pass stops, the user stays in flight
+        except AuthError as exc:
+            if exc.status != 403:
+                raise  # credentials revoked: the whole pass stops
+            self.forbidden.refused(_last_op(run.log), exc)  # raises once a permission is judged missing
+            return await self._finish(run, "failed", reason="forbidden for this user (403): a division or object the role cannot reach", error=exc)
         except ConflictError as exc:
             return await self._finish(run, "reconciliation", reason=f"still conflicting after {run.attempts} attempts", error=exc)
         except ApiError as exc:
@@ -127,6 +134,9 @@ class UserProcessor:
             self._mark_inflight(run)
             try:
                 await apply_changes(self.client, run.state, changes, run.log)
+                for op in run.log.ops:
+                    if op["ok"]:
+                        self.forbidden.allowed(op["op"])
                 own = dataclasses.replace(changes, join_queues=frozenset(), leave_queues=frozenset())
                 run.state = apply(run.state, own)
                 return
@@ -196,3 +206,9 @@ class UserProcessor:
         self.counters.outcomes[outcome] += 1
         log.debug("user.done", user_id=uid, outcome=outcome, requests=record["requests"])
         self.on_done(item, outcome)
+
+
+def _last_op(log: OpLog) -> str:
+    """The kind of write that was just refused (``apply_changes`` records it before raising)."""
+    failed = [op["op"] for op in log.ops if not op["ok"]]
+    return failed[-1] if failed else "write"

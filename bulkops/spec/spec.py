@@ -44,12 +44,15 @@ class OpenSpec:
     _reader: _Reader = field(repr=False)
     missing_skills: list[str] = field(default_factory=list)
     _hash: str | None = field(default=None, repr=False)
+    #: The file the readers read when it is not ``path``: the private snapshot taken before
+    #: validation (``path`` stays the name problems are reported against).
+    source: str | None = None
 
     @property
     def content_hash(self) -> str:
         """sha256 of the file's bytes (hex): a run records it to refuse an edited spec."""
         if self._hash is None:
-            self._hash = file_sha256(self.path)
+            self._hash = file_sha256(self.source or self.path)
         return self._hash
 
     def validate(self, directory: OrgDirectory | None = None, *, allow_missing_skills: bool = False) -> list[SpecProblem]:

@@ -23,7 +23,8 @@ class NdjsonWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.repaired = _ends_mid_line(path)
-        self._fh = open(path, "ab", buffering=0)
+        # Owner-only: audit lines hold emails and before/after values.
+        self._fh = open(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab", buffering=0)
         if self.repaired:
             self._fh.write(b"\n")
         self._fsync_every = fsync_every

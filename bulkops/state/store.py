@@ -66,6 +66,7 @@ class RunStore:
                 [(k, orjson.dumps(v)) for k, v in {"schema": SCHEMA_VERSION, "created": time.time(), **meta}.items()],
             )
         conn.close()
+        os.chmod(tmp, 0o600)  # SQLite gives its -wal and -shm files the database's mode
         os.replace(tmp, path)
         return cls(path, cls._connect(path))
 
