@@ -25,7 +25,7 @@ from bulkops.client import GenesysClient
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import make_plan
+from bulkops.engine.plan import describe_replacement, make_plan
 from bulkops.engine.summary import render_summary
 from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
@@ -113,7 +113,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
         names = {v: k for table in (directory.skills, directory.languages, directory.queues, directory.divisions) for k, v in table.items()}
         for user in result.users:
-            click.echo(f"  {user['email'] or user['user_id']}: " + _describe(user["changes"], names))
+            click.secho(f"  {user['email'] or user['user_id']}: " + _describe(user, names), fg="yellow" if user.get("left_with_no_skills") else None)
         if result.users_changing > len(result.users):
             click.echo(f"  ... and {result.users_changing - len(result.users)} more (use --detail N or --json)")
         click.echo(f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not in the users listing")
@@ -129,10 +129,12 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     sys.exit(run_async(main))
 
 
-def _describe(changes: dict[str, Any], names: dict[str, str]) -> str:
-    """One line per user, with org names in place of ids."""
-    parts = []
-    for key, label in (("upsert_skills", "set skills"), ("replace_skills", "replace skills with"), ("upsert_languages", "set languages")):
+def _describe(user: dict[str, Any], names: dict[str, str]) -> str:
+    """One line per user, with org names in place of ids. A replacement is spelled out as what it keeps,
+    changes, adds and removes (the write names only what stays), and a user left with no skills says so."""
+    changes = user["changes"]
+    parts = [describe_replacement(user["skills_replacement"])] if "skills_replacement" in user else []
+    for key, label in (("upsert_skills", "set skills"), ("upsert_languages", "set languages")):
         if key in changes:
             parts.append(f"{label} " + ", ".join(f"{names.get(k, k)}={v:g}" for k, v in changes[key].items()))
     for key, label in (("delete_skills", "remove skills"), ("delete_languages", "remove languages"), ("join_queues", "join"), ("leave_queues", "leave")):
@@ -142,7 +144,7 @@ def _describe(changes: dict[str, Any], names: dict[str, str]) -> str:
         parts.append(", ".join(f"{k}={v}" for k, v in changes["fields"].items()))
     if "division" in changes:
         parts.append(f"division {names.get(changes['division'], changes['division'])}")
-    return "; ".join(parts)
+    return "; ".join(parts) + ("  [warning: left with no skills]" if user.get("left_with_no_skills") else "")
 
 
 def _human(seconds: float) -> str:

@@ -2,23 +2,25 @@
 
 It pages the org exactly as a run would, diffs each named user against what it reads,
 and counts the requests the run would spend, so the estimated duration is
-``requests / rps`` with the same numbers the run will later report.
+``requests / rps`` with the same numbers the run will later report. A replace-mode write
+names only the skills that stay, so the plan spells out what it removes, and warns about
+users it would leave with no skills at all.
 """
 
 from __future__ import annotations
 
 import math
 import tempfile
-from dataclasses import replace
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.wire import user_state
 from bulkops.domain.cost import queue_requests, write_requests
-from bulkops.domain.merge import diff
+from bulkops.domain.merge import apply, diff
+from bulkops.domain.model import Changes, UserState
 from bulkops.engine.queues import QueueMembership
 from bulkops.spec import OpenSpec, OrgDirectory
 from bulkops.state.codec import changes_to_dict
@@ -48,6 +50,7 @@ class Plan:
     read_requests: int = 0
     queues: dict[str, QueuePlan] = field(default_factory=dict)
     users: list[dict[str, Any]] = field(default_factory=list)  # per-user detail (capped by ``detail``)
+    emptied: list[str] = field(default_factory=list)  # the first users left with no skills (all are counted in totals)
 
     @property
     def queue_write_requests(self) -> int:
@@ -59,12 +62,57 @@ class Plan:
         return listing + 4 + self.write_requests + self.queue_write_requests
 
     def warnings(self) -> list[str]:
-        return [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
+        queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
+        return self._emptied_warning() + queues
+
+    def _emptied_warning(self) -> list[str]:
+        """Losing every skill takes a user off all skill-based routing: usually a spec line that names no skills in replace mode."""
+        n = self.totals["users_left_with_no_skills"]
+        if not n:
+            return []
+        more = f" and {n - len(self.emptied)} more" if n > len(self.emptied) else ""
+        return [f"{n} user{'s' if n != 1 else ''} left with no skills (every skill they hold would be removed): {', '.join(self.emptied)}{more}"]
+
+
+EMPTIED_SHOWN = 10  # users named in the "left with no skills" warning; the rest are counted
+
+
+def skill_replacement(before: Mapping[str, float], after: Mapping[str, float], names: Mapping[str, str]) -> dict[str, Any]:
+    """What a replace-mode write does to one user's skills, by name.
+
+    The write sends only the skills that stay, so what it removes must be worked out from
+    what the user holds now: ``keep`` (same proficiency), ``change`` (name -> [before, after]),
+    ``add`` and ``remove`` (name -> proficiency held now)."""
+    out: dict[str, dict[str, Any]] = {"keep": {}, "change": {}, "add": {}, "remove": {}}
+    for sid in sorted(before.keys() | after.keys(), key=lambda k: names.get(k, k)):
+        label = names.get(sid, sid)
+        if sid not in after:
+            out["remove"][label] = before[sid]
+        elif sid not in before:
+            out["add"][label] = after[sid]
+        elif before[sid] == after[sid]:
+            out["keep"][label] = after[sid]
+        else:
+            out["change"][label] = [before[sid], after[sid]]
+    return out
+
+
+def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
+    """``replace skills: keep Billing=3, change Sales 2->4, add Digital=2, remove Retention, Technical Support``."""
+    sections = (
+        ("keep", lambda n, v: f"{n}={v:g}"),
+        ("change", lambda n, v: f"{n} {v[0]:g}->{v[1]:g}"),
+        ("add", lambda n, v: f"{n}={v:g}"),
+        ("remove", lambda n, v: n),
+    )
+    said = [f"{key} " + ", ".join(fmt(n, v) for n, v in replacement[key].items()) for key, fmt in sections if replacement[key]]
+    return "replace skills: " + (", ".join(said) or "none")
 
 
 async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirectory, *, detail: int = 50, page_size: int = 500) -> Plan:
     plan = Plan()
     queue_names = {v: k for k, v in directory.queues.items()}
+    skill_names = {v: k for k, v in directory.skills.items()}
     with tempfile.TemporaryDirectory(prefix="bulkops-plan-") as tmp:
         store = RunStore.create(Path(tmp) / "plan.db", {"job_id": "plan"})
         queues: set[str] = set()
@@ -95,14 +143,30 @@ async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirecto
                 plan.users_changing += 1
                 plan.write_requests += write_requests(changes)
                 _count(plan, changes)
+                skills = _skill_outcome(plan, state, changes, skill_names)
                 if len(plan.users) < detail:
-                    plan.users.append({"user_id": state.id, "email": state.email, "changes": changes_to_dict(changes)})
+                    plan.users.append({"user_id": state.id, "email": state.email, "changes": changes_to_dict(changes), **skills})
         plan.users_not_seen = plan.users_named - seen
         store.close()
     return plan
 
 
-def _count(plan: Plan, changes) -> None:
+def _skill_outcome(plan: Plan, state: UserState, changes: Changes, skill_names: Mapping[str, str]) -> dict[str, Any]:
+    """What one user's skills go through, for its detail line: the replacement spelled out, and the
+    ``left_with_no_skills`` flag (counted, and the first few users named, beyond the detail cap)."""
+    out: dict[str, Any] = {}
+    if changes.replace_skills is not None:
+        out["skills_replacement"] = replacement = skill_replacement(state.skills, changes.replace_skills, skill_names)
+        plan.totals["skills_removed"] += len(replacement["remove"])
+    if state.skills and not apply(state, changes).skills:
+        out["left_with_no_skills"] = True
+        plan.totals["users_left_with_no_skills"] += 1
+        if len(plan.emptied) < EMPTIED_SHOWN:
+            plan.emptied.append(state.email or state.id)
+    return out
+
+
+def _count(plan: Plan, changes: Changes) -> None:
     t = plan.totals
     t["skills_set"] += len(changes.upsert_skills) + len(changes.replace_skills or {})
     t["skills_removed"] += len(changes.delete_skills)
