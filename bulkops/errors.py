@@ -112,6 +112,10 @@ class JobNameError(BulkopsError):
     """A job name that is not a plain folder name: it could reach outside --state-dir."""
 
 
+class JobBusyError(BulkopsError):
+    """Another process is running a pass of the same job (its lock is held)."""
+
+
 class RunStateWriteError(BulkopsError):
     """The run state (checkpoint, audit log, reconciliation queue) could not be written:
     a full disk, a read-only folder. Nothing is damaged; the pass stops, resumable."""

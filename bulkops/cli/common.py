@@ -19,6 +19,7 @@ from bulkops.errors import (
     AuthError,
     BulkopsError,
     ConfigError,
+    JobBusyError,
     JobNameError,
     PassFailed,
     RunStateWriteError,
@@ -37,6 +38,7 @@ def connection_options(fn: Callable) -> Callable:
         click.option("--client-id", envvar="GENESYSCLOUD_OAUTHCLIENT_ID", help="OAuth client-credentials client id [env GENESYSCLOUD_OAUTHCLIENT_ID]"),
         click.option("--client-secret", envvar="GENESYSCLOUD_OAUTHCLIENT_SECRET", help="OAuth client secret; prefer the env variable [env GENESYSCLOUD_OAUTHCLIENT_SECRET]"),
         click.option("--rps", type=float, default=8.0, show_default=True, help="Requests per second for the whole run, listings included."),
+        click.option("--retry-budget", type=click.FloatRange(1, 86400), default=600, show_default=True, help="Seconds one request may keep being retried (5xx, timeouts, an unreachable API) before the run stops, resumable."),
         click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True, help="JSON log lines on stderr at this level (debug: one line per request)."),
     ]
     for option in reversed(options):
@@ -69,7 +71,8 @@ def engine_options(fn: Callable) -> Callable:
 
 def client_config(kw: dict[str, Any]) -> ClientConfig:
     return ClientConfig.resolve(
-        region=kw.get("region"), base_url=kw.get("base_url"), client_id=kw.get("client_id"), client_secret=kw.get("client_secret"), rps=kw.get("rps")
+        region=kw.get("region"), base_url=kw.get("base_url"), client_id=kw.get("client_id"), client_secret=kw.get("client_secret"), rps=kw.get("rps"),
+        max_retry_seconds=kw.get("retry_budget"),
     )
 
 
@@ -119,6 +122,8 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
         return str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables"
     if isinstance(exc, AuthError):
         return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'Pointing at a real org'), then {resume}"
+    if isinstance(exc, JobBusyError):
+        return str(exc), exitcodes.BUSY, None
     if isinstance(exc, RunStateWriteError):
         return str(exc), exitcodes.STATE, f"free disk space or fix the folder's permissions, then {resume}"
     if isinstance(exc, StateError):

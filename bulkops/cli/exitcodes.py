@@ -7,7 +7,8 @@ PARTIAL = 3  # finished, but some users are in the reconciliation queue or faile
 INVALID_SPEC = 4  # the job spec is invalid; nothing was sent
 AUTH_CONFIG = 5  # credentials, permissions, region/base URL
 ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
-STATE = 7  # run state missing, damaged, or the spec changed since the run began
+STATE = 7  # run state missing, damaged or not writable (disk full), or the spec changed since the run began
+BUSY = 8  # another bulkops process is running this job
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -15,6 +16,7 @@ TABLE = [
     (INVALID_SPEC, "invalid job spec; nothing was sent"),
     (AUTH_CONFIG, "authentication, permission or connection settings problem"),
     (ABORTED, "stopped before the end; `bulkops resume JOB` carries on"),
-    (STATE, "run state missing or damaged, or the spec changed since the run began"),
+    (STATE, "run state missing, damaged or not writable (disk full, read-only), or the spec changed since the run began"),
+    (BUSY, "another bulkops process is running this job; nothing was done"),
     (UNEXPECTED, "unexpected error"),
 ]

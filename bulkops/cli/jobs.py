@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 import time
 from typing import Any
@@ -27,7 +29,8 @@ from bulkops.engine.job import check_locally, create_job, open_job, resolve_agai
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, make_plan
 from bulkops.engine.summary import render_summary
-from bulkops.state.layout import RunPaths
+from bulkops.state.joblock import holder
+from bulkops.state.layout import RunPaths, check_job_name
 from bulkops.state.store import RunStore
 
 
@@ -175,6 +178,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
       export GENESYSCLOUD_OAUTHCLIENT_ID=... GENESYSCLOUD_OAUTHCLIENT_SECRET=...
       bulkops run jobs/skills-wide.csv --region mypurecloud.com
     """
+    if job is not None:
+        check_job_name(job)  # before anything is read or sent
     opened = check_locally(spec, mode)
     config = client_config(kw)
     webhook_config(kw)  # a bad webhook URL or a missing secret fails now, before any request
@@ -240,15 +245,20 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     counts = store.counts()
     summary_path = setup.paths.summary
     last = orjson.loads(summary_path.read_bytes()) if summary_path.exists() else None
+    who = holder(setup.paths.root)  # the OS lock, not a flag a killed process could not clear
     info = {
         "job_id": job,
         "spec": meta.get("spec_path"),
         "mode": meta.get("mode"),
         "users": counts | {"total": store.total()},
         "listing_complete": meta.get("listing_complete"),
-        "running": meta.get("running"),
-        "live": meta.get("live"),
+        "running": meta.get("running") if who is not None else None,
+        "holder": who,
+        "interrupted": bool(meta.get("running")) and who is None,
+        "live": meta.get("live") if who is not None else None,
         "last_summary": last,
+        "results_current": bool(last) and meta.get("results_for") == last.get("run_id"),
+        "next": _next_step(job, state_dir, counts, running=who is not None, results_current=bool(last) and meta.get("results_for") == last.get("run_id")),
     }
     if as_json:
         click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())
@@ -256,12 +266,33 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     click.echo(f"job {job}  spec {info['spec']}  mode {info['mode']}")
     click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
     live = info["live"]
-    if info["running"] and live:
-        age = time.time() - live["at"]
-        click.echo(f"running: run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)")
-    elif last:
-        click.echo("last run:")
-        click.echo("  " + render_summary(last).replace("\n", "\n  "))
+    if who is not None:
+        click.echo(f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}")
+        if live:
+            age = time.time() - live["at"]
+            click.echo(f"running: run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)")
+    else:
+        if info["interrupted"]:
+            click.echo("interrupted: the last pass ended without finishing (killed, or its disk was full)")
+        if last:
+            click.echo("last run:")
+            click.echo("  " + render_summary(last).replace("\n", "\n  "))
+    for step in info["next"]:
+        click.echo(f"next: {step}")
+
+
+def _next_step(job: str, state_dir: str, counts: dict[str, int], *, running: bool, results_current: bool) -> list[str]:
+    """The command that moves each user on: every user not applied or unchanged has one."""
+    if running:
+        return []
+    where = "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(state_dir)}"
+    steps = []
     open_ = counts.get("pending", 0) + counts.get("inflight", 0)
-    if open_ and not info["running"]:
-        click.echo(f"next: {open_} users still to handle: `bulkops resume {job}`")
+    if open_:
+        steps.append(f"{open_} users still to handle: `bulkops resume {job}{where}`")
+    held = counts.get("reconciliation", 0) + counts.get("failed", 0)
+    if held:
+        steps.append(f"{held} users need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
+    if not results_current:
+        steps.append(f"the result files do not match the last pass (cut short?): `bulkops report {job}{where}` writes them again")
+    return steps

@@ -13,6 +13,7 @@ from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
 from bulkops.engine.job import open_job
 from bulkops.errors import StateError
+from bulkops.state.joblock import JobLock
 from bulkops.state.reconciliation import ReconciliationQueue
 
 
@@ -118,17 +119,19 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
         click.echo(f"the reconciliation queue of {job} is empty: nothing to retry")
         return
     config = client_config(kw)
-    pass_no = int(setup.store.get("pass") or 0) + 1
-    setup.store.reopen(picked, pass_no)
-    setup.store.set(**{"pass": pass_no})
+    with JobLock(setup.paths.root):  # held from before the users are reopened to the end of the pass
+        pass_no = int(setup.store.get("pass") or 0) + 1
+        # Reopened first: a kill between the two leaves them pending for `resume`, never lost.
+        setup.store.reopen(picked, pass_no)
+        setup.store.set(**{"pass": pass_no})
+        for uid in picked:
+            queue.mark_retried(uid, f"pass-{pass_no}")
+        queue.close()
 
-    for uid in picked:
-        queue.mark_retried(uid, f"pass-{pass_no}")
-    queue.close()
+        async def main(stopper: Stopper) -> int:
+            async with GenesysClient(config) as client:
+                summary = await run_pass(client, setup, kw, stopper, only_users=picked)
+            return report_outcome(summary)
 
-    async def main(stopper: Stopper) -> int:
-        async with GenesysClient(config) as client:
-            summary = await run_pass(client, setup, kw, stopper, only_users=picked)
-        return report_outcome(summary)
-
-    sys.exit(run_async(main))
+        code = run_async(main)
+    sys.exit(code)

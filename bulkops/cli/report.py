@@ -68,6 +68,8 @@ def report(job: str, state_dir: str, out: Path | None, run_id: str | None, names
             written = write_results(setup.paths, names=name_map, data=data)
             for name, path in written.files.items():
                 click.echo(f"{path}  ({written.rows[name]} users)")
+            if setup.paths.summary.exists():  # `status` then knows the files match the last pass
+                setup.store.set(results_for=orjson.loads(setup.paths.summary.read_bytes()).get("run_id"))
         page = write_report(setup.paths, out, run_id=run_id, data=data)
     finally:
         setup.store.close()

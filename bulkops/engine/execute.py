@@ -17,6 +17,7 @@ from bulkops.engine.summary import build_summary, write_summary
 from bulkops.report.hooks import finish_run
 from bulkops.errors import PassFailed
 from bulkops.report.webhook import WebhookConfig
+from bulkops.state.joblock import JobLock
 
 log = structlog.get_logger("bulkops.engine")
 
@@ -37,6 +38,20 @@ async def execute(
 
     A pass that meets a fatal error does all of that too, as for a stopped pass, then raises
     ``PassFailed`` carrying the cause (which decides the exit code) and the job's id."""
+    with JobLock(setup.paths.root):  # first: a second process of this job changes nothing
+        return await _execute(client, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, webhook=webhook)
+
+
+async def _execute(
+    client: GenesysClient,
+    setup: JobSetup,
+    *,
+    options: RunOptions,
+    on_progress: Callable[[RunCounters], None] | None,
+    on_engine: Callable[[Engine], None] | None,
+    only_users: list[str] | None,
+    webhook: WebhookConfig | None,
+) -> dict[str, Any]:
     store = setup.store
     run_id = new_run_id()
     membership = await QueueMembership.load(client, store.get("queues") or [])

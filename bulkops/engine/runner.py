@@ -263,8 +263,10 @@ async def _close_queues(queues: list[asyncio.Queue]) -> None:
 
 
 async def _until(target: "asyncio.Future[T]", watched: list[asyncio.Task]) -> T:
-    """Await ``target``; if a watched task fails (or ends) first, raise at once."""
-    pending = [t for t in watched if not t.done()]
+    """Await ``target``; if a watched task fails first, raise its error at once.
+    (A watched task may end normally: a worker that got its stop while the producer
+    is still handing stops to the others.)"""
+    pending = {t for t in watched if not t.done()}
     while True:
         done, _ = await asyncio.wait([target, *pending], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -273,10 +275,7 @@ async def _until(target: "asyncio.Future[T]", watched: list[asyncio.Task]) -> T:
                 raise task.exception()  # type: ignore[misc]
         if target in done:
             return target.result()
-        ended = [t for t in done if t is not target]
-        if ended:
-            target.cancel()
-            raise RuntimeError(f"{ended[0].get_name()} ended before its work was done")
+        pending -= done
 
 
 _STATE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG})

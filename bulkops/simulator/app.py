@@ -16,8 +16,10 @@ from aiohttp import web
 
 from . import routes_admin, routes_oauth, routes_routing, routes_users
 from .errors import (
+    BAD_CREDENTIALS,
     BAD_GATEWAY,
     INTERNAL,
+    MISSING_DIVISION_PERMISSION,
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
     TOO_MANY_REQUESTS,
@@ -63,6 +65,8 @@ async def _api(sim: "Simulator", request: web.Request, handler: Handler, cid: st
         return await _call(handler, request, cid)
     try:
         token = sim.tokens.check(request.headers.get("Authorization"))
+        if cfg.credentials_revoked:
+            raise SimApiError(401, BAD_CREDENTIALS, "Invalid login credentials.")
     except SimApiError as exc:
         return exc.response(cid)
     decision = sim.limiter.acquire(token) if sim.limiter is not None else None
@@ -75,6 +79,9 @@ async def _api(sim: "Simulator", request: web.Request, handler: Handler, cid: st
             headers=decision.headers(),
         )
         return err.response(cid)
+    forbidden = _forbidden(sim, request)
+    if forbidden is not None:
+        return forbidden.response(cid)
     injected = sim.faults.server_error(cfg.error_rate)
     if injected is not None:
         sim.stats_counter.injected_errors += 1
@@ -85,6 +92,21 @@ async def _api(sim: "Simulator", request: web.Request, handler: Handler, cid: st
     if decision is not None:
         resp.headers.update(decision.headers())
     return resp
+
+
+def _forbidden(sim: "Simulator", request: web.Request) -> SimApiError | None:
+    """A write to a user in a division the client's role does not cover (``forbidden_divisions``)."""
+    divisions = sim.config.forbidden_divisions
+    user_id = request.match_info.get("userId")
+    if not divisions or request.method == "GET" or user_id is None:
+        return None
+    try:
+        division = sim.org.user(user_id).division_id
+    except Exception:  # noqa: BLE001 - an unknown user is the handler's 404
+        return None
+    if "*" in divisions or division in divisions:
+        return SimApiError(403, MISSING_DIVISION_PERMISSION, "You are not authorized to perform the requested action on this user's division.")
+    return None
 
 
 def build_app(sim: "Simulator") -> web.Application:

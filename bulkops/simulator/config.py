@@ -18,6 +18,8 @@ RUNTIME_KNOBS = frozenset(
         "cursor_ttl",
         "conflict_rate",
         "always_conflict",
+        "credentials_revoked",
+        "forbidden_divisions",
     }
 )
 
@@ -40,13 +42,20 @@ class SimConfig:
     cursor_ttl: float = 3600.0
     conflict_rate: float = 0.0
     always_conflict: frozenset[str] = frozenset()
+    #: The OAuth client was deleted or its secret rotated: the token endpoint answers 401
+    #: invalid_client and every API call 401, fresh token or not.
+    credentials_revoked: bool = False
+    #: Division ids (or "*" for all) the client's role cannot write users in: 403 on any
+    #: write to such a user, as a division-scoped role answers.
+    forbidden_divisions: frozenset[str] = frozenset()
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     state_file: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.always_conflict, frozenset):
-            object.__setattr__(self, "always_conflict", frozenset(self.always_conflict))
+        for name in ("always_conflict", "forbidden_divisions"):
+            if not isinstance(getattr(self, name), frozenset):
+                object.__setattr__(self, name, frozenset(getattr(self, name)))
         for name in ("users", "skills", "languages", "queues"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
@@ -69,6 +78,7 @@ class SimConfig:
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["always_conflict"] = sorted(self.always_conflict)
+        out["forbidden_divisions"] = sorted(self.forbidden_divisions)
         return out
 
     @classmethod

@@ -26,6 +26,8 @@ INTERNAL = "internal.server.error"
 BAD_GATEWAY = "bad.gateway"
 UNAVAILABLE = "service.unavailable"
 METHOD_NOT_ALLOWED = "method.not.allowed"
+#: A guess: the real code for a division-scoped refusal is not in the contract (docs/simulator.md).
+MISSING_DIVISION_PERMISSION = "missing.division.permission"
 
 VERSION_MISMATCH = "The version number of the modified resource must match the version number in the database"
 

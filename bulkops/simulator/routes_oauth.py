@@ -23,7 +23,7 @@ async def token(request: web.Request) -> web.Response:
         )
     creds = parse_basic(request.headers.get("Authorization"))
     cfg = sim.config
-    if creds is None or creds != (cfg.client_id, cfg.client_secret):
+    if creds is None or creds != (cfg.client_id, cfg.client_secret) or cfg.credentials_revoked:
         raise SimApiError(
             401,
             "bad.credentials",

@@ -155,12 +155,21 @@ class RunStore:
             for uid, payload, status in self._db.execute(
                 f"SELECT user_id, payload, status FROM intents WHERE status != 'done' AND user_id IN ({marks})", chunk
             ):
-                out[uid] = (decode_intent(payload), status)
+                out[uid] = (self._decode(uid, payload), status)
         return out
 
     def intent(self, user_id: str) -> UserIntent | None:
         row = self._db.execute("SELECT payload FROM intents WHERE user_id = ?", (user_id,)).fetchone()
-        return decode_intent(row[0]) if row else None
+        return self._decode(user_id, row[0]) if row else None
+
+    def _decode(self, user_id: str, payload: bytes) -> UserIntent:
+        try:
+            return decode_intent(payload)
+        except (ValueError, TypeError, KeyError) as exc:  # orjson's decode error is a ValueError
+            raise StateError(
+                f"run state at {self.path} is damaged: the stored change for user {user_id} cannot be read ({type(exc).__name__}); "
+                "start the job again with a new --job name"
+            ) from None
 
     def mark_inflight(self, user_id: str) -> None:
         with self._db:
