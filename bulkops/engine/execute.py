@@ -15,7 +15,7 @@ from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, write_summary
 from bulkops.report.hooks import finish_run
-from bulkops.errors import PassFailed
+from bulkops.errors import BulkopsError, PassFailed
 from bulkops.report.webhook import WebhookConfig
 from bulkops.state.joblock import JobLock
 
@@ -54,7 +54,10 @@ async def _execute(
 ) -> dict[str, Any]:
     store = setup.store
     run_id = new_run_id()
-    membership = await QueueMembership.load(client, store.get("queues") or [])
+    try:
+        membership = await QueueMembership.load(client, store.get("queues") or [])
+    except BulkopsError as exc:  # nothing was written yet: name the job and the way on, no summary to keep
+        raise PassFailed(exc, job_id=setup.job_id, state_dir=str(setup.paths.root.parent)) from exc
     last_live = 0.0
 
     def progress(counters: RunCounters) -> None:
