@@ -1,12 +1,18 @@
 """``GenesysClient``: auth, one shared rate governor, retries, typed errors, endpoints.
 
 Layering, bottom up: ``Transport`` (HTTP) -> ``TokenProvider`` (OAuth) -> ``RateGovernor``
-(pace/pause) -> ``request`` (retries, error mapping, logging) -> endpoint methods.
+(pace/pause) -> ``request`` (retries, error mapping, shape checks, logging) -> endpoint methods.
+
+A 2xx is only an answer once its body has the documented shape: the decode and the check run
+inside the retried attempt (``request(..., shape=...)``), so a malformed page is asked for again
+within the same budget as a 5xx and, once that is spent, ends as ``MalformedResponseError``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,21 +27,38 @@ from tenacity.wait import wait_random_exponential
 from bulkops.client.auth import TokenProvider
 from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
-from bulkops.client.pagination import Page
+from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.transport import RawResponse, Transport
-from bulkops.client.wire import chunks, skill_posts
+from bulkops.client.wire import ShapeError, chunks, decode, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
-from bulkops.errors import ApiError, AuthError, BulkopsError, RateLimitedError, ServerError, TransportError
+from bulkops.errors import (
+    ApiError,
+    AuthError,
+    BulkopsError,
+    MalformedResponseError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
 
 log = structlog.get_logger("bulkops.client")
 
 QUEUE_MEMBERS_PAGE = 100  # the real API's cap on this listing
 USER_EXPAND = ("skills", "languages")
+#: A 429 whose Retry-After is missing or unusable (nan, negative, text) still waits this long:
+#: 429s do not count toward max_attempts, so a zero pause would spin until max_retry_seconds.
+MIN_RATE_LIMIT_PAUSE = 1.0
+
+#: Checks and converts a decoded 2xx body; raises ShapeError when it is not the documented shape.
+Shape = Callable[[Any], Any]
+Backoff = Callable[[RetryCallState], float]
 
 
 @dataclass(slots=True)
 class ApiResponse:
+    """A 2xx. ``data`` is the decoded JSON, or what the request's ``shape`` check made of it."""
+
     status: int
     data: Any
     correlation_id: str | None
@@ -51,6 +74,7 @@ class ClientStats:
     by_status: Counter = field(default_factory=Counter)
     retries: int = 0
     transport_errors: int = 0
+    malformed: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -69,10 +93,15 @@ class _Retry(Exception):
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from ``Retry-After``; None when absent or unusable (nan, negative, not a number).
+
+    ``inf`` is kept: the governor clamps every pause to ``max_retry_after``.
+    """
     try:
-        return float(headers["Retry-After"])
+        seconds = float(headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+    return None if math.isnan(seconds) or seconds < 0 else seconds
 
 
 class GenesysClient:
@@ -82,14 +111,16 @@ class GenesysClient:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         governor: RateGovernor | None = None,
+        backoff: Backoff | None = None,
     ):
+        """``sleep``, ``governor`` and ``backoff`` (seconds before a retry) are injectable for tests."""
         self.config = config
         self.transport = Transport(timeout=config.timeout, max_connections=config.max_connections)
         self.auth = TokenProvider(config, self.transport)
         self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
         self.stats = ClientStats()
         self._sleep = sleep
-        self._backoff = wait_random_exponential(multiplier=0.5, max=30)
+        self._backoff: Backoff = backoff or wait_random_exponential(multiplier=0.5, max=30)
 
     def __repr__(self) -> str:
         return f"GenesysClient(api_url={self.config.api_url!r}, client_id={self.config.client_id!r}, rps={self.config.rps})"
@@ -131,8 +162,13 @@ class GenesysClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        shape: Shape | None = None,
     ) -> ApiResponse:
-        """Send one API call with pacing, auth, retries; return parsed JSON or raise a typed ApiError."""
+        """Send one API call with pacing, auth, retries; return parsed JSON or raise a typed ApiError.
+
+        With ``shape``, a 2xx body that does not decode or does not pass ``shape`` is retried
+        like a 5xx. Without it (writes whose answer nobody reads) an unreadable body is ``None``.
+        """
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         had_cursor = "cursor" in query
         url = self.config.api_url + path
@@ -148,7 +184,7 @@ class GenesysClient:
                     if attempts > 1:
                         self.stats.retries += 1
                     await self.governor.acquire()
-                    token = await self.auth.token()
+                    token = await self._token()
                     started = time.monotonic()
                     try:
                         raw = await self.transport.send(
@@ -162,16 +198,16 @@ class GenesysClient:
                     latency = time.monotonic() - started
                     self._account(raw, method, path, latency, attempts)
                     if 200 <= raw.status < 300:
-                        return ApiResponse(raw.status, raw.json(), raw.headers.get(CORRELATION_HEADER), attempts, latency)
+                        data = self._read(raw, method, path, shape)
+                        return ApiResponse(raw.status, data, raw.headers.get(CORRELATION_HEADER), attempts, latency)
                     error = error_from_response(raw, method, path, had_cursor=had_cursor)
                     error.attempts = attempts  # type: ignore[attr-defined]
                     if raw.status == 401 and not refreshed:
+                        await self._token(stale=token)
                         refreshed = True
-                        await self.auth.refresh(token)
                         raise _Retry(error, immediate=True, counts=False)
                     if isinstance(error, RateLimitedError):
-                        after = _retry_after(raw.headers)
-                        self.governor.pause(after if after is not None else self._backoff(attempt.retry_state))
+                        self.governor.pause(self._rate_limit_pause(raw.headers, attempt.retry_state))
                         raise _Retry(error, immediate=True, counts=False)
                     if isinstance(error, ServerError):
                         raise _Retry(error)
@@ -180,6 +216,37 @@ class GenesysClient:
             exc.error.attempts = attempts  # type: ignore[attr-defined]
             raise exc.error from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _token(self, *, stale: str | None = None) -> str:
+        """A token (a new one after a 401 on ``stale``); a transient token-endpoint failure is retried.
+
+        Only a refusal of the credentials (AuthError) ends the request here.
+        """
+        try:
+            return await (self.auth.refresh(stale) if stale else self.auth.token())
+        except (ServerError, TransportError) as exc:
+            log.debug("auth.token_retry", error=str(exc))
+            raise _Retry(exc) from None
+
+    def _read(self, raw: RawResponse, method: str, path: str, shape: Shape | None) -> Any:
+        """The 2xx body, checked by ``shape``; a malformed one becomes a retried MalformedResponseError."""
+        content_type = raw.headers.get("Content-Type")
+        if shape is None:
+            try:
+                return decode(raw.body, content_type)
+            except ShapeError:
+                return None  # nobody reads this answer (a write's echo, a 204)
+        try:
+            return shape(decode(raw.body, content_type))
+        except ShapeError as exc:
+            self.stats.malformed += 1
+            log.warning("http.malformed", method=method, path=path, status=raw.status, problem=str(exc))
+            raise _Retry(_malformed(raw.status, str(exc), raw.headers.get(CORRELATION_HEADER), method, path, raw.body)) from None
+
+    def _rate_limit_pause(self, headers: Mapping[str, str], state: RetryCallState) -> float:
+        """Retry-After when usable; otherwise the backoff, but never less than MIN_RATE_LIMIT_PAUSE."""
+        after = _retry_after(headers)
+        return after if after is not None else max(self._backoff(state), MIN_RATE_LIMIT_PAUSE)
 
     def _account(self, raw: RawResponse, method: str, path: str, latency: float, attempt: int) -> None:
         self.stats.requests += 1
@@ -207,17 +274,19 @@ class GenesysClient:
     ) -> AsyncIterator[Page]:
         """Cursor listing ``GET /api/v2/users/query``; resume by passing a page's ``next_position``."""
         cursor = start
+        seen: set[str] = {start} if start else set()  # a cursor met twice would loop forever
+
+        def shape(data: Any) -> tuple[list[dict[str, Any]], str | None]:
+            return cursor_page(data, seen=seen)
+
         while True:
             params = {"pageSize": page_size or self.config.page_size, "expand": list(expand) or None, "cursor": cursor, "state": state}
-            resp = await self.request("GET", "/api/v2/users/query", params=params)
-            data = resp.data or {}
-            nxt = data.get("cursor") or None
-            entities = data.get("entities") or []
-            if not entities:
-                nxt = None
+            resp = await self.request("GET", "/api/v2/users/query", params=params, shape=shape)
+            entities, nxt = resp.data
             yield Page(entities, cursor, nxt, resp.attempts)
             if nxt is None:
                 return
+            seen.add(nxt)
             cursor = nxt
 
     async def iter_pages(
@@ -231,11 +300,9 @@ class GenesysClient:
         number = start
         while True:
             query = dict(params or {}, pageNumber=number, pageSize=page_size)
-            resp = await self.request("GET", path, params=query)
-            data = resp.data or {}
-            entities = data.get("entities") or []
-            count = data.get("pageCount")
-            done = not data.get("nextUri") or len(entities) < page_size or (count is not None and number >= count)
+            check = functools.partial(numbered_page, number=number, size=page_size)
+            resp = await self.request("GET", path, params=query, shape=check)
+            entities, done = resp.data
             yield Page(entities, number, None if done else number + 1, resp.attempts)
             if done:
                 return
@@ -247,7 +314,7 @@ class GenesysClient:
     # -- users ---------------------------------------------------------------------------
 
     async def get_user(self, user_id: str, *, expand: Sequence[str] = USER_EXPAND) -> ApiResponse:
-        return await self.request("GET", f"/api/v2/users/{_q(user_id)}", params={"expand": list(expand) or None})
+        return await self.request("GET", f"/api/v2/users/{_q(user_id)}", params={"expand": list(expand) or None}, shape=user_object)
 
     async def patch_user(self, user_id: str, body: Mapping[str, Any]) -> ApiResponse:
         if "version" not in body:
@@ -278,8 +345,20 @@ class GenesysClient:
     # -- org catalogue ---------------------------------------------------------------------
 
     async def create_skill(self, name: str, *, division_id: str | None = None) -> ApiResponse:
+        """POST a skill; its answer (id and name) must be readable.
+
+        Checked after the request, not retried: the skill may exist by now, and sending the
+        POST again would meet a duplicate name. The stop is resumable; a resume finds the skill.
+        """
         body = {"name": name} | ({"divisionId": division_id} if division_id else {})
-        return await self.request("POST", "/api/v2/routing/skills", json=body)
+        resp = await self.request("POST", "/api/v2/routing/skills", json=body)
+        try:
+            json_object(resp.data, needs=("id", "name"))
+        except ShapeError as exc:
+            error = _malformed(resp.status, str(exc), resp.correlation_id, "POST", "/api/v2/routing/skills", None)
+            error.attempts = resp.attempts  # type: ignore[attr-defined]
+            raise error from None
+        return resp
 
     async def move_to_division(self, division_id: str, user_ids: Sequence[str]) -> ApiResponse:
         return await self.request("POST", f"/api/v2/authorization/divisions/{_q(division_id)}/objects/USER", json=list(user_ids))
@@ -293,6 +372,13 @@ class GenesysClient:
 
     def iter_queue_members(self, queue_id: str, *, start: int = 1) -> AsyncIterator[Page]:
         return self.iter_pages(f"/api/v2/routing/queues/{_q(queue_id)}/members", start=start, page_size=QUEUE_MEMBERS_PAGE)
+
+
+def _malformed(status: int, problem: str, correlation_id: str | None, method: str, path: str, body: bytes | None) -> MalformedResponseError:
+    glimpse = body[:200].decode("utf-8", "replace") if body else None
+    return MalformedResponseError(
+        status, f"malformed response: {problem}", correlation_id=correlation_id, method=method, path=path, body=glimpse
+    )
 
 
 def _q(segment: str) -> str:

@@ -63,8 +63,9 @@ class RateGovernor:
         return max(0.0, self._paused_until - self._now())
 
     def pause(self, seconds: float) -> None:
-        """Hold every request back for ``seconds`` (clamped to ``max_pause``)."""
-        seconds = min(max(seconds, 0.0), self._max_pause)
+        """Hold every request back for ``seconds`` (clamped to ``max_pause``; NaN counts as the max:
+        an unreadable length must still hold back, and ``min``/``max`` let a NaN through)."""
+        seconds = self._max_pause if math.isnan(seconds) else min(max(seconds, 0.0), self._max_pause)
         until = self._now() + seconds
         if until > self._paused_until:
             self._paused_until = until

@@ -19,10 +19,7 @@ from bulkops import __version__
 class RawResponse:
     status: int
     headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return orjson.loads(self.body) if self.body else None
+    body: bytes  # decoded only through ``wire.decode``, which turns a bad body into a ShapeError
 
 
 class Transport:

@@ -8,7 +8,7 @@ import pytest
 from bulkops.errors import AuthError, ConflictError, CursorExpiredError, ServerError
 from bulkops.simulator import SimConfig
 
-from clienthelpers import make_client
+from clienthelpers import make_client, no_backoff
 
 
 async def test_cursor_listing_pages_every_user_once_and_resumes_from_a_position(sim, client):
@@ -68,8 +68,7 @@ async def test_an_expired_token_is_refreshed_once_for_all_waiting_tasks(sim):
 
 async def test_server_errors_are_retried_until_success(sim):
     sim.sim.configure(error_rate=0.5)
-    c = make_client(sim, rps=1000, max_attempts=30)
-    c._backoff = lambda state: 0.0  # no real sleeping in tests
+    c = make_client(sim, rps=1000, max_attempts=30, backoff=no_backoff)  # no real sleeping in tests
     users = [u async for page in c.iter_users(page_size=10) for u in page.entities]
     assert len(users) == len(sim.sim.user_ids())
     assert c.stats.retries > 0 and sum(n for s, n in c.stats.by_status.items() if s >= 500) > 0
@@ -78,8 +77,7 @@ async def test_server_errors_are_retried_until_success(sim):
 
 async def test_server_errors_past_the_attempt_budget_raise_a_typed_error(sim):
     sim.sim.configure(error_rate=1.0)
-    c = make_client(sim, rps=1000, max_attempts=3)
-    c._backoff = lambda state: 0.0
+    c = make_client(sim, rps=1000, max_attempts=3, backoff=no_backoff)
     with pytest.raises(ServerError) as err:
         await c.get_user(sim.sim.user_ids()[0])
     assert err.value.attempts == 3
