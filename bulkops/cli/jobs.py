@@ -267,10 +267,11 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
     live = info["live"]
     if who is not None:
-        click.echo(f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}")
+        line = f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}"
         if live:
             age = time.time() - live["at"]
-            click.echo(f"running: run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)")
+            line += f"; run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)"
+        click.echo(line)
     else:
         if info["interrupted"]:
             click.echo("interrupted: the last pass ended without finishing (killed, or its disk was full)")

@@ -34,7 +34,7 @@ def test_first_sigint_drains_and_checkpoints_then_resume_finishes(tmp_path):
         running = ""
         while time.monotonic() < deadline:  # status reads the live figures while the run goes on
             running = bulkops("status", "j", "--state-dir", str(state)).stdout
-            if "running:" in running:
+            if "running:" in running and "requests" in running:  # the lock's holder, then the live figures
                 break
             time.sleep(0.3)
         assert "running:" in running and "requests" in running
