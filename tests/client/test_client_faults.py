@@ -357,7 +357,7 @@ async def test_tasks_queued_behind_a_failed_token_fetch_share_its_failure(sim, p
     """Twenty tasks and a token endpoint that is down: not twenty token requests per round."""
     import asyncio
 
-    c = faulty(rps=100_000)
+    c = faulty(rps=10_000)
     proxy.inject("POST", TOKEN, Delay(0.05, then=status(503)))
     results = await asyncio.gather(*(c.get_user(u) for u in sim.sim.user_ids()[:20]), return_exceptions=True)
     assert all(isinstance(r, ServerError) and not isinstance(r, AuthError) for r in results)

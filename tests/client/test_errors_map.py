@@ -35,3 +35,18 @@ def test_a_400_on_a_cursor_request_is_a_cursor_expiry():
 def test_a_non_json_body_still_gives_a_useful_error():
     err = error_from_response(RawResponse(502, {}, b"<html>bad gateway</html>"), "GET", "/x")
     assert isinstance(err, errors.ServerError) and err.message == "HTTP 502"
+
+
+def test_a_408_is_a_server_error_so_it_is_retried():
+    assert isinstance(error_from_response(resp(408, {"message": "timeout"}), "GET", "/x"), errors.ServerError)
+
+
+def test_an_html_error_page_leaves_a_short_message_and_a_short_body():
+    page = b"<html><head><title>502</title></head><body>" + b"x" * 5000 + b"</body></html>"
+    err = error_from_response(RawResponse(502, {}, page), "GET", "/x")
+    assert err.message == "HTTP 502" and len(err.body) <= 200 and len(str(err)) < 100
+
+
+def test_a_huge_json_message_is_cut_to_one_short_line():
+    err = error_from_response(resp(500, {"message": "line\n" * 1000}), "GET", "/x")
+    assert "\n" not in err.message and len(err.message) <= 300

@@ -52,3 +52,10 @@ async def test_pause_is_clamped_and_never_shortened():
     assert gov.paused_for == 30
     gov.pause(1)
     assert gov.paused_for == 30
+
+
+def test_a_nan_pause_holds_back_for_the_longest_pause_not_for_nothing():
+    t = FakeTime()
+    gov = RateGovernor(1000, clock=t.clock, sleep=t.sleep, max_pause=30)
+    gov.pause(float("nan"))
+    assert gov.paused_for == 30

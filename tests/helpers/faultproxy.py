@@ -23,7 +23,9 @@ every request it matches (``rule.matched``) even when an earlier rule injected f
 rule, in the order added, that selects a request injects its action (``rule.injected``).
 
 Actions: an ``Answer`` (status, body, headers; the request is *not* forwarded), ``Reset()`` (close the
-connection with an RST, no answer, not forwarded), ``Delay(seconds, then=None)`` (wait, then forward,
+connection with an RST, no answer, not forwarded; note that aiohttp's client re-sends an idempotent
+request (GET, PUT, DELETE) once by itself after a reset, so to make a
+GET fail use ``times=2`` or more), ``Delay(seconds, then=None)`` (wait, then forward,
 or apply ``then``; a client that timed out meanwhile never sees the answer, but a forwarded write
 still lands, as on a real network), and ``Rewrite(fn)`` (forward, then ``fn(request, answer)`` returns
 the answer to send). Presets: ``EMPTY_BODY``, ``EMPTY_OBJECT``, ``TRUNCATED_JSON``, ``HTML_PAGE``,
