@@ -6,8 +6,11 @@ import sys
 import time
 
 import orjson
+import pytest
 
 from bulkops.simulator.process import client_env, simulator_process
+
+pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
 
 
 def bulkops(*args, **kw):

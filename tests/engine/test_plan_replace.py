@@ -12,6 +12,7 @@ import os
 import sys
 
 import orjson
+import pytest
 
 from bulkops.engine.job import check_locally, resolve_against_org
 from bulkops.engine.plan import make_plan, skill_replacement
@@ -69,6 +70,7 @@ async def test_plan_spells_out_a_replacement_by_name_and_warns_about_a_user_left
     assert {u: sim.sim.user(u)["skills"] for u in sim.sim.user_ids()} == before  # plan wrote nothing
 
 
+@pytest.mark.slow
 async def test_the_plan_command_shows_the_same_in_text_and_json(sim, tmp_path):
     spec, expected, wiped = scenario(sim, tmp_path)
     reshaped = next(e for e in expected if e != wiped)

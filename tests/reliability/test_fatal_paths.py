@@ -23,6 +23,8 @@ import pytest
 
 from bulkops.simulator.process import client_env, simulator_process
 
+pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
+
 USERS = 1600
 FAST = ["--rps", "300", "--plain-progress", "--retry-budget", "3"]
 

@@ -17,6 +17,8 @@ import pytest
 
 from chaoshelpers import Scenario, make_spec, reference_run, run_scenario, seeded_dump, write_spec
 
+pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
+
 SEED = 20261123
 BASE = dict(users=800, seed=SEED, kills=4, rps=200, first_page_share=0.1, share=0.5)
 

@@ -11,9 +11,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bulkops.cli.sim import sim as sim_group
+
+pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
 
 
 def _start(*args: str) -> tuple[subprocess.Popen, str, list[str]]:
