@@ -22,5 +22,3 @@ class RunOptions:
     forbidden_threshold: int = 10
     #: Users listing page size (the real API caps it at 500).
     page_size: int = 500
-    #: Seconds between progress lines when stderr is not a terminal.
-    progress_every: float = 10.0

@@ -167,20 +167,6 @@ class _Pairs(dict):
 
 
 _PAIRS = _Pairs()
-_NUM_TEXT: dict[Any, str] = {}  # proficiency -> its text: a job has a handful of distinct values
-
-
-def _num_text(v: Any) -> str:
-    """``f"{_num(v)}"``, remembered (1 and 1.0 compare equal and read the same)."""
-    try:
-        return _NUM_TEXT[v]
-    except KeyError:
-        text = f"{_num(v)}"
-        if len(_NUM_TEXT) < 1024:
-            _NUM_TEXT[v] = text
-        return text
-    except TypeError:  # unhashable: not a number the audit writes, shown as _num shows it
-        return f"{_num(v)}"
 
 
 def _iso(t: Any) -> str:

@@ -49,7 +49,3 @@ def retry_lines(data: JobData, intents: Iterable[Mapping[str, Any]]) -> Iterator
             yield header
             header = b""
         yield orjson.dumps(spec_user(intent))
-
-
-def retry_text(lines: Iterable[bytes]) -> bytes:
-    return b"".join(line + b"\n" for line in lines)

@@ -8,7 +8,7 @@ estimate that slightly undercounts; the page says so. Per-time 429/5xx are not i
 audit at all, only the run's totals.
 
 Everything is computed from a run's columns of numbers (``load.RunLines``); only the
-users a table shows (the slowest, the most retried) are read back whole.
+users a table shows (``slowest_of``, ``most_retried_of``) are read back whole.
 """
 
 from __future__ import annotations
@@ -181,17 +181,6 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
         return 0.0
     rank = max(1, math.ceil(p / 100 * len(sorted_values)))
     return sorted_values[rank - 1]
-
-
-def slowest(lines: Iterable[UserLine], n: int = 10) -> tuple[UserLine, ...]:
-    timed = [ln for ln in lines if ln.latency_ms is not None]
-    return tuple(sorted(timed, key=lambda ln: -ln.latency_ms)[:n])  # type: ignore[operator]
-
-
-def most_retried(lines: Iterable[UserLine], n: int = 10) -> tuple[UserLine, ...]:
-    """Users that needed more than one write attempt or met a 409: most conflicts first."""
-    retried = [ln for ln in lines if ln.attempts > 1 or ln.conflicts > 0]
-    return tuple(sorted(retried, key=lambda ln: (-ln.conflicts, -ln.attempts, -ln.requests))[:n])
 
 
 def slowest_of(run: RunLines, n: int = 10) -> list[int]:

@@ -94,8 +94,3 @@ def page_params(request: web.Request, *, max_size: int = MAX_PAGE_SIZE) -> tuple
 def kept_params(request: web.Request, drop: frozenset[str] = frozenset({"pageSize", "pageNumber"})) -> list[tuple[str, str]]:
     """The caller's other query parameters, in order, to repeat in ``*Uri`` fields."""
     return [(k, v) for k, v in request.query.items() if k not in drop]
-
-
-def path_id(request: web.Request, name: str) -> str:
-    return request.match_info[name]
-
