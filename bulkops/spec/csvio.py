@@ -2,7 +2,8 @@
 
 Both CSV forms read through here: the C ``csv`` module does the parsing (fast, handles
 quotes and CRLF), a counting line source tells where each record starts, and malformed
-quoting is reported and skipped instead of aborting the pass.
+quoting is reported and skipped instead of aborting the pass. The line source also
+bounds each record (``sniff.MAX_RECORD``), so memory stays at about one record.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, Iterator, Mapping
 
-from bulkops.spec.sniff import LineDecoder
+from bulkops.spec.sniff import BoundedLines, LineDecoder
 from bulkops.spec.validate import At, Problems
 
 if TYPE_CHECKING:
@@ -20,30 +21,34 @@ if TYPE_CHECKING:
 def records(path: str, delimiter: str, problems: Problems | None) -> Iterator[tuple[int, list[str]]]:
     """(start line, fields) for every non-empty record; blank lines are skipped.
 
-    Fast path: the C reader straight over a strict UTF-8 text file, lines counted by
-    ``reader.line_num``. If the file turns out not to be UTF-8, the pass restarts on the
-    careful line-by-line decoder (which reports where) and skips what was yielded.
+    Fast path: the C reader over a strict UTF-8 text file, lines counted by
+    ``reader.line_num``. If the file turns out not to be UTF-8, malformed, or to hold a
+    record past the size bound, the pass restarts on the careful line-by-line decoder
+    (which reports where) and skips what was yielded.
     """
     done = 0  # start line of the last record yielded
     if not _has_utf16_bom(path):
         try:
             with open(path, encoding="utf-8-sig", newline="") as f:
-                reader = csv.reader(f, delimiter=delimiter, strict=True)
+                lines = BoundedLines(f, records=True)
+                reader = csv.reader(lines, delimiter=delimiter, strict=True)
                 prev = 0
                 for row in reader:  # the common case, kept tight
                     start = prev + 1
                     prev = reader.line_num
+                    lines.new_record()
                     if row and (len(row) > 1 or row[0].strip()):
                         done = start
                         yield start, row
-            return
+            if not lines.overflow:
+                return
         except csv.Error:
             pass  # rare: let the careful loop below report it with its line
         except UnicodeDecodeError:
             pass
-    source = LineDecoder(path, problems)
+    source = LineDecoder(path, problems, records=True)
     reader = csv.reader(iter(source), delimiter=delimiter, strict=True)
-    yield from _read(reader, lambda r: source.lineno, problems, done)
+    yield from _read(reader, source, problems, done)
 
 
 def _has_utf16_bom(path: str) -> bool:
@@ -51,20 +56,21 @@ def _has_utf16_bom(path: str) -> bool:
         return f.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def _read(reader, lines_read, problems: Problems | None, skip_until: int) -> Iterator[tuple[int, list[str]]]:
+def _read(reader, source: LineDecoder, problems: Problems | None, skip_until: int) -> Iterator[tuple[int, list[str]]]:
     while True:
-        start = lines_read(reader) + 1
+        source.new_record()
+        start = source.lineno + 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as e:
-            if problems is not None and start > skip_until:
+            if problems is not None and start > skip_until and not source.stopped:
                 msg = str(e)
                 if "unexpected end of data" in msg:
                     problems.add(At(start, 1), f"quoted field starting on line {start} is never closed")
                 else:
-                    problems.add(At(lines_read(reader), 1), f"malformed CSV: {msg}")
+                    problems.add(At(source.lineno, 1), f"malformed CSV: {msg}")
             continue
         if start <= skip_until:
             continue
@@ -96,10 +102,11 @@ def column_fixer(path: str, delimiter: str):
         lines_needed = {line for line, _ in wanted}
         last = max(lines_needed)
         out: dict[tuple[int, int], tuple[int, int]] = {}
-        source = LineDecoder(path, None)
+        source = LineDecoder(path, None, records=True)
         pending: list[str] = []
         reader = csv.reader(_tee(iter(source), pending), delimiter=delimiter, strict=True)
         while source.lineno < last:
+            source.new_record()
             start = source.lineno + 1
             pending.clear()
             try:

@@ -4,14 +4,20 @@ The document form is parsed whole (it is meant for specs that fit comfortably in
 memory); JSON Lines is streamed one user per line. Positions: syntax errors carry the
 decoder's own line/column; semantic problems are located by walking the raw text to
 the exact key or value (``_find``), which is only done when there is a problem.
+
+What the stock decoder would let escape as something other than a problem is caught
+around it (``_loads``): nesting past ``MAX_DEPTH`` (a RecursionError), an integer past
+Python's digit limit (a ValueError), and lone surrogates (``\\ud800`` escapes, which
+parse but cannot be stored or sent).
 """
 
 from __future__ import annotations
 
 import bisect
-import math
 import json
+import math
 import re
+import sys
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Callable, Iterator
 
@@ -37,6 +43,11 @@ USER_KEYS = (
     "leaveQueues",
 )
 MODES = ("merge", "replace")
+
+#: Deepest nesting read. A spec needs 4 levels (document, "users", a user, "skills"); the
+#: slack lets a misplaced value be reported as the wrong type, and the bound keeps the
+#: decoder far below Python's recursion limit (about 1000 levels, then RecursionError).
+MAX_DEPTH = 32
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -64,8 +75,85 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _LOADER = json.JSONDecoder(object_pairs_hook=_pairs_hook)
 
 
+class _Refused(ValueError):
+    """A JSON text that is not read: ``offset`` into it, and the message to show."""
+
+    def __init__(self, offset: int, message: str):
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+
+
 def _loads(text: str) -> Any:
-    return _LOADER.decode(text)
+    """Parse one JSON text; anything unreadable is a ``_Refused`` with its offset."""
+    deep = _too_deep(text)
+    if deep is not None:
+        raise _Refused(deep, f"nested more than {MAX_DEPTH} levels deep (a job spec needs at most 4)")
+    try:
+        return _LOADER.decode(text)
+    except json.JSONDecodeError as e:
+        raise _Refused(e.pos, f"invalid JSON: {e.msg}") from None
+    except ValueError as e:  # an integer literal past int()'s digit limit
+        offset, digits = _huge_integer(text)
+        if offset < 0:
+            raise _Refused(0, f"JSON that cannot be read: {e}") from None
+        raise _Refused(offset, f"a number {digits:,} digits long cannot be read (a proficiency is 0-5)") from None
+
+
+#: Everything up to the next bracket outside a string (or an unterminated string);
+#: written as "plain* (string plain*)*", twice as fast as an alternation on big documents.
+_TO_BRACKET = re.compile(r'[^"\[\]{}]*+(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"[^"\[\]{}]*+)*+', re.DOTALL)
+#: A whole string, or an integer literal's digits (not a float's, not an exponent's).
+_STRING_OR_DIGITS = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|(?<![\w.+-])-?(\d++)(?![.eE])', re.DOTALL)
+
+
+def _too_deep(text: str) -> int | None:
+    """Offset of the first bracket nested deeper than ``MAX_DEPTH`` (brackets inside
+    strings do not count), or None. Counting brackets first makes most lines free."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    i = _TO_BRACKET.match(text).end()  # type: ignore[union-attr]
+    while i < len(text) and text[i] != '"':  # a '"' here is never closed: the decoder says so
+        depth += 1 if text[i] in "[{" else -1
+        if depth > MAX_DEPTH:
+            return i
+        i = _TO_BRACKET.match(text, i + 1).end()  # type: ignore[union-attr]
+    return None
+
+
+def _huge_integer(text: str) -> tuple[int, int]:
+    """(offset, digits) of the first integer literal too long for ``int()``, or (-1, 0)."""
+    limit = sys.get_int_max_str_digits()
+    for m in _STRING_OR_DIGITS.finditer(text):
+        if m.group(1) is not None and limit and len(m.group(1)) > limit:
+            return m.start(), len(m.group(1))
+    return -1, 0
+
+
+#: A surrogate escape in raw JSON text: only then can a parsed string hold a lone one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_UNICODE = (
+    "not valid Unicode text: a \\uD800-\\uDFFF escape without its other half (a lone "
+    "surrogate) cannot be stored or sent"
+)
+
+
+def _unicode_issues(value: Any, path: Path = ()) -> Iterator[Issue]:
+    """Every key and string below ``value`` that holds a lone surrogate. Valid pairs are
+    joined by the decoder, so any surrogate left in a parsed string is a lone one."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            yield path, "value", _NOT_UNICODE
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if _SURROGATE.search(k):
+                yield path + (k,), "key", _NOT_UNICODE
+            yield from _unicode_issues(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _unicode_issues(v, path + (i,))
 
 
 # ---------------------------------------------------------------- locating in raw text
@@ -167,7 +255,7 @@ def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, li
                 issues.append(((key, name), "value", f"{key}[{name!r}]: proficiency must be a number 0-5, got {_typename(level)}"))
                 continue
             try:
-                out[name.strip()] = check_proficiency(float(level))
+                out[name.strip()] = check_proficiency(_as_float(level))
             except CellError as e:
                 issues.append(((key, name), "value", f"{key}[{name!r}]: {e}"))
         return out
@@ -241,6 +329,14 @@ def _plain_levels(v: dict[str, Any]) -> bool:
 _NUMBER_TYPES = {int, float}
 
 
+def _as_float(number: int | float) -> float:
+    """The number as a float; an integer too large for one is infinite (so out of range)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+
+
 def _typename(v: Any) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(v), "a number" if isinstance(v, (int, float)) else type(v).__name__
@@ -286,6 +382,14 @@ class _Text:
         self.text = text
         self.first_line = first_line
         self._nl: list[int] | None = None
+        self._surrogates: bool | None = None
+
+    def unicode_issues(self, value: Any) -> list[Issue]:
+        """``_unicode_issues`` of a value parsed from this text; free unless the text has
+        a surrogate escape at all (rare), which is searched for once."""
+        if self._surrogates is None:
+            self._surrogates = _SURROGATE_ESCAPE.search(self.text) is not None
+        return list(_unicode_issues(value)) if self._surrogates else []
 
     def at(self, offset: int) -> At:
         if self._nl is None:
@@ -338,7 +442,7 @@ class _UserStream:
     def emit(self, obj: Any, replace: bool, text: _Text, start: int) -> tuple[UserIntent, Locate] | None:
         line = text.at(start).line
         intent, issues = read_user(obj, replace, line)
-        _report(self.problems, text, start, issues)
+        _report(self.problems, text, start, issues + text.unicode_issues(obj))
         if intent is None:
             return None
         locate = _user_locator(text, start, obj)
@@ -364,15 +468,15 @@ class JsonDoc:
     def declared_mode(self) -> Mode | None:
         try:
             with open(self.path, "rb") as f:
-                doc = json.loads(f.read().removeprefix(b"\xef\xbb\xbf"))
-        except (ValueError, OSError):
+                doc = _loads(f.read().removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+        except (ValueError, OSError):  # _Refused and UnicodeDecodeError are ValueErrors
             return None
         mode = doc.get("mode") if isinstance(doc, dict) else None
         return mode if mode in MODES else None
 
     def _text(self, problems: Problems) -> str | None:
         before = len(problems)
-        lines = list(LineDecoder(self.path, problems))
+        lines = list(LineDecoder(self.path, problems, limit=None))  # read whole, by design
         if len(problems) > before:
             return None
         return "".join(lines)
@@ -384,12 +488,12 @@ class JsonDoc:
         if not raw.strip():
             problems.add(At(1, 1), "empty file: expected a JSON object")
             return
+        text = _Text(raw)
         try:
             doc = _loads(raw)
-        except json.JSONDecodeError as e:
-            problems.add(At(e.lineno, e.colno), f"invalid JSON: {e.msg}")
+        except _Refused as e:
+            problems.add(text.at(e.offset), e.message)
             return
-        text = _Text(raw)
         top = 0
         if not isinstance(doc, dict):
             problems.add(text.at(_skip(raw, 0)), f"the spec must be a JSON object, got {_typename(doc)}")
@@ -415,6 +519,8 @@ class JsonDoc:
             issues.append((("users",), "value", f'"users" must be an array, got {_typename(users)}'))
         elif not users:
             issues.append((("users",), "value", '"users" is empty: nothing to do'))
+        # each user object is searched as it is read; the rest of the document here
+        issues += text.unicode_issues({k: v for k, v in doc.items() if k != "users" or not isinstance(v, list)})
         _report(problems, text, top, issues)
         if not isinstance(users, list) or not users:
             return
@@ -446,8 +552,8 @@ class JsonLines:
         for line in LineDecoder(self.path, None):
             if line.strip():
                 try:
-                    obj = json.loads(line)
-                except ValueError:
+                    obj = _loads(line)
+                except _Refused:
                     return None
                 mode = obj.get("mode") if self._is_header(obj) else None
                 return mode if mode in MODES else None
@@ -459,17 +565,18 @@ class JsonLines:
         first = True
         any_users = False
         source = LineDecoder(self.path, problems)
-        for raw in source:
+        for line in source:
             lineno = source.lineno
-            if not raw.strip():
+            if not line.strip():
                 continue
+            raw = line.rstrip("\r\n")  # so an error at the end of a line is placed on it
+            text = _Text(raw, lineno)
             try:
                 obj = _loads(raw)
-            except json.JSONDecodeError as e:
-                problems.add(At(lineno, e.colno), f"invalid JSON: {e.msg}")
+            except _Refused as e:
+                problems.add(text.at(e.offset), e.message)
                 first = False
                 continue
-            text = _Text(raw, lineno)
             start = _skip(raw, 0)
             if first and self._is_header(obj):
                 first = False
@@ -483,7 +590,7 @@ class JsonLines:
                 if msg:
                     issues.append((("mode",), "value", msg))
                 mode = declared or mode
-                _report(problems, text, start, issues)
+                _report(problems, text, start, issues + text.unicode_issues(obj))
                 continue
             first = False
             any_users = True

@@ -131,7 +131,8 @@ def admit_user(ledger: UserLedger, intent: UserIntent, locate: Locate, problems:
 
 
 def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per_user: int) -> None:
-    """Checks that need the whole intent: set-and-removed, join-and-leave, per-user caps.
+    """Checks that need the whole intent: set-and-removed, join-and-leave, a user as their
+    own manager (as written; ``Resolver`` also compares ids), per-user caps.
 
     Names are compared exactly: readers canonicalise spelling within a file (CSV headers
     are de-duplicated case-insensitively, JSON objects checked by ``read_user``).
@@ -146,6 +147,9 @@ def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per
             for ref in sorted(a & b):
                 what = "queue" if kind == "join" else kind
                 problems.add(locate(kind, ref), f"{what} {ref!r} is both {verb} for user {intent.user!r}")
+    manager = intent.fields.get("manager")
+    if manager is not None and fold(manager) == fold(intent.user):
+        problems.add(locate("manager", None), f"user {intent.user!r} is named as their own manager")
     for kind, d in (("skills", intent.skills), ("languages", intent.languages)):
         if len(d) > max_per_user:
             problems.add(

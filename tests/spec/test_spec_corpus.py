@@ -10,6 +10,8 @@ from bulkops.spec import open_spec
 
 from .conftest import CORPUS, make_directory
 
+NOT_UNICODE = "not valid Unicode text: a \\uD800-\\uDFFF escape without its other half"
+
 # file -> [(line, column, message fragment), ...] in report order
 EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "empty.csv": [(1, 1, "empty file")],
@@ -80,12 +82,40 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "json-no-users.json": [(1, 25, '"users" is empty')],
     "json-not-object.json": [(1, 1, "must be a JSON object, got an array")],
     "jsonl-bad-lines.jsonl": [
-        (3, 1, "invalid JSON: Expecting ',' delimiter"),
+        (3, 60, "invalid JSON: Expecting ',' delimiter"),
         (4, 58, "skills['Billing']: proficiency 9 is out of range"),
         (6, 61, "languages['Spanish']: proficiency must be a number 0-5, got a boolean"),
         (6, 114, "queue 'support en' is both joined and left"),
     ],
+    # inputs that used to escape as tracebacks (issue #12)
+    "json-too-deep.json": [(5, 90, "nested more than 32 levels deep")],
+    "jsonl-too-deep.jsonl": [
+        (3, 237, "nested more than 32 levels deep"),  # brackets inside a string (line 5) do not count
+        (4, 58, "skills['Billing']: proficiency 9 is out of range"),
+    ],
+    "json-huge-number.json": [(5, 62, "a number 5,000 digits long cannot be read")],
+    "jsonl-huge-numbers.jsonl": [
+        (1, 58, "a number 4,301 digits long cannot be read"),
+        (2, 58, "skills['Billing']: proficiency inf is out of range"),
+        (3, 61, "languages['Spanish']: proficiency -inf is out of range"),
+        (4, 58, "skills['Billing']: proficiency inf is out of range"),  # a 5,000-digit float
+    ],
+    "json-surrogate.json": [
+        (3, 18, NOT_UNICODE),  # description
+        (5, 54, NOT_UNICODE),  # department
+        (6, 51, NOT_UNICODE),  # a skill name (a key)
+        (6, 101, NOT_UNICODE),  # a queue name
+        (8, 52, NOT_UNICODE),  # a pair in the wrong order; a right pair and an escaped backslash on line 7 are fine
+    ],
+    "jsonl-surrogate.jsonl": [(1, 31, NOT_UNICODE), (2, 45, NOT_UNICODE), (4, 10, NOT_UNICODE)],
+    "csv-surrogate.csv": [(3, 28, "file is not valid UTF-8 (byte 0xED)")],  # an encoded surrogate
+    "self-manager.csv": [(3, 26, "user 'agent00002@example.com' is named as their own manager")],
+    "self-manager.json": [(4, 62, "user 'agent00003' is named as their own manager")],
     # resolution against the directory from conftest.make_directory(10)
+    "resolve-self-manager.csv": [
+        (3, 30, "manager 'u2' is user 'agent00002@example.com' themselves"),
+        (4, 10, "manager 'agent00003' is user 'u3' themselves"),
+    ],
     "unknown-names.csv": [
         (1, 21, "skill 'Bilings' is not in the org (did you mean 'Billing'?)"),
         (1, 29, "language 'Spansh' is not in the org (did you mean 'Spanish'?)"),
@@ -119,7 +149,7 @@ def test_every_corpus_file_has_expectations() -> None:
 def test_corpus(name: str) -> None:
     path = str(CORPUS / name)
     spec = open_spec(path, max_skills_per_user=3 if name.startswith("cap") else 1000)
-    directory = make_directory(10) if name.startswith("unknown") else None
+    directory = make_directory(10) if name.startswith(("unknown", "resolve")) else None
     problems = spec.validate(directory)
     got = [(p.line, p.column, p.message) for p in problems]
     expected = EXPECTED[name]
