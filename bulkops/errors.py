@@ -74,6 +74,10 @@ class AuthError(ApiError):
     """401/403, or the token endpoint refused the client credentials."""
 
 
+class CredentialsError(AuthError):
+    """The token endpoint refused the OAuth client: never about one user, whatever the status."""
+
+
 class BadRequestError(ApiError):
     """400: the request itself is wrong; retrying will not help."""
 

@@ -26,7 +26,7 @@ from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
 from bulkops.client.transport import RawResponse, Transport
 from bulkops.client.wire import ShapeError, decode
-from bulkops.errors import ApiError, AuthError, BulkopsError, MalformedResponseError, ServerError, TransportError
+from bulkops.errors import ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
 
 log = structlog.get_logger("bulkops.client.auth")
 
@@ -132,7 +132,7 @@ def _refusal(resp: RawResponse) -> ApiError:
     err = error_from_response(resp, "POST", "/oauth/token")
     kwargs: dict[str, Any] = {"code": err.code, "correlation_id": err.correlation_id, "method": "POST", "path": "/oauth/token", "body": err.body}
     if 400 <= resp.status < 500 and resp.status != 429 and resp.status not in RETRIED_4XX:
-        return AuthError(err.status, f"token request refused: {err.message}", **kwargs)
+        return CredentialsError(err.status, f"token request refused: {err.message}", **kwargs)
     return ServerError(err.status, f"token endpoint failed: {err.message}", **kwargs)
 
 

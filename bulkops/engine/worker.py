@@ -25,7 +25,7 @@ from bulkops.engine.operations import OpLog, apply_changes
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
 from bulkops.engine.forbidden import ForbiddenBreaker
-from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError
+from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
 from bulkops.state.audit import AuditLog
 from bulkops.state.codec import changes_to_dict, intent_to_dict, state_to_dict
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -94,8 +94,8 @@ class UserProcessor:
         except TRANSIENT_ERRORS:
             raise  # says nothing about this user: the pass stops, the user stays in flight
         except AuthError as exc:
-            if exc.status != 403:
-                raise  # credentials revoked: the whole pass stops
+            if exc.status != 403 or isinstance(exc, CredentialsError):
+                raise  # credentials revoked or refused: the whole pass stops
             self.forbidden.refused(_last_op(run.log), exc)  # raises once a permission is judged missing
             return await self._finish(run, "failed", reason="forbidden for this user (403): a division or object the role cannot reach", error=exc)
         except ConflictError as exc:

@@ -18,9 +18,7 @@ def client_for(handle, **options) -> GenesysClient:
     cfg = ClientConfig.resolve(
         base_url=handle.base_url, client_id=handle.client_id, client_secret=handle.client_secret, env={}, **options
     )
-    c = GenesysClient(cfg)
-    c._backoff = lambda state: 0.0
-    return c
+    return GenesysClient(cfg, backoff=lambda state: 0.0)
 
 
 async def run_spec(handle, spec_path: Path, state_dir: Path, *, rps: float = 2000, options: RunOptions | None = None, job_id=None):
