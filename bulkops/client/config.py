@@ -8,7 +8,9 @@ and the Terraform provider): ``GENESYSCLOUD_OAUTHCLIENT_ID``,
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -42,6 +44,23 @@ ENV_CLIENT_SECRET = "GENESYSCLOUD_OAUTHCLIENT_SECRET"
 ENV_REGION = "GENESYSCLOUD_REGION"
 ENV_BASE_URL = "BULKOPS_BASE_URL"
 
+#: Numeric options: (ceiling, unit). Each must be a finite number above 0 and at most its
+#: ceiling - far beyond any sensible setting, low enough to catch a slip (a NaN rate spins
+#: the limiter, an infinite one divides by zero). rps: Genesys Cloud allows one client a
+#: few hundred requests a minute; 10,000/s leaves room for the simulator benchmarks.
+NUMERIC_LIMITS: dict[str, tuple[float, str]] = {
+    "rps": (10_000, "requests per second"),
+    "timeout": (3600, "seconds"),
+    "max_attempts": (1000, "attempts"),
+    "max_retry_seconds": (7 * 86400, "seconds"),
+    "max_retry_after": (86400, "seconds"),
+    "max_connections": (1024, "connections"),
+    "page_size": (500, "entities per page, the API's maximum"),
+}
+_WHOLE_NUMBERS = frozenset({"max_attempts", "max_connections", "page_size"})
+#: Command-line names of the options that have one, for messages.
+_FLAGS = {"rps": "--rps", "max_retry_seconds": "--retry-budget"}
+
 
 def region_domain(region: str) -> str:
     """``us-east-1``, ``us_east_1``, ``mypurecloud.com`` or ``api.mypurecloud.com`` -> domain."""
@@ -65,12 +84,26 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _shown(url: str) -> str:
+    """The URL as it may appear in a message: any ``user:password@`` blanked out."""
+    return re.sub(r"//[^/?#]*@", "//***@", url)
+
+
 def urls_for(*, region: str | None = None, base_url: str | None = None) -> tuple[str, str]:
     """(api base, login base). The login host swaps a leading ``api.`` for ``login.``, as the SDK does."""
     if base_url:
-        parts = urlsplit(base_url.rstrip("/"))
+        try:
+            parts = urlsplit(base_url.rstrip("/"))
+            _ = parts.port  # raises ValueError for a port that is not a number 0-65535
+        except ValueError:
+            raise ConfigError(f"--base-url is not a valid URL: {_shown(base_url)!r}") from None
+        if "@" in parts.netloc:
+            raise ConfigError(
+                "--base-url must not carry a user name or password (user:password@host); give the "
+                f"OAuth client with --client-id/--client-secret or {ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}"
+            )
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"--base-url must be an http(s) URL, got {base_url!r}")
+            raise ConfigError(f"--base-url must be an http(s) URL, got {_shown(base_url)!r}")
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise ConfigError("plain http is only allowed on loopback (127.0.0.1, localhost, ::1); use https")
         api = f"{parts.scheme}://{parts.netloc}"
@@ -121,7 +154,27 @@ class ClientConfig:
                 "(a client-credentials OAuth client) or pass --client-id/--client-secret"
             )
         api, login = urls_for(region=region, base_url=base_url)
-        if options.get("rps") is not None and options["rps"] <= 0:
-            raise ConfigError("--rps must be positive")
         options = {k: v for k, v in options.items() if v is not None}
+        for name, value in options.items():
+            _check_number(name, value)
         return cls(api_url=api, login_url=login, client_id=client_id, client_secret=client_secret, **options)
+
+
+def _check_number(name: str, value: object) -> None:
+    """ConfigError unless ``value`` is a finite number in (0, ceiling] for option ``name``
+    (a whole number where one is meant); options without limits pass."""
+    if name not in NUMERIC_LIMITS:
+        return
+    high, unit = NUMERIC_LIMITS[name]
+    whole = name in _WHOLE_NUMBERS
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 < value <= high
+        and (not whole or value == int(value))
+    )
+    if not ok:
+        kind = "a whole number" if whole else "a number"
+        got = f"{value:g}" if isinstance(value, (int, float)) else repr(value)
+        raise ConfigError(f"{_FLAGS.get(name, name)} must be {kind} above 0 and at most {high:g} ({unit}), got {got}")
