@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Mapping
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecError
 from bulkops.spec.cells import did_you_mean, fold
-from bulkops.spec.validate import At, Locate, Problems, UserLedger, intent_digest
+from bulkops.spec.validate import At, Locate, Problems, UserLedger, intent_digest, own_manager
 
 #: Unknown user refs that get "did you mean" suggestions (a spec full of bad users
 #: should not spend its time on fuzzy matching).
@@ -185,13 +185,6 @@ class Resolver:
         self.problems.add(at, f"{role} {ref!r} is not in the org{hint}")
         return None
 
-    def _own_manager(self, intent: UserIntent, loc: Locate) -> None:
-        """The manager resolved to the user: a problem at the manager (the API would refuse
-        it mid-run). Refs written the same were already reported by ``check_intent``."""
-        ref = intent.fields["manager"]
-        if fold(ref) != fold(intent.user):
-            self.problems.add(loc("manager", None), f"manager {ref!r} is user {intent.user!r} themselves; a user cannot be their own manager")
-
     def resolve(self, intent: UserIntent, locate: Locate | None = None) -> UserIntent | None:
         """The intent with ids in place of refs, or None if anything failed to resolve."""
         loc: Locate = locate or (lambda kind, ref: At(intent.line, 1))
@@ -246,8 +239,8 @@ class Resolver:
         fields = dict(intent.fields)
         if "manager" in fields:
             mid = self._user(fields["manager"], loc("manager", None), "manager")
-            if mid is not None and mid == user:
-                self._own_manager(intent, loc)
+            if mid is not None and mid == user:  # also written alike: check_intent said the same, shown once
+                self.problems.add(loc("manager", None), own_manager(fields["manager"], intent.user))
                 mid = None
             if mid is None:
                 ok = False

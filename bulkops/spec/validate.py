@@ -44,18 +44,25 @@ ColumnFixer = Callable[[set[tuple[int, int]]], Mapping[tuple[int, int], tuple[in
 
 
 class Problems:
-    """Collects problems for one file; ``finish`` returns them sorted by position."""
+    """Collects problems for one file; ``finish`` returns them sorted by position.
+
+    The same message at the same place is kept once: two checks may find one problem
+    (a user as their own manager: as written, and again by resolved id)."""
 
     def __init__(self, path: str, limit: int = MAX_PROBLEMS):
         self.path = path
         self.limit = limit
         self._items: list[tuple[At, str]] = []
+        self._seen: set[tuple[At, str]] = set()
         self.dropped = 0
 
     def add(self, at: At, message: str) -> None:
+        if (at, message) in self._seen:
+            return
         if len(self._items) >= self.limit:
             self.dropped += 1
             return
+        self._seen.add((at, message))
         self._items.append((at, message))
 
     def __len__(self) -> int:
@@ -130,6 +137,11 @@ def admit_user(ledger: UserLedger, intent: UserIntent, locate: Locate, problems:
     return False
 
 
+def own_manager(manager: str, user: str) -> str:
+    """The message for a user named as their own manager (the API would refuse it mid-run)."""
+    return f"manager {manager!r} is user {user!r} themselves; a user cannot be their own manager"
+
+
 def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per_user: int) -> None:
     """Checks that need the whole intent: set-and-removed, join-and-leave, a user as their
     own manager (as written; ``Resolver`` also compares ids), per-user caps.
@@ -149,7 +161,7 @@ def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per
                 problems.add(locate(kind, ref), f"{what} {ref!r} is both {verb} for user {intent.user!r}")
     manager = intent.fields.get("manager")
     if manager is not None and fold(manager) == fold(intent.user):
-        problems.add(locate("manager", None), f"user {intent.user!r} is named as their own manager")
+        problems.add(locate("manager", None), own_manager(manager, intent.user))
     for kind, d in (("skills", intent.skills), ("languages", intent.languages)):
         if len(d) > max_per_user:
             problems.add(

@@ -109,8 +109,8 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     ],
     "jsonl-surrogate.jsonl": [(1, 31, NOT_UNICODE), (2, 45, NOT_UNICODE), (4, 10, NOT_UNICODE)],
     "csv-surrogate.csv": [(3, 28, "file is not valid UTF-8 (byte 0xED)")],  # an encoded surrogate
-    "self-manager.csv": [(3, 26, "user 'agent00002@example.com' is named as their own manager")],
-    "self-manager.json": [(4, 62, "user 'agent00003' is named as their own manager")],
+    "self-manager.csv": [(3, 26, "manager 'AGENT00002@example.com' is user 'agent00002@example.com' themselves")],
+    "self-manager.json": [(4, 62, "manager 'agent00003' is user 'agent00003' themselves")],
     # resolution against the directory from conftest.make_directory(10)
     "resolve-self-manager.csv": [
         (3, 30, "manager 'u2' is user 'agent00002@example.com' themselves"),

@@ -3,16 +3,21 @@ intents; JSON round-trips; the content hash is stable and sensitive to every byt
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
+import sys
 import tempfile
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bulkops.domain.model import UserIntent
+from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec import open_spec
+from bulkops.spec.jsonspec import MAX_DEPTH
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -191,3 +196,108 @@ def test_garbage_never_crashes(data, suffix) -> None:
             assert p.line >= 1 and p.column >= 1 and p.message
     finally:
         os.unlink(path)
+
+
+# ---------------------------------------------------------------- hostile input: only problems
+
+#: Any code point, lone surrogates included (and made common: the default alphabet omits them).
+_any_char = st.one_of(st.characters(exclude_categories=()), st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF))
+any_text = st.text(_any_char, max_size=12)
+
+
+def _surrogates(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def _problems_only(path: str) -> list[SpecProblem]:
+    """Open, validate and read intents; anything but problems and SpecError fails the test."""
+    spec = open_spec(path)
+    problems = spec.validate()
+    try:
+        list(spec.intents())
+    except SpecError:
+        assert problems
+    for p in problems:
+        assert p.line >= 1 and p.column >= 1 and p.message
+    return problems
+
+
+def _mentions(problems: list[SpecProblem], fragment: str) -> bool:
+    return any(fragment in p.message for p in problems)
+
+
+@SETTINGS
+@given(any_text, st.sampled_from(["user", "department", "title", "manager", "division", "skill", "queue", "description"]), st.booleans(), st.booleans())
+def test_any_text_in_any_json_string_is_read_or_a_problem(text, place, lines_form, escaped) -> None:
+    """Escaped (``\\ud800``) or raw (bytes encoding a surrogate), a lone surrogate anywhere
+    is a problem; any other text is read (or refused for its content), never a crash."""
+    user: dict = {"user": "agent1@ex.com"}
+    if place == "skill":
+        user["skills"] = {text: 3}
+    elif place == "queue":
+        user["joinQueues"] = [text]
+    elif place != "description":
+        user[place] = text
+    header = {"version": 1, **({"description": text} if place == "description" else {})}
+    dump = lambda o: json.dumps(o, ensure_ascii=escaped)  # noqa: E731
+    body = dump(header) + "\n" + dump(user) + "\n" if lines_form else dump({**header, "users": [user]})
+    path = _write(body.encode("utf-8", "surrogatepass"), ".jsonl" if lines_form else ".json")
+    try:
+        problems = _problems_only(path)
+        if escaped:  # the decoder joins a high+low pair; what is left over is lone
+            assert _mentions(problems, "not valid Unicode text") == _surrogates(json.loads(json.dumps(text)))
+        else:
+            assert _mentions(problems, "not valid UTF-8") == _surrogates(text)
+    finally:
+        os.unlink(path)
+
+
+@SETTINGS
+@given(any_text, st.sampled_from([0, 1, 2, 3]), st.sampled_from([",", ";", "\t"]))
+def test_any_text_in_any_csv_cell_is_read_or_a_problem(text, where, delimiter) -> None:
+    """User, skill header, department and queue cells: never a crash; a surrogate (which
+    UTF-8 cannot encode) is the 'not valid UTF-8' problem."""
+    header = ["email", "Billing", "@department", "@join_queues"]
+    row = ["agent1@ex.com", "3", "Sales", "Support EN"]
+    (header if where == 1 else row)[where] = text
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows([header, row])
+    path = _write(buf.getvalue().encode("utf-8", "surrogatepass"), ".csv")
+    try:
+        problems = _problems_only(path)
+        assert _mentions(problems, "not valid UTF-8") == _surrogates(text)
+    finally:
+        os.unlink(path)
+
+
+@SETTINGS
+@given(st.integers(0, 3000), st.randoms(use_true_random=False), st.booleans())
+def test_any_nesting_depth_is_read_or_a_problem(depth, rnd, lines_form) -> None:
+    kinds = [rnd.random() < 0.5 for _ in range(depth)]  # True: an object, False: an array
+    value = "".join('{"k": ' if k else "[" for k in kinds) + "1" + "".join("}" if k else "]" for k in reversed(kinds))
+    user = '{"user": "agent1@ex.com", "skills": {"Billing": ' + value + "}}"
+    body = user + "\n" if lines_form else '{"version": 1, "users": [' + user + "]}"
+    path = _write(body.encode(), ".jsonl" if lines_form else ".json")
+    try:
+        problems = _problems_only(path)
+        enclosing = 2 if lines_form else 4  # (document, "users",) the user, "skills"
+        assert _mentions(problems, "nested more than") == (depth + enclosing > MAX_DEPTH)
+    finally:
+        os.unlink(path)
+
+
+@SETTINGS
+@given(st.integers(1, 6000), st.booleans(), st.sampled_from(["proficiency", "version"]), st.booleans())
+def test_any_integer_literal_is_read_or_a_problem(digits, negative, place, lines_form) -> None:
+    number = ("-" if negative else "") + "9" * digits
+    user = '{"user": "agent1@ex.com"' + (', "skills": {"Billing": ' + number + "}" if place == "proficiency" else "") + "}"
+    version = number if place == "version" else "1"
+    body = '{"version": ' + version + "}\n" + user + "\n" if lines_form else '{"version": ' + version + ', "users": [' + user + "]}"
+    path = _write(body.encode(), ".jsonl" if lines_form else ".json")
+    try:
+        problems = _problems_only(path)
+        assert _mentions(problems, "cannot be read") == (digits > sys.get_int_max_str_digits())
+        assert problems or (digits == 1 and not negative and place == "proficiency")
+    finally:
+        os.unlink(path)
+

@@ -124,3 +124,23 @@ def test_user_suggestions_in_a_large_directory_stay_fast(write) -> None:
     assert len(problems) == 120
     assert "did you mean 'agent00000@example.com'" in problems[0].message
     assert "did you mean" not in problems[-1].message  # past USER_SUGGESTION_LIMIT
+
+
+@pytest.mark.parametrize("manager", ["u1", "agent00001", "AGENT00001@example.com"])
+def test_a_user_who_resolves_to_their_own_manager_is_a_problem(manager: str) -> None:
+    from .conftest import make_directory
+
+    intent = UserIntent(user="agent00001@example.com", fields={"manager": manager}, line=7)
+    with pytest.raises(SpecError, match="cannot be their own manager") as caught:
+        list(resolve([intent], make_directory(3), "job.csv"))
+    assert [(p.line, p.column) for p in caught.value.problems] == [(7, 1)]
+
+
+
+def test_a_manager_written_as_the_user_is_reported_once_with_a_directory(tmp_path) -> None:
+    from .conftest import make_directory
+
+    path = tmp_path / "job.csv"
+    path.write_text("email,@manager\nagent00001@example.com,Agent00001@example.com\n")
+    problems = open_spec(path).validate(make_directory(3))
+    assert [(p.line, p.column, "themselves" in p.message) for p in problems] == [(2, 24, True)]
