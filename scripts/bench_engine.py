@@ -32,7 +32,6 @@ from bulkops.simulator.process import client_env as sim_env
 from bulkops.simulator.process import simulator_process as simulator
 
 
-
 def write_matrix(path: Path, users: int, skills: int, seed: int) -> None:
     rng = random.Random(seed)
     names = list(SKILL_NAMES[:skills])

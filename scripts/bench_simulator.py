@@ -35,7 +35,7 @@ def _pin(cpu: int) -> str:
     return "unpinned"
 
 
-def _server(users: int, port_queue: "mp.Queue[int]", stop: "mp.Event") -> None:  # type: ignore[name-defined]
+def _server(users: int, port_queue: mp.Queue[int], stop: mp.Event) -> None:  # type: ignore[name-defined]
     from bulkops.simulator import SimConfig, Simulator, serve
 
     pinned = _pin(0)

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'#':>3}  {'command':<7} {'ended':<10} {'seconds':>8}  kill")
     for i, s in enumerate(job.segments, 1):
         ended = "SIGKILL" if s.killed else f"exit {s.rc}"
-        kill = ("at %.2fs" % s.kill_after) if s.killed and s.kill_after is not None else ("at listing checkpoint" if s.killed else "")
+        kill = f"at {s.kill_after:.2f}s" if s.killed and s.kill_after is not None else ("at listing checkpoint" if s.killed else "")
         print(f"  {i:>3}  {s.command:<7} {ended:<10} {s.seconds:>8.2f}  {kill}")
 
     f = rep.figures

@@ -8,7 +8,8 @@ import os
 import shlex
 import signal
 import sys
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import click
 
@@ -135,7 +136,7 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
     return f"unexpected {type(exc).__name__}: {exc}", exitcodes.UNEXPECTED, f"please report this with the log; {resume} carries on"
 
 
-def run_async(main: Callable[["Stopper"], Awaitable[int]]) -> int:
+def run_async(main: Callable[[Stopper], Awaitable[int]]) -> int:
     """Run ``main`` with SIGINT/SIGTERM wired: the first asks for a graceful stop, the second cancels."""
 
     async def runner() -> int:

@@ -16,9 +16,9 @@ from bulkops.cli.common import (
     Stopper,
     client_config,
     connection_options,
+    engine_options,
     handles_errors,
     run_async,
-    engine_options,
     state_dir_option,
 )
 from bulkops.cli.progress import ProgressReporter
@@ -30,8 +30,7 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, make_plan
 from bulkops.engine.summary import render_summary
 from bulkops.state.joblock import holder
-from bulkops.state.layout import RunPaths, check_job_name
-from bulkops.state.store import RunStore
+from bulkops.state.layout import check_job_name
 
 
 def exit_code_for(summary: dict[str, Any]) -> int:

@@ -23,7 +23,7 @@ class ProgressReporter:
         self._task = None
         self._started = time.monotonic()
 
-    def __enter__(self) -> "ProgressReporter":
+    def __enter__(self) -> ProgressReporter:
         if not self._plain:
             self._bar = Progress(
                 TextColumn("[bold]applying"),

@@ -72,7 +72,7 @@ def serve_cmd(host: str, port: int, state_file: str | None, **options: Any) -> N
 
 async def _run(host: str, port: int, state_file: str | None, options: dict[str, Any]) -> None:
     sizes = ("users", "skills", "languages", "queues", "divisions", "seed")
-    if state_file and Path(state_file).exists():
+    if state_file and Path(state_file).exists():  # noqa: ASYNC240 - once, before serving
         overrides = {k: v for k, v in options.items() if k not in sizes}
         simulator = Simulator.load(state_file, overrides={**overrides, "state_file": state_file})
         origin = f"loaded from {state_file}"

@@ -15,8 +15,9 @@ import functools
 import math
 import time
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -33,8 +34,6 @@ from bulkops.client.transport import RawResponse, Transport
 from bulkops.client.wire import ShapeError, chunks, decode, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
-    ApiError,
-    AuthError,
     BulkopsError,
     MalformedResponseError,
     RateLimitedError,
@@ -125,7 +124,7 @@ class GenesysClient:
     def __repr__(self) -> str:
         return f"GenesysClient(api_url={self.config.api_url!r}, client_id={self.config.client_id!r}, rps={self.config.rps})"
 
-    async def __aenter__(self) -> "GenesysClient":
+    async def __aenter__(self) -> GenesysClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -190,7 +189,7 @@ class GenesysClient:
                         raw = await self.transport.send(
                             method, url, params=query, json=json, headers={"Authorization": f"Bearer {token}"}
                         )
-                    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    except (TimeoutError, aiohttp.ClientError) as exc:
                         self.stats.requests += 1
                         self.stats.transport_errors += 1
                         log.debug("http.request", method=method, path=path, error=type(exc).__name__, attempt=attempts)

@@ -17,7 +17,8 @@ import asyncio
 import base64
 import math
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import structlog
@@ -109,7 +110,7 @@ class TokenProvider:
                 data={"grant_type": "client_credentials"},
                 headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
             )
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             log.debug("auth.token_failed", error=type(exc).__name__)
             raise TransportError(f"POST /oauth/token: {type(exc).__name__}: {exc}") from None
         if not 200 <= resp.status < 300:

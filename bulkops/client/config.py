@@ -11,8 +11,8 @@ import ipaddress
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from bulkops.errors import ConfigError
@@ -141,7 +141,7 @@ class ClientConfig:
         client_secret: str | None = None,
         env: Mapping[str, str] | None = None,
         **options,
-    ) -> "ClientConfig":
+    ) -> ClientConfig:
         """Options win over the environment; missing credentials are a ConfigError."""
         env = os.environ if env is None else env
         region = region or env.get(ENV_REGION)

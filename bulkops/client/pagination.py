@@ -7,8 +7,9 @@ early (``{}`` used to read as "no more users") or following a cursor forever.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
-from typing import Any, Container
+from typing import Any
 
 from bulkops.client.wire import ShapeError, entity_list, is_int
 

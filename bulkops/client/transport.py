@@ -6,8 +6,9 @@ testable layer above it (the httpx client/transport split).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 import orjson

@@ -4,7 +4,8 @@ Pure, so the mapping and the checks are tested without HTTP."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import orjson
 

@@ -10,7 +10,7 @@ mode: that is how another administrator's concurrent change survives.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from collections.abc import Mapping
 
 from bulkops.domain.model import USER_FIELDS, Changes, UserIntent, UserState
 

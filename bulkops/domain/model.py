@@ -8,8 +8,9 @@ same ``UserIntent`` type with ids in place of refs, so one shape flows end to en
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 Mode = Literal["merge", "replace"]
 

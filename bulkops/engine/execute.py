@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 
@@ -14,8 +15,8 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, write_summary
-from bulkops.report.hooks import finish_run
 from bulkops.errors import BulkopsError, PassFailed
+from bulkops.report.hooks import finish_run
 from bulkops.report.webhook import WebhookConfig
 from bulkops.state.joblock import JobLock
 

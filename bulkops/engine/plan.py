@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import tempfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.wire import user_state

@@ -10,8 +10,9 @@ its membership changes has been answered, so a crash can never lose a membership
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import MEMBERS_PER_REQUEST
@@ -25,7 +26,7 @@ class QueueMembership:
         self.members: dict[str, set[str]] = members or {}
 
     @classmethod
-    async def load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> "QueueMembership":
+    async def load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> QueueMembership:
         members: dict[str, set[str]] = {}
         for qid in sorted(set(queue_ids)):
             members[qid] = {m["id"] async for page in client.iter_queue_members(qid) for m in page.entities}
@@ -48,7 +49,7 @@ class Ticket:
 
     user_id: str
     outstanding: int
-    finish: Callable[["Ticket"], Awaitable[None]]
+    finish: Callable[[Ticket], Awaitable[None]]
     ops: list[dict[str, Any]] = field(default_factory=list)
     requests: float = 0.0
 
@@ -80,7 +81,7 @@ class QueueBatcher:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._linger)
                 full_only = True
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 full_only = False
             self._wake.clear()
             await self.flush(full_only=full_only)

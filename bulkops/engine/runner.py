@@ -11,8 +11,9 @@ import asyncio
 import errno
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import structlog
 
@@ -262,7 +263,7 @@ async def _close_queues(queues: list[asyncio.Queue]) -> None:
         await q.put(_STOP)
 
 
-async def _until(target: "asyncio.Future[T]", watched: list[asyncio.Task]) -> T:
+async def _until(target: asyncio.Future[T], watched: list[asyncio.Task]) -> T:
     """Await ``target``; if a watched task fails first, raise its error at once.
     (A watched task may end normally: a worker that got its stop while the producer
     is still handing stops to the others.)"""

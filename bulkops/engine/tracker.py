@@ -8,8 +8,8 @@ never skips a user. Users already done on a re-listed page are skipped by the st
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(slots=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import structlog
 
@@ -21,10 +22,10 @@ from bulkops.client.wire import user_state
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, UserIntent, UserState
 from bulkops.engine.counters import RunCounters
+from bulkops.engine.forbidden import ForbiddenBreaker
 from bulkops.engine.operations import OpLog, apply_changes
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
-from bulkops.engine.forbidden import ForbiddenBreaker
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
 from bulkops.state.audit import AuditLog
 from bulkops.state.codec import changes_to_dict, intent_to_dict, state_to_dict

@@ -7,9 +7,9 @@ be checked by a parser and read by a screen reader; no script, no external resou
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:11px"
 PALETTE = {

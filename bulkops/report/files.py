@@ -11,15 +11,22 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from bulkops.report.html import render
 from bulkops.report.load import JobData, load_job
 from bulkops.report.results import (
-    OUTCOME_COLUMNS, RECONCILIATION_COLUMNS, UNPROCESSED_COLUMNS, Names, outcome_rows, reconciliation_rows, unprocessed_rows,
+    OUTCOME_COLUMNS,
+    RECONCILIATION_COLUMNS,
+    UNPROCESSED_COLUMNS,
+    Names,
+    outcome_rows,
+    reconciliation_rows,
+    unprocessed_rows,
 )  # fmt: skip
 from bulkops.report.retry import retry_lines
 from bulkops.report.timeline import build_figures
@@ -122,7 +129,7 @@ class _CsvFile:
         self._tmp = path.with_name(path.name + ".tmp")
         self._fh: io.TextIOWrapper | None = None
 
-    def __enter__(self) -> "_CsvFile":
+    def __enter__(self) -> _CsvFile:
         # utf-8-sig writes the BOM; newline="" keeps the writer's \r\n as they are.
         self._fh = open(self._tmp, "w", encoding="utf-8-sig", newline="", buffering=1 << 20)
         self._writer = csv.writer(self._fh, lineterminator="\r\n")

@@ -9,8 +9,9 @@ by a parser.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
 from bulkops.report.load import UserLine

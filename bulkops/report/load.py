@@ -24,11 +24,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import orjson
 
@@ -60,7 +61,7 @@ class UserLine:
     correlation_id: str = ""
 
     @classmethod
-    def from_record(cls, rec: Mapping[str, Any], *, timed: bool = True) -> "UserLine":
+    def from_record(cls, rec: Mapping[str, Any], *, timed: bool = True) -> UserLine:
         """``timed=False``: leave ``t`` at 0.0 (the result files show ``ts`` as written; parsing it costs)."""
         return cls(
             t=parse_ts(rec.get("ts", "")) if timed else 0.0,

@@ -9,7 +9,8 @@ are pure functions of a record; ``JobData`` reads the records back from the job 
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from bulkops.report.load import JobData, OpenUser, UserLine
 

@@ -8,7 +8,8 @@ divisions and managers). ``bulkops plan``/``run`` take it as it is.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import orjson
 

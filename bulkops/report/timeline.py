@@ -17,8 +17,9 @@ import heapq
 import math
 import re
 from calendar import timegm
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from bulkops.report.load import JobData, RunLines, UserLine
 

@@ -27,9 +27,10 @@ import re
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -72,7 +73,7 @@ class WebhookConfig:
     @classmethod
     def resolve(
         cls, url: str | None = None, secret: str | None = None, env: Mapping[str, str] | None = None, *, allow_private: bool = False
-    ) -> "WebhookConfig | None":
+    ) -> WebhookConfig | None:
         """``--webhook`` wins over ``BULKOPS_WEBHOOK_URL``; None when neither is set. Checked before the run starts."""
         env = os.environ if env is None else env
         url = url or env.get(ENV_URL)
@@ -312,7 +313,7 @@ async def send_webhook(
                         tries.append({"status": resp.status, "ms": round((time.monotonic() - t0) * 1000, 1)})
                         if resp.status in RETRY_STATUSES:
                             raise _Retryable(f"HTTP {resp.status}")
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, aiohttp.ClientError) as exc:
                     tries.append({"error": type(exc).__name__, "ms": round((time.monotonic() - t0) * 1000, 1)})
                     raise _Retryable(type(exc).__name__) from exc
 

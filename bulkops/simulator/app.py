@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -19,8 +20,8 @@ from .errors import (
     BAD_CREDENTIALS,
     BAD_GATEWAY,
     INTERNAL,
-    MISSING_DIVISION_PERMISSION,
     METHOD_NOT_ALLOWED,
+    MISSING_DIVISION_PERMISSION,
     NOT_FOUND,
     TOO_MANY_REQUESTS,
     UNAVAILABLE,
@@ -57,7 +58,7 @@ async def _call(handler: Handler, request: web.Request, cid: str) -> web.StreamR
         return _from_http_exception(exc).response(cid)
 
 
-async def _api(sim: "Simulator", request: web.Request, handler: Handler, cid: str) -> web.StreamResponse:
+async def _api(sim: Simulator, request: web.Request, handler: Handler, cid: str) -> web.StreamResponse:
     cfg = sim.config
     if cfg.latency_ms:
         await asyncio.sleep(cfg.latency_ms / 1000.0)
@@ -94,7 +95,7 @@ async def _api(sim: "Simulator", request: web.Request, handler: Handler, cid: st
     return resp
 
 
-def _forbidden(sim: "Simulator", request: web.Request) -> SimApiError | None:
+def _forbidden(sim: Simulator, request: web.Request) -> SimApiError | None:
     """A write to a user in a division the client's role does not cover (``forbidden_divisions``)."""
     divisions = sim.config.forbidden_divisions
     user_id = request.match_info.get("userId")
@@ -109,7 +110,7 @@ def _forbidden(sim: "Simulator", request: web.Request) -> SimApiError | None:
     return None
 
 
-def build_app(sim: "Simulator") -> web.Application:
+def build_app(sim: Simulator) -> web.Application:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         cid = str(uuid.uuid4())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import AUTH_REQUIRED, BAD_CREDENTIALS, SimApiError
 

@@ -82,14 +82,14 @@ class SimConfig:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SimConfig":
+    def from_dict(cls, data: dict[str, Any]) -> SimConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
         return cls(**data)
 
-    def with_knobs(self, **knobs: Any) -> "SimConfig":
+    def with_knobs(self, **knobs: Any) -> SimConfig:
         """A copy with runtime knobs changed; choosing rps clears rate_per_minute and vice versa."""
         unknown = set(knobs) - RUNTIME_KNOBS
         if unknown:

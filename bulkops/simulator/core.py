@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -197,7 +198,7 @@ class Simulator:
         *,
         clock: Callable[[], float] = time.monotonic,
         overrides: dict[str, Any] | None = None,
-    ) -> "Simulator":
+    ) -> Simulator:
         """A simulator with exactly the saved org, knobs and conflict record.
 
         ``overrides`` replaces config fields (knobs, credentials, state file) while the

@@ -9,8 +9,9 @@ version, and is recorded so tests can check a client did not clobber it.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from . import catalog
 from .org import Org, User, iso
@@ -81,5 +82,5 @@ class Faults:
             record.update(field="title", id=None, name=None, before=user.title, after=new)
             user.title = new
         user.version += 1
-        record.update(version=user.version, time=now, at=iso(datetime.now(timezone.utc)))
+        record.update(version=user.version, time=now, at=iso(datetime.now(UTC)))
         return record

@@ -12,14 +12,14 @@ from .errors import bad_request, detail
 if TYPE_CHECKING:
     from .core import Simulator
 
-SIM_KEY: web.AppKey["Simulator"] = web.AppKey("bulkops_simulator")
+SIM_KEY: web.AppKey[Simulator] = web.AppKey("bulkops_simulator")
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 500
 MAX_QUEUE_MEMBER_PAGE_SIZE = 100
 
 
-def sim_of(request: web.Request) -> "Simulator":
+def sim_of(request: web.Request) -> Simulator:
     return request.app[SIM_KEY]
 
 

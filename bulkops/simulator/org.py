@@ -12,9 +12,10 @@ import bisect
 import math
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from . import catalog
 from .errors import (
@@ -32,7 +33,7 @@ MAX_BULK_SKILLS = 50
 MAX_BULK_LANGUAGES = 50
 MAX_QUEUE_MEMBERS_PER_REQUEST = 100
 
-_BASE_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+_BASE_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def iso(dt: datetime) -> str:
@@ -41,7 +42,7 @@ def iso(dt: datetime) -> str:
 
 
 def now_iso() -> str:
-    return iso(datetime.now(timezone.utc))
+    return iso(datetime.now(UTC))
 
 
 def _guid(rng: random.Random) -> str:
@@ -136,7 +137,7 @@ class Org:
     @classmethod
     def generate(
         cls, *, seed: int, users: int, skills: int, languages: int, queues: int, divisions: int
-    ) -> "Org":
+    ) -> Org:
         """Build the seeded org. Same arguments, same org (every id, name and value)."""
         if min(users, skills, languages, queues) < 0 or divisions < 1:
             raise ValueError("sizes must be >= 0 and divisions >= 1")
@@ -454,7 +455,7 @@ class Org:
         }
 
     @classmethod
-    def from_record(cls, rec: dict[str, Any]) -> "Org":
+    def from_record(cls, rec: dict[str, Any]) -> Org:
         org = cls(int(rec["seed"]))
         for d in rec["divisions"]:
             org.divisions[d["id"]] = Division(d["id"], d["name"], d.get("description", ""), bool(d["homeDivision"]))

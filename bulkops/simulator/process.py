@@ -11,8 +11,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 _URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
 

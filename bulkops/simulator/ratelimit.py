@@ -9,8 +9,8 @@ tested against. Pure: time comes only from the injected clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 _EPS = 1e-9
 
@@ -86,7 +86,7 @@ class RateLimiter:
     @classmethod
     def from_knobs(
         cls, rps: float | None, rate_per_minute: int | None, clock: Callable[[], float]
-    ) -> "RateLimiter | None":
+    ) -> RateLimiter | None:
         """``rps`` (per-second window) or ``rate_per_minute`` (60 s window); None = unlimited."""
         if rps is not None:
             return cls(rps, 1.0, clock)

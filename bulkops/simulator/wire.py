@@ -7,7 +7,8 @@ shapes can be checked against the official SDK in one place.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from .org import Division, Language, Org, Queue, Skill, User

@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 #: Proficiency bounds of the API (``UserRoutingSkillPost.proficiency``, 0.0-5.0 float).
 MIN_PROFICIENCY = 0.0
@@ -46,9 +47,9 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 class Remove:
     """The 'remove this skill/language' marker; a singleton so ``is REMOVE`` works."""
 
-    _instance: "Remove | None" = None
+    _instance: Remove | None = None
 
-    def __new__(cls) -> "Remove":
+    def __new__(cls) -> Remove:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -84,7 +85,7 @@ def _parse_number(text: str, decimal_comma: bool) -> float:
 
 # Distinct cell texts in a matrix are few ("0".."5", "2.5", "-"): caching them makes a
 # 5-million-cell matrix cost one dict lookup per cell.
-_CELL_CACHE: dict[tuple[str, bool], "float | Remove | None"] = {}
+_CELL_CACHE: dict[tuple[str, bool], float | Remove | None] = {}
 _CELL_CACHE_MAX = 4096
 
 

@@ -11,7 +11,7 @@ once the file has been read.
 from __future__ import annotations
 
 import struct
-from typing import Iterator
+from collections.abc import Iterator
 
 from bulkops.domain.model import UserIntent
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
@@ -140,7 +140,7 @@ class LongCsv(CsvForm):
             langs: dict[str, float] = {}
             rm_skills: list[str] = []
             rm_langs: list[str] = []
-            for ni, (vi, line) in chosen.items():
+            for ni, (vi, _line) in chosen.items():
                 is_lang, name = name_list[ni]
                 v = value_list[vi]
                 if v is REMOVE:

@@ -5,7 +5,7 @@ Streamed row by row; the only state kept across rows is the duplicate-user ledge
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from bulkops.domain.model import UserIntent
 from bulkops.spec.cells import (

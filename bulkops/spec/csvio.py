@@ -9,7 +9,8 @@ bounds each record (``sniff.MAX_RECORD``), so memory stays at about one record.
 from __future__ import annotations
 
 import csv
-from typing import TYPE_CHECKING, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from bulkops.spec.sniff import BoundedLines, LineDecoder
 from bulkops.spec.validate import At, Problems
@@ -146,7 +147,7 @@ class CsvForm:
     file is empty or its header is unusable (already reported), so nothing more is yielded.
     """
 
-    def __init__(self, path: str, delimiter: str, mode: "Mode", max_per_user: int):
+    def __init__(self, path: str, delimiter: str, mode: Mode, max_per_user: int):
         self.path = path
         self.delimiter = delimiter
         self.mode = mode

@@ -18,8 +18,9 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable, Iterator
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.spec.cells import CellError, check_proficiency, did_you_mean, fold, respell

@@ -8,8 +8,8 @@ only by case), and an exact id is accepted anywhere a name is.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
 
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecError

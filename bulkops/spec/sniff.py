@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-from typing import IO, AnyStr, Generic, Iterator, Literal
+from collections.abc import Iterator
+from typing import IO, AnyStr, Generic, Literal
 
 from bulkops.spec.validate import At, Problems
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.errors import SpecError, SpecProblem

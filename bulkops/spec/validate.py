@@ -8,8 +8,8 @@ collector turns those into real columns once, at the end, and only if needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecProblem

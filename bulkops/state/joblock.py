@@ -31,7 +31,7 @@ class JobLock:
         self.path = root / LOCK_NAME
         self._fd: int | None = None
 
-    def acquire(self) -> "JobLock":
+    def acquire(self) -> JobLock:
         held = _HELD.get(self.path)
         if held is not None:
             held[1] += 1
@@ -67,7 +67,7 @@ class JobLock:
             del _HELD[self.path]
             os.close(held[0])  # closing the descriptor releases the lock
 
-    def __enter__(self) -> "JobLock":
+    def __enter__(self) -> JobLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:

@@ -65,5 +65,5 @@ class RunPaths:
         return self.root / f"spec{suffix}"
 
     @classmethod
-    def for_job(cls, state_dir: str | Path, job: str) -> "RunPaths":
+    def for_job(cls, state_dir: str | Path, job: str) -> RunPaths:
         return cls(Path(state_dir) / check_job_name(job))

@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import orjson
 
@@ -49,7 +50,7 @@ class RunStore:
     # -- lifecycle ---------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, meta: dict[str, Any]) -> "RunStore":
+    def create(cls, path: Path, meta: dict[str, Any]) -> RunStore:
         """Built under a temporary name and renamed into place: a kill mid-way never
         leaves a half-made database where a job's state is expected."""
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,7 @@ class RunStore:
             return False
 
     @classmethod
-    def open(cls, path: Path) -> "RunStore":
+    def open(cls, path: Path) -> RunStore:
         if not path.exists():
             raise StateError(f"no run state at {path}")
         try:

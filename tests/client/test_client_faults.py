@@ -9,19 +9,13 @@ import time
 
 import pytest
 import pytest_asyncio
-
-from bulkops.client.api import MIN_RATE_LIMIT_PAUSE
-from bulkops.client.ratelimit import RateGovernor
-from bulkops.errors import AuthError, MalformedResponseError, ServerError, TransportError
-from bulkops.simulator import SimConfig
-
 from clienthelpers import make_client, no_backoff
 from helpers.faultproxy import (
     EMPTY_BODY,
     EMPTY_OBJECT,
     HTML_PAGE,
-    RESET,
     REPEAT_CURSOR,
+    RESET,
     TRUNCATE,
     TRUNCATED_JSON,
     Answer,
@@ -29,6 +23,11 @@ from helpers.faultproxy import (
     html_error,
     status,
 )
+
+from bulkops.client.api import MIN_RATE_LIMIT_PAUSE
+from bulkops.client.ratelimit import RateGovernor
+from bulkops.errors import AuthError, MalformedResponseError, ServerError, TransportError
+from bulkops.simulator import SimConfig
 
 USERS = r"/api/v2/users/query"
 USER = r"/api/v2/users/[^/]+"

@@ -4,11 +4,10 @@ import asyncio
 import io
 
 import pytest
+from clienthelpers import make_client, no_backoff
 
 from bulkops.errors import AuthError, ConflictError, CursorExpiredError, ServerError
 from bulkops.simulator import SimConfig
-
-from clienthelpers import make_client, no_backoff
 
 
 async def test_cursor_listing_pages_every_user_once_and_resumes_from_a_position(sim, client):

@@ -1,9 +1,9 @@
 import orjson
 import pytest
 
+from bulkops import errors
 from bulkops.client.errors_map import error_from_response
 from bulkops.client.transport import RawResponse
-from bulkops import errors
 
 
 def resp(status, body, headers=None):

@@ -6,8 +6,7 @@ import aiohttp
 import orjson
 import pytest
 import pytest_asyncio
-
-from helpers.faultproxy import EMPTY_OBJECT, RESET, REPEAT_CURSOR, TRUNCATE, Delay, status
+from helpers.faultproxy import EMPTY_OBJECT, REPEAT_CURSOR, RESET, TRUNCATE, Delay, status
 
 SKILLS = r"/api/v2/routing/skills"
 

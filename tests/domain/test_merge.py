@@ -1,6 +1,7 @@
 """Merge/diff properties: never drop what the spec does not name; idempotent; replace is exact."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import UserIntent, UserState

@@ -1,7 +1,8 @@
 import subprocess
 import sys
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bulkops.domain.shard import shard_of
 

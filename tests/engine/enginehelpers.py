@@ -41,7 +41,7 @@ async def resume_job(handle, state_dir: Path, job_id: str, *, rps: float = 2000,
         return setup, result, client.stats
 
 
-def _engine(client, setup, options) -> "EngineFactory":
+def _engine(client, setup, options):
     class _Lazy:
         async def run(self) -> RunResult:
             membership = await QueueMembership.load(client, setup.store.get("queues") or [])

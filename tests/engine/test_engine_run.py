@@ -1,10 +1,10 @@
 """The engine end to end: real client, real HTTP, the simulator's org as the witness."""
 
-import orjson
+
+from enginehelpers import email, run_spec, write_wide_csv
 
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
-from enginehelpers import email, run_spec, write_wide_csv
 
 
 def skills_of(sim, uid):
@@ -85,10 +85,10 @@ async def test_concurrent_admin_changes_survive_the_fetch_merge_retry(sim, tmp_p
 
 async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_request(sim, tmp_path):
     import pytest
+    from enginehelpers import client_for
 
     from bulkops.engine.job import check_locally, resolve_against_org
     from bulkops.errors import SpecError
-    from enginehelpers import client_for
 
     spec = write_wide_csv(tmp_path / "new.csv", ["user", "Bilingual Billing", "Biling"], [[email(0), "4", "2"]])
     opened = check_locally(spec)
@@ -103,10 +103,11 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
 
 
 async def test_a_user_that_vanishes_after_validation_is_reported_failed_not_forgotten(sim, tmp_path):
+    from enginehelpers import client_for
+
     from bulkops.engine.execute import execute
     from bulkops.engine.job import check_locally, create_job, resolve_against_org
     from bulkops.engine.options import RunOptions
-    from enginehelpers import client_for
 
     s = sim.sim
     by_email = {s.user(u)["email"]: u for u in s.user_ids()}

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from enginehelpers import client_for, email
+from helpers.faultproxy import EMPTY_BODY, EMPTY_OBJECT, REPEAT_CURSOR, FaultProxy
+from test_reorg import write_json
 
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.errors import MalformedResponseError, PassFailed
 from bulkops.state.ndjson import read_ndjson
-from enginehelpers import client_for, email
-from helpers.faultproxy import EMPTY_BODY, EMPTY_OBJECT, REPEAT_CURSOR, FaultProxy
-from test_reorg import write_json
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0, page_size=50)
 BUDGET = {"max_attempts": 3, "max_retry_seconds": 5.0}

@@ -1,12 +1,13 @@
 """Persistent conflicts end in the reconciliation queue; a retry pass applies them; resume is exact."""
 
+from enginehelpers import client_for, email, write_wide_csv
+
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
-from enginehelpers import client_for, email, write_wide_csv
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)
 
@@ -73,8 +74,9 @@ async def test_a_graceful_stop_then_resume_handles_every_user_exactly_once(sim, 
 
 
 async def test_resume_refuses_an_edited_spec(sim, tmp_path):
-    from bulkops.errors import StateError
     import pytest
+
+    from bulkops.errors import StateError
 
     name = next(iter(sim.sim.skill_ids_by_name()))
     spec = write_wide_csv(tmp_path / "m.csv", ["user", name], [[email(0), "1"]])

@@ -2,13 +2,14 @@
 
 import json
 
+from enginehelpers import client_for, email
+
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import make_plan
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
-from enginehelpers import client_for, email
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)
 

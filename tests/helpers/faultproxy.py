@@ -48,8 +48,9 @@ import re
 import socket
 import struct
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import aiohttp
 import orjson
@@ -82,7 +83,7 @@ class Delay:
     """Wait ``seconds`` (past the client's timeout, typically), then forward or apply ``then``."""
 
     seconds: float
-    then: "Action | None" = None
+    then: Action | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ REPEAT_CURSOR = Rewrite(repeat_cursor)
 class Rule:
     """Which requests to replace and with what; counts what it matched and what it injected."""
 
-    proxy: "FaultProxy"
+    proxy: FaultProxy
     method: str | None
     path: re.Pattern[str]
     action: Action
@@ -197,7 +198,7 @@ class Rule:
     def remove(self) -> None:
         self.proxy.remove(self)
 
-    def __enter__(self) -> "Rule":
+    def __enter__(self) -> Rule:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -220,7 +221,7 @@ class FaultProxy:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def start(self) -> "FaultProxy":
+    async def start(self) -> FaultProxy:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -242,7 +243,7 @@ class FaultProxy:
             await self._session.close()
             self._session = None
 
-    async def __aenter__(self) -> "FaultProxy":
+    async def __aenter__(self) -> FaultProxy:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:

@@ -35,9 +35,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bulkops.state.ndjson import BadLine, read_ndjson
 
@@ -85,7 +86,7 @@ class SimProcess:
         self.base_url = ""
         self.log_path = self.workdir / f"{name}.out"
 
-    def start(self, timeout: float = 30.0) -> "SimProcess":
+    def start(self, timeout: float = 30.0) -> SimProcess:
         args = [PY, "-m", "bulkops", "sim", "serve", "--port", "0", "--users", str(self.users), "--seed", str(self.seed)]
         for key, value in self.knobs.items():
             if key == "always_conflict":
@@ -123,7 +124,7 @@ class SimProcess:
         self._out.close()
         return self.proc.returncode
 
-    def __enter__(self) -> "SimProcess":
+    def __enter__(self) -> SimProcess:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -449,7 +450,7 @@ def drive(job: ChaosJob, *, kills: int, rng: random.Random, window: tuple[float,
     while done_kills < planned and len(job.segments) < max_segments:
         if checkpoint_kill is not None and done_kills == checkpoint_kill:
             db = job.root / "state.db"
-            seg = job.segment(kill_when=lambda: listing_checkpointed(db), max_wait=job.segment_timeout)
+            seg = job.segment(kill_when=lambda db=db: listing_checkpointed(db), max_wait=job.segment_timeout)
         else:
             lo, hi = window(planned - done_kills) if callable(window) else window
             seg = job.segment(kill_after=rng.uniform(lo, hi))
@@ -756,7 +757,7 @@ class RateSqueeze:
             except (OSError, urllib.error.URLError):
                 return
 
-    def __enter__(self) -> "RateSqueeze":
+    def __enter__(self) -> RateSqueeze:
         self._thread.start()
         return self
 

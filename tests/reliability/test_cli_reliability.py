@@ -18,9 +18,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from chaoshelpers import PY, ChaosJob, SimProcess, api_requests, bulkops, cli_env, read_outcomes, write_spec
 
 from bulkops.state.ndjson import BadLine, read_ndjson
-from chaoshelpers import PY, ChaosJob, SimProcess, api_requests, bulkops, cli_env, read_outcomes, write_spec
 
 pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
 

@@ -14,7 +14,6 @@ cursor's lifetime, so the next process meets an expired cursor).
 from __future__ import annotations
 
 import pytest
-
 from chaoshelpers import Scenario, make_spec, reference_run, run_scenario, seeded_dump, write_spec
 
 pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
-from pathlib import Path
 
 import orjson
 import pytest
 from click.testing import CliRunner
+from reporthelpers import email, number, parse_page, run_job, write_jsonl
 
 from bulkops.cli.main import cli
 from bulkops.report.files import write_report
@@ -18,7 +18,6 @@ from bulkops.report.timeline import build_timeline, latency_histogram, percentil
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
-from reporthelpers import email, number, parse_page, run_job, write_jsonl
 
 
 async def conflicted_run(sim, tmp_path):

@@ -7,6 +7,7 @@ import io
 import math
 
 import orjson
+from reporthelpers import email, run_job, write_jsonl
 
 from bulkops.engine.options import RunOptions
 from bulkops.report.files import write_results
@@ -15,7 +16,6 @@ from bulkops.simulator import SimConfig
 from bulkops.spec import open_spec
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.store import RunStore
-from reporthelpers import email, run_job, write_jsonl
 
 
 def read_csv(path) -> list[dict[str, str]]:

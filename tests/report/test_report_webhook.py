@@ -15,6 +15,7 @@ import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from reporthelpers import email, run_job, write_jsonl
 
 from bulkops.errors import ConfigError
 from bulkops.report.hooks import finish_run
@@ -29,7 +30,6 @@ from bulkops.report.webhook import (
     verify,
 )
 from bulkops.state.ndjson import read_ndjson
-from reporthelpers import email, run_job, write_jsonl
 
 SECRET = "s3cret-for-tests"
 

@@ -115,7 +115,7 @@ async def test_always_conflict(api, sim):
     ids = sim.sim.user_ids()
     victim, bystander = ids[4], ids[5]
     sim.sim.reset(SimConfig(always_conflict=frozenset({victim})))
-    for attempt in range(3):
+    for _attempt in range(3):
         v = sim.sim.user(victim)["version"]
         status, _, _ = await api.patch(f"/api/v2/users/{victim}", json={"title": "T", "version": v})
         assert status == 409

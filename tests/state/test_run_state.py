@@ -1,6 +1,4 @@
-import os
 
-import orjson
 import pytest
 
 from bulkops.domain.model import UserIntent
