@@ -46,9 +46,28 @@ def run_bulkops(url: str, spec: Path, state: Path, rps: float, workers: int) -> 
     """Run ``bulkops run`` as a child; return (summary, wall seconds, peak RSS in MB)."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(state), "--job", "bench",
-         "--rps", str(rps), "--workers", str(workers), "--plain-progress"],
-        env=sim_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bulkops",
+            "run",
+            str(spec),
+            "--base-url",
+            url,
+            "--state-dir",
+            str(state),
+            "--job",
+            "bench",
+            "--rps",
+            str(rps),
+            "--workers",
+            str(workers),
+            "--plain-progress",
+        ],
+        env=sim_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started

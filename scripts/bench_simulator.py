@@ -59,9 +59,7 @@ async def _load(base: str, *, requests: int, seconds: float, concurrency: int) -
     auth = base64.b64encode(b"bulkops-sim:bulkops-sim-secret").decode()
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
-        async with http.post(
-            f"{base}/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {auth}"}
-        ) as r:
+        async with http.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {auth}"}) as r:
             token = (await r.json())["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         async with http.get(f"{base}/__sim/state") as r:
@@ -122,9 +120,7 @@ def main() -> None:
         port, server_cpu = port_queue.get(timeout=60)
         client_cpu = _pin(1)
         base = f"http://127.0.0.1:{port}"
-        done, elapsed, statuses = asyncio.run(
-            _load(base, requests=args.requests, seconds=args.seconds, concurrency=args.concurrency)
-        )
+        done, elapsed, statuses = asyncio.run(_load(base, requests=args.requests, seconds=args.seconds, concurrency=args.concurrency))
     finally:
         stop.set()
         proc.join(timeout=10)

@@ -111,9 +111,7 @@ def main() -> None:
             writer(path, users, args.skills)
             size = os.path.getsize(path) / 1e6
             print(f"{name}: {users} users x {args.skills} skills, {size:.0f} MB", flush=True)
-            subprocess.run(
-                [sys.executable, __file__, "--measure", path, str(users), str(args.skills)], check=True
-            )
+            subprocess.run([sys.executable, __file__, "--measure", path, str(users), str(args.skills)], check=True)
 
 
 if __name__ == "__main__":

@@ -66,8 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bulkops-chaos-"))
-    sc = Scenario(users=args.users, seed=args.seed, kills=args.kills, rps=args.rps, faults=tuple(args.faults),
-                  conflict_attempts=args.conflict_attempts, workers=args.workers)
+    sc = Scenario(
+        users=args.users,
+        seed=args.seed,
+        kills=args.kills,
+        rps=args.rps,
+        faults=tuple(args.faults),
+        conflict_attempts=args.conflict_attempts,
+        workers=args.workers,
+    )
     started = time.monotonic()
     print(f"chaos: {sc.users} users, {sc.kills} kills, client {sc.rps:g} req/s, seed {sc.seed}, faults {','.join(sc.faults) or 'none'}")
     print(f"workdir: {workdir}")
@@ -91,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         ("429 answered", f"{f['answered_429']} ({f['rate_squeezes']} allowance squeezes)"),
         ("tokens issued (expiry)", f["tokens_issued"]),
         ("expired cursors met", f"{f['expired_cursors_met']} (users/query 400s: {f['users_query_400']})"),
-        ("concurrent-admin edits (409)", f"{f['injected_conflicts']}; must survive {f['concurrent_edits_that_must_survive']}, lost {f['concurrent_edits_lost']}"),
+        (
+            "concurrent-admin edits (409)",
+            f"{f['injected_conflicts']}; must survive {f['concurrent_edits_that_must_survive']}, lost {f['concurrent_edits_lost']}",
+        ),
         ("outcomes (state.db)", ", ".join(f"{k} {v}" for k, v in f["outcomes"].items())),
         ("confirmed after restart", f["confirmed_after_restart"]),
         ("reconcile retries", f["reconcile_retries"]),

@@ -34,13 +34,37 @@ from bulkops.logsetup import configure_logging
 def connection_options(fn: Callable) -> Callable:
     """--region/--base-url/credentials/--rps, read from the usual GENESYSCLOUD_* variables."""
     options = [
-        click.option("--region", envvar="GENESYSCLOUD_REGION", help="Genesys Cloud region: mypurecloud.com, mypurecloud.ie, usw2.pure.cloud, us-east-1, ... [env GENESYSCLOUD_REGION]"),
-        click.option("--base-url", envvar="BULKOPS_BASE_URL", help="API base URL instead of a region, e.g. the simulator's http://127.0.0.1:PORT (plain http only on loopback) [env BULKOPS_BASE_URL]"),
+        click.option(
+            "--region",
+            envvar="GENESYSCLOUD_REGION",
+            help="Genesys Cloud region: mypurecloud.com, mypurecloud.ie, usw2.pure.cloud, us-east-1, ... [env GENESYSCLOUD_REGION]",
+        ),
+        click.option(
+            "--base-url",
+            envvar="BULKOPS_BASE_URL",
+            help="API base URL instead of a region, e.g. the simulator's http://127.0.0.1:PORT (plain http only on loopback) [env BULKOPS_BASE_URL]",
+        ),
         click.option("--client-id", envvar="GENESYSCLOUD_OAUTHCLIENT_ID", help="OAuth client-credentials client id [env GENESYSCLOUD_OAUTHCLIENT_ID]"),
-        click.option("--client-secret", envvar="GENESYSCLOUD_OAUTHCLIENT_SECRET", help="OAuth client secret; prefer the env variable [env GENESYSCLOUD_OAUTHCLIENT_SECRET]"),
+        click.option(
+            "--client-secret",
+            envvar="GENESYSCLOUD_OAUTHCLIENT_SECRET",
+            help="OAuth client secret; prefer the env variable [env GENESYSCLOUD_OAUTHCLIENT_SECRET]",
+        ),
         click.option("--rps", type=float, default=8.0, show_default=True, help="Requests per second for the whole run, listings included."),
-        click.option("--retry-budget", type=click.FloatRange(1, 86400), default=600, show_default=True, help="Seconds one request may keep being retried (5xx, timeouts, an unreachable API) before the run stops, resumable."),
-        click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True, help="JSON log lines on stderr at this level (debug: one line per request)."),
+        click.option(
+            "--retry-budget",
+            type=click.FloatRange(1, 86400),
+            default=600,
+            show_default=True,
+            help="Seconds one request may keep being retried (5xx, timeouts, an unreachable API) before the run stops, resumable.",
+        ),
+        click.option(
+            "--log-level",
+            type=click.Choice(["debug", "info", "warning", "error"]),
+            default="warning",
+            show_default=True,
+            help="JSON log lines on stderr at this level (debug: one line per request).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -62,7 +86,13 @@ def engine_options(fn: Callable) -> Callable:
     """What every command that writes shares: workers, 409 attempts, progress style."""
     options = [
         click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True, help="Concurrent workers; users are sharded across them by id."),
-        click.option("--conflict-attempts", type=click.IntRange(1, 20), default=3, show_default=True, help="Write attempts per user on 409 before it goes to the reconciliation queue."),
+        click.option(
+            "--conflict-attempts",
+            type=click.IntRange(1, 20),
+            default=3,
+            show_default=True,
+            help="Write attempts per user on 409 before it goes to the reconciliation queue.",
+        ),
         click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal."),
     ]
     for option in reversed(options):
@@ -72,7 +102,11 @@ def engine_options(fn: Callable) -> Callable:
 
 def client_config(kw: dict[str, Any]) -> ClientConfig:
     return ClientConfig.resolve(
-        region=kw.get("region"), base_url=kw.get("base_url"), client_id=kw.get("client_id"), client_secret=kw.get("client_secret"), rps=kw.get("rps"),
+        region=kw.get("region"),
+        base_url=kw.get("base_url"),
+        client_id=kw.get("client_id"),
+        client_secret=kw.get("client_secret"),
+        rps=kw.get("rps"),
         max_retry_seconds=kw.get("retry_budget"),
     )
 

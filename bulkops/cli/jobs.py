@@ -67,13 +67,22 @@ async def run_pass(client: GenesysClient, setup, kw: dict[str, Any], stopper: St
     webhook = webhook_config(kw)
     with ProgressReporter(rps=client.config.rps, force_plain=kw.get("plain_progress", False)) as progress:
         return await execute(
-            client, setup, options=run_options(kw), on_progress=progress.update, on_engine=lambda e: stopper.attach(e.request_stop), only_users=only_users, webhook=webhook
+            client,
+            setup,
+            options=run_options(kw),
+            on_progress=progress.update,
+            on_engine=lambda e: stopper.attach(e.request_stop),
+            only_users=only_users,
+            webhook=webhook,
         )
 
 
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
 mode_option = click.option(
-    "--mode", type=click.Choice(["merge", "replace"]), default=None, help="For CSV specs: merge (default; only named skills change) or replace (users end with exactly the listed skills). JSON specs say their own mode."
+    "--mode",
+    type=click.Choice(["merge", "replace"]),
+    default=None,
+    help="For CSV specs: merge (default; only named skills change) or replace (users end with exactly the listed skills). JSON specs say their own mode.",
 )
 
 
@@ -104,11 +113,19 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         seconds = total / config.rps
         if as_json:
             out = {
-                "users_named": result.users_named, "users_changing": result.users_changing, "users_unchanged": result.users_unchanged,
-                "users_not_seen": result.users_not_seen, "totals": dict(result.totals), "estimated_requests": total,
-                "estimated_seconds": round(seconds, 1), "rps": config.rps,
-                "queues": {q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()},
-                "warnings": result.warnings(), "users": result.users,
+                "users_named": result.users_named,
+                "users_changing": result.users_changing,
+                "users_unchanged": result.users_unchanged,
+                "users_not_seen": result.users_not_seen,
+                "totals": dict(result.totals),
+                "estimated_requests": total,
+                "estimated_seconds": round(seconds, 1),
+                "rps": config.rps,
+                "queues": {
+                    q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
+                },
+                "warnings": result.warnings(),
+                "users": result.users,
             }
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
             return 0
@@ -118,7 +135,9 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.secho(f"  {user['email'] or user['user_id']}: " + _describe(user, names), fg="yellow" if user.get("left_with_no_skills") else None)
         if result.users_changing > len(result.users):
             click.echo(f"  ... and {result.users_changing - len(result.users)} more (use --detail N or --json)")
-        click.echo(f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not in the users listing")
+        click.echo(
+            f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not in the users listing"
+        )
         if result.totals:
             click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
         for q in result.queues.values():

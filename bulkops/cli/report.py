@@ -42,7 +42,11 @@ def webhook_config(kw: dict) -> WebhookConfig | None:
 @state_dir_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the HTML page. Default: <state-dir>/<job>/results/report.html.")
 @click.option("--run", "run_id", help="The run to chart (default: the last summary's run). The outcome tables always cover the whole job.")
-@click.option("--names", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A JSON object of org id -> name, to show skills, languages and queues by name in the CSVs.")
+@click.option(
+    "--names",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON object of org id -> name, to show skills, languages and queues by name in the CSVs.",
+)
 @click.option("--no-results", is_flag=True, help="Write only the HTML page, not the CSVs and retry spec.")
 @handles_errors
 def report(job: str, state_dir: str, out: Path | None, run_id: str | None, names: Path | None, no_results: bool) -> None:

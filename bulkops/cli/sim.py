@@ -40,15 +40,29 @@ def sim() -> None:
 @click.option("--languages", type=click.IntRange(min=0), default=_DEFAULTS.languages, show_default=True, help="Org routing languages.")
 @click.option("--queues", type=click.IntRange(min=0), default=_DEFAULTS.queues, show_default=True, help="Queues, each with seeded members.")
 @click.option("--divisions", type=click.IntRange(min=1), default=_DEFAULTS.divisions, show_default=True, help="Divisions, the first being Home.")
-@click.option("--rps", type=click.FloatRange(min=0, min_open=True), default=None, help="Allowance per token, requests per second (token bucket). Default: unlimited.")
-@click.option("--rate-per-minute", type=click.IntRange(min=1), default=None, help="Allowance per token per minute, like the platform's 300. Exclusive with --rps.")
-@click.option("--conflict-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Probability that a user write meets a concurrent admin edit (409).")
+@click.option(
+    "--rps", type=click.FloatRange(min=0, min_open=True), default=None, help="Allowance per token, requests per second (token bucket). Default: unlimited."
+)
+@click.option(
+    "--rate-per-minute", type=click.IntRange(min=1), default=None, help="Allowance per token per minute, like the platform's 300. Exclusive with --rps."
+)
+@click.option(
+    "--conflict-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Probability that a user write meets a concurrent admin edit (409)."
+)
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Fraction of /api/v2 requests answered 500/502/503.")
 @click.option("--latency-ms", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Added latency per request.")
 @click.option("--token-ttl", type=click.IntRange(min=1), default=_DEFAULTS.token_ttl, show_default=True, help="Access token lifetime in seconds (expires_in).")
-@click.option("--cursor-ttl", type=click.FloatRange(min=0, min_open=True), default=_DEFAULTS.cursor_ttl, show_default=True, help="Users/query cursor lifetime in seconds.")
+@click.option(
+    "--cursor-ttl", type=click.FloatRange(min=0, min_open=True), default=_DEFAULTS.cursor_ttl, show_default=True, help="Users/query cursor lifetime in seconds."
+)
 @click.option("--always-conflict", multiple=True, metavar="USER_ID", help="A user id whose writes always get 409 (repeatable).")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False), default=None, help="Load the org from FILE if it exists; save to it on shutdown and on POST /__sim/save.")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Load the org from FILE if it exists; save to it on shutdown and on POST /__sim/save.",
+)
 @click.option("--client-id", default=_DEFAULTS.client_id, show_default=True, help="OAuth client id to accept.")
 @click.option("--client-secret", default=_DEFAULTS.client_secret, show_default=True, help="OAuth client secret to accept.")
 def serve_cmd(host: str, port: int, state_file: str | None, **options: Any) -> None:

@@ -173,9 +173,7 @@ class GenesysClient:
         url = self.config.api_url + path
         attempts = 0
         refreshed = False
-        retrying = AsyncRetrying(
-            stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception_type(_Retry), sleep=self._sleep, reraise=True
-        )
+        retrying = AsyncRetrying(stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception_type(_Retry), sleep=self._sleep, reraise=True)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -186,9 +184,7 @@ class GenesysClient:
                     token = await self._token()
                     started = time.monotonic()
                     try:
-                        raw = await self.transport.send(
-                            method, url, params=query, json=json, headers={"Authorization": f"Bearer {token}"}
-                        )
+                        raw = await self.transport.send(method, url, params=query, json=json, headers={"Authorization": f"Bearer {token}"})
                     except (TimeoutError, aiohttp.ClientError) as exc:
                         self.stats.requests += 1
                         self.stats.transport_errors += 1
@@ -288,9 +284,7 @@ class GenesysClient:
             seen.add(nxt)
             cursor = nxt
 
-    async def iter_pages(
-        self, path: str, *, params: Mapping[str, Any] | None = None, start: int = 1, page_size: int = 100
-    ) -> AsyncIterator[Page]:
+    async def iter_pages(self, path: str, *, params: Mapping[str, Any] | None = None, start: int = 1, page_size: int = 100) -> AsyncIterator[Page]:
         """Page-number listings (skills, languages, queues, queue members, divisions).
 
         Stops on a missing ``nextUri``, a short page, or ``pageCount`` reached: the queue
@@ -375,9 +369,7 @@ class GenesysClient:
 
 def _malformed(status: int, problem: str, correlation_id: str | None, method: str, path: str, body: bytes | None) -> MalformedResponseError:
     glimpse = body[:200].decode("utf-8", "replace") if body else None
-    return MalformedResponseError(
-        status, f"malformed response: {problem}", correlation_id=correlation_id, method=method, path=path, body=glimpse
-    )
+    return MalformedResponseError(status, f"malformed response: {problem}", correlation_id=correlation_id, method=method, path=path, body=glimpse)
 
 
 def _q(segment: str) -> str:

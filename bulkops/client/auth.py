@@ -119,8 +119,11 @@ class TokenProvider:
             token, lifetime = _token_answer(decode(resp.body, resp.headers.get("Content-Type")))
         except ShapeError as exc:
             raise MalformedResponseError(
-                resp.status, f"malformed token response: {exc}", correlation_id=resp.headers.get(CORRELATION_HEADER),
-                method="POST", path="/oauth/token",
+                resp.status,
+                f"malformed token response: {exc}",
+                correlation_id=resp.headers.get(CORRELATION_HEADER),
+                method="POST",
+                path="/oauth/token",
             ) from None
         # Refresh ahead of expiry: by the margin, but never sooner than half the lifetime.
         ahead = min(self._margin, lifetime / 2)
@@ -159,7 +162,5 @@ def _token_answer(payload: Any) -> tuple[str, float]:
 def _again(exc: BulkopsError) -> BulkopsError:
     """A fresh copy of a shared failure (each task's copy gets its own ``attempts``)."""
     if isinstance(exc, ApiError):
-        return type(exc)(
-            exc.status, exc.message, code=exc.code, correlation_id=exc.correlation_id, method=exc.method, path=exc.path, body=exc.body
-        )
+        return type(exc)(exc.status, exc.message, code=exc.code, correlation_id=exc.correlation_id, method=exc.method, path=exc.path, body=exc.body)
     return type(exc)(*exc.args)

@@ -167,13 +167,7 @@ def _check_number(name: str, value: object) -> None:
         return
     high, unit = NUMERIC_LIMITS[name]
     whole = name in _WHOLE_NUMBERS
-    ok = (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0 < value <= high
-        and (not whole or value == int(value))
-    )
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value <= high and (not whole or value == int(value))
     if not ok:
         kind = "a whole number" if whole else "a number"
         got = f"{value:g}" if isinstance(value, (int, float)) else repr(value)

@@ -35,9 +35,7 @@ def user_state(user: Mapping[str, Any]) -> UserState:
         manager=_ref_id(user.get("manager")),
         division=_ref_id(user.get("division")),
         skills={s["id"]: float(s.get("proficiency", 0)) for s in user.get("skills") or () if s.get("state", "active") == "active"},
-        languages={
-            s["id"]: float(s.get("proficiency", 0)) for s in user.get("languages") or () if s.get("state", "active") == "active"
-        },
+        languages={s["id"]: float(s.get("proficiency", 0)) for s in user.get("languages") or () if s.get("state", "active") == "active"},
     )
 
 

@@ -69,7 +69,17 @@ async def _execute(
         if now - last_live >= LIVE_EVERY:
             last_live = now
             elapsed = now - counters.started
-            store.set(live={"run_id": run_id, "handled": counters.handled, "outcomes": dict(counters.outcomes), "requests": client.stats.requests, "elapsed_s": round(elapsed, 1), "rps": round(client.stats.requests / elapsed, 2) if elapsed else 0, "at": time.time()})
+            store.set(
+                live={
+                    "run_id": run_id,
+                    "handled": counters.handled,
+                    "outcomes": dict(counters.outcomes),
+                    "requests": client.stats.requests,
+                    "elapsed_s": round(elapsed, 1),
+                    "rps": round(client.stats.requests / elapsed, 2) if elapsed else 0,
+                    "at": time.time(),
+                }
+            )
 
     engine = Engine(
         client=client, store=store, paths=setup.paths, run_id=run_id, membership=membership, options=options, on_progress=progress, only_users=only_users

@@ -61,9 +61,7 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> Ope
 _SNAPSHOTS: dict[str, SpecSnapshot] = {}
 
 
-async def resolve_against_org(
-    client: GenesysClient, spec: OpenSpec, *, create_missing_skills: bool = False
-) -> OrgDirectory:
+async def resolve_against_org(client: GenesysClient, spec: OpenSpec, *, create_missing_skills: bool = False) -> OrgDirectory:
     directory = await build_directory(client)
     problems = spec.validate(directory, allow_missing_skills=create_missing_skills)
     if problems:

@@ -209,9 +209,7 @@ class Engine:
                 complete = False
                 break
             chunk = user_ids[i : i + 100]
-            async for page in self.client.iter_pages(
-                "/api/v2/users", params={"id": chunk, "expand": ["skills", "languages"]}, page_size=100
-            ):
+            async for page in self.client.iter_pages("/api/v2/users", params={"id": chunk, "expand": ["skills", "languages"]}, page_size=100):
                 await self._dispatch(queues, page.entities, page.next_position)
         await _close_queues(queues)
         return complete
@@ -247,9 +245,17 @@ class Engine:
         for uid in open_:
             intent = self.store.intent(uid)
             reconciliation.add(
-                {"user_id": uid, "email": None, "outcome": "failed", "reason": reason,
-                 "intent": intent_to_dict(intent) if intent else None, "last_state": None, "error": None,
-                 "attempts": 0, "run_id": self.run_id}
+                {
+                    "user_id": uid,
+                    "email": None,
+                    "outcome": "failed",
+                    "reason": reason,
+                    "intent": intent_to_dict(intent) if intent else None,
+                    "last_state": None,
+                    "error": None,
+                    "attempts": 0,
+                    "run_id": self.run_id,
+                }
             )
             audit.record("failed", user_id=uid, reason=reason)
             self.store.mark_done(uid, "failed")

@@ -79,10 +79,14 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"job {summary['job_id']}  run {summary['run_id']}  status: {summary['status']}",
         "users:   " + "  ".join(f"{k} {v}" for k, v in users.items()),
         f"this run: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
-        f"{run['requests']} requests"
-        + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
-        "requests by kind: " + ", ".join(f"{k} {v}" for k, v in run.get("requests_by_kind", {}).items())
-        + (f"; {run['membership_changes']} queue membership changes in {run['requests_by_kind'].get('queue_batches', 0)} requests" if run.get("membership_changes") else ""),
+        f"{run['requests']} requests" + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
+        "requests by kind: "
+        + ", ".join(f"{k} {v}" for k, v in run.get("requests_by_kind", {}).items())
+        + (
+            f"; {run['membership_changes']} queue membership changes in {run['requests_by_kind'].get('queue_batches', 0)} requests"
+            if run.get("membership_changes")
+            else ""
+        ),
         f"rate:    {run['achieved_rps']} req/s of {run['configured_rps']} configured"
         + (f" ({run['rps_fraction'] * 100:.1f}%)" if run["rps_fraction"] is not None else ""),
         f"faults:  409 conflicts {run['conflicts_409']} (re-fetched and re-merged {run['conflict_refetches']}), "
@@ -91,7 +95,12 @@ def render_summary(summary: dict[str, Any]) -> str:
     if run["confirmed_after_restart"]:
         lines.append(f"resume:  {run['confirmed_after_restart']} in-flight users found already applied (nothing re-sent)")
     files = summary["files"]
-    lines += [f"audit log:      {files['audit']}", f"checkpoint:     {files['checkpoint']}", f"reconciliation: {files['reconciliation']}", f"summary:        {files['summary']}"]
+    lines += [
+        f"audit log:      {files['audit']}",
+        f"checkpoint:     {files['checkpoint']}",
+        f"reconciliation: {files['reconciliation']}",
+        f"summary:        {files['summary']}",
+    ]
     return "\n".join(lines)
 
 

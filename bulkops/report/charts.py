@@ -79,7 +79,9 @@ def column_chart(
         y = top + plot_h - plot_h * v / top_value
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e0e0e0"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_num(v)}</text>')
-    parts.append(f'<text x="12" y="{top + plot_h / 2:.0f}" transform="rotate(-90 12 {top + plot_h / 2:.0f})" text-anchor="middle" fill="#333">{escape(y_label)}</text>')
+    parts.append(
+        f'<text x="12" y="{top + plot_h / 2:.0f}" transform="rotate(-90 12 {top + plot_h / 2:.0f})" text-anchor="middle" fill="#333">{escape(y_label)}</text>'
+    )
     for i, b in enumerate(bars):
         h = plot_h * b.value / top_value
         x = left + i * slot + gap / 2
@@ -104,12 +106,16 @@ def column_chart(
 def outcome_bar(counts: dict[str, int], *, name: str, width: int = 1000, height: int = 34) -> str:
     """One stacked horizontal bar: the share of each outcome, labelled where it fits."""
     total = sum(counts.values())
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{escape(name)}" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="outcomes" style="{FONT}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{escape(name)}" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="outcomes" style="{FONT}">'
+    ]
     x = 0.0
     for outcome, n in counts.items():
         w = width * n / total if total else 0
         color = PALETTE.get(outcome, "#999")
-        parts.append(f'<rect class="bar" data-outcome="{escape(outcome)}" data-value="{n}" x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" fill="{color}"><title>{escape(outcome)}: {n}</title></rect>')
+        parts.append(
+            f'<rect class="bar" data-outcome="{escape(outcome)}" data-value="{n}" x="{x:.2f}" y="0" width="{w:.2f}" height="{height}" fill="{color}"><title>{escape(outcome)}: {n}</title></rect>'
+        )
         label = f"{outcome} {n}"
         if w > len(label) * 7 + 8:
             parts.append(f'<text x="{x + 6:.1f}" y="{height / 2 + 4:.1f}" fill="#fff" style="font-weight:600">{escape(label)}</text>')

@@ -42,13 +42,15 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     body = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="sub">run <code>{escape(f.run_id or "none")}</code> · status <b class="status-{escape(status)}" data-figure="status">{escape(status)}</b>'
-        f' · generated {escape(_iso(generated if generated is not None else time.time()))}'
+        f" · generated {escape(_iso(generated if generated is not None else time.time()))}"
         + (f" · spec <code>{escape(str(s.get('spec')))}</code>" if s.get("spec") else "")
         + "</p>",
     ]
     if len(f.runs) > 1:
-        body.append(f'<p class="note">This job has {len(f.runs)} runs in its audit log ({", ".join(escape(r) for r in f.runs)}); '
-                    "the charts cover the run above, the outcomes by user cover the whole job (each user's last line).</p>")
+        body.append(
+            f'<p class="note">This job has {len(f.runs)} runs in its audit log ({", ".join(escape(r) for r in f.runs)}); '
+            "the charts cover the run above, the outcomes by user cover the whole job (each user's last line).</p>"
+        )
     if not s:
         body.append('<p class="note">No summary.json for this run (it was killed, or is still running): figures below come from the audit log alone.</p>')
     body.append(_cards(f, run))
@@ -62,12 +64,15 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     if files:
         body.append("<h2>Result files</h2><section><ul>" + "".join(f"<li><code>{escape(p)}</code></li>" for p in files) + "</ul></section>")
     if f.bad_lines:
-        body.append(f'<p class="note" data-figure="bad-lines">{len(f.bad_lines)} damaged audit line(s) skipped (cut by a crash): '
-                    + "; ".join(escape(b) for b in f.bad_lines[:5]) + "</p>")
+        body.append(
+            f'<p class="note" data-figure="bad-lines">{len(f.bad_lines)} damaged audit line(s) skipped (cut by a crash): '
+            + "; ".join(escape(b) for b in f.bad_lines[:5])
+            + "</p>"
+        )
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-        f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{escape(title)}</title><style>{CSS}</style></head>"
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head>'
         f"<body><main>{''.join(body)}</main></body></html>\n"
     )
 
@@ -104,9 +109,13 @@ def _outcomes(f: Figures) -> str:
     legend = '<p class="legend">' + "".join(f'<span><i style="background:{PALETTE.get(k, "#999")}"></i>{escape(k)}</span>' for k in f.outcomes_job) + "</p>"
     return (
         "<h2>Outcomes</h2><section>"
-        "<p class=\"note\">Whole job, each user's last outcome (users not reached yet count as pending/inflight):</p>"
-        + outcome_bar(f.outcomes_job, name="outcomes-job") + legend + table(f.outcomes_job, "job")
-        + "<p class=\"note\">This run's audit lines:</p>" + table(f.outcomes_run, "run") + "</section>"
+        '<p class="note">Whole job, each user\'s last outcome (users not reached yet count as pending/inflight):</p>'
+        + outcome_bar(f.outcomes_job, name="outcomes-job")
+        + legend
+        + table(f.outcomes_job, "job")
+        + '<p class="note">This run\'s audit lines:</p>'
+        + table(f.outcomes_run, "run")
+        + "</section>"
     )
 
 
@@ -119,10 +128,18 @@ def _time_bars(f: Figures, value, unit: str) -> tuple[list[Bar], int]:
 def _rate(f: Figures, run: dict[str, Any]) -> str:
     tl = f.timeline
     if not tl.buckets:
-        return "<h2>Requests per second</h2><section><p class=\"note\">No audit lines for this run.</p></section>"
+        return '<h2>Requests per second</h2><section><p class="note">No audit lines for this run.</p></section>'
     bars, every = _time_bars(f, lambda b: round(b.rps, 2), "req/s")
     limit = f.configured_rps
-    chart = column_chart(bars, name="rps", color=PALETTE["requests"], y_label="requests/s", limit=limit, limit_label=f"configured limit {_num(limit)}/s" if limit else "", tick_every=every)
+    chart = column_chart(
+        bars,
+        name="rps",
+        color=PALETTE["requests"],
+        y_label="requests/s",
+        limit=limit,
+        limit_label=f"configured limit {_num(limit)}/s" if limit else "",
+        tick_every=every,
+    )
     return (
         f"<h2>Requests per second</h2><section>{chart}"
         f'<p class="note">Per {_num(tl.width)} s from the run\'s start (time axis in min:s). An estimate: the audit does not record when each request was sent, '
@@ -157,7 +174,7 @@ def _latency(f: Figures) -> str:
     chart = column_chart(bars, name="latency", color=PALETTE["latency"], y_label="users", height=200, integer=True)
     pct = " · ".join(f'{k} <b data-figure="latency-{k}">{_num(v)}</b> ms' for k, v in f.percentiles.items())
     return (
-        f"<h2>Latency per user</h2><section>{chart}<p class=\"note\">{pct or 'no latencies recorded'}. "
+        f'<h2>Latency per user</h2><section>{chart}<p class="note">{pct or "no latencies recorded"}. '
         "From the first write attempt to the outcome, including rate-limit waits, 409 back-off and queue-membership batching (up to 10 s).</p></section>"
     )
 
@@ -186,7 +203,7 @@ def _reconciliation(f: Figures) -> str:
         err = e.get("error") or {}
         rows.append(
             f'<tr data-user="{escape(str(e.get("user_id")))}"><td>{escape(e.get("email") or str(e.get("user_id")))}</td><td>{escape(str(e.get("outcome") or ""))}</td>'
-            f'<td>{escape(str(e.get("reason") or ""))}</td><td>{escape(" ".join(str(x) for x in (err.get("status"), err.get("code")) if x))}</td>'
+            f"<td>{escape(str(e.get('reason') or ''))}</td><td>{escape(' '.join(str(x) for x in (err.get('status'), err.get('code')) if x))}</td>"
             f'<td>{escape(str(err.get("message") or ""))}</td><td class="n">{e.get("attempts") or 0}</td><td><code>{escape(str(e.get("run_id") or ""))}</code></td></tr>'
         )
     job = escape(f.job_id)
@@ -194,7 +211,8 @@ def _reconciliation(f: Figures) -> str:
         f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">{len(rows)}</b> open entries; '
         f"<code>bulkops reconcile retry {job}</code> runs them again, <code>bulkops reconcile show {job} USER</code> shows one whole.</p>"
         '<table data-table="reconciliation"><tr><th>user</th><th>outcome</th><th>reason</th><th>error</th><th>message</th><th>attempts</th><th>run</th></tr>'
-        + "".join(rows) + "</table></section>"
+        + "".join(rows)
+        + "</table></section>"
     )
 
 

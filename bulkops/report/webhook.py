@@ -237,7 +237,18 @@ def build_payload(
     s = summary or {}
     run = s.get("this_run") or {}
     status = s.get("status") or "aborted"
-    keep = ("outcomes", "requests", "requests_per_changed_user", "duration_s", "achieved_rps", "configured_rps", "conflicts_409", "http_429", "http_5xx", "http_retries")
+    keep = (
+        "outcomes",
+        "requests",
+        "requests_per_changed_user",
+        "duration_s",
+        "achieved_rps",
+        "configured_rps",
+        "conflicts_409",
+        "http_429",
+        "http_5xx",
+        "http_retries",
+    )
     return {
         "event": "run.finished" if status == "complete" else "run.aborted",
         "job_id": s.get("job_id") or job_id,

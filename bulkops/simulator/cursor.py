@@ -36,12 +36,15 @@ def decode(token: str, *, now: float, ttl: float) -> Cursor:
         c = Cursor(str(data["a"]), float(data["t"]), bool(data.get("d", False)))
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeEncodeError, orjson.JSONDecodeError):
         raise SimApiError(
-            400, INVALID_CURSOR, "The cursor is invalid; start the listing again without a cursor.",
+            400,
+            INVALID_CURSOR,
+            "The cursor is invalid; start the listing again without a cursor.",
             [detail("cursor", INVALID_CURSOR)],
         ) from None
     if now - c.issued > ttl:
         raise SimApiError(
-            400, INVALID_CURSOR,
+            400,
+            INVALID_CURSOR,
             f"The cursor has expired (cursors are valid for {ttl:g} seconds); start the listing again without a cursor.",
             [detail("cursor", "expired")],
         )

@@ -135,9 +135,7 @@ class Org:
 
     # ------------------------------------------------------------------ generation
     @classmethod
-    def generate(
-        cls, *, seed: int, users: int, skills: int, languages: int, queues: int, divisions: int
-    ) -> Org:
+    def generate(cls, *, seed: int, users: int, skills: int, languages: int, queues: int, divisions: int) -> Org:
         """Build the seeded org. Same arguments, same org (every id, name and value)."""
         if min(users, skills, languages, queues) < 0 or divisions < 1:
             raise ValueError("sizes must be >= 0 and divisions >= 1")
@@ -420,10 +418,7 @@ class Org:
         """The whole org as plain JSON data (ids sorted where order is not meaningful)."""
         return {
             "seed": self.seed,
-            "divisions": [
-                {"id": d.id, "name": d.name, "description": d.description, "homeDivision": d.home}
-                for d in self.divisions.values()
-            ],
+            "divisions": [{"id": d.id, "name": d.name, "description": d.description, "homeDivision": d.home} for d in self.divisions.values()],
             "skills": [
                 {
                     "id": s.id,
@@ -436,8 +431,7 @@ class Org:
                 for s in self.skills.values()
             ],
             "languages": [
-                {"id": x.id, "name": x.name, "dateModified": x.date_modified, "state": x.state, "version": x.version}
-                for x in self.languages.values()
+                {"id": x.id, "name": x.name, "dateModified": x.date_modified, "state": x.state, "version": x.version} for x in self.languages.values()
             ],
             "queues": [
                 {
@@ -460,9 +454,7 @@ class Org:
         for d in rec["divisions"]:
             org.divisions[d["id"]] = Division(d["id"], d["name"], d.get("description", ""), bool(d["homeDivision"]))
         for s in rec["skills"]:
-            org.skills[s["id"]] = Skill(
-                s["id"], s["name"], s["divisionId"], s["dateModified"], s["state"], int(s["version"])
-            )
+            org.skills[s["id"]] = Skill(s["id"], s["name"], s["divisionId"], s["dateModified"], s["state"], int(s["version"]))
         for x in rec["languages"]:
             org.languages[x["id"]] = Language(x["id"], x["name"], x["dateModified"], x["state"], int(x["version"]))
         for q in rec["queues"]:
@@ -503,12 +495,7 @@ class Org:
 
 
 def valid_proficiency(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0.0 <= value <= 5.0
-    )
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0.0 <= value <= 5.0
 
 
 def _seeded_proficiency(rng: random.Random) -> float:

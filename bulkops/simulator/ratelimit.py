@@ -84,9 +84,7 @@ class RateLimiter:
         self._buckets: dict[str, TokenBucket] = {}
 
     @classmethod
-    def from_knobs(
-        cls, rps: float | None, rate_per_minute: int | None, clock: Callable[[], float]
-    ) -> RateLimiter | None:
+    def from_knobs(cls, rps: float | None, rate_per_minute: int | None, clock: Callable[[], float]) -> RateLimiter | None:
         """``rps`` (per-second window) or ``rate_per_minute`` (60 s window); None = unlimited."""
         if rps is not None:
             return cls(rps, 1.0, clock)

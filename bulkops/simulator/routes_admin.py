@@ -71,7 +71,7 @@ async def save(request: web.Request) -> web.Response:
     body = await _optional_json(request)
     path = body.get("path") or sim.config.state_file
     if not path:
-        raise bad_request("No state file is configured; pass {\"path\": ...}.")
+        raise bad_request('No state file is configured; pass {"path": ...}.')
     sim.save(path)
     return json_response({"saved": str(path)})
 
@@ -91,4 +91,3 @@ def register(app: web.Application) -> None:
     r.add_post("/__sim/reset", reset)
     r.add_post("/__sim/save", save)
     r.add_post("/__sim/expire-tokens", expire_tokens)
-

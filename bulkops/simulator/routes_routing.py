@@ -52,11 +52,7 @@ async def skills_list(request: web.Request) -> web.Response:
     org = sim.org
     prefix = (request.query.get("name") or "").lower()
     ids = set(list_param(request, "id"))
-    items = [
-        s
-        for s in org.skills.values()
-        if s.state != "deleted" and s.name.lower().startswith(prefix) and (not ids or s.id in ids)
-    ]
+    items = [s for s in org.skills.values() if s.state != "deleted" and s.name.lower().startswith(prefix) and (not ids or s.id in ids)]
     return _listing(request, _by_name(items, request), lambda s: wire.routing_skill(s, org), "/api/v2/routing/skills")
 
 
@@ -88,11 +84,7 @@ async def languages_list(request: web.Request) -> web.Response:
     sim = sim_of(request)
     prefix = (request.query.get("name") or "").lower()
     ids = set(list_param(request, "id"))
-    items = [
-        x
-        for x in sim.org.languages.values()
-        if x.state != "deleted" and x.name.lower().startswith(prefix) and (not ids or x.id in ids)
-    ]
+    items = [x for x in sim.org.languages.values() if x.state != "deleted" and x.name.lower().startswith(prefix) and (not ids or x.id in ids)]
     return _listing(request, _by_name(items, request), wire.language, "/api/v2/routing/languages")
 
 
@@ -123,11 +115,7 @@ async def queues_list(request: web.Request) -> web.Response:
     match = _name_matcher(name) if name else (lambda n: True)
     ids = set(list_param(request, "id"))
     divisions = set(list_param(request, "divisionId"))
-    items = [
-        q
-        for q in org.queues.values()
-        if match(q.name) and (not ids or q.id in ids) and (not divisions or q.division_id in divisions)
-    ]
+    items = [q for q in org.queues.values() if match(q.name) and (not ids or q.id in ids) and (not divisions or q.division_id in divisions)]
     return _listing(request, _by_name(items, request), lambda q: wire.queue(q, org), "/api/v2/routing/queues")
 
 
@@ -154,11 +142,7 @@ async def queue_members_list(request: web.Request) -> web.Response:
     if name or joined or member_by == "group":
         want_joined = bool_param(request, "joined") if joined else None
         ordered = [
-            uid
-            for uid in ordered
-            if member_by != "group"
-            and name in org.users[uid].name.lower()
-            and (want_joined is None or q.members[uid] == want_joined)
+            uid for uid in ordered if member_by != "group" and name in org.users[uid].name.lower() and (want_joined is None or q.members[uid] == want_joined)
         ]
     start = (number - 1) * size
     page = ordered[start : start + size]
@@ -241,9 +225,7 @@ async def division_objects_post(request: web.Request) -> web.Response:
     division = org.division(request.match_info["divisionId"])
     object_type = request.match_info["objectType"]
     if object_type != "USER":
-        raise bad_request(
-            f"The simulator only moves USER objects, not {object_type}.", detail("objectType", "invalid.value")
-        )
+        raise bad_request(f"The simulator only moves USER objects, not {object_type}.", detail("objectType", "invalid.value"))
     body = await json_body(request)
     if not isinstance(body, list) or not all(isinstance(x, str) for x in body):
         raise bad_request("The request body must be a JSON array of object id strings.")

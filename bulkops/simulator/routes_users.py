@@ -107,11 +107,7 @@ async def users_list(request: web.Request) -> web.Response:
         total = len(matching)
         page_ids = matching[(number - 1) * size : number * size]
     entities = [wire.user(org.users[i], org, expand) for i in page_ids]
-    return json_response(
-        wire.page_listing(
-            entities, path="/api/v2/users", keep=kept_params(request), page_number=number, page_size=size, total=total
-        )
-    )
+    return json_response(wire.page_listing(entities, path="/api/v2/users", keep=kept_params(request), page_number=number, page_size=size, total=total))
 
 
 async def user_get(request: web.Request) -> web.Response:

@@ -43,10 +43,7 @@ class Stats:
             "total": self.total,
             "byMethod": dict(sorted(self.by_method.items())),
             "byStatus": {str(k): v for k, v in sorted(self.by_status.items())},
-            "byRoute": {
-                key: {"total": sum(c.values()), "byStatus": {str(k): v for k, v in sorted(c.items())}}
-                for key, c in sorted(self.by_route.items())
-            },
+            "byRoute": {key: {"total": sum(c.values()), "byStatus": {str(k): v for k, v in sorted(c.items())}} for key, c in sorted(self.by_route.items())},
             "rateLimited": self.rate_limited,
             "injectedErrors": self.injected_errors,
             "injectedConflicts": self.injected_conflicts,

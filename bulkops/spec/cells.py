@@ -77,9 +77,7 @@ def _parse_number(text: str, decimal_comma: bool) -> float:
     if decimal_comma and "," in t and "." not in t:
         t = t.replace(",", ".", 1)
     if not _NUMBER.fullmatch(t):
-        raise CellError(
-            f"proficiency {text.strip()!r} is not a number (use 0-5, '-' or 'remove' to remove, blank to leave alone)"
-        )
+        raise CellError(f"proficiency {text.strip()!r} is not a number (use 0-5, '-' or 'remove' to remove, blank to leave alone)")
     return check_proficiency(float(t))
 
 
@@ -166,10 +164,7 @@ def classify_header(text: str, index: int) -> Column:
     name = text.strip()
     if index == 0:
         if name.casefold() not in USER_HEADERS:
-            raise CellError(
-                f"the first column must identify the user; header {name!r} should be one of "
-                + ", ".join(sorted(USER_HEADERS))
-            )
+            raise CellError(f"the first column must identify the user; header {name!r} should be one of " + ", ".join(sorted(USER_HEADERS)))
         return Column("user", name)
     if not name:
         raise CellError("empty column header")
@@ -183,10 +178,7 @@ def classify_header(text: str, index: int) -> Column:
         attr = REORG_COLUMNS.get(key)
         if attr is None:
             hint = did_you_mean(key, REORG_COLUMNS)
-            raise CellError(
-                f"unknown reserved column {name!r}{hint}; reserved columns are "
-                + ", ".join("@" + k for k in REORG_COLUMNS)
-            )
+            raise CellError(f"unknown reserved column {name!r}{hint}; reserved columns are " + ", ".join("@" + k for k in REORG_COLUMNS))
         return Column("reorg", attr)
     return Column("skill", name)
 

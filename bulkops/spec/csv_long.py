@@ -189,9 +189,7 @@ def _show(v: float | Remove) -> str:
     return "removed" if v is REMOVE else f"set to {v:g}"
 
 
-def _locator(
-    first_line: int, chosen: dict[int, tuple[int, int]], name_list: list[tuple[bool, str]], uf: int, sf: int
-) -> Locate:
+def _locator(first_line: int, chosen: dict[int, tuple[int, int]], name_list: list[tuple[bool, str]], uf: int, sf: int) -> Locate:
     """Skills point at the row that set them; the search only runs when a problem needs it."""
 
     def locate(kind: str, ref: str | None) -> At:

@@ -135,10 +135,7 @@ def _huge_integer(text: str) -> tuple[int, int]:
 #: A surrogate escape in raw JSON text: only then can a parsed string hold a lone one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NOT_UNICODE = (
-    "not valid Unicode text: a \\uD800-\\uDFFF escape without its other half (a lone "
-    "surrogate) cannot be stored or sent"
-)
+_NOT_UNICODE = "not valid Unicode text: a \\uD800-\\uDFFF escape without its other half (a lone surrogate) cannot be stored or sent"
 
 
 def _unicode_issues(value: Any, path: Path = ()) -> Iterator[Issue]:
@@ -420,7 +417,7 @@ def _check_mode(value: Any, requested: Mode | None) -> tuple[Mode | None, str | 
     if value is None:
         return None, None
     if value not in MODES:
-        return None, f"'mode' must be \"merge\" or \"replace\", got {value!r}"
+        return None, f'\'mode\' must be "merge" or "replace", got {value!r}'
     if requested is not None and value != requested:
         return value, f"the spec declares mode {value!r} but mode {requested!r} was requested"
     return value, None

@@ -66,7 +66,7 @@ class UserDirectory:
         return self._count
 
     def suggest(self, ref: str) -> str:
-        """" (did you mean ...?)" from keys sharing a prefix or a suffix with ``ref``.
+        """ " (did you mean ...?)" from keys sharing a prefix or a suffix with ``ref``.
 
         Typos leave either the start or the end of an address intact, so the keys next
         to ``ref`` in prefix-sorted and in suffix-sorted order make a good shortlist."""
@@ -249,7 +249,9 @@ class Resolver:
         for a, b, what in ((skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue")):
             if both := set(a) & set(b):
                 ok = False
-                self.problems.add(loc("user", None), f"user {intent.user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)")
+                self.problems.add(
+                    loc("user", None), f"user {intent.user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)"
+                )
         if user is None or not ok:
             return None
         resolved = UserIntent(

@@ -139,9 +139,7 @@ def _safe_rows(lines: list[str], delimiter: str) -> Iterator[list[str]]:
         return
 
 
-def load_and_validate(
-    path: str | os.PathLike[str], directory: OrgDirectory | None = None, mode: Mode | None = None
-) -> OpenSpec:
+def load_and_validate(path: str | os.PathLike[str], directory: OrgDirectory | None = None, mode: Mode | None = None) -> OpenSpec:
     """Open and validate in one call; raises ``SpecError`` carrying every problem."""
     spec = open_spec(path, mode)
     problems = spec.validate(directory)

@@ -67,5 +67,7 @@ def test_bad_spec_exits_4_naming_file_line_column_and_sends_nothing(tmp_path):
 def test_missing_credentials_exit_5_and_say_which_variables(tmp_path):
     spec = write_matrix(tmp_path / "m.csv", 2)
     env = {k: v for k, v in client_env().items() if not k.startswith("GENESYSCLOUD_")}
-    result = subprocess.run([sys.executable, "-m", "bulkops", "run", str(spec), "--region", "mypurecloud.ie"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bulkops", "run", str(spec), "--region", "mypurecloud.ie"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 5 and "GENESYSCLOUD_OAUTHCLIENT_ID" in result.stderr

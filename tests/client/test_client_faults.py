@@ -155,7 +155,11 @@ async def test_paging_fields_that_contradict_the_contract_are_malformed(sim, pro
 
 @pytest.mark.parametrize(
     "page",
-    [{"entities": [{"id": "a"}], "nextUri": "/api/v2/users/query?cursor=x"}, {"entities": [{"id": "a"}], "results": 2}, {"entities": [{"id": "a"}], "cursor": 7}],
+    [
+        {"entities": [{"id": "a"}], "nextUri": "/api/v2/users/query?cursor=x"},
+        {"entities": [{"id": "a"}], "results": 2},
+        {"entities": [{"id": "a"}], "cursor": 7},
+    ],
     ids=["nextUri without a cursor", "results disagrees", "cursor not a string"],
 )
 async def test_cursor_pages_that_contradict_the_contract_are_malformed(sim, proxy, faulty, page):

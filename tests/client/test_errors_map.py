@@ -12,8 +12,15 @@ def resp(status, body, headers=None):
 
 @pytest.mark.parametrize(
     "status,cls",
-    [(400, errors.BadRequestError), (401, errors.AuthError), (403, errors.AuthError), (404, errors.NotFoundError),
-     (409, errors.ConflictError), (429, errors.RateLimitedError), (503, errors.ServerError)],
+    [
+        (400, errors.BadRequestError),
+        (401, errors.AuthError),
+        (403, errors.AuthError),
+        (404, errors.NotFoundError),
+        (409, errors.ConflictError),
+        (429, errors.RateLimitedError),
+        (503, errors.ServerError),
+    ],
 )
 def test_status_maps_to_a_typed_error_with_code_message_and_correlation(status, cls):
     err = error_from_response(resp(status, {"message": "nope", "code": "x.y", "status": status}), "GET", "/api/v2/users")

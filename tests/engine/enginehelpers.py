@@ -15,9 +15,7 @@ configure_logging("warning")
 
 
 def client_for(handle, **options) -> GenesysClient:
-    cfg = ClientConfig.resolve(
-        base_url=handle.base_url, client_id=handle.client_id, client_secret=handle.client_secret, env={}, **options
-    )
+    cfg = ClientConfig.resolve(base_url=handle.base_url, client_id=handle.client_id, client_secret=handle.client_secret, env={}, **options)
     return GenesysClient(cfg, backoff=lambda state: 0.0)
 
 
@@ -45,9 +43,7 @@ def _engine(client, setup, options):
     class _Lazy:
         async def run(self) -> RunResult:
             membership = await QueueMembership.load(client, setup.store.get("queues") or [])
-            return await Engine(
-                client=client, store=setup.store, paths=setup.paths, run_id=new_run_id(), membership=membership, options=options
-            ).run()
+            return await Engine(client=client, store=setup.store, paths=setup.paths, run_id=new_run_id(), membership=membership, options=options).run()
 
     return _Lazy()
 

@@ -1,6 +1,5 @@
 """The engine end to end: real client, real HTTP, the simulator's org as the witness."""
 
-
 from enginehelpers import email, run_spec, write_wide_csv
 
 from bulkops.simulator import SimConfig

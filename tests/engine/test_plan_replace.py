@@ -47,7 +47,12 @@ def scenario(sim, tmp_path):
         [{"user": reshaped["email"], "skills": {kept: have[kept], changed: new_level, added: 2}}, {"user": wiped["email"]}],
     )
     expected = {
-        reshaped["email"]: {"keep": {kept: have[kept]}, "change": {changed: [have[changed], new_level]}, "add": {added: 2.0}, "remove": {n: have[n] for n in lost}},
+        reshaped["email"]: {
+            "keep": {kept: have[kept]},
+            "change": {changed: [have[changed], new_level]},
+            "add": {added: 2.0},
+            "remove": {n: have[n] for n in lost},
+        },
         wiped["email"]: {"keep": {}, "change": {}, "add": {}, "remove": held(wiped)},
     }
     return spec, expected, wiped["email"]

@@ -36,8 +36,15 @@ async def test_fields_languages_division_and_queues_land_in_one_job(sim, tmp_pat
     leaving = sorted(s.queue_member_ids(queues["Sales"]))[:3]
     leaver_emails = [s.user(u)["email"] for u in leaving]
     users = [
-        {"user": email(i), "department": "Customer Care", "title": "Agent", "manager": email(1),
-         "languages": {"Spanish": 4}, "division": target_division, "joinQueues": ["Billing"]}
+        {
+            "user": email(i),
+            "department": "Customer Care",
+            "title": "Agent",
+            "manager": email(1),
+            "languages": {"Spanish": 4},
+            "division": target_division,
+            "joinQueues": ["Billing"],
+        }
         for i in range(20, 30)
     ] + [{"user": e, "leaveQueues": ["Sales"]} for e in leaver_emails]
     setup, summary = await apply(sim, write_json(tmp_path / "reorg.json", users), tmp_path)

@@ -59,8 +59,7 @@ from multidict import CIMultiDict, MultiMapping
 
 #: Headers that describe one hop, not the message: never copied across the proxy.
 _HOP = frozenset(
-    h.lower()
-    for h in ("Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Content-Encoding", "Host", "Upgrade", "Date", "Server")
+    h.lower() for h in ("Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Content-Encoding", "Host", "Upgrade", "Date", "Server")
 )
 
 
@@ -292,11 +291,7 @@ class FaultProxy:
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests arrived with ``method`` (any if None) on a path fully matching ``path``."""
         pattern = re.compile(path) if path else None
-        return sum(
-            n
-            for (m, p), n in self.seen.items()
-            if (method is None or m == method.upper()) and (pattern is None or pattern.fullmatch(p))
-        )
+        return sum(n for (m, p), n in self.seen.items() if (method is None or m == method.upper()) and (pattern is None or pattern.fullmatch(p)))
 
     # -- serving ------------------------------------------------------------------------
 

@@ -49,8 +49,15 @@ URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 #: Write operations an audit line's ``ops`` can record (queue membership included).
 WRITE_OPS = {
-    "patch_user", "move_division", "replace_skills", "upsert_skills", "delete_skill",
-    "upsert_languages", "delete_language", "join_queue", "leave_queue",
+    "patch_user",
+    "move_division",
+    "replace_skills",
+    "upsert_skills",
+    "delete_skill",
+    "upsert_languages",
+    "delete_language",
+    "join_queue",
+    "leave_queue",
 }
 
 
@@ -136,9 +143,7 @@ class SimProcess:
             return json.load(r)
 
     def post(self, path: str, body: dict | None = None) -> Any:
-        req = urllib.request.Request(
-            self.base_url + path, data=json.dumps(body or {}).encode(), method="POST", headers={"Content-Type": "application/json"}
-        )
+        req = urllib.request.Request(self.base_url + path, data=json.dumps(body or {}).encode(), method="POST", headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as r:
             raw = r.read()
             return json.loads(raw) if raw else None
@@ -177,7 +182,9 @@ class Intent:
     leave: set[str] = field(default_factory=set)
 
 
-def make_spec(dump: dict[str, Any], rng: random.Random, *, share: float = 0.9, first_page_share: float | None = None) -> tuple[dict[str, Any], dict[str, Intent]]:
+def make_spec(
+    dump: dict[str, Any], rng: random.Random, *, share: float = 0.9, first_page_share: float | None = None
+) -> tuple[dict[str, Any], dict[str, Intent]]:
     """A realistic merge-mode JSON job over ``share`` of the org's users, and its resolved intents.
 
     ``first_page_share``: the share among the first 500 users in id order (the first listing page);
@@ -414,8 +421,14 @@ class ChaosJob:
         seconds = time.monotonic() - started
         lines, mid = _audit_snapshot(self.root / "audit.ndjson")
         seg = Segment(
-            command, proc.returncode, seconds, killed, kill_after if killed else None,
-            out.read_text(errors="replace"), err.read_text(errors="replace"), trigger,
+            command,
+            proc.returncode,
+            seconds,
+            killed,
+            kill_after if killed else None,
+            out.read_text(errors="replace"),
+            err.read_text(errors="replace"),
+            trigger,
             audit_cut_line=lines + 1 if (killed and mid) else None,
         )
         self.segments.append(seg)
@@ -423,7 +436,11 @@ class ChaosJob:
 
     def retry(self) -> Segment:
         started = time.monotonic()
-        p = bulkops(["reconcile", "retry", self.job, *self._conn_args(), "--workers", str(self.workers), "--plain-progress"], cwd=self.workdir, timeout=self.segment_timeout)
+        p = bulkops(
+            ["reconcile", "retry", self.job, *self._conn_args(), "--workers", str(self.workers), "--plain-progress"],
+            cwd=self.workdir,
+            timeout=self.segment_timeout,
+        )
         seg = Segment("retry", p.returncode, time.monotonic() - started, False, None, p.stdout, p.stderr)
         self.segments.append(seg)
         return seg
@@ -433,9 +450,16 @@ class ChaosJob:
         return sum(s.killed for s in self.segments)
 
 
-def drive(job: ChaosJob, *, kills: int, rng: random.Random, window: tuple[float, float] | Callable[[int], tuple[float, float]],
-          checkpoint_kill: int | None = None,
-          pause_after_kill: Callable[[int], float] | None = None, max_segments: int | None = None) -> Segment:
+def drive(
+    job: ChaosJob,
+    *,
+    kills: int,
+    rng: random.Random,
+    window: tuple[float, float] | Callable[[int], tuple[float, float]],
+    checkpoint_kill: int | None = None,
+    pause_after_kill: Callable[[int], float] | None = None,
+    max_segments: int | None = None,
+) -> Segment:
     """Run the job with ``kills`` SIGKILLs at moments drawn from ``rng`` (uniform in ``window`` seconds after
     each process starts; a callable gets the number of kills still to do), resuming after each, then let
     the last process finish.
@@ -577,8 +601,15 @@ class Report:
         return not self.problems
 
 
-def verify(job: ChaosJob, intents: dict[str, Intent], chaos_dump: dict[str, Any], reference_dump: dict[str, Any],
-           conflicts: list[dict[str, Any]], *, exact_versions: bool) -> Report:
+def verify(
+    job: ChaosJob,
+    intents: dict[str, Intent],
+    chaos_dump: dict[str, Any],
+    reference_dump: dict[str, Any],
+    conflicts: list[dict[str, Any]],
+    *,
+    exact_versions: bool,
+) -> Report:
     rep = Report()
     limit = 10  # problems listed per kind
 
@@ -586,8 +617,11 @@ def verify(job: ChaosJob, intents: dict[str, Intent], chaos_dump: dict[str, Any]
     lost = [uid for uid, it in intents.items() if intended_view(chaos_dump, it) != ideal_view(it)]
     differ = [uid for uid, it in intents.items() if intended_view(chaos_dump, it) != intended_view(reference_dump, it)]
     rep.figures["lost_updates"] = len(lost)
-    rep.check(not lost, f"{len(lost)} user(s) lack an intended change, e.g. " + "; ".join(
-        f"{intents[u].email}: has {intended_view(chaos_dump, intents[u])} wants {ideal_view(intents[u])}" for u in lost[:3]))
+    rep.check(
+        not lost,
+        f"{len(lost)} user(s) lack an intended change, e.g. "
+        + "; ".join(f"{intents[u].email}: has {intended_view(chaos_dump, intents[u])} wants {ideal_view(intents[u])}" for u in lost[:3]),
+    )
     rep.check(not differ, f"{len(differ)} user(s) differ from the uninterrupted run on intended fields: {[intents[u].email for u in differ[:limit]]}")
 
     # 2. concurrent-admin edits the spec does not name are still there
@@ -614,7 +648,10 @@ def verify(job: ChaosJob, intents: dict[str, Intent], chaos_dump: dict[str, Any]
         ref_v = {u["id"]: u["version"] for u in reference_dump["users"]}
         extra = {u["id"]: u["version"] - ref_v[u["id"]] for u in chaos_dump["users"] if u["version"] != ref_v[u["id"]]}
         rep.figures["users_with_extra_writes"] = len(extra)
-        rep.check(not extra, f"{len(extra)} user(s) were written a different number of times than in the uninterrupted run (version deltas {dict(list(extra.items())[:limit])})")
+        rep.check(
+            not extra,
+            f"{len(extra)} user(s) were written a different number of times than in the uninterrupted run (version deltas {dict(list(extra.items())[:limit])})",
+        )
 
     # 4. audit log: parseable; damaged lines only where a kill cut one
     records: list[dict[str, Any]] = []
@@ -640,7 +677,10 @@ def verify(job: ChaosJob, intents: dict[str, Intent], chaos_dump: dict[str, Any]
         last[uid] = rec
     rep.figures["users_written_after_finishing"] = len(rewritten)
     rep.check(not rewritten, f"{len(rewritten)} user(s) written again after an applied/unchanged outcome: {rewritten[:limit]}")
-    rep.check(set(last) == set(intents), f"audit names {len(set(last))} users, spec {len(intents)}; missing {sorted(set(intents) - set(last))[:limit]}, extra {sorted(set(last) - set(intents))[:limit]}")
+    rep.check(
+        set(last) == set(intents),
+        f"audit names {len(set(last))} users, spec {len(intents)}; missing {sorted(set(intents) - set(last))[:limit]}, extra {sorted(set(last) - set(intents))[:limit]}",
+    )
     counts, db_outcome, open_ = read_outcomes(job.root / "state.db")
     rep.figures["outcomes"] = {k: counts.get(k, 0) for k in ("applied", "unchanged", "reconciliation", "failed")}
     finals = sum(rep.figures["outcomes"].values())
@@ -700,8 +740,11 @@ def reference_run(workdir: Path, *, users: int, seed: int, spec: Path, rps: floa
     """The org an uninterrupted, fault-free run leaves on an identically seeded simulator."""
     ref_dir = workdir / "reference"
     with SimProcess(ref_dir, users=users, seed=seed, name="sim-reference") as sim:
-        p = bulkops(["run", str(spec), "--job", "reference", "--base-url", sim.base_url, "--state-dir", str(ref_dir / "state"),
-                     "--rps", str(rps), "--plain-progress"], cwd=ref_dir, timeout=600)
+        p = bulkops(
+            ["run", str(spec), "--job", "reference", "--base-url", sim.base_url, "--state-dir", str(ref_dir / "state"), "--rps", str(rps), "--plain-progress"],
+            cwd=ref_dir,
+            timeout=600,
+        )
         if p.returncode != 0:
             raise RuntimeError(f"reference run ended with {p.returncode}: {p.stderr[-2000:]}")
         return sim.dump()
@@ -808,8 +851,9 @@ class Scenario:
     share: float = 0.9
 
 
-def run_scenario(sc: Scenario, workdir: Path, *, reference: dict[str, Any] | None = None, spec_path: Path | None = None,
-                 log: Callable[[str], None] = lambda s: None) -> tuple[Report, ChaosJob]:
+def run_scenario(
+    sc: Scenario, workdir: Path, *, reference: dict[str, Any] | None = None, spec_path: Path | None = None, log: Callable[[str], None] = lambda s: None
+) -> tuple[Report, ChaosJob]:
     """The whole exercise: spec, reference run (unless given), chaos run with kills and faults,
     reconcile retry of whatever ended in the queue (faults cleared), then ``verify``."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -833,8 +877,7 @@ def run_scenario(sc: Scenario, workdir: Path, *, reference: dict[str, Any] | Non
                 squeeze.__enter__()
                 job.on_start = lambda n: squeeze.kick()
             rate = min(sc.rps, knobs.get("rps") or sc.rps)
-            drive(job, kills=sc.kills, rng=rng, window=kill_window(job, len(intents), rate),
-                  checkpoint_kill=0 if cursor else None, pause_after_kill=pause)
+            drive(job, kills=sc.kills, rng=rng, window=kill_window(job, len(intents), rate), checkpoint_kill=0 if cursor else None, pause_after_kill=pause)
         finally:
             if squeeze:
                 squeeze.__exit__(None, None, None)

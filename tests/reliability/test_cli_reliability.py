@@ -169,7 +169,9 @@ def test_a_damaged_state_db_is_exit_7_naming_the_file_and_nothing_is_sent(killed
             db.write_bytes(b"\0" * 100 + data[100:])
         for args in (["resume", root.name, "--base-url", sim.base_url], ["status", root.name]):
             cmd = [PY, "-m", "bulkops", *args, "--state-dir", str(job.state_dir)]
-            procs.append((damage, args[0], db, subprocess.Popen(cmd, cwd=job.workdir, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            procs.append(
+                (damage, args[0], db, subprocess.Popen(cmd, cwd=job.workdir, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            )
     try:
         for damage, command, db, proc in procs:
             _, err = proc.communicate(timeout=60)

@@ -102,7 +102,16 @@ async def test_a_headless_browser_renders_the_page(sim, tmp_path):
     setup, _ = await conflicted_run(sim, tmp_path)
     page = write_report(setup.paths)
     shot = tmp_path / "r.png"
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", f"--screenshot={shot}", "--window-size=1200,2400", page.as_uri()]
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        f"--screenshot={shot}",
+        "--window-size=1200,2400",
+        page.as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -127,7 +136,17 @@ async def test_bulkops_report_writes_the_page_and_the_files(sim, tmp_path):
 
 
 def _line(ts: str, requests: float, latency_ms: float, **kw) -> UserLine:
-    return UserLine(t=parse_ts(ts), ts=ts, run_id="20261123T100000Z-abcdef", user_id=kw.pop("uid", ts), email="", outcome="applied", requests=requests, latency_ms=latency_ms, **kw)
+    return UserLine(
+        t=parse_ts(ts),
+        ts=ts,
+        run_id="20261123T100000Z-abcdef",
+        user_id=kw.pop("uid", ts),
+        email="",
+        outcome="applied",
+        requests=requests,
+        latency_ms=latency_ms,
+        **kw,
+    )
 
 
 def test_requests_are_spread_over_each_users_latency_window():
@@ -164,7 +183,15 @@ def test_damaged_audit_lines_are_reported_not_fatal(tmp_path):
 
     paths = RunPaths(tmp_path / "job")
     RunStore.create(paths.db, {"job_id": "job", "mode": "merge"}).close()
-    good = {"ts": "2026-11-23T10:00:01.000Z", "run_id": "20261123T100000Z-aaaaaa", "job_id": "job", "outcome": "unchanged", "user_id": "u1", "requests": 0, "latency_ms": 5.0}
+    good = {
+        "ts": "2026-11-23T10:00:01.000Z",
+        "run_id": "20261123T100000Z-aaaaaa",
+        "job_id": "job",
+        "outcome": "unchanged",
+        "user_id": "u1",
+        "requests": 0,
+        "latency_ms": 5.0,
+    }
     paths.audit.write_bytes(orjson.dumps(good) + b'\n{"ts": "2026-11-23T10:00:0')
     data = load_job(paths)
     assert data.line_count == 1 and len(data.bad_lines) == 1

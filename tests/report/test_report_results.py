@@ -37,7 +37,11 @@ async def mixed_run(sim, tmp_path):
     users = [{"user": email(i), "skills": {good: 4.5}, "removeSkills": [names[2]]} for i in range(6)]
     for i in (6, 7):  # already right: set a skill to what the user holds (or give one if none)
         held = s.user(by_email[email(i)])["skills"]
-        users.append({"user": email(i), "skills": {h["name"]: h["proficiency"] for h in held[:1]}} if held else {"user": email(i), "title": s.user(by_email[email(i)])["title"]})
+        users.append(
+            {"user": email(i), "skills": {h["name"]: h["proficiency"] for h in held[:1]}}
+            if held
+            else {"user": email(i), "title": s.user(by_email[email(i)])["title"]}
+        )
     users.append({"user": email(8), "skills": {doomed: 2}})
     users.append({"user": email(9), "skills": {good: 1}, "title": "Team Lead"})
     spec = write_jsonl(tmp_path / "mixed.jsonl", users)
@@ -159,7 +163,10 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_names_replace
 
     text = csv_bytes(("a", "b", "c"), [{"a": "=HYPERLINK(1)", "b": 3, "c": None}]).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [["a", "b", "c"], ["'=HYPERLINK(1)", "3", ""]]
-    cells = change_cells({"upsert_skills": {"s1": 2.0, "s2": 4.5}, "delete_skills": ["s3"], "fields": {"manager": "u1"}}, {"s1": "Sales", "s2": "Billing", "s3": "Retention", "u1": "Ann"})
+    cells = change_cells(
+        {"upsert_skills": {"s1": 2.0, "s2": 4.5}, "delete_skills": ["s3"], "fields": {"manager": "u1"}},
+        {"s1": "Sales", "s2": "Billing", "s3": "Retention", "u1": "Ann"},
+    )
     assert (cells["skills_set"], cells["skills_removed"], cells["fields"]) == ("Billing=4.5; Sales=2", "Retention", "manager=Ann")
 
 
@@ -174,8 +181,7 @@ def test_rows_streamed_into_a_csv_file_are_the_bytes_csv_bytes_writes(tmp_path):
     values = [None, 0, 3, 4.5, -2.0, 1e-7, True, "", "plain"]
     columns = ("a", "b", "c", "d")
     rows = [
-        {c: rng.choice(values) if rng.random() < 0.4 else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for c in columns}
-        for _ in range(3000)
+        {c: rng.choice(values) if rng.random() < 0.4 else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for c in columns} for _ in range(3000)
     ]
     path = tmp_path / "out.csv"
     with _CsvFile(path, columns) as out:
@@ -218,7 +224,10 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     )
     queued = {"event": "queued", "outcome": "failed", "attempts": 1, "run_id": r1, "intent": {"user": "u4"}}
     paths.reconciliation.write_bytes(
-        b"".join(orjson.dumps(r) + b"\n" for r in ({"ts": 1, "user_id": "u4", **queued}, {"ts": 2, "user_id": "u3", **queued}, {"ts": 3, "event": "dropped", "user_id": "u4"}))
+        b"".join(
+            orjson.dumps(r) + b"\n"
+            for r in ({"ts": 1, "user_id": "u4", **queued}, {"ts": 2, "user_id": "u3", **queued}, {"ts": 3, "event": "dropped", "user_id": "u4"})
+        )
     )
     data = load_job(paths)
     assert data.run_ids == [r1, r2] and data.line_count == 6 and len(data.bad_lines) == 1

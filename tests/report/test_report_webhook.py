@@ -193,7 +193,10 @@ def test_only_https_or_loopback_http_and_a_secret_is_required():
     assert WebhookConfig.resolve(env={}) is None
     cfg = WebhookConfig.resolve(env={"BULKOPS_WEBHOOK_URL": "https://h.example.com/x", "BULKOPS_WEBHOOK_SECRET": SECRET})
     assert cfg is not None and cfg.secret == SECRET and SECRET not in repr(cfg)
-    assert WebhookConfig.resolve("https://other.example.com/", env={"BULKOPS_WEBHOOK_URL": "https://h.example.com/x", "BULKOPS_WEBHOOK_SECRET": SECRET}).url == "https://other.example.com/"
+    assert (
+        WebhookConfig.resolve("https://other.example.com/", env={"BULKOPS_WEBHOOK_URL": "https://h.example.com/x", "BULKOPS_WEBHOOK_SECRET": SECRET}).url
+        == "https://other.example.com/"
+    )
     with pytest.raises(ConfigError, match="BULKOPS_WEBHOOK_SECRET"):
         WebhookConfig.resolve(env={"BULKOPS_WEBHOOK_URL": "https://h.example.com/x"})
 
@@ -318,7 +321,9 @@ async def test_an_aborted_pass_posts_what_the_store_knows(sim, receiver, tmp_pat
     r = await receiver(200)
     store = RunStore.open(setup.paths.db)
     try:
-        after = await finish_run(setup.paths, None, store=store, webhook=WebhookConfig(r.url, SECRET), error=RuntimeError("API unreachable"), run_id="run-x", sleep=Sleeps())
+        after = await finish_run(
+            setup.paths, None, store=store, webhook=WebhookConfig(r.url, SECRET), error=RuntimeError("API unreachable"), run_id="run-x", sleep=Sleeps()
+        )
     finally:
         store.close()
     sent = orjson.loads(r.got[0][0])

@@ -27,9 +27,7 @@ class Api:
 
     async def call(self, method: str, path: str, *, json=None, params=None, token=None):
         headers = {"Authorization": f"Bearer {token or self.token}"}
-        async with self.http.request(
-            method, self.handle.base_url + path, json=json, params=params, headers=headers
-        ) as r:
+        async with self.http.request(method, self.handle.base_url + path, json=json, params=params, headers=headers) as r:
             body = await r.json() if r.content_type == "application/json" else None
             return r.status, body, r.headers
 

@@ -53,15 +53,11 @@ async def test_bulk_cap_is_50(api, sim):
     uid = sim.sim.user_ids()[0]
     ids = list(sim.sim.skill_ids_by_name().values())
     v = sim.sim.user(uid)["version"]
-    status, err, _ = await api.patch(
-        f"/api/v2/users/{uid}/routingskills/bulk", json=[{"id": i, "proficiency": 1} for i in ids[:51]]
-    )
+    status, err, _ = await api.patch(f"/api/v2/users/{uid}/routingskills/bulk", json=[{"id": i, "proficiency": 1} for i in ids[:51]])
     assert status == 400 and "50" in err["message"]
     assert (await api.put(f"/api/v2/users/{uid}/routingskills/bulk", json=[{"id": i, "proficiency": 1} for i in ids[:51]]))[0] == 400
     assert sim.sim.user(uid)["version"] == v
-    status, _, _ = await api.patch(
-        f"/api/v2/users/{uid}/routingskills/bulk", json=[{"id": i, "proficiency": 1} for i in ids[:50]]
-    )
+    status, _, _ = await api.patch(f"/api/v2/users/{uid}/routingskills/bulk", json=[{"id": i, "proficiency": 1} for i in ids[:50]])
     assert status == 200 and len(sim.sim.user(uid)["skills"]) >= 50
 
 
@@ -131,9 +127,7 @@ async def test_languages(api, sim):
     v0 = sim.sim.user(uid)["version"]
     status, one, _ = await api.post(f"/api/v2/users/{uid}/routinglanguages", json={"id": free[0], "proficiency": 4})
     assert status == 200 and one["languageUri"] == f"/api/v2/routing/languages/{free[0]}"
-    status, listing, _ = await api.patch(
-        f"/api/v2/users/{uid}/routinglanguages/bulk", json=[{"id": free[1], "proficiency": 2}]
-    )
+    status, listing, _ = await api.patch(f"/api/v2/users/{uid}/routinglanguages/bulk", json=[{"id": free[1], "proficiency": 2}])
     assert status == 200 and {x["id"] for x in listing["entities"]} == held | {free[0], free[1]}
     status, one, _ = await api.patch(f"/api/v2/users/{uid}/routinglanguages/{free[1]}", json={"proficiency": 5})
     assert status == 200 and one["proficiency"] == 5.0

@@ -74,13 +74,9 @@ async def test_users_listings_and_one_user(sim):
     assert pages == 3 and [u.id for u in seen] == ids
     u0 = seen[0]
     wire = s.user(u0.id)
-    assert (u0.name, u0.email, u0.username, u0.version, u0.state) == (
-        wire["name"], wire["email"], wire["username"], wire["version"], "active"
-    )
+    assert (u0.name, u0.email, u0.username, u0.version, u0.state) == (wire["name"], wire["email"], wire["username"], wire["version"], "active")
     assert u0.division.id == wire["division"]["id"] and u0.division.name == wire["division"]["name"]
-    assert {(k.id, k.name, k.proficiency) for k in u0.skills} == {
-        (k["id"], k["name"], k["proficiency"]) for k in wire["skills"]
-    }
+    assert {(k.id, k.name, k.proficiency) for k in u0.skills} == {(k["id"], k["name"], k["proficiency"]) for k in wire["skills"]}
     assert [x.id for x in u0.languages] == [x["id"] for x in wire["languages"]]
     assert (listing.total, listing.page_count, listing.page_number, listing.page_size) == (15, 2, 2, 10)
     assert [u.id for u in listing.entities] == ids[10:15] and listing.next_uri is None
@@ -125,27 +121,17 @@ async def test_user_skills_and_languages(sim):
         api = PureCloud.UsersApi(_client(sim))
         out = {}
         out["post"] = api.post_user_routingskills(uid, _model(PureCloud.UserRoutingSkillPost, id=free[0], proficiency=3.5))
-        out["patch_bulk"] = api.patch_user_routingskills_bulk(
-            uid, [_model(PureCloud.UserRoutingSkillPost, id=free[1], proficiency=2.0)]
-        )
+        out["patch_bulk"] = api.patch_user_routingskills_bulk(uid, [_model(PureCloud.UserRoutingSkillPost, id=free[1], proficiency=2.0)])
         out["put_one"] = api.put_user_routingskill(uid, free[1], _model(PureCloud.UserRoutingSkill, proficiency=4.5, state="active"))
         out["delete"] = api.delete_user_routingskill(uid, free[0])
         out["list"] = api.get_user_routingskills(uid, page_size=100)
-        out["put_bulk"] = api.put_user_routingskills_bulk(
-            uid, [_model(PureCloud.UserRoutingSkillPost, id=k, proficiency=1.0) for k in free[2:4]]
-        )
+        out["put_bulk"] = api.put_user_routingskills_bulk(uid, [_model(PureCloud.UserRoutingSkillPost, id=k, proficiency=1.0) for k in free[2:4]])
         with pytest.raises(ApiException) as bad:
             api.patch_user_routingskills_bulk(uid, [_model(PureCloud.UserRoutingSkillPost, id=free[0], proficiency=7.0)])
         out["bad"] = bad.value
-        out["lang_post"] = api.post_user_routinglanguages(
-            uid, _model(PureCloud.UserRoutingLanguagePost, id=free_langs[0], proficiency=5.0)
-        )
-        out["lang_bulk"] = api.patch_user_routinglanguages_bulk(
-            uid, [_model(PureCloud.UserRoutingLanguagePost, id=free_langs[1], proficiency=1.0)]
-        )
-        out["lang_one"] = api.patch_user_routinglanguage(
-            uid, free_langs[1], _model(PureCloud.UserRoutingLanguage, proficiency=2.0)
-        )
+        out["lang_post"] = api.post_user_routinglanguages(uid, _model(PureCloud.UserRoutingLanguagePost, id=free_langs[0], proficiency=5.0))
+        out["lang_bulk"] = api.patch_user_routinglanguages_bulk(uid, [_model(PureCloud.UserRoutingLanguagePost, id=free_langs[1], proficiency=1.0)])
+        out["lang_one"] = api.patch_user_routinglanguage(uid, free_langs[1], _model(PureCloud.UserRoutingLanguage, proficiency=2.0))
         out["lang_delete"] = api.delete_user_routinglanguage(uid, free_langs[0])
         out["lang_list"] = api.get_user_routinglanguages(uid)
         return out

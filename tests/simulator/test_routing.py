@@ -95,9 +95,7 @@ async def test_queue_member_add_remove(api, sim):
     status, body, _ = await api.post(f"/api/v2/routing/queues/{qid}/members", json=[{"id": u} for u in outsiders])
     assert status == 204 and body is None
     assert sim.sim.queue_member_ids(qid) == members | set(outsiders)
-    status, _, _ = await api.post(
-        f"/api/v2/routing/queues/{qid}/members", params={"delete": "true"}, json=[{"id": insider}, {"id": outsiders[0]}]
-    )
+    status, _, _ = await api.post(f"/api/v2/routing/queues/{qid}/members", params={"delete": "true"}, json=[{"id": insider}, {"id": outsiders[0]}])
     assert status == 204
     assert sim.sim.queue_member_ids(qid) == (members | set(outsiders)) - {insider, outsiders[0]}
     # membership is not a user field: versions unchanged

@@ -163,9 +163,7 @@ async def test_patch_user_validation(api, sim):
 async def test_state_change_is_exclusive_and_filters_listings(api, sim):
     uid = sim.sim.user_ids()[0]
     u = sim.sim.user(uid)
-    status, after, _ = await api.patch(
-        f"/api/v2/users/{uid}", json={"state": "inactive", "title": "ignored", "version": u["version"]}
-    )
+    status, after, _ = await api.patch(f"/api/v2/users/{uid}", json={"state": "inactive", "title": "ignored", "version": u["version"]})
     assert status == 200 and after["state"] == "inactive" and after["title"] == u["title"]
     _, active, _ = await api.get("/api/v2/users", params={"pageSize": "500"})
     assert active["total"] == 199 and uid not in {x["id"] for x in active["entities"]}

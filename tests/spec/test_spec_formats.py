@@ -130,9 +130,7 @@ def test_long_form_groups_users_across_rows(write) -> None:
     )
     assert open_spec(p).format == "csv-long"
     a, b = intents(p)
-    assert a == UserIntent(
-        user="a@x.com", skills={"Billing": 3.0}, remove_skills=frozenset({"Sales"}), languages={"Spanish": 2.0}, line=2
-    )
+    assert a == UserIntent(user="a@x.com", skills={"Billing": 3.0}, remove_skills=frozenset({"Sales"}), languages={"Spanish": 2.0}, line=2)
     assert b.remove_skills == {"Billing"} and b.remove_languages == {"French"} and b.line == 3
 
 

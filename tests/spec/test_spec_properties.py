@@ -300,4 +300,3 @@ def test_any_integer_literal_is_read_or_a_problem(digits, negative, place, lines
         assert problems or (digits == 1 and not negative and place == "proficiency")
     finally:
         os.unlink(path)
-

@@ -136,7 +136,6 @@ def test_a_user_who_resolves_to_their_own_manager_is_a_problem(manager: str) -> 
     assert [(p.line, p.column) for p in caught.value.problems] == [(7, 1)]
 
 
-
 def test_a_manager_written_as_the_user_is_reported_once_with_a_directory(tmp_path) -> None:
     from .conftest import make_directory
 

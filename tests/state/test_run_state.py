@@ -1,4 +1,3 @@
-
 import pytest
 
 from bulkops.domain.model import UserIntent
