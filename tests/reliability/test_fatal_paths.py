@@ -98,6 +98,15 @@ def assert_resume_finishes(url: str, state: Path, job: str = "j") -> None:
     assert users["total"] == USERS and users.get("applied", 0) + users.get("unchanged", 0) == USERS, users
 
 
+def under_way(url: str, tmp_path: Path) -> tuple[Path, subprocess.Popen]:
+    """A 1,600-user `bulkops run` of job "j", well under way: its worker queues are full."""
+    state = tmp_path / "state"
+    spec = write_matrix(tmp_path / "m.csv", USERS)
+    proc = spawn("run", str(spec), "--base-url", url, "--state-dir", str(state), "--job", "j", *FAST)
+    wait_for_lines(state / "j" / "audit.ndjson", 150, proc)
+    return state, proc
+
+
 @pytest.fixture
 def org():
     with simulator_process("--users", str(USERS + 100), "--seed", "5", "--latency-ms", "2") as url:
@@ -105,10 +114,7 @@ def org():
 
 
 def test_credentials_revoked_mid_run_end_it_with_exit_5_and_resume_loses_nothing(org, tmp_path):
-    state = tmp_path / "state"
-    spec = write_matrix(tmp_path / "m.csv", USERS)
-    proc = spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", *FAST)
-    wait_for_lines(state / "j" / "audit.ndjson", 150, proc)
+    state, proc = under_way(org, tmp_path)
     sim_config(org, credentials_revoked=True)
     _, err, took = ends(proc, within=30)
     assert proc.returncode == 5, err
@@ -119,10 +125,7 @@ def test_credentials_revoked_mid_run_end_it_with_exit_5_and_resume_loses_nothing
 
 
 def test_an_api_that_keeps_failing_stops_the_run_with_exit_6_after_the_budget(org, tmp_path):
-    state = tmp_path / "state"
-    spec = write_matrix(tmp_path / "m.csv", USERS)
-    proc = spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", *FAST)
-    wait_for_lines(state / "j" / "audit.ndjson", 150, proc)
+    state, proc = under_way(org, tmp_path)
     sim_config(org, error_rate=1.0)
     _, err, took = ends(proc, within=60)
     assert proc.returncode == 6, err
@@ -202,10 +205,7 @@ def test_a_division_the_role_cannot_reach_fails_its_users_and_the_run_goes_on(tm
 
 
 def test_damaged_run_state_found_mid_run_ends_it_with_exit_7(org, tmp_path):
-    state = tmp_path / "state"
-    spec = write_matrix(tmp_path / "m.csv", USERS)
-    proc = spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", *FAST)
-    wait_for_lines(state / "j" / "audit.ndjson", 150, proc)
+    state, proc = under_way(org, tmp_path)
     sim_config(org, credentials_revoked=True)
     ends(proc, within=30)
     sim_config(org, credentials_revoked=False)
@@ -256,3 +256,44 @@ def test_a_spec_saved_over_after_validation_is_not_applied(tmp_path):
     assert opened.path == str(spec) and Path(opened.source).read_bytes() == original
     assert os.stat(opened.source).st_mode & 0o077 == 0
     assert len(list(opened.intents())) == 20
+
+
+def test_a_second_process_of_the_same_job_is_refused_and_writes_nothing(org, tmp_path):
+    state = tmp_path / "state"
+    spec = write_matrix(tmp_path / "m.csv", USERS)
+    first = spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", "--rps", "100", "--plain-progress")
+    wait_for_lines(state / "j" / "audit.ndjson", 20, first)
+    info = status(state)
+    assert info["holder"]["pid"] == first.pid
+    second = bulkops("resume", "j", "--base-url", org, "--state-dir", str(state), "--rps", "100")
+    assert second.returncode == 8, second.stderr
+    assert f"pid {first.pid}" in second.stderr
+    first.terminate()  # SIGTERM: drains and checkpoints
+    ends(first, within=60)
+    assert_resume_finishes(org, state)
+    audit = [orjson.loads(line) for line in (state / "j" / "audit.ndjson").read_bytes().splitlines()]
+    written = [r["user_id"] for r in audit if r["outcome"] == "applied" and r.get("ops")]
+    assert len(written) == len(set(written)), "no user was written twice"
+
+
+def test_a_kill_during_reconcile_retry_leaves_users_pending_for_resume(org, tmp_path):
+    """Reopened before they leave the queue: whichever instant the kill comes, status names the way on."""
+    state = tmp_path / "state"
+    spec = write_matrix(tmp_path / "m.csv", 200)
+    sim_config(org, forbidden_divisions=["*"])
+    run = bulkops("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", "--rps", "1000", "--plain-progress")
+    assert run.returncode == 5
+    sim_config(org, forbidden_divisions=[], credentials_revoked=True)
+    retry = bulkops("reconcile", "retry", "j", "--base-url", org, "--state-dir", str(state), "--rps", "1000", "--plain-progress")
+    assert retry.returncode == 5  # like a kill right after the entries were marked retried
+    sim_config(org, credentials_revoked=False)
+    info = status(state)
+    assert any("bulkops resume j" in step for step in info["next"]), info
+    assert_resume_finishes_count(org, state, 200)
+
+
+def assert_resume_finishes_count(url: str, state: Path, total: int) -> None:
+    done = bulkops("resume", "j", "--base-url", url, "--state-dir", str(state), "--rps", "1000", "--plain-progress")
+    assert done.returncode in (0, 3), done.stdout + done.stderr
+    users = status(state)["users"]
+    assert users["total"] == total and not users.get("pending") and not users.get("inflight"), users
