@@ -297,3 +297,13 @@ def assert_resume_finishes_count(url: str, state: Path, total: int) -> None:
     assert done.returncode in (0, 3), done.stdout + done.stderr
     users = status(state)["users"]
     assert users["total"] == total and not users.get("pending") and not users.get("inflight"), users
+
+
+def test_a_state_dir_that_cannot_be_written_is_exit_7_without_a_traceback(org, tmp_path):
+    """Root ignores a read-only mode, so a path through a regular file stands in for it (the same OSError path)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    spec = write_matrix(tmp_path / "m.csv", 5)
+    result = bulkops("run", str(spec), "--base-url", org, "--state-dir", str(blocker / "state"), "--job", "j", "--rps", "1000")
+    assert result.returncode == 7, result.stderr
+    assert "cannot create the run state" in result.stderr and "Traceback" not in result.stderr
