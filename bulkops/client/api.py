@@ -70,7 +70,7 @@ class ClientStats:
     """What the run spent: the figures behind 'requests per changed user' and 'requests/s'."""
 
     requests: int = 0
-    by_status: Counter = field(default_factory=Counter)
+    by_status: Counter[int] = field(default_factory=Counter)
     retries: int = 0
     transport_errors: int = 0
     malformed: int = 0
@@ -144,7 +144,9 @@ class GenesysClient:
             exc = state.outcome.exception() if state.outcome else None
             if isinstance(exc, _Retry) and exc.counts:
                 counted += 1
-            return counted >= self.config.max_attempts or state.seconds_since_start > self.config.max_retry_seconds
+            # tenacity gives no elapsed time before an attempt has an outcome: nothing spent yet.
+            elapsed = state.seconds_since_start
+            return counted >= self.config.max_attempts or (elapsed is not None and elapsed > self.config.max_retry_seconds)
 
         return stop
 

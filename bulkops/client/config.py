@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from bulkops.errors import ConfigError
@@ -140,7 +141,7 @@ class ClientConfig:
         client_id: str | None = None,
         client_secret: str | None = None,
         env: Mapping[str, str] | None = None,
-        **options,
+        **options: float | None,
     ) -> ClientConfig:
         """Options win over the environment; missing credentials are a ConfigError."""
         env = os.environ if env is None else env
@@ -154,10 +155,11 @@ class ClientConfig:
                 "(a client-credentials OAuth client) or pass --client-id/--client-secret"
             )
         api, login = urls_for(region=region, base_url=base_url)
-        options = {k: v for k, v in options.items() if v is not None}
-        for name, value in options.items():
+        # Any: each value goes to the field of its name (float or int), checked by _check_number first.
+        given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+        for name, value in given.items():
             _check_number(name, value)
-        return cls(api_url=api, login_url=login, client_id=client_id, client_secret=client_secret, **options)
+        return cls(api_url=api, login_url=login, client_id=client_id, client_secret=client_secret, **given)
 
 
 def _check_number(name: str, value: object) -> None:

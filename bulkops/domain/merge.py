@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from bulkops.domain.model import USER_FIELDS, Changes, UserIntent, UserState
+from bulkops.domain.model import Changes, UserIntent, UserState
 
 
 def _upserts(current: Mapping[str, float], wanted: Mapping[str, float]) -> dict[str, float]:
@@ -56,8 +56,17 @@ def apply(state: UserState, changes: Changes) -> UserState:
         skills.update(changes.upsert_skills)
     languages = {k: v for k, v in state.languages.items() if k not in changes.delete_languages}
     languages.update(changes.upsert_languages)
-    updates: dict[str, object] = {k: v for k, v in changes.fields.items() if k in USER_FIELDS}
-    if changes.division:
-        updates["division"] = changes.division
     queues = (state.queues | changes.join_queues) - changes.leave_queues
-    return dataclasses.replace(state, skills=skills, languages=languages, queues=queues, **updates)
+    # Each of USER_FIELDS by name (not ``**fields``), so every value is checked against its
+    # field's type; a key that is not one of them is ignored.
+    fields = changes.fields
+    return dataclasses.replace(
+        state,
+        skills=skills,
+        languages=languages,
+        queues=queues,
+        department=fields.get("department", state.department),
+        title=fields.get("title", state.title),
+        manager=fields.get("manager", state.manager),
+        division=changes.division or state.division,
+    )

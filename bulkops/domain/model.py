@@ -14,7 +14,7 @@ from typing import Literal
 
 Mode = Literal["merge", "replace"]
 
-#: Reorganization fields that go through ``PATCH /api/v2/users/{id}``.
+#: Reorganization fields that go through ``PATCH /api/v2/users/{id}`` (``merge.apply`` names each).
 USER_FIELDS: tuple[str, ...] = ("department", "title", "manager")
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class RunCounters:
-    outcomes: Counter = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
     #: Requests per kind of write (patch_user, upsert_skills, ..., queue_batches) and re-reads after 409.
-    requests_by_kind: Counter = field(default_factory=Counter)
+    requests_by_kind: Counter[str] = field(default_factory=Counter)
     membership_changes: int = 0  # joins + leaves applied, for "requests per membership change"
     conflicts: int = 0  # 409s answered to this run's writes
     conflict_retries: int = 0  # users re-fetched and re-merged after a 409

@@ -9,6 +9,7 @@ is appended to ``ops`` as it completes, so a later failure never hides an earlie
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +20,13 @@ from bulkops.errors import ApiError, NotFoundError
 
 @dataclass(slots=True)
 class OpLog:
-    """Per-operation results for the audit line, and the request count they cost."""
+    """Per-operation results for the audit line, and the request count they cost.
+
+    ``requests`` is a float: a queue batch's requests are shared among the users it carries
+    (``Ticket.requests``), so one user's count can be fractional."""
 
     ops: list[dict[str, Any]] = field(default_factory=list)
-    requests: int = 0
+    requests: float = 0
     correlation_id: str | None = None
 
     def ok(self, op: str, responses: list[ApiResponse], **detail: Any) -> None:
@@ -43,7 +47,7 @@ async def apply_changes(client: GenesysClient, state: UserState, changes: Change
     """Send the writes; raise the first ApiError (a ConflictError makes the caller re-fetch and re-diff)."""
     uid = state.id
 
-    async def step(op: str, call, **detail: Any) -> None:
+    async def step(op: str, call: Awaitable[ApiResponse | list[ApiResponse]], **detail: Any) -> None:
         try:
             result = await call
         except NotFoundError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.wire import user_state
 from bulkops.domain.cost import queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
-from bulkops.domain.model import Changes, UserState
+from bulkops.domain.model import Changes, UserIntent, UserState
 from bulkops.engine.queues import QueueMembership
 from bulkops.spec import OpenSpec, OrgDirectory
 from bulkops.state.codec import changes_to_dict
@@ -46,7 +46,7 @@ class Plan:
     users_changing: int = 0
     users_unchanged: int = 0
     users_not_seen: int = 0
-    totals: Counter = field(default_factory=Counter)  # skills_set, skills_removed, ...
+    totals: Counter[str] = field(default_factory=Counter)  # skills_set, skills_removed, ...
     write_requests: int = 0
     read_requests: int = 0
     queues: dict[str, QueuePlan] = field(default_factory=dict)
@@ -118,7 +118,7 @@ async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirecto
         store = RunStore.create(Path(tmp) / "plan.db", {"job_id": "plan"})
         queues: set[str] = set()
 
-        def collect(intents):
+        def collect(intents: Iterable[UserIntent]) -> Iterator[UserIntent]:
             for intent in intents:
                 queues.update(intent.join_queues, intent.leave_queues)
                 yield intent

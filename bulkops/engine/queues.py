@@ -106,6 +106,7 @@ class QueueBatcher:
         queue_id, remove = key
         ids = [t.user_id for t in tickets]
         op = {"op": "leave_queue" if remove else "join_queue", "queue": queue_id, "batch": len(ids)}
+        result: dict[str, Any]  # one audit record, shared by every ticket in the batch
         try:
             responses = await self._client.change_queue_members(queue_id, ids, remove=remove)
             spent = sum(r.attempts for r in responses)

@@ -8,12 +8,13 @@ one worker. Worker queues are bounded: memory stays flat however large the org.
 from __future__ import annotations
 
 import asyncio
+import enum
 import errno
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Final, TypeVar
 
 import structlog
 
@@ -34,7 +35,17 @@ from bulkops.state.store import RunStore
 
 log = structlog.get_logger("bulkops.engine")
 
-_STOP = object()
+
+class _Stop(enum.Enum):
+    """The end-of-listing marker on a worker queue; an enum member, so ``item is _STOP`` tells
+    the type checker the item is a ``WorkItem`` otherwise."""
+
+    STOP = enum.auto()
+
+
+_STOP: Final = _Stop.STOP
+#: What the producer hands one worker: users to handle, then ``_STOP``.
+WorkQueue = asyncio.Queue[WorkItem | _Stop]
 T = TypeVar("T")
 
 
@@ -128,7 +139,7 @@ class Engine:
         reconciliation = ReconciliationQueue(self.paths.reconciliation)
         batcher = QueueBatcher(self.client, self.membership)
         workers = max(1, self.options.workers)
-        queues: list[asyncio.Queue] = [asyncio.Queue(self.options.queue_size) for _ in range(workers)]
+        queues: list[WorkQueue] = [asyncio.Queue(self.options.queue_size) for _ in range(workers)]
         processor = UserProcessor(
             client=self.client,
             store=self.store,
@@ -168,7 +179,7 @@ class Engine:
         if self.on_progress:
             self.on_progress(self.counters)
 
-    async def _work(self, queue: asyncio.Queue, processor: UserProcessor) -> None:
+    async def _work(self, queue: WorkQueue, processor: UserProcessor) -> None:
         while True:
             item = await queue.get()
             if item is _STOP:
@@ -178,13 +189,13 @@ class Engine:
                 continue
             await processor.process(item)
 
-    async def _produce(self, queues: list[asyncio.Queue]) -> bool:
+    async def _produce(self, queues: list[WorkQueue]) -> bool:
         """Page the org and dispatch users; True when the listing reached its end."""
         complete = await self._list_org(queues)
         await _close_queues(queues)
         return complete
 
-    async def _list_org(self, queues: list[asyncio.Queue]) -> bool:
+    async def _list_org(self, queues: list[WorkQueue]) -> bool:
         if self.store.get("listing_complete"):
             return True
         start = self.store.get("listing_position")
@@ -201,7 +212,7 @@ class Engine:
                 log.warning("listing.cursor_expired", detail=str(exc), action="restarting the users listing from the start")
                 start = None
 
-    async def _produce_ids(self, queues: list[asyncio.Queue], user_ids: list[str]) -> bool:
+    async def _produce_ids(self, queues: list[WorkQueue], user_ids: list[str]) -> bool:
         """Fetch the named users 100 at a time (``GET /api/v2/users?id=...``) and dispatch them."""
         complete = True
         for i in range(0, len(user_ids), 100):
@@ -214,7 +225,7 @@ class Engine:
         await _close_queues(queues)
         return complete
 
-    async def _dispatch(self, queues: list[asyncio.Queue], entities: list[dict], next_position: str | int | None) -> None:
+    async def _dispatch(self, queues: list[WorkQueue], entities: list[dict[str, Any]], next_position: str | int | None) -> None:
         open_ = self.store.open_intents([e["id"] for e in entities])
         seq = self.tracker.open_page(next_position)
         for entity in entities:
@@ -227,7 +238,7 @@ class Engine:
             await queues[shard_of(uid, len(queues))].put(WorkItem(intent, user_state(entity), status, seq))
         self.tracker.seal(seq)
 
-    async def _page_through(self, queues: list[asyncio.Queue], start: str | None) -> bool:
+    async def _page_through(self, queues: list[WorkQueue], start: str | None) -> bool:
         async for page in self.client.iter_users(start=start, page_size=self.options.page_size):
             if self.stopping:
                 return False
@@ -262,24 +273,25 @@ class Engine:
             self.counters.outcomes["failed"] += 1
 
 
-async def _close_queues(queues: list[asyncio.Queue]) -> None:
+async def _close_queues(queues: list[WorkQueue]) -> None:
     """Tell each worker the listing is over. Only on the producer's normal end: after a
     failure the workers are cancelled instead, so nothing waits on a full queue."""
     for q in queues:
         await q.put(_STOP)
 
 
-async def _until(target: asyncio.Future[T], watched: list[asyncio.Task]) -> T:
+async def _until(target: asyncio.Future[T], watched: list[asyncio.Task[Any]]) -> T:
     """Await ``target``; if a watched task fails first, raise its error at once.
     (A watched task may end normally: a worker that got its stop while the producer
     is still handing stops to the others.)"""
-    pending = {t for t in watched if not t.done()}
+    pending: set[asyncio.Future[Any]] = {t for t in watched if not t.done()}
     while True:
         done, _ = await asyncio.wait([target, *pending], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task is not target and not task.cancelled() and task.exception() is not None:
+            error = None if task is target or task.cancelled() else task.exception()
+            if error is not None:
                 target.cancel()
-                raise task.exception()  # type: ignore[misc]
+                raise error
         if target in done:
             return target.result()
         pending -= done

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import ClientStats
+from bulkops.engine.counters import RunCounters
 from bulkops.engine.runner import RunResult
 from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
@@ -55,7 +56,7 @@ def build_summary(*, store: RunStore, result: RunResult, stats: ClientStats, rps
     }
 
 
-def _by_kind(c, total: int) -> dict[str, int]:
+def _by_kind(c: RunCounters, total: int) -> dict[str, int]:
     """Writes by kind; the rest of the run's requests are reads (listings, membership, lookups)."""
     kinds = {k: int(v) for k, v in sorted(c.requests_by_kind.items()) if v}
     kinds["reads"] = max(0, total - sum(kinds.values()))

@@ -38,12 +38,17 @@ class ReconciliationQueue:
         self._write({"event": "resolved", "user_id": user_id, "run_id": run_id, "outcome": outcome})
 
     def entries(self) -> dict[str, dict[str, Any]]:
-        """Open entries by user id, latest first-come order preserved."""
+        """Open entries by user id, latest first-come order preserved.
+
+        Every event bulkops writes names its user by id; one that does not (a hand-edited
+        line) concerns no user, so it is skipped like a damaged one."""
         open_: dict[str, dict[str, Any]] = {}
         for rec in read_ndjson(self.path):
             if isinstance(rec, BadLine):
                 continue
             uid = rec.get("user_id")
+            if not isinstance(uid, str):
+                continue
             if rec.get("event") == "queued":
                 open_[uid] = rec
             elif rec.get("event") in ("dropped", "retried", "resolved"):

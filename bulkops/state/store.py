@@ -77,7 +77,8 @@ class RunStore:
         try:
             conn = sqlite3.connect(path)
             try:
-                return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+                tables: int = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                return tables == 0
             finally:
                 conn.close()
         except sqlite3.DatabaseError:
@@ -202,4 +203,5 @@ class RunStore:
         return out
 
     def total(self) -> int:
-        return self._db.execute("SELECT count(*) FROM intents").fetchone()[0]
+        n: int = self._db.execute("SELECT count(*) FROM intents").fetchone()[0]
+        return n
