@@ -8,11 +8,12 @@ from typing import BinaryIO
 
 import orjson
 import structlog
+from structlog.typing import EventDict
 
 _SECRET_KEYS = frozenset({"client_secret", "access_token", "authorization", "token", "secret"})
 
 
-def drop_secrets(_logger: object, _name: str, event: dict) -> dict:
+def drop_secrets(_logger: object, _name: str, event: EventDict) -> EventDict:
     """Last line of defence: no processor downstream ever sees a secret-looking key."""
     for key in list(event):
         if key.lower() in _SECRET_KEYS:

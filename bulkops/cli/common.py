@@ -9,7 +9,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -30,8 +30,14 @@ from bulkops.errors import (
 )
 from bulkops.logsetup import configure_logging
 
+#: A click command callback, before or after click's own decorators: the option helpers
+#: below return what they are given, so a command keeps its signature for the checker.
+F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def connection_options(fn: Callable) -> Callable:
+
+def connection_options(fn: F) -> F:
     """--region/--base-url/credentials/--rps, read from the usual GENESYSCLOUD_* variables."""
     options = [
         click.option(
@@ -71,7 +77,7 @@ def connection_options(fn: Callable) -> Callable:
     return fn
 
 
-def state_dir_option(fn: Callable) -> Callable:
+def state_dir_option(fn: F) -> F:
     return click.option(
         "--state-dir",
         type=click.Path(file_okay=False),
@@ -82,7 +88,7 @@ def state_dir_option(fn: Callable) -> Callable:
     )(fn)
 
 
-def engine_options(fn: Callable) -> Callable:
+def engine_options(fn: F) -> F:
     """What every command that writes shares: workers, 409 attempts, progress style."""
     options = [
         click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True, help="Concurrent workers; users are sharded across them by id."),
@@ -111,19 +117,19 @@ def client_config(kw: dict[str, Any]) -> ClientConfig:
     )
 
 
-def fail(message: str, code: int, hint: str | None = None) -> None:
+def fail(message: str, code: int, hint: str | None = None) -> NoReturn:
     click.secho(f"error: {message}", fg="red", err=True)
     if hint:
         click.echo(f"next: {hint}", err=True)
     sys.exit(code)
 
 
-def handles_errors(fn: Callable) -> Callable:
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Map bulkops' typed errors to exit codes and a message that names the next step."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        configure_logging(kwargs.get("log_level") or "warning")
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        configure_logging(str(kwargs.get("log_level") or "warning"))  # --log-level's Choice, where the command has it
         try:
             return fn(*args, **kwargs)
         except SpecError as exc:

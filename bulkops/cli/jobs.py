@@ -24,8 +24,9 @@ from bulkops.cli.common import (
 from bulkops.cli.progress import ProgressReporter
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.client import GenesysClient
+from bulkops.domain.model import Mode
 from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.job import JobSetup, check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, make_plan
 from bulkops.engine.summary import render_summary
@@ -63,7 +64,7 @@ def run_options(kw: dict[str, Any]) -> RunOptions:
     return RunOptions(workers=kw.get("workers") or 16, conflict_attempts=kw.get("conflict_attempts") or 3)
 
 
-async def run_pass(client: GenesysClient, setup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:
+async def run_pass(client: GenesysClient, setup: JobSetup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:
     webhook = webhook_config(kw)
     with ProgressReporter(rps=client.config.rps, force_plain=kw.get("plain_progress", False)) as progress:
         return await execute(
@@ -77,10 +78,12 @@ async def run_pass(client: GenesysClient, setup, kw: dict[str, Any], stopper: St
         )
 
 
+MODES: tuple[Mode, ...] = ("merge", "replace")
+
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
 mode_option = click.option(
     "--mode",
-    type=click.Choice(["merge", "replace"]),
+    type=click.Choice(MODES),
     default=None,
     help="For CSV specs: merge (default; only named skills change) or replace (users end with exactly the listed skills). JSON specs say their own mode.",
 )
@@ -101,7 +104,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     Example:
       bulkops plan jobs/reorg.json --region mypurecloud.ie
     """
-    opened = check_locally(spec, mode)
+    opened = check_locally(spec, as_mode(mode))
     config = client_config(kw)
 
     async def main(_: Stopper) -> int:
@@ -148,6 +151,16 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         return 0
 
     sys.exit(run_async(main))
+
+
+def as_mode(value: str | None) -> Mode | None:
+    """``--mode`` as the ``Mode`` it is: click's Choice has already let only MODES through."""
+    if value is None:
+        return None
+    for mode in MODES:
+        if value == mode:
+            return mode
+    raise click.BadParameter(f"must be one of {', '.join(MODES)}, not {value!r}", param_hint="--mode")
 
 
 def _describe(user: dict[str, Any], names: dict[str, str]) -> str:
@@ -198,7 +211,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     """
     if job is not None:
         check_job_name(job)  # before anything is read or sent
-    opened = check_locally(spec, mode)
+    opened = check_locally(spec, as_mode(mode))
     config = client_config(kw)
     webhook_config(kw)  # a bad webhook URL or a missing secret fails now, before any request
 
@@ -262,28 +275,34 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     meta = store.meta()
     counts = store.counts()
     summary_path = setup.paths.summary
-    last = orjson.loads(summary_path.read_bytes()) if summary_path.exists() else None
+    last: dict[str, Any] | None = orjson.loads(summary_path.read_bytes()) if summary_path.exists() else None
     who = holder(setup.paths.root)  # the OS lock, not a flag a killed process could not clear
+    # The parts the text below reads are kept typed; ``info`` is only what --json prints.
+    users = counts | {"total": store.total()}
+    live: dict[str, Any] | None = meta.get("live") if who is not None else None
+    interrupted = bool(meta.get("running")) and who is None
+    last_run = last.get("run_id") if last else None
+    results_current = bool(last) and meta.get("results_for") == last_run
+    steps = _next_step(job, state_dir, counts, running=who is not None, results_current=results_current)
     info = {
         "job_id": job,
         "spec": meta.get("spec_path"),
         "mode": meta.get("mode"),
-        "users": counts | {"total": store.total()},
+        "users": users,
         "listing_complete": meta.get("listing_complete"),
         "running": meta.get("running") if who is not None else None,
         "holder": who,
-        "interrupted": bool(meta.get("running")) and who is None,
-        "live": meta.get("live") if who is not None else None,
+        "interrupted": interrupted,
+        "live": live,
         "last_summary": last,
-        "results_current": bool(last) and meta.get("results_for") == last.get("run_id"),
-        "next": _next_step(job, state_dir, counts, running=who is not None, results_current=bool(last) and meta.get("results_for") == last.get("run_id")),
+        "results_current": results_current,
+        "next": steps,
     }
     if as_json:
         click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())
         return
     click.echo(f"job {job}  spec {info['spec']}  mode {info['mode']}")
-    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
-    live = info["live"]
+    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in users.items()))
     if who is not None:
         line = f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}"
         if live:
@@ -291,12 +310,12 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
             line += f"; run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)"
         click.echo(line)
     else:
-        if info["interrupted"]:
+        if interrupted:
             click.echo("interrupted: the last pass ended without finishing (killed, or its disk was full)")
         if last:
             click.echo("last run:")
             click.echo("  " + render_summary(last).replace("\n", "\n  "))
-    for step in info["next"]:
+    for step in steps:
         click.echo(f"next: {step}")
 
 

@@ -7,7 +7,7 @@ import time
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from bulkops.engine.counters import RunCounters
 
@@ -20,7 +20,7 @@ class ProgressReporter:
         self._plain = force_plain or not self._stream.isatty()
         self._last = 0.0
         self._bar: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._started = time.monotonic()
 
     def __enter__(self) -> ProgressReporter:

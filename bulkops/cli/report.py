@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
 
-from bulkops.cli.common import handles_errors, state_dir_option
+from bulkops.cli.common import F, handles_errors, state_dir_option
 from bulkops.engine.job import open_job
 from bulkops.errors import StateError
 from bulkops.report.files import write_report, write_results
@@ -15,7 +16,7 @@ from bulkops.report.load import load_job
 from bulkops.report.webhook import ENV_ALLOW_PRIVATE, ENV_SECRET, ENV_URL, WebhookConfig
 
 
-def webhook_option(fn):
+def webhook_option(fn: F) -> F:
     """``--webhook URL`` and ``--webhook-allow-private`` for ``run``/``resume``/``reconcile retry``; read them with ``webhook_config(kw)``."""
     fn = click.option(
         "--webhook-allow-private",
@@ -32,7 +33,7 @@ def webhook_option(fn):
     )(fn)
 
 
-def webhook_config(kw: dict) -> WebhookConfig | None:
+def webhook_config(kw: dict[str, Any]) -> WebhookConfig | None:
     """Checked before the run starts: a bad or private URL or a missing secret is a ConfigError (exit 5)."""
     return WebhookConfig.resolve(kw.get("webhook"), allow_private=bool(kw.get("webhook_allow_private")))
 

@@ -9,13 +9,13 @@ by a parser.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
 from bulkops.report.load import UserLine
-from bulkops.report.timeline import Figures
+from bulkops.report.timeline import Bucket, Figures
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -119,7 +119,7 @@ def _outcomes(f: Figures) -> str:
     )
 
 
-def _time_bars(f: Figures, value, unit: str) -> tuple[list[Bar], int]:
+def _time_bars(f: Figures, value: Callable[[Bucket], float], unit: str) -> tuple[list[Bar], int]:
     tl = f.timeline
     bars = [Bar(value(b), _clock(b.offset), f"{_clock(b.offset)}–{_clock(b.offset + b.width)}: {_num(value(b))} {unit}") for b in tl.buckets]
     return bars, max(1, len(bars) // 10)

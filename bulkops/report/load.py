@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
@@ -103,7 +103,13 @@ class Records(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self.offsets)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Records: ...
+
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | Records:
         if isinstance(i, slice):
             return Records(self.path, self.offsets[i])
         return next(iter(Records(self.path, (self.offsets[i],))))
@@ -168,7 +174,7 @@ class JobData:
     audit: Path
     #: ``offset << 3 | code`` of each user's last audit line whose outcome has a result file
     #: (applied, unchanged, failed), in order of the user's first line.
-    last_lines: array
+    last_lines: array[int]
     job_outcomes: dict[str, int]  # users by last outcome (applied, unchanged, failed, reconciliation)
     runs: dict[str, RunLines]  # by run id, in order of first appearance
     line_count: int
@@ -301,6 +307,8 @@ def _reconciliation(path: Path) -> tuple[Records, set[str]]:
         if isinstance(rec, BadLine):
             continue
         uid, event = rec.get("user_id"), rec.get("event")
+        if not isinstance(uid, str):  # names no user (bulkops never writes one): skipped, as entries() does
+            continue
         if event == "queued":
             open_[uid] = off
         elif event in ("dropped", "retried"):

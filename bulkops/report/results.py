@@ -157,10 +157,10 @@ def _num(v: float) -> float | int:
     return int(v) if float(v).is_integer() else v
 
 
-class _Pairs(dict):
+class _Pairs(dict[tuple[str, float], str]):
     """(id, proficiency) -> ``"id=proficiency"``, remembered: a job has few distinct pairs (skills x levels)."""
 
-    def __missing__(self, kv: tuple[str, Any]) -> str:
+    def __missing__(self, kv: tuple[str, float]) -> str:
         text = f"{kv[0]}={_num(kv[1])}"
         if len(self) < 16384:
             self[kv] = text

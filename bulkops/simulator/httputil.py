@@ -23,6 +23,16 @@ def sim_of(request: web.Request) -> Simulator:
     return request.app[SIM_KEY]
 
 
+def route_of(request: web.Request) -> str:
+    """``METHOD /canonical/path`` of the matched route: how an injected concurrent edit names
+    the write it interrupted.
+
+    Every handler runs on a matched route, so its resource is always there; aiohttp types
+    it optional (system routes have none), hence the same fallback as the stats middleware."""
+    resource = request.match_info.route.resource
+    return f"{request.method} {resource.canonical if resource is not None else '(unmatched)'}"
+
+
 def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
 

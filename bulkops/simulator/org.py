@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import catalog
 from .errors import (
@@ -494,7 +494,7 @@ class Org:
             self.state_counts[u.state] = self.state_counts.get(u.state, 0) + 1
 
 
-def valid_proficiency(value: Any) -> bool:
+def valid_proficiency(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0.0 <= value <= 5.0
 
 

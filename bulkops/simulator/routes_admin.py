@@ -5,6 +5,8 @@ No auth, no rate limit, not counted in the stats: looking must not change what i
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from aiohttp import web
 
@@ -13,7 +15,7 @@ from .errors import bad_request
 from .httputil import json_response, sim_of
 
 
-async def _optional_json(request: web.Request) -> dict:
+async def _optional_json(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     if not raw.strip():
         return {}

@@ -19,6 +19,7 @@ from .httputil import (
     list_param,
     no_content,
     page_params,
+    route_of,
     sim_of,
 )
 from .org import MAX_QUEUE_MEMBERS_PER_REQUEST
@@ -240,7 +241,7 @@ async def division_objects_post(request: web.Request) -> web.Response:
             [detail("id", "not.found", uid) for uid in unknown],
         )
     ids = list(dict.fromkeys(body))
-    route = f"{request.method} {request.match_info.route.resource.canonical}"
+    route = route_of(request)
     sim.before_users_write([org.users[uid] for uid in ids], route)
     org.move_users(division, ids)
     return no_content()

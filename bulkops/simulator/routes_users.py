@@ -20,6 +20,7 @@ from .httputil import (
     list_param,
     no_content,
     page_params,
+    route_of,
     sim_of,
 )
 from .org import MAX_BULK_LANGUAGES, MAX_BULK_SKILLS, User, valid_proficiency
@@ -36,10 +37,6 @@ def _state_filter(request: web.Request, allowed: tuple[str, ...] = USER_STATE_FI
 
 def _matches(u: User, state: str) -> bool:
     return state == "any" or u.state == state
-
-
-def _route(request: web.Request) -> str:
-    return f"{request.method} {request.match_info.route.resource.canonical}"
 
 
 # ---------------------------------------------------------------------- users
@@ -124,7 +121,7 @@ async def user_patch(request: web.Request) -> web.Response:
     sim = sim_of(request)
     u = sim.org.user(request.match_info["userId"])
     patch = sim.org.parse_user_patch(u, await json_body(request))
-    sim.before_user_write(u, _route(request), avoid_fields=patch.changes)
+    sim.before_user_write(u, route_of(request), avoid_fields=patch.changes)
     sim.org.apply_user_patch(u, patch)
     return json_response(wire.user(u, sim.org))
 
@@ -183,7 +180,7 @@ async def assignment_post(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise bad_request(f"The request body must be a JSON object (UserRouting{kind.title()}Post).")
     values = sim.org.parse_proficiencies([body], kind, max_items=1)
-    sim.before_user_write(u, _route(request), **{f"avoid_{kind}s": values})
+    sim.before_user_write(u, route_of(request), **{f"avoid_{kind}s": values})
     sim.org.set_proficiencies(u, kind, values, replace=False)
     (eid,) = values
     return json_response(_one(sim, u, kind, eid))
@@ -196,7 +193,7 @@ async def assignments_bulk(request: web.Request) -> web.Response:
     u = sim.org.user(request.match_info["userId"])
     limit = MAX_BULK_SKILLS if kind == "skill" else MAX_BULK_LANGUAGES
     values = sim.org.parse_proficiencies(await json_body(request), kind, max_items=limit)
-    sim.before_user_write(u, _route(request), **{f"avoid_{kind}s": values})
+    sim.before_user_write(u, route_of(request), **{f"avoid_{kind}s": values})
     sim.org.set_proficiencies(u, kind, values, replace=request.method == "PUT")
     return json_response(wire.whole_listing(_entity_listing(sim, u, kind), _collection_path(u, kind)))
 
@@ -231,7 +228,7 @@ async def assignment_update(request: web.Request) -> web.Response:
             *details,
         )
     values = {eid: float(prof) if prof is not None else _held(u, kind)[eid]}
-    sim.before_user_write(u, _route(request), **{f"avoid_{kind}s": values})
+    sim.before_user_write(u, route_of(request), **{f"avoid_{kind}s": values})
     sim.org.set_proficiencies(u, kind, values, replace=False)
     return json_response(_one(sim, u, kind, eid))
 
@@ -243,7 +240,7 @@ async def assignment_delete(request: web.Request) -> web.Response:
     eid = request.match_info["skillId" if kind == "skill" else "languageId"]
     if eid not in _held(u, kind):
         raise not_found(f"{kind} assignment for user {u.id}", eid)
-    sim.before_user_write(u, _route(request), **{f"avoid_{kind}s": (eid,)})
+    sim.before_user_write(u, route_of(request), **{f"avoid_{kind}s": (eid,)})
     sim.org.remove_proficiency(u, kind, eid)
     return no_content()
 

@@ -34,7 +34,11 @@ async def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Runni
         raise
     actual = port
     server = site._server  # aiohttp keeps the asyncio server here; sockets give the real port
-    if server is not None and server.sockets:
-        actual = server.sockets[0].getsockname()[1]
+    # aiohttp annotates ``_server`` as asyncio.AbstractServer, which declares no ``sockets``, but
+    # TCPSite stores what loop.create_server returned: a Server, which has them (aiohttp's own
+    # AppRunner.addresses ignores the same error).
+    sockets = server.sockets if server is not None else None  # type: ignore[attr-defined]
+    if sockets:
+        actual = sockets[0].getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     return RunningServer(runner, f"http://{shown}:{actual}", host, actual)

@@ -34,7 +34,7 @@ def authz_division(d: Division, object_count: int | None = None) -> dict[str, An
 
 
 def routing_skill(s: Skill, org: Org) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         "id": s.id,
         "name": s.name,
         "dateModified": s.date_modified,

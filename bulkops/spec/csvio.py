@@ -9,14 +9,17 @@ bounds each record (``sniff.MAX_RECORD``), so memory stays at about one record.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from bulkops.spec.sniff import BoundedLines, LineDecoder
-from bulkops.spec.validate import At, Problems
+from bulkops.spec.validate import At, ColumnFixer, Problems
 
 if TYPE_CHECKING:
     from bulkops.domain.model import Mode
+
+#: What a CSV form makes of its header row (``CsvForm.start``).
+H = TypeVar("H")
 
 
 def records(path: str, delimiter: str, problems: Problems | None) -> Iterator[tuple[int, list[str]]]:
@@ -57,7 +60,7 @@ def _has_utf16_bom(path: str) -> bool:
         return f.read(2) in (b"\xff\xfe", b"\xfe\xff")
 
 
-def _read(reader, source: LineDecoder, problems: Problems | None, skip_until: int) -> Iterator[tuple[int, list[str]]]:
+def _read(reader: Iterator[list[str]], source: LineDecoder, problems: Problems | None, skip_until: int) -> Iterator[tuple[int, list[str]]]:
     while True:
         source.new_record()
         start = source.lineno + 1
@@ -96,7 +99,7 @@ def field_starts(text: str, delimiter: str) -> list[tuple[int, int]]:
     return starts
 
 
-def column_fixer(path: str, delimiter: str):
+def column_fixer(path: str, delimiter: str) -> ColumnFixer:
     """A ``ColumnFixer`` that re-reads the file once to find the fields it is asked about."""
 
     def fix(wanted: set[tuple[int, int]]) -> Mapping[tuple[int, int], tuple[int, int]]:
@@ -154,7 +157,9 @@ class CsvForm:
         self.max_per_user = max_per_user
         self.fixer = column_fixer(path, delimiter)
 
-    def start(self, problems: Problems, header_of):
+    def start(
+        self, problems: Problems, header_of: Callable[[int, list[str], Problems], H | None]
+    ) -> tuple[Iterator[tuple[int, list[str]]], int, list[str], H] | None:
         """(rows, header_line, header, parsed) or None; ``header_of(line, header, problems)`` parses the header."""
         rows = records(self.path, self.delimiter, problems)
         first = next(rows, None)

@@ -157,7 +157,7 @@ class Resolver:
             "leave": _Names(directory.queues),
             "division": _Names(directory.divisions),
         }
-        self._unknown: dict[tuple[str, str], list] = {}  # (what, folded) -> [At, ref, count]
+        self._unknown: dict[tuple[str, str], tuple[At, str, int]] = {}  # (what, folded) -> (At, ref, count)
         self._user_suggestions = 0
         self._ledger = UserLedger()
 
@@ -166,9 +166,10 @@ class Resolver:
         key = (what, fold(ref))
         entry = self._unknown.get(key)
         if entry is None:
-            self._unknown[key] = [at, ref, 1]
+            self._unknown[key] = (at, ref, 1)
         else:
-            entry[2] += 1
+            first_at, first_ref, count = entry
+            self._unknown[key] = (first_at, first_ref, count + 1)  # where it was first used stays
 
     def _user(self, ref: str, at: At, role: str) -> str | None:
         users = self.directory.users

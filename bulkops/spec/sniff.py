@@ -63,7 +63,7 @@ class BoundedLines(Generic[AnyStr]):
     """
 
     def __init__(self, f: IO[AnyStr], limit: int | None = MAX_RECORD, *, records: bool = False):
-        self.f = f
+        self.f: IO[AnyStr] = f
         self.limit = limit
         self.records = records
         self.lineno = 0  # physical lines handed out so far

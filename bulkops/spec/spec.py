@@ -24,7 +24,13 @@ from bulkops.spec.validate import MAX_SKILLS_PER_USER, ColumnFixer, Locate, Prob
 
 
 class _Reader(Protocol):
-    fixer: ColumnFixer | None
+    """What ``OpenSpec`` needs of a format's reader.
+
+    ``fixer`` is read-only here: the CSV forms have one, the JSON forms a plain ``None``;
+    as a settable attribute the protocol would match neither."""
+
+    @property
+    def fixer(self) -> ColumnFixer | None: ...
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]: ...
 
