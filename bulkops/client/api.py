@@ -30,7 +30,7 @@ from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
-from bulkops.client.transport import RawResponse, Transport
+from bulkops.client.transport import HttpTransport, RawResponse, Transport
 from bulkops.client.wire import ShapeError, chunks, decode, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
@@ -52,6 +52,7 @@ MIN_RATE_LIMIT_PAUSE = 1.0
 #: Checks and converts a decoded 2xx body; raises ShapeError when it is not the documented shape.
 Shape = Callable[[Any], Any]
 Backoff = Callable[[RetryCallState], float]
+Clock = Callable[[], float]
 
 
 @dataclass(slots=True)
@@ -108,14 +109,25 @@ class GenesysClient:
         self,
         config: ClientConfig,
         *,
+        transport: HttpTransport | None = None,
+        clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         governor: RateGovernor | None = None,
         backoff: Backoff | None = None,
     ):
-        """``sleep``, ``governor`` and ``backoff`` (seconds before a retry) are injectable for tests."""
+        """Every collaborator is an argument (as httpx's client takes a transport), so a test
+        swaps one without reaching into the client.
+
+        ``transport`` sends the HTTP (an aiohttp pool by default; closed with the client);
+        ``clock`` times token expiry and latencies (``time.monotonic``); ``sleep`` waits between
+        retries; ``backoff`` is the seconds before one. The default ``governor`` paces on the
+        event loop's clock: a test that moves time for it passes a governor with its own clock
+        and sleep, since a clock that only moves when told would hold a pause forever.
+        """
         self.config = config
-        self.transport = Transport(timeout=config.timeout, max_connections=config.max_connections)
-        self.auth = TokenProvider(config, self.transport)
+        self.transport: HttpTransport = transport or Transport(timeout=config.timeout, max_connections=config.max_connections)
+        self._clock: Clock = clock or time.monotonic
+        self.auth = TokenProvider(config, self.transport, clock=self._clock)
         self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
         self.stats = ClientStats()
         self._sleep = sleep
@@ -184,7 +196,7 @@ class GenesysClient:
                         self.stats.retries += 1
                     await self.governor.acquire()
                     token = await self._token()
-                    started = time.monotonic()
+                    started = self._clock()
                     try:
                         raw = await self.transport.send(method, url, params=query, json=json, headers={"Authorization": f"Bearer {token}"})
                     except (TimeoutError, aiohttp.ClientError) as exc:
@@ -192,7 +204,7 @@ class GenesysClient:
                         self.stats.transport_errors += 1
                         log.debug("http.request", method=method, path=path, error=type(exc).__name__, attempt=attempts)
                         raise _Retry(TransportError(f"{method} {path}: {type(exc).__name__}: {exc}")) from None
-                    latency = time.monotonic() - started
+                    latency = self._clock() - started
                     self._account(raw, method, path, latency, attempts)
                     if 200 <= raw.status < 300:
                         data = self._read(raw, method, path, shape)

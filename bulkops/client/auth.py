@@ -25,7 +25,7 @@ import structlog
 
 from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
-from bulkops.client.transport import RawResponse, Transport
+from bulkops.client.transport import HttpTransport, RawResponse
 from bulkops.client.wire import ShapeError, decode
 from bulkops.errors import ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
 
@@ -36,7 +36,7 @@ class TokenProvider:
     def __init__(
         self,
         config: ClientConfig,
-        transport: Transport,
+        transport: HttpTransport,
         *,
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 300.0,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import orjson
@@ -21,6 +21,27 @@ class RawResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes  # decoded only through ``wire.decode``, which turns a bad body into a ShapeError
+
+
+class HttpTransport(Protocol):
+    """What the layers above need from HTTP: one request out, raw bytes back, and a close.
+
+    The seam tests (and any other wire) plug into, as httpx's client takes a transport;
+    ``Transport`` is the real one.
+    """
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse: ...
+
+    async def close(self) -> None: ...
 
 
 class Transport:

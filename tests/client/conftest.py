@@ -1,5 +1,5 @@
 import pytest_asyncio
-from clienthelpers import make_client
+from helpers.clients import make_client
 from helpers.faultproxy import FaultProxy
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import pytest_asyncio
-from clienthelpers import make_client, no_backoff
+from helpers.clients import make_client, no_backoff
 from helpers.faultproxy import (
     EMPTY_BODY,
     EMPTY_OBJECT,

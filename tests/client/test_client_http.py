@@ -4,7 +4,7 @@ import asyncio
 import io
 
 import pytest
-from clienthelpers import make_client, no_backoff
+from helpers.clients import config_for, make_client, no_backoff
 
 from bulkops.errors import AuthError, ConflictError, CursorExpiredError, ServerError
 from bulkops.simulator import SimConfig
@@ -45,8 +45,7 @@ async def test_a_stale_version_raises_a_conflict_with_code_and_correlation_id(si
 
 
 async def test_wrong_credentials_are_an_auth_error(sim):
-    c = make_client(sim, rps=100)
-    object.__setattr__(c.config, "client_secret", "wrong")
+    c = make_client(sim, rps=100, client_secret="wrong")
     with pytest.raises(AuthError):
         await c.get_user(sim.sim.user_ids()[0])
     await c.close()
@@ -103,8 +102,8 @@ async def test_a_429_pauses_the_whole_client_for_retry_after_then_succeeds(sim):
         slept.append(seconds)
         sim.advance(seconds)  # one clock for both sides: the server's bucket refills as "time" passes
 
-    c = make_client(sim, rps=1000)
-    c.governor = RateGovernor(1000, clock=sim.clock, sleep=fake_sleep, max_pause=c.config.max_retry_after)
+    governor = RateGovernor(1000, clock=sim.clock, sleep=fake_sleep, max_pause=config_for(sim).max_retry_after)
+    c = make_client(sim, rps=1000, governor=governor)
     ids = sim.sim.user_ids()[:6]
     for uid in ids:
         await c.get_user(uid)
@@ -121,7 +120,7 @@ async def test_secrets_never_reach_logs_or_repr(sim):
     configure_logging("debug", file=buf)
     c = make_client(sim, rps=1000)
     await c.get_user(sim.sim.user_ids()[0])
-    token = c.auth._token
+    token = await c.auth.token()  # the cached one: no second fetch
     await c.close()
     configure_logging("warning")
     text = buf.getvalue().decode()
@@ -142,8 +141,7 @@ async def test_pacing_at_the_servers_allowance_never_meets_a_429(sim):
 
 async def test_the_token_is_refreshed_ahead_of_expiry_without_a_401(sim):
     sim.sim.reset(SimConfig(token_ttl=600))
-    c = make_client(sim, rps=1000)
-    c.auth._clock = sim.clock  # one clock for both sides
+    c = make_client(sim, rps=1000, clock=sim.clock)  # one clock for both sides
     await c.get_user(sim.sim.user_ids()[0])
     sim.advance(310)  # still valid on the server for 290 s, but inside the refresh margin
     await c.get_user(sim.sim.user_ids()[1])
