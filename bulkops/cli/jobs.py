@@ -30,6 +30,7 @@ from bulkops.engine.job import JobSetup, check_locally, create_job, open_job, re
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, make_plan
 from bulkops.engine.summary import render_summary
+from bulkops.report.hooks import after_pass
 from bulkops.state.joblock import holder
 from bulkops.state.layout import check_job_name
 
@@ -74,7 +75,7 @@ async def run_pass(client: GenesysClient, setup: JobSetup, kw: dict[str, Any], s
             on_progress=progress.update,
             on_engine=lambda e: stopper.attach(e.request_stop),
             only_users=only_users,
-            webhook=webhook,
+            after_pass=after_pass(webhook),
         )
 
 

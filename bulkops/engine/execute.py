@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import structlog
 
@@ -16,11 +16,18 @@ from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, write_summary
 from bulkops.errors import BulkopsError, PassFailed
-from bulkops.report.hooks import finish_run
-from bulkops.report.webhook import WebhookConfig
 from bulkops.state.joblock import JobLock
+from bulkops.state.layout import RunPaths
+from bulkops.state.store import RunStore
 
 log = structlog.get_logger("bulkops.engine")
+
+
+class AfterPass(Protocol):
+    """What runs when a pass ends, finished or not: True when the result files were written."""
+
+    async def __call__(self, paths: RunPaths, summary: Mapping[str, Any], *, store: RunStore, error: BaseException | None, run_id: str) -> bool: ...
+
 
 LIVE_EVERY = 2.0  # seconds between live figures written for `bulkops status`
 
@@ -33,14 +40,15 @@ async def execute(
     on_progress: Callable[[RunCounters], None] | None = None,
     on_engine: Callable[[Engine], None] | None = None,
     only_users: list[str] | None = None,
-    webhook: WebhookConfig | None = None,
+    after_pass: AfterPass | None = None,
 ) -> dict[str, Any]:
-    """Run one pass; then write the summary, result files and report, and send the webhook.
+    """Run one pass; then write the summary and call ``after_pass`` (the report layer's result
+    files, report and webhook, wired in by the CLI: the engine does not depend on it).
 
     A pass that meets a fatal error does all of that too, as for a stopped pass, then raises
     ``PassFailed`` carrying the cause (which decides the exit code) and the job's id."""
     with JobLock(setup.paths.root):  # first: a second process of this job changes nothing
-        return await _execute(client, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, webhook=webhook)
+        return await _execute(client, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass)
 
 
 async def _execute(
@@ -51,7 +59,7 @@ async def _execute(
     on_progress: Callable[[RunCounters], None] | None,
     on_engine: Callable[[Engine], None] | None,
     only_users: list[str] | None,
-    webhook: WebhookConfig | None,
+    after_pass: AfterPass | None,
 ) -> dict[str, Any]:
     store = setup.store
     run_id = new_run_id()
@@ -95,8 +103,7 @@ async def _execute(
     if result.error is not None:
         summary["error"] = f"{type(result.error).__name__}: {result.error}"
     _quietly(lambda: write_summary(summary, setup.paths.summary))
-    after = await finish_run(setup.paths, summary, store=store, webhook=webhook, error=result.error, run_id=run_id)
-    if after.results is not None:
+    if after_pass is not None and await after_pass(setup.paths, summary, store=store, error=result.error, run_id=run_id):
         # `status` compares this with the last summary: result files a kill cut short are named.
         _quietly(lambda: store.set(results_for=run_id))
     if result.error is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from bulkops.engine.execute import AfterPass
 from bulkops.report.files import ResultFiles, write_report, write_results
 from bulkops.report.load import load_job
 from bulkops.report.results import Names
@@ -79,3 +80,13 @@ async def finish_run(
     )
     delivered = await send_webhook(webhook.url, webhook.secret, payload, log_path=paths.root / LOG_NAME, sleep=sleep, allow_private=webhook.allow_private)
     return AfterRun(results, report, delivered)
+
+
+def after_pass(webhook: WebhookConfig | None) -> AfterPass:
+    """The engine's end-of-pass hook: result files, report, then the webhook (if configured)."""
+
+    async def hook(paths: RunPaths, summary: Mapping[str, Any], *, store: RunStore, error: BaseException | None, run_id: str) -> bool:
+        after = await finish_run(paths, summary, store=store, webhook=webhook, error=error, run_id=run_id)
+        return after.results is not None
+
+    return hook

@@ -1,6 +1,6 @@
 """The engine end to end: real client, real HTTP, the simulator's org as the witness."""
 
-from enginehelpers import email, run_spec, write_wide_csv
+from helpers.engine import email, run_spec, write_wide_csv
 
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
@@ -84,7 +84,7 @@ async def test_concurrent_admin_changes_survive_the_fetch_merge_retry(sim, tmp_p
 
 async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_request(sim, tmp_path):
     import pytest
-    from enginehelpers import client_for
+    from helpers.engine import client_for
 
     from bulkops.engine.job import check_locally, resolve_against_org
     from bulkops.errors import SpecError
@@ -102,7 +102,7 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
 
 
 async def test_a_user_that_vanishes_after_validation_is_reported_failed_not_forgotten(sim, tmp_path):
-    from enginehelpers import client_for
+    from helpers.engine import client_for
 
     from bulkops.engine.execute import execute
     from bulkops.engine.job import check_locally, create_job, resolve_against_org

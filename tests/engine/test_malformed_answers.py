@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from enginehelpers import client_for, email
+from helpers.engine import client_for, email
 from helpers.faultproxy import EMPTY_BODY, EMPTY_OBJECT, REPEAT_CURSOR, FaultProxy
 from test_reorg import write_json
 

@@ -13,7 +13,7 @@ import sys
 
 import orjson
 import pytest
-from enginehelpers import client_for
+from helpers.engine import client_for
 
 from bulkops.engine.job import check_locally, resolve_against_org
 from bulkops.engine.plan import make_plan, skill_replacement

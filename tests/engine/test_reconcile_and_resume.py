@@ -1,6 +1,6 @@
 """Persistent conflicts end in the reconciliation queue; a retry pass applies them; resume is exact."""
 
-from enginehelpers import client_for, email, write_wide_csv
+from helpers.engine import client_for, email, write_wide_csv
 
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org

@@ -2,7 +2,7 @@
 
 import json
 
-from enginehelpers import client_for, email
+from helpers.engine import client_for, email
 
 from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, resolve_against_org

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import orjson
+from helpers.engine import client_for, email
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "engine"))
-
-from enginehelpers import client_for, email  # noqa: E402
-
-from bulkops.engine.execute import execute  # noqa: E402
-from bulkops.engine.job import JobSetup, check_locally, create_job, resolve_against_org  # noqa: E402
-from bulkops.engine.options import RunOptions  # noqa: E402
+from bulkops.engine.execute import execute
+from bulkops.engine.job import JobSetup, check_locally, create_job, resolve_against_org
+from bulkops.engine.options import RunOptions
+from bulkops.report.hooks import after_pass
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)
 
@@ -44,7 +41,7 @@ async def run_job(
         setup = create_job(opened, await resolve_against_org(client, opened), state_dir=state_dir, job_id=job_id)
         if before_execute:
             before_execute()
-        summary = await execute(client, setup, options=options, **execute_kw)
+        summary = await execute(client, setup, options=options, after_pass=after_pass(execute_kw.pop("webhook", None)), **execute_kw)
     setup.store.close()
     return setup, summary
 
