@@ -12,7 +12,10 @@ from dataclasses import dataclass
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
+from bulkops.logsetup import configure_logging
 from bulkops.simulator import AdjustableClock, SimConfig, Simulator
+
+configure_logging("warning")  # importing bulkops configures nothing; tests log at warning
 
 
 @dataclass

@@ -9,6 +9,7 @@ import click
 from bulkops import __version__
 from bulkops.cli import exitcodes
 from bulkops.cli.jobs import plan, resume, run, status
+from bulkops.logsetup import configure_logging
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in exitcodes.TABLE)
 
@@ -61,4 +62,5 @@ def main() -> None:
     # Everything bulkops writes (run state, audit, results, report, webhook log) may hold
     # emails and before/after values: owner-only, whatever the shell's umask.
     os.umask(0o077)
+    configure_logging("warning")  # until a command's --log-level says otherwise
     cli()
