@@ -64,6 +64,7 @@ class ApiError(BulkopsError):
         self.method = method
         self.path = path
         self.body = body
+        self.attempts: int = 1  # requests this answer took; the client sets it after retries
         where = f"{method} {path} " if method and path else ""
         extra = f" [{code}]" if code else ""
         cid = f" (correlation id {correlation_id})" if correlation_id else ""

@@ -34,6 +34,7 @@ from bulkops.client.transport import HttpTransport, RawResponse, Transport
 from bulkops.client.wire import ShapeError, chunks, decode, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
+    ApiError,
     BulkopsError,
     MalformedResponseError,
     RateLimitedError,
@@ -90,6 +91,44 @@ class _Retry(Exception):
         self.error = error
         self.immediate = immediate  # no backoff: the governor (Retry-After) or a fresh token handles it
         self.counts = counts  # counts toward max_attempts (429s are bounded by time instead)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One API call: what every attempt sends, and what its attempts have spent so far."""
+
+    method: str
+    path: str
+    url: str
+    query: dict[str, str]
+    json: Any
+    shape: Shape | None
+    attempts: int = 0
+    refreshed: bool = False  # a 401 has had its one token refresh
+
+    @classmethod
+    def of(cls, api_url: str, method: str, path: str, params: Mapping[str, Any] | None, json: Any, shape: Shape | None) -> _Call:
+        """Query values in the API's spelling (see ``_param``); a None value is left out."""
+        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        return cls(method, path, api_url + path, query, json, shape)
+
+    @property
+    def had_cursor(self) -> bool:
+        """A 400 on a cursor listing is the cursor expiring (``CursorExpiredError``)."""
+        return "cursor" in self.query
+
+
+def _spent(error: BulkopsError, attempts: int) -> BulkopsError:
+    """``error`` carrying the requests it took, which the engine counts against the run.
+
+    ``ApiError`` declares ``attempts``; ``TransportError`` does not (only ``ApiError`` may be
+    changed here), so that one case is still set undeclared.
+    """
+    if isinstance(error, ApiError):
+        error.attempts = attempts
+    else:
+        error.attempts = attempts  # type: ignore[attr-defined]  # TransportError: declare it in bulkops/errors.py
+    return error
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -182,49 +221,62 @@ class GenesysClient:
         With ``shape``, a 2xx body that does not decode or does not pass ``shape`` is retried
         like a 5xx. Without it (writes whose answer nobody reads) an unreadable body is ``None``.
         """
-        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        had_cursor = "cursor" in query
-        url = self.config.api_url + path
-        attempts = 0
-        refreshed = False
+        call = _Call.of(self.config.api_url, method, path, params, json, shape)
         retrying = AsyncRetrying(stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception_type(_Retry), sleep=self._sleep, reraise=True)
         try:
             async for attempt in retrying:
                 with attempt:
-                    attempts += 1
-                    if attempts > 1:
-                        self.stats.retries += 1
-                    await self.governor.acquire()
-                    token = await self._token()
-                    started = self._clock()
-                    try:
-                        raw = await self.transport.send(method, url, params=query, json=json, headers={"Authorization": f"Bearer {token}"})
-                    except (TimeoutError, aiohttp.ClientError) as exc:
-                        self.stats.requests += 1
-                        self.stats.transport_errors += 1
-                        log.debug("http.request", method=method, path=path, error=type(exc).__name__, attempt=attempts)
-                        raise _Retry(TransportError(f"{method} {path}: {type(exc).__name__}: {exc}")) from None
-                    latency = self._clock() - started
-                    self._account(raw, method, path, latency, attempts)
-                    if 200 <= raw.status < 300:
-                        data = self._read(raw, method, path, shape)
-                        return ApiResponse(raw.status, data, raw.headers.get(CORRELATION_HEADER), attempts, latency)
-                    error = error_from_response(raw, method, path, had_cursor=had_cursor)
-                    error.attempts = attempts  # type: ignore[attr-defined]
-                    if raw.status == 401 and not refreshed:
-                        await self._token(stale=token)
-                        refreshed = True
-                        raise _Retry(error, immediate=True, counts=False)
-                    if isinstance(error, RateLimitedError):
-                        self.governor.pause(self._rate_limit_pause(raw.headers, attempt.retry_state))
-                        raise _Retry(error, immediate=True, counts=False)
-                    if isinstance(error, ServerError):
-                        raise _Retry(error)
-                    raise error
+                    return await self._attempt(call, attempt.retry_state)
         except _Retry as exc:
-            exc.error.attempts = attempts  # type: ignore[attr-defined]
-            raise exc.error from None
+            raise _spent(exc.error, call.attempts) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, call: _Call, state: RetryCallState) -> ApiResponse:
+        """One try: wait for the governor, get a token, send, and make the answer of what came back.
+
+        Raises ``_Retry`` for what another try may fix; tenacity decides whether there is one.
+        """
+        self._begin(call)
+        await self.governor.acquire()
+        token = await self._token()
+        raw, latency = await self._send(call, token)
+        self._account(call, raw, latency)
+        if 200 <= raw.status < 300:
+            data = self._read(call, raw)
+            return ApiResponse(raw.status, data, raw.headers.get(CORRELATION_HEADER), call.attempts, latency)
+        raise await self._refusal(call, raw, token, state)
+
+    def _begin(self, call: _Call) -> None:
+        """Count the attempt; every one after the first is a retry in the run's figures."""
+        call.attempts += 1
+        if call.attempts > 1:
+            self.stats.retries += 1
+
+    async def _send(self, call: _Call, token: str) -> tuple[RawResponse, float]:
+        """The HTTP exchange and its latency; a timeout or connection fault is a retried TransportError."""
+        started = self._clock()
+        try:
+            raw = await self.transport.send(call.method, call.url, params=call.query, json=call.json, headers={"Authorization": f"Bearer {token}"})
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            self._account_fault(call, exc)
+            raise _Retry(TransportError(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")) from None
+        return raw, self._clock() - started
+
+    async def _refusal(self, call: _Call, raw: RawResponse, token: str, state: RetryCallState) -> _Retry | ApiError:
+        """What a non-2xx calls for: a ``_Retry`` (a first 401 after a new token, a 429 after the
+        client-wide pause, a 5xx after backoff) or, for anything retrying cannot fix, the typed error."""
+        error = error_from_response(raw, call.method, call.path, had_cursor=call.had_cursor)
+        error.attempts = call.attempts
+        if raw.status == 401 and not call.refreshed:
+            await self._token(stale=token)
+            call.refreshed = True
+            return _Retry(error, immediate=True, counts=False)
+        if isinstance(error, RateLimitedError):
+            self.governor.pause(self._rate_limit_pause(raw.headers, state))
+            return _Retry(error, immediate=True, counts=False)
+        if isinstance(error, ServerError):
+            return _Retry(error)
+        return error
 
     async def _token(self, *, stale: str | None = None) -> str:
         """A token (a new one after a 401 on ``stale``); a transient token-endpoint failure is retried.
@@ -237,39 +289,46 @@ class GenesysClient:
             log.debug("auth.token_retry", error=str(exc))
             raise _Retry(exc) from None
 
-    def _read(self, raw: RawResponse, method: str, path: str, shape: Shape | None) -> Any:
-        """The 2xx body, checked by ``shape``; a malformed one becomes a retried MalformedResponseError."""
+    def _read(self, call: _Call, raw: RawResponse) -> Any:
+        """The 2xx body, checked by the call's ``shape``; a malformed one becomes a retried MalformedResponseError."""
         content_type = raw.headers.get("Content-Type")
-        if shape is None:
+        if call.shape is None:
             try:
                 return decode(raw.body, content_type)
             except ShapeError:
                 return None  # nobody reads this answer (a write's echo, a 204)
         try:
-            return shape(decode(raw.body, content_type))
+            return call.shape(decode(raw.body, content_type))
         except ShapeError as exc:
             self.stats.malformed += 1
-            log.warning("http.malformed", method=method, path=path, status=raw.status, problem=str(exc))
-            raise _Retry(_malformed(raw.status, str(exc), raw.headers.get(CORRELATION_HEADER), method, path, raw.body)) from None
+            log.warning("http.malformed", method=call.method, path=call.path, status=raw.status, problem=str(exc))
+            raise _Retry(_malformed(raw.status, str(exc), raw.headers.get(CORRELATION_HEADER), call.method, call.path, raw.body)) from None
 
     def _rate_limit_pause(self, headers: Mapping[str, str], state: RetryCallState) -> float:
         """Retry-After when usable; otherwise the backoff, but never less than MIN_RATE_LIMIT_PAUSE."""
         after = _retry_after(headers)
         return after if after is not None else max(self._backoff(state), MIN_RATE_LIMIT_PAUSE)
 
-    def _account(self, raw: RawResponse, method: str, path: str, latency: float, attempt: int) -> None:
+    def _account(self, call: _Call, raw: RawResponse, latency: float) -> None:
+        """An answered request in the run's figures and the log; its rate-limit headers to the governor."""
         self.stats.requests += 1
         self.stats.by_status[raw.status] += 1
         self.governor.observe(raw.headers)
         log.debug(
             "http.request",
-            method=method,
-            path=path,
+            method=call.method,
+            path=call.path,
             status=raw.status,
             latency_ms=round(latency * 1000, 1),
-            attempt=attempt,
+            attempt=call.attempts,
             correlation_id=raw.headers.get(CORRELATION_HEADER),
         )
+
+    def _account_fault(self, call: _Call, exc: BaseException) -> None:
+        """A request that got no answer still counts: it was sent and it spent the budget."""
+        self.stats.requests += 1
+        self.stats.transport_errors += 1
+        log.debug("http.request", method=call.method, path=call.path, error=type(exc).__name__, attempt=call.attempts)
 
     # -- pagination ---------------------------------------------------------------------
 
@@ -363,7 +422,7 @@ class GenesysClient:
             json_object(resp.data, needs=("id", "name"))
         except ShapeError as exc:
             error = _malformed(resp.status, str(exc), resp.correlation_id, "POST", "/api/v2/routing/skills", None)
-            error.attempts = resp.attempts  # type: ignore[attr-defined]
+            error.attempts = resp.attempts
             raise error from None
         return resp
 
