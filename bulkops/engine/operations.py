@@ -16,6 +16,7 @@ from typing import Any
 from bulkops.client.api import ApiResponse, GenesysClient
 from bulkops.domain.model import Changes, UserState
 from bulkops.errors import ApiError, NotFoundError
+from bulkops.state.records import ErrorInfo, OpResult
 
 
 @dataclass(slots=True)
@@ -25,7 +26,7 @@ class OpLog:
     ``requests`` is a float: a queue batch's requests are shared among the users it carries
     (``Ticket.requests``), so one user's count can be fractional."""
 
-    ops: list[dict[str, Any]] = field(default_factory=list)
+    ops: list[OpResult] = field(default_factory=list)
     requests: float = 0
     correlation_id: str | None = None
 
@@ -34,13 +35,13 @@ class OpLog:
         self.requests += n
         if responses:
             self.correlation_id = responses[-1].correlation_id
-        self.ops.append({"op": op, "ok": True, "requests": n, **detail})
+        self.ops.append(OpResult(op, True, n, detail))
 
     def failed(self, op: str, error: ApiError, **detail: Any) -> None:
         n = getattr(error, "attempts", 1)
         self.requests += n
         self.correlation_id = error.correlation_id or self.correlation_id
-        self.ops.append({"op": op, "ok": False, "requests": n, "status": error.status, "code": error.code, "error": error.message, **detail})
+        self.ops.append(OpResult(op, False, n, detail, ErrorInfo.of(error)))
 
 
 async def apply_changes(client: GenesysClient, state: UserState, changes: Changes, log: OpLog) -> None:

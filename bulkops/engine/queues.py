@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import MEMBERS_PER_REQUEST
-from bulkops.errors import BulkopsError, is_transient
+from bulkops.errors import ApiError, BulkopsError, is_transient
+from bulkops.state.records import ErrorInfo, OpResult
 
 
 class QueueMembership:
@@ -50,7 +50,7 @@ class Ticket:
     user_id: str
     outstanding: int
     finish: Callable[[Ticket], Awaitable[None]]
-    ops: list[dict[str, Any]] = field(default_factory=list)
+    ops: list[OpResult] = field(default_factory=list)
     requests: float = 0.0
 
 
@@ -105,21 +105,23 @@ class QueueBatcher:
     async def _send(self, key: tuple[str, bool], tickets: list[Ticket]) -> None:
         queue_id, remove = key
         ids = [t.user_id for t in tickets]
-        op = {"op": "leave_queue" if remove else "join_queue", "queue": queue_id, "batch": len(ids)}
-        result: dict[str, Any]  # one audit record, shared by every ticket in the batch
+        kind = "leave_queue" if remove else "join_queue"
+        detail = {"queue": queue_id, "batch": len(ids)}
+        error: ErrorInfo | None = None
         try:
             responses = await self._client.change_queue_members(queue_id, ids, remove=remove)
             spent = sum(r.attempts for r in responses)
             self._membership.record(queue_id, ids, remove=remove)
-            result = {**op, "ok": True}
         except BulkopsError as exc:
             if is_transient(exc):
                 # Says nothing about these users: the pass stops and they stay in flight,
                 # so resume re-checks them. Only a refusal is recorded against a user.
                 raise
             spent = getattr(exc, "attempts", 1)
-            result = {**op, "ok": False, "status": getattr(exc, "status", None), "code": getattr(exc, "code", None), "error": str(exc)}
+            error = ErrorInfo.of(exc) if isinstance(exc, ApiError) else ErrorInfo(None, None, str(exc))
         self.requests += spent
+        # One result shared by every ticket in the batch; each user carries its share of the requests.
+        result = OpResult(kind, error is None, spent / len(tickets), detail, error)
         for ticket in tickets:
             ticket.ops.append(result)
             ticket.requests += spent / len(tickets)

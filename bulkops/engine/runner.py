@@ -28,9 +28,9 @@ from bulkops.engine.tracker import PageTracker
 from bulkops.engine.worker import UserProcessor, WorkItem
 from bulkops.errors import CursorExpiredError, RunStateWriteError
 from bulkops.state.audit import AuditLog
-from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.records import ReconciliationEntry, UserOutcome
 from bulkops.state.store import RunStore
 
 log = structlog.get_logger("bulkops.engine")
@@ -254,21 +254,8 @@ class Engine:
             open_ = [u for u in open_ if u in wanted]
         reason = "not in the users listing (deleted or made inactive since validation?)"
         for uid in open_:
-            intent = self.store.intent(uid)
-            reconciliation.add(
-                {
-                    "user_id": uid,
-                    "email": None,
-                    "outcome": "failed",
-                    "reason": reason,
-                    "intent": intent_to_dict(intent) if intent else None,
-                    "last_state": None,
-                    "error": None,
-                    "attempts": 0,
-                    "run_id": self.run_id,
-                }
-            )
-            audit.record("failed", user_id=uid, reason=reason)
+            reconciliation.add(ReconciliationEntry(user_id=uid, outcome="failed", reason=reason, run_id=self.run_id, intent=self.store.intent(uid)))
+            audit.write(UserOutcome("failed", uid, reason=reason))
             self.store.mark_done(uid, "failed")
             self.counters.outcomes["failed"] += 1
 

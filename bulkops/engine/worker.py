@@ -13,7 +13,6 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
@@ -28,8 +27,9 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
 from bulkops.state.audit import AuditLog
-from bulkops.state.codec import changes_to_dict, intent_to_dict, state_to_dict
+from bulkops.state.codec import changes_to_dict, state_to_dict
 from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.records import ErrorInfo, ReconciliationEntry, UserOutcome
 from bulkops.state.store import INFLIGHT, RunStore
 
 log = structlog.get_logger("bulkops.engine")
@@ -55,6 +55,8 @@ class _UserRun:
     log: OpLog
     attempts: int = 0
     conflicts: int = 0
+    #: What the last write attempt sent (after any 409 re-merge): what the audit records as written.
+    written: Changes = dataclasses.field(default_factory=Changes)
 
 
 class UserProcessor:
@@ -111,9 +113,10 @@ class UserProcessor:
                 run.log.ops.extend(ticket.ops)
                 run.log.requests += ticket.requests
                 run.state = apply(run.state, Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues))
-                failed = [op for op in ticket.ops if not op["ok"]]
+                failed = [op for op in ticket.ops if not op.ok]
                 await self._finish(run, "failed" if failed else "applied", reason="a queue membership change failed" if failed else None)
 
+            run.written = dataclasses.replace(run.written, join_queues=changes.join_queues, leave_queues=changes.leave_queues)
             self.batcher.submit(item.state.id, changes.join_queues, changes.leave_queues, finish)
             return
         wrote = bool(run.log.ops) or item.status == INFLIGHT
@@ -132,12 +135,13 @@ class UserProcessor:
             if not changes.writes_user():
                 return
             run.attempts += 1
+            run.written = changes
             self._mark_inflight(run)
             try:
                 await apply_changes(self.client, run.state, changes, run.log)
                 for op in run.log.ops:
-                    if op["ok"]:
-                        self.forbidden.allowed(op["op"])
+                    if op.ok:
+                        self.forbidden.allowed(op.op)
                 own = dataclasses.replace(changes, join_queues=frozenset(), leave_queues=frozenset())
                 run.state = apply(run.state, own)
                 return
@@ -155,61 +159,69 @@ class UserProcessor:
             run.state = dataclasses.replace(fresh, queues=self.membership.of(uid))
 
     async def _finish(self, run: _UserRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
-        item = run.item
-        uid = item.state.id
-        confirmed = outcome == "applied" and not run.log.ops
-        record: dict[str, Any] = {
-            "user_id": uid,
-            "email": item.state.email,
-            "before": state_to_dict(run.before),
-            # The API bumps the version on every write by an amount it does not promise; leave it out.
-            "after": {k: v for k, v in state_to_dict(run.state).items() if k != "version"},
-            "changes": changes_to_dict(run.first_changes),
-            "version": run.before.version,
-            "attempts": run.attempts,
-            "conflicts": run.conflicts,
-            "requests": round(run.log.requests, 3),
-            "latency_ms": round((time.monotonic() - run.started) * 1000, 1),
-            "correlation_id": run.log.correlation_id,
-            "ops": run.log.ops,
-        }
-        if confirmed:
-            record["confirmed_after_restart"] = True
-            self.counters.confirmed_after_restart += 1
-        if reason:
-            record["reason"] = reason
-        if error is not None:
-            record["error"] = {"status": error.status, "code": error.code, "message": error.message, "correlation_id": error.correlation_id}
+        """Build the records (pure), then perform their effects in the order kill -9 needs:
+        reconciliation entry, counters, audit line, and only then the checkpoint."""
+        record = user_outcome(run, outcome, reason=reason, error=error, latency_ms=round((time.monotonic() - run.started) * 1000, 1))
+        uid = record.user_id
         if outcome in ("applied", "unchanged") and uid in self.queued:
             self.reconciliation.resolve(uid, self.audit.run_id, outcome)
             self.queued.discard(uid)
         if outcome in ("reconciliation", "failed"):
-            self.reconciliation.add(
-                {
-                    "user_id": uid,
-                    "email": item.state.email,
-                    "outcome": outcome,
-                    "reason": reason,
-                    "intent": intent_to_dict(item.intent),
-                    "last_state": state_to_dict(run.state),
-                    "error": record.get("error"),
-                    "attempts": run.attempts,
-                    "run_id": self.audit.run_id,
-                }
-            )
-        for op in run.log.ops:
-            if op["op"] in ("join_queue", "leave_queue"):
-                self.counters.membership_changes += op["ok"]
+            self.reconciliation.add(reconciliation_entry(run, record, self.audit.run_id))
+        self.counters.confirmed_after_restart += record.confirmed_after_restart
+        for op in record.ops:
+            if op.op in ("join_queue", "leave_queue"):
+                self.counters.membership_changes += op.ok
             else:  # queue batches are counted once per batch by the batcher, not per user
-                self.counters.requests_by_kind[op["op"]] += op["requests"]
-        self.audit.record(outcome, **record)
+                self.counters.requests_by_kind[op.op] += int(op.requests)  # whole requests: a user's own writes
+        self.audit.write(record)
         self.store.mark_done(uid, outcome)
         self.counters.outcomes[outcome] += 1
-        log.debug("user.done", user_id=uid, outcome=outcome, requests=record["requests"])
-        self.on_done(item, outcome)
+        log.debug("user.done", user_id=uid, outcome=outcome, requests=record.requests)
+        self.on_done(run.item, outcome)
+
+
+def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiError | None, latency_ms: float) -> UserOutcome:
+    """The audit line for one user: what was finally written, and the first diff only if a 409 changed it."""
+    written = changes_to_dict(run.written)
+    first = changes_to_dict(run.first_changes)
+    return UserOutcome(
+        outcome=outcome,
+        user_id=run.item.state.id,
+        email=run.item.state.email,
+        before=state_to_dict(run.before),
+        # The API bumps the version on every write by an amount it does not promise; leave it out.
+        after={k: v for k, v in state_to_dict(run.state).items() if k != "version"},
+        changes=written,
+        first_changes=first if first != written and run.conflicts else None,
+        version=run.before.version,
+        attempts=run.attempts,
+        conflicts=run.conflicts,
+        requests=run.log.requests,
+        latency_ms=latency_ms,
+        correlation_id=run.log.correlation_id,
+        ops=tuple(run.log.ops),
+        reason=reason,
+        error=ErrorInfo.of(error) if error is not None else None,
+        confirmed_after_restart=outcome == "applied" and not run.log.ops,
+    )
+
+
+def reconciliation_entry(run: _UserRun, record: UserOutcome, run_id: str) -> ReconciliationEntry:
+    return ReconciliationEntry(
+        user_id=record.user_id,
+        outcome=record.outcome,
+        reason=record.reason,
+        run_id=run_id,
+        email=record.email,
+        intent=run.item.intent,
+        last_state=state_to_dict(run.state),
+        error=record.error,
+        attempts=run.attempts,
+    )
 
 
 def _last_op(log: OpLog) -> str:
     """The kind of write that was just refused (``apply_changes`` records it before raising)."""
-    failed = [op["op"] for op in log.ops if not op["ok"]]
+    failed = [op.op for op in log.ops if not op.ok]
     return failed[-1] if failed else "write"

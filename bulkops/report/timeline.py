@@ -28,7 +28,7 @@ WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 
 MAX_BUCKETS = 90
 #: Latency histogram bin edges in ms (the last bin is open-ended).
 LATENCY_EDGES_MS = (0, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
-OUTCOMES = ("applied", "unchanged", "reconciliation", "failed")
+from bulkops.state.records import OUTCOMES  # noqa: E402 - the one list of outcomes
 
 
 @dataclass(frozen=True, slots=True)

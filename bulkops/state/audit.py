@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from bulkops.state.ndjson import NdjsonWriter
-
-OUTCOMES = ("applied", "unchanged", "reconciliation", "failed")
+from bulkops.state.records import UserOutcome
 
 
 class AuditLog:
@@ -26,10 +24,8 @@ class AuditLog:
         """True when the previous run died mid-line and this writer terminated that line."""
         return self._writer.repaired
 
-    def record(self, outcome: str, **fields: Any) -> None:
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r}")
-        self._writer.write({"ts": _iso(time.time()), "run_id": self.run_id, "job_id": self.job_id, "outcome": outcome, **fields})
+    def write(self, record: UserOutcome) -> None:
+        self._writer.write({"ts": _iso(time.time()), "run_id": self.run_id, "job_id": self.job_id, **record.to_json()})
 
     def close(self) -> None:
         self._writer.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkops.state.ndjson import BadLine, NdjsonWriter, read_ndjson
+from bulkops.state.records import ReconciliationEntry
 
 
 class ReconciliationQueue:
@@ -23,9 +24,8 @@ class ReconciliationQueue:
             self._writer = NdjsonWriter(self.path, fsync_every=0.0)
         self._writer.write({"ts": time.time(), **record})
 
-    def add(self, entry: dict[str, Any]) -> None:
-        """``entry`` carries user_id, email, reason, intent, last_state, error, attempts, run_id."""
-        self._write({"event": "queued", **entry})
+    def add(self, entry: ReconciliationEntry) -> None:
+        self._write({"event": "queued", **entry.to_json()})
 
     def drop(self, user_id: str, *, note: str = "") -> None:
         self._write({"event": "dropped", "user_id": user_id, "note": note})

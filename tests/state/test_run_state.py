@@ -4,6 +4,7 @@ from bulkops.domain.model import UserIntent
 from bulkops.errors import StateError
 from bulkops.state.ndjson import BadLine, NdjsonWriter, read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.records import ReconciliationEntry
 from bulkops.state.store import RunStore
 
 
@@ -49,10 +50,10 @@ def test_a_line_cut_by_a_crash_is_terminated_not_rewritten_and_readers_name_it(t
 
 def test_reconciliation_queue_folds_events(tmp_path):
     q = ReconciliationQueue(tmp_path / "r.ndjson")
-    q.add({"user_id": "a", "reason": "conflict"})
-    q.add({"user_id": "b", "reason": "conflict"})
+    q.add(ReconciliationEntry("a", "reconciliation", "conflict", "run1"))
+    q.add(ReconciliationEntry("b", "reconciliation", "conflict", "run1"))
     q.drop("a")
-    q.add({"user_id": "c", "reason": "failed"})
+    q.add(ReconciliationEntry("c", "failed", "refused", "run1"))
     q.mark_retried("c", "run2")
     q.close()
     assert list(ReconciliationQueue(tmp_path / "r.ndjson").entries()) == ["b"]

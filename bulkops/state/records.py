@@ -1,0 +1,192 @@
+"""The records that cross layers, each a frozen dataclass with one encoder and one decoder.
+
+An operation's result (``OpResult``), the error an API answered (``ErrorInfo``), a user's
+outcome as the audit log keeps it (``UserOutcome``) and an entry of the reconciliation queue
+(``ReconciliationEntry``). The engine builds them, the state files store their JSON, and
+every reader decodes them here, so one change has one spelling on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulkops.domain.model import UserIntent
+from bulkops.errors import ApiError
+from bulkops.state.codec import intent_from_dict, intent_to_dict
+
+#: Audit outcomes, in the order reports list them.
+OUTCOMES = ("applied", "unchanged", "reconciliation", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """What the API answered when it refused (or kept failing): enough to look it up with Genesys."""
+
+    status: int | None
+    code: str | None
+    message: str
+    correlation_id: str | None = None
+
+    @classmethod
+    def of(cls, error: ApiError) -> ErrorInfo:
+        return cls(error.status, error.code, error.message, error.correlation_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "code": self.code, "message": self.message, "correlation_id": self.correlation_id}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ErrorInfo:
+        return cls(d.get("status"), d.get("code"), str(d.get("message") or ""), d.get("correlation_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class OpResult:
+    """One write of one user (or one queue batch the user was in), as it completed."""
+
+    op: str
+    ok: bool
+    requests: float
+    #: What the write touched: a skill id, a count, a queue and its batch size, ``already`` ...
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    error: ErrorInfo | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"op": self.op, "ok": self.ok, "requests": self.requests, **self.detail}
+        if self.error is not None:
+            out.update(status=self.error.status, code=self.error.code, error=self.error.message)
+            if self.error.correlation_id:
+                out["correlation_id"] = self.error.correlation_id
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> OpResult:
+        detail = {k: v for k, v in d.items() if k not in _OP_KEYS}
+        error = None if d.get("ok") else ErrorInfo(d.get("status"), d.get("code"), str(d.get("error") or ""), d.get("correlation_id"))
+        return cls(str(d["op"]), bool(d.get("ok")), float(d.get("requests") or 0), detail, error)
+
+
+_OP_KEYS = frozenset({"op", "ok", "requests", "status", "code", "error", "correlation_id"})
+
+
+@dataclass(frozen=True, slots=True)
+class UserOutcome:
+    """One audit line: how one user ended in one pass, with before and after (what undo needs)."""
+
+    outcome: str
+    user_id: str
+    email: str | None = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    #: What was finally written (after any 409 re-merge); empty for a user confirmed on resume.
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    #: The first diff, kept only when it differs from what was written (a 409 changed it).
+    first_changes: Mapping[str, Any] | None = None
+    version: int | None = None
+    attempts: int = 0
+    conflicts: int = 0
+    requests: float = 0.0
+    latency_ms: float | None = None
+    correlation_id: str | None = None
+    ops: tuple[OpResult, ...] = ()
+    reason: str | None = None
+    error: ErrorInfo | None = None
+    confirmed_after_restart: bool = False
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The audit line's fields (the log adds ts, run_id, job_id); absent values are left out."""
+        out: dict[str, Any] = {"outcome": self.outcome, "user_id": self.user_id}
+        if self.before is not None:
+            out.update(
+                email=self.email,
+                before=dict(self.before),
+                after=dict(self.after or {}),
+                changes=dict(self.changes),
+                version=self.version,
+                attempts=self.attempts,
+                conflicts=self.conflicts,
+                requests=round(self.requests, 3),
+                latency_ms=self.latency_ms,
+                correlation_id=self.correlation_id,
+                ops=[op.to_json() for op in self.ops],
+            )
+        if self.first_changes is not None:
+            out["first_changes"] = dict(self.first_changes)
+        if self.confirmed_after_restart:
+            out["confirmed_after_restart"] = True
+        if self.reason:
+            out["reason"] = self.reason
+        if self.error is not None:
+            out["error"] = self.error.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> UserOutcome:
+        error = d.get("error")
+        return cls(
+            outcome=str(d["outcome"]),
+            user_id=str(d["user_id"]),
+            email=d.get("email"),
+            before=d.get("before"),
+            after=d.get("after"),
+            changes=d.get("changes") or {},
+            first_changes=d.get("first_changes"),
+            version=d.get("version"),
+            attempts=int(d.get("attempts") or 0),
+            conflicts=int(d.get("conflicts") or 0),
+            requests=float(d.get("requests") or 0),
+            latency_ms=d.get("latency_ms"),
+            correlation_id=d.get("correlation_id"),
+            ops=tuple(OpResult.from_json(op) for op in d.get("ops") or ()),
+            reason=d.get("reason"),
+            error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
+            confirmed_after_restart=bool(d.get("confirmed_after_restart")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationEntry:
+    """A user a person must look at: what was intended, what was last seen, and why it stopped."""
+
+    user_id: str
+    outcome: str
+    reason: str | None
+    run_id: str
+    email: str | None = None
+    intent: UserIntent | None = None
+    last_state: Mapping[str, Any] | None = None
+    error: ErrorInfo | None = None
+    attempts: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "email": self.email,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "intent": intent_to_dict(self.intent) if self.intent is not None else None,
+            "last_state": dict(self.last_state) if self.last_state is not None else None,
+            "error": self.error.to_json() if self.error is not None else None,
+            "attempts": self.attempts,
+            "run_id": self.run_id,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ReconciliationEntry:
+        intent, error = d.get("intent"), d.get("error")
+        return cls(
+            user_id=str(d["user_id"]),
+            outcome=str(d.get("outcome") or "reconciliation"),
+            reason=d.get("reason"),
+            run_id=str(d.get("run_id") or ""),
+            email=d.get("email"),
+            intent=intent_from_dict(dict(intent)) if isinstance(intent, Mapping) else None,
+            last_state=d.get("last_state"),
+            error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
+            attempts=int(d.get("attempts") or 0),
+        )
