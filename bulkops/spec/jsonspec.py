@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import math
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -23,27 +22,11 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.spec.cells import CellError, check_proficiency, did_you_mean, fold, respell
+from bulkops.spec.cells import fold
+from bulkops.spec.jsonuser import read_user
+from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, header_issues
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
-
-VERSION = 1
-TOP_KEYS = ("$schema", "version", "mode", "description", "users")
-HEADER_KEYS = ("$schema", "version", "mode", "description")
-USER_KEYS = (
-    "user",
-    "skills",
-    "removeSkills",
-    "languages",
-    "removeLanguages",
-    "department",
-    "title",
-    "manager",
-    "division",
-    "joinQueues",
-    "leaveQueues",
-)
-MODES = ("merge", "replace")
 
 #: Deepest nesting read. A spec needs 4 levels (document, "users", a user, "skills"); the
 #: slack lets a misplaced value be reported as the wrong type, and the bound keeps the
@@ -52,10 +35,6 @@ MAX_DEPTH = 32
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-
-Path = tuple[Any, ...]
-#: A problem inside one user object before it is located: (path, "key"|"value", message).
-Issue = tuple[Path, str, str]
 
 
 class _DupDict(dict):  # type: ignore[type-arg]
@@ -74,6 +53,10 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _LOADER = json.JSONDecoder(object_pairs_hook=_pairs_hook)
+
+
+#: A JSON Lines line that could not be parsed (already reported).
+_UNREAD = object()
 
 
 class _Refused(ValueError):
@@ -205,142 +188,6 @@ def _find(text: str, start: int, path: Path, part: str) -> int:
     return pos
 
 
-# ---------------------------------------------------------------- one user object
-
-
-def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, list[Issue]]:
-    """Validate one user object structurally; the intent is None if ``user`` is unusable."""
-    issues: list[Issue] = []
-    if not isinstance(obj, dict):
-        return None, [((), "value", f"each user must be a JSON object, got {_typename(obj)}")]
-    for k in getattr(obj, "dups", ()):
-        issues.append(((k,), "key", f"key {k!r} appears more than once in this user"))
-    for k in obj:
-        if k not in USER_KEYS:
-            issues.append(((k,), "key", f"unknown key {k!r}{did_you_mean(k, USER_KEYS)}"))
-
-    def text(key: str) -> str | None:
-        v = obj.get(key)
-        if v is None:
-            return None
-        if not isinstance(v, str) or not v.strip():
-            issues.append(((key,), "value", f"{key!r} must be a non-empty string (omit it or use null to leave it alone)"))
-            return None
-        return v.strip()
-
-    def levels(key: str) -> dict[str, float]:
-        v = obj.get(key)
-        if v is None:
-            return {}
-        if not isinstance(v, dict):
-            issues.append(((key,), "value", f"{key!r} must be an object of name: proficiency, got {_typename(v)}"))
-            return {}
-        if _plain_levels(v):
-            return dict(zip(v, map(float, v.values())))
-        out: dict[str, float] = {}
-        seen: dict[str, str] = {}
-        for k in getattr(v, "dups", ()):
-            issues.append(((key, k), "key", f"{k!r} appears more than once in {key!r}"))
-        for name, level in v.items():
-            if not name.strip():
-                issues.append(((key, name), "key", f"empty name in {key!r}"))
-                continue
-            if fold(name) in seen:
-                issues.append(((key, name), "key", f"{name!r} is listed twice in {key!r} (also as {seen[fold(name)]!r})"))
-                continue
-            seen[fold(name)] = name
-            if isinstance(level, bool) or not isinstance(level, (int, float)):
-                issues.append(((key, name), "value", f"{key}[{name!r}]: proficiency must be a number 0-5, got {_typename(level)}"))
-                continue
-            try:
-                out[name.strip()] = check_proficiency(_as_float(level))
-            except CellError as e:
-                issues.append(((key, name), "value", f"{key}[{name!r}]: {e}"))
-        return out
-
-    def names(key: str) -> frozenset[str]:
-        v = obj.get(key)
-        if v is None:
-            return frozenset()
-        if not isinstance(v, list):
-            issues.append(((key,), "value", f"{key!r} must be an array of names, got {_typename(v)}"))
-            return frozenset()
-        out: list[str] = []
-        for i, item in enumerate(v):
-            if not isinstance(item, str) or not item.strip():
-                issues.append(((key, i), "value", f"{key}[{i}] must be a non-empty string"))
-                continue
-            out.append(item.strip())
-        return frozenset(out)
-
-    user = obj.get("user")
-    if user is None:
-        issues.append(((), "value", "missing key 'user' (an email, username or user id)"))
-    user = text("user") if user is not None else None
-    skills = levels("skills")
-    languages = levels("languages")
-    rm_skills = names("removeSkills")
-    rm_langs = names("removeLanguages")
-    fields = {k: v for k in ("department", "title", "manager") if (v := text(k)) is not None}
-    division = text("division")
-    join = names("joinQueues")
-    leave = names("leaveQueues")
-    if user is None:
-        return None, issues
-    # One spelling per name within the user, so set-and-removed is caught exactly.
-    rm_skills = respell(rm_skills, skills)
-    rm_langs = respell(rm_langs, languages)
-    leave = respell(leave, join)
-    intent = UserIntent(
-        user=user,
-        skills=skills,
-        remove_skills=rm_skills,
-        languages=languages,
-        remove_languages=rm_langs,
-        fields=fields,
-        division=division,
-        join_queues=join,
-        leave_queues=leave,
-        replace_skills=replace,
-        line=line,
-    )
-    return intent, issues
-
-
-def _plain_levels(v: dict[str, Any]) -> bool:
-    """Fast path for the common case: clean names, plain numbers in range, no repeats."""
-    if not v or hasattr(v, "dups"):
-        return not v
-    vals = v.values()
-    types = set(map(type, vals))
-    if not types <= _NUMBER_TYPES or min(vals) < 0 or max(vals) > 5:
-        return False
-    if float in types and not all(map(math.isfinite, vals)):
-        return False
-    names = list(v)
-    if list(map(str.strip, names)) != names:
-        return False
-    folded = set(map(str.casefold, names))
-    return len(folded) == len(v) and "" not in folded
-
-
-_NUMBER_TYPES = {int, float}
-
-
-def _as_float(number: int | float) -> float:
-    """The number as a float; an integer too large for one is infinite (so out of range)."""
-    try:
-        return float(number)
-    except OverflowError:
-        return math.inf if number > 0 else -math.inf
-
-
-def _typename(v: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(v), "a number" if isinstance(v, (int, float)) else type(v).__name__
-    )
-
-
 _KIND_KEYS = {
     "skill": ("skills", "removeSkills"),
     "language": ("languages", "removeLanguages"),
@@ -412,21 +259,14 @@ def _user_locator(text: _Text, start: int, obj: dict[str, Any]) -> Locate:
     return locate
 
 
-def _check_mode(value: Any, requested: Mode | None) -> tuple[Mode | None, str | None]:
-    """(declared mode, problem message)."""
-    if value is None:
-        return None, None
+def _declared_mode(value: Any, requested: Mode | None) -> tuple[Mode | None, list[Issue]]:
+    """The declared mode if it is one (the schema words one that is not), and the check
+    a schema cannot make: a declared mode other than the one requested."""
     if value not in MODES:
-        return None, f'\'mode\' must be "merge" or "replace", got {value!r}'
+        return None, []
     if requested is not None and value != requested:
-        return value, f"the spec declares mode {value!r} but mode {requested!r} was requested"
-    return value, None
-
-
-def _check_version(value: Any) -> str | None:
-    if isinstance(value, bool) or value != VERSION:
-        return f"unsupported version {value!r}; this bulkops reads version {VERSION}"
-    return None
+        return value, [(("mode",), "value", f"the spec declares mode {value!r} but mode {requested!r} was requested")]
+    return value, []
 
 
 class _UserStream:
@@ -479,52 +319,46 @@ class JsonDoc:
             return None
         return "".join(lines)
 
-    def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
+    def _parse(self, problems: Problems) -> tuple[_Text, Any] | None:
         raw = self._text(problems)
         if raw is None:
-            return
+            return None
         if not raw.strip():
             problems.add(At(1, 1), "empty file: expected a JSON object")
-            return
+            return None
         text = _Text(raw)
         try:
-            doc = _loads(raw)
+            return text, _loads(raw)
         except _Refused as e:
             problems.add(text.at(e.offset), e.message)
-            return
-        top = 0
+            return None
+
+    def _check_top(self, text: _Text, doc: Any, problems: Problems) -> Mode | None:
+        """Reports problems with the document's own keys; returns the mode to read the
+        users in, or None when there are no users to read."""
+        issues = document_issues(doc)
         if not isinstance(doc, dict):
-            problems.add(text.at(_skip(raw, 0)), f"the spec must be a JSON object, got {_typename(doc)}")
-            return
-        issues: list[Issue] = []
-        for k in getattr(doc, "dups", ()):
-            issues.append(((k,), "key", f"key {k!r} appears more than once"))
-        for k in doc:
-            if k not in TOP_KEYS:
-                issues.append(((k,), "key", f"unknown top-level key {k!r}{did_you_mean(k, TOP_KEYS)}"))
-        if "version" not in doc:
-            issues.append(((), "value", f'missing "version": {VERSION}'))
-        elif msg := _check_version(doc["version"]):
-            issues.append((("version",), "value", msg))
-        declared, msg = _check_mode(doc.get("mode"), self.requested)
-        if msg:
-            issues.append((("mode",), "value", msg))
-        mode = declared or self.requested or "merge"
-        users = doc.get("users")
-        if users is None:
-            issues.append(((), "value", 'missing "users": an array of user objects'))
-        elif not isinstance(users, list):
-            issues.append((("users",), "value", f'"users" must be an array, got {_typename(users)}'))
-        elif not users:
-            issues.append((("users",), "value", '"users" is empty: nothing to do'))
+            _report(problems, text, 0, issues)
+            return None
+        issues += [((k,), "key", f"key {k!r} appears more than once") for k in getattr(doc, "dups", ())]
+        declared, mode_issues = _declared_mode(doc.get("mode"), self.requested)
         # each user object is searched as it is read; the rest of the document here
-        issues += text.unicode_issues({k: v for k, v in doc.items() if k != "users" or not isinstance(v, list)})
-        _report(problems, text, top, issues)
-        if not isinstance(users, list) or not users:
+        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k != "users" or not isinstance(v, list)})
+        _report(problems, text, 0, issues)
+        users = doc.get("users")
+        return (declared or self.requested or "merge") if isinstance(users, list) and users else None
+
+    def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
+        parsed = self._parse(problems)
+        if parsed is None:
+            return
+        text, doc = parsed
+        mode = self._check_top(text, doc, problems)
+        if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)
-        ustart = _find(raw, top, ("users",), "value")
-        starts = [m[2] for m in _members(raw, ustart)]
+        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("users",), "value"))]
+        users = doc["users"]
         del doc
         for start, obj in zip(starts, users):
             got = stream.emit(obj, mode == "replace", text, start)
@@ -557,43 +391,39 @@ class JsonLines:
                 return mode if mode in MODES else None
         return None
 
+    def _records(self, source: LineDecoder, problems: Problems) -> Iterator[tuple[_Text, Any]]:
+        """(text, parsed value) of each non-blank line; a line that cannot be read is
+        reported and given as ``_UNREAD``."""
+        for line in source:
+            if not line.strip():
+                continue
+            raw = line.rstrip("\r\n")  # so an error at the end of a line is placed on it
+            text = _Text(raw, source.lineno)
+            try:
+                yield text, _loads(raw)
+            except _Refused as e:
+                problems.add(text.at(e.offset), e.message)
+                yield text, _UNREAD
+
+    def _read_header(self, obj: dict[str, Any], text: _Text, problems: Problems) -> Mode | None:
+        declared, issues = _declared_mode(obj.get("mode"), self.requested)
+        _report(problems, text, _skip(text.text, 0), header_issues(obj) + issues + text.unicode_issues(obj))
+        return declared
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         stream = _UserStream(problems, self.max_per_user)
         mode: Mode = self.requested or "merge"
         first = True
         any_users = False
         source = LineDecoder(self.path, problems)
-        for line in source:
-            lineno = source.lineno
-            if not line.strip():
-                continue
-            raw = line.rstrip("\r\n")  # so an error at the end of a line is placed on it
-            text = _Text(raw, lineno)
-            try:
-                obj = _loads(raw)
-            except _Refused as e:
-                problems.add(text.at(e.offset), e.message)
-                first = False
-                continue
-            start = _skip(raw, 0)
+        for text, obj in self._records(source, problems):
             if first and self._is_header(obj):
-                first = False
-                issues: list[Issue] = []
-                for k in obj:
-                    if k not in HEADER_KEYS:
-                        issues.append(((k,), "key", f"unknown header key {k!r}{did_you_mean(k, HEADER_KEYS)}"))
-                if "version" in obj and (msg := _check_version(obj["version"])):
-                    issues.append((("version",), "value", msg))
-                declared, msg = _check_mode(obj.get("mode"), self.requested)
-                if msg:
-                    issues.append((("mode",), "value", msg))
-                mode = declared or mode
-                _report(problems, text, start, issues + text.unicode_issues(obj))
-                continue
+                mode = self._read_header(obj, text, problems) or mode
+            elif obj is not _UNREAD:
+                any_users = True
+                got = stream.emit(obj, mode == "replace", text, _skip(text.text, 0))
+                if got is not None:
+                    yield got
             first = False
-            any_users = True
-            got = stream.emit(obj, mode == "replace", text, start)
-            if got is not None:
-                yield got
         if not any_users and not len(problems):
             problems.add(At(max(source.lineno, 1), 1), "empty file: no user lines" if source.lineno else "empty file")

@@ -1,20 +1,23 @@
-"""The JSON Schema file documents exactly what the reader accepts.
+"""The JSON Schema file is what the reader enforces.
 
-A tiny validator for the subset of JSON Schema the file uses (no jsonschema dependency)
-checks the example jobs, and every key the reader accepts appears in the schema.
+The schema is a valid schema of the draft it declares, the example jobs conform, every
+key the reader accepts appears in it, and the reader's fast screen (``plain_user``)
+never accepts a user object the schema rejects.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema.validators import validator_for
 
 from bulkops.spec import open_spec
-from bulkops.spec.jsonspec import HEADER_KEYS, TOP_KEYS, USER_KEYS
+from bulkops.spec.schemacheck import HEADER_KEYS, TOP_KEYS, USER_KEYS, plain_user, user_issues
 
 from .conftest import CORPUS, JOBS
 
@@ -24,55 +27,9 @@ def load_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def errors(schema: dict[str, Any], value: Any, root: dict[str, Any], where: str = "$") -> list[str]:
-    """Validate ``value`` against the subset of draft 2020-12 the schema file uses."""
-    if "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        return errors(target, value, root, where)
-    out: list[str] = []
-    types = {"object": dict, "array": list, "string": str, "null": type(None)}
-    t = schema.get("type")
-    if t == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return [f"{where}: not a number"]
-    elif t is not None and not isinstance(value, types[t]):
-        return [f"{where}: not {t}"]
-    if "const" in schema and value != schema["const"]:
-        out.append(f"{where}: != {schema['const']!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        out.append(f"{where}: not in {schema['enum']}")
-    if "minimum" in schema and value < schema["minimum"]:
-        out.append(f"{where}: below minimum")
-    if "maximum" in schema and value > schema["maximum"]:
-        out.append(f"{where}: above maximum")
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0) or ("pattern" in schema and not re.search(schema["pattern"], value)):
-            out.append(f"{where}: bad string")
-    if "oneOf" in schema:
-        if sum(1 for s in schema["oneOf"] if not errors(s, value, root, where)) != 1:
-            out.append(f"{where}: not exactly one of oneOf")
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            out.append(f"{where}: too few items")
-        for i, item in enumerate(value):
-            out += errors(schema.get("items", {}), item, root, f"{where}[{i}]")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for key in schema.get("required", []):
-            if key not in value:
-                out.append(f"{where}: missing {key}")
-        for key, item in value.items():
-            if "propertyNames" in schema:
-                out += errors(schema["propertyNames"], key, root, f"{where}.<{key}>")
-            if key in props:
-                out += errors(props[key], item, root, f"{where}.{key}")
-            elif schema.get("additionalProperties") is False:
-                out.append(f"{where}: unexpected key {key}")
-            elif isinstance(schema.get("additionalProperties"), dict):
-                out += errors(schema["additionalProperties"], item, root, f"{where}.{key}")
-    return out
+def errors(schema: dict[str, Any], value: Any) -> list[str]:
+    """Every error the shipped schema's own draft finds in ``value``."""
+    return [e.message for e in validator_for(schema)(schema).iter_errors(value)]
 
 
 def test_schema_is_json_and_lists_every_accepted_key() -> None:
@@ -87,12 +44,61 @@ def test_schema_is_json_and_lists_every_accepted_key() -> None:
 def test_example_job_conforms_to_schema() -> None:
     schema = load_schema()
     doc = json.loads((JOBS / "reorg.json").read_text())
-    assert errors(schema, doc, schema) == []
+    assert errors(schema, doc) == []
 
 
 @pytest.mark.parametrize("name", ["json-semantic.json", "json-no-users.json", "json-not-object.json"])
 def test_schema_and_reader_agree_on_bad_documents(name: str) -> None:
     schema = load_schema()
     doc = json.loads((CORPUS / name).read_text())
-    assert errors(schema, doc, schema) != []
+    assert errors(schema, doc) != []
     assert open_spec(CORPUS / name).validate() != []
+
+
+def test_schema_is_valid_for_its_draft() -> None:
+    schema = load_schema()
+    validator_for(schema).check_schema(schema)
+    assert validator_for(schema).__name__ == "Draft202012Validator"
+
+
+SCHEMA = load_schema()
+_json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", " ", "Billing", " Sales ", "sales", "Sales", "agent@example.com"]),
+)
+_json = st.recursive(
+    _json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["", "Sales", "sales", "x"]), inner, max_size=3), max_leaves=8
+)
+_user_values = {
+    "user": _json,
+    "skills": st.dictionaries(st.sampled_from(["Billing", "billing", " Sales", "", "Sales"]), _json_scalars, max_size=4) | _json,
+    "languages": st.dictionaries(st.sampled_from(["Spanish", "French"]), st.floats(-1, 6) | st.integers(-1, 6), max_size=2),
+    "removeSkills": st.lists(_json_scalars, max_size=3) | _json,
+    "joinQueues": st.lists(st.sampled_from(["Support", "", " "]), max_size=2),
+    "department": _json,
+    "skils": _json,
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({}, optional=_user_values) | _json)
+def test_the_screen_accepts_only_what_the_schema_accepts(obj: Any) -> None:
+    if plain_user(obj):
+        assert errors(SCHEMA, {"version": 1, "users": [obj]}) == []
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        ({"user": None}, [(("user",), "value", "'user' must be a non-empty string (omit it or use null to leave it alone)")]),
+        ({"user": "a", "skills": {" ": 1}}, [(("skills", " "), "key", "empty name in 'skills'")]),
+        ({"user": "a", "skills": []}, [(("skills",), "value", "'skills' must be an object of name: proficiency, got an array")]),
+        ({"user": "a", "skills": {"B": 10**400}}, [(("skills", "B"), "value", "skills['B']: proficiency inf is out of range (0-5)")]),
+        ({"user": "a", "removeSkills": [""]}, [(("removeSkills", 0), "value", "removeSkills[0] must be a non-empty string")]),
+    ],
+)
+def test_schema_errors_are_worded_by_where_they_are(obj: Any, expected: list[Any]) -> None:
+    assert user_issues(obj) == expected

@@ -1,0 +1,230 @@
+"""Structural checks of JSON specs, with the shipped JSON Schema as the only rulebook.
+
+Every type, required key, unknown key, range and non-empty rule lives in
+``schema/jobspec-v1.schema.json``; this module runs that file (with the jsonschema
+validator for the draft it declares) and words each error the way the bad-input corpus
+pins it, from where the error is (its ``absolute_path``) and which keyword failed.
+What a schema cannot say -- keys repeated in the raw text, names repeated
+case-insensitively, NaN, lone surrogates, a mode that contradicts the requested one,
+anything about the org -- stays in code (jsonspec, validate, resolve).
+
+Validators are compiled once, at import. jsonschema walks about 3 ms through a user
+with 50 skills, so each user object is first offered to ``plain_user``: a screen that
+accepts only objects the schema certainly accepts (it is stricter than the schema and
+never words a problem). Anything it does not accept is validated in full.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from importlib import resources
+from typing import Any
+
+from jsonschema import ValidationError  # type: ignore[import-untyped]
+from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+
+from bulkops.spec.cells import CellError, check_proficiency, did_you_mean
+
+Path = tuple[Any, ...]
+#: A problem inside one JSON value before it is located: (path, "key"|"value", message).
+Issue = tuple[Path, str, str]
+
+SCHEMA: dict[str, Any] = json.loads(resources.files("bulkops.spec").joinpath("schema/jobspec-v1.schema.json").read_text("utf-8"))
+_TOP = SCHEMA["properties"]
+_USER = SCHEMA["$defs"]["user"]["properties"]
+
+TOP_KEYS: tuple[str, ...] = tuple(_TOP)
+#: The JSON Lines header holds the document's keys except the users themselves.
+HEADER_KEYS: tuple[str, ...] = tuple(k for k in TOP_KEYS if k != "users")
+USER_KEYS: tuple[str, ...] = tuple(_USER)
+MODES: tuple[str, ...] = tuple(_TOP["mode"]["enum"])
+VERSION: int = _TOP["version"]["const"]
+
+
+def _keys_of(definition: str) -> frozenset[str]:
+    return frozenset(k for k, v in _USER.items() if v.get("$ref") == f"#/$defs/{definition}")
+
+
+LEVEL_KEYS = _keys_of("levels")
+NAME_LIST_KEYS = _keys_of("names")
+TEXT_KEYS = _keys_of("text")
+
+
+def _compile(schema: dict[str, Any]) -> Any:
+    """A validator for ``schema`` (which keeps the file's ``$defs`` for its refs)."""
+    return validator_for(SCHEMA)(schema)
+
+
+#: The document with its users left out: each user is validated on its own (``_USER_VALIDATOR``),
+#: so its problems are located from that user's start and a huge document is not walked twice.
+_DOC_VALIDATOR = _compile({**SCHEMA, "properties": {**_TOP, "users": {k: v for k, v in _TOP["users"].items() if k != "items"}}})
+_HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {k: _TOP[k] for k in HEADER_KEYS}})
+_USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$defs": SCHEMA["$defs"], "$ref": "#/$defs/user"})
+
+_MISSING = {
+    "user": "missing key 'user' (an email, username or user id)",
+    "version": f'missing "version": {VERSION}',
+    "users": 'missing "users": an array of user objects',
+}
+
+
+def typename(v: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(v), "a number" if isinstance(v, (int, float)) else type(v).__name__
+    )
+
+
+def as_float(number: int | float) -> float:
+    """The number as a float; an integer too large for one is infinite (so out of range)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+
+
+def proficiency_problem(number: int | float) -> str | None:
+    """Why a JSON number is not a proficiency (NaN, which no schema can reject, included)."""
+    try:
+        check_proficiency(as_float(number))
+    except CellError as e:
+        return str(e)
+    return None
+
+
+# ---------------------------------------------------------------- the screen
+
+
+def _is_name(v: Any) -> bool:
+    return type(v) is str and bool(v) and not v.isspace()
+
+
+def plain_levels(v: dict[str, Any]) -> bool:
+    """Clean names, plain numbers in range, no repeats (even case-insensitively)."""
+    if not v or type(v) is not dict:
+        return type(v) is dict
+    vals = v.values()
+    types = set(map(type, vals))
+    if not types <= _NUMBER_TYPES or min(vals) < 0 or max(vals) > 5:
+        return False
+    if float in types and not all(map(math.isfinite, vals)):
+        return False
+    names = list(v)
+    if list(map(str.strip, names)) != names:
+        return False
+    folded = set(map(str.casefold, names))
+    return len(folded) == len(v) and "" not in folded
+
+
+_NUMBER_TYPES = {int, float}
+
+
+def plain_user(obj: Any) -> bool:
+    """True only for a user object the schema certainly accepts and code has nothing
+    against: the common case, decided without walking the schema."""
+    if type(obj) is not dict or not _is_name(obj.get("user")) or not _USER.keys() >= obj.keys():
+        return False
+    for key, v in obj.items():
+        if key in LEVEL_KEYS:
+            if not plain_levels(v):
+                return False
+        elif key in NAME_LIST_KEYS:
+            if type(v) is not list or not all(map(_is_name, v)):
+                return False
+        elif v is not None and not _is_name(v):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- wording the schema's errors
+
+
+def _issues(validator: Any, value: Any, word: Callable[[ValidationError], Iterator[Issue]]) -> list[Issue]:
+    out: dict[Issue, None] = {}  # two keywords may fail at one place for one reason ("" is too short and blank)
+    for error in validator.iter_errors(value):
+        out.update(dict.fromkeys(word(error)))
+    return list(out)
+
+
+def _unknown_keys(error: ValidationError, what: str, allowed: tuple[str, ...]) -> Iterator[Issue]:
+    known = error.schema.get("properties", {})
+    for k in error.instance:
+        if k not in known:
+            yield (k,), "key", f"unknown {what} {k!r}{did_you_mean(k, allowed)}"
+
+
+def _missing_keys(error: ValidationError) -> Iterator[Issue]:
+    for k in error.validator_value:
+        if k not in error.instance:
+            yield (), "value", _MISSING.get(k, f"missing key {k!r}")
+
+
+def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> Iterator[Issue]:
+    """Errors in the document (``what`` "top-level key") or the JSON Lines header ("header key")."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        yield from _unknown_keys(error, what, allowed)
+    elif error.validator == "required":
+        yield from _missing_keys(error)
+    elif not path:
+        yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
+    elif path == ("version",):
+        yield path, "value", f"unsupported version {error.instance!r}; this bulkops reads version {VERSION}"
+    elif path == ("mode",):
+        yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
+    elif path == ("users",) and error.validator == "minItems":
+        yield path, "value", '"users" is empty: nothing to do'
+    elif path == ("users",):
+        yield path, "value", f'"users" must be an array, got {typename(error.instance)}'
+    else:
+        yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
+
+
+def _user_issue(error: ValidationError) -> Iterator[Issue]:
+    """Errors in one user object, worded by the key they are under."""
+    path = tuple(error.absolute_path)
+    if not path:
+        if error.validator == "additionalProperties":
+            yield from _unknown_keys(error, "key", USER_KEYS)
+        elif error.validator == "required":
+            yield from _missing_keys(error)
+        else:
+            yield (), "value", f"each user must be a JSON object, got {typename(error.instance)}"
+        return
+    key = path[0]
+    if key in LEVEL_KEYS:
+        yield _level_issue(error, key, path)
+    elif key in NAME_LIST_KEYS and len(path) > 1:
+        yield path, "value", f"{key}[{path[1]}] must be a non-empty string"
+    elif key in NAME_LIST_KEYS:
+        yield path, "value", f"{key!r} must be an array of names, got {typename(error.instance)}"
+    else:
+        yield path, "value", f"{key!r} must be a non-empty string (omit it or use null to leave it alone)"
+
+
+def _level_issue(error: ValidationError, key: str, path: Path) -> Issue:
+    if "propertyNames" in error.schema_path:  # the name itself (the instance) is wrong
+        return (key, error.instance), "key", f"empty name in {key!r}"
+    if len(path) == 1:
+        return path, "value", f"{key!r} must be an object of name: proficiency, got {typename(error.instance)}"
+    name = path[1]
+    if error.validator == "type":
+        return path, "value", f"{key}[{name!r}]: proficiency must be a number 0-5, got {typename(error.instance)}"
+    return path, "value", f"{key}[{name!r}]: {proficiency_problem(error.instance)}"
+
+
+def document_issues(doc: Any) -> list[Issue]:
+    """Problems with a whole document's own keys (its users are checked one by one)."""
+    return _issues(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
+
+
+def header_issues(header: dict[str, Any]) -> list[Issue]:
+    """Problems with a JSON Lines header line."""
+    return _issues(_HEADER_VALIDATOR, header, lambda e: _top_issue(e, "header key", HEADER_KEYS))
+
+
+def user_issues(obj: Any) -> list[Issue]:
+    """Problems the schema finds in one user object (screen it with ``plain_user`` first)."""
+    return _issues(_USER_VALIDATOR, obj, _user_issue)
