@@ -6,6 +6,7 @@ Streamed row by row; the only state kept across rows is the duplicate-user ledge
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from bulkops.domain.model import UserIntent
 from bulkops.spec.cells import (
@@ -36,6 +37,115 @@ _REORG_KIND = {
 _MISS = object()
 
 
+class _RowLevels(NamedTuple):
+    """One row's skill and language cells."""
+
+    skills: dict[str, float]
+    langs: dict[str, float]
+    rm_skills: list[str]
+    rm_langs: list[str]
+
+
+class _RowReorg(NamedTuple):
+    """One row's @ cells."""
+
+    fields: dict[str, str]
+    division: str | None
+    join: frozenset[str]
+    leave: frozenset[str]
+
+
+class _Rows:
+    """Turns wide rows into intents: the header's column layout, plus a cache of parsed
+    level cells shared by every row (a matrix repeats a handful of distinct values)."""
+
+    def __init__(self, columns: dict[int, Column], width: int, decimal_comma: bool, replace: bool, problems: Problems):
+        self.levels: list[tuple[int, str, bool]] = []  # (index, name, is_language)
+        self.reorgs: list[tuple[int, str]] = []
+        self.where: dict[tuple[str, str], int] = {}  # (locator kind, folded name) -> column
+        for i, col in columns.items():
+            if col.kind in ("skill", "language"):
+                self.levels.append((i, col.name, col.kind == "language"))
+                self.where[(col.kind, fold(col.name))] = i
+            elif col.kind == "reorg":
+                self.reorgs.append((i, col.name))
+                self.where[(_REORG_KIND[col.name], "")] = i
+        self.width = width
+        self.decimal_comma = decimal_comma
+        self.replace = replace
+        self.problems = problems
+        self.cache: dict[str, object] = {}
+
+    def intent(self, line: int, row: list[str]) -> UserIntent | None:
+        """The row as an intent; None for a row without a user (a problem unless blank)."""
+        n = len(row)
+        if n > self.width and any(c.strip() for c in row[self.width :]):
+            self.problems.add(At(line, 1, self.width), f"row has {n} cells but the header has {self.width}")
+        levels = self._levels(line, row)
+        reorg = self._reorg(line, row)
+        user = row[0].strip()
+        if not user:
+            if any(levels) or any(reorg):
+                self.problems.add(At(line, 1, 0), "missing user in the first column")
+            return None
+        return UserIntent(
+            user=user,
+            skills=levels.skills,
+            remove_skills=frozenset(levels.rm_skills),
+            languages=levels.langs,
+            remove_languages=frozenset(levels.rm_langs),
+            fields=reorg.fields,
+            division=reorg.division,
+            join_queues=reorg.join,
+            leave_queues=reorg.leave,
+            replace_skills=self.replace,
+            line=line,
+        )
+
+    def _levels(self, line: int, row: list[str]) -> _RowLevels:
+        """The hot path: one dict lookup per non-empty cell once its text has been seen."""
+        got = _RowLevels({}, {}, [], [])
+        n = len(row)
+        cached = self.cache.get
+        for i, name, is_lang in self.levels:
+            if i >= n:
+                break
+            cell = row[i]
+            if not cell:
+                continue
+            value = cached(cell, _MISS)
+            if value is _MISS:
+                try:
+                    value = self.cache[cell] = parse_level(cell, decimal_comma=self.decimal_comma)
+                except CellError as e:
+                    self.problems.add(At(line, 1, i), f"{'language' if is_lang else 'skill'} {name!r}: {e}")
+                    continue
+            if value is None:
+                continue
+            if value is REMOVE:
+                (got.rm_langs if is_lang else got.rm_skills).append(name)
+            else:
+                (got.langs if is_lang else got.skills)[name] = value  # type: ignore[assignment]
+        return got
+
+    def _reorg(self, line: int, row: list[str]) -> _RowReorg:
+        fields: dict[str, str] = {}
+        lists: dict[str, frozenset[str]] = {}
+        n = len(row)
+        for i, attr in self.reorgs:
+            text = row[i].strip() if i < n else ""
+            if not text:
+                continue
+            if text.casefold() in REMOVE_MARKERS:
+                self.problems.add(At(line, 1, i), f"@{attr}: {text!r} cannot clear a value; leave the cell blank to keep it")
+            elif attr in ("join_queues", "leave_queues"):
+                lists[attr] = frozenset(split_list(text))
+            else:
+                fields[attr] = text
+        join = lists.get("join_queues", frozenset())
+        return _RowReorg(fields, fields.pop("division", None), join, respell(lists.get("leave_queues", frozenset()), join))
+
+
 class WideCsv(CsvForm):
     """Reader for the wide matrix form (see docs/spec-format.md)."""
 
@@ -44,98 +154,15 @@ class WideCsv(CsvForm):
         if started is None:
             return
         rows, header_line, header, columns = started
-        levels: list[tuple[int, str, bool]] = []  # (index, name, is_language)
-        reorgs: list[tuple[int, str]] = []
-        where: dict[tuple[str, str], int] = {}
-        for i, col in columns.items():
-            if col.kind in ("skill", "language"):
-                levels.append((i, col.name, col.kind == "language"))
-                where[(col.kind, fold(col.name))] = i
-            elif col.kind == "reorg":
-                reorgs.append((i, col.name))
-                where[(_REORG_KIND[col.name], "")] = i
-        width = len(header)
-        decimal_comma = self.delimiter != ","
-        replace = self.mode == "replace"
+        reader = _Rows(columns, len(header), self.delimiter != ",", self.mode == "replace", problems)
         ledger = UserLedger()
         seen_rows = False
-        cache: dict[str, object] = {}
-        cached = cache.get
-
         for line, row in rows:
             seen_rows = True
-            n = len(row)
-            if n > width and any(c.strip() for c in row[width:]):
-                problems.add(At(line, 1, width), f"row has {n} cells but the header has {width}")
-            user = row[0].strip()
-            skills: dict[str, float] = {}
-            langs: dict[str, float] = {}
-            rm_skills: list[str] = []
-            rm_langs: list[str] = []
-            for i, name, is_lang in levels:
-                if i >= n:
-                    break
-                cell = row[i]
-                if not cell:
-                    continue
-                value = cached(cell, _MISS)  # the hot path: one dict lookup per cell
-                if value is _MISS:
-                    try:
-                        value = parse_level(cell, decimal_comma=decimal_comma)
-                    except CellError as e:
-                        what = "language" if is_lang else "skill"
-                        problems.add(At(line, 1, i), f"{what} {name!r}: {e}")
-                        continue
-                    cache[cell] = value
-                if value is None:
-                    continue
-                if value is REMOVE:
-                    (rm_langs if is_lang else rm_skills).append(name)
-                else:
-                    (langs if is_lang else skills)[name] = value  # type: ignore[assignment]
-            fields: dict[str, str] = {}
-            division: str | None = None
-            join: frozenset[str] = frozenset()
-            leave: frozenset[str] = frozenset()
-            for i, attr in reorgs:
-                if i >= n:
-                    continue
-                text = row[i].strip()
-                if not text:
-                    continue
-                if text.casefold() in REMOVE_MARKERS:
-                    problems.add(
-                        At(line, 1, i),
-                        f"@{attr}: {text!r} cannot clear a value; leave the cell blank to keep it",
-                    )
-                    continue
-                if attr == "division":
-                    division = text
-                elif attr == "join_queues":
-                    join = frozenset(split_list(text))
-                elif attr == "leave_queues":
-                    leave = frozenset(split_list(text))
-                else:
-                    fields[attr] = text
-            leave = respell(leave, join)
-            if not user:
-                if skills or langs or rm_skills or rm_langs or fields or division or join or leave:
-                    problems.add(At(line, 1, 0), "missing user in the first column")
+            intent = reader.intent(line, row)
+            if intent is None:
                 continue
-            intent = UserIntent(
-                user=user,
-                skills=skills,
-                remove_skills=frozenset(rm_skills),
-                languages=langs,
-                remove_languages=frozenset(rm_langs),
-                fields=fields,
-                division=division,
-                join_queues=join,
-                leave_queues=leave,
-                replace_skills=replace,
-                line=line,
-            )
-            locate = _locator(line, header_line, where)
+            locate = _locator(line, header_line, reader.where)
             check_intent(intent, locate, problems, self.max_per_user)
             if admit_user(ledger, intent, locate, problems):
                 yield intent, locate
