@@ -30,6 +30,146 @@ def is_long_header(header: list[str]) -> bool:
     return "skill" in names and "proficiency" in names
 
 
+class _Grouped:
+    """Rows grouped by user, compactly (see the module docstring): interned names and
+    values, and per user (as first written, first line, packed records)."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[bool, str], int] = {}
+        self.name_list: list[tuple[bool, str]] = []
+        self.values: dict[object, int] = {}
+        self.value_list: list[float | Remove] = []
+        self.users: dict[str, tuple[str, int, bytearray]] = {}
+
+    def name_index(self, is_lang: bool, name: str) -> int:
+        key = (is_lang, fold(name))
+        ni = self.names.get(key, -1)
+        if ni < 0:
+            ni = self.names[key] = len(self.name_list)
+            self.name_list.append((is_lang, name))
+        return ni
+
+    def add(self, user: str, line: int, ni: int, value: object) -> None:
+        vi = self.values.get(value, -1)
+        if vi < 0:
+            vi = self.values[value] = len(self.value_list)
+            self.value_list.append(value)  # type: ignore[arg-type]
+        entry = self.users.get(user.casefold())
+        if entry is None:
+            entry = self.users[user.casefold()] = (user, line, bytearray())
+        entry[2].extend(_pack(ni, vi, line))
+
+    def choose(self, user: str, recs: bytearray, pf: int, problems: Problems) -> dict[int, tuple[int, int]]:
+        """Name index -> (value index, line) for one user; a name given two values is a problem."""
+        chosen: dict[int, tuple[int, int]] = {}
+        for ni, vi, line in _REC.iter_unpack(recs):
+            prev = chosen.get(ni)
+            if prev is None:
+                chosen[ni] = (vi, line)
+            elif prev[0] != vi:
+                is_lang, name = self.name_list[ni]
+                problems.add(
+                    At(line, 1, pf),
+                    f"user {user!r}: {'language' if is_lang else 'skill'} {name!r} is "
+                    f"{_show(self.value_list[prev[0]])} on line {prev[1]} and {_show(self.value_list[vi])} here",
+                )
+        return chosen
+
+    def intent(self, user: str, first_line: int, chosen: dict[int, tuple[int, int]], replace: bool) -> UserIntent:
+        skills: dict[str, float] = {}
+        langs: dict[str, float] = {}
+        rm_skills: list[str] = []
+        rm_langs: list[str] = []
+        for ni, (vi, _line) in chosen.items():
+            is_lang, name = self.name_list[ni]
+            v = self.value_list[vi]
+            if v is REMOVE:
+                (rm_langs if is_lang else rm_skills).append(name)
+            else:
+                (langs if is_lang else skills)[name] = v  # type: ignore[assignment]
+        return UserIntent(
+            user=user,
+            skills=skills,
+            remove_skills=frozenset(rm_skills),
+            languages=langs,
+            remove_languages=frozenset(rm_langs),
+            replace_skills=replace,
+            line=first_line,
+        )
+
+
+class _Rows:
+    """Reads long rows into a ``_Grouped``; raw skill and proficiency cells repeat, so
+    each distinct one is parsed once."""
+
+    def __init__(self, cols: tuple[int, int, int, int], width: int, decimal_comma: bool, problems: Problems):
+        self.uf, self.sf, self.pf, self.af = cols
+        self.width = width
+        self.decimal_comma = decimal_comma
+        self.problems = problems
+        self.grouped = _Grouped()
+        self.level_cache: dict[str, object] = {}
+        self.skill_cache: dict[str, int] = {}  # raw skill cell -> name index (valid names only)
+
+    def add(self, line: int, row: list[str]) -> None:
+        """One row: grouped under its user, or reported (every problem in it)."""
+        if len(row) != self.width:
+            row = self._fit(line, row)
+        user = row[self.uf].strip()
+        if not user:
+            self.problems.add(At(line, 1, self.uf), "missing user")
+        ni = self.skill_cache.get(row[self.sf], -1)
+        if ni < 0:
+            ni = self._skill(line, row[self.sf])
+        action = row[self.af].strip().casefold() if self.af >= 0 else ""
+        if action and action not in _ACTIONS:
+            self.problems.add(At(line, 1, self.af), f"unknown action {action!r}{did_you_mean(action, _ACTIONS)}; use set or remove")
+            ni = -1
+        value = self._value(line, row[self.pf], action)
+        if user and ni >= 0 and value is not _MISS:
+            self.grouped.add(user, line, ni, value)
+
+    def _fit(self, line: int, row: list[str]) -> list[str]:
+        """A short row padded to the header's width; a long one reported unless its extra cells are blank."""
+        n = len(row)
+        if n < self.width:
+            return row + [""] * (self.width - n)
+        if any(c.strip() for c in row[self.width :]):
+            self.problems.add(At(line, 1, self.width), f"row has {n} cells but the header has {self.width}")
+        return row
+
+    def _skill(self, line: int, raw: str) -> int:
+        """Name index for a skill cell not seen before; -1 (reported) if it names nothing."""
+        is_lang, name = split_lang(raw)
+        if not name:
+            self.problems.add(At(line, 1, self.sf), "missing skill name" if not raw.strip() else f"{raw.strip()!r} names no language")
+            return -1
+        ni = self.skill_cache[raw] = self.grouped.name_index(is_lang, name)
+        return ni
+
+    def _value(self, line: int, raw: str, action: str) -> object:
+        """The row's proficiency or REMOVE; ``_MISS`` (reported) when the row has none."""
+        level = self.level_cache.get(raw, _MISS)
+        if level is _MISS:
+            try:
+                level = self.level_cache[raw] = parse_level(raw, decimal_comma=self.decimal_comma)
+            except CellError as e:
+                self.problems.add(At(line, 1, self.pf), str(e))
+                return _MISS
+        if action == "remove":
+            if level is not None and level is not REMOVE:
+                self.problems.add(At(line, 1, self.pf), "action 'remove' takes no proficiency; leave it blank")
+                return _MISS
+            return REMOVE
+        if level is None:
+            self.problems.add(At(line, 1, self.pf), "missing proficiency (0-5; '-' or action 'remove' removes)")
+            return _MISS
+        if level is REMOVE and action == "set":
+            self.problems.add(At(line, 1, self.pf), "action 'set' needs a proficiency 0-5")
+            return _MISS
+        return level
+
+
 class LongCsv(CsvForm):
     """Reader for the long form (see docs/spec-format.md)."""
 
@@ -38,125 +178,18 @@ class LongCsv(CsvForm):
         if started is None:
             return
         rows, header_line, header, cols = started
-        uf, sf, pf, af = cols
-        width = len(header)
-        decimal_comma = self.delimiter != ","
-
-        names: dict[tuple[bool, str], int] = {}
-        name_list: list[tuple[bool, str]] = []
-        values: dict[object, int] = {}
-        value_list: list[float | Remove] = []
-        users: dict[str, tuple[str, int, bytearray]] = {}
+        reader = _Rows(cols, len(header), self.delimiter != ",", problems)
         seen_rows = False
-
-        level_cache: dict[str, object] = {}
-        skill_cache: dict[str, int] = {}  # raw skill cell -> name index (valid names only)
-        pad = [""] * width
         for line, row in rows:
             seen_rows = True
-            n = len(row)
-            if n < width:
-                row = row + pad[n:]
-            elif n > width and any(c.strip() for c in row[width:]):
-                problems.add(At(line, 1, width), f"row has {n} cells but the header has {width}")
-            user = row[uf].strip()
-            ok = True
-            if not user:
-                problems.add(At(line, 1, uf), "missing user")
-                ok = False
-            raw_skill = row[sf]
-            ni = skill_cache.get(raw_skill, -1)
-            if ni < 0:
-                is_lang, name = split_lang(raw_skill)
-                if not name:
-                    problems.add(
-                        At(line, 1, sf),
-                        "missing skill name" if not raw_skill.strip() else f"{raw_skill.strip()!r} names no language",
-                    )
-                    ok = False
-                else:
-                    nkey = (is_lang, fold(name))
-                    ni = names.get(nkey, -1)
-                    if ni < 0:
-                        ni = names[nkey] = len(name_list)
-                        name_list.append((is_lang, name))
-                    skill_cache[raw_skill] = ni
-            action = row[af].strip().casefold() if af >= 0 else ""
-            if action and action not in _ACTIONS:
-                problems.add(At(line, 1, af), f"unknown action {action!r}{did_you_mean(action, _ACTIONS)}; use set or remove")
-                ok = False
-            raw_level = row[pf]
-            level = level_cache.get(raw_level, _MISS)
-            if level is _MISS:
-                try:
-                    level = parse_level(raw_level, decimal_comma=decimal_comma)
-                except CellError as e:
-                    problems.add(At(line, 1, pf), str(e))
-                    continue
-                level_cache[raw_level] = level
-            value: object
-            if action == "remove":
-                if level is not None and level is not REMOVE:
-                    problems.add(At(line, 1, pf), "action 'remove' takes no proficiency; leave it blank")
-                    ok = False
-                value = REMOVE
-            elif level is None:
-                problems.add(At(line, 1, pf), "missing proficiency (0-5; '-' or action 'remove' removes)")
-                continue
-            elif level is REMOVE and action == "set":
-                problems.add(At(line, 1, pf), "action 'set' needs a proficiency 0-5")
-                continue
-            else:
-                value = level
-            if not ok:
-                continue
-            vi = values.get(value, -1)
-            if vi < 0:
-                vi = values[value] = len(value_list)
-                value_list.append(value)  # type: ignore[arg-type]
-            ukey = user.casefold()
-            entry = users.get(ukey)
-            if entry is None:
-                entry = users[ukey] = (user, line, bytearray())
-            entry[2].extend(_pack(ni, vi, line))
-
+            reader.add(line, row)
         if not seen_rows and not problems:
             problems.add(At(header_line, 1), "no rows after the header")
-        replace = self.mode == "replace"
-        for user, first_line, recs in users.values():
-            chosen: dict[int, tuple[int, int]] = {}  # name index -> (value index, line)
-            for ni, vi, line in _REC.iter_unpack(recs):
-                prev = chosen.get(ni)
-                if prev is None:
-                    chosen[ni] = (vi, line)
-                elif prev[0] != vi:
-                    kind, name = name_list[ni]
-                    problems.add(
-                        At(line, 1, pf),
-                        f"user {user!r}: {'language' if kind else 'skill'} {name!r} is "
-                        f"{_show(value_list[prev[0]])} on line {prev[1]} and {_show(value_list[vi])} here",
-                    )
-            skills: dict[str, float] = {}
-            langs: dict[str, float] = {}
-            rm_skills: list[str] = []
-            rm_langs: list[str] = []
-            for ni, (vi, _line) in chosen.items():
-                is_lang, name = name_list[ni]
-                v = value_list[vi]
-                if v is REMOVE:
-                    (rm_langs if is_lang else rm_skills).append(name)
-                else:
-                    (langs if is_lang else skills)[name] = v  # type: ignore[assignment]
-            intent = UserIntent(
-                user=user,
-                skills=skills,
-                remove_skills=frozenset(rm_skills),
-                languages=langs,
-                remove_languages=frozenset(rm_langs),
-                replace_skills=replace,
-                line=first_line,
-            )
-            locate = _locator(first_line, chosen, name_list, uf, sf)
+        grouped = reader.grouped
+        for user, first_line, recs in grouped.users.values():
+            chosen = grouped.choose(user, recs, reader.pf, problems)
+            intent = grouped.intent(user, first_line, chosen, self.mode == "replace")
+            locate = _locator(first_line, chosen, grouped.name_list, reader.uf, reader.sf)
             check_intent(intent, locate, problems, self.max_per_user)
             yield intent, locate
 
