@@ -112,6 +112,9 @@ class MalformedResponseError(ServerError):
 class TransportError(BulkopsError):
     """Timeouts or connection failures that outlasted every retry."""
 
+    #: Requests this call spent before giving up (set by the client, as on ``ApiError``).
+    attempts: int = 1
+
 
 class JobNameError(BulkopsError):
     """A job name that is not a plain folder name: it could reach outside --state-dir."""

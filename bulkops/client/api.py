@@ -119,15 +119,9 @@ class _Call:
 
 
 def _spent(error: BulkopsError, attempts: int) -> BulkopsError:
-    """``error`` carrying the requests it took, which the engine counts against the run.
-
-    ``ApiError`` declares ``attempts``; ``TransportError`` does not (only ``ApiError`` may be
-    changed here), so that one case is still set undeclared.
-    """
-    if isinstance(error, ApiError):
+    """``error`` carrying the requests it took, which the engine counts against the run."""
+    if isinstance(error, (ApiError, TransportError)):
         error.attempts = attempts
-    else:
-        error.attempts = attempts  # type: ignore[attr-defined]  # TransportError: declare it in bulkops/errors.py
     return error
 
 

@@ -38,7 +38,7 @@ class OpLog:
         self.ops.append(OpResult(op, True, n, detail))
 
     def failed(self, op: str, error: ApiError, **detail: Any) -> None:
-        n = getattr(error, "attempts", 1)
+        n = error.attempts
         self.requests += n
         self.correlation_id = error.correlation_id or self.correlation_id
         self.ops.append(OpResult(op, False, n, detail, ErrorInfo.of(error)))

@@ -117,7 +117,7 @@ class QueueBatcher:
                 # Says nothing about these users: the pass stops and they stay in flight,
                 # so resume re-checks them. Only a refusal is recorded against a user.
                 raise
-            spent = getattr(exc, "attempts", 1)
+            spent = exc.attempts if isinstance(exc, ApiError) else 1
             error = ErrorInfo.of(exc) if isinstance(exc, ApiError) else ErrorInfo(None, None, str(exc))
         self.requests += spent
         # One result shared by every ticket in the batch; each user carries its share of the requests.

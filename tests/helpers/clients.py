@@ -44,5 +44,5 @@ def make_client(
 
 
 def client_for(handle: Any, **options: Any) -> GenesysClient:
-    """The engine tests' client: retries without waiting (``helpers.engine.client_for`` can become this one)."""
+    """The engine and report tests' client: retries without waiting."""
     return make_client(handle, backoff=no_backoff, **options)

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bulkops.client import ClientConfig, GenesysClient
 from bulkops.engine.job import check_locally, create_job, new_run_id, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine, RunResult
-from bulkops.logsetup import configure_logging
+from helpers.clients import client_for
 
-configure_logging("warning")
-
-
-def client_for(handle, **options) -> GenesysClient:
-    cfg = ClientConfig.resolve(base_url=handle.base_url, client_id=handle.client_id, client_secret=handle.client_secret, env={}, **options)
-    return GenesysClient(cfg, backoff=lambda state: 0.0)
+__all__ = ["client_for", "email", "resume_job", "run_spec", "write_wide_csv"]
 
 
 async def run_spec(handle, spec_path: Path, state_dir: Path, *, rps: float = 2000, options: RunOptions | None = None, job_id=None):
