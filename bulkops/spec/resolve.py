@@ -189,71 +189,17 @@ class Resolver:
     def resolve(self, intent: UserIntent, locate: Locate | None = None) -> UserIntent | None:
         """The intent with ids in place of refs, or None if anything failed to resolve."""
         loc: Locate = locate or (lambda kind, ref: At(intent.line, 1))
-        ok = True
-
-        def levels(kind: str, refs: Mapping[str, float]) -> dict[str, float]:
-            nonlocal ok
-            out: dict[str, float] = {}
-            names = self._idx[kind]
-            for ref, v in refs.items():
-                id_ = names.lookup(ref)
-                if id_ is None:
-                    ok = False
-                    if kind == "skill":
-                        self.missing_skills.setdefault(fold(ref), ref.strip())
-                        if self.allow_missing_skills:
-                            continue
-                    self._unknown_ref(kind, ref, loc(kind, ref))
-                elif id_ in out and out[id_] != v:
-                    ok = False
-                    self.problems.add(loc(kind, ref), f"{kind} {ref!r} names the same {kind} as another entry with a different proficiency")
-                else:
-                    out[id_] = v
-            return out
-
-        def ids(kind: str, refs: Iterable[str]) -> frozenset[str]:
-            nonlocal ok
-            out: set[str] = set()
-            names = self._idx[kind]
-            for ref in refs:
-                id_ = names.lookup(ref)
-                if id_ is None:
-                    ok = False
-                    self._unknown_ref(kind, ref, loc(kind, ref))
-                else:
-                    out.add(id_)
-            return frozenset(out)
-
         user = self._user(intent.user, loc("user", None), "user")
-        skills = levels("skill", intent.skills)
-        rm_skills = ids("skill", intent.remove_skills)
-        langs = levels("language", intent.languages)
-        rm_langs = ids("language", intent.remove_languages)
-        join = ids("join", intent.join_queues)
-        leave = ids("leave", intent.leave_queues)
-        division = None
-        if intent.division is not None:
-            division = self._idx["division"].lookup(intent.division)
-            if division is None:
-                ok = False
-                self._unknown_ref("division", intent.division, loc("division", None))
-        fields = dict(intent.fields)
-        if "manager" in fields:
-            mid = self._user(fields["manager"], loc("manager", None), "manager")
-            if mid is not None and mid == user:  # also written alike: check_intent said the same, shown once
-                self.problems.add(loc("manager", None), own_manager(fields["manager"], intent.user))
-                mid = None
-            if mid is None:
-                ok = False
-            else:
-                fields["manager"] = mid
-        for a, b, what in ((skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue")):
-            if both := set(a) & set(b):
-                ok = False
-                self.problems.add(
-                    loc("user", None), f"user {intent.user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)"
-                )
-        if user is None or not ok:
+        skills, ok_skills = self._levels("skill", intent.skills, loc)
+        rm_skills, ok_rm_skills = self._ids("skill", intent.remove_skills, loc)
+        langs, ok_langs = self._levels("language", intent.languages, loc)
+        rm_langs, ok_rm_langs = self._ids("language", intent.remove_languages, loc)
+        join, ok_join = self._ids("join", intent.join_queues, loc)
+        leave, ok_leave = self._ids("leave", intent.leave_queues, loc)
+        division, ok_division = self._division(intent.division, loc)
+        fields, ok_fields = self._fields(intent, user, loc)
+        uncrossed = self._uncrossed(intent.user, loc, (skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue"))
+        if user is None or not all((ok_skills, ok_rm_skills, ok_langs, ok_rm_langs, ok_join, ok_leave, ok_division, ok_fields, uncrossed)):
             return None
         resolved = UserIntent(
             user=user,
@@ -268,15 +214,82 @@ class Resolver:
             replace_skills=intent.replace_skills,
             line=intent.line,
         )
-        first, prev = self._ledger.admit(user, intent.line, intent_digest(resolved))
-        if first:
-            return resolved
-        if prev < 0:
-            self.problems.add(
-                loc("user", None),
-                f"user {intent.user!r} is the same user as on line {-prev} but asks for different values",
-            )
-        return None
+        return resolved if self._admit(resolved, intent, loc) else None
+
+    def _levels(self, kind: str, refs: Mapping[str, float], loc: Locate) -> tuple[dict[str, float], bool]:
+        """Ref -> proficiency as id -> proficiency; a skill the org lacks is also noted in
+        ``missing_skills`` (and not reported when missing skills are allowed)."""
+        out: dict[str, float] = {}
+        ok = True
+        names = self._idx[kind]
+        for ref, v in refs.items():
+            id_ = names.lookup(ref)
+            if id_ is None:
+                ok = False
+                if kind == "skill":
+                    self.missing_skills.setdefault(fold(ref), ref.strip())
+                    if self.allow_missing_skills:
+                        continue
+                self._unknown_ref(kind, ref, loc(kind, ref))
+            elif id_ in out and out[id_] != v:
+                ok = False
+                self.problems.add(loc(kind, ref), f"{kind} {ref!r} names the same {kind} as another entry with a different proficiency")
+            else:
+                out[id_] = v
+        return out, ok
+
+    def _ids(self, kind: str, refs: Iterable[str], loc: Locate) -> tuple[frozenset[str], bool]:
+        out: set[str] = set()
+        ok = True
+        names = self._idx[kind]
+        for ref in refs:
+            id_ = names.lookup(ref)
+            if id_ is None:
+                ok = False
+                self._unknown_ref(kind, ref, loc(kind, ref))
+            else:
+                out.add(id_)
+        return frozenset(out), ok
+
+    def _division(self, ref: str | None, loc: Locate) -> tuple[str | None, bool]:
+        if ref is None:
+            return None, True
+        division = self._idx["division"].lookup(ref)
+        if division is None:
+            self._unknown_ref("division", ref, loc("division", None))
+        return division, division is not None
+
+    def _fields(self, intent: UserIntent, user: str | None, loc: Locate) -> tuple[dict[str, str], bool]:
+        """The fields with the manager as a user id; being one's own manager is refused."""
+        fields = dict(intent.fields)
+        if "manager" not in fields:
+            return fields, True
+        mid = self._user(fields["manager"], loc("manager", None), "manager")
+        if mid is not None and mid == user:  # also written alike: check_intent said the same, shown once
+            self.problems.add(loc("manager", None), own_manager(fields["manager"], intent.user))
+            mid = None
+        if mid is None:
+            return fields, False
+        fields["manager"] = mid
+        return fields, True
+
+    def _uncrossed(self, user: str, loc: Locate, *pairs: tuple[Iterable[str], Iterable[str], str]) -> bool:
+        """False (reported) when an id is both added and removed: two names written
+        differently that the org resolves to the same thing."""
+        ok = True
+        for added, removed, what in pairs:
+            if both := set(added) & set(removed):
+                ok = False
+                self.problems.add(loc("user", None), f"user {user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)")
+        return ok
+
+    def _admit(self, resolved: UserIntent, intent: UserIntent, loc: Locate) -> bool:
+        """True the first time a resolved user is seen; a repeat asking for different
+        values is a problem (one asking for the same values is dropped quietly)."""
+        first, prev = self._ledger.admit(resolved.user, intent.line, intent_digest(resolved))
+        if not first and prev < 0:
+            self.problems.add(loc("user", None), f"user {intent.user!r} is the same user as on line {-prev} but asks for different values")
+        return first
 
     def finish(self) -> None:
         """Report each unknown skill/language/queue/division once, where first used."""
