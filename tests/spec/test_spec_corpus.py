@@ -78,6 +78,16 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
         (16, 51, "skill 'Billing' is both set and removed for user 'agent00003@example.com'"),
         (17, 57, "key 'title' appears more than once"),
     ],
+    # structural problems the shipped JSON Schema finds, worded by where they are
+    "json-schema-errors.json": [
+        (2, 14, "'$schema' must be a string, got a number"),
+        (4, 18, "'description' must be a string, got an array"),
+        (6, 14, "'user' must be a non-empty string"),
+        (7, 51, "empty name in 'skills'"),
+        (7, 68, "skills['Sales']: proficiency nan is out of range (0-5)"),  # NaN: checked in code, no schema can
+        (7, 87, "'languages' must be an object of name: proficiency, got an array"),
+        (7, 100, "'title' must be a non-empty string"),
+    ],
     "json-duplicate-user.json": [(5, 12, "user 'agent00002@example.com' appears again with different values (first on line 3)")],
     "json-no-users.json": [(1, 25, '"users" is empty')],
     "json-not-object.json": [(1, 1, "must be a JSON object, got an array")],
