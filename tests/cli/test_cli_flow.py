@@ -7,24 +7,11 @@ import time
 
 import orjson
 import pytest
+from helpers.cli import bulkops, spawn, write_matrix
 
 from bulkops.simulator.process import client_env, simulator_process
 
 pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
-
-
-def bulkops(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "bulkops", *args], env=client_env(), capture_output=True, text=True, timeout=120, **kw)
-
-
-def spawn(*args):
-    return subprocess.Popen([sys.executable, "-m", "bulkops", *args], env=client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def write_matrix(path, users):
-    rows = ["email,Billing,Sales"] + [f"agent{i:05d}@example.com,{1 + i % 5},-" for i in range(users)]
-    path.write_text("\n".join(rows) + "\n")
-    return path
 
 
 def test_first_sigint_drains_and_checkpoints_then_resume_finishes(tmp_path):

@@ -13,41 +13,20 @@ import os
 import resource
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import orjson
 import pytest
+from helpers.cli import bulkops, sim_config, spawn, status, write_matrix
 
-from bulkops.simulator.process import client_env, simulator_process
+from bulkops.simulator.process import simulator_process
 
 pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the quick inner loop
 
 USERS = 1600
 FAST = ["--rps", "300", "--plain-progress", "--retry-budget", "3"]
-
-
-def write_matrix(path: Path, users: int) -> Path:
-    rows = ["email,Billing,Sales"] + [f"agent{i:05d}@example.com,{1 + i % 5},-" for i in range(users)]
-    path.write_text("\n".join(rows) + "\n")
-    return path
-
-
-def bulkops(*args: str, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bulkops", *args], env=client_env(), capture_output=True, text=True, timeout=timeout, **kw)
-
-
-def spawn(*args: str, preexec_fn=None) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bulkops", *args], env=client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn
-    )
-
-
-def sim_config(url: str, **knobs) -> None:
-    req = urllib.request.Request(f"{url}/__sim/config", data=orjson.dumps(knobs), method="POST", headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req, timeout=10).read()
 
 
 def wait_for_lines(path: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -72,10 +51,6 @@ def ends(proc: subprocess.Popen, within: float) -> tuple[str, str, float]:
         out, err = proc.communicate()
         raise AssertionError(f"still running {within}s after the fault: the run hangs\n{err[-3000:]}") from None
     return out, err, time.monotonic() - started
-
-
-def status(state: Path, job: str = "j") -> dict:
-    return orjson.loads(bulkops("status", job, "--state-dir", str(state), "--json").stdout)
 
 
 def assert_stopped_pass_recorded(state: Path, err: str, job: str = "j") -> None:

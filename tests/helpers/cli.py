@@ -1,0 +1,45 @@
+"""The real command line in child processes: run, spawn, read `status`, steer the simulator process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bulkops.simulator.process import client_env
+
+
+def write_matrix(path: Path, users: int) -> Path:
+    """A wide CSV: agent i gets Billing 1-5 and loses Sales."""
+    rows = ["email,Billing,Sales"] + [f"agent{i:05d}@example.com,{1 + i % 5},-" for i in range(users)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def bulkops(*args: str, timeout: float = 120, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``bulkops ARGS`` to the end, with the simulator's credentials."""
+    return subprocess.run([sys.executable, "-m", "bulkops", *args], env=client_env(), capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def spawn(*args: str, preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen[str]:
+    """Start ``bulkops ARGS`` and return at once (signals, kills, concurrent processes)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bulkops", *args], env=client_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn
+    )
+
+
+def status(state: Path, job: str = "j") -> dict[str, Any]:
+    """``bulkops status JOB --json``, parsed."""
+    info: dict[str, Any] = orjson.loads(bulkops("status", job, "--state-dir", str(state), "--json").stdout)
+    return info
+
+
+def sim_config(url: str, **knobs: Any) -> None:
+    """Change a simulator process's runtime knobs (``POST /__sim/config``)."""
+    req = urllib.request.Request(f"{url}/__sim/config", data=orjson.dumps(knobs), method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
