@@ -104,7 +104,10 @@ class _Rows:
 
     def _levels(self, line: int, row: list[str]) -> _RowLevels:
         """The hot path: one dict lookup per non-empty cell once its text has been seen."""
-        got = _RowLevels({}, {}, [], [])
+        skills: dict[str, float] = {}
+        langs: dict[str, float] = {}
+        rm_skills: list[str] = []
+        rm_langs: list[str] = []
         n = len(row)
         cached = self.cache.get
         for i, name, is_lang in self.levels:
@@ -123,10 +126,10 @@ class _Rows:
             if value is None:
                 continue
             if value is REMOVE:
-                (got.rm_langs if is_lang else got.rm_skills).append(name)
+                (rm_langs if is_lang else rm_skills).append(name)
             else:
-                (got.langs if is_lang else got.skills)[name] = value  # type: ignore[assignment]
-        return got
+                (langs if is_lang else skills)[name] = value  # type: ignore[assignment]
+        return _RowLevels(skills, langs, rm_skills, rm_langs)
 
     def _reorg(self, line: int, row: list[str]) -> _RowReorg:
         fields: dict[str, str] = {}
