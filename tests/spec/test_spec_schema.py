@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
-from bulkops.spec import open_spec
+from bulkops.spec import open_spec, schemacheck
 from bulkops.spec.schemacheck import HEADER_KEYS, TOP_KEYS, USER_KEYS, plain_user, user_issues
 
 from .conftest import CORPUS, JOBS
@@ -85,9 +85,12 @@ _user_values = {
 
 @settings(max_examples=300, deadline=None)
 @given(st.fixed_dictionaries({}, optional=_user_values) | _json)
-def test_the_screen_accepts_only_what_the_schema_accepts(obj: Any) -> None:
+def test_the_screen_accepts_only_what_the_schema_accepts_and_suspects_find_every_error(obj: Any) -> None:
     if plain_user(obj):
         assert errors(SCHEMA, {"version": 1, "users": [obj]}) == []
+    # only the parts the screen cannot vouch for are validated: the same problems as the whole
+    whole = schemacheck._issues(schemacheck._USER_VALIDATOR, obj, schemacheck._user_issue)
+    assert sorted(map(repr, user_issues(obj))) == sorted(map(repr, whole))
 
 
 @pytest.mark.parametrize(
