@@ -31,7 +31,7 @@ from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.transport import HttpTransport, RawResponse, Transport
-from bulkops.client.wire import ShapeError, chunks, decode, json_object, skill_posts, user_object
+from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
     ApiError,
@@ -44,7 +44,8 @@ from bulkops.errors import (
 
 log = structlog.get_logger("bulkops.client")
 
-QUEUE_MEMBERS_PAGE = 100  # the real API's cap on this listing
+QUEUE_MEMBERS_PAGE = 100
+ASSIGNMENTS_PAGE = 100  # a user holds at most 50 skills (or languages): one page  # the real API's cap on this listing
 USER_EXPAND = ("skills", "languages")
 #: A 429 whose Retry-After is missing or unusable (nan, negative, text) still waits this long:
 #: 429s do not count toward max_attempts, so a zero pause would spin until max_retry_seconds.
@@ -375,6 +376,18 @@ class GenesysClient:
 
     async def get_user(self, user_id: str, *, expand: Sequence[str] = USER_EXPAND) -> ApiResponse:
         return await self.request("GET", f"/api/v2/users/{_q(user_id)}", params={"expand": list(expand) or None}, shape=user_object)
+
+    async def read_assignments(self, user_id: str, kind: str) -> tuple[dict[str, float], int]:
+        """A user's active ``skills`` or ``languages`` read to the end, and the requests it took:
+        what to read when a listing's best-effort expansion left them out."""
+        if kind not in USER_EXPAND:
+            raise ValueError(f"kind must be one of {USER_EXPAND}, not {kind!r}")
+        entities: list[dict[str, Any]] = []
+        spent = 0
+        async for page in self.iter_pages(f"/api/v2/users/{_q(user_id)}/routing{kind}", page_size=ASSIGNMENTS_PAGE):
+            entities.extend(page.entities)
+            spent += page.requests
+        return held(entities), spent
 
     async def patch_user(self, user_id: str, body: Mapping[str, Any]) -> ApiResponse:
         if "version" not in body:

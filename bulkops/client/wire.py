@@ -34,9 +34,15 @@ def user_state(user: Mapping[str, Any]) -> UserState:
         title=user.get("title"),
         manager=_ref_id(user.get("manager")),
         division=_ref_id(user.get("division")),
-        skills={s["id"]: float(s.get("proficiency", 0)) for s in user.get("skills") or () if s.get("state", "active") == "active"},
-        languages={s["id"]: float(s.get("proficiency", 0)) for s in user.get("languages") or () if s.get("state", "active") == "active"},
+        skills=held(user.get("skills") or ()),
+        languages=held(user.get("languages") or ()),
+        unknown=frozenset(k for k in ("skills", "languages") if k not in user),
     )
+
+
+def held(assignments: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """id -> proficiency of the active assignments (skills or languages; the API keeps ``state`` per assignment)."""
+    return {s["id"]: float(s.get("proficiency", 0)) for s in assignments if s.get("state", "active") == "active"}
 
 
 def skill_posts(skills: Mapping[str, float]) -> list[dict[str, Any]]:

@@ -73,6 +73,9 @@ class UserState:
     #: Queue ids the user is a member of, among the queues the job names (the users
     #: listing does not show membership; the engine reads the named queues' members).
     queues: frozenset[str] = frozenset()
+    #: Expansions the API left out ("skills", "languages"): unknown, never "none held".
+    #: ``expand`` is best effort; the engine reads these before it diffs.
+    unknown: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from bulkops.client.wire import user_state
 from bulkops.domain.cost import queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, UserIntent, UserState
+from bulkops.engine.expand import fill_unknown
 from bulkops.engine.queues import QueueMembership
 from bulkops.spec import OpenSpec, OrgDirectory
 from bulkops.state.codec import changes_to_dict
@@ -136,7 +137,8 @@ async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirecto
                     continue
                 seen += 1
                 intent, _ = open_[entity["id"]]
-                state = user_state(entity)
+                state, spent = await fill_unknown(client, user_state(entity))
+                plan.read_requests += spent
                 changes = diff(replace(state, queues=membership.of(state.id)), intent)
                 if changes.is_empty():
                     plan.users_unchanged += 1

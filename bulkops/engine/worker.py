@@ -21,6 +21,7 @@ from bulkops.client.wire import user_state
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, UserIntent, UserState
 from bulkops.engine.counters import RunCounters
+from bulkops.engine.expand import fill_unknown
 from bulkops.engine.forbidden import ForbiddenBreaker
 from bulkops.engine.operations import OpLog, apply_changes
 from bulkops.engine.options import RunOptions
@@ -91,8 +92,10 @@ class UserProcessor:
 
     async def process(self, item: WorkItem) -> None:
         state = dataclasses.replace(item.state, queues=self.membership.of(item.state.id))
-        run = _UserRun(item, time.monotonic(), state, state, diff(state, item.intent), OpLog())
+        run = _UserRun(item, time.monotonic(), state, state, Changes(), OpLog())
         try:
+            run.before = run.state = await self._known(state, run.log)
+            run.first_changes = diff(run.state, item.intent)
             await self._write_user(run)
         except TRANSIENT_ERRORS:
             raise  # says nothing about this user: the pass stops, the user stays in flight
@@ -121,6 +124,13 @@ class UserProcessor:
             return
         wrote = bool(run.log.ops) or item.status == INFLIGHT
         await self._finish(run, "applied" if wrote else "unchanged")
+
+    async def _known(self, state: UserState, log: OpLog) -> UserState:
+        """Read what a best-effort ``expand`` left out (``engine.expand``), counted against the user."""
+        state, spent = await fill_unknown(self.client, state)
+        log.requests += spent
+        self.counters.requests_by_kind["expand_fill"] += spent
+        return state
 
     def _mark_inflight(self, run: _UserRun) -> None:
         if run.item.status != INFLIGHT:
@@ -156,7 +166,7 @@ class UserProcessor:
             run.log.requests += resp.attempts
             self.counters.requests_by_kind["refetch_after_409"] += resp.attempts
             fresh = user_state(resp.data)
-            run.state = dataclasses.replace(fresh, queues=self.membership.of(uid))
+            run.state = await self._known(dataclasses.replace(fresh, queues=self.membership.of(uid)), run.log)
 
     async def _finish(self, run: _UserRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
         """Build the records (pure), then perform their effects in the order kill -9 needs:

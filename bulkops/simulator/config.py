@@ -19,6 +19,7 @@ RUNTIME_KNOBS = frozenset(
         "conflict_rate",
         "always_conflict",
         "credentials_revoked",
+        "expand_drop_rate",
         "forbidden_divisions",
     }
 )
@@ -45,6 +46,9 @@ class SimConfig:
     #: The OAuth client was deleted or its secret rotated: the token endpoint answers 401
     #: invalid_client and every API call 401, fresh token or not.
     credentials_revoked: bool = False
+    #: Share of expanded users whose ``skills`` (or, independently, ``languages``) are left out
+    #: of the users listings: the SDK says expansions are "best effort ... not guaranteed".
+    expand_drop_rate: float = 0.0
     #: Division ids (or "*" for all) the client's role cannot write users in: 403 on any
     #: write to such a user, as a division-scoped role answers.
     forbidden_divisions: frozenset[str] = frozenset()
@@ -67,7 +71,7 @@ class SimConfig:
             raise ValueError("rps must be positive (or None for unlimited)")
         if self.rate_per_minute is not None and self.rate_per_minute <= 0:
             raise ValueError("rate_per_minute must be positive (or None for unlimited)")
-        for name in ("error_rate", "conflict_rate"):
+        for name in ("error_rate", "conflict_rate", "expand_drop_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.latency_ms < 0:

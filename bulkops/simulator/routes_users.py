@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -24,6 +24,9 @@ from .httputil import (
     sim_of,
 )
 from .org import MAX_BULK_LANGUAGES, MAX_BULK_SKILLS, User, valid_proficiency
+
+if TYPE_CHECKING:
+    from .core import Simulator
 
 USER_STATE_FILTERS = ("active", "inactive", "deleted", "any")
 
@@ -62,7 +65,7 @@ async def users_query(request: web.Request) -> web.Response:
         if len(entities) == size:
             more = True
             break
-        entities.append(wire.user(u, org, expand))
+        entities.append(_best_effort(sim, wire.user(u, org, expand)))
         last = u.id
     path = "/api/v2/users/query"
     out: dict[str, Any] = {
@@ -103,8 +106,17 @@ async def users_list(request: web.Request) -> web.Response:
         matching = [u.id for u in org.users_after(None, descending=desc) if _matches(u, state)]
         total = len(matching)
         page_ids = matching[(number - 1) * size : number * size]
-    entities = [wire.user(org.users[i], org, expand) for i in page_ids]
+    entities = [_best_effort(sim, wire.user(org.users[i], org, expand)) for i in page_ids]
     return json_response(wire.page_listing(entities, path="/api/v2/users", keep=kept_params(request), page_number=number, page_size=size, total=total))
+
+
+def _best_effort(sim: Simulator, user: dict[str, Any]) -> dict[str, Any]:
+    """Expansions in a listing are best effort (``expand_drop_rate``): a dropped one is absent, not empty."""
+    rate = sim.config.expand_drop_rate
+    for key in ("skills", "languages"):
+        if key in user and sim.faults.roll(rate):
+            del user[key]
+    return user
 
 
 async def user_get(request: web.Request) -> web.Response:
