@@ -99,6 +99,14 @@ def engine_options(fn: F) -> F:
             show_default=True,
             help="Write attempts per user on 409 before it goes to the reconciliation queue.",
         ),
+        click.option(
+            "--conflict-delay",
+            type=click.FloatRange(0, 300),
+            default=5.0,
+            show_default=True,
+            envvar="BULKOPS_CONFLICT_DELAY",
+            help="Seconds between a 409 and the re-fetch that re-merges the user (reads lag writes on a real org). [env BULKOPS_CONFLICT_DELAY]",
+        ),
         click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal."),
     ]
     for option in reversed(options):

@@ -62,7 +62,12 @@ def print_outcome(summary: dict[str, Any]) -> None:
 
 
 def run_options(kw: dict[str, Any]) -> RunOptions:
-    return RunOptions(workers=kw.get("workers") or 16, conflict_attempts=kw.get("conflict_attempts") or 3)
+    delay = kw.get("conflict_delay")
+    return RunOptions(
+        workers=kw.get("workers") or 16,
+        conflict_attempts=kw.get("conflict_attempts") or 3,
+        conflict_delay=RunOptions().conflict_delay if delay is None else float(delay),
+    )
 
 
 async def run_pass(client: GenesysClient, setup: JobSetup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:

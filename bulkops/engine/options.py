@@ -10,8 +10,9 @@ class RunOptions:
     workers: int = 16
     #: Write attempts per user before it goes to the reconciliation queue (409 after 409).
     conflict_attempts: int = 3
-    #: Seconds before re-fetching after a 409; grows linearly with the attempt.
-    conflict_delay: float = 0.5
+    #: Seconds between a 409 and the re-fetch (the platform guide's 5 s: a real org's reads lag
+    #: its writes, so a re-fetch at once can still see the state the 409 was about).
+    conflict_delay: float = 5.0
     #: Items buffered per worker queue: bounds memory whatever the org size.
     queue_size: int = 64
     #: Restarts of the users listing after a 400 on a cursor before the pass stops: the

@@ -160,7 +160,7 @@ class UserProcessor:
                 self.counters.conflicts += 1
                 if run.attempts >= self.options.conflict_attempts:
                     raise
-            await self.sleep(self.options.conflict_delay * run.attempts)
+            await self.sleep(self.options.conflict_delay)
             self.counters.conflict_retries += 1
             resp = await self.client.get_user(uid)
             run.log.requests += resp.attempts

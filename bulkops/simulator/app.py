@@ -19,6 +19,7 @@ from . import routes_admin, routes_oauth, routes_routing, routes_users
 from .errors import (
     BAD_CREDENTIALS,
     BAD_GATEWAY,
+    CONFLICT,
     INTERNAL,
     METHOD_NOT_ALLOWED,
     MISSING_DIVISION_PERMISSION,
@@ -28,6 +29,7 @@ from .errors import (
     SimApiError,
 )
 from .httputil import SIM_KEY
+from .lag import MIN_CONFLICT_WINDOW_S
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -83,6 +85,9 @@ async def _api(sim: Simulator, request: web.Request, handler: Handler, cid: str)
     forbidden = _forbidden(sim, request)
     if forbidden is not None:
         return forbidden.response(cid)
+    lagging = _eventual(sim, request)
+    if lagging is not None:
+        return lagging.response(cid)
     injected = sim.faults.server_error(cfg.error_rate)
     if injected is not None:
         sim.stats_counter.injected_errors += 1
@@ -107,6 +112,21 @@ def _forbidden(sim: Simulator, request: web.Request) -> SimApiError | None:
         return None
     if "*" in divisions or division in divisions:
         return SimApiError(403, MISSING_DIVISION_PERMISSION, "You are not authorized to perform the requested action on this user's division.")
+    return None
+
+
+def _eventual(sim: Simulator, request: web.Request) -> SimApiError | None:
+    """Before a write to a user: a spurious 409 right after another write, or keep what lagging reads see."""
+    user_id = request.match_info.get("userId")
+    cfg = sim.config
+    if request.method == "GET" or user_id is None or user_id not in sim.org.users:
+        return None
+    now = sim.clock()
+    if request.method == "PATCH" and request.path == f"/api/v2/users/{user_id}" and cfg.post_write_conflict_rate:
+        window = max(cfg.read_lag_ms / 1000, MIN_CONFLICT_WINDOW_S)
+        if sim.lag.written_within(user_id, now, window) and sim.faults.roll(cfg.post_write_conflict_rate):
+            return SimApiError(409, CONFLICT, "The resource was modified; retry (spurious conflict right after a write, injected).")
+    sim.lag.before_write(sim.org.users[user_id], now, cfg.read_lag_ms / 1000)
     return None
 
 

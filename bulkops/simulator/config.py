@@ -20,6 +20,8 @@ RUNTIME_KNOBS = frozenset(
         "always_conflict",
         "credentials_revoked",
         "expand_drop_rate",
+        "read_lag_ms",
+        "post_write_conflict_rate",
         "forbidden_divisions",
     }
 )
@@ -49,6 +51,10 @@ class SimConfig:
     #: Share of expanded users whose ``skills`` (or, independently, ``languages``) are left out
     #: of the users listings: the SDK says expansions are "best effort ... not guaranteed".
     expand_drop_rate: float = 0.0
+    #: Eventual consistency (``lag.py``): a read this soon after a write to a user sees the user before it.
+    read_lag_ms: float = 0.0
+    #: Share of user PATCHes soon after a write to the same user that answer a spurious 409.
+    post_write_conflict_rate: float = 0.0
     #: Division ids (or "*" for all) the client's role cannot write users in: 403 on any
     #: write to such a user, as a division-scoped role answers.
     forbidden_divisions: frozenset[str] = frozenset()
@@ -71,11 +77,11 @@ class SimConfig:
             raise ValueError("rps must be positive (or None for unlimited)")
         if self.rate_per_minute is not None and self.rate_per_minute <= 0:
             raise ValueError("rate_per_minute must be positive (or None for unlimited)")
-        for name in ("error_rate", "conflict_rate", "expand_drop_rate"):
+        for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        if self.latency_ms < 0:
-            raise ValueError("latency_ms must be >= 0")
+        if self.latency_ms < 0 or self.read_lag_ms < 0:
+            raise ValueError("latency_ms and read_lag_ms must be >= 0")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
 

@@ -22,6 +22,7 @@ from .auth import TokenStore
 from .config import SimConfig
 from .errors import conflict
 from .faults import Faults
+from .lag import WriteLag
 from .org import Org, User
 from .ratelimit import RateLimiter
 from .stats import Stats
@@ -50,6 +51,7 @@ class Simulator:
         )
         self.limiter = RateLimiter.from_knobs(config.rps, config.rate_per_minute, self.clock)
         self.faults = Faults(config.seed)
+        self.lag = WriteLag()
         self.stats_counter = Stats()
         self._conflicts = list(conflicts)
         self._always_started: set[str] = {c["userId"] for c in conflicts if c["userId"] in config.always_conflict}

@@ -65,7 +65,7 @@ async def users_query(request: web.Request) -> web.Response:
         if len(entities) == size:
             more = True
             break
-        entities.append(_best_effort(sim, wire.user(u, org, expand)))
+        entities.append(_best_effort(sim, wire.user(_seen(sim, u), org, expand)))
         last = u.id
     path = "/api/v2/users/query"
     out: dict[str, Any] = {
@@ -106,8 +106,13 @@ async def users_list(request: web.Request) -> web.Response:
         matching = [u.id for u in org.users_after(None, descending=desc) if _matches(u, state)]
         total = len(matching)
         page_ids = matching[(number - 1) * size : number * size]
-    entities = [_best_effort(sim, wire.user(org.users[i], org, expand)) for i in page_ids]
+    entities = [_best_effort(sim, wire.user(_seen(sim, org.users[i]), org, expand)) for i in page_ids]
     return json_response(wire.page_listing(entities, path="/api/v2/users", keep=kept_params(request), page_number=number, page_size=size, total=total))
+
+
+def _seen(sim: Simulator, user: User) -> User:
+    """The user as a read sees it now: before a recent write, with ``read_lag_ms`` (``lag.py``)."""
+    return sim.lag.view(user, sim.clock(), sim.config.read_lag_ms / 1000)
 
 
 def _best_effort(sim: Simulator, user: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +130,7 @@ async def user_get(request: web.Request) -> web.Response:
     state = _state_filter(request, ("active", "deleted"))
     if (u.state == "deleted") != (state == "deleted"):
         raise not_found("user", u.id)
-    return json_response(wire.user(u, sim.org, list_param(request, "expand")))
+    return json_response(wire.user(_seen(sim, u), sim.org, list_param(request, "expand")))
 
 
 async def user_patch(request: web.Request) -> web.Response:
@@ -167,7 +172,7 @@ async def assignments_get(request: web.Request) -> web.Response:
     kind = _kind_of(request)
     u = sim.org.user(request.match_info["userId"])
     size, number = page_params(request)
-    items = _entity_listing(sim, u, kind)
+    items = _entity_listing(sim, _seen(sim, u), kind)
     if descending(request):
         items.reverse()
     page = items[(number - 1) * size : number * size]
