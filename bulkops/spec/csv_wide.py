@@ -55,6 +55,9 @@ class _RowReorg(NamedTuple):
     leave: frozenset[str]
 
 
+_NO_REORG = _RowReorg({}, None, frozenset(), frozenset())
+
+
 class _Rows:
     """Turns wide rows into intents: the header's column layout, plus a cache of parsed
     level cells shared by every row (a matrix repeats a handful of distinct values)."""
@@ -81,8 +84,8 @@ class _Rows:
         n = len(row)
         if n > self.width and any(c.strip() for c in row[self.width :]):
             self.problems.add(At(line, 1, self.width), f"row has {n} cells but the header has {self.width}")
-        levels = self._levels(line, row)
-        reorg = self._reorg(line, row)
+        skills, langs, rm_skills, rm_langs = levels = self._levels(line, row)
+        fields, division, join, leave = reorg = self._reorg(line, row) if self.reorgs else _NO_REORG
         user = row[0].strip()
         if not user:
             if any(levels) or any(reorg):
@@ -90,14 +93,14 @@ class _Rows:
             return None
         return UserIntent(
             user=user,
-            skills=levels.skills,
-            remove_skills=frozenset(levels.rm_skills),
-            languages=levels.langs,
-            remove_languages=frozenset(levels.rm_langs),
-            fields=reorg.fields,
-            division=reorg.division,
-            join_queues=reorg.join,
-            leave_queues=reorg.leave,
+            skills=skills,
+            remove_skills=frozenset(rm_skills),
+            languages=langs,
+            remove_languages=frozenset(rm_langs),
+            fields=fields or {},  # a fresh dict: _NO_REORG is shared
+            division=division,
+            join_queues=join,
+            leave_queues=leave,
             replace_skills=self.replace,
             line=line,
         )
