@@ -443,8 +443,14 @@ class GenesysClient:
         ids = [{"id": u} for u in user_ids]
         return [await self.request("POST", path, params=params, json=c) for c in chunks(ids, MEMBERS_PER_REQUEST)]
 
-    def iter_queue_members(self, queue_id: str, *, start: int = 1) -> AsyncIterator[Page]:
-        return self.iter_pages(f"/api/v2/routing/queues/{_q(queue_id)}/members", start=start, page_size=QUEUE_MEMBERS_PAGE)
+    def iter_queue_members(self, queue_id: str, *, start: int = 1, member_by: str | None = None) -> AsyncIterator[Page]:
+        """``member_by``: "user" for direct members (what a member write changes), "group" for
+        members through a group, team or skill group; None for both."""
+        params = {"memberBy": member_by} if member_by else None
+        return self.iter_pages(f"/api/v2/routing/queues/{_q(queue_id)}/members", params=params, start=start, page_size=QUEUE_MEMBERS_PAGE)
+
+    async def get_queue(self, queue_id: str) -> ApiResponse:
+        return await self.request("GET", f"/api/v2/routing/queues/{_q(queue_id)}", shape=json_object)
 
 
 def _malformed(status: int, problem: str, correlation_id: str | None, method: str, path: str, body: bytes | None) -> MalformedResponseError:

@@ -53,6 +53,8 @@ class Plan:
     queues: dict[str, QueuePlan] = field(default_factory=dict)
     users: list[dict[str, Any]] = field(default_factory=list)  # per-user detail (capped by ``detail``)
     emptied: list[str] = field(default_factory=list)  # the first users left with no skills (all are counted in totals)
+    #: Leaves bulkops cannot do (the user is a member through a group): "email: why", all of them.
+    blocked_leaves: list[str] = field(default_factory=list)
 
     @property
     def queue_write_requests(self) -> int:
@@ -65,7 +67,12 @@ class Plan:
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
-        return self._emptied_warning() + queues
+        blocked = (
+            [f"{len(self.blocked_leaves)} queue leave(s) cannot be done and will end failed: " + "; ".join(self.blocked_leaves[:EMPTIED_SHOWN])]
+            if self.blocked_leaves
+            else []
+        )
+        return self._emptied_warning() + blocked + queues
 
     def _emptied_warning(self) -> list[str]:
         """Losing every skill takes a user off all skill-based routing: usually a spec line that names no skills in replace mode."""
@@ -140,6 +147,7 @@ async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirecto
                 state, spent = await fill_unknown(client, user_state(entity))
                 plan.read_requests += spent
                 changes = diff(replace(state, queues=membership.of(state.id)), intent)
+                plan.blocked_leaves += [f"{state.email or state.id}: {why}" for why in membership.blocked_leaves(state.id, intent.leave_queues)]
                 if changes.is_empty():
                     plan.users_unchanged += 1
                     continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import MEMBERS_PER_REQUEST
@@ -20,20 +21,38 @@ from bulkops.state.records import ErrorInfo, OpResult
 
 
 class QueueMembership:
-    """Members (user ids) of the queues a job names."""
+    """Members (user ids) of the queues a job names.
 
-    def __init__(self, members: dict[str, set[str]] | None = None):
+    ``members`` are the direct ones: what a member write adds or removes, and what bulkops
+    manages (as the Terraform provider does, with ``memberBy=user``). ``derived`` are members
+    through a group, team or skill group: a direct removal leaves them in the queue, so a leave
+    asked for one of them cannot be done by bulkops and is reported, naming the group.
+    """
+
+    def __init__(self, members: dict[str, set[str]] | None = None, derived: dict[str, set[str]] | None = None, via: dict[str, str] | None = None):
         self.members: dict[str, set[str]] = members or {}
+        self.derived: dict[str, set[str]] = derived or {}
+        self.via: dict[str, str] = via or {}  # queue id -> "'Support EN' through group 'Tier 2'"
 
     @classmethod
     async def load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> QueueMembership:
         members: dict[str, set[str]] = {}
+        derived: dict[str, set[str]] = {}
+        via: dict[str, str] = {}
         for qid in sorted(set(queue_ids)):
-            members[qid] = {m["id"] async for page in client.iter_queue_members(qid) for m in page.entities}
-        return cls(members)
+            members[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="user") for m in page.entities}
+            derived[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="group") for m in page.entities}
+            if derived[qid]:
+                via[qid] = _through((await client.get_queue(qid)).data, qid)
+        return cls(members, derived, via)
 
     def of(self, user_id: str) -> frozenset[str]:
+        """The queues the user is a direct member of."""
         return frozenset(q for q, ids in self.members.items() if user_id in ids)
+
+    def blocked_leaves(self, user_id: str, leaves: Iterable[str]) -> list[str]:
+        """Why each asked leave cannot be done by a direct removal (the user is a member through a group)."""
+        return [f"member of {self.via.get(q, repr(q))}; remove the user from that group" for q in sorted(leaves) if user_id in self.derived.get(q, ())]
 
     def record(self, queue_id: str, user_ids: Iterable[str], *, remove: bool) -> None:
         ids = self.members.setdefault(queue_id, set())
@@ -41,6 +60,18 @@ class QueueMembership:
             ids.difference_update(user_ids)
         else:
             ids.update(user_ids)
+
+
+def _through(queue: Any, queue_id: str) -> str:
+    """ "'Support EN' through group 'Tier 2'" from a queue's ``memberGroups``."""
+    name = queue.get("name") if isinstance(queue, dict) else None
+    groups = queue.get("memberGroups") if isinstance(queue, dict) else None
+    kinds = [
+        f"{str(g.get('type') or 'group').lower().replace('skillgroup', 'skill group')} '{g.get('name') or g.get('id')}'"
+        for g in groups or ()
+        if isinstance(g, dict)
+    ]
+    return f"'{name or queue_id}' through {' or '.join(kinds) or 'a group, team or skill group'}"
 
 
 @dataclass(slots=True)

@@ -109,6 +109,8 @@ class UserProcessor:
         except ApiError as exc:
             return await self._finish(run, "failed", reason="the API refused a write", error=exc)
         changes = diff(run.state, item.intent)
+        # A leave of a queue the user is in through a group cannot be done by a direct removal.
+        blocked = self.membership.blocked_leaves(item.state.id, item.intent.leave_queues)
         if changes.join_queues or changes.leave_queues:
             self._mark_inflight(run)
 
@@ -117,11 +119,14 @@ class UserProcessor:
                 run.log.requests += ticket.requests
                 run.state = apply(run.state, Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues))
                 failed = [op for op in ticket.ops if not op.ok]
-                await self._finish(run, "failed" if failed else "applied", reason="a queue membership change failed" if failed else None)
+                reasons = (["a queue membership change failed"] if failed else []) + blocked
+                await self._finish(run, "failed" if reasons else "applied", reason="; ".join(reasons) or None)
 
             run.written = dataclasses.replace(run.written, join_queues=changes.join_queues, leave_queues=changes.leave_queues)
             self.batcher.submit(item.state.id, changes.join_queues, changes.leave_queues, finish)
             return
+        if blocked:
+            return await self._finish(run, "failed", reason="; ".join(blocked))
         wrote = bool(run.log.ops) or item.status == INFLIGHT
         await self._finish(run, "applied" if wrote else "unchanged")
 

@@ -23,7 +23,7 @@ from .config import SimConfig
 from .errors import conflict
 from .faults import Faults
 from .lag import WriteLag
-from .org import Org, User
+from .org import MemberGroup, Org, User
 from .ratelimit import RateLimiter
 from .stats import Stats
 
@@ -166,7 +166,15 @@ class Simulator:
         return {d.name: d.id for d in self.org.divisions.values()}
 
     def queue_member_ids(self, queue_id: str) -> set[str]:
-        return set(self.org.queue(queue_id).members)
+        """Every member, direct or through a member group (what routing sees)."""
+        q = self.org.queue(queue_id)
+        return set(q.members) | set(q.derived_members())
+
+    def add_member_group(self, queue_id: str, name: str, user_ids: Iterable[str]) -> MemberGroup:
+        """Make ``name``'s members members of the queue through the group (``memberBy: group``)."""
+        group = MemberGroup(f"group-{len(self.org.queue(queue_id).member_groups) + 1}-{queue_id[:8]}", name, set(user_ids))
+        self.org.queue(queue_id).member_groups.append(group)
+        return group
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:

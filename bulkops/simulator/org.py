@@ -90,7 +90,26 @@ class Queue:
     description: str
     date_created: str
     date_modified: str
-    members: dict[str, bool] = field(default_factory=dict)  # user id -> joined
+    members: dict[str, bool] = field(default_factory=dict)  # direct members: user id -> joined
+    #: Groups whose members are members of the queue too (``memberBy: group``); removing such a
+    #: member directly leaves the membership in place. Not kept in saved state.
+    member_groups: list[MemberGroup] = field(default_factory=list)
+
+    def derived_members(self) -> dict[str, MemberGroup]:
+        """Members through a group (user id -> the first group that makes them one)."""
+        out: dict[str, MemberGroup] = {}
+        for group in self.member_groups:
+            for uid in group.members:
+                out.setdefault(uid, group)
+        return out
+
+
+@dataclass(slots=True)
+class MemberGroup:
+    id: str
+    name: str
+    members: set[str] = field(default_factory=set)
+    type: str = "GROUP"
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from .httputil import (
     route_of,
     sim_of,
 )
-from .org import MAX_QUEUE_MEMBERS_PER_REQUEST
+from .org import MAX_QUEUE_MEMBERS_PER_REQUEST, Org, Queue
 
 T = TypeVar("T")
 
@@ -132,22 +132,20 @@ async def queue_members_list(request: web.Request) -> web.Response:
     q = org.queue(request.match_info["queueId"])
     size, number = page_params(request, max_size=MAX_QUEUE_MEMBER_PAGE_SIZE)
     expand = list_param(request, "expand")
-    ordered = org.queue_members_sorted(q)
+    member_by = request.query.get("memberBy")
+    if member_by not in (None, "", "user", "group"):
+        raise bad_request("memberBy must be user or group.", detail("memberBy", "invalid.value"))
+    ordered = _members_by(org, q, member_by or None)
     if descending(request):
         ordered = ordered[::-1]
     name = (request.query.get("name") or "").lower()
     joined = request.query.get("joined")
-    member_by = request.query.get("memberBy")
-    if member_by not in (None, "", "user", "group"):
-        raise bad_request("memberBy must be user or group.", detail("memberBy", "invalid.value"))
-    if name or joined or member_by == "group":
+    if name or joined:
         want_joined = bool_param(request, "joined") if joined else None
-        ordered = [
-            uid for uid in ordered if member_by != "group" and name in org.users[uid].name.lower() and (want_joined is None or q.members[uid] == want_joined)
-        ]
+        ordered = [(uid, by) for uid, by in ordered if name in org.users[uid].name.lower() and (want_joined is None or q.members.get(uid, True) == want_joined)]
     start = (number - 1) * size
     page = ordered[start : start + size]
-    entities = [wire.queue_member(q, org.users[uid], org, expand) for uid in page]
+    entities = [wire.queue_member(q, org.users[uid], org, expand, by) for uid, by in page]
     return json_response(
         wire.page_listing(
             entities,
@@ -159,6 +157,19 @@ async def queue_members_list(request: web.Request) -> web.Response:
             has_next=start + size < len(ordered),
         )
     )
+
+
+def _members_by(org: Org, q: Queue, member_by: str | None) -> list[tuple[str, str]]:
+    """(user id, memberBy) in name order. Without a filter every member is listed once (direct
+    first); ``memberBy=user`` the direct ones, ``memberBy=group`` those through a member group."""
+    direct = [(uid, "user") for uid in org.queue_members_sorted(q)] if member_by in (None, "user") else []
+    if member_by == "user" or not q.member_groups:
+        return direct
+    derived = q.derived_members()
+    through = [(uid, "group") for uid in derived if member_by == "group" or uid not in q.members]
+    merged = direct + through
+    merged.sort(key=lambda m: (org.users[m[0]].name.lower(), m[0]))
+    return merged
 
 
 async def queue_members_post(request: web.Request) -> web.Response:

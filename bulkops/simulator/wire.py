@@ -142,6 +142,7 @@ def queue(q: Queue, org: Org) -> dict[str, Any]:
         "userMemberCount": len(q.members),
         "joinedMemberCount": joined,
         "skillEvaluationMethod": "BEST",
+        "memberGroups": [{"id": g.id, "name": g.name, "type": g.type} for g in q.member_groups],
         "selfUri": f"{API}/routing/queues/{q.id}",
     }
     d = org.divisions.get(q.division_id)
@@ -150,14 +151,14 @@ def queue(q: Queue, org: Org) -> dict[str, Any]:
     return out
 
 
-def queue_member(q: Queue, u: User, org: Org, expand: Iterable[str] = ()) -> dict[str, Any]:
+def queue_member(q: Queue, u: User, org: Org, expand: Iterable[str] = (), member_by: str = "user") -> dict[str, Any]:
     return {
         "id": u.id,
         "name": u.name,
         "user": user(u, org, expand),
         "ringNumber": 1,
-        "joined": q.members.get(u.id, False),
-        "memberBy": "user",
+        "joined": q.members.get(u.id, True),
+        "memberBy": member_by,
         "selfUri": f"{API}/routing/queues/{q.id}/members/{u.id}",
     }
 
