@@ -151,7 +151,8 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             done = "the state is checkpointed and this pass's summary, result files and webhook were written"
             fail(f"the run stopped: {message}", code, f"{hint or resume}; {done}")
         except BulkopsError as exc:
-            message, code, hint = explain(exc, "`bulkops resume JOB`")
+            # Outside a pass nothing was written yet: the way on is the same command again.
+            message, code, hint = explain(exc, "run the same command again")
             fail(message, code, hint)
 
     return wrapper
@@ -178,10 +179,10 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
     if isinstance(exc, StateError):
         return str(exc), exitcodes.STATE, None
     if isinstance(exc, (ApiError, TransportError)):
-        return f"the API kept failing: {exc}", exitcodes.ABORTED, f"{resume} carries on when the API answers again"
+        return f"the API kept failing: {exc}", exitcodes.ABORTED, f"when the API answers again, {resume}"
     if isinstance(exc, BulkopsError):
         return str(exc), exitcodes.UNEXPECTED, None
-    return f"unexpected {type(exc).__name__}: {exc}", exitcodes.UNEXPECTED, f"please report this with the log; {resume} carries on"
+    return f"unexpected {type(exc).__name__}: {exc}", exitcodes.UNEXPECTED, f"please report this with the log; then {resume}"
 
 
 def run_async(main: Callable[[Stopper], Awaitable[int]]) -> int:

@@ -30,7 +30,7 @@ from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
-from bulkops.client.transport import HttpTransport, RawResponse, Transport
+from bulkops.client.transport import HttpTransport, RawResponse, Transport, settings_fault
 from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
@@ -254,6 +254,9 @@ class GenesysClient:
             raw = await self.transport.send(call.method, call.url, params=call.query, json=call.json, headers={"Authorization": f"Bearer {token}"})
         except (TimeoutError, aiohttp.ClientError) as exc:
             self._account_fault(call, exc)
+            wrong = settings_fault(exc, call.url) if not self.stats.by_status else None
+            if wrong is not None:
+                raise wrong from None
             raise _Retry(TransportError(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")) from None
         return raw, self._clock() - started
 

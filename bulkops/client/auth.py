@@ -25,7 +25,7 @@ import structlog
 
 from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
-from bulkops.client.transport import HttpTransport, RawResponse
+from bulkops.client.transport import HttpTransport, RawResponse, settings_fault
 from bulkops.client.wire import ShapeError, decode
 from bulkops.errors import ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
 
@@ -47,6 +47,7 @@ class TokenProvider:
         self._margin = refresh_margin
         self._lock = asyncio.Lock()
         self._token: str | None = None
+        self._answered = False  # the token endpoint answered once: a later DNS/TLS fault is transient
         self._expires_at = 0.0
         self._failure: BulkopsError | None = None  # the last fetch's error, until one succeeds
         self._finished = 0  # fetches that have ended, either way
@@ -112,7 +113,11 @@ class TokenProvider:
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             log.debug("auth.token_failed", error=type(exc).__name__)
+            wrong = settings_fault(exc, self._config.login_url) if not self._answered else None
+            if wrong is not None:
+                raise wrong from None  # never reached the token endpoint: the settings are wrong
             raise TransportError(f"POST /oauth/token: {type(exc).__name__}: {exc}") from None
+        self._answered = True
         if not 200 <= resp.status < 300:
             raise _refusal(resp)
         try:

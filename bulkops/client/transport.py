@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 
 from bulkops import __version__
+from bulkops.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +87,17 @@ class Transport:
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+def settings_fault(exc: BaseException, url: str) -> ConfigError | None:
+    """A host that does not resolve, or a TLS handshake that fails (https to a plain-http
+    server, a certificate that does not match), before the API ever answered: the settings
+    are wrong, and retrying for the whole budget would only hide it. None for other faults."""
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return ConfigError(f"cannot resolve the host {host!r}: check --region or --base-url")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return ConfigError(
+            f"TLS with {host!r} failed ({exc.__class__.__name__}): check the scheme of --base-url (https to a plain-http server?) and the certificate"
+        )
+    return None
