@@ -8,6 +8,15 @@ loopback, and reads the figures from the run's summary.json and the child's rusa
     .venv/bin/python scripts/bench_engine.py cost   --users 5000 --rps 400   # requests/changed user vs GET+PUT baseline
     .venv/bin/python scripts/bench_engine.py memory --users 100000 --skills 50 --rps 3000
 
+Scenario ``allowance`` puts a server-side limit on the simulator (``--sim-rate-mode fixed
+--sim-rate-per-minute 300`` is a real org's default) and reads the request and 429 counts from
+the simulator's own counters (``/__sim/stats``); ``--plan`` first runs ``bulkops plan`` against
+it and compares its duration estimate with the run's:
+
+    .venv/bin/python scripts/bench_engine.py allowance --users 900 --rps 8 --sim-rate-mode fixed --sim-rate-per-minute 300 --plan
+    .venv/bin/python scripts/bench_engine.py allowance --users 600 --rps 8 --sim-rps 5
+    .venv/bin/python scripts/bench_engine.py allowance --users 3000 --rps 50 --sim-rps 60
+
 Scenario ``cost`` also measures the tutorial approach (GET each user, then PUT its
 whole merged skill list) on an identically seeded org, through the same client.
 """
@@ -22,7 +31,9 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import orjson
@@ -114,13 +125,20 @@ async def baseline(url: str, users: int, skills: int, seed: int, rps: float) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("scenario", choices=["rate", "cost", "memory"])
+    ap.add_argument("scenario", choices=["rate", "cost", "memory", "allowance"])
     ap.add_argument("--users", type=int, default=400)
     ap.add_argument("--skills", type=int, default=10, help="skills per user in the matrix")
     ap.add_argument("--rps", type=float, default=8.0)
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--sim-rps", type=float, default=None, help="allowance: the simulator's limit per second")
+    ap.add_argument("--sim-rate-per-minute", type=int, default=None, help="allowance: the simulator's limit per 60 s")
+    ap.add_argument("--sim-rate-mode", choices=["bucket", "fixed"], default="bucket")
+    ap.add_argument("--plan", action="store_true", help="allowance: run `bulkops plan` first and compare its estimate")
     args = ap.parse_args()
+    if args.scenario == "allowance":
+        allowance(args)
+        return
     org_skills = max(40, args.skills + 10)
     with tempfile.TemporaryDirectory(prefix="bulkops-bench-") as tmp:
         tmp = Path(tmp)
@@ -140,6 +158,110 @@ def main() -> None:
             with simulator(*sim_args) as url:
                 base = asyncio.run(baseline(url, args.users, args.skills, args.seed, args.rps))
             print(f"baseline GET+PUT: {base['requests']} requests -> {base['per_user']:.3f} per changed user, {base['seconds']:.1f}s")
+
+
+def sim_stats(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/__sim/stats") as resp:  # noqa: S310 - loopback simulator
+        return orjson.loads(resp.read())
+
+
+def api_requests(stats: dict) -> tuple[int, int]:
+    """(API requests, 429s) from the simulator's counters; the token endpoint is not rate limited."""
+    routes = {k: v for k, v in stats["byRoute"].items() if "/api/v2/" in k}
+    return sum(v["total"] for v in routes.values()), sum(v["byStatus"].get("429", 0) for v in routes.values())
+
+
+class StatsPoller:
+    """Reads ``/__sim/stats`` every ``every`` seconds meanwhile: when the API requests started and stopped
+    counting, from the simulator's own counters (the run's summary times only the engine's part)."""
+
+    def __init__(self, url: str, every: float = 0.25):
+        self.url, self.every = url, every
+        self.samples: list[tuple[float, int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic(), *api_requests(sim_stats(self.url))))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> StatsPoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append((time.monotonic(), *api_requests(sim_stats(self.url))))
+
+    def window(self, base: int) -> tuple[int, int, float]:
+        """(requests, 429s, seconds) from the first sample past ``base`` requests to the first at the final count."""
+        _, final, final_429 = self.samples[-1]
+        start = next(i for i, (_, n, _) in enumerate(self.samples) if n > base)
+        end = next(i for i, (_, n, _) in enumerate(self.samples) if n == final)
+        t0, n0, l0 = self.samples[max(start - 1, 0)]
+        return final - n0, final_429 - l0, self.samples[end][0] - t0
+
+
+def run_plan(url: str, spec: Path, rps: float) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bulkops", "plan", str(spec), "--base-url", url, "--rps", str(rps), "--json"],
+        env=sim_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"bulkops plan exited {out.returncode}\n{out.stdout}\n{out.stderr}")
+    return orjson.loads(out.stdout[out.stdout.index("{") :])
+
+
+def allowance(args: argparse.Namespace) -> None:
+    """A run against a server-side allowance: the rate and the 429s the simulator counted."""
+    if args.sim_rps:
+        limit, server_rps = ["--rps", str(args.sim_rps)], args.sim_rps
+    elif args.sim_rate_per_minute:
+        limit, server_rps = ["--rate-per-minute", str(args.sim_rate_per_minute)], args.sim_rate_per_minute / 60
+    else:
+        raise SystemExit("allowance needs --sim-rps or --sim-rate-per-minute")
+    expected = min(server_rps, args.rps)
+    with tempfile.TemporaryDirectory(prefix="bulkops-bench-") as tmp:
+        tmp = Path(tmp)
+        spec = tmp / "matrix.csv"
+        write_matrix(spec, args.users, args.skills, args.seed)
+        sim_args = ["--users", str(args.users), "--skills", str(max(40, args.skills + 10)), "--seed", str(args.seed), *limit, "--rate-mode", args.sim_rate_mode]
+        print(f"simulator: {' '.join(limit)} ({args.sim_rate_mode}); bulkops --rps {args.rps:g}; {args.users} users to change")
+        with simulator(*sim_args) as url:
+            plan = None
+            if args.plan:
+                t0 = time.monotonic()
+                plan = run_plan(url, spec, args.rps)
+                before, before_429 = api_requests(sim_stats(url))
+                print(
+                    f"plan:  {plan['estimated_requests']} requests at {plan['pace_rps']}/s ({plan['rate_bound'] or 'configured'}) "
+                    f"-> estimate {plan['estimated_seconds']}s; its own reads: {before} requests, {before_429} 429s, {time.monotonic() - t0:.1f}s"
+                )
+            else:
+                before, before_429 = 0, 0
+            with StatsPoller(url) as poller:
+                summary, wall, _ = run_bulkops(url, spec, tmp / "state", args.rps, args.workers)
+        run = summary["this_run"]
+        seconds = run["duration_s"]
+        n, n429, span = poller.window(before)
+        achieved = n / span if span else 0.0
+        print(f"bulkops run: {summary['users']}; {run.get('rate_bound') or 'bound by the configured rate'}")
+        print(f"  simulator counted: {n} API requests, {n429} answered 429 ({n429 * 1000 / max(n, 1):.2f} per 1,000)")
+        print(
+            f"  rate: {achieved:.2f} req/s from the simulator's first to its last count ({span:.1f}s, polled every 0.25s) "
+            f"= {achieved / expected * 100:.1f}% of {expected:g} req/s (min of server and --rps)"
+        )
+        print(f"  bulkops' own figures: {run['requests']} requests, {run['achieved_rps']} req/s, 429s {run['http_429']}; whole process {wall:.1f}s wall")
+        if plan is not None:
+            est = plan["estimated_seconds"]
+            print(
+                f"  plan estimated {est}s; the run took {seconds}s ({(est - seconds) / seconds * 100:+.1f}%), the whole process {wall:.1f}s ({(est - wall) / wall * 100:+.1f}%)"
+            )
 
 
 if __name__ == "__main__":

@@ -108,6 +108,7 @@ def engine_options(fn: F) -> F:
             help="Seconds between a 409 and the re-fetch that re-merges the user (reads lag writes on a real org). [env BULKOPS_CONFLICT_DELAY]",
         ),
         click.option("--plain-progress", is_flag=True, help="Progress as log lines even on a terminal."),
+        click.option("--json", "json_summary", is_flag=True, help="Print the pass's summary as JSON (the summary.json record) instead of text."),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -44,9 +44,12 @@ def exit_code_for(summary: dict[str, Any]) -> int:
     return exitcodes.OK
 
 
-def report_outcome(summary: dict[str, Any]) -> int:
-    """Print the summary and the next step; the exit code it means."""
-    print_outcome(summary)
+def report_outcome(summary: dict[str, Any], *, as_json: bool = False) -> int:
+    """Print the summary (text and the next step, or ``--json``: the summary.json record); the exit code it means."""
+    if as_json:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print_outcome(summary)
     return exit_code_for(summary)
 
 
@@ -72,7 +75,7 @@ def run_options(kw: dict[str, Any]) -> RunOptions:
 
 async def run_pass(client: GenesysClient, setup: JobSetup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:
     webhook = webhook_config(kw)
-    with ProgressReporter(rps=client.config.rps, force_plain=kw.get("plain_progress", False)) as progress:
+    with ProgressReporter(rps=client.config.rps, governor=client.governor, force_plain=kw.get("plain_progress", False)) as progress:
         return await execute(
             client,
             setup,
@@ -119,7 +122,10 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             result = await make_plan(client, opened, directory, detail=detail)
             org_users = len(directory.users)
         total = result.run_requests(org_users)
-        seconds = total / config.rps
+        # The pace the run will keep: the configured rate, or the server's allowance seen on these reads.
+        pace = client.governor.steady_pace
+        bound = client.governor.describe() if client.governor.server_bound else None
+        seconds = total / pace
         if as_json:
             out = {
                 "users_named": result.users_named,
@@ -130,6 +136,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "estimated_requests": total,
                 "estimated_seconds": round(seconds, 1),
                 "rps": config.rps,
+                "pace_rps": round(pace, 3),
+                "rate_bound": bound,
                 "queues": {
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
@@ -153,7 +161,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for warning in result.warnings():
             click.secho(f"warning: {warning}", fg="yellow")
-        click.echo(f"estimate: about {total} requests at {config.rps:g}/s, so {_human(seconds)} (users to change / rate bounds a run)")
+        at = f"{pace:.2f}/s ({bound}; --rps {config.rps:g})" if bound else f"{config.rps:g}/s"
+        click.echo(f"estimate: about {total} requests at {at}, so {_human(seconds)} (users to change / rate bounds a run)")
         return 0
 
     sys.exit(run_async(main))
@@ -228,7 +237,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
             click.echo(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}", err=True)
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
-        return report_outcome(summary)
+        return report_outcome(summary, as_json=kw.get("json_summary", False))
 
     sys.exit(run_async(main))
 
@@ -252,12 +261,29 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
 
     async def main(stopper: Stopper) -> int:
         setup = open_job(state_dir, job)
+        counts, total = setup.store.counts(), setup.store.total()
+        left = counts.get("pending", 0) + counts.get("inflight", 0)
+        if not left:  # nothing to carry on with: say so, and keep the last pass's summary as it is
+            setup.store.close()
+            return _already_finished(job, state_dir, counts, total)
+        click.echo(f"resuming {job}: {total - left} of {total} users done, {left} to go", err=True)
         async with GenesysClient(config) as client:
             summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
-        return report_outcome(summary)
+        return report_outcome(summary, as_json=kw.get("json_summary", False))
 
     sys.exit(run_async(main))
+
+
+def _already_finished(job: str, state_dir: str, counts: dict[str, int], total: int) -> int:
+    held = counts.get("reconciliation", 0) + counts.get("failed", 0)
+    outcomes = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    click.echo(f"job {job} has no users left to handle ({outcomes}; {total} in all): nothing to resume")
+    if held:
+        where = "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(state_dir)}"
+        click.echo(f"next: {held} user(s) need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
+        return exitcodes.PARTIAL
+    return exitcodes.OK
 
 
 @click.command()

@@ -27,6 +27,7 @@ def cli() -> None:
     \b
     Typical session:
       bulkops demo                          # see it work against the embedded simulator
+      bulkops validate jobs/reorg.json      # every local check, no credentials needed
       bulkops plan jobs/reorg.json          # what would change, and how long it takes
       bulkops run jobs/reorg.json           # apply it (Ctrl-C once: stop cleanly)
       bulkops resume reorg-1a2b3c4d         # carry on after a stop or a crash
@@ -47,7 +48,7 @@ def _add_optional() -> None:
     from bulkops.cli.sim import sim
 
     cli.add_command(sim)
-    for module, name in (("bulkops.cli.reconcile", "reconcile"), ("bulkops.cli.demo", "demo"), ("bulkops.cli.report", "report")):
+    for module, name in (("bulkops.cli.reconcile", "reconcile"), ("bulkops.cli.demo", "demo"), ("bulkops.cli.report", "report"), ("bulkops.cli.validate", "validate")):
         try:
             mod = __import__(module, fromlist=[name])
         except ModuleNotFoundError:
@@ -63,4 +64,5 @@ def main() -> None:
     # emails and before/after values: owner-only, whatever the shell's umask.
     os.umask(0o077)
     configure_logging("warning")  # until a command's --log-level says otherwise
-    cli()
+    # NO_COLOR (no-color.org): no ANSI colours anywhere (click's own detection only checks for a terminal).
+    cli(color=False if os.environ.get("NO_COLOR") else None)

@@ -9,14 +9,16 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from bulkops.client.ratelimit import RateGovernor
 from bulkops.engine.counters import RunCounters
 
 
 class ProgressReporter:
-    def __init__(self, *, rps: float, every: float = 10.0, stream: TextIO | None = None, force_plain: bool = False):
+    def __init__(self, *, rps: float, every: float = 10.0, stream: TextIO | None = None, force_plain: bool = False, governor: RateGovernor | None = None):
         self._stream = stream or sys.stderr
         self._every = every
         self._rps = rps
+        self._governor = governor  # says when the server's allowance, not --rps, is the bound
         self._plain = force_plain or not self._stream.isatty()
         self._last = 0.0
         self._bar: Progress | None = None
@@ -47,6 +49,8 @@ class ProgressReporter:
         remaining = max(c.total - c.done_before, 0)
         done = c.handled
         detail = f"applied {c.outcomes.get('applied', 0)} unchanged {c.outcomes.get('unchanged', 0)} reconcile {c.outcomes.get('reconciliation', 0)} failed {c.outcomes.get('failed', 0)}"
+        if self._governor is not None and self._governor.server_bound:
+            detail += f"; {self._governor.describe()}"
         if self._bar is not None:
             if self._task is None:
                 self._task = self._bar.add_task("run", total=remaining, detail=detail)

@@ -131,7 +131,7 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
                 summary = await run_pass(client, setup, kw, stopper, only_users=picked)
-            return report_outcome(summary)
+            return report_outcome(summary, as_json=kw.get("json_summary", False))
 
         code = run_async(main)
     sys.exit(code)

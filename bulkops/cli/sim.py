@@ -47,6 +47,15 @@ def sim() -> None:
     "--rate-per-minute", type=click.IntRange(min=1), default=None, help="Allowance per token per minute, like the platform's 300. Exclusive with --rps."
 )
 @click.option(
+    "--rate-mode",
+    type=click.Choice(["bucket", "fixed"]),
+    default="bucket",
+    show_default=True,
+    help="bucket: refills continuously; fixed: the count resets when the window ends (the platform's 300 per 60 s is --rate-mode fixed --rate-per-minute 300).",
+)
+@click.option("--route-limit-prefix", default=None, metavar="PATH", help="A family of routes (path prefix) with a lower allowance of its own.")
+@click.option("--route-rate-per-minute", type=click.IntRange(min=1), default=None, help="That family's allowance per 60 s (with --route-limit-prefix).")
+@click.option(
     "--conflict-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Probability that a user write meets a concurrent admin edit (409)."
 )
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Fraction of /api/v2 requests answered 500/502/503.")
@@ -104,6 +113,10 @@ async def _run(host: str, port: int, state_file: str | None, options: dict[str, 
         f"{len(org.queues)} queues, {len(org.divisions)} divisions"
     )
     limit = f"{cfg.rps:g}/s" if cfg.rps else f"{cfg.rate_per_minute}/min" if cfg.rate_per_minute else "unlimited"
+    if cfg.rps or cfg.rate_per_minute:
+        limit += f" ({'fixed window' if cfg.rate_mode == 'fixed' else 'token bucket'})"
+    if cfg.route_limit_prefix:
+        limit += f", {cfg.route_rate_per_minute}/min under {cfg.route_limit_prefix}"
     _say(
         f"  rate limit {limit}; error rate {cfg.error_rate:g}; conflict rate {cfg.conflict_rate:g}; "
         f"latency {cfg.latency_ms:g} ms; token ttl {cfg.token_ttl}s; cursor ttl {cfg.cursor_ttl:g}s"

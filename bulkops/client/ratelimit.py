@@ -1,11 +1,27 @@
 """One rate governor per run: every request of the run, pagination included, passes here.
 
-Three rules, one gate:
-  * pace: at most ``rps`` requests/s, strictly spaced (an ``aiolimiter`` bucket of
-    capacity 1), so a server that allows exactly that rate never has to say 429;
-  * pause: a 429's ``Retry-After`` pauses the *whole* client, not just the task that got it;
-  * slow down early: when the ``inin-ratelimit-*`` headers show the allowance almost
-    spent, hold back until the remaining requests fit in the time left in the window.
+The configured rate (``--rps``) is a ceiling, not a promise: the server says what it allows
+on every answer (``inin-ratelimit-allowed`` requests per window, ``inin-ratelimit-count`` used,
+``inin-ratelimit-reset`` seconds until the window resets), and the governor paces to that.
+
+Rules, one gate:
+  * pace: requests get evenly spaced start times at ``pace`` requests/s. The times are an
+    absolute schedule, so a wake-up that comes late does not lose its slot (a leaky bucket
+    of capacity 1 loses that lateness on every request: 5% at 50/s for 1 ms);
+  * learn: ``pace`` = min(configured rps, allowed / window x (1 - MARGIN)). The window is the
+    longest ``reset`` seen for that allowance (whole seconds): exact for a fixed window from
+    the first answer (its reset counts down from the full window), and for a bucket as soon as
+    it has been drained once. So a fixed window of 300 per 60 s is spread evenly (4.95/s)
+    instead of being spent in a burst and then waited out. The MARGIN keeps the count inside a
+    window when request latencies differ (the server counts arrivals, not our start times);
+  * low water: when an answer shows less than LOW_WATER of the allowance left, what is left is
+    spread over the time left (``(left + 1) / reset`` requests/s) until that window ends;
+  * pause: an allowance spent (count >= allowed) pauses the whole client until the reset; so
+    does a 429's ``Retry-After`` (``pause``), not just the task that got it.
+
+Several allowances (a family of routes with a lower one of its own) are each learned; the pace
+follows the highest, the general one, and the lower family is held by the low-water and
+pause rules, so a few queue writes do not slow every user write to the queues' allowance.
 """
 
 from __future__ import annotations
@@ -13,29 +29,53 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
-
-from aiolimiter import AsyncLimiter
+from dataclasses import dataclass
 
 #: Below this share of the allowance left, spread what is left over the time left.
 LOW_WATER = 0.2
+#: Pace this much under the learned allowance.
+MARGIN = 0.01
+#: An allowance not seen again for this long is forgotten (the server may have changed it).
+HORIZON = 180.0
 
 
-def header_pause(headers: Mapping[str, str]) -> float:
-    """Seconds to hold back, read from ``inin-ratelimit-*`` headers (0 when healthy or absent)."""
-    try:
-        count = float(headers["inin-ratelimit-count"])
-        allowed = float(headers["inin-ratelimit-allowed"])
-        reset = float(headers["inin-ratelimit-reset"])
-    except (KeyError, ValueError):
-        return 0.0
-    if allowed <= 0 or not math.isfinite(reset) or reset <= 0:
-        return 0.0
-    remaining = allowed - count
-    if remaining <= 0:
-        return reset
-    if remaining >= allowed * LOW_WATER:
-        return 0.0
-    return reset / (remaining + 1)
+@dataclass(frozen=True, slots=True)
+class RateHeaders:
+    """The ``inin-ratelimit-*`` headers of one answer."""
+
+    count: float
+    allowed: float
+    reset: float
+
+    @classmethod
+    def read(cls, headers: Mapping[str, str]) -> RateHeaders | None:
+        """The three headers, or None when one is missing, unreadable or meaningless."""
+        try:
+            count = float(headers["inin-ratelimit-count"])
+            allowed = float(headers["inin-ratelimit-allowed"])
+            reset = float(headers["inin-ratelimit-reset"])
+        except (KeyError, ValueError):
+            return None
+        if not all(math.isfinite(v) for v in (count, allowed, reset)) or allowed < 1 or count < 0 or reset < 0:
+            return None
+        return cls(count, allowed, reset)
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """What the server allows: ``allowed`` requests per ``window`` seconds."""
+
+    allowed: int
+    window: float
+
+    @property
+    def rate(self) -> float:
+        return self.allowed / self.window
+
+    def describe(self) -> str:
+        """``server allows 300/min: 5.0 req/s``."""
+        per = "min" if self.window == 60 else "s" if self.window == 1 else f"{self.window:g}s"
+        return f"server allows {self.allowed}/{per}: {self.rate:.1f} req/s"
 
 
 class RateGovernor:
@@ -46,17 +86,80 @@ class RateGovernor:
         max_pause: float = 120.0,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        margin: float = MARGIN,
     ):
+        if rps <= 0:
+            raise ValueError("rps must be positive")
         self.rps = rps
-        self._limiter = AsyncLimiter(1, 1.0 / rps)
+        self._margin = margin
         self._max_pause = max_pause
         self._clock = clock
         self._sleep = sleep
         self._paused_until = 0.0
+        self._next = -math.inf  # the next free start time
+        self._windows: dict[int, tuple[float, float]] = {}  # allowed -> (longest reset seen, last seen)
+        self._low_pace = math.inf
+        self._low_until = -math.inf
         self.pauses = 0
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
+
+    # -- what the server said ---------------------------------------------------------------
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn from one answer's ``inin-ratelimit-*`` headers (nothing when they are absent)."""
+        h = RateHeaders.read(headers)
+        if h is None:
+            return
+        now = self._now()
+        allowed = int(h.allowed)
+        longest = self._windows.get(allowed, (0.0, now))[0]
+        self._windows[allowed] = (max(longest, h.reset), now)
+        left = h.allowed - h.count
+        if left <= 0:
+            self.pause(h.reset)
+        elif left < h.allowed * LOW_WATER and h.reset > 0:
+            self._low_pace = (left + 1) / h.reset
+            self._low_until = now + h.reset
+        else:
+            self._low_until = -math.inf
+
+    @property
+    def allowance(self) -> Allowance | None:
+        """The server's allowance learned from the headers (the highest one seen lately), if any."""
+        now = self._now()
+        known = [Allowance(a, max(1.0, longest)) for a, (longest, seen) in self._windows.items() if now - seen <= HORIZON]
+        return max(known, key=lambda a: a.rate, default=None)
+
+    @property
+    def server_bound(self) -> bool:
+        """True when the server's allowance, not the configured rate, sets the pace."""
+        a = self.allowance
+        return a is not None and a.rate * (1 - self._margin) < self.rps
+
+    def describe(self) -> str:
+        """What bounds the pace, for progress lines and the summary."""
+        a = self.allowance
+        if a is not None and self.server_bound:
+            return a.describe()
+        return f"configured {self.rps:g} req/s"
+
+    @property
+    def steady_pace(self) -> float:
+        """Requests per second over a long run: the configured ceiling or the learned allowance."""
+        a = self.allowance
+        return self.rps if a is None else min(self.rps, a.rate * (1 - self._margin))
+
+    @property
+    def pace(self) -> float:
+        """Requests per second now: the steady pace, or less near the end of a nearly spent window."""
+        pace = self.steady_pace
+        if self._now() < self._low_until:
+            pace = min(pace, self._low_pace)
+        return pace
+
+    # -- holding back ---------------------------------------------------------------------
 
     @property
     def paused_for(self) -> float:
@@ -71,17 +174,18 @@ class RateGovernor:
             self._paused_until = until
             self.pauses += 1
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        hold = header_pause(headers)
-        if hold > 0:
-            self.pause(hold)
-
     async def acquire(self) -> None:
+        """Wait for this request's start time: after any pause, one slot of 1/pace after the last."""
         while True:
-            wait = self._paused_until - self._now()
+            now = self._now()
+            wait = self._paused_until - now
             if wait > 0:
                 await self._sleep(wait)
                 continue
-            await self._limiter.acquire()
-            if self._paused_until <= self._now():
-                return
+            slot = max(now, self._next)
+            self._next = slot + 1.0 / self.pace
+            if slot > now:
+                await self._sleep(slot - now)
+                if self._paused_until > self._now():
+                    continue
+            return

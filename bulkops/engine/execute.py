@@ -99,7 +99,7 @@ async def _execute(
         result = await engine.run()
     finally:
         _quietly(lambda: store.set(running=None, live=None))
-    summary = build_summary(store=store, result=result, stats=client.stats, rps=client.config.rps, paths=setup.paths, run_id=run_id)
+    summary = build_summary(store=store, result=result, stats=client.stats, rps=client.config.rps, paths=setup.paths, run_id=run_id, governor=client.governor)
     if result.error is not None:
         summary["error"] = f"{type(result.error).__name__}: {result.error}"
     _quietly(lambda: write_summary(summary, setup.paths.summary))

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import ClientStats
+from bulkops.client.ratelimit import RateGovernor
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.runner import RunResult
 from bulkops.state.layout import RunPaths
@@ -16,11 +17,14 @@ from bulkops.state.store import RunStore
 OUTCOME_ORDER = ("applied", "unchanged", "reconciliation", "failed", "inflight", "pending")
 
 
-def build_summary(*, store: RunStore, result: RunResult, stats: ClientStats, rps: float, paths: RunPaths, run_id: str) -> dict[str, Any]:
+def build_summary(
+    *, store: RunStore, result: RunResult, stats: ClientStats, rps: float, paths: RunPaths, run_id: str, governor: RateGovernor | None = None
+) -> dict[str, Any]:
     counts = store.counts()
     c = result.counters
     changed = c.outcomes.get("applied", 0)
     achieved = result.requests / result.duration if result.duration > 0 else 0.0
+    allowance = governor.allowance if governor is not None else None
     return {
         "job_id": store.get("job_id"),
         "run_id": run_id,
@@ -36,6 +40,11 @@ def build_summary(*, store: RunStore, result: RunResult, stats: ClientStats, rps
             "achieved_rps": round(achieved, 2),
             "configured_rps": rps,
             "rps_fraction": round(achieved / rps, 3) if rps else None,
+            # What the server allowed (learned from its inin-ratelimit-* headers) and whether it, not
+            # the configured rate, bounded the run: then "server allows 300/min: 5.0 req/s".
+            "server_allowance": {"allowed": allowance.allowed, "window_s": allowance.window, "rps": round(allowance.rate, 3)} if allowance else None,
+            "rate_bound": governor.describe() if governor is not None and governor.server_bound else None,
+            "allowance_fraction": round(achieved / allowance.rate, 3) if allowance else None,
             "requests_by_kind": _by_kind(c, result.requests),
             "membership_changes": c.membership_changes,
             "requests_per_membership_change": round(c.requests_by_kind["queue_batches"] / c.membership_changes, 3) if c.membership_changes else None,
@@ -89,7 +98,8 @@ def render_summary(summary: dict[str, Any]) -> str:
             else ""
         ),
         f"rate:    {run['achieved_rps']} req/s of {run['configured_rps']} configured"
-        + (f" ({run['rps_fraction'] * 100:.1f}%)" if run["rps_fraction"] is not None else ""),
+        + (f" ({run['rps_fraction'] * 100:.1f}%)" if run["rps_fraction"] is not None else "")
+        + (f"; bound by the server: {run['rate_bound']} ({run['allowance_fraction'] * 100:.1f}% of it)" if run.get("rate_bound") else ""),
         f"faults:  409 conflicts {run['conflicts_409']} (re-fetched and re-merged {run['conflict_refetches']}), "
         f"HTTP retries {run['http_retries']}, 429 {run['http_429']}, 5xx {run['http_5xx']}",
     ]

@@ -72,13 +72,13 @@ async def _api(sim: Simulator, request: web.Request, handler: Handler, cid: str)
             raise SimApiError(401, BAD_CREDENTIALS, "Invalid login credentials.")
     except SimApiError as exc:
         return exc.response(cid)
-    decision = sim.limiter.acquire(token) if sim.limiter is not None else None
+    decision = sim.limiter.acquire(token, request.path) if sim.limiter is not None else None
     if decision is not None and not decision.allowed:
         err = SimApiError(
             429,
             TOO_MANY_REQUESTS,
-            f"Rate limit exceeded the maximum. [{decision.limit}] requests for [{sim.limiter.window:g}] seconds",  # type: ignore[union-attr]
-            limit={"key": "client.credentials.token.rate.per.minute", "namespace": "platform.api", "value": decision.limit},
+            f"Rate limit exceeded the maximum. Retry the request in [{decision.retry_after}] seconds",
+            limit={"key": decision.key, "namespace": "platform.api", "value": decision.limit},
             headers=decision.headers(),
         )
         return err.response(cid)

@@ -12,6 +12,9 @@ RUNTIME_KNOBS = frozenset(
     {
         "rps",
         "rate_per_minute",
+        "rate_mode",
+        "route_limit_prefix",
+        "route_rate_per_minute",
         "error_rate",
         "latency_ms",
         "token_ttl",
@@ -39,6 +42,13 @@ class SimConfig:
     seed: int = 1
     rps: float | None = None
     rate_per_minute: int | None = None
+    #: "bucket" (refills continuously) or "fixed" (the count resets when the window ends; with
+    #: ``rate_per_minute=300`` the platform's default 300 per 60 s).
+    rate_mode: str = "bucket"
+    #: A family of routes (a path prefix, e.g. "/api/v2/routing/queues") with a lower allowance of
+    #: its own, ``route_rate_per_minute`` per 60 s in ``rate_mode``, on top of the general one.
+    route_limit_prefix: str | None = None
+    route_rate_per_minute: int | None = None
     error_rate: float = 0.0
     latency_ms: float = 0.0
     token_ttl: int = 86400

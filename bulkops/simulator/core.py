@@ -30,6 +30,16 @@ from .stats import Stats
 STATE_FORMAT = "bulkops-simulator-state/1"
 
 
+def _rate_knobs(c: SimConfig) -> tuple[Any, ...]:
+    return (c.rps, c.rate_per_minute, c.rate_mode, c.route_limit_prefix, c.route_rate_per_minute)
+
+
+def _limiter(c: SimConfig, clock: Callable[[], float]) -> RateLimiter | None:
+    return RateLimiter.from_knobs(
+        c.rps, c.rate_per_minute, clock, mode=c.rate_mode, route_prefix=c.route_limit_prefix, route_rate_per_minute=c.route_rate_per_minute
+    )
+
+
 class Simulator:
     """Holds the org and the knobs; ``.app`` serves them."""
 
@@ -49,7 +59,7 @@ class Simulator:
             queues=config.queues,
             divisions=config.divisions,
         )
-        self.limiter = RateLimiter.from_knobs(config.rps, config.rate_per_minute, self.clock)
+        self.limiter = _limiter(config, self.clock)
         self.faults = Faults(config.seed)
         self.lag = WriteLag()
         self.stats_counter = Stats()
@@ -64,8 +74,8 @@ class Simulator:
     def configure(self, **knobs: Any) -> None:
         """Change runtime knobs (see ``config.RUNTIME_KNOBS``) without touching the org."""
         new = self.config.with_knobs(**knobs)
-        if new.rps != self.config.rps or new.rate_per_minute != self.config.rate_per_minute:
-            self.limiter = RateLimiter.from_knobs(new.rps, new.rate_per_minute, self.clock)
+        if _rate_knobs(new) != _rate_knobs(self.config):
+            self.limiter = _limiter(new, self.clock)
         self.config = new
 
     def set_skill_state(self, skill_id: str, state: str) -> None:

@@ -69,6 +69,7 @@ def assert_stopped_pass_recorded(state: Path, err: str, job: str = "j") -> None:
 def assert_resume_finishes(url: str, state: Path, job: str = "j") -> None:
     done = bulkops("resume", job, "--base-url", url, "--state-dir", str(state), "--rps", "1000", "--plain-progress")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert f"resuming {job}: " in done.stderr and " to go" in done.stderr  # says where it starts
     users = status(state, job)["users"]
     assert users["total"] == USERS and users.get("applied", 0) + users.get("unchanged", 0) == USERS, users
 

@@ -20,7 +20,7 @@ async def test_rate_limit_429_and_headers(api, sim):
         assert h["ININ-Correlation-Id"]
     assert [r[2]["inin-ratelimit-count"] for r in results[:3]] == ["1", "2", "3"]
     _, err, h = results[3]
-    assert err["code"] == "too.many.requests" and err["status"] == 429
+    assert err["code"] == "too.many.requests.retry.after" and err["status"] == 429
     assert int(h["Retry-After"]) >= 1 and err["contextId"] == h["ININ-Correlation-Id"]
     # another token has its own bucket
     other = await get_token(api.http, sim)
@@ -164,3 +164,27 @@ async def test_concurrent_edit_never_overlaps_the_request(api, sim):
         assert (await api.patch(f"/api/v2/users/{uid}", json={"title": "Mine", "version": v}))[0] == 409
     assert all(c["kind"] != "title" for c in sim.sim.conflicts())
     assert sim.sim.user(uid)["title"] != "Mine"
+
+
+async def test_fixed_window_over_http_headers_on_every_answer_and_the_429_code(api, sim):
+    sim.sim.configure(rate_per_minute=3, rate_mode="fixed")
+    results = [await api.get("/api/v2/routing/languages") for _ in range(4)]
+    assert [r[0] for r in results] == [200, 200, 200, 429]
+    assert [r[2]["inin-ratelimit-count"] for r in results] == ["1", "2", "3", "3"]
+    assert all(r[2]["inin-ratelimit-allowed"] == "3" and r[2]["inin-ratelimit-reset"] == "60" for r in results)
+    _, err, h = results[3]
+    assert err["code"] == "too.many.requests.retry.after" and h["Retry-After"] == "60"
+    assert err["message"] == "Rate limit exceeded the maximum. Retry the request in [60] seconds"
+    assert err["limit"] == {"key": "client.credentials.token.rate.per.minute", "namespace": "platform.api", "value": 3}
+    sim.advance(60)
+    _, _, h = await api.get("/api/v2/routing/languages")
+    assert h["inin-ratelimit-count"] == "1"  # the window ended: the count starts again
+
+
+async def test_a_route_family_with_its_own_lower_allowance_over_http(api, sim):
+    sim.sim.configure(rate_per_minute=300, rate_mode="fixed", route_limit_prefix="/api/v2/routing/queues", route_rate_per_minute=1)
+    assert (await api.get("/api/v2/routing/queues"))[0] == 200
+    status, err, h = await api.get("/api/v2/routing/queues")
+    assert status == 429 and err["limit"]["key"] == "route.rate.per.minute" and h["inin-ratelimit-allowed"] == "1"
+    status, _, h = await api.get("/api/v2/routing/languages")
+    assert status == 200 and h["inin-ratelimit-allowed"] == "300"

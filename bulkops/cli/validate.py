@@ -1,0 +1,27 @@
+"""``bulkops validate SPEC``: every check that needs no API, and so no credentials."""
+
+from __future__ import annotations
+
+import click
+
+from bulkops.cli.common import handles_errors
+from bulkops.cli.jobs import as_mode, mode_option, spec_argument
+from bulkops.engine.job import check_locally
+
+
+@click.command()
+@spec_argument
+@mode_option
+@handles_errors
+def validate(spec: str, mode: str | None) -> None:
+    """Check SPEC locally: format, encoding, values, duplicates, limits. Nothing is sent.
+
+    Names (users, skills, queues, ...) are checked against the org by `bulkops plan`;
+    this command needs no credentials, so it fits a WFM export's own pipeline.
+
+    \b
+    Exit codes: 0 valid, 4 invalid (every problem listed as file:line:column).
+    """
+    opened = check_locally(spec, as_mode(mode))
+    users = sum(1 for _ in opened.intents())
+    click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {users} users); `bulkops plan {spec}` checks the names against the org")
