@@ -48,7 +48,12 @@ def _add_optional() -> None:
     from bulkops.cli.sim import sim
 
     cli.add_command(sim)
-    for module, name in (("bulkops.cli.reconcile", "reconcile"), ("bulkops.cli.demo", "demo"), ("bulkops.cli.report", "report"), ("bulkops.cli.validate", "validate")):
+    for module, name in (
+        ("bulkops.cli.reconcile", "reconcile"),
+        ("bulkops.cli.demo", "demo"),
+        ("bulkops.cli.report", "report"),
+        ("bulkops.cli.validate", "validate"),
+    ):
         try:
             mod = __import__(module, fromlist=[name])
         except ModuleNotFoundError:
