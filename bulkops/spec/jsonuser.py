@@ -27,7 +27,8 @@ def read_user(obj: Any, replace: bool, line: int) -> tuple[UserIntent | None, li
     if not isinstance(obj, dict):
         return None, issues
     rejected: Rejected = {(path, part) for path, part, _ in issues}
-    issues += _repeated_keys(obj)
+    if not clean:  # a plain user was parsed into plain dicts: nothing in it was repeated
+        issues += _repeated_keys(obj)
     skills = _levels(obj, "skills", rejected, clean, issues)
     languages = _levels(obj, "languages", rejected, clean, issues)
     user = _text(obj, "user", rejected)
