@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from bulkops.logsetup import configure_logging
 from bulkops.simulator import AdjustableClock, SimConfig, Simulator
+from bulkops.simulator.config import profile_config
 
 configure_logging("warning")  # importing bulkops configures nothing; tests log at warning
 
@@ -54,4 +55,12 @@ async def simulator():
 @pytest_asyncio.fixture(loop_scope="session")
 async def sim(simulator: SimHandle) -> SimHandle:
     simulator.sim.reset(SimConfig())
+    return simulator
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def real_sim(simulator: SimHandle) -> SimHandle:
+    """The simulator as ``bulkops sim serve --profile real`` (a real org's hard parts), with its
+    rate window opened to 6,000/min so a test stays fast; the fixed-window mode stays."""
+    simulator.sim.reset(profile_config("real", rate_per_minute=6000))
     return simulator

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from bulkops.simulator import SimConfig, Simulator, serve
+from bulkops.simulator.config import PROFILES
 
 _DEFAULTS = SimConfig()
 
@@ -74,7 +76,13 @@ def sim() -> None:
 )
 @click.option("--client-id", default=_DEFAULTS.client_id, show_default=True, help="OAuth client id to accept.")
 @click.option("--client-secret", default=_DEFAULTS.client_secret, show_default=True, help="OAuth client secret to accept.")
-def serve_cmd(host: str, port: int, state_file: str | None, **options: Any) -> None:
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default=None,
+    help="Start from a profile's knobs (real: a real org's rate window, faults and lags); options given here win.",
+)
+def serve_cmd(host: str, port: int, state_file: str | None, profile: str | None, **options: Any) -> None:
     """Serve the simulator until SIGINT/SIGTERM.
 
     Prints the base URL (http://127.0.0.1:PORT) and the client id/secret to use.
@@ -86,11 +94,23 @@ def serve_cmd(host: str, port: int, state_file: str | None, **options: Any) -> N
     """
     if options["rps"] is not None and options["rate_per_minute"] is not None:
         raise click.UsageError("use --rps or --rate-per-minute, not both")
+    if profile is not None:
+        options = _with_profile(profile, options, click.get_current_context())
     options["always_conflict"] = frozenset(options["always_conflict"])
     try:
         asyncio.run(_run(host, port, state_file, options))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _with_profile(profile: str, options: dict[str, Any], ctx: click.Context) -> dict[str, Any]:
+    """The profile's knobs, then every option given on the command line (or its env) on top."""
+    given = {k: v for k, v in options.items() if ctx.get_parameter_source(k) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)}
+    if given.get("rps") is not None:
+        given.setdefault("rate_per_minute", None)
+    if given.get("rate_per_minute") is not None:
+        given.setdefault("rps", None)
+    return {**options, **PROFILES[profile], **given}
 
 
 async def _run(host: str, port: int, state_file: str | None, options: dict[str, Any]) -> None:

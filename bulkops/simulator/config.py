@@ -119,3 +119,30 @@ class SimConfig:
         if knobs.get("rate_per_minute") is not None and "rps" not in knobs:
             knobs["rps"] = None
         return dataclasses.replace(self, **knobs)
+
+
+#: ``bulkops sim serve --profile real`` (and ``profile_config("real")`` in tests): a real org's
+#: hard parts switched on at rates a real org plausibly shows. Each knob's source, and which are
+#: guesses, is in docs/simulator.md ("A realistic profile").
+PROFILES: dict[str, dict[str, Any]] = {
+    "real": {
+        "rate_mode": "fixed",
+        "rate_per_minute": 300,  # the platform's default allowance per OAuth client
+        "error_rate": 0.005,  # an occasional 5xx
+        "latency_ms": 40.0,
+        "conflict_rate": 0.01,  # another administrator now and then
+        "expand_drop_rate": 0.02,  # best-effort expand
+        "read_lag_ms": 500.0,  # reads lag writes
+        "post_write_conflict_rate": 0.05,  # spurious 409 on a user PATCH right after a write
+    }
+}
+
+
+def profile_config(name: str, **overrides: Any) -> SimConfig:
+    """A ``SimConfig`` with profile ``name``'s knobs, then ``overrides`` (sizes, seed, a faster rate for a test)."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; known: {', '.join(sorted(PROFILES))}")
+    knobs = {**PROFILES[name], **overrides}
+    if "rps" in overrides and overrides["rps"] is not None:
+        knobs.pop("rate_per_minute", None)
+    return SimConfig(**knobs)

@@ -57,3 +57,16 @@ def test_all_faults_at_once_with_kills_keep_every_guarantee(tmp_path, reference)
     assert f["tokens_issued"] > len(job.segments), f  # tokens expired (5 s) and were fetched again mid-process
     assert f["expired_cursors_met"] >= 1 and f["users_query_400"] >= 1, f
     assert f["concurrent_edits_lost"] == 0 and f["lost_updates"] == 0
+
+
+def test_kills_under_the_real_profile_keep_every_guarantee(tmp_path, reference):
+    """``--profile real``: fixed window, 5xx, latency, another admin, dropped expansions, lagging
+    reads and spurious 409s at once, and at least five SIGKILLs: nothing lost, nothing clobbered,
+    each user's outcome recorded once."""
+    rep, job = run_scenario(Scenario(**{**BASE, "kills": 7}, faults=("real",)), tmp_path, reference=reference)
+    assert rep.ok, _explain(rep, job)
+    f = rep.figures
+    assert f["kills"] >= 5, _explain(rep, job)
+    assert f["concurrent_edits_lost"] == 0 and f["lost_updates"] == 0, f
+    assert f.get("users_written_after_finishing", 0) == 0, f  # (extra writes are only countable without another admin)
+    assert sum(f["outcomes"].values()) == f["users"], f
