@@ -22,6 +22,8 @@ Faults (--faults all, none, or a comma list): errors (3% 5xx), latency (25 ms), 
 lifetime), cursor (2 s cursor lifetime; one kill waits for a checkpointed listing cursor and the resume
 starts after it expired), ratelimit (server allowance 60% of --rps, squeezed to 1 req/s for 1.5 s in
 each process once it writes: 429s), conflicts (3% of writes meet a concurrent admin edit: 409s).
+`--faults real` instead runs the simulator as `--profile real` (a fixed rate window sized to 80% of
+--rps, 5xx, latency, another admin, dropped expansions, lagging reads, spurious 409s).
 
 Prints a table and exits 0 when every check held, 1 otherwise. Run state, logs and the final org
 (org-final.json) stay in --workdir (default: a new temporary directory, kept).
@@ -46,6 +48,8 @@ def parse_faults(text: str) -> tuple[str, ...]:
         return FAULTS_ALL
     if text in ("", "none"):
         return ()
+    if text == "real":
+        return ("real",)
     names = tuple(x.strip() for x in text.split(",") if x.strip())
     unknown = [n for n in names if n not in FAULTS_ALL]
     if unknown:
@@ -59,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kills", type=int, default=10, help="SIGKILLs to deliver (default 10)")
     ap.add_argument("--rps", type=float, default=200.0, help="the client's --rps (default 200)")
     ap.add_argument("--seed", type=int, default=7, help="seeds the org, the spec, the kill moments (default 7)")
-    ap.add_argument("--faults", type=parse_faults, default=FAULTS_ALL, help=f"all (default), none, or a comma list of: {', '.join(FAULTS_ALL)}")
+    ap.add_argument("--faults", type=parse_faults, default=FAULTS_ALL, help=f"all (default), none, real (the simulator's --profile real), or a comma list of: {', '.join(FAULTS_ALL)}")
     ap.add_argument("--workers", type=int, default=16, help="bulkops --workers (default 16)")
     ap.add_argument("--conflict-attempts", type=int, default=3, help="bulkops --conflict-attempts (default 3)")
     ap.add_argument("--workdir", type=Path, default=None, help="where run state and logs go (default: a new temp dir)")
