@@ -12,7 +12,7 @@ from typing import Any
 
 from bulkops.domain.model import UserIntent
 from bulkops.spec.cells import fold, respell
-from bulkops.spec.schemacheck import LEVEL_KEYS, Issue, Path, as_float, plain_user, proficiency_problem, user_issues
+from bulkops.spec.schemacheck import LEVEL_KEYS, Issue, Path, plain_user, proficiency_problem, user_issues
 
 #: (path, part) of every issue: the parts of a user the intent leaves out.
 Rejected = set[tuple[Path, str]]
@@ -85,14 +85,15 @@ def _levels(obj: dict[str, Any], key: str, rejected: Rejected, clean: bool, issu
     for name, level in v.items():
         if ((key, name), "key") in rejected:
             continue
-        if fold(name) in seen:
-            issues.append(((key, name), "key", f"{name!r} is listed twice in {key!r} (also as {seen[fold(name)]!r})"))
+        folded = fold(name)
+        if folded in seen:
+            issues.append(((key, name), "key", f"{name!r} is listed twice in {key!r} (also as {seen[folded]!r})"))
             continue
-        seen[fold(name)] = name
+        seen[folded] = name
         if ((key, name), "value") in rejected:
             continue
-        if problem := proficiency_problem(level):  # NaN: the one bad number a schema lets through
-            issues.append(((key, name), "value", f"{key}[{name!r}]: {problem}"))
+        if level != level:  # NaN: the one bad number a schema lets through (the rest are 0-5 here)
+            issues.append(((key, name), "value", f"{key}[{name!r}]: {proficiency_problem(level)}"))
             continue
-        out[name.strip()] = as_float(level)
+        out[name.strip()] = float(level)
     return out

@@ -8,7 +8,8 @@ What a schema cannot say -- keys repeated in the raw text, names repeated
 case-insensitively, NaN, lone surrogates, a mode that contradicts the requested one,
 anything about the org -- stays in code (jsonspec, validate, resolve).
 
-Validators are compiled once, at import. jsonschema walks about 3 ms through a user
+Validators are compiled once, at import, with the file's refs inlined. jsonschema walks
+about 3 ms through a user
 with 50 skills, so each user object is first offered to ``plain_user``: a screen that
 accepts only objects the schema certainly accepts (it is stricter than the schema and
 never words a problem). A user it does not accept is validated on the parts it could
@@ -53,16 +54,31 @@ NAME_LIST_KEYS = _keys_of("names")
 TEXT_KEYS = _keys_of("text")
 
 
+def _inline(node: Any) -> Any:
+    """``node`` with each ``#/$defs/...`` ref replaced by what it names (the file has no
+    cycles). jsonschema resolves a ref on every visit; inlined, a user walks ~2.5x faster."""
+    if isinstance(node, list):
+        return [_inline(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _inline(v) for k, v in node.items() if k not in ("$ref", "$defs")}
+    if "$ref" in node:
+        target = _inline(SCHEMA["$defs"][node["$ref"].removeprefix("#/$defs/")])
+        clash = (out.keys() & target.keys()) - {"description"}  # annotations may be merged
+        out = {**out, "allOf": [target]} if clash else {**target, **out}
+    return out
+
+
 def _compile(schema: dict[str, Any]) -> Any:
-    """A validator for ``schema`` (which keeps the file's ``$defs`` for its refs)."""
-    return validator_for(SCHEMA)(schema)
+    """A validator, of the draft the file declares, for ``schema`` with its refs inlined."""
+    return validator_for(SCHEMA)(_inline(schema))
 
 
 #: The document with its users left out: each user is validated on its own (``_USER_VALIDATOR``),
 #: so its problems are located from that user's start and a huge document is not walked twice.
 _DOC_VALIDATOR = _compile({**SCHEMA, "properties": {**_TOP, "users": {k: v for k, v in _TOP["users"].items() if k != "items"}}})
 _HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {k: _TOP[k] for k in HEADER_KEYS}})
-_USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$defs": SCHEMA["$defs"], "$ref": "#/$defs/user"})
+_USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
