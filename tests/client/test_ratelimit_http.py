@@ -72,3 +72,18 @@ async def test_a_spent_window_pauses_until_its_reset_then_goes_on(sim):
     assert c.stats.by_status[429] == 1 and c.stats.by_status[200] == 2
     assert gov.pauses >= 1
     await c.close()
+
+
+async def test_a_route_family_with_a_lower_allowance_is_held_by_its_own_headers_without_a_429(sim):
+    sim.sim.reset(SimConfig(users=20, rate_per_minute=300, rate_mode="fixed", route_limit_prefix="/api/v2/routing/queues", route_rate_per_minute=3))
+    gov = governed(sim, 8)
+    c = make_client(sim, rps=8, governor=gov)
+    uid = sim.sim.user_ids()[0]
+    await c.get_user(uid)
+    started = sim.clock()
+    for _ in range(4):  # the 3rd answer says the family's 3/min are spent: the 4th waits for its reset
+        await c.request("GET", "/api/v2/routing/queues")
+    assert sim.clock() - started >= 59
+    assert c.stats.by_status == {200: 5}  # no 429
+    assert gov.allowance == Allowance(300, 60)  # the family's lower allowance does not set the general pace
+    await c.close()
