@@ -161,8 +161,12 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 def resume_command(job_id: str, state_dir: str | None) -> str:
     """A command that works when copied: the job, and --state-dir unless it is the default."""
-    extra = f" --state-dir {shlex.quote(state_dir)}" if state_dir and os.path.normpath(state_dir) != "checkpoints" else ""
-    return f"`bulkops resume {job_id}{extra}`"
+    return f"`bulkops resume {job_id}{state_dir_flag(state_dir) if state_dir else ''}`"
+
+
+def state_dir_flag(state_dir: str) -> str:
+    """`` --state-dir DIR`` for a hint, or nothing for the default (``checkpoints``)."""
+    return "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(state_dir)}"
 
 
 def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:

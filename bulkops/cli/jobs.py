@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shlex
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +18,7 @@ from bulkops.cli.common import (
     engine_options,
     handles_errors,
     run_async,
+    state_dir_flag,
     state_dir_option,
 )
 from bulkops.cli.progress import ProgressReporter
@@ -55,7 +55,8 @@ def report_outcome(summary: dict[str, Any], *, as_json: bool = False) -> int:
 
 def print_outcome(summary: dict[str, Any]) -> None:
     click.echo(render_summary(summary))
-    job = summary["job_id"]
+    # Hints that work when copied: the job, and --state-dir when it is not the default.
+    job = summary["job_id"] + state_dir_flag(str(Path(summary["files"]["checkpoint"]).parent.parent))
     users = summary["users"]
     if summary["status"] != "complete":
         click.echo(f"\nnext: `bulkops resume {job}` carries on from the checkpoint; `bulkops status {job}` shows where it stands")
@@ -280,7 +281,7 @@ def _already_finished(job: str, state_dir: str, counts: dict[str, int], total: i
     outcomes = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
     click.echo(f"job {job} has no users left to handle ({outcomes}; {total} in all): nothing to resume")
     if held:
-        where = "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(state_dir)}"
+        where = state_dir_flag(state_dir)
         click.echo(f"next: {held} user(s) need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
         return exitcodes.PARTIAL
     return exitcodes.OK
@@ -355,7 +356,7 @@ def _next_step(job: str, state_dir: str, counts: dict[str, int], *, running: boo
     """The command that moves each user on: every user not applied or unchanged has one."""
     if running:
         return []
-    where = "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(state_dir)}"
+    where = state_dir_flag(state_dir)
     steps = []
     open_ = counts.get("pending", 0) + counts.get("inflight", 0)
     if open_:
