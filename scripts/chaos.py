@@ -63,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kills", type=int, default=10, help="SIGKILLs to deliver (default 10)")
     ap.add_argument("--rps", type=float, default=200.0, help="the client's --rps (default 200)")
     ap.add_argument("--seed", type=int, default=7, help="seeds the org, the spec, the kill moments (default 7)")
-    ap.add_argument("--faults", type=parse_faults, default=FAULTS_ALL, help=f"all (default), none, real (the simulator's --profile real), or a comma list of: {', '.join(FAULTS_ALL)}")
+    ap.add_argument(
+        "--faults",
+        type=parse_faults,
+        default=FAULTS_ALL,
+        help=f"all (default), none, real (the simulator's --profile real), or a comma list of: {', '.join(FAULTS_ALL)}",
+    )
     ap.add_argument("--workers", type=int, default=16, help="bulkops --workers (default 16)")
     ap.add_argument("--conflict-attempts", type=int, default=3, help="bulkops --conflict-attempts (default 3)")
     ap.add_argument("--workdir", type=Path, default=None, help="where run state and logs go (default: a new temp dir)")
