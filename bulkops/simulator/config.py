@@ -87,6 +87,12 @@ class SimConfig:
             raise ValueError("rps must be positive (or None for unlimited)")
         if self.rate_per_minute is not None and self.rate_per_minute <= 0:
             raise ValueError("rate_per_minute must be positive (or None for unlimited)")
+        if self.rate_mode not in ("bucket", "fixed"):
+            raise ValueError("rate_mode must be 'bucket' or 'fixed'")
+        if (self.route_limit_prefix is None) != (self.route_rate_per_minute is None):
+            raise ValueError("set route_limit_prefix and route_rate_per_minute together")
+        if self.route_rate_per_minute is not None and self.route_rate_per_minute <= 0:
+            raise ValueError("route_rate_per_minute must be positive")
         for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")

@@ -152,3 +152,17 @@ def test_route_limit_alone_and_bad_mode():
     assert not limiter.acquire("a", "/api/v2/routing/skills").allowed
     with pytest.raises(ValueError):
         RateLimiter(5, 1.0, clock, mode="sliding").acquire("a")
+
+
+def test_config_refuses_a_half_set_route_family_and_an_unknown_mode():
+    from bulkops.simulator import SimConfig
+
+    with pytest.raises(ValueError, match="together"):
+        SimConfig(route_limit_prefix="/api/v2/routing/queues")
+    with pytest.raises(ValueError, match="together"):
+        SimConfig(route_rate_per_minute=60)
+    with pytest.raises(ValueError, match="positive"):
+        SimConfig(route_limit_prefix="/x", route_rate_per_minute=0)
+    with pytest.raises(ValueError, match="rate_mode"):
+        SimConfig(rate_mode="sliding")
+    assert SimConfig(rate_mode="fixed", rate_per_minute=300).rate_mode == "fixed"
