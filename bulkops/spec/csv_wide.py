@@ -37,13 +37,9 @@ _REORG_KIND = {
 _MISS = object()
 
 
-class _RowLevels(NamedTuple):
-    """One row's skill and language cells."""
-
-    skills: dict[str, float]
-    langs: dict[str, float]
-    rm_skills: list[str]
-    rm_langs: list[str]
+#: One row's skill and language cells: (skills, languages, skills removed, languages removed).
+#: A plain tuple: a named one costs a Python-level call per row on the hot path.
+_RowLevels = tuple[dict[str, float], dict[str, float], list[str], list[str]]
 
 
 class _RowReorg(NamedTuple):
@@ -132,7 +128,7 @@ class _Rows:
                 (rm_langs if is_lang else rm_skills).append(name)
             else:
                 (langs if is_lang else skills)[name] = value  # type: ignore[assignment]
-        return _RowLevels(skills, langs, rm_skills, rm_langs)
+        return skills, langs, rm_skills, rm_langs
 
     def _reorg(self, line: int, row: list[str]) -> _RowReorg:
         fields: dict[str, str] = {}
