@@ -20,7 +20,7 @@ import structlog
 from bulkops.client.api import GenesysClient
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.engine.directory import build_directory
-from bulkops.engine.snapshot import SpecSnapshot, take_snapshot
+from bulkops.engine.snapshot import keep_copy, take_snapshot
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.state.layout import RunPaths, private_dir
@@ -50,15 +50,10 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> Ope
     spec = open_spec(snapshot.copy, mode)
     spec.path, spec.source = snapshot.original, str(snapshot.copy)
     spec._hash = snapshot.sha256
-    _SNAPSHOTS[str(snapshot.copy)] = snapshot
     problems = spec.validate()
     if problems:
         raise SpecError(problems)
     return spec
-
-
-#: Snapshots taken by ``check_locally``, by copy path, for ``create_job`` to keep.
-_SNAPSHOTS: dict[str, SpecSnapshot] = {}
 
 
 async def resolve_against_org(client: GenesysClient, spec: OpenSpec, *, create_missing_skills: bool = False) -> OrgDirectory:
@@ -111,8 +106,8 @@ def _create(spec: OpenSpec, directory: OrgDirectory, paths: RunPaths, job_id: st
         leftover.unlink(missing_ok=True)
     private_dir(paths.root.parent)
     private_dir(paths.root)
-    snapshot = _SNAPSHOTS.pop(spec.source, None) if spec.source else None
-    kept = snapshot.keep_in(paths.spec_snapshot(Path(snapshot.original).suffix)) if snapshot else None
+    # The snapshot check_locally read (spec.source) is the job's record of what was validated.
+    kept = keep_copy(Path(spec.source), paths.spec_snapshot(Path(spec.path).suffix)) if spec.source else None
     store = RunStore.create(
         paths.db,
         {

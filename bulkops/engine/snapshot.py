@@ -24,15 +24,6 @@ class SpecSnapshot:
     copy: Path  # owner-only; what every pass reads
     sha256: str
 
-    def keep_in(self, target: Path) -> Path:
-        """Keep a copy in the job folder: the job's record of exactly what was validated.
-        (The readers go on reading ``copy``, which is removed when the process ends.)"""
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.copyfile(self.copy, tmp)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-        return target
-
 
 def take_snapshot(path: str | os.PathLike[str]) -> SpecSnapshot:
     """Copy ``path`` to a private temporary file in one streaming pass, hashing as it goes."""
@@ -53,3 +44,13 @@ def _remove(name: str) -> None:
         os.unlink(name)
     except FileNotFoundError:
         pass
+
+
+def keep_copy(snapshot: Path, target: Path) -> Path:
+    """Keep a copy of the snapshot in the job folder, owner-only and whole or not at all.
+    (The readers go on reading the snapshot, which is removed when the process ends.)"""
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.copyfile(snapshot, tmp)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, target)
+    return target
