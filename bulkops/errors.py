@@ -79,6 +79,14 @@ class CredentialsError(AuthError):
     """The token endpoint refused the OAuth client: never about one user, whatever the status."""
 
 
+class AccessTokenRefusedError(CredentialsError):
+    """A ready access token (``GENESYSCLOUD_ACCESS_TOKEN``, a profile's ``access_token``) was
+    refused: it expired or was revoked, and bulkops cannot refresh a token it did not fetch."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class BadRequestError(ApiError):
     """400: the request itself is wrong; retrying will not help."""
 

@@ -27,7 +27,7 @@ from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
 from bulkops.client.transport import HttpTransport, RawResponse, settings_fault
 from bulkops.client.wire import ShapeError, decode
-from bulkops.errors import ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
+from bulkops.errors import AccessTokenRefusedError, ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
 
 log = structlog.get_logger("bulkops.client.auth")
 
@@ -57,6 +57,8 @@ class TokenProvider:
         return self._token is not None and self._clock() < self._expires_at
 
     async def token(self) -> str:
+        if self._config.access_token:
+            return self._config.access_token  # a ready token: used as it is, never fetched
         if self._fresh():
             return self._token  # type: ignore[return-value]
         tried = self._finished
@@ -72,6 +74,8 @@ class TokenProvider:
         The stale token is dropped first, so a refresh that fails leaves nothing cached and
         the next attempt fetches again instead of sending the refused token once more.
         """
+        if self._config.access_token:
+            raise _ready_token_refused(self._config)
         tried = self._finished
         async with self._lock:
             if self._token == stale:
@@ -134,6 +138,15 @@ class TokenProvider:
         ahead = min(self._margin, lifetime / 2)
         log.debug("auth.token", expires_in=lifetime)
         return token, started + lifetime - ahead
+
+
+def _ready_token_refused(config: ClientConfig) -> AccessTokenRefusedError:
+    """A 401 on a token bulkops was given: final, since only its issuer can renew it."""
+    return AccessTokenRefusedError(
+        401,
+        f"the access token from {config.credentials_source or 'the configuration'} was refused (HTTP 401): it has expired or was "
+        "revoked, and a token bulkops did not fetch cannot be refreshed",
+    )
 
 
 def _refusal(resp: RawResponse) -> ApiError:

@@ -2,7 +2,9 @@
 
 Environment variables are the ones the Genesys ecosystem already uses (the ``gc`` CLI
 and the Terraform provider): ``GENESYSCLOUD_OAUTHCLIENT_ID``,
-``GENESYSCLOUD_OAUTHCLIENT_SECRET``, ``GENESYSCLOUD_REGION``.
+``GENESYSCLOUD_OAUTHCLIENT_SECRET``, ``GENESYSCLOUD_REGION`` and ``GENESYSCLOUD_ACCESS_TOKEN``
+(a token obtained elsewhere, used as it is). ``--profile NAME`` reads the ``gc`` CLI's
+``~/.gc/config.toml``. Precedence: options > environment > profile (see ``pick_credentials``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bulkops.client.gcprofile import BROWSER_GRANTS, GcProfile, read_gc_profile
 from bulkops.errors import ConfigError
 
 #: The SDK's ``PureCloudRegionHosts`` enum: name -> region domain (the API host minus ``api.``).
@@ -43,6 +47,7 @@ REGION_DOMAINS: dict[str, str] = {
 ENV_CLIENT_ID = "GENESYSCLOUD_OAUTHCLIENT_ID"
 ENV_CLIENT_SECRET = "GENESYSCLOUD_OAUTHCLIENT_SECRET"
 ENV_REGION = "GENESYSCLOUD_REGION"
+ENV_ACCESS_TOKEN = "GENESYSCLOUD_ACCESS_TOKEN"
 ENV_BASE_URL = "BULKOPS_BASE_URL"
 
 #: Numeric options: (ceiling, unit). Each must be a finite number above 0 and at most its
@@ -113,17 +118,89 @@ def urls_for(*, region: str | None = None, base_url: str | None = None) -> tuple
     if region:
         domain = region_domain(region)
         return f"https://api.{domain}", f"https://login.{domain}"
-    raise ConfigError(f"say where to connect: --region (or {ENV_REGION}) or --base-url")
+    raise ConfigError(f"say where to connect: --region (or {ENV_REGION}), --base-url, or a --profile with an environment")
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Who the client is: an OAuth client (id and secret) or a ready access token, and where
+    it was found (``source``, for messages). Secrets never show in ``repr``."""
+
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    source: str = ""
+
+
+def pick_credentials(
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    env: Mapping[str, str],
+    profile: GcProfile | None = None,
+) -> Credentials:
+    """Credentials from the first source that has any: options, then environment, then profile.
+
+    Options: ``--client-id``/``--client-secret`` (a half given there is completed from the
+    environment, as before profiles existed). Environment: ``GENESYSCLOUD_ACCESS_TOKEN``, else
+    ``GENESYSCLOUD_OAUTHCLIENT_ID``/``_SECRET``. Profile: its ``access_token``, else its client.
+    Within one source a ready token wins over a client, as in ``gc``. A source with half a client
+    is a ConfigError rather than a quiet fall-through to the next one.
+    """
+    env_id, env_secret = _blank_none(env.get(ENV_CLIENT_ID)), _blank_none(env.get(ENV_CLIENT_SECRET))
+    if client_id or client_secret:
+        return _client(client_id or env_id, client_secret or env_secret, "--client-id/--client-secret")
+    token = _blank_none(env.get(ENV_ACCESS_TOKEN))
+    if token:
+        return Credentials(access_token=token, source=ENV_ACCESS_TOKEN)
+    if env_id or env_secret:
+        return _client(env_id, env_secret, f"{ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}")
+    if profile is not None:
+        where = f"profile {profile.name!r} in {profile.path}"
+        if profile.access_token:
+            return Credentials(access_token=profile.access_token, source=where)
+        if profile.grant_type in BROWSER_GRANTS and not profile.client_secret:
+            raise ConfigError(
+                f"{where} signs in through a browser ({BROWSER_GRANTS[profile.grant_type]}); bulkops needs a "
+                f"client-credentials profile, or a token in {ENV_ACCESS_TOKEN}"
+            )
+        if profile.client_id or profile.client_secret:
+            return _client(profile.client_id, profile.client_secret, where)
+        raise ConfigError(f"{where} has no client_credentials/client_secret and no access_token")
+    raise ConfigError(
+        f"credentials missing: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} (a client-credentials OAuth client), "
+        f"or {ENV_ACCESS_TOKEN} (a ready token), or pass --client-id/--client-secret or --profile NAME"
+    )
+
+
+def _client(client_id: str | None, client_secret: str | None, source: str) -> Credentials:
+    if not client_id or not client_secret:
+        missing = "client id" if not client_id else "client secret"
+        raise ConfigError(f"OAuth client credentials incomplete: the {missing} is missing ({source})")
+    return Credentials(client_id=client_id, client_secret=client_secret, source=source)
+
+
+def _blank_none(value: str | None) -> str | None:
+    """An empty or blank variable counts as unset (``export X=`` in a shell profile)."""
+    if value is None:
+        return None
+    return value.strip() or None
 
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
-    """Everything the client needs. The secret never shows in ``repr``."""
+    """Everything the client needs. The secret and the token never show in ``repr``.
+
+    With ``access_token`` the client uses that token as it is and never asks the token
+    endpoint; it cannot be refreshed, so a 401 on it is final."""
 
     api_url: str
     login_url: str
-    client_id: str
-    client_secret: str = field(repr=False)
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    #: Where the credentials came from, for messages ("GENESYSCLOUD_ACCESS_TOKEN", "profile 'prod' in ...").
+    credentials_source: str = ""
     rps: float = 8.0
     timeout: float = 30.0
     max_attempts: int = 8
@@ -140,26 +217,35 @@ class ClientConfig:
         base_url: str | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
+        profile: str | None = None,
+        profile_path: Path | None = None,
         env: Mapping[str, str] | None = None,
         **options: float | None,
     ) -> ClientConfig:
-        """Options win over the environment; missing credentials are a ConfigError."""
+        """Options win over the environment, the environment over ``profile`` (a ``gc`` CLI
+        profile, read from ``profile_path`` or ``~/.gc/config.toml``); missing credentials
+        are a ConfigError."""
         env = os.environ if env is None else env
-        region = region or env.get(ENV_REGION)
-        base_url = base_url or env.get(ENV_BASE_URL)
-        client_id = client_id or env.get(ENV_CLIENT_ID)
-        client_secret = client_secret or env.get(ENV_CLIENT_SECRET)
-        if not client_id or not client_secret:
-            raise ConfigError(
-                f"OAuth client credentials missing: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} "
-                "(a client-credentials OAuth client) or pass --client-id/--client-secret"
-            )
+        gc = read_gc_profile(profile, profile_path) if profile else None
+        region = region or _blank_none(env.get(ENV_REGION))
+        base_url = base_url or _blank_none(env.get(ENV_BASE_URL))
+        if not region and not base_url and gc is not None:
+            region = gc.environment
+        who = pick_credentials(client_id=client_id, client_secret=client_secret, env=env, profile=gc)
         api, login = urls_for(region=region, base_url=base_url)
         # Any: each value goes to the field of its name (float or int), checked by _check_number first.
         given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
         for name, value in given.items():
             _check_number(name, value)
-        return cls(api_url=api, login_url=login, client_id=client_id, client_secret=client_secret, **given)
+        return cls(
+            api_url=api,
+            login_url=login,
+            client_id=who.client_id,
+            client_secret=who.client_secret,
+            access_token=who.access_token,
+            credentials_source=who.source,
+            **given,
+        )
 
 
 def _check_number(name: str, value: object) -> None:
