@@ -90,15 +90,15 @@ def demo(spec: str | None, users: int, rps: float, conflict_rate: float, seed: i
         config = ClientConfig.resolve(base_url=server.base_url, client_id=sim.config.client_id, client_secret=sim.config.client_secret, rps=rps, env={})
         try:
             async with GenesysClient(config) as client:
-                directory = await resolve_against_org(client, opened)
-                plan = await make_plan(client, opened, directory, detail=0)
-                estimate = plan.run_requests(len(directory.users)) / rps
+                resolved = await resolve_against_org(client, opened)
+                plan = await make_plan(client, resolved, detail=0)
+                requests = plan.run_requests(client.stats.requests)
                 click.echo(
                     f"plan: {plan.users_named} users named, {plan.users_changing} to change; "
-                    f"about {plan.run_requests(len(directory.users))} requests at {rps:g}/s, so ~{estimate:.0f}s"
+                    f"about {requests} requests at {rps:g}/s, so ~{requests / rps:.0f}s"
                 )
                 job_id = "demo-" + time.strftime("%Y%m%d-%H%M%S")
-                setup = create_job(opened, directory, state_dir=state_dir, job_id=job_id)
+                setup = create_job(resolved, state_dir=state_dir, job_id=job_id)
                 click.echo(f"job {job_id}: applying {opened.path} ...")
                 summary = await run_pass(client, setup, kw, stopper)
             kept, superseded, lost = check_edits(sim, setup.store)

@@ -119,10 +119,10 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
 
     async def main(_: Stopper) -> int:
         async with GenesysClient(config) as client:
-            directory = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
-            result = await make_plan(client, opened, directory, detail=detail)
-            org_users = len(directory.users)
-        total = result.run_requests(org_users)
+            resolved = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
+            result = await make_plan(client, resolved, detail=detail)
+            directory = resolved.directory
+        total = result.run_requests(client.stats.requests)
         # The pace the run will keep: the configured rate, or the server's allowance seen on these reads.
         pace = client.governor.steady_pace
         bound = client.governor.describe() if client.governor.server_bound else None
@@ -134,6 +134,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "users_unchanged": result.users_unchanged,
                 "users_not_seen": result.users_not_seen,
                 "totals": dict(result.totals),
+                "users_read": result.users_read,
                 "estimated_requests": total,
                 "estimated_seconds": round(seconds, 1),
                 "rps": config.rps,
@@ -148,13 +149,14 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
             return 0
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
+        click.echo(f"users read: {result.users_read}")
         names = {v: k for table in (directory.skills, directory.languages, directory.queues, directory.divisions) for k, v in table.items()}
         for user in result.users:
             click.secho(f"  {user['email'] or user['user_id']}: " + _describe(user, names), fg="yellow" if user.get("left_with_no_skills") else None)
         if result.users_changing > len(result.users):
             click.echo(f"  ... and {result.users_changing - len(result.users)} more (use --detail N or --json)")
         click.echo(
-            f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not in the users listing"
+            f"users: {result.users_named} named, {result.users_changing} to change, {result.users_unchanged} already right, {result.users_not_seen} not found"
         )
         if result.totals:
             click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
@@ -233,8 +235,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
-            directory = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
-            setup = create_job(opened, directory, state_dir=state_dir, job_id=job)
+            resolved = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
+            setup = create_job(resolved, state_dir=state_dir, job_id=job)
             click.echo(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}", err=True)
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()

@@ -23,5 +23,5 @@ def validate(spec: str, mode: str | None) -> None:
     Exit codes: 0 valid, 4 invalid (every problem listed as file:line:column).
     """
     opened = check_locally(spec, as_mode(mode))
-    users = sum(1 for _ in opened.intents())
+    users = opened.intents
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {users} users); `bulkops plan {spec}` checks the names against the org")

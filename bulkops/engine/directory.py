@@ -1,4 +1,5 @@
-"""Build the ``OrgDirectory`` the spec resolves against, from the real paged listings (reads only)."""
+"""The org catalogue a spec resolves against (skills, languages, queues, divisions), from the
+real paged listings. Users are read separately, once, by ``userread``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bulkops.spec.resolve import OrgDirectory
 CATALOGUE_PAGE = 100
 
 
-async def build_directory(client: GenesysClient, *, page_size: int = 500) -> OrgDirectory:
+async def build_catalogue(client: GenesysClient) -> OrgDirectory:
     directory = OrgDirectory()
     for path, table in (
         ("/api/v2/routing/skills", directory.skills),
@@ -20,7 +21,4 @@ async def build_directory(client: GenesysClient, *, page_size: int = 500) -> Org
             for entity in page.entities:
                 if entity.get("state", "active") == "active" and entity.get("name"):
                     table[entity["name"]] = entity["id"]
-    async for page in client.iter_users(expand=(), page_size=page_size):
-        for user in page.entities:
-            directory.users.add(user["id"], user.get("email"), user.get("username"))
     return directory

@@ -1,14 +1,19 @@
 """Setting a job up: validate the whole spec, resolve it, store it; nothing is written before.
 
-Validation runs twice, cheapest first: the local pass needs no credentials (syntax,
-ranges, duplicates); the resolution pass reads the org catalogue and users listing.
-Only when both are clean is the run state created and the first write allowed.
+The spec is parsed once (``check_locally``: syntax, ranges, duplicates, no credentials),
+its intents staged in a private store. Resolution reads the org's catalogue and the named
+users once (listing or fetching, whichever is cheaper), resolves each staged intent once
+and stores it, with each user's state beside it. Only when all of it is clean does the
+store move into the job's folder (``create_job``) and the first write become possible.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,11 +23,18 @@ from pathlib import Path
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import CATALOGUE, request_kind
+from bulkops.domain.limits import over_cap
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.engine.directory import build_directory
+from bulkops.domain.readplan import UserReadPlan
+from bulkops.engine.directory import build_catalogue
 from bulkops.engine.snapshot import keep_copy, take_snapshot
+from bulkops.engine.userread import find_gone, read_users
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
+from bulkops.spec.named import NamedUsers
+from bulkops.spec.resolve import FinalCheck, Resolver
+from bulkops.spec.validate import Problems
 from bulkops.state.layout import RunPaths, private_dir
 from bulkops.state.store import RunStore
 
@@ -38,10 +50,45 @@ def job_id_for(spec: OpenSpec) -> str:
     return f"{Path(spec.path).stem}-{spec.content_hash[:8]}"
 
 
-def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> OpenSpec:
+@dataclass(slots=True)
+class CheckedSpec:
+    """A spec after its one parse: locally valid, its intents staged (as written) in a private
+    store that becomes the job's run state, and the users it names gathered for the org read."""
+
+    spec: OpenSpec
+    staging: RunStore
+    named: NamedUsers
+    intents: int
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def format(self) -> str:
+        return self.spec.format
+
+    @property
+    def mode(self) -> Mode:
+        return self.spec.mode
+
+    @property
+    def content_hash(self) -> str:
+        return self.spec.content_hash
+
+    @property
+    def missing_skills(self) -> list[str]:
+        return self.spec.missing_skills
+
+    def validate(self, directory: OrgDirectory | None = None) -> list[SpecProblem]:
+        return self.spec.validate(directory)
+
+
+def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> CheckedSpec:
     """Everything that can be checked without the API; raises SpecError with every problem.
 
-    Reads a private snapshot of the file (see ``snapshot``), never the file again."""
+    Reads a private snapshot of the file (see ``snapshot``) once, keeping each intent in a
+    private staging store: resolution reads them from there, never the file again."""
     try:
         snapshot = take_snapshot(path)
     except OSError as exc:
@@ -50,26 +97,101 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> Ope
     spec = open_spec(snapshot.copy, mode)
     spec.path, spec.source = snapshot.original, str(snapshot.copy)
     spec._hash = snapshot.sha256
-    problems = spec.validate()
-    if problems:
-        raise SpecError(problems)
-    return spec
+    staging = _staging_store()
+    problems = Problems(spec.path)
+    named = NamedUsers()
+
+    def gather(intents: Iterator[UserIntent]) -> Iterator[UserIntent]:
+        for intent in intents:
+            named.add(intent)
+            yield intent
+
+    count = staging.stage(gather(spec.checked(problems)))
+    found = spec.finish(problems)
+    if found:
+        staging.close()
+        raise SpecError(found)
+    return CheckedSpec(spec, staging, named, count)
 
 
-async def resolve_against_org(client: GenesysClient, spec: OpenSpec, *, create_missing_skills: bool = False) -> OrgDirectory:
-    directory = await build_directory(client)
-    problems = spec.validate(directory, allow_missing_skills=create_missing_skills)
-    if problems:
-        raise SpecError(problems)
-    if create_missing_skills and spec.missing_skills:
-        for name in spec.missing_skills:
+def _staging_store() -> RunStore:
+    folder = tempfile.mkdtemp(prefix="bulkops-setup-")  # 0700
+    atexit.register(shutil.rmtree, folder, True)
+    return RunStore.create(Path(folder) / "state.db", {"job_id": None})
+
+
+@dataclass(slots=True)
+class ResolvedSpec:
+    """A spec resolved against the org: ids in the staging store's intents, the named users'
+    states beside them, and how the users were read (``plan`` shows why)."""
+
+    checked: CheckedSpec
+    directory: OrgDirectory
+    users_read: UserReadPlan
+    users: int
+    queues: frozenset[str]
+
+    @property
+    def store(self) -> RunStore:
+        return self.checked.staging
+
+
+async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, create_missing_skills: bool = False) -> ResolvedSpec:
+    """Read the catalogue and the named users once, resolve every staged intent once, and
+    store the resolved intents as they come. Raises SpecError with every problem, located."""
+    with request_kind(CATALOGUE):
+        directory = await build_catalogue(client)
+    users_read = await read_users(client, checked.staging, checked.named, directory)
+    resolution = await _resolve(client, checked, directory, allow_missing_skills=create_missing_skills)
+    if create_missing_skills and resolution.missing_skills:
+        for name in resolution.missing_skills:
             resp = await client.create_skill(name)
             directory.skills[resp.data["name"]] = resp.data["id"]
             log.info("skill.created", name=name, id=resp.data["id"])
-        problems = spec.validate(directory)
-        if problems:
-            raise SpecError(problems)
-    return directory
+        resolution = await _resolve(client, checked, directory, allow_missing_skills=False)
+    checked.spec.missing_skills = resolution.missing_skills
+    return ResolvedSpec(checked, directory, users_read, resolution.users, frozenset(resolution.queues))
+
+
+@dataclass(slots=True)
+class _Resolution:
+    users: int
+    queues: set[str]
+    missing_skills: list[str]
+
+
+async def _resolve(client: GenesysClient, checked: CheckedSpec, directory: OrgDirectory, *, allow_missing_skills: bool) -> _Resolution:
+    """One pass over the staged intents. On any problem the spec is read once more, to
+    locate each problem by line and column (only a failing set-up pays for that)."""
+    store = checked.staging
+    store.clear_intents()
+    problems = Problems(checked.path)
+    final_check = _cap_check(store)
+    resolver = Resolver(directory, problems, allow_missing_skills=allow_missing_skills, final_check=final_check)
+    queues: set[str] = set()
+
+    def resolved() -> Iterator[UserIntent]:
+        for intent in store.staged():
+            got = resolver.resolve(intent)
+            if got is not None:
+                queues.update(got.join_queues, got.leave_queues)
+                yield got
+
+    users = store.add_intents(resolved())
+    resolver.finish()
+    if problems:
+        directory.users.mark_gone(await find_gone(client, resolver.unknown_users))
+        located = checked.spec.validate(directory, allow_missing_skills=allow_missing_skills, final_check=final_check)
+        raise SpecError(located or problems.finish())
+    return _Resolution(users, queues, list(resolver.missing_skills.values()))
+
+
+def _cap_check(store: RunStore) -> FinalCheck:
+    def check(intent: UserIntent) -> str | None:
+        stored = store.states([intent.user]).get(intent.user)
+        return over_cap(intent, stored[0] if stored else None)
+
+    return check
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +201,19 @@ class JobSetup:
     store: RunStore
 
 
-def create_job(spec: OpenSpec, directory: OrgDirectory, *, state_dir: str | Path, job_id: str | None = None) -> JobSetup:
-    """Create the run state and store every resolved intent (streamed, not held in memory)."""
-    job_id = job_id or job_id_for(spec)
+def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | None = None) -> JobSetup:
+    """The staging store, resolved, becomes the job's run state (moved into place whole)."""
+    checked = resolved.checked
+    job_id = job_id or job_id_for(checked.spec)
     paths = RunPaths.for_job(state_dir, job_id)
     try:
-        return _create(spec, directory, paths, job_id)
+        return _create(resolved, paths, job_id)
     except (OSError, sqlite3.Error) as exc:
         raise RunStateWriteError(f"cannot create the run state under {paths.root}: {exc}") from exc
 
 
-def _create(spec: OpenSpec, directory: OrgDirectory, paths: RunPaths, job_id: str) -> JobSetup:
+def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
+    spec = resolved.checked.spec
     if paths.db.exists() and not RunStore.is_blank(paths.db):
         existing = RunStore.open(paths.db)
         ready = existing.get("ready")
@@ -108,29 +232,24 @@ def _create(spec: OpenSpec, directory: OrgDirectory, paths: RunPaths, job_id: st
     private_dir(paths.root)
     # The snapshot check_locally read (spec.source) is the job's record of what was validated.
     kept = keep_copy(Path(spec.source), paths.spec_snapshot(Path(spec.path).suffix)) if spec.source else None
-    store = RunStore.create(
-        paths.db,
-        {
+    staging = resolved.store
+    staging.clear_staged()
+    staging.set(
+        **{
             "job_id": job_id,
             "spec_path": str(Path(spec.path).resolve()),
             "spec_hash": spec.content_hash,
             "spec_snapshot": kept.name if kept else None,
             "spec_format": spec.format,
             "mode": spec.mode,
-            "listing_position": None,
-            "listing_complete": False,
+            "users_read": resolved.users_read.strategy,
             "pass": 0,
-        },
+            "queues": sorted(resolved.queues),
+            "users": resolved.users,
+            "ready": True,
+        }
     )
-    queues: set[str] = set()
-
-    def collect(intents: Iterator[UserIntent]) -> Iterator[UserIntent]:
-        for intent in intents:
-            queues.update(intent.join_queues, intent.leave_queues)
-            yield intent
-
-    count = store.add_intents(collect(spec.resolved_intents(directory)))
-    store.set(queues=sorted(queues), users=count, ready=True)
+    store = staging.move_to(paths.db)
     return JobSetup(job_id, paths, store)
 
 

@@ -15,9 +15,10 @@ class RunOptions:
     conflict_delay: float = 5.0
     #: Items buffered per worker queue: bounds memory whatever the org size.
     queue_size: int = 64
-    #: Restarts of the users listing after a 400 on a cursor before the pass stops: the
-    #: API names no cursor-expiry code, so a 400 that persists must not relist forever.
-    listing_restarts: int = 3
+    #: Seconds a user's state read at set-up is written from without reading it again. The
+    #: versioned user PATCH catches a stale state by 409, the skill and language writes do not;
+    #: five minutes covers a 2,400-user job at 8/s and is about the window a listing page had.
+    state_max_age: float = 300.0
     #: Writes of one kind that must all answer 403, with none allowed, before the pass
     #: stops for a missing permission; fewer are per-user refusals (a division the role lacks).
     forbidden_threshold: int = 10

@@ -1,7 +1,7 @@
 """``bulkops plan``: what a spec would change, per user and in total, reading only.
 
-It pages the org exactly as a run would, diffs each named user against what it reads,
-and counts the requests the run would spend, so the estimated duration is
+It sets up exactly as a run would (one read of the named users), diffs each against the
+state read, and counts the requests the run would spend, so the estimated duration is
 ``requests / rps`` with the same numbers the run will later report. A replace-mode write
 names only the skills that stay, so the plan spells out what it removes, and warns about
 users it would leave with no skills at all.
@@ -9,24 +9,19 @@ users it would leave with no skills at all.
 
 from __future__ import annotations
 
-import math
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.wire import user_state
 from bulkops.domain.cost import queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, UserIntent, UserState
 from bulkops.engine.expand import fill_unknown
+from bulkops.engine.job import ResolvedSpec
 from bulkops.engine.queues import QueueMembership
-from bulkops.spec import OpenSpec, OrgDirectory
 from bulkops.state.codec import changes_to_dict
-from bulkops.state.store import RunStore
 
 
 @dataclass(slots=True)
@@ -55,15 +50,17 @@ class Plan:
     emptied: list[str] = field(default_factory=list)  # the first users left with no skills (all are counted in totals)
     #: Leaves bulkops cannot do (the user is a member through a group): "email: why", all of them.
     blocked_leaves: list[str] = field(default_factory=list)
+    #: How set-up read the named users, and why (listing the org or fetching them).
+    users_read: str = ""
 
     @property
     def queue_write_requests(self) -> int:
         return sum(queue_requests(q.gains) + queue_requests(q.losses) for q in self.queues.values())
 
-    def run_requests(self, org_users: int, page_size: int = 500) -> int:
-        """What ``bulkops run`` would spend: the two users listings, the catalogue, the writes."""
-        listing = 2 * max(1, math.ceil(org_users / page_size))
-        return listing + 4 + self.write_requests + self.queue_write_requests
+    def run_requests(self, reads: int) -> int:
+        """What ``bulkops run`` would spend: the reads this plan made (a run makes the same ones
+        during its set-up), then the writes."""
+        return reads + self.write_requests + self.queue_write_requests
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -118,48 +115,55 @@ def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
     return "replace skills: " + (", ".join(said) or "none")
 
 
-async def make_plan(client: GenesysClient, spec: OpenSpec, directory: OrgDirectory, *, detail: int = 50, page_size: int = 500) -> Plan:
-    plan = Plan()
+async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50) -> Plan:
+    """Diff every resolved intent against the state set-up read for it: no second read of the org."""
+    plan = Plan(users_read=resolved.users_read.why)
+    directory, store = resolved.directory, resolved.store
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
-    with tempfile.TemporaryDirectory(prefix="bulkops-plan-") as tmp:
-        store = RunStore.create(Path(tmp) / "plan.db", {"job_id": "plan"})
-        queues: set[str] = set()
-
-        def collect(intents: Iterable[UserIntent]) -> Iterator[UserIntent]:
-            for intent in intents:
-                queues.update(intent.join_queues, intent.leave_queues)
-                yield intent
-
-        plan.users_named = store.add_intents(collect(spec.resolved_intents(directory)))
-        membership = await QueueMembership.load(client, queues)
-        for qid in queues:
-            plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), len(membership.members.get(qid, ())))
-        seen = 0
-        async for page in client.iter_users(page_size=page_size):
-            plan.read_requests += page.requests
-            open_ = store.open_intents([e["id"] for e in page.entities])
-            for entity in page.entities:
-                if entity["id"] not in open_:
-                    continue
-                seen += 1
-                intent, _ = open_[entity["id"]]
-                state, spent = await fill_unknown(client, user_state(entity))
-                plan.read_requests += spent
-                changes = diff(replace(state, queues=membership.of(state.id)), intent)
-                plan.blocked_leaves += [f"{state.email or state.id}: {why}" for why in membership.blocked_leaves(state.id, intent.leave_queues)]
-                if changes.is_empty():
-                    plan.users_unchanged += 1
-                    continue
-                plan.users_changing += 1
-                plan.write_requests += write_requests(changes)
-                _count(plan, changes)
-                skills = _skill_outcome(plan, state, changes, skill_names)
-                if len(plan.users) < detail:
-                    plan.users.append({"user_id": state.id, "email": state.email, "changes": changes_to_dict(changes), **skills})
-        plan.users_not_seen = plan.users_named - seen
-        store.close()
+    plan.users_named = resolved.users
+    membership = await QueueMembership.load(client, resolved.queues)
+    for qid in resolved.queues:
+        plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), len(membership.members.get(qid, ())))
+    seen = 0
+    for chunk in _chunks(store.open_user_ids(), 500):
+        intents = store.open_intents(chunk)
+        states = store.states(chunk)
+        for uid in chunk:
+            if uid not in states:
+                continue
+            seen += 1
+            intent, _ = intents[uid]
+            state, spent = await fill_unknown(client, states[uid][0])
+            plan.read_requests += spent
+            _plan_user(plan, intent, replace(state, queues=membership.of(state.id)), membership, skill_names, detail)
+    plan.users_not_seen = plan.users_named - seen
     return plan
+
+
+def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for uid in ids:
+        chunk.append(uid)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plan_user(plan: Plan, intent: UserIntent, state: UserState, membership: QueueMembership, skill_names: Mapping[str, str], detail: int) -> None:
+    changes = diff(state, intent)
+    plan.blocked_leaves += [f"{state.email or state.id}: {why}" for why in membership.blocked_leaves(state.id, intent.leave_queues)]
+    if changes.is_empty():
+        plan.users_unchanged += 1
+        return
+    plan.users_changing += 1
+    plan.write_requests += write_requests(changes)
+    _count(plan, changes)
+    skills = _skill_outcome(plan, state, changes, skill_names)
+    if len(plan.users) < detail:
+        plan.users.append({"user_id": state.id, "email": state.email, "changes": changes_to_dict(changes), **skills})
 
 
 def _skill_outcome(plan: Plan, state: UserState, changes: Changes, skill_names: Mapping[str, str]) -> dict[str, Any]:

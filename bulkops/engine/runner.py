@@ -1,8 +1,10 @@
-"""The run: one producer paging the org, W sharded workers, one queue batcher.
+"""The run: one producer reading the named users, W sharded workers, one queue batcher.
 
-The producer joins each listing page with the stored intents and sends each user to the
-worker that owns its shard (``shard_of``), so one user's writes are always serialized in
-one worker. Worker queues are bounded: memory stays flat however large the org.
+The producer takes the users still open, 100 at a time in id order, with the state set-up
+read for each: a state still fresh (``RunOptions.state_max_age``) is used as it is, the
+others are read again by id (100 a request). Each user goes to the worker that owns its
+shard (``shard_of``), so one user's writes are always serialized in one worker. Worker
+queues are bounded: memory stays flat however large the job.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from typing import Any, Final, TypeVar
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.client.wire import user_state
+from bulkops.domain.model import UserState
 from bulkops.domain.shard import shard_of
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership
-from bulkops.engine.tracker import PageTracker
 from bulkops.engine.worker import UserProcessor, WorkItem
-from bulkops.errors import CursorExpiredError, RunStateWriteError
+from bulkops.errors import RunStateWriteError
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -44,6 +47,8 @@ class _Stop(enum.Enum):
 
 
 _STOP: Final = _Stop.STOP
+#: Users fetched by id in one request (``GET /api/v2/users?id=...``).
+ID_BATCH = 100
 #: What the producer hands one worker: users to handle, then ``_STOP``.
 WorkQueue = asyncio.Queue[WorkItem | _Stop]
 T = TypeVar("T")
@@ -73,8 +78,7 @@ class Engine:
         on_progress: Callable[[RunCounters], None] | None = None,
         only_users: list[str] | None = None,
     ):
-        """``only_users``: a targeted pass (``reconcile retry``) that fetches these users by id
-        instead of paging the whole org."""
+        """``only_users``: a targeted pass (``reconcile retry``) over these users only."""
         self.client = client
         self.store = store
         self.paths = paths
@@ -86,7 +90,7 @@ class Engine:
         self.only_users = only_users
         self._stop = asyncio.Event()
         self._in_flight: set[str] = set()
-        self.tracker = PageTracker(self._checkpoint_position)
+        self.clock = time.time  # wall clock: set-up's read times are stored across processes
 
     def request_stop(self) -> None:
         """Graceful stop: no new users; in-flight users finish and are checkpointed."""
@@ -96,21 +100,14 @@ class Engine:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def _checkpoint_position(self, position: str | int | None, listing_done: bool) -> None:
-        if self.only_users is None:  # a targeted pass has no listing position to keep
-            self.store.set(listing_position=position, listing_complete=listing_done)
-
     async def run(self) -> RunResult:
         """One pass. A fatal error (revoked credentials, the API gone past the retry budget,
         a full disk) ends it promptly: every task is cancelled, nothing waits on a queue
         whose reader is gone, and the error comes back in ``RunResult.error``."""
         started = time.monotonic()
-        if self.only_users is None and self.store.get("listing_complete"):
-            # The org was listed to the end already (a resume, or a retry pass that died):
-            # fetch whoever is still open by id instead of listing the org again.
-            self.only_users = list(self.store.open_user_ids())
         requests_before = self.client.stats.requests
         error: BaseException | None = None
+        self._complete = False
         try:
             await self._run_tasks()
         except asyncio.CancelledError:
@@ -124,7 +121,7 @@ class Engine:
             requests=self.client.stats.requests - requests_before,
             stopped=self.stopping,
             duration=time.monotonic() - started,
-            listing_complete=bool(_quietly(lambda: self.store.get("listing_complete"), False)),
+            listing_complete=self._complete,
             error=error,
         )
 
@@ -153,8 +150,8 @@ class Engine:
         )
         batcher_task = asyncio.create_task(batcher.run(), name="queue-batcher")
         worker_tasks = [asyncio.create_task(self._work(q, processor), name=f"worker-{i}") for i, q in enumerate(queues)]
-        produce = self._produce_ids(queues, self.only_users) if self.only_users is not None else self._produce(queues)
-        producer = asyncio.create_task(produce, name="producer")
+        ids = self.only_users if self.only_users is not None else list(self.store.open_user_ids())
+        producer = asyncio.create_task(self._produce(queues, ids), name="producer")
         tasks = (producer, *worker_tasks, batcher_task)
         try:
             # Each stage is awaited while every other task is watched: the first one to
@@ -165,7 +162,8 @@ class Engine:
             await batcher_task  # ends once closing; a failure in its last flush surfaces here
             self.counters.requests_by_kind["queue_batches"] += batcher.requests
             if listing_complete and not self.stopping:
-                self._report_unseen(audit, reconciliation, self.only_users)
+                self._report_unseen(audit, reconciliation, ids)
+                self._complete = True
         finally:
             for task in tasks:
                 task.cancel()
@@ -175,7 +173,6 @@ class Engine:
 
     def _user_done(self, item: WorkItem, outcome: str) -> None:
         self._in_flight.discard(item.state.id)
-        self.tracker.done(item.page)
         if self.on_progress:
             self.on_progress(self.counters)
 
@@ -189,61 +186,37 @@ class Engine:
                 continue
             await processor.process(item)
 
-    async def _produce(self, queues: list[WorkQueue]) -> bool:
-        """Page the org and dispatch users; True when the listing reached its end."""
-        complete = await self._list_org(queues)
-        await _close_queues(queues)
-        return complete
-
-    async def _list_org(self, queues: list[WorkQueue]) -> bool:
-        if self.store.get("listing_complete"):
-            return True
-        start = self.store.get("listing_position")
-        restarts = 0
-        while True:
-            try:
-                return await self._page_through(queues, start)
-            except CursorExpiredError as exc:
-                # Users already done are skipped on the way, so restarting loses and repeats
-                # nothing; but a 400 that persists is not an expired cursor: bounded.
-                restarts += 1
-                if restarts > self.options.listing_restarts:
-                    raise
-                log.warning("listing.cursor_expired", detail=str(exc), action="restarting the users listing from the start")
-                start = None
-
-    async def _produce_ids(self, queues: list[WorkQueue], user_ids: list[str]) -> bool:
-        """Fetch the named users 100 at a time (``GET /api/v2/users?id=...``) and dispatch them."""
+    async def _produce(self, queues: list[WorkQueue], user_ids: list[str]) -> bool:
+        """Dispatch the users 100 at a time; True when every one was handed to a worker."""
         complete = True
-        for i in range(0, len(user_ids), 100):
+        for i in range(0, len(user_ids), ID_BATCH):
             if self.stopping:
                 complete = False
                 break
-            chunk = user_ids[i : i + 100]
-            async for page in self.client.iter_pages("/api/v2/users", params={"id": chunk, "expand": ["skills", "languages"]}, page_size=100):
-                await self._dispatch(queues, page.entities, page.next_position)
+            chunk = user_ids[i : i + ID_BATCH]
+            open_ = self.store.open_intents(chunk)
+            states = await self._states(chunk, open_)
+            for uid in chunk:
+                if uid not in open_ or uid not in states or uid in self._in_flight:
+                    continue  # done already, or not found: reported once the pass is through
+                intent, status = open_[uid]
+                self._in_flight.add(uid)
+                await queues[shard_of(uid, len(queues))].put(WorkItem(intent, states[uid], status, 0))
         await _close_queues(queues)
         return complete
 
-    async def _dispatch(self, queues: list[WorkQueue], entities: list[dict[str, Any]], next_position: str | int | None) -> None:
-        open_ = self.store.open_intents([e["id"] for e in entities])
-        seq = self.tracker.open_page(next_position)
-        for entity in entities:
-            uid = entity["id"]
-            if uid not in open_ or uid in self._in_flight:
-                continue
-            intent, status = open_[uid]
-            self._in_flight.add(uid)
-            self.tracker.add_user(seq)
-            await queues[shard_of(uid, len(queues))].put(WorkItem(intent, user_state(entity), status, seq))
-        self.tracker.seal(seq)
-
-    async def _page_through(self, queues: list[WorkQueue], start: str | None) -> bool:
-        async for page in self.client.iter_users(start=start, page_size=self.options.page_size):
-            if self.stopping:
-                return False
-            await self._dispatch(queues, page.entities, page.next_position)
-        return True
+    async def _states(self, chunk: list[str], open_: dict[str, Any]) -> dict[str, UserState]:
+        """The users' states: as set-up read them while fresh, otherwise read again by id."""
+        now = self.clock()
+        fresh = {uid: state for uid, (state, read_at) in self.store.states(chunk).items() if now - read_at <= self.options.state_max_age}
+        stale = [uid for uid in chunk if uid in open_ and uid not in fresh]
+        if stale:
+            with request_kind(STATE_READS):
+                params = {"id": stale, "expand": ["skills", "languages"]}
+                async for page in self.client.iter_pages("/api/v2/users", params=params, page_size=ID_BATCH):
+                    fresh.update((e["id"], user_state(e)) for e in page.entities)
+        self.store.drop_states(chunk)
+        return fresh
 
     def _report_unseen(self, audit: AuditLog, reconciliation: ReconciliationQueue, among: list[str] | None) -> None:
         """Users the spec names that the API never showed: reported and queued for a person
@@ -252,7 +225,7 @@ class Engine:
         if among is not None:
             wanted = set(among)
             open_ = [u for u in open_ if u in wanted]
-        reason = "not in the users listing (deleted or made inactive since validation?)"
+        reason = "not found by id (deleted or made inactive since set-up?)"
         for uid in open_:
             reconciliation.add(ReconciliationEntry(user_id=uid, outcome="failed", reason=reason, run_id=self.run_id, intent=self.store.intent(uid)))
             audit.write(UserOutcome("failed", uid, reason=reason))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import cursor as cursors
-from . import wire
+from . import routes_search, wire
 from .errors import bad_request, detail, not_found
 from .httputil import (
     DEFAULT_PAGE_SIZE,
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .core import Simulator
 
 USER_STATE_FILTERS = ("active", "inactive", "deleted", "any")
+#: Routing skills (and, separately, languages) one user may hold (Genesys Cloud's limits page).
+MAX_USER_HOLD = 50
 
 
 def _state_filter(request: web.Request, allowed: tuple[str, ...] = USER_STATE_FILTERS) -> str:
@@ -198,9 +200,22 @@ async def assignment_post(request: web.Request) -> web.Response:
         raise bad_request(f"The request body must be a JSON object (UserRouting{kind.title()}Post).")
     values = sim.org.parse_proficiencies([body], kind, max_items=1)
     sim.before_user_write(u, route_of(request), **{f"avoid_{kind}s": values})
+    _check_cap(u, kind, values, replace=False)
     sim.org.set_proficiencies(u, kind, values, replace=False)
     (eid,) = values
     return json_response(_one(sim, u, kind, eid))
+
+
+def _check_cap(u: User, kind: str, values: dict[str, float], *, replace: bool) -> None:
+    """A user holds at most 50 skills and 50 languages (``MAX_USER_HOLD``): a write that would
+    take them past it, and beyond what they hold now, is refused whole (docs/simulator.md)."""
+    held = _held(u, kind)
+    after = len(values) if replace else len(set(held) | set(values))
+    if after > MAX_USER_HOLD and after > len(held):
+        raise bad_request(
+            f"A user may hold at most {MAX_USER_HOLD} routing {kind}s; this request would leave user {u.id} with {after}.",
+            detail(f"{kind}s", "limit.exceeded", u.id),
+        )
 
 
 async def assignments_bulk(request: web.Request) -> web.Response:
@@ -211,6 +226,7 @@ async def assignments_bulk(request: web.Request) -> web.Response:
     limit = MAX_BULK_SKILLS if kind == "skill" else MAX_BULK_LANGUAGES
     values = sim.org.parse_proficiencies(await json_body(request), kind, max_items=limit)
     sim.before_user_write(u, route_of(request), **{f"avoid_{kind}s": values})
+    _check_cap(u, kind, values, replace=request.method == "PUT")
     sim.org.set_proficiencies(u, kind, values, replace=request.method == "PUT")
     return json_response(wire.whole_listing(_entity_listing(sim, u, kind), _collection_path(u, kind)))
 
@@ -264,6 +280,7 @@ async def assignment_delete(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     r = app.router
+    routes_search.register(app)  # before /api/v2/users/{userId}
     r.add_get("/api/v2/users/query", users_query)
     r.add_get("/api/v2/users", users_list)
     r.add_get("/api/v2/users/{userId}", user_get)

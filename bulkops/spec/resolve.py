@@ -8,7 +8,7 @@ only by case), and an exact id is accepted anywhere a name is.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bulkops.domain.model import UserIntent
@@ -31,13 +31,21 @@ class UserDirectory:
     A key claimed by two different users is remembered as ambiguous, not overwritten.
     """
 
-    __slots__ = ("_keys", "_ambiguous", "_count", "_sorted")
+    __slots__ = ("_keys", "_ambiguous", "_count", "_sorted", "_gone")
 
     def __init__(self) -> None:
         self._keys: dict[str, str] = {}
         self._ambiguous: set[str] = set()
         self._count = 0
         self._sorted: tuple[list[str], list[str]] | None = None  # built on first suggest
+        self._gone: dict[str, str] = {}  # folded ref -> "inactive" / "deleted"
+
+    def mark_gone(self, gone: Mapping[str, str]) -> None:
+        """Refs found only among inactive or deleted users (ref -> state): said so, not "not in the org"."""
+        self._gone.update({fold(ref): state for ref, state in gone.items()})
+
+    def gone(self, ref: str) -> str | None:
+        return self._gone.get(fold(ref))
 
     def add(self, id: str, email: str | None = None, username: str | None = None) -> None:
         self._count += 1
@@ -127,6 +135,9 @@ class OrgDirectory:
     users: UserDirectory = field(default_factory=UserDirectory)
 
 
+#: A check on a resolved intent that needs the org (what the user holds now): a problem, or None.
+FinalCheck = Callable[[UserIntent], "str | None"]
+
 _WHAT = {
     "skill": ("skill", "skills"),
     "language": ("language", "languages"),
@@ -145,8 +156,14 @@ class Resolver:
     not reported as problems.
     """
 
-    def __init__(self, directory: OrgDirectory, problems: Problems, *, allow_missing_skills: bool = False):
+    def __init__(
+        self, directory: OrgDirectory, problems: Problems, *, allow_missing_skills: bool = False, final_check: FinalCheck | None = None
+    ):
         self.directory = directory
+        self.final_check = final_check
+        #: User and manager refs that matched no active user (as written): set-up looks them
+        #: up among inactive and deleted users to say why.
+        self.unknown_users: set[str] = set()
         self.problems = problems
         self.allow_missing_skills = allow_missing_skills
         self.missing_skills: dict[str, str] = {}  # folded -> as written
@@ -178,6 +195,10 @@ class Resolver:
             return uid
         if users.is_ambiguous(ref):
             self.problems.add(at, f"{role} {ref!r} matches more than one user in the org; use the user id")
+            return None
+        self.unknown_users.add(ref)
+        if (state := users.gone(ref)) is not None:
+            self.problems.add(at, f"{role} {ref!r} is {state} in the org; only active users can be changed (reactivate them first, or drop the line)")
             return None
         hint = ""
         if self._user_suggestions < USER_SUGGESTION_LIMIT:
@@ -214,6 +235,9 @@ class Resolver:
             replace_skills=intent.replace_skills,
             line=intent.line,
         )
+        if self.final_check is not None and (why := self.final_check(resolved)) is not None:
+            self.problems.add(loc("user", None), f"user {intent.user!r}: {why}")
+            return None
         return resolved if self._admit(resolved, intent, loc) else None
 
     def _levels(self, kind: str, refs: Mapping[str, float], loc: Locate) -> tuple[dict[str, float], bool]:

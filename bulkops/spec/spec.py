@@ -18,7 +18,7 @@ from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec.csv_long import LongCsv, is_long_header
 from bulkops.spec.csv_wide import WideCsv
 from bulkops.spec.jsonspec import JsonDoc, JsonLines
-from bulkops.spec.resolve import OrgDirectory, Resolver
+from bulkops.spec.resolve import FinalCheck, OrgDirectory, Resolver
 from bulkops.spec.sniff import detect_delimiter, read_head_lines, sniff_format
 from bulkops.spec.validate import MAX_SKILLS_PER_USER, ColumnFixer, Locate, Problems
 
@@ -62,17 +62,29 @@ class OpenSpec:
             self._hash = file_sha256(self.source or self.path)
         return self._hash
 
-    def validate(self, directory: OrgDirectory | None = None, *, allow_missing_skills: bool = False) -> list[SpecProblem]:
+    def validate(
+        self, directory: OrgDirectory | None = None, *, allow_missing_skills: bool = False, final_check: FinalCheck | None = None
+    ) -> list[SpecProblem]:
         """One streaming pass; every problem found (sorted by position). With a directory,
         refs are resolved too; ``allow_missing_skills`` only collects unknown set-skills."""
         problems = Problems(self.path)
-        resolver = Resolver(directory, problems, allow_missing_skills=allow_missing_skills) if directory else None
+        resolver = Resolver(directory, problems, allow_missing_skills=allow_missing_skills, final_check=final_check) if directory else None
         for intent, locate in self._reader.read(problems):
             if resolver is not None:
                 resolver.resolve(intent, locate)
         if resolver is not None:
             resolver.finish()
             self.missing_skills = list(resolver.missing_skills.values())
+        return problems.finish(self._reader.fixer)
+
+    def checked(self, problems: Problems) -> Iterator[UserIntent]:
+        """The one parse: each user's intent as written, every local problem added to ``problems``
+        (the whole file is read whatever it finds). Set-up stores these and resolves them from there."""
+        for intent, _ in self._reader.read(problems):
+            yield intent
+
+    def finish(self, problems: Problems) -> list[SpecProblem]:
+        """``problems`` sorted, with CSV columns filled in."""
         return problems.finish(self._reader.fixer)
 
     def intents(self) -> Iterator[UserIntent]:

@@ -69,3 +69,45 @@ def changes_to_dict(changes: Changes) -> dict[str, Any]:
     if changes.division:
         out["division"] = changes.division
     return out
+
+
+def state_record(state: UserState) -> dict[str, Any]:
+    """Everything the engine reads of a user, for the run store (``state_to_dict`` is the audit's subset)."""
+    out = state_to_dict(state)
+    out["id"] = state.id
+    for name in ("name", "email", "username"):
+        if value := getattr(state, name):
+            out[name] = value
+    if state.state != "active":
+        out["state"] = state.state
+    if state.unknown:
+        out["unknown"] = sorted(state.unknown)
+        for kind in state.unknown:  # never written as "none held"
+            out.pop(kind, None)
+    return out
+
+
+def state_from_record(d: dict[str, Any]) -> UserState:
+    return UserState(
+        id=d["id"],
+        version=int(d.get("version", 0)),
+        name=d.get("name", ""),
+        email=d.get("email", ""),
+        username=d.get("username", ""),
+        state=d.get("state", "active"),
+        department=d.get("department"),
+        title=d.get("title"),
+        manager=d.get("manager"),
+        division=d.get("division"),
+        skills=d.get("skills", {}),
+        languages=d.get("languages", {}),
+        unknown=frozenset(d.get("unknown", ())),
+    )
+
+
+def encode_state(state: UserState) -> bytes:
+    return orjson.dumps(state_record(state))
+
+
+def decode_state(blob: bytes) -> UserState:
+    return state_from_record(orjson.loads(blob))

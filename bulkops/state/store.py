@@ -13,6 +13,7 @@ by the run that died, and is reported as applied.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,11 +22,13 @@ from typing import Any
 
 import orjson
 
-from bulkops.domain.model import UserIntent
+from bulkops.domain.model import UserIntent, UserState
 from bulkops.errors import StateError
-from bulkops.state.codec import decode_intent, encode_intent
+from bulkops.state.codec import decode_intent, decode_state, encode_intent, encode_state
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions this code opens: version 1 lacks the ``states`` and ``staged`` tables, added on open.
+READABLE_VERSIONS = frozenset({1, 2})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -37,6 +40,11 @@ CREATE TABLE IF NOT EXISTS intents (
     pass INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
+-- Each named user as set-up read it (compact, see codec.encode_state), with when: the run
+-- writes from it while it is fresh instead of reading the user again.
+CREATE TABLE IF NOT EXISTS states (user_id TEXT PRIMARY KEY, payload BLOB NOT NULL, read_at REAL NOT NULL);
+-- The spec's intents as written (refs, not ids), between the one parse and resolution.
+CREATE TABLE IF NOT EXISTS staged (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL);
 """
 
 PENDING, INFLIGHT, DONE = "pending", "inflight", "done"
@@ -71,6 +79,19 @@ class RunStore:
         os.replace(tmp, path)
         return cls(path, cls._connect(path))
 
+    def move_to(self, path: Path) -> RunStore:
+        """This store (set-up's staging) becomes the run state at ``path``: closed (its WAL
+        folded in), copied beside ``path`` under a temporary name, renamed into place."""
+        self._db.close()
+        tmp = path.with_name(path.name + ".creating")
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(self.path, tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        self.path.unlink(missing_ok=True)
+        return RunStore.open(path)
+
     @staticmethod
     def is_blank(path: Path) -> bool:
         """A database file with no tables: a set-up killed before it wrote anything."""
@@ -94,8 +115,10 @@ class RunStore:
         except sqlite3.DatabaseError as exc:
             raise StateError(f"run state at {path} is damaged ({exc}); start the job again with a new --job name") from exc
         store = cls(path, conn)
-        if store.get("schema") != SCHEMA_VERSION:
+        if store.get("schema") not in READABLE_VERSIONS:
             raise StateError(f"run state at {path} has an unknown schema version {store.get('schema')!r}")
+        with conn:
+            conn.executescript(_SCHEMA)
         return store
 
     @staticmethod
@@ -172,6 +195,68 @@ class RunStore:
                 f"run state at {self.path} is damaged: the stored change for user {user_id} cannot be read ({type(exc).__name__}); "
                 "start the job again with a new --job name"
             ) from None
+
+    # -- staged intents (as written) -------------------------------------------------------
+
+    def stage(self, intents: Iterable[UserIntent], *, batch: int = 2000) -> int:
+        """Keep the spec's intents as written, in spec order: resolution reads them from here
+        instead of parsing the file again."""
+        total = 0
+        rows: list[tuple[bytes]] = []
+        with self._db:
+            for intent in intents:
+                rows.append((encode_intent(intent),))
+                if len(rows) >= batch:
+                    self._db.executemany("INSERT INTO staged(payload) VALUES (?)", rows)
+                    total += len(rows)
+                    rows = []
+            self._db.executemany("INSERT INTO staged(payload) VALUES (?)", rows)
+        return total + len(rows)
+
+    def staged(self, *, batch: int = 2000) -> Iterator[UserIntent]:
+        """The staged intents in spec order, read in batches (never all in memory)."""
+        after = 0
+        while True:
+            rows = self._db.execute("SELECT seq, payload FROM staged WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)).fetchall()
+            if not rows:
+                return
+            for _, payload in rows:
+                yield decode_intent(payload)
+            after = rows[-1][0]
+
+    def clear_staged(self) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM staged")
+
+    def clear_intents(self) -> None:
+        """Resolution starts again (skills were just created): drop what the last attempt stored."""
+        with self._db:
+            self._db.execute("DELETE FROM intents")
+
+    # -- user states read by set-up ----------------------------------------------------------
+
+    def put_states(self, states: Iterable[UserState], read_at: float) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO states(user_id, payload, read_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET payload = excluded.payload, read_at = excluded.read_at",
+                [(s.id, encode_state(s), read_at) for s in states],
+            )
+
+    def states(self, user_ids: Sequence[str]) -> dict[str, tuple[UserState, float]]:
+        """Stored states of these users, with when each was read."""
+        out: dict[str, tuple[UserState, float]] = {}
+        for i in range(0, len(user_ids), 500):
+            chunk = list(user_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for uid, payload, read_at in self._db.execute(f"SELECT user_id, payload, read_at FROM states WHERE user_id IN ({marks})", chunk):
+                out[uid] = (decode_state(payload), read_at)
+        return out
+
+    def drop_states(self, user_ids: Iterable[str]) -> None:
+        """A state is read once: after the user is handled it is only disk."""
+        with self._db:
+            self._db.executemany("DELETE FROM states WHERE user_id = ?", [(u,) for u in user_ids])
 
     def mark_inflight(self, user_id: str) -> None:
         with self._db:

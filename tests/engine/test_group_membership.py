@@ -31,7 +31,7 @@ async def test_a_leave_through_a_group_fails_naming_the_group_and_plan_says_so_f
 
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        plan = await make_plan(client, opened, await resolve_against_org(client, opened))
+        plan = await make_plan(client, await resolve_against_org(client, opened))
     warning = " ".join(plan.warnings())
     assert "5 queue leave(s) cannot be done" in warning and "through group 'Tier 2'" in warning
 

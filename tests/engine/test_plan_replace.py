@@ -63,7 +63,7 @@ async def test_plan_spells_out_a_replacement_by_name_and_warns_about_a_user_left
     before = {u: sim.sim.user(u)["skills"] for u in sim.sim.user_ids()}
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        plan = await make_plan(client, opened, await resolve_against_org(client, opened))
+        plan = await make_plan(client, await resolve_against_org(client, opened))
     by_email = {u["email"]: u for u in plan.users}
     assert {e: u["skills_replacement"] for e, u in by_email.items()} == expected
     assert by_email[wiped]["left_with_no_skills"] is True and "left_with_no_skills" not in by_email[next(e for e in expected if e != wiped)]

@@ -22,7 +22,7 @@ async def test_a_user_that_always_conflicts_is_queued_then_retried_once_the_conf
     spec = write_wide_csv(tmp_path / "m.csv", ["user", name], [[email(i), "5"] for i in range(8)])
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=tmp_path)
+        setup = create_job(await resolve_against_org(client, opened), state_dir=tmp_path)
         summary = await execute(client, setup, options=OPTS)
     assert summary["users"]["reconciliation"] == 1 and summary["users"]["applied"] == 7
     queue = ReconciliationQueue(setup.paths.reconciliation)
@@ -49,27 +49,26 @@ async def test_a_graceful_stop_then_resume_handles_every_user_exactly_once(sim, 
     spec = write_wide_csv(tmp_path / "m.csv", ["user", *names], [[email(i), "2", "4"] for i in range(300)])
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=tmp_path)
+        setup = create_job(await resolve_against_org(client, opened), state_dir=tmp_path)
         engines = []
 
         def progress(counters):
             if counters.handled >= 150 and engines:
                 engines[0].request_stop()
 
-        first = await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0, page_size=50), on_progress=progress, on_engine=engines.append)
+        first = await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0), on_progress=progress, on_engine=engines.append)
     handled_first = sum(first["this_run"]["outcomes"].values())
     assert first["status"] == "stopped" and 150 <= handled_first < 300
-    assert setup.store.get("listing_position")  # a page boundary was checkpointed
     setup.store.close()
     setup = open_job(tmp_path, setup.job_id)
     async with client_for(sim, rps=2000) as client:
-        second = await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0, page_size=50))
+        second = await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0))
     assert second["status"] == "complete" and second["users"] == {"applied": 300, "total": 300}
     audit = [r for r in read_ndjson(setup.paths.audit)]
     assert len(audit) == 300 and len({r["user_id"] for r in audit}) == 300
-    # The resume listed from the checkpointed position, not from the start (6 pages of 50).
-    listing_requests = second["this_run"]["requests"] - (300 - handled_first)
-    assert 1 <= listing_requests < 6
+    # The resume reads only the users still open, by id, 100 a request: never the org again.
+    reads = second["this_run"]["requests_by_kind"].get("state_reads", 0)
+    assert reads <= -(-(300 - handled_first) // 100) + 1
     setup.store.close()
 
 
@@ -82,7 +81,7 @@ async def test_resume_refuses_an_edited_spec(sim, tmp_path):
     spec = write_wide_csv(tmp_path / "m.csv", ["user", name], [[email(0), "1"]])
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=tmp_path)
+        setup = create_job(await resolve_against_org(client, opened), state_dir=tmp_path)
     setup.store.close()
     spec.write_text(spec.read_text() + f"{email(1)},2\n")
     with pytest.raises(StateError, match="changed since"):

@@ -22,7 +22,7 @@ def write_json(path, users, mode="merge"):
 async def apply(sim, spec, tmp_path):
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=tmp_path)
+        setup = create_job(await resolve_against_org(client, opened), state_dir=tmp_path)
         summary = await execute(client, setup, options=OPTS)
     return setup, summary
 
@@ -91,7 +91,7 @@ async def test_plan_counts_queue_gains_and_losses_and_warns_when_a_queue_would_e
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
         directory = await resolve_against_org(client, opened)
-        plan = await make_plan(client, opened, directory)
+        plan = await make_plan(client, directory)
     q = plan.queues[qid]
     assert (q.members_before, q.losses, q.members_after) == (len(members), len(members), 0)
     assert any("Support DE" in w and "no members" in w for w in plan.warnings())
@@ -105,7 +105,7 @@ async def test_a_stale_version_on_a_field_update_re_applies_only_the_spec_fields
     spec = write_json(tmp_path / "f.json", [{"user": email(i), "department": "Retention Desk"} for i in range(30, 36)])
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=tmp_path)
+        setup = create_job(await resolve_against_org(client, opened), state_dir=tmp_path)
         s.configure(conflict_rate=0.5)
         summary = await execute(client, setup, options=RunOptions(workers=2, conflict_delay=0.0, conflict_attempts=10))
     assert summary["this_run"]["conflicts_409"] > 0

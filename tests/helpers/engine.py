@@ -18,7 +18,7 @@ async def run_spec(handle, spec_path: Path, state_dir: Path, *, rps: float = 200
     spec = check_locally(spec_path)
     async with client_for(handle, rps=rps) as client:
         directory = await resolve_against_org(client, spec)
-        setup = create_job(spec, directory, state_dir=state_dir, job_id=job_id)
+        setup = create_job(directory, state_dir=state_dir, job_id=job_id)
         result = await _engine(client, setup, options).run()
         setup.store.close()
         return setup, result, client.stats

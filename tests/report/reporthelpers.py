@@ -38,7 +38,7 @@ async def run_job(
     """Validate, resolve, set up and run one pass, the way ``bulkops run`` does; the store is closed after."""
     async with client_for(sim, rps=2000) as client:
         opened = check_locally(spec)
-        setup = create_job(opened, await resolve_against_org(client, opened), state_dir=state_dir, job_id=job_id)
+        setup = create_job(await resolve_against_org(client, opened), state_dir=state_dir, job_id=job_id)
         if before_execute:
             before_execute()
         summary = await execute(client, setup, options=options, after_pass=after_pass(execute_kw.pop("webhook", None)), **execute_kw)

@@ -1,0 +1,50 @@
+"""Which users a spec names, gathered on the one parse: what the read of the org must find.
+
+Refs are kept folded (the way resolution compares them). A ref that looks like a Genesys
+id (a GUID) can be fetched by id; any other ref (an email, a username) has to be found by
+search or by listing the org.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bulkops.domain.model import UserIntent
+from bulkops.spec.cells import fold
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def looks_like_id(ref: str) -> bool:
+    return bool(_GUID.match(fold(ref)))
+
+
+@dataclass(slots=True)
+class NamedUsers:
+    """Folded refs of the users a spec changes (``subjects``) and of the managers it names."""
+
+    subjects: set[str] = field(default_factory=set)
+    managers: set[str] = field(default_factory=set)
+
+    def add(self, intent: UserIntent) -> None:
+        self.subjects.add(fold(intent.user))
+        if manager := intent.fields.get("manager"):
+            self.managers.add(fold(manager))
+
+    def names_subject(self, *keys: str | None) -> bool:
+        """True when any of a user's keys (id, email, username) is a subject ref."""
+        return any(k and fold(k) in self.subjects for k in keys)
+
+    @property
+    def refs(self) -> set[str]:
+        return self.subjects | self.managers
+
+    def by_id(self) -> list[str]:
+        return sorted(r for r in self.refs if looks_like_id(r))
+
+    def by_search(self) -> list[str]:
+        return sorted(r for r in self.refs if not looks_like_id(r))
+
+    def subjects_by_search(self) -> int:
+        return sum(1 for r in self.subjects if not looks_like_id(r))
