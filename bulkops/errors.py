@@ -132,6 +132,10 @@ class JobBusyError(BulkopsError):
     """Another process is running a pass of the same job (its lock is held)."""
 
 
+class NotConfirmed(BulkopsError):
+    """The operator did not confirm the run at its question: nothing was written, no job made."""
+
+
 class RunStateWriteError(BulkopsError):
     """The run state (checkpoint, audit log, reconciliation queue) could not be written:
     a full disk, a read-only folder. Nothing is damaged; the pass stops, resumable."""

@@ -9,19 +9,23 @@ import shlex
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
 from bulkops.cli import exitcodes
+from bulkops.cli.verbosity import log_level
 from bulkops.client import ClientConfig
 from bulkops.errors import (
+    AccessTokenRefusedError,
     ApiError,
     AuthError,
     BulkopsError,
     ConfigError,
     JobBusyError,
     JobNameError,
+    NotConfirmed,
     PassFailed,
     RunStateWriteError,
     SpecError,
@@ -37,8 +41,20 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+#: How credentials are found, for --help: the same words as README's "Pointing at a real org".
+CREDENTIALS_HELP = (
+    "Credentials, first found wins: --client-id/--client-secret; then the environment "
+    "(GENESYSCLOUD_ACCESS_TOKEN, a ready token used as it is, or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET); "
+    "then --profile NAME from the gc CLI's ~/.gc/config.toml. Region likewise: --region/--base-url, "
+    "GENESYSCLOUD_REGION/BULKOPS_BASE_URL, the profile's environment."
+)
+
+
 def connection_options(fn: F) -> F:
-    """--region/--base-url/credentials/--rps, read from the usual GENESYSCLOUD_* variables."""
+    """--region/--base-url/credentials/--profile/--rps, read from the usual GENESYSCLOUD_* variables.
+
+    The credential options carry no click ``envvar``: ``ClientConfig.resolve`` reads the
+    environment itself, so it can tell an option (which beats the environment) from a variable."""
     options = [
         click.option(
             "--region",
@@ -50,11 +66,12 @@ def connection_options(fn: F) -> F:
             envvar="BULKOPS_BASE_URL",
             help="API base URL instead of a region, e.g. the simulator's http://127.0.0.1:PORT (plain http only on loopback) [env BULKOPS_BASE_URL]",
         ),
-        click.option("--client-id", envvar="GENESYSCLOUD_OAUTHCLIENT_ID", help="OAuth client-credentials client id [env GENESYSCLOUD_OAUTHCLIENT_ID]"),
+        click.option("--client-id", help="OAuth client-credentials client id [env GENESYSCLOUD_OAUTHCLIENT_ID]"),
+        click.option("--client-secret", help="OAuth client secret; prefer the env variable [env GENESYSCLOUD_OAUTHCLIENT_SECRET]"),
         click.option(
-            "--client-secret",
-            envvar="GENESYSCLOUD_OAUTHCLIENT_SECRET",
-            help="OAuth client secret; prefer the env variable [env GENESYSCLOUD_OAUTHCLIENT_SECRET]",
+            "--profile",
+            metavar="NAME",
+            help="A profile of the Genesys Cloud CLI (gc) in ~/.gc/config.toml, for what no option or variable gives. " + CREDENTIALS_HELP,
         ),
         click.option("--rps", type=float, default=8.0, show_default=True, help="Requests per second for the whole run, listings included."),
         click.option(
@@ -86,6 +103,17 @@ def state_dir_option(fn: F) -> F:
         envvar="BULKOPS_STATE_DIR",
         help="Where run state lives: <state-dir>/<job>/ holds the checkpoint, audit log, reconciliation queue, summary.",
     )(fn)
+
+
+def complete_job_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for JOB: the jobs under --state-dir (when typed before JOB), else
+    BULKOPS_STATE_DIR, else ``checkpoints``."""
+    state_dir = ctx.params.get("state_dir") or os.environ.get("BULKOPS_STATE_DIR") or "checkpoints"
+    try:
+        names = sorted(p.parent.name for p in Path(state_dir).glob("*/state.db"))
+    except OSError:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
 
 
 def engine_options(fn: F) -> F:
@@ -121,6 +149,7 @@ def client_config(kw: dict[str, Any]) -> ClientConfig:
         base_url=kw.get("base_url"),
         client_id=kw.get("client_id"),
         client_secret=kw.get("client_secret"),
+        profile=kw.get("profile"),
         rps=kw.get("rps"),
         max_retry_seconds=kw.get("retry_budget"),
     )
@@ -138,7 +167,8 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        configure_logging(str(kwargs.get("log_level") or "warning"))  # --log-level's Choice, where the command has it
+        level = kwargs.get("log_level")  # --log-level's Choice, where the command has it
+        configure_logging(log_level(str(level) if level else None))  # then -v / -q on the group
         try:
             return fn(*args, **kwargs)
         except SpecError as exc:
@@ -175,6 +205,10 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
         return str(exc), exitcodes.USAGE, None
     if isinstance(exc, ConfigError):
         return str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables"
+    if isinstance(exc, NotConfirmed):
+        return str(exc), exitcodes.DECLINED, "`--yes` skips the question"
+    if isinstance(exc, AccessTokenRefusedError):
+        return str(exc), exitcodes.AUTH_CONFIG, f"get a new token (or give an OAuth client, which bulkops refreshes itself), then {resume}"
     if isinstance(exc, AuthError):
         return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'Pointing at a real org'), then {resume}"
     if isinstance(exc, JobBusyError):
@@ -203,7 +237,7 @@ def run_async(main: Callable[[Stopper], Awaitable[int]]) -> int:
                 click.echo(f"\n{signame} again: stopping now; the run stays resumable", err=True)
                 task.cancel()  # type: ignore[union-attr]
                 return
-            click.echo(f"\n{signame}: finishing in-flight users and checkpointing (again to stop at once)", err=True)
+            click.echo(f"\n{signame}: {stopper.notice}", err=True)
             stopper.request()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -219,8 +253,12 @@ def run_async(main: Callable[[Stopper], Awaitable[int]]) -> int:
 class Stopper:
     """A graceful-stop request that can arrive before or after the engine exists."""
 
+    #: What the first signal prints; a step before the engine (a question) says its own.
+    IN_FLIGHT = "finishing in-flight users and checkpointing (again to stop at once)"
+
     def __init__(self) -> None:
         self.requested = False
+        self.notice = self.IN_FLIGHT
         self._targets: list[Callable[[], None]] = []
 
     def request(self) -> None:

@@ -9,6 +9,7 @@ AUTH_CONFIG = 5  # credentials, permissions, region/base URL
 ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
 STATE = 7  # run state missing, damaged or not writable (disk full), or the spec changed since the run began
 BUSY = 8  # another bulkops process is running this job
+DECLINED = 9  # the operator answered no at `run`'s question; nothing was written
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -18,5 +19,6 @@ TABLE = [
     (ABORTED, "stopped before the end; `bulkops resume JOB` carries on"),
     (STATE, "run state missing, damaged or not writable (disk full, read-only), or the spec changed since the run began"),
     (BUSY, "another bulkops process is running this job; nothing was done"),
+    (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),
     (UNEXPECTED, "unexpected error"),
 ]

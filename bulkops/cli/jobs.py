@@ -14,6 +14,7 @@ from bulkops.cli import exitcodes
 from bulkops.cli.common import (
     Stopper,
     client_config,
+    complete_job_names,
     connection_options,
     engine_options,
     handles_errors,
@@ -21,8 +22,10 @@ from bulkops.cli.common import (
     state_dir_flag,
     state_dir_option,
 )
+from bulkops.cli.confirm import confirm_before_writing, yes_option
 from bulkops.cli.progress import ProgressReporter
 from bulkops.cli.report import webhook_config, webhook_option
+from bulkops.cli.verbosity import is_quiet, outcome_line, say
 from bulkops.client import GenesysClient
 from bulkops.domain.model import Mode
 from bulkops.engine.execute import execute
@@ -54,6 +57,9 @@ def report_outcome(summary: dict[str, Any], *, as_json: bool = False) -> int:
 
 
 def print_outcome(summary: dict[str, Any]) -> None:
+    if is_quiet():  # -q: the outcome in one line, no hints
+        click.echo(outcome_line(summary))
+        return
     click.echo(render_summary(summary))
     # Hints that work when copied: the job, and --state-dir when it is not the default.
     job = summary["job_id"] + state_dir_flag(str(Path(summary["files"]["checkpoint"]).parent.parent))
@@ -212,6 +218,7 @@ def _human(seconds: float) -> str:
 @state_dir_option
 @engine_options
 @webhook_option
+@yes_option
 @click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
 @handles_errors
@@ -236,8 +243,9 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             resolved = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
+            await confirm_before_writing(opened, config, stopper, assume_yes=kw["assume_yes"], users_named=resolved.users)
             setup = create_job(resolved, state_dir=state_dir, job_id=job)
-            click.echo(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}", err=True)
+            say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
         return report_outcome(summary, as_json=kw.get("json_summary", False))
@@ -246,7 +254,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 
 
 @click.command()
-@click.argument("job")
+@click.argument("job", shell_complete=complete_job_names)
 @connection_options
 @state_dir_option
 @engine_options
@@ -269,7 +277,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
         if not left:  # nothing to carry on with: say so, and keep the last pass's summary as it is
             setup.store.close()
             return _already_finished(job, state_dir, counts, total)
-        click.echo(f"resuming {job}: {total - left} of {total} users done, {left} to go", err=True)
+        say(f"resuming {job}: {total - left} of {total} users done, {left} to go")
         async with GenesysClient(config) as client:
             summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
@@ -290,7 +298,7 @@ def _already_finished(job: str, state_dir: str, counts: dict[str, int], total: i
 
 
 @click.command()
-@click.argument("job", required=False)
+@click.argument("job", required=False, shell_complete=complete_job_names)
 @state_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handles_errors

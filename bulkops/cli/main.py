@@ -9,6 +9,7 @@ import click
 from bulkops import __version__
 from bulkops.cli import exitcodes
 from bulkops.cli.jobs import plan, resume, run, status
+from bulkops.cli.verbosity import set_verbosity
 from bulkops.logsetup import configure_logging
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in exitcodes.TABLE)
@@ -16,7 +17,10 @@ EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in e
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="bulkops")
-def cli() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the final one-line outcome (no progress, no notes).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr: one JSON line per request (a command's --log-level wins).")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Apply large routing-configuration changes to Genesys Cloud CX, safely.
 
     A job spec (a CSV or JSON skill matrix, plus reorganization fields: department,
@@ -35,8 +39,18 @@ def cli() -> None:
       bulkops reconcile list reorg-1a2b3c4d # users that need a person
 
     Connection: --region (or GENESYSCLOUD_REGION) or --base-url, and an OAuth
-    client-credentials client in GENESYSCLOUD_OAUTHCLIENT_ID / _SECRET.
+    client-credentials client in GENESYSCLOUD_OAUTHCLIENT_ID / _SECRET, or a ready
+    token in GENESYSCLOUD_ACCESS_TOKEN, or --profile NAME from the gc CLI's
+    ~/.gc/config.toml. Options win over the environment, the environment over the profile.
+
+    On a terminal `run` shows what it is about to do and asks before the first write
+    (--yes skips that); without one (CI, cron) it does not ask.
+
+    \b
+    Shell completion (bash; zsh and fish likewise with zsh_source / fish_source):
+      eval "$(_BULKOPS_COMPLETE=bash_source bulkops)"
     """
+    set_verbosity(ctx, quiet=quiet, verbose=verbose)
 
 
 for command in (plan, run, resume, status):

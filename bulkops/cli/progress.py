@@ -9,6 +9,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from bulkops.cli.verbosity import is_quiet
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.engine.counters import RunCounters
 
@@ -20,13 +21,14 @@ class ProgressReporter:
         self._rps = rps
         self._governor = governor  # says when the server's allowance, not --rps, is the bound
         self._plain = force_plain or not self._stream.isatty()
+        self._silent = is_quiet()  # bulkops -q: no bar, no progress lines
         self._last = 0.0
         self._bar: Progress | None = None
         self._task: TaskID | None = None
         self._started = time.monotonic()
 
     def __enter__(self) -> ProgressReporter:
-        if not self._plain:
+        if not self._plain and not self._silent:
             self._bar = Progress(
                 TextColumn("[bold]applying"),
                 BarColumn(),
@@ -46,6 +48,8 @@ class ProgressReporter:
             self._bar.__exit__(*exc)  # type: ignore[arg-type]
 
     def update(self, c: RunCounters) -> None:
+        if self._silent:
+            return
         remaining = max(c.total - c.done_before, 0)
         done = c.handled
         detail = f"applied {c.outcomes.get('applied', 0)} unchanged {c.outcomes.get('unchanged', 0)} reconcile {c.outcomes.get('reconciliation', 0)} failed {c.outcomes.get('failed', 0)}"
