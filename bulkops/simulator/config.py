@@ -26,6 +26,8 @@ RUNTIME_KNOBS = frozenset(
         "read_lag_ms",
         "post_write_conflict_rate",
         "forbidden_divisions",
+        "utilization_label_limit",
+        "utilization_edit_rate",
     }
 )
 
@@ -68,6 +70,11 @@ class SimConfig:
     #: Division ids (or "*" for all) the client's role cannot write users in: 403 on any
     #: write to such a user, as a division-scoped role answers.
     forbidden_divisions: frozenset[str] = frozenset()
+    #: Utilization labels an org may hold ("up to 100 labels per organization"); a create beyond it is refused.
+    utilization_label_limit: int = 100
+    #: Share of reads of a user's utilization that another administrator's change to one media
+    #: type's capacity lands just before (recorded in ``/__sim/conflicts``, kind ``utilization``).
+    utilization_edit_rate: float = 0.0
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     state_file: str | None = None
@@ -100,6 +107,8 @@ class SimConfig:
             raise ValueError("latency_ms and read_lag_ms must be >= 0")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
+        if self.utilization_label_limit < 0 or not 0.0 <= self.utilization_edit_rate <= 1.0:
+            raise ValueError("utilization_label_limit must be >= 0 and utilization_edit_rate between 0 and 1")
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)

@@ -89,6 +89,16 @@ class Simulator:
         x.state = state
         x.version += 1
 
+    def set_user_utilization(self, user_id: str, body: dict[str, Any]) -> None:
+        """Give a user a utilization setting of their own (a ``UtilizationRequest``, validated as the API does)."""
+        self.org.user(user_id)
+        store = self.org.utilization
+        store.put_user(user_id, store.parse_request(body))
+
+    def note_conflict(self, record: dict[str, Any]) -> None:
+        """Record another administrator's change made outside ``before_user_write`` (``/__sim/conflicts``)."""
+        self._conflicts.append(record)
+
     # ------------------------------------------------------------------ write hooks (routes)
     def before_user_write(
         self,

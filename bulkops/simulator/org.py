@@ -27,6 +27,7 @@ from .errors import (
     detail,
     not_found,
 )
+from .utilization import UtilizationStore
 
 USER_STATES = ("active", "inactive", "deleted")
 MAX_BULK_SKILLS = 50
@@ -151,6 +152,7 @@ class Org:
         self.sorted_user_ids: list[str] = []
         self.state_counts: dict[str, int] = {}
         self._member_order: dict[str, list[str]] = {}
+        self.utilization = UtilizationStore(seed)  # agent utilization and labels (utilization.py)
 
     # ------------------------------------------------------------------ generation
     @classmethod
@@ -465,6 +467,7 @@ class Org:
                 for q in self.queues.values()
             ],
             "users": [_user_record(self.users[uid]) for uid in self.sorted_user_ids],
+            "utilization": self.utilization.to_record(),
         }
 
     @classmethod
@@ -503,6 +506,7 @@ class Org:
                 preferred_name=u.get("preferredName"),
                 acd_auto_answer=bool(u.get("acdAutoAnswer", False)),
             )
+        org.utilization = UtilizationStore.from_record(org.seed, rec.get("utilization"))
         org._reindex()
         return org
 
