@@ -156,9 +156,7 @@ class Resolver:
     not reported as problems.
     """
 
-    def __init__(
-        self, directory: OrgDirectory, problems: Problems, *, allow_missing_skills: bool = False, final_check: FinalCheck | None = None
-    ):
+    def __init__(self, directory: OrgDirectory, problems: Problems, *, allow_missing_skills: bool = False, final_check: FinalCheck | None = None):
         self.directory = directory
         self.final_check = final_check
         #: User and manager refs that matched no active user (as written): set-up looks them
