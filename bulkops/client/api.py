@@ -14,6 +14,7 @@ import asyncio
 import functools
 import math
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
+from bulkops.client.requestkind import TOKEN, current_kind
 from bulkops.client.transport import HttpTransport, RawResponse, Transport, settings_fault
 from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
@@ -70,18 +72,64 @@ class ApiResponse:
 
 @dataclass(slots=True)
 class ClientStats:
-    """What the run spent: the figures behind 'requests per changed user' and 'requests/s'."""
+    """What the process spent: the figures behind 'requests per changed user' and 'requests/s'.
+
+    ``requests`` counts every request sent, answered or not, the token endpoint's included, as
+    the server counts them; ``by_kind`` splits the same count by what each was for
+    (``requestkind``), so it always sums to ``requests``. ``by_status`` holds the API's answers
+    only: the token endpoint's are in ``by_kind["token"]``.
+    """
 
     requests: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
     by_status: Counter[int] = field(default_factory=Counter)
     retries: int = 0
     transport_errors: int = 0
     malformed: int = 0
     started: float = field(default_factory=time.monotonic)
+    #: Tells one client's figures from another's (a job's running total adds each client's once).
+    session: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def rate_limited(self) -> int:
         return self.by_status.get(429, 0)
+
+    def sent(self, kind: str) -> None:
+        """One request sent, answered or not, counted under ``kind``."""
+        self.requests += 1
+        self.by_kind[kind] += 1
+
+
+class _TokenCounting:
+    """The transport the token provider sends through: each POST to the token endpoint counted
+    in the client's figures under ``token``. It bypasses ``request`` (no pacing, no retry layer),
+    yet the server counts it like any other request."""
+
+    def __init__(self, inner: HttpTransport, stats: ClientStats):
+        self._inner = inner
+        self._stats = stats
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        try:
+            raw = await self._inner.send(method, url, params=params, json=json, data=data, headers=headers)
+        except (TimeoutError, aiohttp.ClientError):
+            self._stats.sent(TOKEN)  # as for the API: sent and unanswered still counts
+            self._stats.transport_errors += 1
+            raise
+        self._stats.sent(TOKEN)
+        return raw
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 class _Retry(Exception):
@@ -161,9 +209,9 @@ class GenesysClient:
         self.config = config
         self.transport: HttpTransport = transport or Transport(timeout=config.timeout, max_connections=config.max_connections)
         self._clock: Clock = clock or time.monotonic
-        self.auth = TokenProvider(config, self.transport, clock=self._clock)
-        self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
         self.stats = ClientStats()
+        self.auth = TokenProvider(config, _TokenCounting(self.transport, self.stats), clock=self._clock)
+        self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
         self._sleep = sleep
         self._backoff: Backoff = backoff or wait_random_exponential(multiplier=0.5, max=30)
 
@@ -308,8 +356,9 @@ class GenesysClient:
         return after if after is not None else max(self._backoff(state), MIN_RATE_LIMIT_PAUSE)
 
     def _account(self, call: _Call, raw: RawResponse, latency: float) -> None:
-        """An answered request in the run's figures and the log; its rate-limit headers to the governor."""
-        self.stats.requests += 1
+        """An answered request in the run's figures (under the kind its caller labelled) and the log;
+        its rate-limit headers to the governor."""
+        self.stats.sent(current_kind())
         self.stats.by_status[raw.status] += 1
         self.governor.observe(raw.headers)
         log.debug(
@@ -324,7 +373,7 @@ class GenesysClient:
 
     def _account_fault(self, call: _Call, exc: BaseException) -> None:
         """A request that got no answer still counts: it was sent and it spent the budget."""
-        self.stats.requests += 1
+        self.stats.sent(current_kind())
         self.stats.transport_errors += 1
         log.debug("http.request", method=call.method, path=call.path, error=type(exc).__name__, attempt=call.attempts)
 

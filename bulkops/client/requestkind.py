@@ -21,6 +21,8 @@ WRITES: Final = "writes"
 QUEUE_BATCHES: Final = "queue_batches"
 REFETCHES: Final = "refetches"
 OTHER: Final = "other"
+#: Every kind, in the order a summary lists them (set-up first, then the pass).
+KINDS: Final = (TOKEN, CATALOGUE, RESOLUTION, STATE_READS, WRITES, QUEUE_BATCHES, REFETCHES, OTHER)
 
 _current: ContextVar[str] = ContextVar("bulkops_request_kind", default=OTHER)
 

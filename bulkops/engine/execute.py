@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.job import JobSetup, new_run_id
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueMembership
+from bulkops.engine.requesttotal import record_pass
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, write_summary
 from bulkops.errors import BulkopsError, PassFailed
@@ -21,6 +23,7 @@ from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
 
 log = structlog.get_logger("bulkops.engine")
+T = TypeVar("T")
 
 
 class AfterPass(Protocol):
@@ -96,10 +99,23 @@ async def _execute(
         on_engine(engine)
     store.set(running=run_id)
     try:
-        result = await engine.run()
+        # The listing (or the id fetches) of the pass reads state; the workers and the queue
+        # batcher label their own requests (writes, re-reads, queue batches).
+        with request_kind(STATE_READS):
+            result = await engine.run()
     finally:
         _quietly(lambda: store.set(running=None, live=None))
-    summary = build_summary(store=store, result=result, stats=client.stats, rps=client.config.rps, paths=setup.paths, run_id=run_id, governor=client.governor)
+    job_total = _quietly(lambda: record_pass(store, client.stats))
+    summary = build_summary(
+        store=store,
+        result=result,
+        stats=client.stats,
+        rps=client.config.rps,
+        paths=setup.paths,
+        run_id=run_id,
+        governor=client.governor,
+        job_total=job_total,
+    )
     if result.error is not None:
         summary["error"] = f"{type(result.error).__name__}: {result.error}"
     _quietly(lambda: write_summary(summary, setup.paths.summary))
@@ -111,9 +127,10 @@ async def _execute(
     return summary
 
 
-def _quietly(fn: Callable[[], Any]) -> None:
+def _quietly(fn: Callable[[], T]) -> T | None:
     """After a fatal error (a full disk, say) the bookkeeping may fail too; the pass's own error is the one to report."""
     try:
-        fn()
+        return fn()
     except Exception as exc:  # noqa: BLE001
         log.warning("bookkeeping.failed", error=f"{type(exc).__name__}: {exc}")
+        return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import REFETCHES, request_kind
 from bulkops.domain.model import UserState
 
 
@@ -18,7 +19,8 @@ async def fill_unknown(client: GenesysClient, state: UserState) -> tuple[UserSta
     """``state`` with every unknown expansion read, and the requests that took (0 when none was missing)."""
     spent = 0
     for kind in sorted(state.unknown):
-        held, requests = await client.read_assignments(state.id, kind)
+        with request_kind(REFETCHES):  # what the listing should have carried, read again
+            held, requests = await client.read_assignments(state.id, kind)
         spent += requests
         state = dataclasses.replace(state, skills=held) if kind == "skills" else dataclasses.replace(state, languages=held)
     return dataclasses.replace(state, unknown=frozenset()), spent

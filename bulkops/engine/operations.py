@@ -9,13 +9,14 @@ is appended to ``ops`` as it completes, so a later failure never hides an earlie
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import ApiResponse, GenesysClient
 from bulkops.domain.model import Changes, UserState
-from bulkops.errors import ApiError, NotFoundError
+from bulkops.errors import ApiError, ConflictError, NotFoundError
 from bulkops.state.records import ErrorInfo, OpResult
 
 
@@ -44,35 +45,61 @@ class OpLog:
         self.ops.append(OpResult(op, False, n, detail, ErrorInfo.of(error)))
 
 
-async def apply_changes(client: GenesysClient, state: UserState, changes: Changes, log: OpLog) -> None:
-    """Send the writes; raise the first ApiError (a ConflictError makes the caller re-fetch and re-diff)."""
+#: Writes that carry the version just read: a 409 on one means that version is stale, and only
+#: reading the user again gives the one to send. Every other write names no version.
+VERSIONED_OPS = frozenset({"patch_user"})
+
+#: Asked after a 409 on a write that carries no version, with the operation's name: True (after
+#: any wait) to send the same write again, False to give up and raise the 409.
+Resend = Callable[[str], Awaitable[bool]]
+
+
+async def apply_changes(client: GenesysClient, state: UserState, changes: Changes, log: OpLog, *, resend: Resend | None = None) -> None:
+    """Send the writes; raise the first ApiError.
+
+    A 409 on the user PATCH is raised: the caller re-fetches and re-diffs for a fresh version.
+    A 409 on a write that carries no version (bulk skills or languages, the replace PUT, a
+    DELETE, a division move) is sent again as it was while ``resend`` agrees: nothing in it
+    came from the read, so reading the user again would only cost a request. Each refused
+    attempt is in ``log`` (a failed op), then the one that went through.
+    """
     uid = state.id
 
-    async def step(op: str, call: Awaitable[ApiResponse | list[ApiResponse]], **detail: Any) -> None:
-        try:
-            result = await call
-        except NotFoundError as exc:
-            if op.startswith("delete_"):  # already gone: the goal is reached
-                log.ok(op, [], already=True, **detail)
-                return
-            log.failed(op, exc, **detail)
-            raise
-        except ApiError as exc:
-            log.failed(op, exc, **detail)
-            raise
-        log.ok(op, result if isinstance(result, list) else [result], **detail)
+    async def step(op: str, send: Callable[[], Awaitable[ApiResponse | list[ApiResponse]]], **detail: Any) -> None:
+        while True:
+            try:
+                result = await send()
+            except NotFoundError as exc:
+                if op.startswith("delete_"):  # already gone: the goal is reached
+                    log.ok(op, [], already=True, **detail)
+                    return
+                log.failed(op, exc, **detail)
+                raise
+            except ConflictError as exc:
+                log.failed(op, exc, **detail)
+                if op in VERSIONED_OPS or resend is None or not await resend(op):
+                    raise
+                continue
+            except ApiError as exc:
+                log.failed(op, exc, **detail)
+                raise
+            log.ok(op, result if isinstance(result, list) else [result], **detail)
+            return
 
     if changes.fields:
-        await step("patch_user", client.patch_user(uid, {**changes.fields, "version": state.version}), fields=sorted(changes.fields))
+        body = {**changes.fields, "version": state.version}
+        await step("patch_user", lambda: client.patch_user(uid, body), fields=sorted(changes.fields))
     if changes.division:
-        await step("move_division", client.move_to_division(changes.division, [uid]), division=changes.division)
+        division = changes.division
+        await step("move_division", lambda: client.move_to_division(division, [uid]), division=division)
     if changes.replace_skills is not None:
-        await step("replace_skills", client.replace_skills(uid, changes.replace_skills), count=len(changes.replace_skills))
+        replace = changes.replace_skills
+        await step("replace_skills", lambda: client.replace_skills(uid, replace), count=len(replace))
     if changes.upsert_skills:
-        await step("upsert_skills", client.upsert_skills(uid, changes.upsert_skills), count=len(changes.upsert_skills))
+        await step("upsert_skills", lambda: client.upsert_skills(uid, changes.upsert_skills), count=len(changes.upsert_skills))
     for skill in sorted(changes.delete_skills):
-        await step("delete_skill", client.delete_skill(uid, skill), skill=skill)
+        await step("delete_skill", functools.partial(client.delete_skill, uid, skill), skill=skill)
     if changes.upsert_languages:
-        await step("upsert_languages", client.upsert_languages(uid, changes.upsert_languages), count=len(changes.upsert_languages))
+        await step("upsert_languages", lambda: client.upsert_languages(uid, changes.upsert_languages), count=len(changes.upsert_languages))
     for language in sorted(changes.delete_languages):
-        await step("delete_language", client.delete_language(uid, language), language=language)
+        await step("delete_language", functools.partial(client.delete_language, uid, language), language=language)

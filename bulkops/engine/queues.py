@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import QUEUE_BATCHES, STATE_READS, request_kind
 from bulkops.domain.cost import MEMBERS_PER_REQUEST
 from bulkops.errors import ApiError, BulkopsError, is_transient
 from bulkops.state.records import ErrorInfo, OpResult
@@ -36,6 +37,11 @@ class QueueMembership:
 
     @classmethod
     async def load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> QueueMembership:
+        with request_kind(STATE_READS):
+            return await cls._load(client, queue_ids)
+
+    @classmethod
+    async def _load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> QueueMembership:
         members: dict[str, set[str]] = {}
         derived: dict[str, set[str]] = {}
         via: dict[str, str] = {}
@@ -140,7 +146,8 @@ class QueueBatcher:
         detail = {"queue": queue_id, "batch": len(ids)}
         error: ErrorInfo | None = None
         try:
-            responses = await self._client.change_queue_members(queue_id, ids, remove=remove)
+            with request_kind(QUEUE_BATCHES):
+                responses = await self._client.change_queue_members(queue_id, ids, remove=remove)
             spent = sum(r.attempts for r in responses)
             self._membership.record(queue_id, ids, remove=remove)
         except BulkopsError as exc:

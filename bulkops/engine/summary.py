@@ -1,4 +1,10 @@
-"""The run summary: counts per outcome and the figures that matter, as JSON and as text."""
+"""The run summary: counts per outcome and the figures that matter, as JSON and as text.
+
+Requests are the whole process's, as the server counts them: the token, the catalogue and the
+resolution of names before the pass as well as the pass itself (``ClientStats``), split by kind
+(``client.requestkind``). A pass is a process of its own (``resume`` is a new one), so
+``this_run`` is this pass; ``job`` adds up every pass so far (``engine.requesttotal``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ import orjson
 
 from bulkops.client.api import ClientStats
 from bulkops.client.ratelimit import RateGovernor
+from bulkops.client.requestkind import KINDS
 from bulkops.engine.counters import RunCounters
+from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.runner import RunResult
 from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
@@ -18,11 +26,21 @@ OUTCOME_ORDER = ("applied", "unchanged", "reconciliation", "failed", "inflight",
 
 
 def build_summary(
-    *, store: RunStore, result: RunResult, stats: ClientStats, rps: float, paths: RunPaths, run_id: str, governor: RateGovernor | None = None
+    *,
+    store: RunStore,
+    result: RunResult,
+    stats: ClientStats,
+    rps: float,
+    paths: RunPaths,
+    run_id: str,
+    governor: RateGovernor | None = None,
+    job_total: RequestTotal | None = None,
 ) -> dict[str, Any]:
+    """``stats``: the process's client, read when the pass has ended (every request it sent so far)."""
     counts = store.counts()
     c = result.counters
     changed = c.outcomes.get("applied", 0)
+    requests = stats.requests
     achieved = result.requests / result.duration if result.duration > 0 else 0.0
     allowance = governor.allowance if governor is not None else None
     return {
@@ -34,8 +52,14 @@ def build_summary(
         "users": {k: counts.get(k, 0) for k in OUTCOME_ORDER if counts.get(k, 0)} | {"total": store.total()},
         "this_run": {
             "outcomes": dict(c.outcomes),
-            "requests": result.requests,
-            "requests_per_changed_user": round(result.requests / changed, 3) if changed else None,
+            # Every request of this process, set-up included: what the server counted for this pass.
+            "requests": requests,
+            "requests_by_kind": requests_by_kind(stats),
+            "requests_per_changed_user": round(requests / changed, 3) if changed else None,
+            # The engine phase alone (the users listing or id fetches, writes, queue batches,
+            # re-reads): what ``achieved_rps`` is measured on, and its split by operation.
+            "engine_requests": result.requests,
+            "requests_by_operation": _by_operation(c, result.requests),
             "duration_s": round(result.duration, 2),
             "achieved_rps": round(achieved, 2),
             "configured_rps": rps,
@@ -45,17 +69,18 @@ def build_summary(
             "server_allowance": {"allowed": allowance.allowed, "window_s": allowance.window, "rps": round(allowance.rate, 3)} if allowance else None,
             "rate_bound": governor.describe() if governor is not None and governor.server_bound else None,
             "allowance_fraction": round(achieved / allowance.rate, 3) if allowance else None,
-            "requests_by_kind": _by_kind(c, result.requests),
             "membership_changes": c.membership_changes,
             "requests_per_membership_change": round(c.requests_by_kind["queue_batches"] / c.membership_changes, 3) if c.membership_changes else None,
             "conflicts_409": c.conflicts,
             "conflict_refetches": c.conflict_retries,
+            "conflict_resends": c.conflict_resends,
             "confirmed_after_restart": c.confirmed_after_restart,
             "http_retries": stats.retries,
             "http_429": stats.by_status.get(429, 0),
             "http_5xx": sum(n for s, n in stats.by_status.items() if s >= 500),
             "transport_errors": stats.transport_errors,
         },
+        "job": {"requests": job_total.requests, "passes": job_total.passes} if job_total is not None else None,
         "files": {
             "checkpoint": str(paths.db),
             "audit": str(paths.audit),
@@ -65,11 +90,18 @@ def build_summary(
     }
 
 
-def _by_kind(c: RunCounters, total: int) -> dict[str, int]:
-    """Writes by kind; the rest of the run's requests are reads (listings, membership, lookups)."""
-    kinds = {k: int(v) for k, v in sorted(c.requests_by_kind.items()) if v}
-    kinds["reads"] = max(0, total - sum(kinds.values()))
-    return kinds
+def requests_by_kind(stats: ClientStats) -> dict[str, int]:
+    """Every kind (``requestkind.KINDS``, zeros included, so the record's shape never varies),
+    then any other label a caller used; the values sum to ``stats.requests``."""
+    return {k: stats.by_kind.get(k, 0) for k in KINDS} | {k: n for k, n in sorted(stats.by_kind.items()) if k not in KINDS}
+
+
+def _by_operation(c: RunCounters, total: int) -> dict[str, int]:
+    """The engine's requests by operation (patch_user, upsert_skills, ..., queue_batches,
+    expand_fill, refetch_after_409); the rest of them are ``reads`` (the listing, membership)."""
+    ops = {k: int(v) for k, v in sorted(c.requests_by_kind.items()) if v}
+    ops["reads"] = max(0, total - sum(ops.values()))
+    return ops
 
 
 def _open(counts: dict[str, int]) -> bool:
@@ -88,19 +120,27 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines = [
         f"job {summary['job_id']}  run {summary['run_id']}  status: {summary['status']}",
         "users:   " + "  ".join(f"{k} {v}" for k, v in users.items()),
-        f"this run: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
-        f"{run['requests']} requests" + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
+        f"this pass: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
+        f"{run['requests']} requests in this process, set-up included"
+        + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
         "requests by kind: "
-        + ", ".join(f"{k} {v}" for k, v in run.get("requests_by_kind", {}).items())
+        + (", ".join(f"{k} {v}" for k, v in run.get("requests_by_kind", {}).items() if v) or "none")
         + (
             f"; {run['membership_changes']} queue membership changes in {run['requests_by_kind'].get('queue_batches', 0)} requests"
             if run.get("membership_changes")
             else ""
         ),
+    ]
+    job = summary.get("job")
+    if job and job.get("passes", 0) > 1:
+        lines.append(f"job so far: {job['requests']} requests in {job['passes']} passes")
+    lines += [
         f"rate:    {run['achieved_rps']} req/s of {run['configured_rps']} configured"
         + (f" ({run['rps_fraction'] * 100:.1f}%)" if run["rps_fraction"] is not None else "")
         + (f"; bound by the server: {run['rate_bound']} ({run['allowance_fraction'] * 100:.1f}% of it)" if run.get("rate_bound") else ""),
-        f"faults:  409 conflicts {run['conflicts_409']} (re-fetched and re-merged {run['conflict_refetches']}), "
+        f"faults:  409 conflicts {run['conflicts_409']} (re-fetched and re-merged {run['conflict_refetches']}"
+        + (f", re-sent unchanged {run['conflict_resends']}" if run.get("conflict_resends") else "")
+        + "), "
         f"HTTP retries {run['http_retries']}, 429 {run['http_429']}, 5xx {run['http_5xx']}",
     ]
     if run["confirmed_after_restart"]:

@@ -1,4 +1,8 @@
-"""One user, start to finish: diff, write, fetch-merge-retry on 409, audit, checkpoint.
+"""One user, start to finish: diff, write, on 409 re-send or fetch-merge-retry, audit, checkpoint.
+
+A 409 on the user PATCH (the one write carrying a version) re-fetches the user, re-diffs and
+retries; a 409 on a write carrying no version sends that write again, with no read between
+(``operations.apply_changes``). Both wait ``conflict_delay`` and share ``conflict_attempts``.
 
 The order of durable effects is what makes kill -9 safe: the store marks the user
 ``inflight`` before its first write; the audit line is written before the store marks it
@@ -17,13 +21,14 @@ from dataclasses import dataclass
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import REFETCHES, WRITES, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, UserIntent, UserState
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.expand import fill_unknown
 from bulkops.engine.forbidden import ForbiddenBreaker
-from bulkops.engine.operations import OpLog, apply_changes
+from bulkops.engine.operations import VERSIONED_OPS, OpLog, apply_changes
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
@@ -143,7 +148,8 @@ class UserProcessor:
             run.item.status = INFLIGHT
 
     async def _write_user(self, run: _UserRun) -> None:
-        """Write everything but queue membership; on 409 re-fetch, re-diff and retry."""
+        """Write everything but queue membership. A 409 on the user PATCH: re-fetch, re-diff and
+        retry; on a write with no version: the same write again (``_resend``), nothing read."""
         uid = run.item.state.id
         while True:
             changes = diff(run.state, run.item.intent)
@@ -153,7 +159,8 @@ class UserProcessor:
             run.written = changes
             self._mark_inflight(run)
             try:
-                await apply_changes(self.client, run.state, changes, run.log)
+                with request_kind(WRITES):
+                    await apply_changes(self.client, run.state, changes, run.log, resend=lambda op: self._resend(run))
                 for op in run.log.ops:
                     if op.ok:
                         self.forbidden.allowed(op.op)
@@ -161,17 +168,33 @@ class UserProcessor:
                 run.state = apply(run.state, own)
                 return
             except ConflictError:
-                run.conflicts += 1
-                self.counters.conflicts += 1
-                if run.attempts >= self.options.conflict_attempts:
+                if _last_op(run.log) not in VERSIONED_OPS:
+                    raise  # a write with no version that kept conflicting: its re-sends are spent
+                if not self._conflicted(run):
                     raise
             await self.sleep(self.options.conflict_delay)
             self.counters.conflict_retries += 1
-            resp = await self.client.get_user(uid)
+            with request_kind(REFETCHES):
+                resp = await self.client.get_user(uid)
             run.log.requests += resp.attempts
             self.counters.requests_by_kind["refetch_after_409"] += resp.attempts
             fresh = user_state(resp.data)
             run.state = await self._known(dataclasses.replace(fresh, queues=self.membership.of(uid)), run.log)
+
+    def _conflicted(self, run: _UserRun) -> bool:
+        """Count a 409; True while the user has attempts left (``conflict_attempts`` in all, re-sends included)."""
+        run.conflicts += 1
+        self.counters.conflicts += 1
+        return run.attempts < self.options.conflict_attempts
+
+    async def _resend(self, run: _UserRun) -> bool:
+        """After a 409 on a write with no version: wait, and send it again while attempts are left."""
+        if not self._conflicted(run):
+            return False
+        await self.sleep(self.options.conflict_delay)
+        run.attempts += 1
+        self.counters.conflict_resends += 1
+        return True
 
     async def _finish(self, run: _UserRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
         """Build the records (pure), then perform their effects in the order kill -9 needs:

@@ -54,6 +54,7 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     if not s:
         body.append('<p class="note">No summary.json for this run (it was killed, or is still running): figures below come from the audit log alone.</p>')
     body.append(_cards(f, run))
+    body.append(_requests(run, s.get("job")))
     body.append(_outcomes(f))
     body.append(_rate(f, run))
     body.append(_faults(f, run))
@@ -85,7 +86,7 @@ def _card(key: str, label: str, value: Any, hint: str = "") -> str:
 def _cards(f: Figures, run: dict[str, Any]) -> str:
     cards = [
         _card("users-handled", "users handled this run", f.users_in_run),
-        _card("requests", "requests (all, from the summary)", run.get("requests")),
+        _card("requests", "requests (the whole process, set-up included)", run.get("requests")),
         _card("audit-requests", "requests in user audit lines", round(f.audit_requests, 1)),
         _card("requests-per-changed-user", "requests per changed user", run.get("requests_per_changed_user")),
         _card("duration", "duration (s)", run.get("duration_s")),
@@ -98,6 +99,27 @@ def _cards(f: Figures, run: dict[str, Any]) -> str:
         _card("unprocessed", "users not reached yet", f.unprocessed),
     ]
     return '<h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>"
+
+
+def _requests(run: dict[str, Any], job: dict[str, Any] | None) -> str:
+    """Every request of the pass's process by what it was for, from the summary (the client's count)."""
+    kinds = run.get("requests_by_kind") or {}
+    if not kinds:
+        return '<h2>Requests by kind</h2><section><p class="note">Not in this summary (none, or written by an older bulkops).</p></section>'
+    rows = "".join(f'<tr><td>{escape(k)}</td><td class="n" data-figure="kind-{escape(k)}">{v:,}</td></tr>' for k, v in kinds.items())
+    total = f'<tr><th>total</th><th class="n" data-figure="kind-total">{sum(kinds.values()):,}</th></tr>'
+    across = (
+        f'<p class="note">The job so far, every pass: <b data-figure="job-requests">{job["requests"]:,}</b> requests in '
+        f'<span data-figure="job-passes">{job["passes"]}</span> pass(es).</p>'
+        if job
+        else ""
+    )
+    return (
+        '<h2>Requests by kind</h2><section><p class="note">Every request this pass\'s process sent, as the server counts them: the token, '
+        "the org catalogue and the resolution of names before the pass, then the state it read, its writes, queue batches and re-reads "
+        f'(after a 409, or an expansion the listing left out).</p><table class="narrow"><tr><th>kind</th><th>requests</th></tr>{rows}{total}</table>'
+        f"{across}</section>"
+    )
 
 
 def _outcomes(f: Figures) -> str:

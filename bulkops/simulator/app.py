@@ -116,16 +116,20 @@ def _forbidden(sim: Simulator, request: web.Request) -> SimApiError | None:
 
 
 def _eventual(sim: Simulator, request: web.Request) -> SimApiError | None:
-    """Before a write to a user: a spurious 409 right after another write, or keep what lagging reads see."""
+    """Before a write to a user: a spurious 409 (a user PATCH right after another write, or a
+    write with no version at ``bulk_write_conflict_rate``), or keep what lagging reads see."""
     user_id = request.match_info.get("userId")
     cfg = sim.config
     if request.method == "GET" or user_id is None or user_id not in sim.org.users:
         return None
     now = sim.clock()
-    if request.method == "PATCH" and request.path == f"/api/v2/users/{user_id}" and cfg.post_write_conflict_rate:
+    versioned = request.path == f"/api/v2/users/{user_id}"  # the user PATCH; every other write here is an assignment's
+    if request.method == "PATCH" and versioned and cfg.post_write_conflict_rate:
         window = max(cfg.read_lag_ms / 1000, MIN_CONFLICT_WINDOW_S)
         if sim.lag.written_within(user_id, now, window) and sim.faults.roll(cfg.post_write_conflict_rate):
             return SimApiError(409, CONFLICT, "The resource was modified; retry (spurious conflict right after a write, injected).")
+    if not versioned and sim.faults.roll(cfg.bulk_write_conflict_rate):
+        return SimApiError(409, CONFLICT, "The resource was modified; retry (spurious conflict on a write with no version, injected).")
     sim.lag.before_write(sim.org.users[user_id], now, cfg.read_lag_ms / 1000)
     return None
 

@@ -25,6 +25,7 @@ RUNTIME_KNOBS = frozenset(
         "expand_drop_rate",
         "read_lag_ms",
         "post_write_conflict_rate",
+        "bulk_write_conflict_rate",
         "forbidden_divisions",
         "utilization_label_limit",
         "utilization_edit_rate",
@@ -67,6 +68,9 @@ class SimConfig:
     read_lag_ms: float = 0.0
     #: Share of user PATCHes soon after a write to the same user that answer a spurious 409.
     post_write_conflict_rate: float = 0.0
+    #: Share of writes carrying no version (any write to a user's skills or languages: the bulk
+    #: PATCH/PUT, a DELETE, a single add or update) that answer a spurious 409, changing nothing.
+    bulk_write_conflict_rate: float = 0.0
     #: Division ids (or "*" for all) the client's role cannot write users in: 403 on any
     #: write to such a user, as a division-scoped role answers.
     forbidden_divisions: frozenset[str] = frozenset()
@@ -100,7 +104,7 @@ class SimConfig:
             raise ValueError("set route_limit_prefix and route_rate_per_minute together")
         if self.route_rate_per_minute is not None and self.route_rate_per_minute <= 0:
             raise ValueError("route_rate_per_minute must be positive")
-        for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate"):
+        for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate", "bulk_write_conflict_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.latency_ms < 0 or self.read_lag_ms < 0:
