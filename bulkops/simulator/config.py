@@ -29,6 +29,8 @@ RUNTIME_KNOBS = frozenset(
         "forbidden_divisions",
         "utilization_label_limit",
         "utilization_edit_rate",
+        "queue_admin_edit_rate",
+        "always_admin_edit_queues",
     }
 )
 
@@ -79,12 +81,18 @@ class SimConfig:
     #: Share of reads of a user's utilization that another administrator's change to one media
     #: type's capacity lands just before (recorded in ``/__sim/conflicts``, kind ``utilization``).
     utilization_edit_rate: float = 0.0
+    #: Share of single-queue GETs after which another administrator changes one setting of that
+    #: queue a bulk job is unlikely to name (queueconfig.ADMIN_EDITABLE) before the reader's next
+    #: write; the PUT carries no version, so only a client that re-reads before writing keeps it.
+    queue_admin_edit_rate: float = 0.0
+    #: Queue ids another administrator changes after every GET (a queue that never settles).
+    always_admin_edit_queues: frozenset[str] = frozenset()
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     state_file: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("always_conflict", "forbidden_divisions"):
+        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues"):
             if not isinstance(getattr(self, name), frozenset):
                 object.__setattr__(self, name, frozenset(getattr(self, name)))
         for name in ("users", "skills", "languages", "queues"):
@@ -104,7 +112,7 @@ class SimConfig:
             raise ValueError("set route_limit_prefix and route_rate_per_minute together")
         if self.route_rate_per_minute is not None and self.route_rate_per_minute <= 0:
             raise ValueError("route_rate_per_minute must be positive")
-        for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate", "bulk_write_conflict_rate"):
+        for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate", "bulk_write_conflict_rate", "queue_admin_edit_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.latency_ms < 0 or self.read_lag_ms < 0:
@@ -118,6 +126,7 @@ class SimConfig:
         out = dataclasses.asdict(self)
         out["always_conflict"] = sorted(self.always_conflict)
         out["forbidden_divisions"] = sorted(self.forbidden_divisions)
+        out["always_admin_edit_queues"] = sorted(self.always_admin_edit_queues)
         return out
 
     @classmethod

@@ -16,15 +16,16 @@ from typing import Any
 
 import orjson
 
-from . import wire
+from . import skilldefs, wire
 from .app import build_app
 from .auth import TokenStore
 from .config import SimConfig
 from .errors import conflict
 from .faults import Faults
 from .lag import WriteLag
-from .org import MemberGroup, Org, User
+from .org import MemberGroup, Org, User, now_iso
 from .ratelimit import RateLimiter
+from .skilldefs import FlowDependency, SkillGroup
 from .stats import Stats
 
 STATE_FORMAT = "bulkops-simulator-state/1"
@@ -195,6 +196,22 @@ class Simulator:
         group = MemberGroup(f"group-{len(self.org.queue(queue_id).member_groups) + 1}-{queue_id[:8]}", name, set(user_ids))
         self.org.queue(queue_id).member_groups.append(group)
         return group
+
+    def add_skill_group(self, name: str, conditions: list[dict[str, Any]], *, division_id: str | None = None, description: str = "") -> SkillGroup:
+        """A skill group whose ``skillConditions`` (validated as the POST does) name skills by name."""
+        org = self.org
+        parsed = skilldefs.parse_conditions(org, conditions)
+        return org.skilldefs.add_group(
+            org, name=name, conditions=parsed, division_id=division_id or org.home_division().id, description=description, now=now_iso()
+        )
+
+    def add_flow_dependency(self, name: str, skill_ids: Iterable[str], *, type: str = "INBOUNDCALLFLOW", published: bool = True) -> FlowDependency:
+        """An Architect flow that consumes ``skill_ids`` (what dependency tracking reports for ACDSKILL)."""
+        return self.org.skilldefs.add_flow(self.org, name=name, skill_ids=skill_ids, type=type, published=published)
+
+    def queue_admin_edits(self) -> list[dict[str, Any]]:
+        """What the other administrator changed on queues (``queue_admin_edit_rate``), oldest first."""
+        return [dict(e) for e in self.org.queueconfig.admin_edits]
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str]) -> None:

@@ -27,6 +27,8 @@ from .errors import (
     detail,
     not_found,
 )
+from .queueconfig import QueueConfigStore
+from .skilldefs import SkillDefsStore
 from .utilization import UtilizationStore
 
 USER_STATES = ("active", "inactive", "deleted")
@@ -93,7 +95,7 @@ class Queue:
     date_modified: str
     members: dict[str, bool] = field(default_factory=dict)  # direct members: user id -> joined
     #: Groups whose members are members of the queue too (``memberBy: group``); removing such a
-    #: member directly leaves the membership in place. Not kept in saved state.
+    #: member directly leaves the membership in place.
     member_groups: list[MemberGroup] = field(default_factory=list)
 
     def derived_members(self) -> dict[str, MemberGroup]:
@@ -153,6 +155,8 @@ class Org:
         self.state_counts: dict[str, int] = {}
         self._member_order: dict[str, list[str]] = {}
         self.utilization = UtilizationStore(seed)  # agent utilization and labels (utilization.py)
+        self.skilldefs = SkillDefsStore()  # skill groups and flows (skilldefs.py)
+        self.queueconfig = QueueConfigStore()  # queue settings and wrap-up codes (queueconfig.py)
 
     # ------------------------------------------------------------------ generation
     @classmethod
@@ -216,6 +220,7 @@ class Org:
                 for uid in rng.sample(by_index, min(users, rng.randint(lo, hi))):
                     q.members[uid] = rng.random() < 0.9
             org.queues[q.id] = q
+        org.queueconfig.seed(org, iso(_BASE_DATE))
         return org
 
     # ------------------------------------------------------------------ lookups
@@ -463,11 +468,14 @@ class Org:
                     "dateCreated": q.date_created,
                     "dateModified": q.date_modified,
                     "members": [{"id": uid, "joined": q.members[uid]} for uid in sorted(q.members)],
+                    "memberGroups": [{"id": g.id, "name": g.name, "type": g.type, "members": sorted(g.members)} for g in q.member_groups],
                 }
                 for q in self.queues.values()
             ],
             "users": [_user_record(self.users[uid]) for uid in self.sorted_user_ids],
             "utilization": self.utilization.to_record(),
+            "skillDefs": self.skilldefs.to_record(),
+            "queueConfig": self.queueconfig.to_record(),
         }
 
     @classmethod
@@ -488,6 +496,7 @@ class Org:
                 q["dateCreated"],
                 q["dateModified"],
                 {m["id"]: bool(m["joined"]) for m in q["members"]},
+                [MemberGroup(g["id"], g["name"], set(g["members"]), g["type"]) for g in q.get("memberGroups", [])],
             )
         for u in rec["users"]:
             org.users[u["id"]] = User(
@@ -506,6 +515,8 @@ class Org:
                 preferred_name=u.get("preferredName"),
                 acd_auto_answer=bool(u.get("acdAutoAnswer", False)),
             )
+        org.skilldefs = SkillDefsStore.from_record(rec.get("skillDefs"))
+        org.queueconfig = QueueConfigStore.from_record(rec.get("queueConfig"))
         org.utilization = UtilizationStore.from_record(org.seed, rec.get("utilization"))
         org._reindex()
         return org

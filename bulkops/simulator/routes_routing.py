@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from . import wire
+from . import routes_queueconfig, routes_skilldefs, wire
 from .errors import SimApiError, bad_request, detail
 from .httputil import (
     MAX_QUEUE_MEMBER_PAGE_SIZE,
@@ -75,9 +75,9 @@ async def skill_get(request: web.Request) -> web.Response:
 
 
 async def skill_delete(request: web.Request) -> web.Response:
-    """Marks the skill deleted: it leaves the listing and can no longer be assigned."""
-    sim = sim_of(request)
-    sim.set_skill_state(request.match_info["skillId"], "deleted")
+    """Marks the skill deleted: it leaves the listing and can no longer be assigned (refused
+    while something references it: ``routes_skilldefs.delete_skill``)."""
+    routes_skilldefs.delete_skill(sim_of(request), request.match_info["skillId"])
     return no_content()
 
 
@@ -122,7 +122,10 @@ async def queues_list(request: web.Request) -> web.Response:
 
 async def queue_get(request: web.Request) -> web.Response:
     sim = sim_of(request)
-    return json_response(wire.queue(sim.org.queue(request.match_info["queueId"]), sim.org))
+    q = sim.org.queue(request.match_info["queueId"])
+    resp = json_response(wire.queue(q, sim.org))
+    routes_queueconfig.after_queue_read(sim, q, route_of(request))  # another admin, after the answer is built
+    return resp
 
 
 async def queue_members_list(request: web.Request) -> web.Response:
@@ -273,3 +276,5 @@ def register(app: web.Application) -> None:
     r.add_get("/api/v2/authorization/divisions", divisions_list)
     r.add_get("/api/v2/authorization/divisions/{divisionId}", division_get)
     r.add_post("/api/v2/authorization/divisions/{divisionId}/objects/{objectType}", division_objects_post)
+    routes_skilldefs.register(app)  # skill move, skill groups, dependency tracking
+    routes_queueconfig.register(app)  # queue PUT, wrap-up codes, member activation

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from . import queueconfig
 from .org import Division, Language, Org, Queue, Skill, User
 
 API = "/api/v2"
@@ -141,7 +142,7 @@ def queue(q: Queue, org: Org) -> dict[str, Any]:
         "memberCount": len(q.members),
         "userMemberCount": len(q.members),
         "joinedMemberCount": joined,
-        "skillEvaluationMethod": "BEST",
+        **queueconfig.settings_view(org, q.id),  # skillEvaluationMethod, mediaSettings, bullseye, acwSettings, ...
         "memberGroups": [{"id": g.id, "name": g.name, "type": g.type} for g in q.member_groups],
         "selfUri": f"{API}/routing/queues/{q.id}",
     }
