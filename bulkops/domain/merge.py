@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from bulkops.domain.model import Changes, UserIntent, UserState
+from bulkops.domain.model import Changes, ResolvedIntent, UserState
 
 
 def _upserts(current: Mapping[str, float], wanted: Mapping[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in wanted.items() if current.get(k) != float(v)}
 
 
-def diff(state: UserState, intent: UserIntent) -> Changes:
+def diff(state: UserState, intent: ResolvedIntent) -> Changes:
     """The operations that take ``state`` to ``intent`` (ids already resolved)."""
     if intent.replace_skills:
         target = {k: float(v) for k, v in intent.skills.items()}

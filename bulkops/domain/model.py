@@ -1,8 +1,9 @@
 """Domain objects shared by the spec readers, the engine and the run state.
 
 A *ref* is how a person names a thing in a spec (a skill name or id; a user's email,
-username or id). Resolution against the org turns every ref into an id, producing the
-same ``UserIntent`` type with ids in place of refs, so one shape flows end to end.
+username or id). Resolution against the org turns every ref into an id: a
+``ResolvedIntent``, the same shape under its own type, so one shape flows end to end and
+the type checker still tells names from ids.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NewType
 
 Mode = Literal["merge", "replace"]
 
@@ -52,6 +53,12 @@ class UserIntent:
             or self.leave_queues
             or self.replace_skills
         )
+
+
+#: A ``UserIntent`` after resolution: the user, skills, languages, queues, division and manager
+#: are org ids. Only ``Resolver.resolve`` makes one (and the run store, which holds only those),
+#: so the type checker keeps an intent still naming things by name out of ``diff`` and the engine.
+ResolvedIntent = NewType("ResolvedIntent", UserIntent)
 
 
 @dataclass(frozen=True, slots=True)

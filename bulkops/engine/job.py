@@ -25,7 +25,7 @@ import structlog
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.domain.limits import over_cap
-from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.model import Mode, ResolvedIntent, UserIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.engine.directory import build_catalogue
 from bulkops.engine.snapshot import keep_copy, take_snapshot
@@ -140,7 +140,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, cr
     """Read the catalogue and the named users once, resolve every staged intent once, and
     store the resolved intents as they come. Raises SpecError with every problem, located."""
     with request_kind(CATALOGUE):
-        directory = await build_catalogue(client)
+        directory = await build_catalogue(client, checked.named.catalogues | ({"skills"} if create_missing_skills else set()))
     users_read = await read_users(client, checked.staging, checked.named, directory)
     resolution = await _resolve(client, checked, directory, allow_missing_skills=create_missing_skills)
     if create_missing_skills and resolution.missing_skills:
@@ -170,7 +170,7 @@ async def _resolve(client: GenesysClient, checked: CheckedSpec, directory: OrgDi
     resolver = Resolver(directory, problems, allow_missing_skills=allow_missing_skills, final_check=final_check)
     queues: set[str] = set()
 
-    def resolved() -> Iterator[UserIntent]:
+    def resolved() -> Iterator[ResolvedIntent]:
         for intent in store.staged():
             got = resolver.resolve(intent)
             if got is not None:
@@ -187,7 +187,7 @@ async def _resolve(client: GenesysClient, checked: CheckedSpec, directory: OrgDi
 
 
 def _cap_check(store: RunStore) -> FinalCheck:
-    def check(intent: UserIntent) -> str | None:
+    def check(intent: ResolvedIntent) -> str | None:
         stored = store.states([intent.user]).get(intent.user)
         return over_cap(intent, stored[0] if stored else None)
 

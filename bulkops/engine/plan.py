@@ -17,7 +17,7 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
-from bulkops.domain.model import Changes, UserIntent, UserState
+from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.expand import fill_unknown
 from bulkops.engine.job import ResolvedSpec
 from bulkops.engine.queues import QueueMembership
@@ -152,7 +152,7 @@ def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _plan_user(plan: Plan, intent: UserIntent, state: UserState, membership: QueueMembership, skill_names: Mapping[str, str], detail: int) -> None:
+def _plan_user(plan: Plan, intent: ResolvedIntent, state: UserState, membership: QueueMembership, skill_names: Mapping[str, str], detail: int) -> None:
     changes = diff(state, intent)
     plan.blocked_leaves += [f"{state.email or state.id}: {why}" for why in membership.blocked_leaves(state.id, intent.leave_queues)]
     if changes.is_empty():

@@ -201,7 +201,7 @@ class Engine:
                     continue  # done already, or not found: reported once the pass is through
                 intent, status = open_[uid]
                 self._in_flight.add(uid)
-                await queues[shard_of(uid, len(queues))].put(WorkItem(intent, states[uid], status, 0))
+                await queues[shard_of(uid, len(queues))].put(WorkItem(intent, states[uid], status))
         await _close_queues(queues)
         return complete
 

@@ -24,7 +24,7 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import REFETCHES, WRITES, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.merge import apply, diff
-from bulkops.domain.model import Changes, UserIntent, UserState
+from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.expand import fill_unknown
 from bulkops.engine.forbidden import ForbiddenBreaker
@@ -43,10 +43,9 @@ log = structlog.get_logger("bulkops.engine")
 
 @dataclass(slots=True)
 class WorkItem:
-    intent: UserIntent  # resolved: ids only
-    state: UserState  # as the listing showed it
+    intent: ResolvedIntent
+    state: UserState  # as set-up read it (while fresh), or as read again by id
     status: str  # store status when dispatched: pending or inflight
-    page: int  # PageTracker sequence
 
 
 @dataclass(slots=True)

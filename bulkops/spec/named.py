@@ -22,15 +22,25 @@ def looks_like_id(ref: str) -> bool:
 
 @dataclass(slots=True)
 class NamedUsers:
-    """Folded refs of the users a spec changes (``subjects``) and of the managers it names."""
+    """Folded refs of the users a spec changes (``subjects``) and of the managers it names, and
+    which catalogues its names need (a skills-only job need not list queues or divisions)."""
 
     subjects: set[str] = field(default_factory=set)
     managers: set[str] = field(default_factory=set)
+    catalogues: set[str] = field(default_factory=set)
 
     def add(self, intent: UserIntent) -> None:
         self.subjects.add(fold(intent.user))
         if manager := intent.fields.get("manager"):
             self.managers.add(fold(manager))
+        for catalogue, used in (
+            ("skills", intent.skills or intent.remove_skills),
+            ("languages", intent.languages or intent.remove_languages),
+            ("queues", intent.join_queues or intent.leave_queues),
+            ("divisions", intent.division),
+        ):
+            if used:
+                self.catalogues.add(catalogue)
 
     def names_subject(self, *keys: str | None) -> bool:
         """True when any of a user's keys (id, email, username) is a subject ref."""

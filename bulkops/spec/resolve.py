@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from bulkops.domain.model import UserIntent
+from bulkops.domain.model import ResolvedIntent, UserIntent
 from bulkops.errors import SpecError
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, intent_digest, own_manager
@@ -136,7 +136,7 @@ class OrgDirectory:
 
 
 #: A check on a resolved intent that needs the org (what the user holds now): a problem, or None.
-FinalCheck = Callable[[UserIntent], "str | None"]
+FinalCheck = Callable[[ResolvedIntent], "str | None"]
 
 _WHAT = {
     "skill": ("skill", "skills"),
@@ -205,7 +205,7 @@ class Resolver:
         self.problems.add(at, f"{role} {ref!r} is not in the org{hint}")
         return None
 
-    def resolve(self, intent: UserIntent, locate: Locate | None = None) -> UserIntent | None:
+    def resolve(self, intent: UserIntent, locate: Locate | None = None) -> ResolvedIntent | None:
         """The intent with ids in place of refs, or None if anything failed to resolve."""
         loc: Locate = locate or (lambda kind, ref: At(intent.line, 1))
         user = self._user(intent.user, loc("user", None), "user")
@@ -220,18 +220,20 @@ class Resolver:
         uncrossed = self._uncrossed(intent.user, loc, (skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue"))
         if user is None or not all((ok_skills, ok_rm_skills, ok_langs, ok_rm_langs, ok_join, ok_leave, ok_division, ok_fields, uncrossed)):
             return None
-        resolved = UserIntent(
-            user=user,
-            skills=skills,
-            remove_skills=rm_skills,
-            languages=langs,
-            remove_languages=rm_langs,
-            fields=fields,
-            division=division,
-            join_queues=join,
-            leave_queues=leave,
-            replace_skills=intent.replace_skills,
-            line=intent.line,
+        resolved = ResolvedIntent(
+            UserIntent(
+                user=user,
+                skills=skills,
+                remove_skills=rm_skills,
+                languages=langs,
+                remove_languages=rm_langs,
+                fields=fields,
+                division=division,
+                join_queues=join,
+                leave_queues=leave,
+                replace_skills=intent.replace_skills,
+                line=intent.line,
+            )
         )
         if self.final_check is not None and (why := self.final_check(resolved)) is not None:
             self.problems.add(loc("user", None), f"user {intent.user!r}: {why}")
@@ -305,7 +307,7 @@ class Resolver:
                 self.problems.add(loc("user", None), f"user {user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)")
         return ok
 
-    def _admit(self, resolved: UserIntent, intent: UserIntent, loc: Locate) -> bool:
+    def _admit(self, resolved: ResolvedIntent, intent: UserIntent, loc: Locate) -> bool:
         """True the first time a resolved user is seen; a repeat asking for different
         values is a problem (one asking for the same values is dropped quietly)."""
         first, prev = self._ledger.admit(resolved.user, intent.line, intent_digest(resolved))
@@ -327,7 +329,7 @@ class Resolver:
         self._unknown.clear()
 
 
-def resolve(intents: Iterable[UserIntent], directory: OrgDirectory, path: str) -> Iterator[UserIntent]:
+def resolve(intents: Iterable[UserIntent], directory: OrgDirectory, path: str) -> Iterator[ResolvedIntent]:
     """Resolve a stream of intents (no column information); raises ``SpecError`` once
     every intent has been seen if any failed. Resolved intents are yielded as they come."""
     problems = Problems(path)

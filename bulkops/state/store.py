@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from bulkops.domain.model import UserIntent, UserState
+from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
 from bulkops.errors import StateError
 from bulkops.state.codec import decode_intent, decode_state, encode_intent, encode_state
 
@@ -154,7 +154,7 @@ class RunStore:
 
     # -- intents -----------------------------------------------------------------------
 
-    def add_intents(self, intents: Iterable[UserIntent], *, batch: int = 2000) -> int:
+    def add_intents(self, intents: Iterable[ResolvedIntent], *, batch: int = 2000) -> int:
         """Store resolved intents (``intent.user`` is the user id). Streams in batches."""
         total = 0
         rows: list[tuple[str, bytes]] = []
@@ -171,9 +171,9 @@ class RunStore:
         self._db.executemany("INSERT INTO intents(user_id, payload) VALUES (?, ?)", rows)
         return len(rows)
 
-    def open_intents(self, user_ids: Sequence[str]) -> dict[str, tuple[UserIntent, str]]:
+    def open_intents(self, user_ids: Sequence[str]) -> dict[str, tuple[ResolvedIntent, str]]:
         """Intents of these users still to handle, with their status (pending or inflight)."""
-        out: dict[str, tuple[UserIntent, str]] = {}
+        out: dict[str, tuple[ResolvedIntent, str]] = {}
         for i in range(0, len(user_ids), 500):
             chunk = list(user_ids[i : i + 500])
             marks = ",".join("?" * len(chunk))
@@ -183,13 +183,14 @@ class RunStore:
                 out[uid] = (self._decode(uid, payload), status)
         return out
 
-    def intent(self, user_id: str) -> UserIntent | None:
+    def intent(self, user_id: str) -> ResolvedIntent | None:
         row = self._db.execute("SELECT payload FROM intents WHERE user_id = ?", (user_id,)).fetchone()
         return self._decode(user_id, row[0]) if row else None
 
-    def _decode(self, user_id: str, payload: bytes) -> UserIntent:
+    def _decode(self, user_id: str, payload: bytes) -> ResolvedIntent:
+        """A stored intent: the intents table holds only resolved ones."""
         try:
-            return decode_intent(payload)
+            return ResolvedIntent(decode_intent(payload))
         except (ValueError, TypeError, KeyError) as exc:  # orjson's decode error is a ValueError
             raise StateError(
                 f"run state at {self.path} is damaged: the stored change for user {user_id} cannot be read ({type(exc).__name__}); "

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""What a job costs, counted at the simulator: every request of the process, the token included.
+
+Runs the real ``bulkops run`` in a child process against ``bulkops sim serve`` in another and
+reads the simulator's own counter (``/__sim/stats`` ``total``) before and after, so nothing the
+process sends escapes the count. Each scenario prints the figure next to the issue's target.
+
+    .venv/bin/python scripts/bench_cost.py sparse --org 20000 --changed 200 --refs ids
+    .venv/bin/python scripts/bench_cost.py sparse --org 20000 --changed 200 --refs emails
+    .venv/bin/python scripts/bench_cost.py sparse --org 100000 --changed 200 --refs ids
+    .venv/bin/python scripts/bench_cost.py sparse --org 100000 --changed 200 --refs emails
+    .venv/bin/python scripts/bench_cost.py dense --org 2000
+    .venv/bin/python scripts/bench_cost.py first-write --org 100000 --rps 8
+
+``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
+every user already right) and count that too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import orjson
+
+from bulkops.simulator.process import client_env, simulator_process
+
+SKILLS = ["Billing", "Sales", "Technical Support", "Retention", "Spanish Support"]
+
+
+def sim_get(url: str, path: str) -> dict:
+    with urllib.request.urlopen(f"{url}{path}") as resp:  # noqa: S310 - loopback simulator
+        return orjson.loads(resp.read())
+
+
+def total(url: str) -> int:
+    return int(sim_get(url, "/__sim/stats")["total"])
+
+
+def org_users(url: str) -> list[dict]:
+    return sorted(sim_get(url, "/__sim/state")["users"], key=lambda u: u["id"])
+
+
+def run(url: str, spec: Path, state: Path, job: str, rps: float) -> tuple[dict, int, float]:
+    """``bulkops run`` as a child: (summary, requests the simulator counted, wall seconds)."""
+    before, started = total(url), time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(state), "--job", job, "--rps", str(rps), "--yes", "--json"],
+        env=client_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if out.returncode not in (0, 3):
+        raise SystemExit(f"bulkops run exited {out.returncode}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    summary = orjson.loads(out.stdout[out.stdout.index("{") :])
+    return summary, total(url) - before, seconds
+
+
+def write_spec(path: Path, users: list[dict], refs: str, rng: random.Random, skills: int = 1) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["user", *SKILLS[:skills]])
+        for u in users:
+            w.writerow([u["id"] if refs == "ids" else u["email"], *(str(rng.randint(1, 5)) for _ in range(skills))])
+    return path
+
+
+def changed(summary: dict) -> int:
+    return int(summary["users"].get("applied", 0))
+
+
+def report(label: str, summary: dict, requests: int, seconds: float, target: str) -> None:
+    n = changed(summary)
+    per = requests / n if n else float("nan")
+    print(f"{label}: {requests} requests at the simulator for {n} changed users -> {per:.3f} per changed user ({seconds:.1f}s); target {target}")
+    print(f"  outcomes {summary['users']}; the summary counted {summary.get('requests_total', summary.get('this_run', {}).get('requests'))}")
+
+
+def sparse(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000") as url, tempfile.TemporaryDirectory() as tmp:
+        users = org_users(url)
+        picked = users[:: max(1, len(users) // args.changed)][: args.changed]
+        spec = write_spec(Path(tmp) / "sparse.csv", picked, args.refs, rng)
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "first", args.rps)
+        limit = {("ids", True): 1.10, ("emails", True): 1.35, ("ids", False): 1.10, ("emails", False): 2.1}[(args.refs, args.org <= 20000)]
+        report(f"{args.changed} of {args.org}, named by {args.refs}", summary, requests, seconds, f"<= {limit}")
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "rerun", args.rps)
+        bound = math.ceil(args.changed / 100) + 5
+        print(f"no-op rerun: {requests} requests ({summary['users']}); target <= {bound} with ids (ceil(named/100) + 5)")
+
+
+def dense(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000") as url, tempfile.TemporaryDirectory() as tmp:
+        users = org_users(url)
+        spec = write_spec(Path(tmp) / "dense.csv", users, "emails", rng, skills=5)
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "first", args.rps)
+        report(f"dense, {args.org} of {args.org}", summary, requests, seconds, "<= 1.01")
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "rerun", args.rps)
+        print(f"no-op rerun: {requests} requests ({summary['users']}); target <= {math.ceil(args.org / 500) + 5} (ceil(org/500) + 5)")
+
+
+def first_write(args: argparse.Namespace) -> None:
+    """Seconds from starting ``bulkops run`` to the simulator's first write, at the configured rate."""
+    rng = random.Random(args.seed)
+    with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000", timeout=900) as url, tempfile.TemporaryDirectory() as tmp:
+        users = org_users(url)
+        spec = write_spec(Path(tmp) / "dense.csv", users, "emails", rng, skills=5)
+        started = time.monotonic()
+        cmd = [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(Path(tmp) / "s"), "--rps", str(args.rps), "--yes"]
+        proc = subprocess.Popen(cmd, env=client_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                methods = sim_get(url, "/__sim/stats")["byMethod"]
+                if methods.get("PATCH") or methods.get("PUT"):
+                    break
+                if proc.poll() is not None:
+                    raise SystemExit(f"bulkops run ended ({proc.returncode}) before writing")
+                time.sleep(0.1)
+            seconds = time.monotonic() - started
+            reads = sim_get(url, "/__sim/stats")["total"]
+        finally:
+            proc.kill()
+            proc.wait()
+        print(f"time to first write, {args.org} users at {args.rps:g}/s: {seconds:.1f}s after {reads} requests; target <= 30s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write"))
+    parser.add_argument("--org", type=int, default=20000)
+    parser.add_argument("--changed", type=int, default=200)
+    parser.add_argument("--refs", choices=("ids", "emails"), default="ids")
+    parser.add_argument("--rps", type=float, default=2000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    {"sparse": sparse, "dense": dense, "first-write": first_write}[args.scenario](args)
+
+
+if __name__ == "__main__":
+    main()
