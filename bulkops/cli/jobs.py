@@ -27,11 +27,14 @@ from bulkops.cli.progress import ProgressReporter
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.verbosity import is_quiet, outcome_line, say
 from bulkops.client import GenesysClient
+from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
 from bulkops.engine.execute import execute
 from bulkops.engine.job import JobSetup, check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, make_plan
+from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
+from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import render_summary
 from bulkops.report.hooks import after_pass
 from bulkops.state.joblock import holder
@@ -97,6 +100,22 @@ async def run_pass(client: GenesysClient, setup: JobSetup, kw: dict[str, Any], s
 MODES: tuple[Mode, ...] = ("merge", "replace")
 
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
+caps_option = click.option(
+    "--max-per-user",
+    "max_per_user",
+    type=click.IntRange(1, 1000),
+    default=MAX_SKILLS_PER_USER,
+    show_default=True,
+    help="Routing skills (and, separately, languages) one user may hold: Genesys Cloud's limit. "
+    "A job that would take a user past it is refused, naming the line, before anything is sent.",
+)
+
+
+def caps_of(kw: dict[str, Any]) -> UserCaps:
+    limit = kw.get("max_per_user") or MAX_SKILLS_PER_USER
+    return UserCaps(skills=limit, languages=limit)
+
+
 mode_option = click.option(
     "--mode",
     type=click.Choice(MODES),
@@ -108,6 +127,7 @@ mode_option = click.option(
 @click.command()
 @spec_argument
 @mode_option
+@caps_option
 @connection_options
 @click.option("--create-missing-skills", is_flag=True, help="Plan as if skills the org lacks were created first.")
 @click.option("--detail", type=int, default=20, show_default=True, help="How many users to show change by change.")
@@ -120,7 +140,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     Example:
       bulkops plan jobs/reorg.json --region mypurecloud.ie
     """
-    opened = check_locally(spec, as_mode(mode))
+    opened = check_locally(spec, as_mode(mode), caps_of(kw))
     config = client_config(kw)
 
     async def main(_: Stopper) -> int:
@@ -214,6 +234,7 @@ def _human(seconds: float) -> str:
 @click.command()
 @spec_argument
 @mode_option
+@caps_option
 @connection_options
 @state_dir_option
 @engine_options
@@ -236,7 +257,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     """
     if job is not None:
         check_job_name(job)  # before anything is read or sent
-    opened = check_locally(spec, as_mode(mode))
+    opened = check_locally(spec, as_mode(mode), caps_of(kw))
     config = client_config(kw)
     webhook_config(kw)  # a bad webhook URL or a missing secret fails now, before any request
 
@@ -322,6 +343,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     who = holder(setup.paths.root)  # the OS lock, not a flag a killed process could not clear
     # The parts the text below reads are kept typed; ``info`` is only what --json prints.
     users = counts | {"total": store.total()}
+    total = RequestTotal.from_dict(meta.get(TOTAL_KEY))  # every pass's requests, set-up included
+    job_requests = {"requests": total.requests, "passes": total.passes} if total.passes else None
     live: dict[str, Any] | None = meta.get("live") if who is not None else None
     interrupted = bool(meta.get("running")) and who is None
     last_run = last.get("run_id") if last else None
@@ -332,7 +355,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
         "spec": meta.get("spec_path"),
         "mode": meta.get("mode"),
         "users": users,
-        "listing_complete": meta.get("listing_complete"),
+        "users_read": meta.get("users_read"),
+        "requests_total": job_requests,
         "running": meta.get("running") if who is not None else None,
         "holder": who,
         "interrupted": interrupted,
@@ -346,6 +370,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
         return
     click.echo(f"job {job}  spec {info['spec']}  mode {info['mode']}")
     click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in users.items()))
+    if total.passes:
+        click.echo(f"requests: {total.requests} in {total.passes} pass(es) of this job, set-up included")
     if who is not None:
         line = f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}"
         if live:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import click
 
 from bulkops.cli.common import handles_errors
-from bulkops.cli.jobs import as_mode, mode_option, spec_argument
+from bulkops.cli.jobs import as_mode, caps_of, caps_option, mode_option, spec_argument
 from bulkops.engine.job import check_locally
 
 
 @click.command()
 @spec_argument
 @mode_option
+@caps_option
 @handles_errors
-def validate(spec: str, mode: str | None) -> None:
+def validate(spec: str, mode: str | None, max_per_user: int) -> None:
     """Check SPEC locally: format, encoding, values, duplicates, limits. Nothing is sent.
 
     Names (users, skills, queues, ...) are checked against the org by `bulkops plan`;
@@ -22,6 +23,6 @@ def validate(spec: str, mode: str | None) -> None:
     \b
     Exit codes: 0 valid, 4 invalid (every problem listed as file:line:column).
     """
-    opened = check_locally(spec, as_mode(mode))
+    opened = check_locally(spec, as_mode(mode), caps_of({"max_per_user": max_per_user}))
     users = opened.intents
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {users} users); `bulkops plan {spec}` checks the names against the org")

@@ -9,11 +9,21 @@ checked first and a spec that would cross the cap is refused with the user's lin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from bulkops.domain.model import UserIntent, UserState
 
 MAX_SKILLS_PER_USER = 50
 MAX_LANGUAGES_PER_USER = 50
+
+
+@dataclass(frozen=True, slots=True)
+class UserCaps:
+    """What one user may hold: Genesys Cloud's limits by default; a setting (``--max-per-user``)
+    for an org whose limits differ."""
+
+    skills: int = MAX_SKILLS_PER_USER
+    languages: int = MAX_LANGUAGES_PER_USER
 
 
 def held_after(held: Mapping[str, float] | None, setting: Mapping[str, float], removing: Iterable[str], *, replace: bool) -> int | None:
@@ -25,7 +35,7 @@ def held_after(held: Mapping[str, float] | None, setting: Mapping[str, float], r
     return len((set(held) | set(setting)) - set(removing))
 
 
-def over_cap(intent: UserIntent, state: UserState | None) -> str | None:
+def over_cap(intent: UserIntent, state: UserState | None, caps: UserCaps = UserCaps()) -> str | None:
     """The problem when ``intent`` would leave the user over a cap, else None. Unknown holdings
     (no state, or an expansion the API left out) are not guessed: the write's own refusal then
     fails that one user, named in the results."""
@@ -33,11 +43,11 @@ def over_cap(intent: UserIntent, state: UserState | None) -> str | None:
     languages = None if state is None or "languages" in state.unknown else state.languages
     problems = []
     n = held_after(skills, intent.skills, intent.remove_skills, replace=intent.replace_skills)
-    if _crosses(n, skills, MAX_SKILLS_PER_USER, replace=intent.replace_skills):
-        problems.append(f"would hold {n} routing skills after this job; Genesys Cloud allows at most {MAX_SKILLS_PER_USER} per user")
+    if _crosses(n, skills, caps.skills, replace=intent.replace_skills):
+        problems.append(f"would hold {n} routing skills after this job; at most {caps.skills} per user")
     n = held_after(languages, intent.languages, intent.remove_languages, replace=False)
-    if _crosses(n, languages, MAX_LANGUAGES_PER_USER, replace=False):
-        problems.append(f"would hold {n} routing languages after this job; Genesys Cloud allows at most {MAX_LANGUAGES_PER_USER} per user")
+    if _crosses(n, languages, caps.languages, replace=False):
+        problems.append(f"would hold {n} routing languages after this job; at most {caps.languages} per user")
     return "; ".join(problems) or None
 
 

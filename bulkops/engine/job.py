@@ -24,7 +24,7 @@ import structlog
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import CATALOGUE, request_kind
-from bulkops.domain.limits import over_cap
+from bulkops.domain.limits import UserCaps, over_cap
 from bulkops.domain.model import Mode, ResolvedIntent, UserIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.engine.directory import build_catalogue
@@ -59,6 +59,7 @@ class CheckedSpec:
     staging: RunStore
     named: NamedUsers
     intents: int
+    caps: UserCaps = UserCaps()
 
     @property
     def path(self) -> str:
@@ -84,7 +85,7 @@ class CheckedSpec:
         return self.spec.validate(directory)
 
 
-def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> CheckedSpec:
+def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: UserCaps = UserCaps()) -> CheckedSpec:
     """Everything that can be checked without the API; raises SpecError with every problem.
 
     Reads a private snapshot of the file (see ``snapshot``) once, keeping each intent in a
@@ -94,7 +95,7 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> Che
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         raise SpecError([SpecProblem(os.fspath(path), 1, 1, f"cannot open the spec: {why}")]) from None
-    spec = open_spec(snapshot.copy, mode)
+    spec = open_spec(snapshot.copy, mode, max_skills_per_user=max(caps.skills, caps.languages))
     spec.path, spec.source = snapshot.original, str(snapshot.copy)
     spec._hash = snapshot.sha256
     staging = _staging_store()
@@ -111,7 +112,7 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None) -> Che
     if found:
         staging.close()
         raise SpecError(found)
-    return CheckedSpec(spec, staging, named, count)
+    return CheckedSpec(spec, staging, named, count, caps)
 
 
 def _staging_store() -> RunStore:
@@ -166,7 +167,7 @@ async def _resolve(client: GenesysClient, checked: CheckedSpec, directory: OrgDi
     store = checked.staging
     store.clear_intents()
     problems = Problems(checked.path)
-    final_check = _cap_check(store)
+    final_check = _cap_check(store, checked.caps)
     resolver = Resolver(directory, problems, allow_missing_skills=allow_missing_skills, final_check=final_check)
     queues: set[str] = set()
 
@@ -186,10 +187,10 @@ async def _resolve(client: GenesysClient, checked: CheckedSpec, directory: OrgDi
     return _Resolution(users, queues, list(resolver.missing_skills.values()))
 
 
-def _cap_check(store: RunStore) -> FinalCheck:
+def _cap_check(store: RunStore, caps: UserCaps) -> FinalCheck:
     def check(intent: ResolvedIntent) -> str | None:
         stored = store.states([intent.user]).get(intent.user)
-        return over_cap(intent, stored[0] if stored else None)
+        return over_cap(intent, stored[0] if stored else None, caps)
 
     return check
 

@@ -15,11 +15,10 @@ from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecProblem
 from bulkops.spec.cells import fold
 
-#: Skills (and, separately, languages) one user may end up with after the job.
-#: Genesys documents no per-user maximum for the API (the 50 in the contract is per
-#: bulk request, which the engine chunks around); 1000 is far beyond any real routing
-#: matrix yet catches a spec whose columns were shifted or transposed.
-MAX_SKILLS_PER_USER = 1000
+#: Skills (and, separately, languages) one spec line may set for one user: Genesys Cloud's
+#: per-user limit (50, see ``domain/limits.py``), so a line past it is refused on the local
+#: pass; set-up then checks what each user would hold with what they hold now.
+MAX_SKILLS_PER_USER = 50
 
 #: Problems kept in one pass; a file that is wrong on every line would otherwise hold
 #: millions of them in memory. The rest are counted in a final summary problem.
