@@ -206,7 +206,7 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
     if isinstance(exc, ConfigError):
         return str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables"
     if isinstance(exc, NotConfirmed):
-        return str(exc), exitcodes.DECLINED, "`--yes` skips the question"
+        return str(exc), exitcodes.DECLINED, None
     if isinstance(exc, AccessTokenRefusedError):
         return str(exc), exitcodes.AUTH_CONFIG, f"get a new token (or give an OAuth client, which bulkops refreshes itself), then {resume}"
     if isinstance(exc, AuthError):
