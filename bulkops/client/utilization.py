@@ -20,7 +20,6 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.wire import ShapeError, is_int, json_object
 from bulkops.domain.utilization import (
     AGENT,
-    MEDIA_TYPES,
     ORGANIZATION,
     DeleteToInherit,
     LabelUtilization,
@@ -77,8 +76,8 @@ def decode_utilization(data: Any, *, level: Level | None = None) -> Utilization:
     media_raw = _mapping(data, "utilization")
     media: dict[str, MediaUtilization] = {}
     for mt, raw in media_raw.items():
-        if mt not in MEDIA_TYPES:
-            continue  # a media type this version does not manage is left as the API keeps it
+        # every type is kept, one this version does not know too (e.g. a newer ``workitem``): a
+        # merged PUT that left it out would reset it to the org default
         media[mt] = _media(mt, raw)
     labels: dict[str, LabelUtilization] = {}
     names: dict[str, str] = {}

@@ -164,7 +164,10 @@ async def test_a_malformed_utilization_answer_is_retried_then_refused(sim, proxy
 def test_the_decoders_refuse_what_the_contract_does_not_document():
     good = {"utilization": {"email": {"maximumCapacity": 1}}, "labelUtilizations": {}, "level": "Agent"}
     assert decode_utilization(good).media["email"] == MediaUtilization(1)
-    assert decode_utilization({**good, "utilization": {"email": {"maximumCapacity": 1}, "workitem": {"maximumCapacity": 1}}}).media.keys() == {"email"}
+    # a media type this version does not know is kept, so a merged PUT carries it back unchanged
+    newer = decode_utilization({**good, "utilization": {"email": {"maximumCapacity": 1}, "workitem": {"maximumCapacity": 2}}})
+    assert newer.media["workitem"] == MediaUtilization(2)
+    assert encode_utilization(newer)["utilization"]["workitem"]["maximumCapacity"] == 2
     for bad in (
         [],
         {**good, "level": "Team"},
