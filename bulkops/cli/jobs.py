@@ -30,7 +30,7 @@ from bulkops.client import GenesysClient
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
 from bulkops.engine.execute import execute
-from bulkops.engine.job import JobSetup, check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, make_plan
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
@@ -145,7 +145,9 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
 
     async def main(_: Stopper) -> int:
         async with GenesysClient(config) as client:
-            resolved = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
+            resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
+            if create_missing_skills:  # plan as if they existed; the org is not changed
+                resolved = await add_missing_skills(client, resolved, create=False)
             result = await make_plan(client, resolved, detail=detail)
             directory = resolved.directory
         total = result.run_requests(client.stats.requests)
@@ -263,8 +265,10 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
-            resolved = await resolve_against_org(client, opened, create_missing_skills=create_missing_skills)
-            await confirm_before_writing(opened, config, stopper, assume_yes=kw["assume_yes"], users_named=resolved.users)
+            resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
+            await confirm_before_writing(opened, config, stopper, assume_yes=kw["assume_yes"], users_named=opened.intents)
+            if create_missing_skills:  # the first write: after the question
+                resolved = await add_missing_skills(client, resolved, create=True)
             setup = create_job(resolved, state_dir=state_dir, job_id=job)
             say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)

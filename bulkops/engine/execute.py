@@ -119,6 +119,7 @@ async def _execute(
     if result.error is not None:
         summary["error"] = f"{type(result.error).__name__}: {result.error}"
     _quietly(lambda: write_summary(summary, setup.paths.summary))
+    _quietly(store.compact_if_sparse)  # the set-up states the pass used up: give their space back
     if after_pass is not None and await after_pass(setup.paths, summary, store=store, error=result.error, run_id=run_id):
         # `status` compares this with the last summary: result files a kill cut short are named.
         _quietly(lambda: store.set(results_for=run_id))

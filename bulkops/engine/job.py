@@ -10,6 +10,7 @@ store move into the job's folder (``create_job``) and the first write become pos
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import shutil
 import sqlite3
@@ -24,19 +25,22 @@ import structlog
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import CATALOGUE, request_kind
-from bulkops.domain.limits import UserCaps, over_cap
-from bulkops.domain.model import Mode, ResolvedIntent, UserIntent
+from bulkops.domain.limits import UserCaps
+from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.engine.directory import build_catalogue
+from bulkops.engine.resolution import Resolution
 from bulkops.engine.snapshot import keep_copy, take_snapshot
-from bulkops.engine.userread import find_gone, read_users
+from bulkops.engine.userread import HeldCounts, read_users
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
+from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
-from bulkops.spec.resolve import FinalCheck, Resolver
 from bulkops.spec.validate import Problems
 from bulkops.state.layout import RunPaths, private_dir
+from bulkops.state.staged import StagedIntents
 from bulkops.state.store import RunStore
+from bulkops.state.writefail import state_writes
 
 log = structlog.get_logger("bulkops.job")
 
@@ -56,7 +60,8 @@ class CheckedSpec:
     store that becomes the job's run state, and the users it names gathered for the org read."""
 
     spec: OpenSpec
-    staging: RunStore
+    staged: StagedIntents  # the intents as written (scratch, private)
+    store: RunStore  # becomes the job's run state: resolved intents and the users' states
     named: NamedUsers
     intents: int
     caps: UserCaps = UserCaps()
@@ -89,7 +94,7 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
     """Everything that can be checked without the API; raises SpecError with every problem.
 
     Reads a private snapshot of the file (see ``snapshot``) once, keeping each intent in a
-    private staging store: resolution reads them from there, never the file again."""
+    private scratch store: resolution reads them from there, never the file again."""
     try:
         snapshot = take_snapshot(path)
     except OSError as exc:
@@ -98,7 +103,6 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
     spec = open_spec(snapshot.copy, mode, max_skills_per_user=max(caps.skills, caps.languages))
     spec.path, spec.source = snapshot.original, str(snapshot.copy)
     spec._hash = snapshot.sha256
-    staging = _staging_store()
     problems = Problems(spec.path)
     named = NamedUsers()
 
@@ -107,23 +111,23 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
             named.add(intent)
             yield intent
 
-    count = staging.stage(gather(spec.checked(problems)))
+    with state_writes(f"set-up's working store under {tempfile.gettempdir()}"):
+        folder = Path(tempfile.mkdtemp(prefix="bulkops-setup-"))  # 0700
+        atexit.register(shutil.rmtree, folder, True)
+        staged = StagedIntents(folder / "staged.db")
+        count = staged.stage(gather(spec.checked(problems)), fold)
     found = spec.finish(problems)
     if found:
-        staging.close()
+        staged.close()
         raise SpecError(found)
-    return CheckedSpec(spec, staging, named, count, caps)
-
-
-def _staging_store() -> RunStore:
-    folder = tempfile.mkdtemp(prefix="bulkops-setup-")  # 0700
-    atexit.register(shutil.rmtree, folder, True)
-    return RunStore.create(Path(folder) / "state.db", {"job_id": None})
+    with state_writes(f"set-up's working store under {folder}"):
+        store = RunStore.create(folder / "state.db", {"job_id": None})
+    return CheckedSpec(spec, staged, store, named, count, caps)
 
 
 @dataclass(slots=True)
 class ResolvedSpec:
-    """A spec resolved against the org: ids in the staging store's intents, the named users'
+    """A spec resolved against the org: ids in the store's intents, the named users'
     states beside them, and how the users were read (``plan`` shows why)."""
 
     checked: CheckedSpec
@@ -131,68 +135,49 @@ class ResolvedSpec:
     users_read: UserReadPlan
     users: int
     queues: frozenset[str]
+    held: HeldCounts
+    #: Skills the spec sets that the org lacks (with ``allow_missing_skills``), in first-seen order.
+    missing_skills: tuple[str, ...] = ()
 
     @property
     def store(self) -> RunStore:
-        return self.checked.staging
+        return self.checked.store
 
 
-async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, create_missing_skills: bool = False) -> ResolvedSpec:
-    """Read the catalogue and the named users once, resolve every staged intent once, and
-    store the resolved intents as they come. Raises SpecError with every problem, located."""
-    with request_kind(CATALOGUE):
-        directory = await build_catalogue(client, checked.named.catalogues | ({"skills"} if create_missing_skills else set()))
-    users_read = await read_users(client, checked.staging, checked.named, directory)
-    resolution = await _resolve(client, checked, directory, allow_missing_skills=create_missing_skills)
-    if create_missing_skills and resolution.missing_skills:
-        for name in resolution.missing_skills:
+async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, allow_missing_skills: bool = False) -> ResolvedSpec:
+    """Read the catalogue and the named users once, resolving each staged intent once as the
+    users it names are read. Raises SpecError with every problem, located.
+
+    With ``allow_missing_skills``, skills the spec sets that the org lacks are not problems: they
+    are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``)."""
+    with state_writes(f"set-up's working store {checked.store.path.parent}"):
+        with request_kind(CATALOGUE):
+            directory = await build_catalogue(client, checked.named.catalogues | ({"skills"} if allow_missing_skills else set()))
+        held: HeldCounts = {}
+        resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
+        users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=resolution.on_users)
+        await resolution.finish(client)
+        checked.spec.missing_skills = resolution.missing_skills
+        return ResolvedSpec(checked, directory, users_read, resolution.users, frozenset(resolution.queues), held, tuple(resolution.missing_skills))
+
+
+async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, create: bool) -> ResolvedSpec:
+    """Give the skills the org lacks an id and resolve again (everything is read already: one
+    pass over the staged intents). ``create``: create them in the org (a write: after the
+    operator confirmed); otherwise a placeholder id each, so ``plan`` can show the job as if
+    they existed without changing the org."""
+    directory = dataclasses.replace(resolved.directory, skills=dict(resolved.directory.skills))
+    for name in resolved.missing_skills:
+        if create:
             resp = await client.create_skill(name)
             directory.skills[resp.data["name"]] = resp.data["id"]
             log.info("skill.created", name=name, id=resp.data["id"])
-        resolution = await _resolve(client, checked, directory, allow_missing_skills=False)
-    checked.spec.missing_skills = resolution.missing_skills
-    return ResolvedSpec(checked, directory, users_read, resolution.users, frozenset(resolution.queues))
-
-
-@dataclass(slots=True)
-class _Resolution:
-    users: int
-    queues: set[str]
-    missing_skills: list[str]
-
-
-async def _resolve(client: GenesysClient, checked: CheckedSpec, directory: OrgDirectory, *, allow_missing_skills: bool) -> _Resolution:
-    """One pass over the staged intents. On any problem the spec is read once more, to
-    locate each problem by line and column (only a failing set-up pays for that)."""
-    store = checked.staging
-    store.clear_intents()
-    problems = Problems(checked.path)
-    final_check = _cap_check(store, checked.caps)
-    resolver = Resolver(directory, problems, allow_missing_skills=allow_missing_skills, final_check=final_check)
-    queues: set[str] = set()
-
-    def resolved() -> Iterator[ResolvedIntent]:
-        for intent in store.staged():
-            got = resolver.resolve(intent)
-            if got is not None:
-                queues.update(got.join_queues, got.leave_queues)
-                yield got
-
-    users = store.add_intents(resolved())
-    resolver.finish()
-    if problems:
-        directory.users.mark_gone(await find_gone(client, resolver.unknown_users))
-        located = checked.spec.validate(directory, allow_missing_skills=allow_missing_skills, final_check=final_check)
-        raise SpecError(located or problems.finish())
-    return _Resolution(users, queues, list(resolver.missing_skills.values()))
-
-
-def _cap_check(store: RunStore, caps: UserCaps) -> FinalCheck:
-    def check(intent: ResolvedIntent) -> str | None:
-        stored = store.states([intent.user]).get(intent.user)
-        return over_cap(intent, stored[0] if stored else None, caps)
-
-    return check
+        else:
+            directory.skills[name] = f"(new skill {name})"
+    with state_writes(f"set-up's working store {resolved.store.path.parent}"):
+        resolution = Resolution(resolved.checked, directory, held=resolved.held)
+        await resolution.finish(client)
+    return ResolvedSpec(resolved.checked, directory, resolved.users_read, resolution.users, frozenset(resolution.queues), resolved.held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +188,7 @@ class JobSetup:
 
 
 def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | None = None) -> JobSetup:
-    """The staging store, resolved, becomes the job's run state (moved into place whole)."""
+    """Set-up's store, resolved, becomes the job's run state (moved into place whole)."""
     checked = resolved.checked
     job_id = job_id or job_id_for(checked.spec)
     paths = RunPaths.for_job(state_dir, job_id)
@@ -233,8 +218,8 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
     private_dir(paths.root)
     # The snapshot check_locally read (spec.source) is the job's record of what was validated.
     kept = keep_copy(Path(spec.source), paths.spec_snapshot(Path(spec.path).suffix)) if spec.source else None
+    resolved.checked.staged.close()
     staging = resolved.store
-    staging.clear_staged()
     staging.set(
         **{
             "job_id": job_id,

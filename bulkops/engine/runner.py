@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import errno
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,12 +27,12 @@ from bulkops.engine.counters import RunCounters
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership
 from bulkops.engine.worker import UserProcessor, WorkItem
-from bulkops.errors import RunStateWriteError
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.records import ReconciliationEntry, UserOutcome
 from bulkops.state.store import RunStore
+from bulkops.state.writefail import as_state_write_error
 
 log = structlog.get_logger("bulkops.engine")
 
@@ -257,14 +255,9 @@ async def _until(target: asyncio.Future[T], watched: list[asyncio.Task[Any]]) ->
         pending -= done
 
 
-_STATE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG})
-
-
 def as_run_error(exc: BaseException, paths: RunPaths) -> BaseException:
     """A failure to write the run state becomes one typed error naming the folder."""
-    if isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and exc.errno in _STATE_ERRNOS):
-        return RunStateWriteError(f"cannot write the run state under {paths.root}: {exc}")
-    return exc
+    return as_state_write_error(exc, f"the run state under {paths.root}")
 
 
 def _quietly(fn: Callable[[], T], default: T | None = None) -> T | None:

@@ -34,10 +34,26 @@ LISTING_RESTARTS = 3
 GONE_STATES = ("inactive", "deleted")
 
 
+#: user id -> (skills held, languages held) of each named user: the per-user cap check reads a
+#: user's stored state only when these counts say the job could take them past it.
+HeldCounts = dict[str, tuple[int, int]]
+#: Told of each batch of users once they are in the directory (resolution joins them with the spec).
+OnUsers = Callable[[list[dict[str, Any]]], None]
+
+
 async def read_users(
-    client: GenesysClient, store: RunStore, named: NamedUsers, directory: OrgDirectory, *, clock: Callable[[], float] = time.time
+    client: GenesysClient,
+    store: RunStore,
+    named: NamedUsers,
+    directory: OrgDirectory,
+    *,
+    held: HeldCounts | None = None,
+    on_users: OnUsers | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> UserReadPlan:
-    """Fill ``directory.users`` and the store's states; returns what was chosen and why."""
+    """Fill ``directory.users`` and the store's states (and ``held``), telling ``on_users`` of
+    each batch of users read once they are in the directory; returns what was chosen and why."""
+    reader = _Reader(store, named, directory, {} if held is None else held, on_users, clock)
     with request_kind(RESOLUTION):
         org_users = await count_org_users(client)
         plan = choose_user_read(
@@ -49,9 +65,9 @@ async def read_users(
         )
         log.info("users.read", strategy=plan.strategy, why=plan.why)
         if plan.strategy == "listing":
-            await _list_org(client, store, named, directory, clock)
+            await _list_org(client, reader)
         else:
-            await _fetch_named(client, store, named, directory, clock)
+            await _fetch_named(client, named, directory, reader)
     return plan
 
 
@@ -69,12 +85,12 @@ async def count_org_users(client: GenesysClient) -> int:
     return int(resp.data)
 
 
-async def _list_org(client: GenesysClient, store: RunStore, named: NamedUsers, directory: OrgDirectory, clock: Callable[[], float]) -> None:
+async def _list_org(client: GenesysClient, reader: _Reader) -> None:
     restarts = 0
     while True:
         try:
             async for page in client.iter_users(page_size=LISTING_PAGE, expand=USER_EXPAND):
-                _take(page.entities, store, named, directory, clock())
+                reader.take(page.entities)
             return
         except CursorExpiredError as exc:
             restarts += 1
@@ -83,7 +99,7 @@ async def _list_org(client: GenesysClient, store: RunStore, named: NamedUsers, d
             log.warning("listing.cursor_expired", detail=str(exc), action="listing the org again from the start (nothing written yet)")
 
 
-async def _fetch_named(client: GenesysClient, store: RunStore, named: NamedUsers, directory: OrgDirectory, clock: Callable[[], float]) -> None:
+async def _fetch_named(client: GenesysClient, named: NamedUsers, directory: OrgDirectory, reader: _Reader) -> None:
     """Ids fetched 100 at a time; other refs found by search, then the users the spec changes
     fetched by id for their state (search results come from an index: used to resolve only)."""
     found = await search_users(client, named.by_search())
@@ -92,18 +108,31 @@ async def _fetch_named(client: GenesysClient, store: RunStore, named: NamedUsers
     subjects = {u["id"] for u in found if named.names_subject(u.get("email"), u.get("username"))}
     ids = sorted(set(named.by_id()) | subjects)
     for entities in await fetch_by_id(client, ids):
-        _take(entities, store, named, directory, clock(), also=subjects)
+        reader.take(entities, also=subjects)
 
 
-def _take(entities: list[dict[str, Any]], store: RunStore, named: NamedUsers, directory: OrgDirectory, read_at: float, also: Iterable[str] = ()) -> None:
-    extra = set(also)
-    states: list[UserState] = []
-    for entity in entities:
-        directory.users.add(entity["id"], entity.get("email"), entity.get("username"))
-        if entity["id"] in extra or named.names_subject(entity["id"], entity.get("email"), entity.get("username")):
-            states.append(user_state(entity))
-    if states:
-        store.put_states(states, read_at)
+class _Reader:
+    """What set-up does with each batch of users read: the directory, the named users' states
+    (with when they were read) and held counts, then ``on_users``."""
+
+    def __init__(self, store: RunStore, named: NamedUsers, directory: OrgDirectory, held: HeldCounts, on_users: OnUsers | None, clock: Callable[[], float]):
+        self.store, self.named, self.directory, self.held = store, named, directory, held
+        self.on_users, self.clock = on_users, clock
+
+    def take(self, entities: list[dict[str, Any]], also: Iterable[str] = ()) -> None:
+        extra = set(also)
+        states: list[UserState] = []
+        for entity in entities:
+            self.directory.users.add(entity["id"], entity.get("email"), entity.get("username"))
+            if entity["id"] in extra or self.named.names_subject(entity["id"], entity.get("email"), entity.get("username")):
+                state = user_state(entity)
+                states.append(state)
+                if not state.unknown:
+                    self.held[state.id] = (len(state.skills), len(state.languages))
+        if states:
+            self.store.put_states(states, self.clock())
+        if self.on_users is not None:
+            self.on_users(entities)
 
 
 async def fetch_by_id(client: GenesysClient, ids: list[str], *, state: str | None = None, expand: list[str] = USER_EXPAND) -> list[list[dict[str, Any]]]:

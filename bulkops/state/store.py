@@ -22,12 +22,12 @@ from typing import Any
 
 import orjson
 
-from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
+from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.errors import StateError
 from bulkops.state.codec import decode_intent, decode_state, encode_intent, encode_state
 
 SCHEMA_VERSION = 2
-#: Versions this code opens: version 1 lacks the ``states`` and ``staged`` tables, added on open.
+#: Versions this code opens: version 1 lacks the ``states`` table, added on open.
 READABLE_VERSIONS = frozenset({1, 2})
 
 _SCHEMA = """
@@ -43,8 +43,6 @@ CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
 -- Each named user as set-up read it (compact, see codec.encode_state), with when: the run
 -- writes from it while it is fresh instead of reading the user again.
 CREATE TABLE IF NOT EXISTS states (user_id TEXT PRIMARY KEY, payload BLOB NOT NULL, read_at REAL NOT NULL);
--- The spec's intents as written (refs, not ids), between the one parse and resolution.
-CREATE TABLE IF NOT EXISTS staged (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL);
 """
 
 PENDING, INFLIGHT, DONE = "pending", "inflight", "done"
@@ -197,37 +195,21 @@ class RunStore:
                 "start the job again with a new --job name"
             ) from None
 
-    # -- staged intents (as written) -------------------------------------------------------
+    # -- set-up ------------------------------------------------------------------------------
 
-    def stage(self, intents: Iterable[UserIntent], *, batch: int = 2000) -> int:
-        """Keep the spec's intents as written, in spec order: resolution reads them from here
-        instead of parsing the file again."""
-        total = 0
-        rows: list[tuple[bytes]] = []
-        with self._db:
-            for intent in intents:
-                rows.append((encode_intent(intent),))
-                if len(rows) >= batch:
-                    self._db.executemany("INSERT INTO staged(payload) VALUES (?)", rows)
-                    total += len(rows)
-                    rows = []
-            self._db.executemany("INSERT INTO staged(payload) VALUES (?)", rows)
-        return total + len(rows)
+    def compact(self) -> None:
+        """Give back the space of rows deleted (the staged intents once resolved): the file that
+        moves into the job folder holds only what the run needs."""
+        self._db.execute("VACUUM")
 
-    def staged(self, *, batch: int = 2000) -> Iterator[UserIntent]:
-        """The staged intents in spec order, read in batches (never all in memory)."""
-        after = 0
-        while True:
-            rows = self._db.execute("SELECT seq, payload FROM staged WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)).fetchall()
-            if not rows:
-                return
-            for _, payload in rows:
-                yield decode_intent(payload)
-            after = rows[-1][0]
-
-    def clear_staged(self) -> None:
-        with self._db:
-            self._db.execute("DELETE FROM staged")
+    def compact_if_sparse(self, free_share: float = 0.25) -> bool:
+        """``compact`` when at least ``free_share`` of the file is free pages; True if it did."""
+        pages: int = self._db.execute("PRAGMA page_count").fetchone()[0]
+        free: int = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        if pages and free / pages >= free_share:
+            self.compact()
+            return True
+        return False
 
     def clear_intents(self) -> None:
         """Resolution starts again (skills were just created): drop what the last attempt stored."""

@@ -86,7 +86,7 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
     import pytest
     from helpers.engine import client_for
 
-    from bulkops.engine.job import check_locally, resolve_against_org
+    from bulkops.engine.job import add_missing_skills, check_locally, resolve_against_org
     from bulkops.errors import SpecError
 
     spec = write_wide_csv(tmp_path / "new.csv", ["user", "Bilingual Billing", "Biling"], [[email(0), "4", "2"]])
@@ -97,7 +97,13 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
         text = "\n".join(str(p) for p in err.value.problems)
         assert "Bilingual Billing" in text and "Billing" in text and "new.csv:1:" in text
         assert "Bilingual Billing" not in sim.sim.skill_ids_by_name()  # refused: nothing created
-        await resolve_against_org(client, opened, create_missing_skills=True)
+        resolved = await resolve_against_org(client, opened, allow_missing_skills=True)
+        assert resolved.users == 0 and resolved.missing_skills == ("Bilingual Billing", "Biling")
+        planned = await add_missing_skills(client, resolved, create=False)  # as plan does: nothing created
+        assert planned.users == 1 and "Bilingual Billing" not in sim.sim.skill_ids_by_name()
+        assert planned.missing_skills == () and resolved.missing_skills == ("Bilingual Billing", "Biling")
+        created = await add_missing_skills(client, resolved, create=True)
+        assert created.users == 1
     assert {"Bilingual Billing", "Biling"} <= set(sim.sim.skill_ids_by_name())
 
 

@@ -126,17 +126,17 @@ def test_an_api_gone_away_stops_the_run_with_exit_6(tmp_path):
     assert not status(state)["users"].get("failed")
 
 
-LIMIT = 700_000  # past set-up (state.db about 300 KB), well before the audit log's end (about 1.5 MB)
-
-
-def _small_files() -> None:  # runs in the child: files past LIMIT bytes fail to grow (EFBIG), as on a full disk
-    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
-
-
 def test_a_full_disk_under_the_state_dir_stops_the_run_with_exit_7_and_resume_loses_nothing(org, tmp_path):
+    """The disk fills while the run writes: once a hundred users are audited, no file of the process
+    may grow past 200 KB beyond the audit log's size then (RLIMIT_FSIZE set on the running
+    child: a file that would grow past it fails with EFBIG, as on a full disk)."""
     state = tmp_path / "state"
     spec = write_matrix(tmp_path / "m.csv", USERS)
-    proc = spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", *FAST, preexec_fn=_small_files)
+    proc = spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", "--rps", "150", "--plain-progress", "--retry-budget", "3")
+    audit = state / "j" / "audit.ndjson"
+    wait_for_lines(audit, 100, proc)
+    limit = max(audit.stat().st_size, (state / "j" / "state.db").stat().st_size) + 200_000
+    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (limit, limit))
     _, err, _ = ends(proc, within=60)
     assert proc.returncode == 7, err
     assert "cannot write the run state" in err and "free disk space" in err
@@ -229,9 +229,9 @@ def test_a_spec_saved_over_after_validation_is_not_applied(tmp_path):
     original = spec.read_bytes()
     opened = check_locally(spec)
     spec.write_text("email,Billing\nagent00000@example.com,9\n")  # invalid, and different
-    assert opened.path == str(spec) and Path(opened.source).read_bytes() == original
-    assert os.stat(opened.source).st_mode & 0o077 == 0
-    assert len(list(opened.intents())) == 20
+    assert opened.path == str(spec) and Path(opened.spec.source).read_bytes() == original
+    assert os.stat(opened.spec.source).st_mode & 0o077 == 0
+    assert opened.intents == 20 and len(list(opened.staged)) == 20  # parsed once, kept
 
 
 def test_a_second_process_of_the_same_job_is_refused_and_writes_nothing(org, tmp_path):
