@@ -31,7 +31,7 @@ async def test_lagging_reads_and_spurious_conflicts_lose_nothing(sim, tmp_path):
 
     assert result.error is None
     assert result.counters.conflicts > 0, "the knobs produced no 409 to recover from"
-    assert result.counters.outcomes["applied"] + result.counters.outcomes["unchanged"] == USERS
+    assert result.counters.outcomes["applied"] + result.counters.outcomes["unchanged"] == USERS, dict(result.counters.outcomes)
     ids = s.skill_ids_by_name()
     by_email = {s.user(u)["email"]: u for u in s.user_ids()}
     edits = s.conflicts()
