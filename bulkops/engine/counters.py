@@ -21,6 +21,8 @@ class RunCounters:
     started: float = field(default_factory=time.monotonic)
     total: int = 0  # users the job names
     done_before: int = 0  # users finished by earlier runs of this job
+    #: Items of the other kinds handled this run: kind -> outcome -> count.
+    items: dict[str, Counter[str]] = field(default_factory=dict)
 
     @property
     def handled(self) -> int:

@@ -24,7 +24,9 @@ from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
 from bulkops.domain.shard import shard_of
 from bulkops.engine.counters import RunCounters
+from bulkops.engine.kindregistry import kinds
 from bulkops.engine.options import RunOptions
+from bulkops.engine.phases import ItemPhases
 from bulkops.engine.queues import QueueBatcher, QueueMembership
 from bulkops.engine.worker import UserProcessor, WorkItem
 from bulkops.state.audit import AuditLog
@@ -124,6 +126,8 @@ class Engine:
         )
 
     async def _run_tasks(self) -> None:
+        """The job's phases in order, each only once the one before it is through: the other
+        kinds' early items (skill creates), the users, then their late items (skill deletes)."""
         job_id = self.store.get("job_id")
         counts = self.store.counts()
         self.counters.total = self.store.total()
@@ -132,6 +136,22 @@ class Engine:
         if audit.repaired:
             log.warning("audit.repaired", path=str(self.paths.audit), detail="the last line was cut by a crash; kept as is")
         reconciliation = ReconciliationQueue(self.paths.reconciliation)
+        items = ItemPhases(
+            client=self.client, store=self.store, audit=audit, reconciliation=reconciliation, options=self.options, counters=self.counters, kinds=kinds()
+        )
+        try:
+            done = self.only_users is not None or await items.run("before_users", lambda: self.stopping)
+            done = done and await self._run_users(audit, reconciliation)
+            if self.only_users is None:
+                for phase in ("after_users", "last"):
+                    done = done and not self.stopping and await items.run(phase, lambda: self.stopping)
+            self._complete = bool(done) and not self.stopping
+        finally:
+            _quietly(audit.close)
+            _quietly(reconciliation.close)
+
+    async def _run_users(self, audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
+        """The users still open; True when every one was handled."""
         batcher = QueueBatcher(self.client, self.membership)
         workers = max(1, self.options.workers)
         queues: list[WorkQueue] = [asyncio.Queue(self.options.queue_size) for _ in range(workers)]
@@ -161,13 +181,12 @@ class Engine:
             self.counters.requests_by_kind["queue_batches"] += batcher.requests
             if listing_complete and not self.stopping:
                 self._report_unseen(audit, reconciliation, ids)
-                self._complete = True
+                return True
+            return False
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            _quietly(audit.close)
-            _quietly(reconciliation.close)
 
     def _user_done(self, item: WorkItem, outcome: str) -> None:
         self._in_flight.discard(item.state.id)

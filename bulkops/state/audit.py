@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bulkops.state.ndjson import NdjsonWriter
-from bulkops.state.records import UserOutcome
+from bulkops.state.records import ItemOutcome, UserOutcome
 
 
 class AuditLog:
@@ -24,7 +24,7 @@ class AuditLog:
         """True when the previous run died mid-line and this writer terminated that line."""
         return self._writer.repaired
 
-    def write(self, record: UserOutcome) -> None:
+    def write(self, record: UserOutcome | ItemOutcome) -> None:
         self._writer.write({"ts": _iso(time.time()), "run_id": self.run_id, "job_id": self.job_id, **record.to_json()})
 
     def close(self) -> None:

@@ -190,3 +190,55 @@ class ReconciliationEntry:
             error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
             attempts=int(d.get("attempts") or 0),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """One item of another kind (a skill definition, ...) as the audit log keeps it.
+
+    ``kind`` tells it from a user's line (which has none); ``before``/``after`` are the kind's
+    own description of the object, ``changes`` what was written."""
+
+    kind: str
+    key: str
+    outcome: str
+    name: str = ""
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    changes: Mapping[str, Any] | None = None
+    attempts: int = 0
+    conflicts: int = 0
+    requests: int = 0
+    reason: str | None = None
+    error: ErrorInfo | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "key": self.key, "outcome": self.outcome, "name": self.name}
+        for name in ("before", "after", "changes"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = dict(value)
+        out.update(attempts=self.attempts, conflicts=self.conflicts, requests=self.requests)
+        if self.reason:
+            out["reason"] = self.reason
+        if self.error is not None:
+            out["error"] = self.error.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ItemOutcome:
+        error = d.get("error")
+        return cls(
+            kind=str(d["kind"]),
+            key=str(d["key"]),
+            outcome=str(d["outcome"]),
+            name=str(d.get("name") or ""),
+            before=d.get("before"),
+            after=d.get("after"),
+            changes=d.get("changes"),
+            attempts=int(d.get("attempts") or 0),
+            conflicts=int(d.get("conflicts") or 0),
+            requests=int(d.get("requests") or 0),
+            reason=d.get("reason"),
+            error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
+        )

@@ -43,6 +43,17 @@ CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
 -- Each named user as set-up read it (compact, see codec.encode_state), with when: the run
 -- writes from it while it is fresh instead of reading the user again.
 CREATE TABLE IF NOT EXISTS states (user_id TEXT PRIMARY KEY, payload BLOB NOT NULL, read_at REAL NOT NULL);
+-- Items of the other kinds of a job (skill definitions, ...): one per kind and key, each run in
+-- its phase (``engine/phases.py``), with the same statuses as users.
+CREATE TABLE IF NOT EXISTS items (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    outcome TEXT,
+    PRIMARY KEY (kind, key)
+);
 """
 
 PENDING, INFLIGHT, DONE = "pending", "inflight", "done"
@@ -194,6 +205,29 @@ class RunStore:
                 f"run state at {self.path} is damaged: the stored change for user {user_id} cannot be read ({type(exc).__name__}); "
                 "start the job again with a new --job name"
             ) from None
+
+    # -- items of the other kinds ------------------------------------------------------------
+
+    def add_items(self, kind: str, phase: str, items: Iterable[tuple[str, bytes]]) -> int:
+        with self._db:
+            cur = self._db.executemany("INSERT INTO items(kind, key, phase, payload) VALUES (?, ?, ?, ?)", [(kind, key, phase, p) for key, p in items])
+            return cur.rowcount
+
+    def open_items(self, phase: str) -> list[tuple[str, str, bytes, str]]:
+        """(kind, key, payload, status) of the items of ``phase`` still to handle, in a stable order."""
+        return list(self._db.execute("SELECT kind, key, payload, status FROM items WHERE phase = ? AND status != 'done' ORDER BY kind, key", (phase,)))
+
+    def mark_item(self, kind: str, key: str, status: str, outcome: str | None = None) -> None:
+        with self._db:
+            self._db.execute("UPDATE items SET status = ?, outcome = ? WHERE kind = ? AND key = ?", (status, outcome, kind, key))
+
+    def item_counts(self) -> dict[str, dict[str, int]]:
+        """Per kind: items per status, and per outcome for the done ones."""
+        out: dict[str, dict[str, int]] = {}
+        for kind, status, outcome, n in self._db.execute("SELECT kind, status, outcome, count(*) FROM items GROUP BY kind, status, outcome"):
+            key = outcome if status == DONE else status
+            out.setdefault(kind, {})[key] = out.setdefault(kind, {}).get(key, 0) + n
+        return out
 
     # -- set-up ------------------------------------------------------------------------------
 

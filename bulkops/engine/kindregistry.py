@@ -1,0 +1,11 @@
+"""The kinds a job can carry besides users, by the name the store and the audit use."""
+
+from __future__ import annotations
+
+from bulkops.engine.kind_skills import SkillDefinitions
+from bulkops.engine.phases import AnyKind
+
+
+def kinds() -> dict[str, AnyKind]:
+    """Fresh instances for one pass (a kind may keep what it read during the pass)."""
+    return {kind.name: kind for kind in (SkillDefinitions(),)}
