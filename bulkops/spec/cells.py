@@ -81,6 +81,17 @@ def _parse_number(text: str, decimal_comma: bool) -> float:
     return check_proficiency(float(t))
 
 
+def parse_proficiency(text: str, *, decimal_comma: bool = False) -> float:
+    """A cell that can only hold a number 0-5 (a skill definition's proficiency or levels):
+    no remove marker, and its message offers none."""
+    t = text.strip()
+    if decimal_comma and "," in t and "." not in t:
+        t = t.replace(",", ".", 1)
+    if not _NUMBER.fullmatch(t):
+        raise CellError(f"{text.strip()!r} is not a number 0-5")
+    return check_proficiency(float(t))
+
+
 # Distinct cell texts in a matrix are few ("0".."5", "2.5", "-"): caching them makes a
 # 5-million-cell matrix cost one dict lookup per cell.
 _CELL_CACHE: dict[tuple[str, bool], float | Remove | None] = {}

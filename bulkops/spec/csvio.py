@@ -17,6 +17,7 @@ from bulkops.spec.validate import At, ColumnFixer, Problems
 
 if TYPE_CHECKING:
     from bulkops.domain.model import Mode
+    from bulkops.domain.skilldefs import SkillDefinitionIntent
 
 #: What a CSV form makes of its header row (``CsvForm.start``).
 H = TypeVar("H")
@@ -156,6 +157,10 @@ class CsvForm:
         self.mode = mode
         self.max_per_user = max_per_user
         self.fixer = column_fixer(path, delimiter)
+
+    def definitions(self) -> list[SkillDefinitionIntent]:
+        """Skill definitions the last ``read`` found: none in the user forms."""
+        return []
 
     def start(
         self, problems: Problems, header_of: Callable[[int, list[str], Problems], H | None]

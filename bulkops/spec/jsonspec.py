@@ -1,7 +1,8 @@
 """JSON job specs: one versioned document (``.json``) or JSON Lines (``.jsonl``/``.ndjson``).
 
 The document form is parsed whole (it is meant for specs that fit comfortably in
-memory); JSON Lines is streamed one user per line. Positions: syntax errors carry the
+memory); version 2 adds its ``skills`` section, read from that same parse. JSON Lines is
+streamed one user per line (users only, whichever version its header says). Positions: syntax errors carry the
 decoder's own line/column; semantic problems are located by walking the raw text to
 the exact key or value (``_find``), which is only done when there is a problem.
 
@@ -22,9 +23,12 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.spec.cells import fold
+from bulkops.spec.definitions import DefinitionLedger, LocateField, check_entry
+from bulkops.spec.jsondefs import field_path, read_definition
 from bulkops.spec.jsonuser import read_user
-from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, header_issues
+from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
@@ -249,6 +253,14 @@ def _report(problems: Problems, text: _Text, start: int, issues: list[Issue]) ->
         problems.add(text.at(_find(text.text, start, path, part)), message)
 
 
+def _entry_locator(text: _Text, start: int, obj: Any) -> LocateField:
+    def locate(name: str) -> At:
+        path, part = field_path(obj, name)
+        return text.at(_find(text.text, start, path, part))
+
+    return locate
+
+
 def _user_locator(text: _Text, start: int, obj: dict[str, Any]) -> Locate:
     paths = _user_paths(obj)
 
@@ -294,7 +306,8 @@ class _UserStream:
 
 
 class JsonDoc:
-    """``{"version": 1, "mode": ..., "users": [...]}``, read whole."""
+    """``{"version": 1, "mode": ..., "users": [...]}`` or ``{"version": 2, ..., "users": [...],
+    "skills": [...]}``, read whole."""
 
     fixer = None
 
@@ -302,6 +315,11 @@ class JsonDoc:
         self.path = path
         self.requested = requested
         self.max_per_user = max_per_user
+        self._definitions: list[SkillDefinitionIntent] = []
+
+    def definitions(self) -> list[SkillDefinitionIntent]:
+        """The ``skills`` section as the last ``read`` found it (version 2; else none)."""
+        return list(self._definitions)
 
     def declared_mode(self) -> Mode | None:
         try:
@@ -342,18 +360,36 @@ class JsonDoc:
             return None
         issues += [((k,), "key", f"key {k!r} appears more than once") for k in getattr(doc, "dups", ())]
         declared, mode_issues = _declared_mode(doc.get("mode"), self.requested)
-        # each user object is searched as it is read; the rest of the document here
-        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k != "users" or not isinstance(v, list)})
+        # each user object and skills entry is searched as it is read; the rest of the document here
+        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k not in ("users", "skills") or not isinstance(v, list)})
         _report(problems, text, 0, issues)
         users = doc.get("users")
         return (declared or self.requested or "merge") if isinstance(users, list) and users else None
 
+    def _read_skills(self, text: _Text, doc: Any, problems: Problems) -> list[SkillDefinitionIntent]:
+        """The version 2 ``skills`` section: each entry checked, then the entries together."""
+        entries = doc.get("skills") if isinstance(doc, dict) and document_version(doc) == 2 else None
+        if not isinstance(entries, list) or not entries:
+            return []
+        ledger = DefinitionLedger()
+        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("skills",), "value"))]
+        for start, obj in zip(starts, entries):
+            intent, issues = read_definition(obj, text.at(start).line)
+            _report(problems, text, start, issues + text.unicode_issues(obj))
+            if intent is not None:
+                locate = _entry_locator(text, start, obj)
+                check_entry(intent, locate, problems)
+                ledger.admit(intent, locate, problems)
+        return ledger.finish(problems)
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
+        self._definitions = []
         parsed = self._parse(problems)
         if parsed is None:
             return
         text, doc = parsed
         mode = self._check_top(text, doc, problems)
+        self._definitions = self._read_skills(text, doc, problems)
         if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)
@@ -370,6 +406,10 @@ class JsonLines:
     """An optional header line ``{"version": 1, "mode": ...}`` then one user object per line."""
 
     fixer = None
+
+    def definitions(self) -> list[SkillDefinitionIntent]:
+        """None: JSON Lines carries users only."""
+        return []
 
     def __init__(self, path: str, requested: Mode | None, max_per_user: int):
         self.path = path

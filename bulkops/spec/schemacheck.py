@@ -1,12 +1,14 @@
 """Structural checks of JSON specs, with the shipped JSON Schema as the only rulebook.
 
 Every type, required key, unknown key, range and non-empty rule lives in
-``schema/jobspec-v1.schema.json``; this module runs that file (with the jsonschema
-validator for the draft it declares) and words each error the way the bad-input corpus
+``schema/jobspec-v1.schema.json`` and ``schema/jobspec-v2.schema.json`` (version 1 plus a
+``skills`` section of skill definitions); this module runs those files (with the jsonschema
+validator for the draft they declare) and words each error the way the bad-input corpus
 pins it, from where the error is (its ``absolute_path``) and which keyword failed.
 What a schema cannot say -- keys repeated in the raw text, names repeated
 case-insensitively, NaN, lone surrogates, a mode that contradicts the requested one,
-anything about the org -- stays in code (jsonspec, validate, resolve).
+anything about the org, which keys go with which skill action, and anything across
+skill entries -- stays in code (jsonspec, validate, resolve, definitions).
 
 Validators are compiled once, at import, with the file's refs inlined. jsonschema walks
 about 3 ms through a user
@@ -33,16 +35,32 @@ Path = tuple[Any, ...]
 #: A problem inside one JSON value before it is located: (path, "key"|"value", message).
 Issue = tuple[Path, str, str]
 
-SCHEMA: dict[str, Any] = json.loads(resources.files("bulkops.spec").joinpath("schema/jobspec-v1.schema.json").read_text("utf-8"))
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("bulkops.spec").joinpath(f"schema/{name}").read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+SCHEMA: dict[str, Any] = _load("jobspec-v1.schema.json")
+#: Version 2: version 1's users (the same ``user`` definition) plus the ``skills`` section.
+SCHEMA_V2: dict[str, Any] = _load("jobspec-v2.schema.json")
 _TOP = SCHEMA["properties"]
+_TOP_V2 = SCHEMA_V2["properties"]
 _USER = SCHEMA["$defs"]["user"]["properties"]
+_ENTRY = SCHEMA_V2["$defs"]["skillEntry"]["properties"]
 
 TOP_KEYS: tuple[str, ...] = tuple(_TOP)
-#: The JSON Lines header holds the document's keys except the users themselves.
+TOP_KEYS_V2: tuple[str, ...] = tuple(_TOP_V2)
+#: The JSON Lines header holds the document's keys except the users themselves (and, in
+#: either version, no skill definitions: JSON Lines carries users only).
 HEADER_KEYS: tuple[str, ...] = tuple(k for k in TOP_KEYS if k != "users")
 USER_KEYS: tuple[str, ...] = tuple(_USER)
+#: The keys of one ``skills`` entry; the first four name its action.
+ENTRY_KEYS: tuple[str, ...] = tuple(_ENTRY)
+ACTION_KEYS: tuple[str, ...] = ("create", "move", "delete", "migrate")
 MODES: tuple[str, ...] = tuple(_TOP["mode"]["enum"])
 VERSION: int = _TOP["version"]["const"]
+VERSIONS: tuple[int, ...] = (VERSION, _TOP_V2["version"]["const"])
+_READS = f"this bulkops reads versions {' and '.join(map(str, VERSIONS))}"
 
 
 def _keys_of(definition: str) -> frozenset[str]:
@@ -54,31 +72,40 @@ NAME_LIST_KEYS = _keys_of("names")
 TEXT_KEYS = _keys_of("text")
 
 
-def _inline(node: Any) -> Any:
-    """``node`` with each ``#/$defs/...`` ref replaced by what it names (the file has no
-    cycles). jsonschema resolves a ref on every visit; inlined, a user walks ~2.5x faster."""
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with each ``#/$defs/...`` ref replaced by what it names in ``defs`` (the files
+    have no cycles). jsonschema resolves a ref on every visit; inlined, a user walks ~2.5x faster."""
     if isinstance(node, list):
-        return [_inline(v) for v in node]
+        return [_inline(v, defs) for v in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _inline(v) for k, v in node.items() if k not in ("$ref", "$defs")}
+    out = {k: _inline(v, defs) for k, v in node.items() if k not in ("$ref", "$defs")}
     if "$ref" in node:
-        target = _inline(SCHEMA["$defs"][node["$ref"].removeprefix("#/$defs/")])
+        target = _inline(defs[node["$ref"].removeprefix("#/$defs/")], defs)
         clash = (out.keys() & target.keys()) - {"description"}  # annotations may be merged
         out = {**out, "allOf": [target]} if clash else {**target, **out}
     return out
 
 
-def _compile(schema: dict[str, Any]) -> Any:
-    """A validator, of the draft the file declares, for ``schema`` with its refs inlined."""
-    return validator_for(SCHEMA)(_inline(schema))
+def _compile(schema: dict[str, Any], root: dict[str, Any] = SCHEMA) -> Any:
+    """A validator, of the draft ``root`` declares, for ``schema`` with its refs to ``root``'s defs inlined."""
+    return validator_for(root)(_inline(schema, root["$defs"]))
 
 
 #: The document with its users left out: each user is validated on its own (``_USER_VALIDATOR``),
 #: so its problems are located from that user's start and a huge document is not walked twice.
-_DOC_VALIDATOR = _compile({**SCHEMA, "properties": {**_TOP, "users": {k: v for k, v in _TOP["users"].items() if k != "items"}}})
-_HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {k: _TOP[k] for k in HEADER_KEYS}})
+def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {**top, **{k: {p: v for p, v in top[k].items() if p != "items"} for k in keys}}
+
+
+_DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
+#: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
+#: A document of a version this bulkops does not read is held to the newest one's keys.
+_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills")}, SCHEMA_V2)
+#: A JSON Lines header may say version 1 or 2 (its lines are users either way).
+_HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
 _USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
+_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -192,7 +219,16 @@ def _unknown_keys(error: ValidationError, what: str, allowed: tuple[str, ...]) -
     known = error.schema.get("properties", {})
     for k in error.instance:
         if k not in known:
-            yield (k,), "key", f"unknown {what} {k!r}{did_you_mean(k, allowed)}"
+            yield (k,), "key", f"unknown {what} {k!r}{_hint(k, what, allowed)}"
+
+
+def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
+    """Why a key that another form takes is not taken here, or a did-you-mean."""
+    if key == "skills" and what == "top-level key":
+        return ': skill definitions need "version": 2'
+    if key == "skills" and what == "header key":
+        return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
+    return did_you_mean(key, allowed)
 
 
 def _missing_keys(error: ValidationError) -> Iterator[Issue]:
@@ -208,16 +244,18 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield from _unknown_keys(error, what, allowed)
     elif error.validator == "required":
         yield from _missing_keys(error)
+    elif not path and error.validator == "anyOf":  # version 2: users, skills or both
+        yield (), "value", 'nothing to do: "users" and "skills" are both empty or missing'
     elif not path:
         yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
     elif path == ("version",):
-        yield path, "value", f"unsupported version {error.instance!r}; this bulkops reads version {VERSION}"
+        yield path, "value", f"unsupported version {error.instance!r}; {_READS}"
     elif path == ("mode",):
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
-    elif path == ("users",):
-        yield path, "value", f'"users" must be an array, got {typename(error.instance)}'
+    elif path[0] in ("users", "skills"):
+        yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
         yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
 
@@ -255,9 +293,18 @@ def _level_issue(error: ValidationError, key: str, path: Path) -> Issue:
     return path, "value", f"{key}[{name!r}]: {proficiency_problem(error.instance)}"
 
 
+def document_version(doc: Any) -> int:
+    """The version a document is read as: 1 when it says 1, else the newest (a document of
+    another version is reported as such and held to the newest version's keys)."""
+    v = doc.get("version") if isinstance(doc, dict) else None
+    return VERSION if (v == VERSION and type(v) is not bool) else VERSIONS[-1]
+
+
 def document_issues(doc: Any) -> list[Issue]:
-    """Problems with a whole document's own keys (its users are checked one by one)."""
-    return _issues(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
+    """Problems with a whole document's own keys (its users and skill entries are checked one by one)."""
+    if document_version(doc) == VERSION:
+        return _issues(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
+    return _issues(_DOC_V2_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS_V2))
 
 
 def header_issues(header: dict[str, Any]) -> list[Issue]:
@@ -268,3 +315,71 @@ def header_issues(header: dict[str, Any]) -> list[Issue]:
 def user_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one user object (screen it with ``plain_user`` first)."""
     return _issues(_USER_VALIDATOR, _suspects(obj), _user_issue)
+
+
+# ---------------------------------------------------------------- skill entries (version 2)
+
+#: ``{"delete": true}`` without migrate: shared with the code rules (CSV says the same).
+DELETE_FLAG_ONLY_WITH_MIGRATE = '\'delete\': true goes only with migrate (to delete a skill, write {"delete": "Name"})'
+_NO_ACTION = 'missing action: an entry is {"create": ...}, {"move": ...}, {"delete": ...} or {"migrate": ...}'
+
+
+def entry_actions(obj: dict[str, Any]) -> list[str]:
+    """The action keys an entry has, in ``ACTION_KEYS`` order (``delete`` as a flag is not one)."""
+    return [k for k in ACTION_KEYS if k in obj and not (k == "delete" and isinstance(obj[k], bool))]
+
+
+def _entry_issue(error: ValidationError) -> Iterator[Issue]:
+    """Errors in one skills entry, worded by the key they are under."""
+    path = tuple(error.absolute_path)
+    inst = error.instance
+    if not path:
+        if error.validator == "additionalProperties":
+            for k in inst:
+                if k not in _ENTRY:
+                    yield (k,), "key", f"unknown key {k!r} in a skills entry{did_you_mean(k, ENTRY_KEYS)}"
+        elif error.validator == "oneOf":
+            yield from _action_issue(inst)
+        else:
+            yield (), "value", f"each skills entry must be a JSON object, got {typename(inst)}"
+        return
+    key = path[0]
+    if key == "levels":
+        yield _old_levels_issue(error, path)
+    elif key == "proficiency" and error.validator == "type":
+        yield path, "value", f"'proficiency' must be a number 0-5, got {typename(inst)}"
+    elif key == "proficiency":
+        yield path, "value", f"'proficiency': {proficiency_problem(inst)}"
+    elif key == "delete":
+        got = "an empty name" if isinstance(inst, str) else typename(inst)
+        yield path, "value", f"'delete' must be a skill name, or true with migrate; got {got}"
+    else:
+        what = "a division name or id" if key == "division" else "a skill name or id"
+        yield path, "value", f"{key!r} must be {what} (a non-empty string)"
+
+
+def _action_issue(obj: dict[str, Any]) -> Iterator[Issue]:
+    actions = entry_actions(obj)
+    if len(actions) > 1:
+        hint = " (with migrate, 'delete' is true or false)" if "migrate" in actions and "delete" in actions else ""
+        yield (actions[1],), "key", f"one action per entry: this one has {' and '.join(map(repr, actions))}{hint}"
+    elif not actions and isinstance(obj.get("delete"), bool):
+        yield ("delete",), "key", DELETE_FLAG_ONLY_WITH_MIGRATE
+    elif not actions and _ENTRY.keys() >= obj.keys():  # else an unknown key (a misspelt action?) says it
+        yield (), "value", _NO_ACTION
+    # one action and still refused: the action's own value is wrong, which its own error says
+
+
+def _old_levels_issue(error: ValidationError, path: Path) -> Issue:
+    if "propertyNames" in error.schema_path:  # the key (an old proficiency) is wrong
+        return ("levels", error.instance), "key", f"levels: {error.instance!r} is not a proficiency 0-5 (the level a holder has now)"
+    if len(path) == 1:
+        return path, "value", f"'levels' must be an object of old proficiency: new proficiency, got {typename(error.instance)}"
+    if error.validator == "type":
+        return path, "value", f"levels[{path[1]!r}]: proficiency must be a number 0-5, got {typename(error.instance)}"
+    return path, "value", f"levels[{path[1]!r}]: {proficiency_problem(error.instance)}"
+
+
+def entry_issues(obj: Any) -> list[Issue]:
+    """Problems the schema finds in one skills entry."""
+    return _issues(_ENTRY_VALIDATOR, obj, _entry_issue)

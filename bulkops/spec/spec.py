@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.errors import SpecError, SpecProblem
+from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_long import LongCsv, is_long_header
 from bulkops.spec.csv_wide import WideCsv
 from bulkops.spec.jsonspec import JsonDoc, JsonLines
@@ -34,13 +36,15 @@ class _Reader(Protocol):
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]: ...
 
+    def definitions(self) -> list[SkillDefinitionIntent]: ...
+
 
 @dataclass
 class OpenSpec:
     """An opened (not yet validated) job spec.
 
-    ``format`` is one of ``csv-wide``, ``csv-long``, ``json``, ``jsonl``. ``mode`` is the
-    effective job mode. After ``validate(directory)``, ``missing_skills`` lists skill
+    ``format`` is one of ``csv-wide``, ``csv-long``, ``csv-skills`` (skill definitions, no
+    users), ``json``, ``jsonl``. ``mode`` is the effective job mode. After ``validate(directory)``, ``missing_skills`` lists skill
     names the spec sets that the org lacks (in first-seen order).
     """
 
@@ -82,6 +86,14 @@ class OpenSpec:
         (the whole file is read whatever it finds). Set-up stores these and resolves them from there."""
         for intent, _ in self._reader.read(problems):
             yield intent
+
+    def definitions(self) -> list[SkillDefinitionIntent]:
+        """The spec's skill definitions, refs as written, in file order (an entry repeated
+        alike is kept once): those the last pass (``checked`` iterated to its end, or
+        ``validate``) read, with their problems in that pass's ``Problems``; meaningful when
+        it found none. No file is read here. Version 1 documents, JSON Lines and the user
+        CSV forms have none."""
+        return self._reader.definitions()
 
     def finish(self, problems: Problems) -> list[SpecProblem]:
         """``problems`` sorted, with CSV columns filled in."""
@@ -145,6 +157,8 @@ def open_spec(path: str | os.PathLike[str], mode: Mode | None = None, *, max_ski
     delimiter = detect_delimiter(head)
     header = next((r for r in _safe_rows(head, delimiter) if r), [])
     effective: Mode = mode or "merge"
+    if is_definitions_header(header):
+        return OpenSpec(p, "csv-skills", effective, delimiter, SkillDefsCsv(p, delimiter, effective, max_skills_per_user))
     if is_long_header(header):
         return OpenSpec(p, "csv-long", effective, delimiter, LongCsv(p, delimiter, effective, max_skills_per_user))
     return OpenSpec(p, "csv-wide", effective, delimiter, WideCsv(p, delimiter, effective, max_skills_per_user))

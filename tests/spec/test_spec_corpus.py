@@ -63,7 +63,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     ],
     "json-syntax.json": [(4, 64, "invalid JSON: Expecting property name")],
     "json-semantic.json": [
-        (2, 14, "unsupported version 2"),
+        (2, 14, "unsupported version 3; this bulkops reads versions 1 and 2"),
         (3, 11, "'mode' must be \"merge\" or \"replace\", got 'upsert'"),
         (4, 3, "unknown top-level key 'userz' (did you mean 'users'?)"),
         (8, 7, "unknown key 'skils' (did you mean 'skills'?)"),
