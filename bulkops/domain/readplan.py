@@ -34,11 +34,15 @@ class UserReadPlan:
         return self.listing_requests if self.strategy == "listing" else self.named_requests
 
 
-def choose_user_read(*, org_users: int, by_id: int, by_search: int, subjects_by_search: int, named_users: int) -> UserReadPlan:
+def choose_user_read(*, org_users: int, by_id: int, by_search: int, subjects_by_search: int, named_users: int, must_list: str | None = None) -> UserReadPlan:
     """``by_id``/``by_search``: refs to resolve each way (users and managers);
-    ``subjects_by_search``: of those found by search, the ones whose state is then fetched."""
+    ``subjects_by_search``: of those found by search, the ones whose state is then fetched.
+    ``must_list``: why only a listing will do (the holders of a skill can be anyone)."""
     listing = max(1, math.ceil(org_users / LISTING_PAGE))
     named = math.ceil(by_id / ID_BATCH) + math.ceil(by_search / SEARCH_BATCH) + math.ceil(subjects_by_search / ID_BATCH)
+    if must_list:
+        why = f"one listing of the org ({listing} requests): {must_list}"
+        return UserReadPlan("listing", listing, named, org_users, named_users, why)
     if named < listing:
         why = f"{named_users} named users of {org_users}: fetching them takes about {named} requests, listing the org {listing}"
         return UserReadPlan("named", listing, named, org_users, named_users, why)

@@ -20,16 +20,20 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import CATALOGUE, request_kind
+from bulkops.client.wire import user_state
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.readplan import UserReadPlan
+from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.engine.directory import build_catalogue
 from bulkops.engine.resolution import Resolution
+from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
 from bulkops.engine.snapshot import keep_copy, take_snapshot
 from bulkops.engine.userread import HeldCounts, read_users
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
@@ -65,6 +69,8 @@ class CheckedSpec:
     named: NamedUsers
     intents: int
     caps: UserCaps = UserCaps()
+    #: The spec's ``skills`` section (skill definitions), refs as written.
+    definitions: list[SkillDefinitionIntent] = dataclasses.field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -116,13 +122,14 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         atexit.register(shutil.rmtree, folder, True)
         staged = StagedIntents(folder / "staged.db")
         count = staged.stage(gather(spec.checked(problems)), fold)
+        definitions = spec.definitions()
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(spec, staged, store, named, count, caps)
+    return CheckedSpec(spec, staged, store, named, count, caps, definitions)
 
 
 @dataclass(slots=True)
@@ -138,6 +145,8 @@ class ResolvedSpec:
     held: HeldCounts
     #: Skills the spec sets that the org lacks (with ``allow_missing_skills``), in first-seen order.
     missing_skills: tuple[str, ...] = ()
+    #: The skills section as set-up resolved it (items, migrations, what still uses a deleted skill).
+    skills: SkillSetup = dataclasses.field(default_factory=SkillSetup)
 
     @property
     def store(self) -> RunStore:
@@ -151,14 +160,32 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
     With ``allow_missing_skills``, skills the spec sets that the org lacks are not problems: they
     are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``)."""
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
+        needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
         with request_kind(CATALOGUE):
-            directory = await build_catalogue(client, checked.named.catalogues | ({"skills"} if allow_missing_skills else set()))
+            directory = await build_catalogue(client, needed)
+        early = Problems(checked.path)
+        skills = resolve_definitions(checked.definitions, directory, early)
         held: HeldCounts = {}
         resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
-        users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=resolution.on_users)
-        await resolution.finish(client)
+
+        def on_users(entities: list[dict[str, Any]]) -> None:
+            holders = skills.note_holders(entities)
+            if holders:
+                checked.store.put_states([user_state(e) for e in holders], time.time())
+            resolution.on_users(entities)
+
+        must_list = "the job migrates or deletes skills, whose holders can be anyone" if skills.watched else None
+        users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
+        await resolution.finish(client, early)
+        late = Problems(checked.path)
+        apply_migrations(skills, checked.store, late)
+        await guard_deletes(client, skills, late)
+        if late:
+            raise SpecError(late.finish())
+        store_items(skills, checked.store)
         checked.spec.missing_skills = resolution.missing_skills
-        return ResolvedSpec(checked, directory, users_read, resolution.users, frozenset(resolution.queues), held, tuple(resolution.missing_skills))
+        users = resolution.users + skills.migrated_users
+        return ResolvedSpec(checked, directory, users_read, users, frozenset(resolution.queues), held, tuple(resolution.missing_skills), skills)
 
 
 async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, create: bool) -> ResolvedSpec:
@@ -177,7 +204,7 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
     with state_writes(f"set-up's working store {resolved.store.path.parent}"):
         resolution = Resolution(resolved.checked, directory, held=resolved.held)
         await resolution.finish(client)
-    return ResolvedSpec(resolved.checked, directory, resolved.users_read, resolution.users, frozenset(resolution.queues), resolved.held)
+    return ResolvedSpec(resolved.checked, directory, resolved.users_read, resolution.users, frozenset(resolution.queues), resolved.held, (), resolved.skills)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +258,8 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
             "users_read": resolved.users_read.strategy,
             "pass": 0,
             "queues": sorted(resolved.queues),
+            # Placeholder ids of the skills the job creates: the run swaps in the real ones.
+            "new_skills": sorted(NEW_SKILL + i.name for i in resolved.skills.items if i.op == "create" and i.skill_id is None),
             "users": resolved.users,
             "ready": True,
         }

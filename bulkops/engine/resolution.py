@@ -78,8 +78,9 @@ class Resolution:
                 resolved.append(got)
         self.users += self.store.add_intents(resolved)
 
-    async def finish(self, client: GenesysClient) -> None:
-        """Resolve the rest in spec order; on any problem, raise ``SpecError`` with each located."""
+    async def finish(self, client: GenesysClient, earlier: Problems | None = None) -> None:
+        """Resolve the rest in spec order; on any problem (``earlier`` ones too: the skills
+        section's), raise ``SpecError`` with each located."""
         rest = sorted([seq for seqs in self._waiting.values() for seq in seqs] + self._later)
         self._waiting, self._later = {}, []
         for i in range(0, len(rest), 2000):
@@ -88,10 +89,13 @@ class Resolution:
             if self.directory.users.is_ambiguous(key):  # a second user with this key was read later
                 self.problems.add(At(line, 1), f"user {ref!r} matches more than one user in the org; use the user id")
         self.resolver.finish()
+        extra = earlier.finish() if earlier else []
         if self.problems:
             self.directory.users.mark_gone(await find_gone(client, self.resolver.unknown_users))
             located = self.spec.validate(self.directory, allow_missing_skills=self.allow_missing_skills, final_check=self.final_check)
-            raise SpecError(located or self.problems.finish())
+            raise SpecError(sorted([*(located or self.problems.finish()), *extra], key=lambda p: (p.line, p.column)))
+        if extra:
+            raise SpecError(extra)
 
 
 def cap_check(store: RunStore, caps: UserCaps, held: HeldCounts) -> FinalCheck:

@@ -20,6 +20,7 @@ import structlog
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import STATE_READS, request_kind
+from bulkops.client.routing_config import list_skill_definitions
 from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
 from bulkops.domain.shard import shard_of
@@ -28,6 +29,7 @@ from bulkops.engine.kindregistry import kinds
 from bulkops.engine.options import RunOptions
 from bulkops.engine.phases import ItemPhases
 from bulkops.engine.queues import QueueBatcher, QueueMembership
+from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.engine.worker import UserProcessor, WorkItem
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
@@ -169,7 +171,7 @@ class Engine:
         batcher_task = asyncio.create_task(batcher.run(), name="queue-batcher")
         worker_tasks = [asyncio.create_task(self._work(q, processor), name=f"worker-{i}") for i, q in enumerate(queues)]
         ids = self.only_users if self.only_users is not None else list(self.store.open_user_ids())
-        producer = asyncio.create_task(self._produce(queues, ids), name="producer")
+        producer = asyncio.create_task(self._produce(queues, ids, audit, reconciliation), name="producer")
         tasks = (producer, *worker_tasks, batcher_task)
         try:
             # Each stage is awaited while every other task is watched: the first one to
@@ -203,8 +205,9 @@ class Engine:
                 continue
             await processor.process(item)
 
-    async def _produce(self, queues: list[WorkQueue], user_ids: list[str]) -> bool:
+    async def _produce(self, queues: list[WorkQueue], user_ids: list[str], audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
         """Dispatch the users 100 at a time; True when every one was handed to a worker."""
+        created = await self._created_skill_ids()
         complete = True
         for i in range(0, len(user_ids), ID_BATCH):
             if self.stopping:
@@ -217,8 +220,12 @@ class Engine:
                 if uid not in open_ or uid not in states or uid in self._in_flight:
                     continue  # done already, or not found: reported once the pass is through
                 intent, status = open_[uid]
+                real = substitute(intent, created) if created is not None else intent
+                if isinstance(real, str):  # it names a skill the job was to create, and did not
+                    self._fail(audit, reconciliation, uid, real)
+                    continue
                 self._in_flight.add(uid)
-                await queues[shard_of(uid, len(queues))].put(WorkItem(intent, states[uid], status))
+                await queues[shard_of(uid, len(queues))].put(WorkItem(real, states[uid], status))
         await _close_queues(queues)
         return complete
 
@@ -235,6 +242,15 @@ class Engine:
         self.store.drop_states(chunk)
         return fresh
 
+    async def _created_skill_ids(self) -> dict[str, str] | None:
+        """Placeholder -> real id of the skills this job created (None: the job creates none)."""
+        placeholders = self.store.get("new_skills") or []
+        if not placeholders:
+            return None
+        with request_kind(STATE_READS):
+            org = {s.name: s.id for s in await list_skill_definitions(self.client) if s.active}
+        return real_ids(placeholders, org)
+
     def _report_unseen(self, audit: AuditLog, reconciliation: ReconciliationQueue, among: list[str] | None) -> None:
         """Users the spec names that the API never showed: reported and queued for a person
         (``reconcile retry`` looks for them again), never forgotten."""
@@ -242,12 +258,14 @@ class Engine:
         if among is not None:
             wanted = set(among)
             open_ = [u for u in open_ if u in wanted]
-        reason = "not found by id (deleted or made inactive since set-up?)"
         for uid in open_:
-            reconciliation.add(ReconciliationEntry(user_id=uid, outcome="failed", reason=reason, run_id=self.run_id, intent=self.store.intent(uid)))
-            audit.write(UserOutcome("failed", uid, reason=reason))
-            self.store.mark_done(uid, "failed")
-            self.counters.outcomes["failed"] += 1
+            self._fail(audit, reconciliation, uid, "not found by id (deleted or made inactive since set-up?)")
+
+    def _fail(self, audit: AuditLog, reconciliation: ReconciliationQueue, uid: str, reason: str) -> None:
+        reconciliation.add(ReconciliationEntry(user_id=uid, outcome="failed", reason=reason, run_id=self.run_id, intent=self.store.intent(uid)))
+        audit.write(UserOutcome("failed", uid, reason=reason))
+        self.store.mark_done(uid, "failed")
+        self.counters.outcomes["failed"] += 1
 
 
 async def _close_queues(queues: list[WorkQueue]) -> None:

@@ -48,8 +48,10 @@ def build_summary(
         "run_id": run_id,
         "spec": store.get("spec_path"),
         "mode": store.get("mode"),
-        "status": "stopped" if result.stopped else ("complete" if result.listing_complete and not _open(counts) else "incomplete"),
+        "status": "stopped" if result.stopped else ("complete" if result.listing_complete and not _open(counts) and not _open_items(store) else "incomplete"),
         "users": {k: counts.get(k, 0) for k in OUTCOME_ORDER if counts.get(k, 0)} | {"total": store.total()},
+        # The job's items of other kinds (skill definitions, ...): per kind, per outcome or status.
+        "items": store.item_counts(),
         "this_run": {
             "outcomes": dict(c.outcomes),
             # Every request of this process, set-up included: what the server counted for this pass.
@@ -104,6 +106,10 @@ def _by_operation(c: RunCounters, total: int) -> dict[str, int]:
     return ops
 
 
+def _open_items(store: RunStore) -> bool:
+    return any(_open(c) for c in store.item_counts().values())
+
+
 def _open(counts: dict[str, int]) -> bool:
     return bool(counts.get("pending") or counts.get("inflight"))
 
@@ -120,6 +126,7 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines = [
         f"job {summary['job_id']}  run {summary['run_id']}  status: {summary['status']}",
         "users:   " + "  ".join(f"{k} {v}" for k, v in users.items()),
+        *(f"{kind}s:  " + "  ".join(f"{k} {v}" for k, v in sorted(n.items())) for kind, n in sorted(summary.get("items", {}).items())),
         f"this pass: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
         f"{run['requests']} requests in this process, set-up included"
         + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),

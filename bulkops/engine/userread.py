@@ -49,6 +49,7 @@ async def read_users(
     *,
     held: HeldCounts | None = None,
     on_users: OnUsers | None = None,
+    must_list: str | None = None,
     clock: Callable[[], float] = time.time,
 ) -> UserReadPlan:
     """Fill ``directory.users`` and the store's states (and ``held``), telling ``on_users`` of
@@ -62,6 +63,7 @@ async def read_users(
             by_search=len(named.by_search()),
             subjects_by_search=named.subjects_by_search(),
             named_users=len(named.subjects),
+            must_list=must_list,
         )
         log.info("users.read", strategy=plan.strategy, why=plan.why)
         if plan.strategy == "listing":

@@ -186,6 +186,8 @@ class JobData:
     counts: dict[str, int]
     db: Path
     store: RunStore | None = None  # the caller's open store, reused to read intents
+    #: The last audit line of each item of another kind (skill definitions, ...), in file order.
+    items: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def run_ids(self) -> list[str]:
@@ -245,10 +247,14 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
         last: dict[str, int] = {}  # user id -> offset << 3 | outcome code of its last line
         runs: dict[str, RunLines] = {}
         bad: list[str] = []
+        items: dict[str, dict[str, Any]] = {}  # kind:key -> its last line
         count = 0
         for off, rec in scan_ndjson(paths.audit):
             if isinstance(rec, BadLine):
                 bad.append(str(rec))
+                continue
+            if "kind" in rec:  # an item of another kind (a skill definition): not a user's line
+                items[f"{rec['kind']}:{rec.get('key', '')}"] = rec
                 continue
             count += 1
             last[rec.get("user_id", "")] = off << 3 | OUTCOME_CODES.get(rec.get("outcome", ""), 0)
@@ -290,6 +296,7 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
             counts=store.counts() | {"total": store.total()},
             db=paths.db,
             store=None if own else store,
+            items=list(items.values()),
         )
     finally:
         if own:

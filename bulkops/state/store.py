@@ -192,6 +192,14 @@ class RunStore:
                 out[uid] = (self._decode(uid, payload), status)
         return out
 
+    def put_intent(self, intent: ResolvedIntent) -> None:
+        """Store or replace one user's intent (set-up merging a migration into what the spec says)."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO intents(user_id, payload) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET payload = excluded.payload",
+                (intent.user, encode_intent(intent)),
+            )
+
     def intent(self, user_id: str) -> ResolvedIntent | None:
         row = self._db.execute("SELECT payload FROM intents WHERE user_id = ?", (user_id,)).fetchone()
         return self._decode(user_id, row[0]) if row else None

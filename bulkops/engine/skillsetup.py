@@ -1,0 +1,205 @@
+"""Set-up for a spec's ``skills`` section: resolve it, plan the migrations, guard the deletes.
+
+Before the users are read: every definition is resolved against the catalogue (skills,
+divisions); a skill the job creates gets a placeholder id (``NEW_SKILL`` + name) so user
+intents naming it resolve, and the run swaps in the real id once the create phase is through.
+While the org is read: the holders of every skill the job migrates or deletes are noted
+(a job with such skills lists the org: holders can be anyone). After: each holder of a
+migrated skill gets a user intent (the new skill at the mapped level, the old one removed),
+merged with what the spec says of that user; and a delete is refused while anything the job
+does not remove still uses the skill: users, skill groups, queue bullseye rings, flows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import RESOLUTION, request_kind
+from bulkops.domain.model import ResolvedIntent, UserIntent
+from bulkops.domain.skilldefs import SkillDefinitionIntent, SkillItem
+from bulkops.engine.kind_skills import DependencyIndex, References, SkillDefinitions
+from bulkops.spec import OrgDirectory
+from bulkops.spec.cells import did_you_mean, fold
+from bulkops.spec.validate import At, Problems
+from bulkops.state.store import RunStore
+
+#: Placeholder id prefix for a skill the job creates (no id until its phase runs).
+NEW_SKILL = "new-skill:"
+HOLDER_SAMPLE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    source_id: str
+    source: str
+    target_id: str  # an org id, or a placeholder for a skill the job creates
+    target: str
+    definition: SkillDefinitionIntent
+
+
+@dataclass(slots=True)
+class SkillSetup:
+    """What set-up made of the skills section; ``plan`` shows it."""
+
+    items: list[SkillItem] = field(default_factory=list)
+    migrations: list[Migration] = field(default_factory=list)
+    #: Skill ids whose holders set-up must find (migrated or deleted).
+    watched: set[str] = field(default_factory=set)
+    #: skill id -> (user id, label) of each holder, filled while the org is read.
+    holders: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: skill name -> what still uses it (deletes), in names.
+    references: dict[str, References] = field(default_factory=dict)
+    migrated_users: int = 0
+
+    def note_holders(self, entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """Called with each batch of users read (skills expanded); returns the holders among them."""
+        found: list[Mapping[str, Any]] = []
+        if not self.watched:
+            return found
+        for entity in entities:
+            skills = entity.get("skills")
+            if not isinstance(skills, list):
+                continue
+            held = [s for s in skills if isinstance(s, dict) and s.get("id") in self.watched and s.get("state", "active") == "active"]
+            for s in held:
+                label = str(entity.get("email") or entity.get("id"))
+                self.holders.setdefault(str(s["id"]), []).append((str(entity["id"]), label))
+            if held:
+                found.append(entity)
+        return found
+
+
+def resolve_definitions(definitions: list[SkillDefinitionIntent], directory: OrgDirectory, problems: Problems) -> SkillSetup:
+    """Resolve names against the catalogue; creates get placeholders in ``directory.skills``."""
+    setup = SkillSetup()
+    skills = {fold(name): (name, sid) for name, sid in directory.skills.items()}
+    divisions = {fold(name): did for name, did in directory.divisions.items()} | {did: did for did in directory.divisions.values()}
+    created = {fold(d.skill) for d in definitions if d.action == "create"}
+
+    def skill(ref: str, line: int) -> tuple[str, str] | None:
+        hit = skills.get(fold(ref)) or next(((n, i) for n, i in directory.skills.items() if i == ref.strip()), None)
+        if hit is None:
+            problems.add(At(line, 1), f"skill {ref!r} is not in the org{did_you_mean(ref, list(directory.skills))}")
+        return hit
+
+    def division(ref: str | None, line: int) -> str | None:
+        if ref is None:
+            return None
+        did = divisions.get(fold(ref)) or divisions.get(ref.strip())
+        if did is None:
+            problems.add(At(line, 1), f"division {ref!r} is not in the org{did_you_mean(ref, list(directory.divisions))}")
+        return did
+
+    for d in definitions:
+        if d.action == "create":
+            existing = skills.get(fold(d.skill))
+            setup.items.append(SkillItem("create", d.skill, existing[1] if existing else None, division(d.division, d.line), d.line))
+            if existing is None:
+                directory.skills[d.skill] = NEW_SKILL + d.skill
+        elif d.action == "move":
+            if (hit := skill(d.skill, d.line)) is not None:
+                setup.items.append(SkillItem("move", hit[0], hit[1], division(d.division, d.line), d.line))
+        elif d.action == "delete":
+            if (hit := skill(d.skill, d.line)) is not None:
+                setup.items.append(SkillItem("delete", hit[0], hit[1], None, d.line))
+                setup.watched.add(hit[1])
+        else:  # migrate
+            source = skill(d.skill, d.line)
+            target = (d.into, NEW_SKILL + d.into) if d.into and fold(d.into) in created and fold(d.into) not in skills else None
+            target = target or (skill(d.into, d.line) if d.into else None)
+            if source is not None and target is not None:
+                setup.migrations.append(Migration(source[1], source[0], target[1], target[0], d))
+                setup.watched.add(source[1])
+                if d.delete:
+                    setup.items.append(SkillItem("delete", source[0], source[1], None, d.line))
+    for name, sid in list(directory.skills.items()):  # placeholders for creates were added after the index
+        skills.setdefault(fold(name), (name, sid))
+    return setup
+
+
+def apply_migrations(setup: SkillSetup, store: RunStore, problems: Problems) -> None:
+    """Each holder of a migrated skill: the new skill at the mapped level, the old one removed,
+    merged into the intent the spec gives that user (a contradiction is a problem)."""
+    for m in setup.migrations:
+        holders = [uid for uid, _ in setup.holders.get(m.source_id, [])]
+        states = store.states(holders)
+        for uid in holders:
+            held = states[uid][0].skills if uid in states else {}
+            if m.source_id not in held:
+                continue
+            level = m.definition.new_level(held[m.source_id])
+            current = store.intent(uid)
+            merged = _merge(current, uid, m, level, problems)
+            if merged is not None:
+                store.put_intent(merged)
+                setup.migrated_users += current is None
+
+
+def _merge(current: ResolvedIntent | None, uid: str, m: Migration, level: float, problems: Problems) -> ResolvedIntent | None:
+    if current is None:
+        return ResolvedIntent(UserIntent(uid, skills={m.target_id: level}, remove_skills=frozenset({m.source_id}), line=m.definition.line))
+    if current.skills.get(m.target_id, level) != level or m.source_id in current.skills:
+        problems.add(
+            At(current.line or m.definition.line, 1),
+            f"the spec sets this user's skills {m.target!r}/{m.source!r} differently from the migration of {m.source!r} on line {m.definition.line}",
+        )
+        return None
+    skills = dict(current.skills) | {m.target_id: level}
+    return ResolvedIntent(replace(current, skills=skills, remove_skills=current.remove_skills | {m.source_id}))
+
+
+async def guard_deletes(client: GenesysClient, setup: SkillSetup, problems: Problems) -> None:
+    """Refuse a delete while anything the job does not remove still uses the skill."""
+    deletes = [i for i in setup.items if i.op == "delete" and i.skill_id]
+    if not deletes:
+        return
+    migrated = {m.source_id for m in setup.migrations}
+    with request_kind(RESOLUTION):
+        index = await DependencyIndex.read(client)
+        for item in deletes:
+            assert item.skill_id is not None
+            refs = await index.references(client, item.skill_id, item.name)
+            holders = [] if item.skill_id in migrated else setup.holders.get(item.skill_id, [])
+            refs = replace(refs, holders=len(holders), holder_sample=tuple(label for _, label in holders[:HOLDER_SAMPLE]))
+            setup.references[item.name] = refs
+            if refs:
+                problems.add(At(item.line, 1), f"skill {item.name!r} cannot be deleted: it is still used by {refs.describe()}")
+
+
+def store_items(setup: SkillSetup, store: RunStore) -> None:
+    kind = SkillDefinitions()
+    by_phase: dict[str, list[tuple[str, bytes]]] = {}
+    for item in setup.items:
+        by_phase.setdefault(kind.phase(item), []).append((kind.key(item), kind.encode(item)))
+    for phase, rows in by_phase.items():
+        store.add_items(kind.name, phase, rows)
+
+
+def real_ids(placeholders: Iterable[str], org_skills: Mapping[str, str]) -> dict[str, str]:
+    """placeholder -> the id of the skill the job created (by name, as the API compares names)."""
+    by_name = {fold(name): sid for name, sid in org_skills.items()}
+    out: dict[str, str] = {}
+    for p in placeholders:
+        sid = by_name.get(fold(p.removeprefix(NEW_SKILL)))
+        if sid is not None:
+            out[p] = sid
+    return out
+
+
+def substitute(intent: ResolvedIntent, ids: Mapping[str, str]) -> ResolvedIntent | str:
+    """The intent with real ids for the skills the job created; the reason when one is missing."""
+    missing = [k.removeprefix(NEW_SKILL) for k in (*intent.skills, *intent.remove_skills) if k.startswith(NEW_SKILL) and k not in ids]
+    if missing:
+        return f"skill(s) {', '.join(missing)} were not created (see the skill definitions' results)"
+    if not any(k.startswith(NEW_SKILL) for k in (*intent.skills, *intent.remove_skills)):
+        return intent
+    return ResolvedIntent(
+        replace(
+            intent,
+            skills={ids.get(k, k): v for k, v in intent.skills.items()},
+            remove_skills=frozenset(ids.get(k, k) for k in intent.remove_skills),
+        )
+    )
