@@ -24,5 +24,7 @@ def validate(spec: str, mode: str | None, max_per_user: int) -> None:
     Exit codes: 0 valid, 4 invalid (every problem listed as file:line:column).
     """
     opened = check_locally(spec, as_mode(mode), caps_of({"max_per_user": max_per_user}))
-    users = opened.intents
-    click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {users} users); `bulkops plan {spec}` checks the names against the org")
+    counts = f"{opened.intents} users"
+    if definitions := len(opened.spec.definitions()):
+        counts += f", {definitions} skill definition{'s' if definitions != 1 else ''}"
+    click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")

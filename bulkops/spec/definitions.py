@@ -8,7 +8,7 @@ compared case-insensitively (``fold``), as the org compares them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from bulkops.domain.skilldefs import SkillDefinitionIntent
@@ -24,10 +24,11 @@ FIELDS: tuple[str, ...] = ("action", "skill", "division", "into", "proficiency",
 LocateField = Callable[[str], At]
 
 
-def entry_problems(d: SkillDefinitionIntent) -> list[tuple[str, str]]:
-    """(field, message) for each rule one entry breaks on its own."""
+def entry_problems(d: SkillDefinitionIntent, written: Collection[str] = ()) -> list[tuple[str, str]]:
+    """(field, message) for each rule one entry breaks on its own. ``written``: fields the
+    entry has whose value was refused (already reported): not missing, so not reported again."""
     out: list[tuple[str, str]] = []
-    if d.action == "move" and d.division is None:
+    if d.action == "move" and d.division is None and "division" not in written:
         out.append(("action", f"move {d.skill!r} needs a division (the one to move it to)"))
     if d.division is not None and d.action not in ("create", "move"):
         out.append(("division", f"'division' goes only with create or move, not with {d.action}"))
@@ -39,7 +40,8 @@ def entry_problems(d: SkillDefinitionIntent) -> list[tuple[str, str]]:
             out.append(("delete", DELETE_FLAG_ONLY_WITH_MIGRATE))
         return out
     if d.into is None:
-        out.append(("action", f"migrate {d.skill!r} needs 'into': the skill its holders get instead"))
+        if "into" not in written:
+            out.append(("action", f"migrate {d.skill!r} needs 'into': the skill its holders get instead"))
     elif fold(d.into) == fold(d.skill):
         out.append(("into", f"migrate {d.skill!r} into itself: 'into' must name another skill"))
     if d.proficiency is not None and d.levels:
@@ -47,8 +49,8 @@ def entry_problems(d: SkillDefinitionIntent) -> list[tuple[str, str]]:
     return out
 
 
-def check_entry(d: SkillDefinitionIntent, locate: LocateField, problems: Problems) -> None:
-    for name, message in entry_problems(d):
+def check_entry(d: SkillDefinitionIntent, locate: LocateField, problems: Problems, written: Collection[str] = ()) -> None:
+    for name, message in entry_problems(d, written):
         problems.add(locate(name), message)
 
 

@@ -378,7 +378,7 @@ class JsonDoc:
             _report(problems, text, start, issues + text.unicode_issues(obj))
             if intent is not None:
                 locate = _entry_locator(text, start, obj)
-                check_entry(intent, locate, problems)
+                check_entry(intent, locate, problems, written=obj.keys())
                 ledger.admit(intent, locate, problems)
         return ledger.finish(problems)
 

@@ -325,8 +325,8 @@ _NO_ACTION = 'missing action: an entry is {"create": ...}, {"move": ...}, {"dele
 
 
 def entry_actions(obj: dict[str, Any]) -> list[str]:
-    """The action keys an entry has, in ``ACTION_KEYS`` order (``delete`` as a flag is not one)."""
-    return [k for k in ACTION_KEYS if k in obj and not (k == "delete" and isinstance(obj[k], bool))]
+    """The action keys an entry has, as written (``delete`` as a flag is not one)."""
+    return [k for k in obj if k in ACTION_KEYS and not (k == "delete" and isinstance(obj[k], bool))]
 
 
 def _entry_issue(error: ValidationError) -> Iterator[Issue]:
@@ -338,7 +338,7 @@ def _entry_issue(error: ValidationError) -> Iterator[Issue]:
             for k in inst:
                 if k not in _ENTRY:
                     yield (k,), "key", f"unknown key {k!r} in a skills entry{did_you_mean(k, ENTRY_KEYS)}"
-        elif error.validator == "oneOf":
+        elif error.validator == "oneOf" and isinstance(inst, dict):
             yield from _action_issue(inst)
         else:
             yield (), "value", f"each skills entry must be a JSON object, got {typename(inst)}"
