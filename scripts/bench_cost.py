@@ -11,6 +11,7 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py sparse --org 100000 --changed 200 --refs emails
     .venv/bin/python scripts/bench_cost.py dense --org 2000
     .venv/bin/python scripts/bench_cost.py first-write --org 100000 --rps 8
+    .venv/bin/python scripts/bench_cost.py migration --org 2000
 
 ``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
 every user already right) and count that too.
@@ -111,6 +112,28 @@ def dense(args: argparse.Namespace) -> None:
         print(f"no-op rerun: {requests} requests ({summary['users']}); target <= {math.ceil(args.org / 500) + 5} (ceil(org/500) + 5)")
 
 
+def migration(args: argparse.Namespace) -> None:
+    """The most-held skill migrated to a new one and deleted: requests against the ideal."""
+    with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000") as url, tempfile.TemporaryDirectory() as tmp:
+        state = sim_get(url, "/__sim/state")
+        counts: dict[str, int] = {}
+        for u in state["users"]:
+            for sid in u["skills"]:
+                counts[sid] = counts.get(sid, 0) + 1
+        old_id = max(counts, key=counts.__getitem__)
+        old = next(s["name"] for s in state["skills"] if s["id"] == old_id)
+        spec = Path(tmp) / "migrate.json"
+        spec.write_text(orjson.dumps({"version": 2, "skills": [{"create": "Digital Care"}, {"migrate": old, "into": "Digital Care", "delete": True}]}).decode())
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "migrate", args.rps)
+        holders = counts[old_id]
+        ideal = holders + math.ceil(args.org / 500) + 2
+        print(
+            f"migration of {old!r} ({holders} holders) in a {args.org}-user org: {requests} requests ({seconds:.1f}s), "
+            f"{requests / holders:.3f} per holder; one write per holder plus the listing and the two skill writes would be {ideal}"
+        )
+        print(f"  users {summary['users']}; skills {summary.get('items')}; by kind {summary['this_run']['requests_by_kind']}")
+
+
 def first_write(args: argparse.Namespace) -> None:
     """Seconds from starting ``bulkops run`` to the simulator's first write, at the configured rate."""
     rng = random.Random(args.seed)
@@ -138,14 +161,14 @@ def first_write(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=("sparse", "dense", "first-write"))
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration"))
     parser.add_argument("--org", type=int, default=20000)
     parser.add_argument("--changed", type=int, default=200)
     parser.add_argument("--refs", choices=("ids", "emails"), default="ids")
     parser.add_argument("--rps", type=float, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    {"sparse": sparse, "dense": dense, "first-write": first_write}[args.scenario](args)
+    {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration}[args.scenario](args)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def exit_code_for(summary: dict[str, Any]) -> int:
     users = summary["users"]
     if summary["status"] != "complete":
         return exitcodes.ABORTED
-    if users.get("reconciliation") or users.get("failed"):
+    items_held = any(n.get("reconciliation") or n.get("failed") for n in summary.get("items", {}).values())
+    if users.get("reconciliation") or users.get("failed") or items_held:
         return exitcodes.PARTIAL
     return exitcodes.OK
 
@@ -168,6 +169,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "rps": config.rps,
                 "pace_rps": round(pace, 3),
                 "rate_bound": bound,
+                "skills": result.skills,
                 "queues": {
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
@@ -188,6 +190,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         )
         if result.totals:
             click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
+        for line in result.skills:
+            click.echo("skill " + describe_skill_line(line))
         for q in result.queues.values():
             click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for warning in result.warnings():
@@ -197,6 +201,22 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         return 0
 
     sys.exit(run_async(main))
+
+
+def describe_skill_line(line: dict[str, Any]) -> str:
+    """One skill definition of a plan, in words."""
+    name = repr(line["skill"])
+    if line["action"] == "create":
+        return (
+            f"{name}: create"
+            + (f" in division {line['division']!r}" if line.get("division") else "")
+            + (" (exists already: nothing to do)" if line.get("exists_already") else "")
+        )
+    if line["action"] == "move":
+        return f"{name}: move to division {line['division']!r}"
+    if line["action"] == "delete":
+        return f"{name}: delete, after every user change; used by: {line['used_by']}"
+    return f"{name}: migrate {line['holders']} holder(s) to {line['into']!r}"
 
 
 def as_mode(value: str | None) -> Mode | None:

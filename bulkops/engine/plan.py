@@ -52,6 +52,8 @@ class Plan:
     blocked_leaves: list[str] = field(default_factory=list)
     #: How set-up read the named users, and why (listing the org or fetching them).
     users_read: str = ""
+    #: The skills section, one line each, in names: what each definition does and what uses a deleted skill.
+    skills: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def queue_write_requests(self) -> int:
@@ -59,8 +61,8 @@ class Plan:
 
     def run_requests(self, reads: int) -> int:
         """What ``bulkops run`` would spend: the reads this plan made (a run makes the same ones
-        during its set-up), then the writes."""
-        return reads + self.write_requests + self.queue_write_requests
+        during its set-up), then the writes (a skill definition's write is one request)."""
+        return reads + self.write_requests + self.queue_write_requests + sum(1 for s in self.skills if s["action"] != "migrate")
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -117,7 +119,7 @@ def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
 
 async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50) -> Plan:
     """Diff every resolved intent against the state set-up read for it: no second read of the org."""
-    plan = Plan(users_read=resolved.users_read.why)
+    plan = Plan(users_read=resolved.users_read.why, skills=describe_skills(resolved))
     directory, store = resolved.directory, resolved.store
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
@@ -139,6 +141,27 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
             _plan_user(plan, intent, replace(state, queues=membership.of(state.id)), membership, skill_names, detail)
     plan.users_not_seen = plan.users_named - seen
     return plan
+
+
+def describe_skills(resolved: ResolvedSpec) -> list[dict[str, Any]]:
+    """Each skill definition as plan shows it: the action in names, and for a migration how many
+    hold the skill, for a delete what still uses it (nothing, or it would have been refused)."""
+    setup, directory = resolved.skills, resolved.directory
+    divisions = {v: k for k, v in directory.divisions.items()}
+    out: list[dict[str, Any]] = []
+    for item in setup.items:
+        line: dict[str, Any] = {"action": item.op, "skill": item.name, "line": item.line}
+        if item.op == "create":
+            line["exists_already"] = item.skill_id is not None
+        if item.division:
+            line["division"] = divisions.get(item.division, item.division)
+        if item.op == "delete":
+            line["used_by"] = setup.references[item.name].describe() if item.name in setup.references and setup.references[item.name] else "nothing"
+        out.append(line)
+    for m in setup.migrations:
+        holders = len(setup.holders.get(m.source_id, []))
+        out.append({"action": "migrate", "skill": m.source, "into": m.target, "holders": holders, "line": m.definition.line})
+    return out
 
 
 def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -120,9 +120,21 @@ def resolve_definitions(definitions: list[SkillDefinitionIntent], directory: Org
     return setup
 
 
+@dataclass(slots=True)
+class _Moves:
+    """One holder's migrations: target -> level (the highest when several skills merge into
+    one), the sources to remove, and the first migration's line (where a problem is shown)."""
+
+    skills: dict[str, float] = field(default_factory=dict)
+    remove: set[str] = field(default_factory=set)
+    line: int = 0
+    names: dict[str, str] = field(default_factory=dict)  # id -> name, for problems
+
+
 def apply_migrations(setup: SkillSetup, store: RunStore, problems: Problems) -> None:
     """Each holder of a migrated skill: the new skill at the mapped level, the old one removed,
     merged into the intent the spec gives that user (a contradiction is a problem)."""
+    moves: dict[str, _Moves] = {}
     for m in setup.migrations:
         holders = [uid for uid, _ in setup.holders.get(m.source_id, [])]
         states = store.states(holders)
@@ -131,24 +143,27 @@ def apply_migrations(setup: SkillSetup, store: RunStore, problems: Problems) -> 
             if m.source_id not in held:
                 continue
             level = m.definition.new_level(held[m.source_id])
-            current = store.intent(uid)
-            merged = _merge(current, uid, m, level, problems)
-            if merged is not None:
-                store.put_intent(merged)
-                setup.migrated_users += current is None
+            mv = moves.setdefault(uid, _Moves(line=m.definition.line))
+            mv.skills[m.target_id] = max(level, mv.skills.get(m.target_id, level))
+            mv.remove.add(m.source_id)
+            mv.names.update({m.source_id: m.source, m.target_id: m.target})
+    for uid, mv in moves.items():
+        current = store.intent(uid)
+        merged = _merge(current, uid, mv, problems)
+        if merged is not None:
+            store.put_intent(merged)
+            setup.migrated_users += current is None
 
 
-def _merge(current: ResolvedIntent | None, uid: str, m: Migration, level: float, problems: Problems) -> ResolvedIntent | None:
+def _merge(current: ResolvedIntent | None, uid: str, mv: _Moves, problems: Problems) -> ResolvedIntent | None:
     if current is None:
-        return ResolvedIntent(UserIntent(uid, skills={m.target_id: level}, remove_skills=frozenset({m.source_id}), line=m.definition.line))
-    if current.skills.get(m.target_id, level) != level or m.source_id in current.skills:
-        problems.add(
-            At(current.line or m.definition.line, 1),
-            f"the spec sets this user's skills {m.target!r}/{m.source!r} differently from the migration of {m.source!r} on line {m.definition.line}",
-        )
+        return ResolvedIntent(UserIntent(uid, skills=mv.skills, remove_skills=frozenset(mv.remove), line=mv.line))
+    clash = [sid for sid, level in mv.skills.items() if current.skills.get(sid, level) != level] + [sid for sid in mv.remove if sid in current.skills]
+    if clash:
+        named = ", ".join(repr(mv.names.get(s, s)) for s in clash)
+        problems.add(At(current.line or mv.line, 1), f"the spec sets {named} for this user differently from the migration on line {mv.line}")
         return None
-    skills = dict(current.skills) | {m.target_id: level}
-    return ResolvedIntent(replace(current, skills=skills, remove_skills=current.remove_skills | {m.source_id}))
+    return ResolvedIntent(replace(current, skills=dict(current.skills) | mv.skills, remove_skills=current.remove_skills | mv.remove))
 
 
 async def guard_deletes(client: GenesysClient, setup: SkillSetup, problems: Problems) -> None:

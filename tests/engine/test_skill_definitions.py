@@ -122,3 +122,21 @@ async def test_users_can_be_given_a_skill_the_same_job_creates(sim, tmp_path):
     _, summary = await run_job(sim, spec, tmp_path)
     assert summary["status"] == "complete" and summary["users"]["applied"] == 5
     assert all(held(sim, u)["Crypto Care"] == 4 for u in s.user_ids()[:5])
+
+
+async def test_two_skills_merged_into_one_keep_the_higher_proficiency(sim, tmp_path):
+    s = sim.sim
+    ids = s.skill_ids_by_name()
+    a, b = list(ids)[:2]
+    both = [u for u in s.user_ids() if ids[a] in s.org.users[u].skills and ids[b] in s.org.users[u].skills]
+    only_a = [u for u in s.user_ids() if ids[a] in s.org.users[u].skills and ids[b] not in s.org.users[u].skills]
+    before = {u: held(sim, u) for u in both + only_a}
+    spec = write_v2(tmp_path / "merge.json", [{"create": "Merged"}, {"migrate": a, "into": "Merged"}, {"migrate": b, "into": "Merged", "levels": {"5": 4}}])
+    _, summary = await run_job(sim, spec, tmp_path)
+    assert summary["status"] == "complete" and both and only_a
+    for u in both:
+        now = held(sim, u)
+        mapped_b = 4.0 if before[u][b] == 5 else before[u][b]
+        assert now["Merged"] == max(before[u][a], mapped_b) and a not in now and b not in now
+    for u in only_a:
+        assert held(sim, u)["Merged"] == before[u][a]
