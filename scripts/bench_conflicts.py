@@ -6,12 +6,16 @@ same way: once with no conflicts, once with the simulator answering a share of w
 spurious 409 (nothing applied). The difference in the simulator's request count, divided by
 the 409s it answered, is what one conflict costs.
 
-    .venv/bin/python scripts/bench_conflicts.py versionless --users 1000 --rate 0.1
-    .venv/bin/python scripts/bench_conflicts.py versioned   --users 1000 --rate 0.1
+    .venv/bin/python scripts/bench_conflicts.py versionless        --users 1000 --rate 0.1
+    .venv/bin/python scripts/bench_conflicts.py versionless-remove --users 1000 --rate 0.1
+    .venv/bin/python scripts/bench_conflicts.py versioned          --users 1000 --rate 0.1
 
-``versionless``: a skills job (upserts and removals: bulk PATCH and DELETE, no version), with
-``bulk_write_conflict_rate``. bulkops sends the same write again after the conflict delay and
-reads nothing: 1 extra request a conflict. ``versioned``: a job changing a user field
+``versionless``: a skills job setting two skills (one bulk PATCH, no version), with
+``bulk_write_conflict_rate``. bulkops sends the upsert again, carrying every skill the user's line
+names, after the conflict delay and reads nothing: 1 extra request a conflict.
+``versionless-remove``: the same plus a removal (a DELETE): the other writer a 409 stands for may
+have changed any skill the line names, and one write cannot carry a removal with the upserts, so
+the user is read again: 2. ``versioned``: a job changing a user field
 (``PATCH /api/v2/users/{id}``, which carries the version just read), with ``conflict_rate`` (another
 administrator's edit, then a 409): the user must be read again for its new version, so 2.
 
@@ -33,13 +37,14 @@ import orjson
 from bulkops.simulator.catalog import SKILL_NAMES
 from bulkops.simulator.process import client_env, simulator_process
 
-KNOB = {"versionless": "bulk_write_conflict_rate", "versioned": "conflict_rate"}
+KNOB = {"versionless": "bulk_write_conflict_rate", "versionless-remove": "bulk_write_conflict_rate", "versioned": "conflict_rate"}
 
 
 def write_spec(path: Path, scenario: str, users: int) -> None:
-    if scenario == "versionless":  # set two skills, remove a third (where held)
-        names = SKILL_NAMES[:3]
-        rows = [f"agent{i:05d}@example.com,{1 + i % 5},{1 + (i + 2) % 5},-" for i in range(users)]
+    if scenario.startswith("versionless"):  # set two skills; with -remove, remove a third (where held)
+        remove = scenario.endswith("-remove")
+        names = SKILL_NAMES[: 3 if remove else 2]
+        rows = [f"agent{i:05d}@example.com,{1 + i % 5},{1 + (i + 2) % 5}" + (",-" if remove else "") for i in range(users)]
         path.write_text("\n".join([f"email,{','.join(names)}", *rows]) + "\n", encoding="utf-8")
     else:
         body = {"version": 1, "mode": "merge", "users": [{"user": f"agent{i:05d}@example.com", "department": "Bench"} for i in range(users)]}
@@ -55,7 +60,7 @@ def sim_call(url: str, path: str, body: dict[str, Any] | None = None) -> dict[st
 
 
 def one_run(args: argparse.Namespace, rate: float, tmp: Path) -> dict[str, Any]:
-    spec = tmp / ("spec.csv" if args.scenario == "versionless" else "spec.json")
+    spec = tmp / ("spec.csv" if args.scenario.startswith("versionless") else "spec.json")
     write_spec(spec, args.scenario, args.users)
     state = tmp / f"state-{rate}"
     with simulator_process("--users", str(args.users), "--seed", str(args.seed)) as url:

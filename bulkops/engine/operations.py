@@ -54,16 +54,20 @@ VERSIONED_OPS = frozenset({"patch_user"})
 Resend = Callable[[str], Awaitable[bool]]
 
 
-async def apply_changes(client: GenesysClient, state: UserState, changes: Changes, log: OpLog, *, resend: Resend | None = None) -> None:
+async def apply_changes(
+    client: GenesysClient, state: UserState, changes: Changes, log: OpLog, *, resend: Resend | None = None, whole: Changes | None = None
+) -> None:
     """Send the writes; raise the first ApiError.
 
     A 409 on the user PATCH is raised: the caller re-fetches and re-diffs for a fresh version.
-    A 409 on a write that carries no version (bulk skills or languages, the replace PUT, a
-    DELETE, a division move) is sent again as it was while ``resend`` agrees: nothing in it
-    came from the read, so reading the user again would only cost a request. Each refused
-    attempt is in ``log`` (a failed op), then the one that went through.
+    A 409 on a write that carries no version is sent again while ``resend`` agrees (the caller
+    only offers that when the write can carry everything the intent names): with ``whole``, a
+    bulk upsert is sent again carrying every skill (or language) the intent names, not just the
+    ones the diff found different, since the other writer may have changed any of them. Each
+    refused attempt is in ``log`` (a failed op), then the one that went through.
     """
     uid = state.id
+    payload = {"upsert_skills": changes.upsert_skills, "upsert_languages": changes.upsert_languages}
 
     async def step(op: str, send: Callable[[], Awaitable[ApiResponse | list[ApiResponse]]], **detail: Any) -> None:
         while True:
@@ -79,6 +83,8 @@ async def apply_changes(client: GenesysClient, state: UserState, changes: Change
                 log.failed(op, exc, **detail)
                 if op in VERSIONED_OPS or resend is None or not await resend(op):
                     raise
+                if whole is not None and op in payload:
+                    payload[op] = getattr(whole, op)
                 continue
             except ApiError as exc:
                 log.failed(op, exc, **detail)
@@ -96,10 +102,10 @@ async def apply_changes(client: GenesysClient, state: UserState, changes: Change
         replace = changes.replace_skills
         await step("replace_skills", lambda: client.replace_skills(uid, replace), count=len(replace))
     if changes.upsert_skills:
-        await step("upsert_skills", lambda: client.upsert_skills(uid, changes.upsert_skills), count=len(changes.upsert_skills))
+        await step("upsert_skills", lambda: client.upsert_skills(uid, payload["upsert_skills"]), count=len(changes.upsert_skills))
     for skill in sorted(changes.delete_skills):
         await step("delete_skill", functools.partial(client.delete_skill, uid, skill), skill=skill)
     if changes.upsert_languages:
-        await step("upsert_languages", lambda: client.upsert_languages(uid, changes.upsert_languages), count=len(changes.upsert_languages))
+        await step("upsert_languages", lambda: client.upsert_languages(uid, payload["upsert_languages"]), count=len(changes.upsert_languages))
     for language in sorted(changes.delete_languages):
         await step("delete_language", functools.partial(client.delete_language, uid, language), language=language)

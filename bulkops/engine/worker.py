@@ -23,12 +23,13 @@ import structlog
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import REFETCHES, WRITES, request_kind
 from bulkops.client.wire import user_state
+from bulkops.domain.cost import LANGUAGES_PER_BULK, SKILLS_PER_BULK
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.expand import fill_unknown
 from bulkops.engine.forbidden import ForbiddenBreaker
-from bulkops.engine.operations import VERSIONED_OPS, OpLog, apply_changes
+from bulkops.engine.operations import OpLog, apply_changes
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
@@ -60,6 +61,8 @@ class _UserRun:
     log: OpLog
     attempts: int = 0
     conflicts: int = 0
+    #: A re-send after a 409 was refused because the attempts are spent.
+    resends_spent: bool = False
     #: What the last write attempt sent (after any 409 re-merge): what the audit records as written.
     written: Changes = dataclasses.field(default_factory=Changes)
 
@@ -157,9 +160,19 @@ class UserProcessor:
             run.attempts += 1
             run.written = changes
             self._mark_inflight(run)
+            # A 409 says another writer changed the user. Sending the same write again is enough only
+            # when the intent names nothing but what that write carries; otherwise something else it
+            # names (already right, or written a moment ago) may have been changed: read again.
+            whole = resend_payload(run.item.intent, changes)
+            resend = (lambda op: self._resend(run)) if whole is not None else None
+            resends = self.counters.conflict_resends
             try:
                 with request_kind(WRITES):
-                    await apply_changes(self.client, run.state, changes, run.log, resend=lambda op: self._resend(run))
+                    await apply_changes(self.client, run.state, changes, run.log, resend=resend, whole=whole)
+                if whole is not None and self.counters.conflict_resends > resends:
+                    run.written = dataclasses.replace(
+                        changes, upsert_skills=whole.upsert_skills or changes.upsert_skills, upsert_languages=whole.upsert_languages or changes.upsert_languages
+                    )
                 for op in run.log.ops:
                     if op.ok:
                         self.forbidden.allowed(op.op)
@@ -167,10 +180,8 @@ class UserProcessor:
                 run.state = apply(run.state, own)
                 return
             except ConflictError:
-                if _last_op(run.log) not in VERSIONED_OPS:
-                    raise  # a write with no version that kept conflicting: its re-sends are spent
-                if not self._conflicted(run):
-                    raise
+                if run.resends_spent or not self._conflicted(run):
+                    raise  # attempts spent: to reconciliation
             await self.sleep(self.options.conflict_delay)
             self.counters.conflict_retries += 1
             with request_kind(REFETCHES):
@@ -189,6 +200,7 @@ class UserProcessor:
     async def _resend(self, run: _UserRun) -> bool:
         """After a 409 on a write with no version: wait, and send it again while attempts are left."""
         if not self._conflicted(run):
+            run.resends_spent = True
             return False
         await self.sleep(self.options.conflict_delay)
         run.attempts += 1
@@ -216,6 +228,25 @@ class UserProcessor:
         self.counters.outcomes[outcome] += 1
         log.debug("user.done", user_id=uid, outcome=outcome, requests=record.requests)
         self.on_done(run.item, outcome)
+
+
+def resend_payload(intent: ResolvedIntent, changes: Changes) -> Changes | None:
+    """What to send again after a 409 on a write with no version, when one write can carry
+    everything the intent names: the skills it sets (a bulk upsert of all of them, not only the
+    ones found different, since the other writer may have changed any), the languages it sets, or
+    the replacement set. None when the intent names more (a field, a division, a removal, skills
+    and languages both): the other writer may have changed that too, and only a read tells."""
+    if intent.fields or intent.division or intent.remove_skills or intent.remove_languages:
+        return None
+    if intent.skills and intent.languages:
+        return None
+    if changes.replace_skills is not None:
+        return Changes(replace_skills=changes.replace_skills)
+    if intent.skills and not intent.replace_skills and len(intent.skills) <= SKILLS_PER_BULK:
+        return Changes(upsert_skills=intent.skills)
+    if intent.languages and len(intent.languages) <= LANGUAGES_PER_BULK:
+        return Changes(upsert_languages=intent.languages)
+    return None
 
 
 def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiError | None, latency_ms: float) -> UserOutcome:
