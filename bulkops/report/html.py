@@ -56,6 +56,7 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     body.append(_cards(f, run))
     body.append(_requests(run, s.get("job")))
     body.append(_outcomes(f))
+    body.append(_items(f))
     body.append(_rate(f, run))
     body.append(_faults(f, run))
     body.append(_latency(f))
@@ -214,6 +215,22 @@ def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
     return (
         f'<h2>{escape(title)}</h2><section><table data-table="{name}"><tr><th>user</th><th>outcome</th><th>latency ms</th>'
         f"<th>attempts</th><th>409s</th><th>requests</th><th>reason</th></tr>{rows}</table></section>"
+    )
+
+
+def _items(f: Figures) -> str:
+    """Skill definitions (and the other kinds), one row each: what was done and how it ended."""
+    if not f.items:
+        return ""
+    rows = "".join(
+        f'<tr data-item="{escape(str(r.get("kind")))}:{escape(str(r.get("key")))}"><td>{escape(str(r.get("kind")))}</td><td>{escape(str(r.get("name") or r.get("key")))}</td>'
+        f"<td>{escape(str((r.get('changes') or {}).get('op', '')))}</td><td>{escape(str(r.get('outcome')))}</td><td>{escape(str(r.get('reason') or ''))}</td></tr>"
+        for r in f.items
+    )
+    return (
+        "<h2>Skill definitions</h2><section><table><tr><th>kind</th><th>name</th><th>change</th><th>outcome</th><th>reason</th></tr>"
+        + rows
+        + "</table></section>"
     )
 
 

@@ -94,6 +94,8 @@ class Figures:
     reconciliation: Sequence[dict[str, Any]]  # read back one entry at a time when iterated
     unprocessed: int
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
+    #: The last audit line of each item of another kind (skill definitions, ...).
+    items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 def run_start(run_id: str) -> float | None:
@@ -230,6 +232,7 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
         reconciliation=data.reconciliation,
         unprocessed=data.open_count,
         bad_lines=tuple(data.bad_lines),
+        items=tuple(data.items),
     )
 
 

@@ -11,6 +11,9 @@ from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.errors import SpecError
+from bulkops.report.html import render
+from bulkops.report.load import load_job
+from bulkops.report.timeline import build_figures
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 
@@ -66,6 +69,8 @@ async def test_a_migration_moves_every_holder_to_the_new_skill_then_deletes_the_
     assert names  # the catalogue still lists the others
     items = [r for r in read_ndjson(setup.paths.audit) if r.get("kind") == "skill"]
     assert [(r["changes"]["op"], r["outcome"]) for r in items] == [("create", "applied"), ("delete", "applied")]
+    page = render(build_figures(load_job(setup.paths)))  # the report lists them; the users' figures leave them out
+    assert 'data-item="skill:create:digital care"' in page and 'data-item="skill:delete:' in page
 
 
 async def test_a_delete_still_used_is_refused_at_set_up_naming_what_uses_it(sim, tmp_path):

@@ -325,21 +325,9 @@ def _audit_snapshot(path: Path) -> tuple[int, bool]:
     return data.count(b"\n"), bool(data) and not data.endswith(b"\n")
 
 
-def listing_checkpointed(db: Path) -> bool:
-    """True when state.db holds a users-listing cursor and the listing is not finished (read-only peek)."""
-    if not db.exists():
-        return False
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
-        try:
-            rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('listing_position', 'listing_complete')").fetchall())
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    pos = json.loads(rows.get("listing_position", b"null"))
-    done = json.loads(rows.get("listing_complete", b"false"))
-    return isinstance(pos, str) and bool(pos) and not done
+def mid_run(db: Path) -> bool:
+    """True once set-up is through and the first users are done: a kill now lands in the run itself."""
+    return bool(job_ready(db)) and _audit_snapshot(db.parent / "audit.ndjson")[0] >= 1
 
 
 def job_ready(db: Path) -> bool | None:
@@ -465,8 +453,8 @@ def drive(
     each process starts; a callable gets the number of kills still to do), resuming after each, then let
     the last process finish.
 
-    ``checkpoint_kill``: the index of a kill that waits instead until state.db holds a listing cursor
-    (so the next process meets a cursor that may have expired). A process that ends before its kill
+    ``checkpoint_kill``: the index of a kill that waits instead until set-up is through and the
+    first users are done (a kill inside the run, whatever the timing). A process that ends before its kill
     moment simply ends; the kill is tried again on the next process. Bounded by ``max_segments``.
     """
     planned = kills
@@ -475,7 +463,7 @@ def drive(
     while done_kills < planned and len(job.segments) < max_segments:
         if checkpoint_kill is not None and done_kills == checkpoint_kill:
             db = job.root / "state.db"
-            seg = job.segment(kill_when=lambda db=db: listing_checkpointed(db), max_wait=job.segment_timeout)
+            seg = job.segment(kill_when=lambda db=db: mid_run(db), max_wait=job.segment_timeout)
         else:
             lo, hi = window(planned - done_kills) if callable(window) else window
             seg = job.segment(kill_after=rng.uniform(lo, hi))

@@ -5,10 +5,10 @@ is a real subprocess, killed with a real SIGKILL at a moment drawn from a seeded
 are in ``chaoshelpers.verify`` (module docstring there). Both tests use the same seeded org and
 spec, so one uninterrupted reference run serves both.
 
-The org has 800 users so the users listing has two pages; the spec names about 10% of the first
-page and 50% of the second, so the first page is finished early and the checkpoint holds a
-listing cursor for most of the run (the fault test kills a process right then and waits past the
-cursor's lifetime, so the next process meets an expired cursor).
+The org has 800 users so set-up's users listing has two pages; the spec names about 10% of the
+first page and 50% of the second. The fault test's first kill waits until set-up is through and the
+first users are done, so it lands inside the run; the next process resumes from the store, reading
+the open users by id (no listing, so no cursor to expire).
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def test_all_faults_at_once_with_kills_keep_every_guarantee(tmp_path, reference)
     # Every fault really happened.
     assert f["injected_5xx"] > 0 and f["injected_conflicts"] > 0 and f["answered_429"] > 0, f
     assert f["tokens_issued"] > len(job.segments), f  # tokens expired (5 s) and were fetched again mid-process
-    assert f["expired_cursors_met"] >= 1 and f["users_query_400"] >= 1, f
+    # Cursors live only inside set-up's one listing (a killed set-up starts again; the run reads by id),
+    # so an expired cursor is not met across a kill any more: docs/engine.md, "Checkpoints and resume".
     assert f["concurrent_edits_lost"] == 0 and f["lost_updates"] == 0
 
 
