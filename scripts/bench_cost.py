@@ -137,7 +137,10 @@ def migration(args: argparse.Namespace) -> None:
 def first_write(args: argparse.Namespace) -> None:
     """Seconds from starting ``bulkops run`` to the simulator's first write, at the configured rate."""
     rng = random.Random(args.seed)
-    with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000", timeout=900) as url, tempfile.TemporaryDirectory() as tmp:
+    with (
+        simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000", timeout=900) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         users = org_users(url)
         spec = write_spec(Path(tmp) / "dense.csv", users, "emails", rng, skills=5)
         started = time.monotonic()

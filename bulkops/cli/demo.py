@@ -94,8 +94,7 @@ def demo(spec: str | None, users: int, rps: float, conflict_rate: float, seed: i
                 plan = await make_plan(client, resolved, detail=0)
                 requests = plan.run_requests(client.stats.requests)
                 click.echo(
-                    f"plan: {plan.users_named} users named, {plan.users_changing} to change; "
-                    f"about {requests} requests at {rps:g}/s, so ~{requests / rps:.0f}s"
+                    f"plan: {plan.users_named} users named, {plan.users_changing} to change; about {requests} requests at {rps:g}/s, so ~{requests / rps:.0f}s"
                 )
                 job_id = "demo-" + time.strftime("%Y%m%d-%H%M%S")
                 setup = create_job(resolved, state_dir=state_dir, job_id=job_id)

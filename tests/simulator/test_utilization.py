@@ -170,7 +170,9 @@ async def test_the_org_label_limit_refuses_the_next_create(api, sim):
 async def test_a_label_in_use_is_refused_for_delete_and_deleted_with_force(api, sim):
     u1, u2, u3 = sim.sim.user_ids()[:3]
     vip, calm = await _label(api, "VIP"), await _label(api, "Calm")
-    sim.sim.set_user_utilization(u1, {"labelUtilizations": {vip["id"]: {"maximumCapacity": 1}, calm["id"]: {"maximumCapacity": 2, "interruptingLabelIds": [vip["id"]]}}})
+    sim.sim.set_user_utilization(
+        u1, {"labelUtilizations": {vip["id"]: {"maximumCapacity": 1}, calm["id"]: {"maximumCapacity": 2, "interruptingLabelIds": [vip["id"]]}}}
+    )
     sim.sim.set_user_utilization(u2, {"labelUtilizations": {vip["id"]: {"maximumCapacity": 3}}})
     sim.sim.set_user_utilization(u3, {"utilization": {"chat": {"maximumCapacity": 2}}})
     status, agents, _ = await api.get(f"{LABELS}/{vip['id']}/agents")
@@ -202,7 +204,9 @@ async def test_another_admin_may_change_a_setting_just_before_it_is_read(api, si
 async def test_utilization_and_labels_survive_save_and_load(api, sim, tmp_path):
     uid = _first_user(sim)
     vip = await _label(api, "VIP", utilization={"maximumCapacity": 2})
-    sim.sim.set_user_utilization(uid, {"utilization": {"email": {"maximumCapacity": 5}}, "labelUtilizations": {vip["id"]: {"maximumCapacity": 1}}, "maxInboundCalls": 1})
+    sim.sim.set_user_utilization(
+        uid, {"utilization": {"email": {"maximumCapacity": 5}}, "labelUtilizations": {vip["id"]: {"maximumCapacity": 1}}, "maxInboundCalls": 1}
+    )
     path = tmp_path / "state.json"
     sim.sim.save(path)
     loaded = Simulator.load(path)
