@@ -12,6 +12,7 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py dense --org 2000
     .venv/bin/python scripts/bench_cost.py first-write --org 100000 --rps 8
     .venv/bin/python scripts/bench_cost.py migration --org 2000
+    .venv/bin/python scripts/bench_cost.py disk --org 5000
 
 ``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
 every user already right) and count that too.
@@ -112,6 +113,32 @@ def dense(args: argparse.Namespace) -> None:
         print(f"no-op rerun: {requests} requests ({summary['users']}); target <= {math.ceil(args.org / 500) + 5} (ceil(org/500) + 5)")
 
 
+def disk(args: argparse.Namespace) -> None:
+    """Run state on disk per user: every user given 50 skills, the job folder measured when the run is over."""
+    from bulkops.simulator.catalog import SKILL_NAMES
+
+    rng = random.Random(args.seed)
+    names = [n for n in SKILL_NAMES][:50]
+    with (
+        simulator_process("--users", str(args.org), "--seed", str(args.seed), "--skills", "50", "--rate-per-minute", "1000000", timeout=900) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        users = org_users(url)
+        spec = Path(tmp) / "fifty.csv"
+        with open(spec, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["user", *names])
+            for u in users:
+                w.writerow([u["email"], *(str(rng.randint(1, 5)) for _ in names)])
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "disk", args.rps)
+        folder = Path(tmp) / "state" / "disk"
+        sizes = {p.name: p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+        total = sum(sizes.values())
+        print(f"{args.org} users x 50 skills: job folder {total / 1e6:.1f} MB -> {total / args.org / 1000:.2f} KB per user ({seconds:.0f}s); target <= 6 KB")
+        for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[:6]:
+            print(f"  {name}: {size / args.org / 1000:.2f} KB per user")
+
+
 def migration(args: argparse.Namespace) -> None:
     """The most-held skill migrated to a new one and deleted: requests against the ideal."""
     with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000") as url, tempfile.TemporaryDirectory() as tmp:
@@ -164,14 +191,14 @@ def first_write(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration"))
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "disk"))
     parser.add_argument("--org", type=int, default=20000)
     parser.add_argument("--changed", type=int, default=200)
     parser.add_argument("--refs", choices=("ids", "emails"), default="ids")
     parser.add_argument("--rps", type=float, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration}[args.scenario](args)
+    {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration, "disk": disk}[args.scenario](args)
 
 
 if __name__ == "__main__":
