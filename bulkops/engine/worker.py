@@ -103,7 +103,7 @@ class UserProcessor:
         try:
             run.before = run.state = await self._known(state, run.log)
             run.first_changes = diff(run.state, item.intent)
-            await self._write_user(run)
+            changes = await self._write_user(run)  # what is left: queue membership
         except TRANSIENT_ERRORS:
             raise  # says nothing about this user: the pass stops, the user stays in flight
         except AuthError as exc:
@@ -115,7 +115,6 @@ class UserProcessor:
             return await self._finish(run, "reconciliation", reason=f"still conflicting after {run.attempts} attempts", error=exc)
         except ApiError as exc:
             return await self._finish(run, "failed", reason="the API refused a write", error=exc)
-        changes = diff(run.state, item.intent)
         # A leave of a queue the user is in through a group cannot be done by a direct removal.
         blocked = self.membership.blocked_leaves(item.state.id, item.intent.leave_queues)
         if changes.join_queues or changes.leave_queues:
@@ -149,14 +148,15 @@ class UserProcessor:
             self.store.mark_inflight(run.item.state.id)
             run.item.status = INFLIGHT
 
-    async def _write_user(self, run: _UserRun) -> None:
-        """Write everything but queue membership. A 409 on the user PATCH: re-fetch, re-diff and
-        retry; on a write with no version: the same write again (``_resend``), nothing read."""
+    async def _write_user(self, run: _UserRun) -> Changes:
+        """Write everything but queue membership and return what is left (the membership part).
+        A 409: re-fetch and re-diff, or send the same write again (``resend_payload``). The first
+        diff serves the first attempt: a clean write diffs once."""
         uid = run.item.state.id
+        changes = run.first_changes
         while True:
-            changes = diff(run.state, run.item.intent)
             if not changes.writes_user():
-                return
+                return changes
             run.attempts += 1
             run.written = changes
             self._mark_inflight(run)
@@ -178,7 +178,7 @@ class UserProcessor:
                         self.forbidden.allowed(op.op)
                 own = dataclasses.replace(changes, join_queues=frozenset(), leave_queues=frozenset())
                 run.state = apply(run.state, own)
-                return
+                return Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues)
             except ConflictError:
                 if run.resends_spent or not self._conflicted(run):
                     raise  # attempts spent: to reconciliation
@@ -190,6 +190,7 @@ class UserProcessor:
             self.counters.requests_by_kind["refetch_after_409"] += resp.attempts
             fresh = user_state(resp.data)
             run.state = await self._known(dataclasses.replace(fresh, queues=self.membership.of(uid)), run.log)
+            changes = diff(run.state, run.item.intent)
 
     def _conflicted(self, run: _UserRun) -> bool:
         """Count a 409; True while the user has attempts left (``conflict_attempts`` in all, re-sends included)."""
