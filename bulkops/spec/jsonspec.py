@@ -1,7 +1,7 @@
 """JSON job specs: one versioned document (``.json``) or JSON Lines (``.jsonl``/``.ndjson``).
 
 The document form is parsed whole (it is meant for specs that fit comfortably in
-memory); version 2 adds its ``skills`` section, read from that same parse. JSON Lines is
+memory); version 2 adds its ``skills`` and ``queues`` sections, read from that same parse. JSON Lines is
 streamed one user per line (users only, whichever version its header says). Positions: syntax errors carry the
 decoder's own line/column; semantic problems are located by walking the raw text to
 the exact key or value (``_find``), which is only done when there is a problem.
@@ -23,11 +23,14 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.spec.cells import fold
 from bulkops.spec.definitions import DefinitionLedger, LocateField, check_entry
 from bulkops.spec.jsondefs import field_path, read_definition
+from bulkops.spec.jsonqueues import queue_field_path, read_queue_entry
 from bulkops.spec.jsonuser import read_user
+from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
@@ -261,6 +264,14 @@ def _entry_locator(text: _Text, start: int, obj: Any) -> LocateField:
     return locate
 
 
+def _setting_locator(text: _Text, start: int, obj: Any) -> LocateSetting:
+    def locate(name: str) -> At:
+        path, part = queue_field_path(obj, name)
+        return text.at(_find(text.text, start, path, part))
+
+    return locate
+
+
 def _user_locator(text: _Text, start: int, obj: dict[str, Any]) -> Locate:
     paths = _user_paths(obj)
 
@@ -316,10 +327,15 @@ class JsonDoc:
         self.requested = requested
         self.max_per_user = max_per_user
         self._definitions: list[SkillDefinitionIntent] = []
+        self._queue_settings: list[QueueSettingsIntent] = []
 
     def definitions(self) -> list[SkillDefinitionIntent]:
         """The ``skills`` section as the last ``read`` found it (version 2; else none)."""
         return list(self._definitions)
+
+    def queue_settings(self) -> list[QueueSettingsIntent]:
+        """The ``queues`` section as the last ``read`` found it (version 2; else none)."""
+        return list(self._queue_settings)
 
     def declared_mode(self) -> Mode | None:
         try:
@@ -361,7 +377,7 @@ class JsonDoc:
         issues += [((k,), "key", f"key {k!r} appears more than once") for k in getattr(doc, "dups", ())]
         declared, mode_issues = _declared_mode(doc.get("mode"), self.requested)
         # each user object and skills entry is searched as it is read; the rest of the document here
-        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k not in ("users", "skills") or not isinstance(v, list)})
+        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k not in ("users", "skills", "queues") or not isinstance(v, list)})
         _report(problems, text, 0, issues)
         users = doc.get("users")
         return (declared or self.requested or "merge") if isinstance(users, list) and users else None
@@ -382,14 +398,32 @@ class JsonDoc:
                 ledger.admit(intent, locate, problems)
         return ledger.finish(problems)
 
+    def _read_queues(self, text: _Text, doc: Any, problems: Problems) -> list[QueueSettingsIntent]:
+        """The version 2 ``queues`` section: each entry checked, then one entry per queue."""
+        entries = doc.get("queues") if isinstance(doc, dict) and document_version(doc) == 2 else None
+        if not isinstance(entries, list) or not entries:
+            return []
+        ledger = QueueLedger()
+        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("queues",), "value"))]
+        for start, obj in zip(starts, entries):
+            intent, issues = read_queue_entry(obj, text.at(start).line)
+            _report(problems, text, start, issues + text.unicode_issues(obj))
+            if intent is not None:
+                locate = _setting_locator(text, start, obj)
+                check_queue_entry(intent, locate, problems)
+                ledger.admit(intent, locate, problems)
+        return ledger.finish()
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._definitions = []
+        self._queue_settings = []
         parsed = self._parse(problems)
         if parsed is None:
             return
         text, doc = parsed
         mode = self._check_top(text, doc, problems)
         self._definitions = self._read_skills(text, doc, problems)
+        self._queue_settings = self._read_queues(text, doc, problems)
         if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)

@@ -47,6 +47,7 @@ _TOP = SCHEMA["properties"]
 _TOP_V2 = SCHEMA_V2["properties"]
 _USER = SCHEMA["$defs"]["user"]["properties"]
 _ENTRY = SCHEMA_V2["$defs"]["skillEntry"]["properties"]
+_QUEUE_ENTRY = SCHEMA_V2["$defs"]["queueEntry"]["properties"]
 
 TOP_KEYS: tuple[str, ...] = tuple(_TOP)
 TOP_KEYS_V2: tuple[str, ...] = tuple(_TOP_V2)
@@ -57,6 +58,8 @@ USER_KEYS: tuple[str, ...] = tuple(_USER)
 #: The keys of one ``skills`` entry; the first four name its action.
 ENTRY_KEYS: tuple[str, ...] = tuple(_ENTRY)
 ACTION_KEYS: tuple[str, ...] = ("create", "move", "delete", "migrate")
+#: The keys of one ``queues`` entry (version 2).
+QUEUE_ENTRY_KEYS: tuple[str, ...] = tuple(_QUEUE_ENTRY)
 MODES: tuple[str, ...] = tuple(_TOP["mode"]["enum"])
 VERSION: int = _TOP["version"]["const"]
 VERSIONS: tuple[int, ...] = (VERSION, _TOP_V2["version"]["const"])
@@ -101,11 +104,12 @@ def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
 _DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
 #: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
 #: A document of a version this bulkops does not read is held to the newest one's keys.
-_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills")}, SCHEMA_V2)
+_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills", "queues")}, SCHEMA_V2)
 #: A JSON Lines header may say version 1 or 2 (its lines are users either way).
 _HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
 _USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
 _ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
+_QUEUE_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -226,6 +230,8 @@ def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
     """Why a key that another form takes is not taken here, or a did-you-mean."""
     if key == "skills" and what == "top-level key":
         return ': skill definitions need "version": 2'
+    if key == "queues" and what == "top-level key":
+        return ': queue settings need "version": 2'
     if key == "skills" and what == "header key":
         return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
     return did_you_mean(key, allowed)
@@ -244,8 +250,8 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield from _unknown_keys(error, what, allowed)
     elif error.validator == "required":
         yield from _missing_keys(error)
-    elif not path and error.validator == "anyOf":  # version 2: users, skills or both
-        yield (), "value", 'nothing to do: "users" and "skills" are both empty or missing'
+    elif not path and error.validator == "anyOf":  # version 2: users, skills, queues or several
+        yield (), "value", 'nothing to do: "users", "skills" and "queues" are all empty or missing'
     elif not path:
         yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
     elif path == ("version",):
@@ -254,7 +260,7 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
-    elif path[0] in ("users", "skills"):
+    elif path[0] in ("users", "skills", "queues"):
         yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
         yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
@@ -383,3 +389,66 @@ def _old_levels_issue(error: ValidationError, path: Path) -> Issue:
 def entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one skills entry."""
     return _issues(_ENTRY_VALIDATOR, obj, _entry_issue)
+
+
+# ---------------------------------------------------------------- queue entries (version 2)
+
+_QUEUE_WHAT = {
+    "queue": "a queue name or id (a non-empty string)",
+    "skillEvaluationMethod": "one of NONE, BEST, ALL",
+    "wrapupPrompt": "one of MANDATORY, OPTIONAL, MANDATORY_TIMEOUT, MANDATORY_FORCED_TIMEOUT, AGENT_REQUESTED",
+    "timeoutMs": "an integer from 1000 to 3600000 (milliseconds)",
+    "alertingTimeoutSeconds": "an integer from 7 to 86400 (seconds)",
+    "percentage": "a number from 0 to 1",
+    "durationMs": "an integer from 1000 to 604800000 (milliseconds)",
+    "timeoutSeconds": "a number from 0 to 259200 (seconds)",
+}
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
+    """Errors in one queues entry, worded by where they are."""
+    path = tuple(error.absolute_path)
+    inst = error.instance
+    if error.validator == "additionalProperties" and isinstance(inst, dict):
+        known = error.schema.get("properties", {})
+        for k in inst:
+            if k not in known:
+                where = f" in {_dotted(path)!r}" if path else " in a queues entry"
+                yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
+        return
+    if error.validator == "required" and not path:
+        yield (), "value", "missing key 'queue' (the queue's name or id)"
+        return
+    if error.validator == "minProperties":
+        if not path and isinstance(inst, dict) and "queue" not in inst:
+            return  # the missing queue says it
+        if not path:
+            yield (), "value", "a queues entry names no setting: nothing to do for this queue"
+        else:
+            yield path, "value", f"{_dotted(path)!r} is empty: name a setting or leave it out"
+        return
+    if error.validator == "propertyNames" or "propertyNames" in error.schema_path:
+        yield path + (inst,), "key", f"rings: {inst!r} is not a ring number 1-6"
+        return
+    if not path:
+        yield (), "value", f"each queues entry must be a JSON object, got {typename(inst)}"
+        return
+    last = path[-1]
+    if isinstance(last, int) and len(path) >= 2:
+        yield path, "value", f"{_dotted(path[:-1])}[{last}] must be a non-empty string"
+        return
+    what = _QUEUE_WHAT.get(str(last))
+    if what is None:
+        kind = "an array of names" if last in ("addWrapupCodes", "removeWrapupCodes", "skillsToRemove") else "an object"
+        yield path, "value", f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
+    else:
+        yield path, "value", f"{_dotted(path)!r} must be {what}, got {inst!r}"
+
+
+def queue_entry_issues(obj: Any) -> list[Issue]:
+    """Problems the schema finds in one queues entry."""
+    return _issues(_QUEUE_ENTRY_VALIDATOR, obj, _queue_entry_issue)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
@@ -94,6 +95,12 @@ class OpenSpec:
         it found none. No file is read here. Version 1 documents, JSON Lines and the user
         CSV forms have none."""
         return self._reader.definitions()
+
+    def queue_settings(self) -> list[QueueSettingsIntent]:
+        """The spec's queue settings (version 2's ``queues`` section), refs as written, one entry
+        per queue, from the same last pass as ``definitions`` (no file is read here). Only the
+        JSON document form has them."""
+        return self._reader.queue_settings() if isinstance(self._reader, JsonDoc) else []
 
     def finish(self, problems: Problems) -> list[SpecProblem]:
         """``problems`` sorted, with CSV columns filled in."""

@@ -1,0 +1,103 @@
+"""One JSON ``queues`` entry (spec version 2) -> a ``QueueSettingsIntent`` plus its problems.
+
+The schema (``schemacheck.queue_entry_issues``) decides what is structurally wrong (types,
+enums, ranges, unknown keys); this module adds what a schema cannot see (keys repeated in the
+raw text, NaN) and builds the intent from the parts that are right, so the rules that need
+the whole entry (``queuerules``) still run on an entry with one bad value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bulkops.domain.queuesettings import MediaIntent, QueueSettingsIntent, RingIntent
+from bulkops.spec.schemacheck import Issue, Path, queue_entry_issues
+
+
+def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, list[Issue]]:
+    """Validate one entry; the intent is None when its queue is unusable."""
+    issues = queue_entry_issues(obj)
+    if not isinstance(obj, dict):
+        return None, issues
+    issues += _dups(obj, ())
+    bad = {path for path, _, _ in issues}
+    queue = obj.get("queue")
+    if not isinstance(queue, str) or ("queue",) in bad:
+        return None, issues
+
+    def ok(path: Path, value: Any, kind: type | tuple[type, ...]) -> bool:
+        if value is None or path in bad or isinstance(value, bool) or not isinstance(value, kind):
+            return False
+        if isinstance(value, float) and math.isnan(value):
+            issues.append((path, "value", f"{'.'.join(map(str, path))!r} is not a number (NaN)"))
+            return False
+        return True
+
+    acw = _object(obj, "acw")
+    media: dict[str, MediaIntent] = {}
+    for name, m in (obj.get("media") or {}).items() if isinstance(obj.get("media"), dict) else []:
+        if not isinstance(m, dict) or ("media", name) in bad:
+            continue
+        level = _object(m, "serviceLevel")
+        at = ("media", name)
+        media[name] = MediaIntent(
+            m["alertingTimeoutSeconds"] if ok(at + ("alertingTimeoutSeconds",), m.get("alertingTimeoutSeconds"), int) else None,
+            float(level["percentage"]) if ok(at + ("serviceLevel", "percentage"), level.get("percentage"), (int, float)) else None,
+            level["durationMs"] if ok(at + ("serviceLevel", "durationMs"), level.get("durationMs"), int) else None,
+        )
+    rings: dict[int, RingIntent] = {}
+    for number, r in (obj.get("rings") or {}).items() if isinstance(obj.get("rings"), dict) else []:
+        if not isinstance(r, dict) or ("rings", number) in bad:
+            continue
+        at = ("rings", number)
+        skills = r.get("skillsToRemove")
+        rings[int(number)] = RingIntent(
+            float(r["timeoutSeconds"]) if ok(at + ("timeoutSeconds",), r.get("timeoutSeconds"), (int, float)) else None,
+            tuple(s.strip() for s in skills) if isinstance(skills, list) and not any(p[: len(at) + 1] == at + ("skillsToRemove",) for p in bad) else None,
+        )
+    intent = QueueSettingsIntent(
+        queue=queue.strip(),
+        skill_evaluation_method=obj.get("skillEvaluationMethod") if ("skillEvaluationMethod",) not in bad else None,
+        acw_wrapup_prompt=acw.get("wrapupPrompt") if ("acw", "wrapupPrompt") not in bad else None,
+        acw_timeout_ms=acw.get("timeoutMs") if ok(("acw", "timeoutMs"), acw.get("timeoutMs"), int) else None,
+        media=media,
+        rings=rings,
+        add_wrapup_codes=_names(obj, "addWrapupCodes", bad),
+        remove_wrapup_codes=_names(obj, "removeWrapupCodes", bad),
+        line=line,
+    )
+    return intent, issues
+
+
+def _object(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    v = obj.get(key)
+    return v if isinstance(v, dict) else {}
+
+
+def _names(obj: dict[str, Any], key: str, bad: set[Path]) -> tuple[str, ...]:
+    v = obj.get(key)
+    if not isinstance(v, list) or any(p[:1] == (key,) for p in bad):
+        return ()
+    return tuple(s.strip() for s in v)
+
+
+def _dups(obj: Any, path: Path) -> list[Issue]:
+    """Keys written twice in the raw text, at any depth of the entry."""
+    if not isinstance(obj, dict):
+        return []
+    out: list[Issue] = [(path + (k,), "key", f"key {k!r} appears more than once") for k in getattr(obj, "dups", ())]
+    for k, v in obj.items():
+        out += _dups(v, path + (k,))
+    return out
+
+
+def queue_field_path(obj: Any, name: str) -> tuple[Path, str]:
+    """Where an entry's setting is written: (path, part); an absent one at the entry's 'queue'."""
+    parts: Path = tuple(name.split("."))
+    node = obj
+    for p in parts:
+        if not isinstance(node, dict) or p not in node:
+            return (("queue",), "value") if isinstance(obj, dict) and "queue" in obj else ((), "value")
+        node = node[p]
+    return parts, "value"
