@@ -177,7 +177,7 @@ def _same(a: Any, b: Any) -> bool:
 # ---------------------------------------------------------------------- merge and diff (pure)
 def merge_settings(body: Mapping[str, Any], settings: QueueSettings) -> dict[str, Any]:
     """``body`` (a read, as a PUT body) with the named settings set and everything else as read.
-    A ring past the last is appended (with no member groups); a ring's skills are sent by id."""
+    The ring after the last is appended (with no member groups; set-up refuses one further out); a ring's skills are sent by id."""
     out = {k: copy.deepcopy(v) for k, v in body.items() if k not in READ_ONLY}
     for path, value in settings.fields.items():
         _set_path(out, path, value)
@@ -189,7 +189,9 @@ def merge_settings(body: Mapping[str, Any], settings: QueueSettings) -> dict[str
         if not isinstance(rings, list):
             rings = bullseye["rings"] = []
         for r in sorted(settings.rings, key=lambda r: r.number):
-            while len(rings) < r.number:
+            if r.number > len(rings) + 1:
+                raise ValueError(f"ring {r.number} of a queue with {len(rings)} ring(s): rings are added one after the last")
+            if r.number == len(rings) + 1:
                 rings.append({"expansionCriteria": [], "actions": {"skillsToRemove": []}})
             ring = rings[r.number - 1]
             if r.timeout_seconds is not None:
@@ -243,6 +245,8 @@ def _without(body: Mapping[str, Any], named: Iterable[str]) -> dict[str, Any]:
                 rings[n - 1] = None
             while rings and rings[-1] is None:  # a ring the job appended is not someone else's change
                 rings.pop()
+            if not rings and out.get("bullseye") == {"rings": []}:
+                del out["bullseye"]  # no bullseye and one whose only rings are the job's are alike
             continue
         node: Any = out
         for part in parts[:-1]:
