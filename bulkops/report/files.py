@@ -34,6 +34,27 @@ from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
 
 RETRY_SPEC = "retry-spec.jsonl"
+ITEMS = "items.csv"
+ITEM_COLUMNS = ("kind", "name", "change", "outcome", "reason", "error_status", "error_code", "error_message", "key")
+
+
+def item_row(line: Mapping[str, Any]) -> dict[str, Any]:
+    """One item's last audit line as a row of ``items.csv``."""
+    error = line.get("error") or {}
+    change = line.get("changes") or {}
+    return {
+        "kind": line.get("kind"),
+        "name": line.get("name"),
+        "change": " ".join(str(v) for k, v in change.items() if k in ("op", "division")) or None,
+        "outcome": line.get("outcome"),
+        "reason": line.get("reason"),
+        "error_status": error.get("status"),
+        "error_code": error.get("code"),
+        "error_message": error.get("message"),
+        "key": line.get("key"),
+    }
+
+
 REPORT = "report.html"
 #: Spreadsheets run a cell starting with one of these as a formula; API messages are not trusted text.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -64,6 +85,10 @@ def write_results(paths: RunPaths, *, store: RunStore | None = None, names: Name
         outs["unprocessed.csv"] = stack.enter_context(_CsvFile(folder / "unprocessed.csv", UNPROCESSED_COLUMNS))
         for row in unprocessed_rows(data.open_users(st), names):
             outs["unprocessed.csv"].write(row)
+        if data.items:  # the job's skill definitions (and other kinds): one row each, as they ended
+            outs[ITEMS] = stack.enter_context(_CsvFile(folder / ITEMS, ITEM_COLUMNS))
+            for item in data.items:
+                outs[ITEMS].write(item_row(item))
         spec = folder / RETRY_SPEC
         users = _write_lines(spec, retry_lines(data, data.retry_intents(st)))
         for name, out in outs.items():

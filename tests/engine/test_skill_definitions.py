@@ -11,6 +11,7 @@ from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.errors import SpecError
+from bulkops.report.files import write_results
 from bulkops.report.html import render
 from bulkops.report.load import load_job
 from bulkops.report.timeline import build_figures
@@ -71,6 +72,9 @@ async def test_a_migration_moves_every_holder_to_the_new_skill_then_deletes_the_
     assert [(r["changes"]["op"], r["outcome"]) for r in items] == [("create", "applied"), ("delete", "applied")]
     page = render(build_figures(load_job(setup.paths)))  # the report lists them; the users' figures leave them out
     assert 'data-item="skill:create:digital care"' in page and 'data-item="skill:delete:' in page
+    results = write_results(setup.paths)
+    rows = (results.folder / "items.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("kind,name,change,outcome") and len(rows) == 3 and "Digital Care,create,applied" in rows[1]
 
 
 async def test_a_delete_still_used_is_refused_at_set_up_naming_what_uses_it(sim, tmp_path):
