@@ -12,6 +12,7 @@ from bulkops.cli.common import Stopper, client_config, connection_options, engin
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
 from bulkops.engine.job import open_job
+from bulkops.engine.kindregistry import kinds
 from bulkops.errors import StateError
 from bulkops.state.joblock import JobLock
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -122,7 +123,11 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
     with JobLock(setup.paths.root):  # held from before the users are reopened to the end of the pass
         pass_no = int(setup.store.get("pass") or 0) + 1
         # Reopened first: a kill between the two leaves them pending for `resume`, never lost.
-        setup.store.reopen(picked, pass_no)
+        # An item of another kind is queued as "kind:key" (a skill definition: "skill:delete:sales").
+        item_keys = [(p.split(":", 1)[0], p.split(":", 1)[1]) for p in picked if p.split(":", 1)[0] in kinds()]
+        user_ids = [p for p in picked if p.split(":", 1)[0] not in kinds()]
+        setup.store.reopen(user_ids, pass_no)
+        setup.store.reopen_items(item_keys)
         setup.store.set(**{"pass": pass_no})
         for uid in picked:
             queue.mark_retried(uid, f"pass-{pass_no}")
@@ -130,7 +135,7 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
 
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
-                summary = await run_pass(client, setup, kw, stopper, only_users=picked)
+                summary = await run_pass(client, setup, kw, stopper, only_users=user_ids)
             return report_outcome(summary, as_json=kw.get("json_summary", False))
 
         code = run_async(main)

@@ -142,11 +142,11 @@ class Engine:
             client=self.client, store=self.store, audit=audit, reconciliation=reconciliation, options=self.options, counters=self.counters, kinds=kinds()
         )
         try:
-            done = self.only_users is not None or await items.run("before_users", lambda: self.stopping)
+            # Only the items still open run (a retry pass has reopened just the ones it retries).
+            done = await items.run("before_users", lambda: self.stopping)
             done = done and await self._run_users(audit, reconciliation)
-            if self.only_users is None:
-                for phase in ("after_users", "last"):
-                    done = done and not self.stopping and await items.run(phase, lambda: self.stopping)
+            for phase in ("after_users", "last"):
+                done = done and not self.stopping and await items.run(phase, lambda: self.stopping)
             self._complete = bool(done) and not self.stopping
         finally:
             _quietly(audit.close)

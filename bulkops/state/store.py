@@ -229,6 +229,12 @@ class RunStore:
         with self._db:
             self._db.execute("UPDATE items SET status = ?, outcome = ? WHERE kind = ? AND key = ?", (status, outcome, kind, key))
 
+    def reopen_items(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Put items back to pending for a new pass (``reconcile retry``)."""
+        with self._db:
+            cur = self._db.executemany("UPDATE items SET status = 'pending', outcome = NULL WHERE kind = ? AND key = ?", list(keys))
+            return cur.rowcount
+
     def item_counts(self) -> dict[str, dict[str, int]]:
         """Per kind: items per status, and per outcome for the done ones."""
         out: dict[str, dict[str, int]] = {}

@@ -149,3 +149,25 @@ async def test_two_skills_merged_into_one_keep_the_higher_proficiency(sim, tmp_p
         assert now["Merged"] == max(before[u][a], mapped_b) and a not in now and b not in now
     for u in only_a:
         assert held(sim, u)["Merged"] == before[u][a]
+
+
+async def test_a_refused_delete_is_queued_and_a_retry_pass_runs_just_that_item(sim, tmp_path):
+    """What `reconcile retry` does with a queued skill item: reopen it, run a pass over no users."""
+    from bulkops.state.reconciliation import ReconciliationQueue
+
+    s = sim.sim
+    async with client_for(sim, rps=3000) as client:
+        await client.create_skill("Unused C")
+        spec = write_v2(tmp_path / "c.json", [{"delete": "Unused C"}])
+        setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=tmp_path)
+        flow = s.add_flow_dependency("Temp IVR", [s.skill_ids_by_name()["Unused C"]])
+        first = await execute(client, setup, options=OPTS)
+        assert first["items"]["skill"] == {"failed": 1}
+        (queued,) = ReconciliationQueue(setup.paths.reconciliation).entries()
+        assert queued == "skill:delete:unused c"
+        del s.org.skilldefs.flows[flow.id]  # the flow no longer uses it
+        kind, key = queued.split(":", 1)
+        assert setup.store.reopen_items([(kind, key)]) == 1
+        again = await execute(client, setup, options=OPTS, only_users=[])
+    assert again["items"]["skill"] == {"applied": 1} and again["status"] == "complete"
+    assert again["this_run"]["requests_by_kind"]["writes"] == 1
