@@ -269,3 +269,39 @@ def unnamed_digests(body: Mapping[str, Any], named: Iterable[str]) -> dict[str, 
 def changed_fields(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
     """Fields whose digests differ (present in one only included)."""
     return tuple(sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k)))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A resolved queue settings item, as the run store keeps it: one per queue.
+
+    ``baseline``: set-up's read of the queue, as the digests of what the job does not name
+    (``unnamed_digests``): the run compares its own read with it to see another writer's change."""
+
+    queue_id: str
+    name: str
+    settings: QueueSettings
+    add_codes: tuple[str, ...] = ()
+    remove_codes: tuple[str, ...] = ()
+    baseline: Mapping[str, str] = field(default_factory=dict)
+    line: int = 0
+
+    @property
+    def names_codes(self) -> bool:
+        return bool(self.add_codes or self.remove_codes)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueState:
+    """A queue as one read found it: its body as a PUT body, the wrap-up codes the item names
+    that it holds (None: not read, the item names none), when it was read (monotonic seconds),
+    the fields someone else changed since set-up's read, and the named settings as read."""
+
+    id: str
+    name: str
+    body: Mapping[str, Any] = field(hash=False)
+    codes: frozenset[str] | None = None
+    read_at: float = 0.0
+    changed_since_plan: tuple[str, ...] = ()
+    #: The named settings as read (path -> value), for the audit's before and after.
+    view: Mapping[str, Any] = field(default_factory=dict, hash=False)

@@ -29,9 +29,11 @@ from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.engine.directory import build_catalogue
+from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
 from bulkops.engine.resolution import Resolution
 from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
 from bulkops.engine.snapshot import keep_copy, take_snapshot
@@ -71,6 +73,8 @@ class CheckedSpec:
     caps: UserCaps = UserCaps()
     #: The spec's ``skills`` section (skill definitions), refs as written.
     definitions: list[SkillDefinitionIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``queues`` section (queue settings), refs as written.
+    queue_settings: list[QueueSettingsIntent] = dataclasses.field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -123,13 +127,14 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         staged = StagedIntents(folder / "staged.db")
         count = staged.stage(gather(spec.checked(problems)), fold)
         definitions = spec.definitions()
+        queue_settings = spec.queue_settings()
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(spec, staged, store, named, count, caps, definitions)
+    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings)
 
 
 @dataclass(slots=True)
@@ -147,6 +152,8 @@ class ResolvedSpec:
     missing_skills: tuple[str, ...] = ()
     #: The skills section as set-up resolved it (items, migrations, what still uses a deleted skill).
     skills: SkillSetup = dataclasses.field(default_factory=SkillSetup)
+    #: The queues section as set-up resolved it (items, and each queue's settings before and after).
+    queue_setup: QueueSetup = dataclasses.field(default_factory=QueueSetup)
 
     @property
     def store(self) -> RunStore:
@@ -161,6 +168,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
     are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``)."""
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
         needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
+        needed |= {"queues", "skills"} if checked.queue_settings else set()
         with request_kind(CATALOGUE):
             directory = await build_catalogue(client, needed)
         early = Problems(checked.path)
@@ -180,12 +188,14 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         late = Problems(checked.path)
         apply_migrations(skills, checked.store, late)
         await guard_deletes(client, skills, late)
+        queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
         if late:
             raise SpecError(late.finish())
         store_items(skills, checked.store)
+        store_queue_items(queue_setup, checked.store)
         checked.spec.missing_skills = resolution.missing_skills
         users = resolution.users + skills.migrated_users
-        return ResolvedSpec(checked, directory, users_read, users, frozenset(resolution.queues), held, tuple(resolution.missing_skills), skills)
+        return ResolvedSpec(checked, directory, users_read, users, frozenset(resolution.queues), held, tuple(resolution.missing_skills), skills, queue_setup)
 
 
 async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, create: bool) -> ResolvedSpec:
@@ -204,7 +214,17 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
     with state_writes(f"set-up's working store {resolved.store.path.parent}"):
         resolution = Resolution(resolved.checked, directory, held=resolved.held)
         await resolution.finish(client)
-    return ResolvedSpec(resolved.checked, directory, resolved.users_read, resolution.users, frozenset(resolution.queues), resolved.held, (), resolved.skills)
+    return ResolvedSpec(
+        resolved.checked,
+        directory,
+        resolved.users_read,
+        resolution.users,
+        frozenset(resolution.queues),
+        resolved.held,
+        (),
+        resolved.skills,
+        resolved.queue_setup,
+    )
 
 
 @dataclass(frozen=True, slots=True)

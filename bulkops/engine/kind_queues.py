@@ -1,0 +1,235 @@
+"""Queue settings as a kind of the one pipeline (#18): after every user change, one queue an item.
+
+The queue PUT replaces the whole queue and carries no version: the last writer wins. So the
+job never writes a body of its own: it merges only the settings the spec names into a read
+taken just before the write (``domain/queuesettings.merge_settings``), sends that, then reads
+the queue back and confirms the named settings hold (the guide polls after a queue change
+until it is visible).
+
+Another administrator: set-up's read of each queue is kept in the item as digests of what
+the job does not name. When the run's read differs there, someone changed the queue since
+the plan; the queue is read once more before anything is sent (re-planned on the newest
+read rather than overwritten) and, if that read agrees, merged and written, the other
+change kept and named in the audit (``changedSincePlan``). A queue that keeps changing
+between two reads, or whose read-back does not show what was written, is a conflict: the
+pipeline's 409 policy reads it again and tries again, and after ``--conflict-attempts`` it
+goes to the reconciliation queue. An edit landing between the last read and the PUT cannot
+be seen by any client (there is no version); the window is kept to one request: a read older
+than ``FRESH_FOR`` is taken again just before the PUT.
+
+Pace: at most ``QUEUE_WRITES_PER_SECOND`` (5, the guide's advice) queue writes a second, the
+PUT and the wrap-up code POSTs and DELETEs alike. The client's one governor paces every request
+of the run by the org's limits and cannot hold one family lower without slowing the users'
+writes too, so this kind keeps its own small asyncio pace on top of it (``WritePace``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.routing_config import add_queue_wrapup_codes, get_queue_config, put_queue_config, queue_wrapup_codes, remove_queue_wrapup_code
+from bulkops.domain.queuesettings import (
+    QueueChange,
+    QueueItem,
+    QueueSettings,
+    QueueState,
+    RingSetting,
+    changed_fields,
+    get_path,
+    merge_settings,
+    queue_change,
+    ring_count,
+    ring_skills,
+    ring_timeout,
+    settings_diff,
+    unnamed_digests,
+)
+from bulkops.engine.kinds import Phase
+from bulkops.errors import ConflictError, NotFoundError
+
+#: The guide's advice: at most 5 queue writes a second.
+QUEUE_WRITES_PER_SECOND = 5.0
+#: A read older than this is taken again just before the PUT (seconds).
+FRESH_FOR = 2.0
+
+
+class QueueStillChangingError(ConflictError):
+    """Another writer changed the queue between two reads, or undid what the job wrote."""
+
+
+class WritePace:
+    """At most ``per_second`` writes a second, in arrival order."""
+
+    def __init__(self, per_second: float):
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = asyncio.get_running_loop().time()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+def settings_view(body: Mapping[str, Any], settings: QueueSettings) -> dict[str, Any]:
+    """The named settings as ``body`` has them (rings by number: timeout and skill ids)."""
+    out = {path: get_path(body, path) for path in settings.fields}
+    rings = get_path(body, "bullseye.rings") or []
+    for r in settings.rings:
+        ring = rings[r.number - 1] if r.number <= len(rings) else None
+        if r.timeout_seconds is not None:
+            out[f"bullseye.rings.{r.number}.timeoutSeconds"] = ring_timeout(ring) if ring else None
+        if r.skills_to_remove is not None:
+            out[f"bullseye.rings.{r.number}.skillsToRemove"] = sorted(ring_skills(ring)) if ring else None
+    return out
+
+
+class QueueSettingsKind:
+    """The ``Kind`` of queue settings (``engine/kinds.py``)."""
+
+    name = "queue"
+    rereads_on_conflict = True
+
+    def __init__(self, writes_per_second: float | None = None) -> None:
+        self.pace = WritePace(writes_per_second or QUEUE_WRITES_PER_SECOND)
+
+    def key(self, item: QueueItem) -> str:
+        return item.queue_id
+
+    def phase(self, item: QueueItem) -> Phase:
+        return "after_users"
+
+    # ------------------------------------------------------------------ the store's codec
+    def encode(self, item: QueueItem) -> bytes:
+        return orjson.dumps(
+            {
+                "queue_id": item.queue_id,
+                "name": item.name,
+                "fields": dict(item.settings.fields),
+                "rings": [[r.number, r.timeout_seconds, None if r.skills_to_remove is None else list(r.skills_to_remove)] for r in item.settings.rings],
+                "add_codes": list(item.add_codes),
+                "remove_codes": list(item.remove_codes),
+                "baseline": dict(item.baseline),
+                "line": item.line,
+            }
+        )
+
+    def decode(self, payload: bytes) -> QueueItem:
+        d = orjson.loads(payload)
+        rings = tuple(RingSetting(int(n), t, None if s is None else tuple(s)) for n, t, s in d.get("rings") or [])
+        return QueueItem(
+            d["queue_id"],
+            d["name"],
+            QueueSettings(dict(d.get("fields") or {}), rings),
+            tuple(d.get("add_codes") or ()),
+            tuple(d.get("remove_codes") or ()),
+            dict(d.get("baseline") or {}),
+            int(d.get("line") or 0),
+        )
+
+    # ------------------------------------------------------------------ read, diff, check
+    async def _read_one(self, client: GenesysClient, item: QueueItem, *, codes: bool = True) -> QueueState | None:
+        try:
+            queue = await get_queue_config(client, item.queue_id)
+            held = None
+            if codes and item.names_codes:
+                named = set(item.add_codes) | set(item.remove_codes)
+                held = frozenset(c.id for c in await queue_wrapup_codes(client, item.queue_id) if c.id in named)
+        except NotFoundError:
+            return None
+        body = queue.request_body()
+        since = changed_fields(item.baseline, unnamed_digests(body, item.settings.named_paths())) if item.baseline else ()
+        return QueueState(queue.id, queue.name, body, held, time.monotonic(), since, settings_view(body, item.settings))
+
+    async def read(self, client: GenesysClient, items: Sequence[QueueItem]) -> Mapping[str, QueueState | None]:
+        """Each queue (and its wrap-up codes when the item names some), read at once."""
+        states = await asyncio.gather(*(self._read_one(client, item) for item in items))
+        return {item.queue_id: state for item, state in zip(items, states)}
+
+    def diff(self, state: QueueState | None, item: QueueItem) -> QueueChange | None:
+        if state is None:
+            return QueueChange()  # a queue gone since set-up: ``check`` says so
+        return queue_change(state.body, state.codes or (), item.settings, item.add_codes, item.remove_codes)
+
+    async def check(self, client: GenesysClient, state: QueueState | None, item: QueueItem, change: QueueChange) -> str | None:
+        if state is None:
+            return f"queue {item.name!r} is no longer in the org"
+        count = ring_count(state.body)
+        far = [r.number for r in item.settings.rings if r.number > count + 1]
+        if far:
+            return f"queue {item.name!r} now has {count} bullseye ring(s): ring {far[0]} cannot be set (rings are added one after the last)"
+        return None
+
+    # ------------------------------------------------------------------ write
+    async def write(self, client: GenesysClient, state: QueueState | None, item: QueueItem, change: QueueChange) -> QueueState | None:
+        assert state is not None  # ``check`` refuses a queue that is gone
+        named = item.settings.named_paths()
+        if time.monotonic() - state.read_at > FRESH_FOR or state.changed_since_plan:
+            fresh = await self._read_one(client, item, codes=False)
+            if fresh is None:
+                raise NotFoundError(404, f"queue {item.name!r} is no longer in the org")
+            if state.changed_since_plan and unnamed_digests(fresh.body, named) != unnamed_digests(state.body, named):
+                raise QueueStillChangingError(
+                    409,
+                    f"queue {item.name!r} changed again between two reads ({', '.join(changed_fields(unnamed_digests(state.body, named), unnamed_digests(fresh.body, named)))}): another administrator is editing it",
+                )
+            state = QueueState(fresh.id, fresh.name, fresh.body, state.codes, fresh.read_at, state.changed_since_plan, fresh.view)
+        wrote = False
+        if settings_diff(state.body, item.settings):
+            await self.pace.wait()
+            await put_queue_config(client, item.queue_id, merge_settings(state.body, item.settings))
+            wrote = True
+        codes = set(state.codes or ())
+        to_add = [c for c in item.add_codes if c not in codes]
+        if to_add:
+            await self.pace.wait()
+            await add_queue_wrapup_codes(client, item.queue_id, to_add)
+            codes.update(to_add)
+        for code in [c for c in item.remove_codes if c in codes]:
+            await self.pace.wait()
+            try:
+                await remove_queue_wrapup_code(client, item.queue_id, code)
+            except NotFoundError:
+                pass  # gone already: the goal is reached
+            codes.discard(code)
+        if not wrote:
+            return QueueState(state.id, state.name, state.body, frozenset(codes), state.read_at, state.changed_since_plan, state.view)
+        back = await get_queue_config(client, item.queue_id)
+        body = back.request_body()
+        missing = settings_diff(body, item.settings)
+        if missing:
+            raise QueueStillChangingError(
+                409, f"queue {item.name!r} read back without {', '.join(c.path for c in missing)}: another writer changed it after the write"
+            )
+        return QueueState(back.id, back.name, body, frozenset(codes), time.monotonic(), state.changed_since_plan, settings_view(body, item.settings))
+
+    # ------------------------------------------------------------------ the audit
+    def describe(self, state: QueueState | None) -> Mapping[str, Any] | None:
+        if state is None:
+            return None
+        out: dict[str, Any] = {"id": state.id, "name": state.name, "settings": dict(state.view)}
+        if state.codes is not None:
+            out["wrapupCodes"] = sorted(state.codes)
+        if state.changed_since_plan:
+            out["changedSincePlan"] = list(state.changed_since_plan)
+        return out
+
+    def describe_change(self, change: QueueChange) -> Mapping[str, Any]:
+        out: dict[str, Any] = {"settings": {c.path: {"before": c.before, "after": c.after} for c in change.settings}}
+        if change.add_codes:
+            out["addWrapupCodes"] = list(change.add_codes)
+        if change.remove_codes:
+            out["removeWrapupCodes"] = list(change.remove_codes)
+        return out
+
+    def label(self, item: QueueItem) -> str:
+        return item.name

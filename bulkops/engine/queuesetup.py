@@ -1,0 +1,163 @@
+"""Set-up for a spec's ``queues`` section (#18): resolve it, read the queues once, store items.
+
+Names are resolved against the catalogue (queues and skills; wrap-up codes from their own
+listing, read only when the spec names some), every problem located at the entry's line.
+The queues the spec names are read in one listing filtered by id (100 a request): what each
+has now is what ``plan`` shows before and after, and the digests of what the job does not
+name become the item's ``baseline``, so the run sees another administrator's change since.
+Queue items run after every user change (agents hold their new skills before queues demand them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import RESOLUTION, request_kind
+from bulkops.client.routing_config import PAGE, QUEUES_PATH, list_wrapup_codes
+from bulkops.client.routing_records import queue_config
+from bulkops.client.wire import chunks
+from bulkops.domain.queuesettings import (
+    TIMEOUT_PROMPTS,
+    QueueItem,
+    QueueSettings,
+    QueueSettingsIntent,
+    RingSetting,
+    get_path,
+    ring_count,
+    settings_diff,
+    unnamed_digests,
+)
+from bulkops.engine.kind_queues import QueueSettingsKind
+from bulkops.spec import OrgDirectory
+from bulkops.spec.cells import did_you_mean, fold
+from bulkops.spec.validate import At, Problems
+from bulkops.state.store import RunStore
+
+
+@dataclass(slots=True)
+class QueueSetup:
+    """What set-up made of the queues section; ``plan`` shows ``lines``."""
+
+    items: list[QueueItem] = field(default_factory=list)
+    #: One per queue, in names: each setting before and after, the codes added and removed.
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Names:
+    """Name or id -> (name, id), case-insensitively, with a did-you-mean for a miss."""
+
+    def __init__(self, what: str, table: Mapping[str, str]):
+        self.what = what
+        self.table = dict(table)
+        self.by = {fold(n): (n, i) for n, i in table.items()} | {i: (n, i) for n, i in table.items()}
+
+    def get(self, ref: str, line: int, problems: Problems) -> tuple[str, str] | None:
+        hit = self.by.get(fold(ref)) or self.by.get(ref.strip())
+        if hit is None:
+            problems.add(At(line, 1), f"{self.what} {ref!r} is not in the org{did_you_mean(ref, list(self.table))}")
+        return hit
+
+
+async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSettingsIntent], directory: OrgDirectory, problems: Problems) -> QueueSetup:
+    """Resolve every entry and read the queues it names; problems go to ``problems``."""
+    setup = QueueSetup()
+    if not intents:
+        return setup
+    with request_kind(RESOLUTION):
+        codes_table = {c.name: c.id for c in await list_wrapup_codes(client)} if any(q.add_wrapup_codes or q.remove_wrapup_codes for q in intents) else {}
+        queues, skills, codes = _Names("queue", directory.queues), _Names("skill", directory.skills), _Names("wrap-up code", codes_table)
+        resolved: list[tuple[QueueSettingsIntent, str, str, QueueSettings, tuple[str, ...], tuple[str, ...]]] = []
+        for q in intents:
+            queue = queues.get(q.queue, q.line, problems)
+            rings = []
+            for number, ring in sorted(q.rings.items()):
+                ids = None if ring.skills_to_remove is None else tuple(h[1] for n in ring.skills_to_remove if (h := skills.get(n, q.line, problems)))
+                rings.append(RingSetting(number, ring.timeout_seconds, ids))
+            add = tuple(h[1] for n in q.add_wrapup_codes if (h := codes.get(n, q.line, problems)))
+            remove = tuple(h[1] for n in q.remove_wrapup_codes if (h := codes.get(n, q.line, problems)))
+            if queue is not None:
+                resolved.append((q, queue[0], queue[1], QueueSettings(q.fields(), tuple(rings)), add, remove))
+        bodies = await _read_queues(client, [r[2] for r in resolved])
+    skill_names = {i: n for n, i in directory.skills.items()}
+    code_names = {i: n for n, i in codes_table.items()}
+    for q, name, qid, settings, add, remove in resolved:
+        body = bodies.get(qid)
+        if body is None:
+            problems.add(At(q.line, 1), f"queue {name!r} could not be read")
+            continue
+        if not _fits(q, name, body, settings, problems):
+            continue
+        setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line))
+        setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names))
+    return setup
+
+
+async def _read_queues(client: GenesysClient, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each queue's whole body (as a PUT body), 100 queues a request."""
+    out: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(list(dict.fromkeys(ids)), PAGE):
+        for entity in await client.all_entities(QUEUES_PATH, params={"id": chunk}, page_size=PAGE):
+            queue = queue_config(entity)
+            out[queue.id] = queue.request_body()
+    return out
+
+
+def _fits(q: QueueSettingsIntent, name: str, body: Mapping[str, Any], settings: QueueSettings, problems: Problems) -> bool:
+    """What the spec can say only knowing the queue: rings added one after the last, an ACW
+    timeout only with a prompt that takes one."""
+    ok = True
+    count = ring_count(body)
+    for r in settings.rings:
+        if r.number > count + 1:
+            problems.add(
+                At(q.line, 1),
+                f"queue {name!r} has {count} bullseye ring(s): ring {r.number} cannot be set (rings are added one after the last: ring {count + 1})",
+            )
+            ok = False
+    prompt = q.acw_wrapup_prompt or get_path(body, "acwSettings.wrapupPrompt")
+    if q.acw_timeout_ms is not None and prompt not in TIMEOUT_PROMPTS:
+        problems.add(
+            At(q.line, 1), f"queue {name!r} has wrapupPrompt {prompt}: 'timeoutMs' goes only with {', '.join(TIMEOUT_PROMPTS)} (set acw.wrapupPrompt too)"
+        )
+        ok = False
+    return ok
+
+
+def _shown(path: str, value: Any, skill_names: Mapping[str, str]) -> Any:
+    if path.endswith(".skillsToRemove") and isinstance(value, list):
+        return sorted(skill_names.get(v, v) for v in value)
+    return value
+
+
+def _plan_line(
+    name: str,
+    line: int,
+    body: Mapping[str, Any],
+    settings: QueueSettings,
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+    skill_names: Mapping[str, str],
+    code_names: Mapping[str, str],
+) -> dict[str, Any]:
+    changes = settings_diff(body, settings)
+    changed = {c.path for c in changes}
+    shown = [{"setting": c.path, "before": _shown(c.path, c.before, skill_names), "after": _shown(c.path, c.after, skill_names)} for c in changes]
+    same = sorted(p for p in settings.fields if p not in changed)
+    return {
+        "queue": name,
+        "line": line,
+        "settings": shown,
+        "already": same,
+        "add_codes": [code_names.get(c, c) for c in add],
+        "remove_codes": [code_names.get(c, c) for c in remove],
+    }
+
+
+def store_queue_items(setup: QueueSetup, store: RunStore) -> None:
+    kind = QueueSettingsKind()
+    rows = [(kind.key(item), kind.encode(item)) for item in setup.items]
+    if rows:
+        store.add_items(kind.name, "after_users", rows)
