@@ -170,6 +170,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "pace_rps": round(pace, 3),
                 "rate_bound": bound,
                 "skills": result.skills,
+                "queue_settings": result.queue_settings,
                 "queues": {
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
@@ -192,6 +193,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
         for line in result.skills:
             click.echo("skill " + describe_skill_line(line))
+        for line in result.queue_settings:
+            click.echo("queue " + describe_queue_line(line))
         for q in result.queues.values():
             click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for warning in result.warnings():
@@ -217,6 +220,24 @@ def describe_skill_line(line: dict[str, Any]) -> str:
     if line["action"] == "delete":
         return f"{name}: delete, after every user change; used by: {line['used_by']}"
     return f"{name}: migrate {line['holders']} holder(s) to {line['into']!r}"
+
+
+def describe_queue_line(line: dict[str, Any]) -> str:
+    """One queue's settings in a plan, in words: ``'Sales': skillEvaluationMethod BEST -> ALL; add wrap-up code 'Resolved'``."""
+    said = [f"{c['setting']} {_value(c['before'])} -> {_value(c['after'])}" for c in line["settings"]]
+    said += [f"add wrap-up code {n!r}" for n in line["add_codes"]]
+    said += [f"remove wrap-up code {n!r}" for n in line["remove_codes"]]
+    if line["already"]:
+        said.append(f"already so: {', '.join(line['already'])}")
+    return f"{line['queue']!r}: " + ("; ".join(said) if said else "nothing to do")
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "(none)"
+    if isinstance(v, list):
+        return "[" + ", ".join(map(str, v)) + "]"
+    return str(v)
 
 
 def as_mode(value: str | None) -> Mode | None:

@@ -54,6 +54,8 @@ class Plan:
     users_read: str = ""
     #: The skills section, one line each, in names: what each definition does and what uses a deleted skill.
     skills: list[dict[str, Any]] = field(default_factory=list)
+    #: The queues section, one line a queue, in names: each setting before and after, codes added and removed.
+    queue_settings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def queue_write_requests(self) -> int:
@@ -61,8 +63,10 @@ class Plan:
 
     def run_requests(self, reads: int) -> int:
         """What ``bulkops run`` would spend: the reads this plan made (a run makes the same ones
-        during its set-up), then the writes (a skill definition's write is one request)."""
-        return reads + self.write_requests + self.queue_write_requests + sum(1 for s in self.skills if s["action"] != "migrate")
+        during its set-up), then the writes (a skill definition's write is one request; a queue
+        whose settings change: read, PUT, read-back, plus one request a wrap-up code change)."""
+        skills = sum(1 for s in self.skills if s["action"] != "migrate")
+        return reads + self.write_requests + self.queue_write_requests + skills + sum(queue_setting_requests(q) for q in self.queue_settings)
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -119,7 +123,7 @@ def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
 
 async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50) -> Plan:
     """Diff every resolved intent against the state set-up read for it: no second read of the org."""
-    plan = Plan(users_read=resolved.users_read.why, skills=describe_skills(resolved))
+    plan = Plan(users_read=resolved.users_read.why, skills=describe_skills(resolved), queue_settings=list(resolved.queue_setup.lines))
     directory, store = resolved.directory, resolved.store
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
@@ -141,6 +145,13 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
             _plan_user(plan, intent, replace(state, queues=membership.of(state.id)), membership, skill_names, detail)
     plan.users_not_seen = plan.users_named - seen
     return plan
+
+
+def queue_setting_requests(line: Mapping[str, Any]) -> int:
+    """A queue's requests in a run: its read, and when a setting changes a PUT and a read-back;
+    the wrap-up codes read and one request a code change (at most, as planned)."""
+    codes = len(line["add_codes"]) + len(line["remove_codes"])
+    return 1 + (2 if line["settings"] else 0) + (1 + codes if codes else 0)
 
 
 def describe_skills(resolved: ResolvedSpec) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from helpers.engine import client_for
+from test_plan_replace import bulkops_plan
 
 from bulkops.client.routing_config import get_queue_config, queue_wrapup_codes
 from bulkops.domain.queuesettings import get_path, unnamed_digests
@@ -202,3 +203,30 @@ async def test_queue_writes_are_paced(sim, tmp_path):
     _, summary = await run_job(sim, spec, tmp_path)
     assert summary["items"]["queue"] == {"applied": 8}
     assert time.monotonic() - started >= 7 / kind_queues.QUEUE_WRITES_PER_SECOND  # 8 PUTs, 0.2 s apart
+
+
+async def test_plan_shows_each_setting_before_and_after_in_names(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=20, queues=4, seed=9))
+    s = sim.sim
+    name = sorted(s.queue_ids_by_name())[0]
+    skill = sorted(s.skill_ids_by_name())[1]
+    spec = write_spec(
+        tmp_path / "q.json",
+        [
+            {
+                "queue": name,
+                "skillEvaluationMethod": "ALL",
+                "media": {"email": {"serviceLevel": {"percentage": 0.8}}},
+                "rings": {"1": {"timeoutSeconds": 12, "skillsToRemove": [skill]}},
+                "addWrapupCodes": ["Escalated"],
+            }
+        ],
+    )
+    text = await bulkops_plan(sim, spec)
+    assert (
+        f"queue {name!r}: skillEvaluationMethod BEST -> ALL; bullseye.rings.1.timeoutSeconds (none) -> 12.0; "
+        f"bullseye.rings.1.skillsToRemove (none) -> [{skill}]; add wrap-up code 'Escalated'; already so: mediaSettings.email.serviceLevel.percentage"
+    ) in text, text
+    out = json.loads(await bulkops_plan(sim, spec, "--json"))
+    assert out["queue_settings"][0]["settings"][0] == {"setting": "skillEvaluationMethod", "before": "BEST", "after": "ALL"}
+    assert s.org.queueconfig.settings_of(s.queue_ids_by_name()[name])["skillEvaluationMethod"] == "BEST"  # plan writes nothing
