@@ -67,7 +67,7 @@ def report(job: str, state_dir: str, out: Path | None, run_id: str | None, names
         if run_id is not None and run_id not in data.run_ids:
             raise StateError(f"job {job} has no run {run_id!r} in its audit log; runs: {', '.join(data.run_ids) or 'none'}")
         if not no_results:
-            name_map = orjson.loads(names.read_bytes()) if names else None
+            name_map = orjson.loads(names.read_bytes()) if names else setup.store.get("names")
             if name_map is not None and not isinstance(name_map, dict):
                 raise StateError(f"{names} must hold a JSON object of id -> name")
             written = write_results(setup.paths, names=name_map, data=data)

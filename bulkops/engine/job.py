@@ -227,6 +227,12 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
     )
 
 
+def names_of(directory: OrgDirectory) -> dict[str, str]:
+    """The catalogue the job read, id -> name (a skill the job creates is named by its placeholder)."""
+    tables = (directory.skills, directory.languages, directory.queues, directory.divisions)
+    return {sid: name for table in tables for name, sid in table.items()} | {sid: name for name, sid in directory.skills.items() if sid.startswith(NEW_SKILL)}
+
+
 @dataclass(frozen=True, slots=True)
 class JobSetup:
     job_id: str
@@ -278,6 +284,8 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
             "users_read": resolved.users_read.strategy,
             "pass": 0,
             "queues": sorted(resolved.queues),
+            # id -> name of what the job's lines name, for the result files and messages (people read names).
+            "names": names_of(resolved.directory),
             # Placeholder ids of the skills the job creates: the run swaps in the real ones.
             "new_skills": sorted(NEW_SKILL + i.name for i in resolved.skills.items if i.op == "create" and i.skill_id is None),
             "users": resolved.users,

@@ -36,6 +36,8 @@ def write_run_files(paths: RunPaths, *, store: RunStore | None = None, names: Na
     """Result CSVs, retry spec and report.html from one read of the job folder; (None, None) on failure."""
     try:
         data = load_job(paths, store=store)
+        if names is None and store is not None:
+            names = store.get("names")  # the catalogue set-up read: names, not ids, in the files
         results = write_results(paths, names=names, data=data)
         report = write_report(paths, data=data)
         return results, report

@@ -58,6 +58,8 @@ async def test_the_result_files_hold_each_user_with_its_outcome_error_and_change
     setup, summary, by_email, names = await mixed_run(sim, tmp_path)
     s = sim.sim
     assert summary["users"] == {"applied": 6, "unchanged": 2, "reconciliation": 1, "failed": 1, "total": 10}
+    by_pass = read_csv(setup.paths.root / "results" / "applied.csv")  # as the pass wrote them: names from the job's catalogue
+    assert by_pass and all(f"{names[0]}=4.5" in r["skills_set"].split("; ") for r in by_pass)
     written = write_results(setup.paths)
     folder = setup.paths.root / "results"
     assert written.folder == folder
