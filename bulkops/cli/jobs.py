@@ -340,10 +340,12 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
         setup = open_job(state_dir, job)
         counts, total = setup.store.counts(), setup.store.total()
         left = counts.get("pending", 0) + counts.get("inflight", 0)
-        if not left:  # nothing to carry on with: say so, and keep the last pass's summary as it is
+        # items of the other kinds (skill definitions, queue settings) count too: a queues-only job has no users
+        items_left = sum(n for by in setup.store.item_counts().values() for status, n in by.items() if status in ("pending", "inflight"))
+        if not left and not items_left:  # nothing to carry on with: say so, and keep the last pass's summary as it is
             setup.store.close()
             return _already_finished(job, state_dir, counts, total)
-        say(f"resuming {job}: {total - left} of {total} users done, {left} to go")
+        say(f"resuming {job}: {total - left} of {total} users done, {left} to go" + (f"; {items_left} other item(s) to go" if items_left else ""))
         async with GenesysClient(config) as client:
             summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
