@@ -12,6 +12,8 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py dense --org 2000
     .venv/bin/python scripts/bench_cost.py first-write --org 100000 --rps 8
     .venv/bin/python scripts/bench_cost.py migration --org 2000
+    .venv/bin/python scripts/bench_cost.py queues --queues 120
+    .venv/bin/python scripts/bench_cost.py queues --queues 120 --codes
     .venv/bin/python scripts/bench_cost.py disk --org 5000
 
 ``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
@@ -161,6 +163,42 @@ def migration(args: argparse.Namespace) -> None:
         print(f"  users {summary['users']}; skills {summary.get('items')}; by kind {summary['this_run']['requests_by_kind']}")
 
 
+def queues(args: argparse.Namespace) -> None:
+    """Settings on every queue of an org (and, with --codes, a wrap-up code added and one removed):
+    requests per changed queue against the ideal (read, PUT, read-back; codes: their read and one
+    request a code), at the guide's pace of 5 queue writes a second."""
+    with (
+        simulator_process("--users", "100", "--queues", str(args.queues), "--seed", str(args.seed), "--rate-per-minute", "1000000") as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        state = sim_get(url, "/__sim/state")
+        codes = {c["id"]: c["name"] for c in state["queueConfig"]["wrapupCodes"]}
+        held = state["queueConfig"]["queueWrapupCodes"]
+        entries = []
+        for q in state["queues"]:
+            entry: dict = {
+                "queue": q["name"],
+                "skillEvaluationMethod": "ALL",
+                "media": {"email": {"serviceLevel": {"percentage": 0.9, "durationMs": 3_600_000}}},
+            }
+            if args.codes:
+                entry["addWrapupCodes"] = [codes[sorted(set(codes) - set(held[q["id"]]))[0]]]
+                entry["removeWrapupCodes"] = [codes[sorted(held[q["id"]])[0]]]
+            entries.append(entry)
+        spec = Path(tmp) / "queues.json"
+        spec.write_text(orjson.dumps({"version": 2, "queues": entries}).decode())
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "queues", args.rps)
+        n = int((summary.get("items") or {}).get("queue", {}).get("applied", 0))
+        ideal = 3 + (3 if args.codes else 0)
+        by_kind = summary["this_run"]["requests_by_kind"]
+        run_requests = sum(v for k, v in by_kind.items() if k in ("state_reads", "writes", "refetches"))
+        print(
+            f"queue settings on {n} queues{' with a wrap-up code added and one removed' if args.codes else ''}: {requests} requests ({seconds:.1f}s), "
+            f"{requests / n:.3f} per changed queue in all, {run_requests / n:.3f} in the run's phase; the ideal is {ideal} per queue"
+        )
+        print(f"  items {summary.get('items')}; by kind {by_kind}")
+
+
 def first_write(args: argparse.Namespace) -> None:
     """Seconds from starting ``bulkops run`` to the simulator's first write, at the configured rate."""
     rng = random.Random(args.seed)
@@ -191,14 +229,17 @@ def first_write(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "disk"))
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk"))
+    parser.add_argument("--queues", type=int, default=120, help="queues in the org (queues scenario)")
+    parser.add_argument("--codes", action="store_true", help="queues scenario: also add and remove a wrap-up code on each")
     parser.add_argument("--org", type=int, default=20000)
     parser.add_argument("--changed", type=int, default=200)
     parser.add_argument("--refs", choices=("ids", "emails"), default="ids")
     parser.add_argument("--rps", type=float, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration, "disk": disk}[args.scenario](args)
+    scenarios = {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration, "queues": queues, "disk": disk}
+    scenarios[args.scenario](args)
 
 
 if __name__ == "__main__":

@@ -27,4 +27,6 @@ def validate(spec: str, mode: str | None, max_per_user: int) -> None:
     counts = f"{opened.intents} users"
     if definitions := len(opened.spec.definitions()):
         counts += f", {definitions} skill definition{'s' if definitions != 1 else ''}"
+    if queues := len(opened.queue_settings):
+        counts += f", {queues} queue{'s' if queues != 1 else ''} to configure"
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")

@@ -102,9 +102,16 @@ class QueueSettings:
     fields: Mapping[str, Any] = field(default_factory=dict)
     rings: tuple[RingSetting, ...] = ()
 
+    @property
+    def drops_acw_timeout(self) -> bool:
+        """A prompt that takes no timeout: the queue's ``timeoutMs`` goes (the API refuses the two together)."""
+        prompt = self.fields.get("acwSettings.wrapupPrompt")
+        return prompt is not None and prompt not in TIMEOUT_PROMPTS and "acwSettings.timeoutMs" not in self.fields
+
     def named_paths(self) -> frozenset[str]:
         """Every path the job writes (a ring as ``bullseye.rings.<n>``)."""
-        return frozenset(self.fields) | {f"bullseye.rings.{r.number}" for r in self.rings}
+        dropped = {"acwSettings.timeoutMs"} if self.drops_acw_timeout else set()
+        return frozenset(self.fields) | {f"bullseye.rings.{r.number}" for r in self.rings} | dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +188,9 @@ def merge_settings(body: Mapping[str, Any], settings: QueueSettings) -> dict[str
     out = {k: copy.deepcopy(v) for k, v in body.items() if k not in READ_ONLY}
     for path, value in settings.fields.items():
         _set_path(out, path, value)
+    acw = out.get("acwSettings")
+    if settings.drops_acw_timeout and isinstance(acw, dict):
+        acw.pop("timeoutMs", None)
     if settings.rings:
         bullseye = out.get("bullseye")
         if not isinstance(bullseye, dict):
@@ -207,6 +217,8 @@ def settings_diff(body: Mapping[str, Any], settings: QueueSettings) -> tuple[Set
     """Each named setting whose value in ``body`` is not the one the job sets (numbers compared
     as numbers, a ring's skills as a set); empty when the queue is already so."""
     out = [SettingChange(p, get_path(body, p), v) for p, v in settings.fields.items() if not _same(get_path(body, p), v)]
+    if settings.drops_acw_timeout and get_path(body, "acwSettings.timeoutMs") is not None:
+        out.append(SettingChange("acwSettings.timeoutMs", get_path(body, "acwSettings.timeoutMs"), None))
     rings = _rings(body)
     for r in sorted(settings.rings, key=lambda r: r.number):
         ring = rings[r.number - 1] if r.number <= len(rings) else None

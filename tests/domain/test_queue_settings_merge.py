@@ -113,3 +113,16 @@ def test_codes_only_what_is_missing_or_held() -> None:
 def test_a_ring_further_out_than_the_next_is_refused() -> None:
     with pytest.raises(ValueError, match="ring 3 of a queue with 0 ring"):
         merge_settings(body(), QueueSettings({}, (RingSetting(3, 5.0),)))
+
+
+def test_a_prompt_without_a_timeout_takes_the_queues_timeout_away() -> None:
+    wanted = QueueSettings({"acwSettings.wrapupPrompt": "OPTIONAL"})
+    merged = merge_settings(body(), wanted)
+    assert merged["acwSettings"] == {"wrapupPrompt": "OPTIONAL"}  # the API refuses timeoutMs with OPTIONAL
+    assert [(c.path, c.before, c.after) for c in settings_diff(body(), wanted)] == [
+        ("acwSettings.wrapupPrompt", "MANDATORY_TIMEOUT", "OPTIONAL"),
+        ("acwSettings.timeoutMs", 300_000, None),
+    ]
+    assert settings_diff(merged, wanted) == ()
+    kept = QueueSettings({"acwSettings.wrapupPrompt": "AGENT_REQUESTED"})
+    assert merge_settings(body(), kept)["acwSettings"] == {"wrapupPrompt": "AGENT_REQUESTED", "timeoutMs": 300_000}

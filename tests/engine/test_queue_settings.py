@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -230,3 +231,12 @@ async def test_plan_shows_each_setting_before_and_after_in_names(sim, tmp_path):
     out = json.loads(await bulkops_plan(sim, spec, "--json"))
     assert out["queue_settings"][0]["settings"][0] == {"setting": "skillEvaluationMethod", "before": "BEST", "after": "ALL"}
     assert s.org.queueconfig.settings_of(s.queue_ids_by_name()[name])["skillEvaluationMethod"] == "BEST"  # plan writes nothing
+
+
+async def test_the_example_job_runs_against_the_default_org(sim, tmp_path, fast_pace):
+    spec = Path(__file__).resolve().parents[2] / "jobs" / "queues-reorg.json"
+    setup, summary = await run_job(sim, spec, tmp_path)
+    assert summary["items"]["queue"] == {"applied": 3}, summary
+    s = sim.sim
+    support = s.org.queueconfig.settings_of(s.queue_ids_by_name()["Support EN"])
+    assert support["skillEvaluationMethod"] == "ALL" and support["bullseye"]["rings"][0]["expansionCriteria"][0]["threshold"] == 30.0
