@@ -98,6 +98,8 @@ class QueueSettingsKind:
 
     name = "queue"
     rereads_on_conflict = True
+    #: A batch's reads must still be fresh (``FRESH_FOR``) when its last write goes, at the queue pace.
+    read_batch = max(1, int(FRESH_FOR * QUEUE_WRITES_PER_SECOND * 0.8))
 
     def __init__(self, writes_per_second: float | None = None) -> None:
         self.pace = WritePace(writes_per_second or QUEUE_WRITES_PER_SECOND)

@@ -101,6 +101,7 @@ class SkillDefinitions:
 
     name = "skill"
     rereads_on_conflict = True
+    read_batch = 100
 
     def __init__(self) -> None:
         self._deps: DependencyIndex | None = None

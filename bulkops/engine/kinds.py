@@ -33,6 +33,9 @@ class Kind(Protocol[Item, State, Change]):
     #: On a 409: True re-reads the object before trying again (its write carries a version or
     #: replaces the whole object), False sends the same write again.
     rereads_on_conflict: bool
+    #: Items read at once before their writes: a kind that re-reads an object gone stale before its
+    #: write (queues: a PUT with no version) reads few at a time, so the read is fresh when it writes.
+    read_batch: int
 
     def key(self, item: Item) -> str:
         """The item's key in the store: unique within the kind and stable across runs."""

@@ -73,10 +73,11 @@ class ItemPhases:
         for kind_name, group in groupby(rows, key=lambda r: r[0]):
             kind = self.kinds[kind_name]
             items = [(key, kind.decode(payload), status) for _, key, payload, status in group]
-            for i in range(0, len(items), READ_BATCH):
+            size = min(READ_BATCH, kind.read_batch)
+            for i in range(0, len(items), size):
                 if stopping():
                     return False
-                batch = items[i : i + READ_BATCH]
+                batch = items[i : i + size]
                 with request_kind(STATE_READS):
                     states = await kind.read(self.client, [item for _, item, _ in batch])
 
