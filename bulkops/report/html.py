@@ -53,6 +53,7 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
         )
     if not s:
         body.append('<p class="note">No summary.json for this run (it was killed, or is still running): figures below come from the audit log alone.</p>')
+    body.append(_in_short(f, status))
     body.append(_cards(f, run))
     body.append(_requests(run, s.get("job")))
     body.append(_outcomes(f))
@@ -216,6 +217,25 @@ def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
         f'<h2>{escape(title)}</h2><section><table data-table="{name}"><tr><th>user</th><th>outcome</th><th>latency ms</th>'
         f"<th>attempts</th><th>409s</th><th>requests</th><th>reason</th></tr>{rows}</table></section>"
     )
+
+
+def _in_short(f: Figures, status: str) -> str:
+    """The job in a few plain sentences, for a reader who will not read the tables below."""
+    jobwide = f.outcomes_job
+    changed, right = jobwide.get("applied", 0), jobwide.get("unchanged", 0)
+    held = jobwide.get("failed", 0) + jobwide.get("reconciliation", 0)
+    waiting = jobwide.get("pending", 0) + jobwide.get("inflight", 0)
+    said = [f"{_num(changed)} agent(s) now have the routing the job asked for; {_num(right)} already had it."]
+    if held:
+        said.append(f"{_num(held)} need a person's look (listed under Reconciliation queue below, with the reason for each).")
+    if waiting:
+        said.append(f"{_num(waiting)} were not reached yet: the job was stopped and can be resumed where it stopped.")
+    items = [r for r in f.items if r.get("outcome") in ("applied", "unchanged")]
+    if f.items:
+        said.append(f"{len(items)} of {len(f.items)} skill or queue definition change(s) are in place.")
+    if status == "complete" and not held:
+        said.append("Nothing is left to do.")
+    return '<section class="in-short" data-figure="in-short"><p>' + " ".join(escape(x) for x in said) + "</p></section>"
 
 
 def _items(f: Figures) -> str:

@@ -72,6 +72,7 @@ async def test_a_migration_moves_every_holder_to_the_new_skill_then_deletes_the_
     assert [(r["changes"]["op"], r["outcome"]) for r in items] == [("create", "applied"), ("delete", "applied")]
     page = render(build_figures(load_job(setup.paths)))  # the report lists them; the users' figures leave them out
     assert 'data-item="skill:create:digital care"' in page and 'data-item="skill:delete:' in page
+    assert "2 of 2 skill or queue definition change(s) are in place" in page  # the plain-words summary on top
     results = write_results(setup.paths)
     rows = (results.folder / "items.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("kind,name,change,outcome") and len(rows) == 3 and "Digital Care,create,applied" in rows[1]

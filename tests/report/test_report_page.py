@@ -49,6 +49,11 @@ async def test_the_report_figures_are_the_audit_logs(sim, tmp_path):
     for k, v in outcomes.items():
         assert number(page.figures[f"job-{k}"]) == v == number(page.figures[f"run-{k}"])
     assert number(page.figures["job-total"]) == 60
+    # the plain-words summary on top says the same, for a reader who stops there
+    short = page.figures["in-short"]
+    assert f"{outcomes.get('applied', 0)} agent(s) now have the routing the job asked for" in short
+    if outcomes.get("reconciliation") or outcomes.get("failed"):
+        assert f"{outcomes.get('reconciliation', 0) + outcomes.get('failed', 0)} need a person's look" in short
     assert {b["data-outcome"]: int(b["data-value"]) for b in page.bars["outcomes-job"]} == outcomes
 
     # requests/s: the bars times the bucket width give back every request of the audit
