@@ -171,6 +171,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "rate_bound": bound,
                 "skills": result.skills,
                 "queue_settings": result.queue_settings,
+                "utilization_labels": result.labels,
                 "queues": {
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
@@ -195,6 +196,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo("skill " + describe_skill_line(line))
         for line in result.queue_settings:
             click.echo("queue " + describe_queue_line(line))
+        for line in result.labels:
+            click.echo("utilization label " + describe_label_line(line))
         for q in result.queues.values():
             click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for warning in result.warnings():
@@ -220,6 +223,20 @@ def describe_skill_line(line: dict[str, Any]) -> str:
     if line["action"] == "delete":
         return f"{name}: delete, after every user change; used by: {line['used_by']}"
     return f"{name}: migrate {line['holders']} holder(s) to {line['into']!r}"
+
+
+def describe_label_line(line: dict[str, Any]) -> str:
+    """One utilization label of a plan, in words."""
+    name = repr(line["label"])
+    if line["action"] == "create":
+        capacity = f" with maximumCapacity {line['maximum_capacity']}" if line.get("maximum_capacity") is not None else ""
+        if line.get("exists_already"):
+            return f"{name}: create{capacity} (exists already as {line['exists_already']!r}: nothing to do)"
+        return f"{name}: create{capacity}, before the users"
+    users = line["agents"]
+    shown = ", ".join(line["used_by"]) + (", ..." if users > len(line["used_by"]) else "")
+    used = f"; used by {users} agent(s): {shown} (force: it leaves their settings)" if users else "; used by no agent"
+    return f"{name}: delete, after every other change{used}"
 
 
 def describe_queue_line(line: dict[str, Any]) -> str:

@@ -29,4 +29,6 @@ def validate(spec: str, mode: str | None, max_per_user: int) -> None:
         counts += f", {definitions} skill definition{'s' if definitions != 1 else ''}"
     if queues := len(opened.queue_settings):
         counts += f", {queues} queue{'s' if queues != 1 else ''} to configure"
+    if labels := len(opened.labels):
+        counts += f", {labels} utilization label{'s' if labels != 1 else ''}"
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")

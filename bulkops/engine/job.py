@@ -32,7 +32,9 @@ from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.utilabels import LabelIntent
 from bulkops.engine.directory import build_catalogue
+from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
 from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
 from bulkops.engine.resolution import Resolution
 from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
@@ -75,6 +77,8 @@ class CheckedSpec:
     definitions: list[SkillDefinitionIntent] = dataclasses.field(default_factory=list)
     #: The spec's ``queues`` section (queue settings), refs as written.
     queue_settings: list[QueueSettingsIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``utilizationLabels`` section, names as written.
+    labels: list[LabelIntent] = dataclasses.field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -128,13 +132,14 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         count = staged.stage(gather(spec.checked(problems)), fold)
         definitions = spec.definitions()
         queue_settings = spec.queue_settings()
+        labels = spec.utilization_labels()
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings)
+    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels)
 
 
 @dataclass(slots=True)
@@ -154,6 +159,8 @@ class ResolvedSpec:
     skills: SkillSetup = dataclasses.field(default_factory=SkillSetup)
     #: The queues section as set-up resolved it (items, and each queue's settings before and after).
     queue_setup: QueueSetup = dataclasses.field(default_factory=QueueSetup)
+    #: The utilizationLabels section as set-up resolved it (items, and what plan shows of each label).
+    label_setup: LabelSetup = dataclasses.field(default_factory=LabelSetup)
 
     @property
     def store(self) -> RunStore:
@@ -189,13 +196,17 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         apply_migrations(skills, checked.store, late)
         await guard_deletes(client, skills, late)
         queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
+        label_setup = await resolve_labels(client, checked.labels, late)
         if late:
             raise SpecError(late.finish())
         store_items(skills, checked.store)
         store_queue_items(queue_setup, checked.store)
+        store_label_items(label_setup, checked.store)
         checked.spec.missing_skills = resolution.missing_skills
         users = resolution.users + skills.migrated_users
-        return ResolvedSpec(checked, directory, users_read, users, frozenset(resolution.queues), held, tuple(resolution.missing_skills), skills, queue_setup)
+        return ResolvedSpec(
+            checked, directory, users_read, users, frozenset(resolution.queues), held, tuple(resolution.missing_skills), skills, queue_setup, label_setup
+        )
 
 
 async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, create: bool) -> ResolvedSpec:
@@ -224,6 +235,7 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
         (),
         resolved.skills,
         resolved.queue_setup,
+        resolved.label_setup,
     )
 
 

@@ -56,6 +56,8 @@ class Plan:
     skills: list[dict[str, Any]] = field(default_factory=list)
     #: The queues section, one line a queue, in names: each setting before and after, codes added and removed.
     queue_settings: list[dict[str, Any]] = field(default_factory=list)
+    #: The utilizationLabels section, one line a label: create (or exists already), delete and who uses it.
+    labels: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def queue_write_requests(self) -> int:
@@ -66,7 +68,8 @@ class Plan:
         during its set-up), then the writes (a skill definition's write is one request; a queue
         whose settings change: read, PUT, read-back, plus one request a wrap-up code change)."""
         skills = sum(1 for s in self.skills if s["action"] != "migrate")
-        return reads + self.write_requests + self.queue_write_requests + skills + sum(queue_setting_requests(q) for q in self.queue_settings)
+        labels = sum(label_requests(x) for x in self.labels)
+        return reads + self.write_requests + self.queue_write_requests + skills + sum(queue_setting_requests(q) for q in self.queue_settings) + labels
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -123,7 +126,12 @@ def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
 
 async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50) -> Plan:
     """Diff every resolved intent against the state set-up read for it: no second read of the org."""
-    plan = Plan(users_read=resolved.users_read.why, skills=describe_skills(resolved), queue_settings=list(resolved.queue_setup.lines))
+    plan = Plan(
+        users_read=resolved.users_read.why,
+        skills=describe_skills(resolved),
+        queue_settings=list(resolved.queue_setup.lines),
+        labels=list(resolved.label_setup.lines),
+    )
     directory, store = resolved.directory, resolved.store
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
@@ -145,6 +153,14 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
             _plan_user(plan, intent, replace(state, queues=membership.of(state.id)), membership, skill_names, detail)
     plan.users_not_seen = plan.users_named - seen
     return plan
+
+
+def label_requests(line: Mapping[str, Any]) -> int:
+    """A label's requests in a run: the phase's one listing is shared; a create is one POST, a delete
+    one DELETE (and, without force, the agents read just before it)."""
+    if line.get("exists_already"):
+        return 0
+    return 1 if line["action"] == "create" or line.get("force") else 2
 
 
 def queue_setting_requests(line: Mapping[str, Any]) -> int:

@@ -25,9 +25,11 @@ from typing import Any
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.utilabels import LabelIntent
 from bulkops.spec.cells import fold
 from bulkops.spec.definitions import DefinitionLedger, LocateField, check_entry
 from bulkops.spec.jsondefs import field_path, read_definition
+from bulkops.spec.jsonlabels import LabelLedger, LocateKey, read_label_entry
 from bulkops.spec.jsonqueues import queue_field_path, read_queue_entry
 from bulkops.spec.jsonuser import read_user
 from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
@@ -272,6 +274,13 @@ def _setting_locator(text: _Text, start: int, obj: Any) -> LocateSetting:
     return locate
 
 
+def _key_locator(text: _Text, start: int) -> LocateKey:
+    def locate(key: str) -> At:
+        return text.at(_find(text.text, start, (key,), "value"))
+
+    return locate
+
+
 def _user_locator(text: _Text, start: int, obj: dict[str, Any]) -> Locate:
     paths = _user_paths(obj)
 
@@ -328,6 +337,7 @@ class JsonDoc:
         self.max_per_user = max_per_user
         self._definitions: list[SkillDefinitionIntent] = []
         self._queue_settings: list[QueueSettingsIntent] = []
+        self._labels: list[LabelIntent] = []
 
     def definitions(self) -> list[SkillDefinitionIntent]:
         """The ``skills`` section as the last ``read`` found it (version 2; else none)."""
@@ -336,6 +346,10 @@ class JsonDoc:
     def queue_settings(self) -> list[QueueSettingsIntent]:
         """The ``queues`` section as the last ``read`` found it (version 2; else none)."""
         return list(self._queue_settings)
+
+    def utilization_labels(self) -> list[LabelIntent]:
+        """The ``utilizationLabels`` section as the last ``read`` found it (version 2; else none)."""
+        return list(self._labels)
 
     def declared_mode(self) -> Mode | None:
         try:
@@ -377,7 +391,9 @@ class JsonDoc:
         issues += [((k,), "key", f"key {k!r} appears more than once") for k in getattr(doc, "dups", ())]
         declared, mode_issues = _declared_mode(doc.get("mode"), self.requested)
         # each user object and skills entry is searched as it is read; the rest of the document here
-        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k not in ("users", "skills", "queues") or not isinstance(v, list)})
+        issues += mode_issues + text.unicode_issues(
+            {k: v for k, v in doc.items() if k not in ("users", "skills", "queues", "utilizationLabels") or not isinstance(v, list)}
+        )
         _report(problems, text, 0, issues)
         users = doc.get("users")
         return (declared or self.requested or "merge") if isinstance(users, list) and users else None
@@ -414,9 +430,24 @@ class JsonDoc:
                 ledger.admit(intent, locate, problems)
         return ledger.finish()
 
+    def _read_labels(self, text: _Text, doc: Any, problems: Problems) -> list[LabelIntent]:
+        """The version 2 ``utilizationLabels`` section: each entry checked, then one entry per label."""
+        entries = doc.get("utilizationLabels") if isinstance(doc, dict) and document_version(doc) == 2 else None
+        if not isinstance(entries, list) or not entries:
+            return []
+        ledger = LabelLedger()
+        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("utilizationLabels",), "value"))]
+        for start, obj in zip(starts, entries):
+            intent, issues = read_label_entry(obj, text.at(start).line)
+            _report(problems, text, start, issues + text.unicode_issues(obj))
+            if intent is not None:
+                ledger.admit(intent, _key_locator(text, start), problems)
+        return ledger.finish()
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._definitions = []
         self._queue_settings = []
+        self._labels = []
         parsed = self._parse(problems)
         if parsed is None:
             return
@@ -424,6 +455,7 @@ class JsonDoc:
         mode = self._check_top(text, doc, problems)
         self._definitions = self._read_skills(text, doc, problems)
         self._queue_settings = self._read_queues(text, doc, problems)
+        self._labels = self._read_labels(text, doc, problems)
         if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)

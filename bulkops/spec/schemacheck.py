@@ -104,12 +104,13 @@ def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
 _DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
 #: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
 #: A document of a version this bulkops does not read is held to the newest one's keys.
-_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills", "queues")}, SCHEMA_V2)
+_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels")}, SCHEMA_V2)
 #: A JSON Lines header may say version 1 or 2 (its lines are users either way).
 _HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
 _USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
 _ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
 _QUEUE_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
+_LABEL_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -232,6 +233,8 @@ def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
         return ': skill definitions need "version": 2'
     if key == "queues" and what == "top-level key":
         return ': queue settings need "version": 2'
+    if key == "utilizationLabels" and what == "top-level key":
+        return ': utilization labels need "version": 2'
     if key == "skills" and what == "header key":
         return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
     return did_you_mean(key, allowed)
@@ -250,8 +253,8 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield from _unknown_keys(error, what, allowed)
     elif error.validator == "required":
         yield from _missing_keys(error)
-    elif not path and error.validator == "anyOf":  # version 2: users, skills, queues or several
-        yield (), "value", 'nothing to do: "users", "skills" and "queues" are all empty or missing'
+    elif not path and error.validator == "anyOf":  # version 2: users, skills, queues, labels or several
+        yield (), "value", 'nothing to do: "users", "skills", "queues" and "utilizationLabels" are all empty or missing'
     elif not path:
         yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
     elif path == ("version",):
@@ -260,7 +263,7 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
-    elif path[0] in ("users", "skills", "queues"):
+    elif path[0] in ("users", "skills", "queues", "utilizationLabels"):
         yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
         yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
@@ -452,3 +455,39 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
 def queue_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one queues entry."""
     return _issues(_QUEUE_ENTRY_VALIDATOR, obj, _queue_entry_issue)
+
+
+# ---------------------------------------------------------------- utilization label entries (version 2)
+
+_LABEL_KEYS: tuple[str, ...] = tuple(SCHEMA_V2["$defs"]["labelEntry"]["properties"])
+
+
+def _label_entry_issue(error: ValidationError) -> Iterator[Issue]:
+    """Errors in one utilizationLabels entry, worded by where they are."""
+    path = tuple(error.absolute_path)
+    inst = error.instance
+    if not path:
+        if error.validator == "additionalProperties" and isinstance(inst, dict):
+            for k in inst:
+                if k not in _LABEL_KEYS:
+                    yield (k,), "key", f"unknown key {k!r} in a utilizationLabels entry{did_you_mean(k, _LABEL_KEYS)}"
+        elif error.validator == "oneOf" and isinstance(inst, dict):
+            if "create" in inst and "delete" in inst:
+                yield ("delete",), "key", "one action per entry: this one has 'create' and 'delete'"
+            elif _LABEL_KEYS and set(inst) <= set(_LABEL_KEYS):  # else an unknown key (a misspelt action?) says it
+                yield (), "value", 'missing action: an entry is {"create": "Name"} or {"delete": "Name"}'
+        else:
+            yield (), "value", f"each utilizationLabels entry must be a JSON object, got {typename(inst)}"
+        return
+    key = path[0]
+    if key in ("create", "delete"):
+        yield path, "value", f"{key!r} must be a label name (a non-empty string), got {typename(inst) if not isinstance(inst, str) else repr(inst)}"
+    elif key == "force":
+        yield path, "value", f"'force' must be true or false, got {typename(inst)}"
+    else:
+        yield path, "value", f"{key!r} must be an integer from 0 to 25, got {inst!r}"
+
+
+def label_entry_issues(obj: Any) -> list[Issue]:
+    """Problems the schema finds in one utilizationLabels entry."""
+    return _issues(_LABEL_ENTRY_VALIDATOR, obj, _label_entry_issue)

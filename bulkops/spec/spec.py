@@ -16,6 +16,7 @@ from typing import Protocol
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.utilabels import LabelIntent
 from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_long import LongCsv, is_long_header
@@ -101,6 +102,11 @@ class OpenSpec:
         per queue, from the same last pass as ``definitions`` (no file is read here). Only the
         JSON document form has them."""
         return self._reader.queue_settings() if isinstance(self._reader, JsonDoc) else []
+
+    def utilization_labels(self) -> list[LabelIntent]:
+        """The spec's utilization labels (version 2's ``utilizationLabels`` section), names as
+        written, one entry per label, from the same last pass as ``definitions``."""
+        return self._reader.utilization_labels() if isinstance(self._reader, JsonDoc) else []
 
     def finish(self, problems: Problems) -> list[SpecProblem]:
         """``problems`` sorted, with CSV columns filled in."""
