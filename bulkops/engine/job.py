@@ -32,6 +32,7 @@ from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent
 from bulkops.engine.directory import build_catalogue
 from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
@@ -40,6 +41,7 @@ from bulkops.engine.resolution import Resolution
 from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
 from bulkops.engine.snapshot import keep_copy, take_snapshot
 from bulkops.engine.userread import HeldCounts, read_users
+from bulkops.engine.utilsetup import resolve_utilization, store_utilization_items
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
@@ -79,6 +81,8 @@ class CheckedSpec:
     queue_settings: list[QueueSettingsIntent] = dataclasses.field(default_factory=list)
     #: The spec's ``utilizationLabels`` section, names as written.
     labels: list[LabelIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``utilization`` section (per-user utilization), users as refs.
+    utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -133,13 +137,14 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         definitions = spec.definitions()
         queue_settings = spec.queue_settings()
         labels = spec.utilization_labels()
+        utilization = spec.user_utilization()
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels)
+    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization)
 
 
 @dataclass(slots=True)
@@ -197,11 +202,13 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         await guard_deletes(client, skills, late)
         queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
         label_setup = await resolve_labels(client, checked.labels, late)
+        utilization_setup = await resolve_utilization(client, checked.utilization, checked.labels, late)
         if late:
             raise SpecError(late.finish())
         store_items(skills, checked.store)
         store_queue_items(queue_setup, checked.store)
         store_label_items(label_setup, checked.store)
+        store_utilization_items(utilization_setup, checked.store)
         checked.spec.missing_skills = resolution.missing_skills
         users = resolution.users + skills.migrated_users
         return ResolvedSpec(

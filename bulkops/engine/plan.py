@@ -136,9 +136,9 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
     plan.users_named = resolved.users
-    membership = await QueueMembership.load(client, resolved.queues)
+    membership = await QueueMembership.load(client, resolved.queues, store.queue_asks() if resolved.queues else {})
     for qid in resolved.queues:
-        plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), len(membership.members.get(qid, ())))
+        plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), membership.counts.get(qid, 0))
     seen = 0
     for chunk in _chunks(store.open_user_ids(), 500):
         intents = store.open_intents(chunk)
@@ -150,7 +150,7 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
             intent, _ = intents[uid]
             state, spent = await fill_unknown(client, states[uid][0])
             plan.read_requests += spent
-            _plan_user(plan, intent, replace(state, queues=membership.of(state.id)), membership, skill_names, detail)
+            _plan_user(plan, intent, replace(state, queues=membership.view(state.id, intent.join_queues, intent.leave_queues)), membership, skill_names, detail)
     plan.users_not_seen = plan.users_named - seen
     return plan
 

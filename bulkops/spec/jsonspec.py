@@ -25,6 +25,7 @@ from typing import Any
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent
 from bulkops.spec.cells import fold
 from bulkops.spec.definitions import DefinitionLedger, LocateField, check_entry
@@ -32,6 +33,7 @@ from bulkops.spec.jsondefs import field_path, read_definition
 from bulkops.spec.jsonlabels import LabelLedger, LocateKey, read_label_entry
 from bulkops.spec.jsonqueues import queue_field_path, read_queue_entry
 from bulkops.spec.jsonuser import read_user
+from bulkops.spec.jsonutil import UtilizationLedger, read_utilization_entry
 from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
 from bulkops.spec.sniff import LineDecoder
@@ -338,6 +340,7 @@ class JsonDoc:
         self._definitions: list[SkillDefinitionIntent] = []
         self._queue_settings: list[QueueSettingsIntent] = []
         self._labels: list[LabelIntent] = []
+        self._utilization: list[UserUtilizationIntent] = []
 
     def definitions(self) -> list[SkillDefinitionIntent]:
         """The ``skills`` section as the last ``read`` found it (version 2; else none)."""
@@ -350,6 +353,10 @@ class JsonDoc:
     def utilization_labels(self) -> list[LabelIntent]:
         """The ``utilizationLabels`` section as the last ``read`` found it (version 2; else none)."""
         return list(self._labels)
+
+    def user_utilization(self) -> list[UserUtilizationIntent]:
+        """The ``utilization`` section as the last ``read`` found it (version 2; else none)."""
+        return list(self._utilization)
 
     def declared_mode(self) -> Mode | None:
         try:
@@ -392,7 +399,7 @@ class JsonDoc:
         declared, mode_issues = _declared_mode(doc.get("mode"), self.requested)
         # each user object and skills entry is searched as it is read; the rest of the document here
         issues += mode_issues + text.unicode_issues(
-            {k: v for k, v in doc.items() if k not in ("users", "skills", "queues", "utilizationLabels") or not isinstance(v, list)}
+            {k: v for k, v in doc.items() if k not in ("users", "skills", "queues", "utilizationLabels", "utilization") or not isinstance(v, list)}
         )
         _report(problems, text, 0, issues)
         users = doc.get("users")
@@ -444,10 +451,25 @@ class JsonDoc:
                 ledger.admit(intent, _key_locator(text, start), problems)
         return ledger.finish()
 
+    def _read_utilization(self, text: _Text, doc: Any, problems: Problems) -> list[UserUtilizationIntent]:
+        """The version 2 ``utilization`` section: each entry checked, then one entry per user."""
+        entries = doc.get("utilization") if isinstance(doc, dict) and document_version(doc) == 2 else None
+        if not isinstance(entries, list) or not entries:
+            return []
+        ledger = UtilizationLedger()
+        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("utilization",), "value"))]
+        for start, obj in zip(starts, entries):
+            intent, issues = read_utilization_entry(obj, text.at(start).line)
+            _report(problems, text, start, issues + text.unicode_issues(obj))
+            if intent is not None:
+                ledger.admit(intent, _key_locator(text, start), problems)
+        return ledger.finish()
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._definitions = []
         self._queue_settings = []
         self._labels = []
+        self._utilization = []
         parsed = self._parse(problems)
         if parsed is None:
             return
@@ -456,6 +478,7 @@ class JsonDoc:
         self._definitions = self._read_skills(text, doc, problems)
         self._queue_settings = self._read_queues(text, doc, problems)
         self._labels = self._read_labels(text, doc, problems)
+        self._utilization = self._read_utilization(text, doc, problems)
         if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)

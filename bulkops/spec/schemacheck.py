@@ -104,13 +104,14 @@ def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
 _DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
 #: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
 #: A document of a version this bulkops does not read is held to the newest one's keys.
-_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels")}, SCHEMA_V2)
+_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels", "utilization")}, SCHEMA_V2)
 #: A JSON Lines header may say version 1 or 2 (its lines are users either way).
 _HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
 _USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
 _ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
 _QUEUE_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
 _LABEL_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
+_UTILIZATION_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationEntry"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -235,6 +236,8 @@ def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
         return ': queue settings need "version": 2'
     if key == "utilizationLabels" and what == "top-level key":
         return ': utilization labels need "version": 2'
+    if key == "utilization" and what == "top-level key":
+        return ': per-user utilization needs "version": 2'
     if key == "skills" and what == "header key":
         return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
     return did_you_mean(key, allowed)
@@ -254,7 +257,7 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
     elif error.validator == "required":
         yield from _missing_keys(error)
     elif not path and error.validator == "anyOf":  # version 2: users, skills, queues, labels or several
-        yield (), "value", 'nothing to do: "users", "skills", "queues" and "utilizationLabels" are all empty or missing'
+        yield (), "value", 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing'
     elif not path:
         yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
     elif path == ("version",):
@@ -263,7 +266,7 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
-    elif path[0] in ("users", "skills", "queues", "utilizationLabels"):
+    elif path[0] in ("users", "skills", "queues", "utilizationLabels", "utilization"):
         yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
         yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
@@ -491,3 +494,61 @@ def _label_entry_issue(error: ValidationError) -> Iterator[Issue]:
 def label_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one utilizationLabels entry."""
     return _issues(_LABEL_ENTRY_VALIDATOR, obj, _label_entry_issue)
+
+
+# ---------------------------------------------------------------- per-user utilization entries (version 2)
+
+
+def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
+    """Errors in one utilization entry, worded by where they are."""
+    path = tuple(error.absolute_path)
+    inst = error.instance
+    if error.validator == "additionalProperties" and isinstance(inst, dict):
+        known = error.schema.get("properties", {})
+        for k in inst:
+            if k not in known:
+                where = f" in {_dotted(path)!r}" if path else " in a utilization entry"
+                yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
+        return
+    if error.validator == "required":
+        for k in error.validator_value:
+            if isinstance(inst, dict) and k not in inst:
+                yield path, "value", f"missing key {k!r}" + (f" in {_dotted(path)!r}" if path else " (the user's email, username or id)")
+        return
+    if error.validator == "minProperties":
+        if not path and isinstance(inst, dict) and "user" in inst:
+            yield (), "value", 'a utilization entry names nothing: give "media", "labels" or "inherit": true'
+        elif path:
+            yield path, "value", f"{_dotted(path)!r} is empty: name something or leave it out"
+        return
+    if "propertyNames" in error.schema_path:
+        yield path + (inst,), "key", f"{_dotted(path)!r}: a label name cannot be empty"
+        return
+    if not path:
+        yield (), "value", f"each utilization entry must be a JSON object, got {typename(inst)}"
+        return
+    last = path[-1]
+    if isinstance(last, int):
+        yield (
+            path,
+            "value",
+            f"{_dotted(path[:-1])}[{last}] must be one of {', '.join(SCHEMA_V2['$defs']['mediaUtilization']['properties']['interruptableMediaTypes']['items']['enum'])}"
+            if path[-2] == "interruptableMediaTypes"
+            else f"{_dotted(path[:-1])}[{last}] must be a label name",
+        )
+    elif last == "maximumCapacity":
+        yield path, "value", f"{_dotted(path)!r} must be an integer from 0 to 25, got {inst!r}"
+    elif last in ("includeNonAcd",):
+        yield path, "value", f"{_dotted(path)!r} must be true or false, got {typename(inst)}"
+    elif last == "inherit":
+        yield path, "value", f"'inherit' can only be true (leave it out otherwise), got {inst!r}"
+    elif last == "user":
+        yield path, "value", "'user' must be an email, username or user id (a non-empty string)"
+    else:
+        kind = "an array" if last in ("interruptableMediaTypes", "interruptingLabels") else "an object"
+        yield path, "value", f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
+
+
+def utilization_entry_issues(obj: Any) -> list[Issue]:
+    """Problems the schema finds in one utilization entry."""
+    return _issues(_UTILIZATION_ENTRY_VALIDATOR, obj, _utilization_entry_issue)

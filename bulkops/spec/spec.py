@@ -16,6 +16,7 @@ from typing import Protocol
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent
 from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
@@ -107,6 +108,11 @@ class OpenSpec:
         """The spec's utilization labels (version 2's ``utilizationLabels`` section), names as
         written, one entry per label, from the same last pass as ``definitions``."""
         return self._reader.utilization_labels() if isinstance(self._reader, JsonDoc) else []
+
+    def user_utilization(self) -> list[UserUtilizationIntent]:
+        """The spec's per-user utilization (version 2's ``utilization`` section), users as refs,
+        one entry per user, from the same last pass as ``definitions``."""
+        return self._reader.user_utilization() if isinstance(self._reader, JsonDoc) else []
 
     def finish(self, problems: Problems) -> list[SpecProblem]:
         """``problems`` sorted, with CSV columns filled in."""

@@ -114,7 +114,7 @@ def test_queues_need_version_2_and_nothing_to_do_is_said(write) -> None:
     v1 = write("v1.json", '{"version": 1, "users": [{"user": "a@example.com", "title": "x"}], "queues": []}')
     assert problems_of(v1) == [(1, 68, "unknown top-level key 'queues': queue settings need \"version\": 2")]
     empty = write("e.json", '{"version": 2, "queues": []}')
-    assert problems_of(empty) == [(1, 1, 'nothing to do: "users", "skills", "queues" and "utilizationLabels" are all empty or missing')]
+    assert problems_of(empty) == [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing')]
 
 
 def test_the_schema_file_is_a_valid_schema_and_accepts_the_example() -> None:

@@ -252,8 +252,11 @@ def test_json_checks_are_located(write, entries: list[str], expected: list[tuple
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('{"version": 2}', [(1, 1, 'nothing to do: "users", "skills", "queues" and "utilizationLabels" are all empty or missing')]),
-        ('{"version": 2, "skills": [], "users": []}', [(1, 1, 'nothing to do: "users", "skills", "queues" and "utilizationLabels" are all empty or missing')]),
+        ('{"version": 2}', [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing')]),
+        (
+            '{"version": 2, "skills": [], "users": []}',
+            [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing')],
+        ),
         ('{"version": 2, "skills": {"create": "A"}}', [(1, 26, "'skills' must be an array, got an object")]),
         ('{"version": 2, "skils": [{"create": "A"}], "users": [{"user": "a"}]}', [(1, 16, "unknown top-level key 'skils' (did you mean 'skills'?)")]),
         ('{"version": 2, "mode": "merge", "mode": "merge", "skills": [{"create": "A"}]}', [(1, 33, "key 'mode' appears more than once")]),

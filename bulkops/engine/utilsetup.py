@@ -1,0 +1,75 @@
+"""Set-up for a spec's ``utilization`` section (#19): resolve the users and the labels it names.
+
+The users are resolved with one read of their own (ids 100 a request by ``GET /api/v2/users?id=``,
+emails and usernames 100 a request by ``POST /api/v2/users/search``) rather than joined to the
+spec's named users: those become user intents the users' pipeline diffs and writes, and a user the
+job only gives a capacity has no such change. Labels must be in the org or created by the same job
+(their ids are found by the kind when it runs, after the creates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import RESOLUTION, request_kind
+from bulkops.client.utilization import list_labels
+from bulkops.domain.userutil import UserUtilizationIntent, UserUtilizationItem
+from bulkops.domain.utilabels import LabelIntent, label_key
+from bulkops.engine.kind_utilization import UserUtilizationKind
+from bulkops.engine.userread import fetch_by_id, search_users
+from bulkops.spec.cells import did_you_mean, fold
+from bulkops.spec.named import looks_like_id
+from bulkops.spec.validate import At, Problems
+from bulkops.state.store import RunStore
+
+
+@dataclass(slots=True)
+class UtilizationSetup:
+    items: list[UserUtilizationItem] = field(default_factory=list)
+
+
+async def resolve_utilization(client: GenesysClient, intents: list[UserUtilizationIntent], labels: list[LabelIntent], problems: Problems) -> UtilizationSetup:
+    setup = UtilizationSetup()
+    if not intents:
+        return setup
+    with request_kind(RESOLUTION):
+        ids = [i.user for i in intents if looks_like_id(i.user)]
+        others = [i.user for i in intents if not looks_like_id(i.user)]
+        found: dict[str, tuple[str, str]] = {}
+        for page in await fetch_by_id(client, ids, expand=[]) if ids else []:
+            for e in page:
+                found[fold(e["id"])] = (e["id"], e.get("email") or e["id"])
+        for e in await search_users(client, others) if others else []:
+            for ref in (e.get("email"), e.get("username")):
+                if isinstance(ref, str):
+                    found[fold(ref)] = (e["id"], e.get("email") or ref)
+        org_labels = {label_key(x.name): x.name for x in await list_labels(client)} if any(i.labels for i in intents) else {}
+    created = {label_key(x.name): x.name for x in labels if x.op == "create"}
+    deleted = {label_key(x.name) for x in labels if x.op == "delete"}
+    known = {**org_labels, **created}
+    seen: dict[str, int] = {}
+    for i in intents:
+        hit = found.get(fold(i.user))
+        if hit is None:
+            problems.add(At(i.line, 1), f"user {i.user!r} is not an active user in the org")
+            continue
+        names = {n for n in i.labels} | {n for x in i.labels.values() for n in x.interrupting_labels}
+        bad = sorted(n for n in names if label_key(n) not in known or label_key(n) in deleted)
+        for n in bad:
+            why = "is deleted by this job" if label_key(n) in deleted else f"is not in the org{did_you_mean(n, list(known.values()))}"
+            problems.add(At(i.line, 1), f"utilization label {n!r} {why}")
+        if hit[0] in seen:
+            problems.add(At(i.line, 1), f"user {i.user!r} is the user of the utilization entry on line {seen[hit[0]]}: one entry per user")
+            continue
+        seen[hit[0]] = i.line
+        if not bad:
+            setup.items.append(UserUtilizationItem(hit[0], hit[1], i.media, i.labels, i.inherit, i.line))
+    return setup
+
+
+def store_utilization_items(setup: UtilizationSetup, store: RunStore) -> None:
+    kind = UserUtilizationKind()
+    rows = [(kind.key(item), kind.encode(item)) for item in setup.items]
+    if rows:
+        store.add_items(kind.name, "after_users", rows)

@@ -1,0 +1,82 @@
+"""One JSON ``utilization`` entry (spec version 2) -> a ``UserUtilizationIntent`` plus its problems,
+and one entry per user across the section.
+
+The schema (``schemacheck.utilization_entry_issues``) says what is structurally wrong; this module
+adds what it cannot: ``inherit`` goes alone, a media type never interrupts itself, names listed
+twice (labels compared ignoring case, as the API compares label names), keys repeated in the raw text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
+from bulkops.domain.utilabels import label_key
+from bulkops.domain.utilization import MediaUtilization
+from bulkops.spec.cells import fold
+from bulkops.spec.jsonqueues import _dups
+from bulkops.spec.schemacheck import Issue, utilization_entry_issues
+from bulkops.spec.validate import At, Problems
+
+LocateKey = Callable[[str], At]
+
+
+def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent | None, list[Issue]]:
+    """Validate one entry; the intent is None when it cannot be used."""
+    issues = utilization_entry_issues(obj)
+    if not isinstance(obj, dict):
+        return None, issues
+    issues += _dups(obj, ())
+    if issues:
+        return None, issues
+    if obj.get("inherit") and ("media" in obj or "labels" in obj):
+        return None, [(("inherit",), "key", "'inherit': true goes alone: the user's own setting is deleted, so it cannot also set media types or labels")]
+    media: dict[str, MediaUtilization] = {}
+    for mt, m in (obj.get("media") or {}).items():
+        types = m.get("interruptableMediaTypes") or []
+        if mt in types:
+            issues.append((("media", mt, "interruptableMediaTypes"), "value", f"media.{mt}: a media type cannot interrupt itself"))
+        if len(set(types)) != len(types):
+            issues.append((("media", mt, "interruptableMediaTypes"), "value", f"media.{mt}: a media type is listed twice in interruptableMediaTypes"))
+        media[mt] = MediaUtilization(m["maximumCapacity"], frozenset(types), bool(m.get("includeNonAcd", False)))
+    labels: dict[str, LabelSettingIntent] = {}
+    seen: dict[str, str] = {}
+    for name, x in (obj.get("labels") or {}).items():
+        if label_key(name.strip()) in seen:
+            issues.append((("labels", name), "key", f"label {name!r} is listed twice (as {seen[label_key(name.strip())]!r}; names are compared ignoring case)"))
+        seen[label_key(name.strip())] = name
+        others = tuple(n.strip() for n in x.get("interruptingLabels") or [])
+        if label_key(name.strip()) in {label_key(n) for n in others}:
+            issues.append((("labels", name, "interruptingLabels"), "value", f"labels.{name}: a label cannot interrupt itself"))
+        if len({label_key(n) for n in others}) != len(others):
+            issues.append((("labels", name, "interruptingLabels"), "value", f"labels.{name}: a label is listed twice in interruptingLabels"))
+        labels[name.strip()] = LabelSettingIntent(x["maximumCapacity"], others)
+    if issues:
+        return None, issues
+    return UserUtilizationIntent(obj["user"].strip(), media, labels, bool(obj.get("inherit")), line), []
+
+
+@dataclass
+class UtilizationLedger:
+    """One entry per user (refs folded); a second entry for a user is reported there, unless it
+    says exactly the same (then it is kept once)."""
+
+    entries: list[UserUtilizationIntent] = field(default_factory=list)
+    _by_user: dict[str, int] = field(default_factory=dict)
+
+    def admit(self, intent: UserUtilizationIntent, locate: LocateKey, problems: Problems) -> None:
+        key = fold(intent.user)
+        first = self._by_user.get(key)
+        if first is None:
+            self._by_user[key] = len(self.entries)
+            self.entries.append(intent)
+            return
+        prev = self.entries[first]
+        if (prev.media, prev.labels, prev.inherit) == (intent.media, intent.labels, intent.inherit):
+            return
+        problems.add(locate("user"), f"user {intent.user!r} is already in the utilization entry on line {prev.line}: one entry per user")
+
+    def finish(self) -> list[UserUtilizationIntent]:
+        return list(self.entries)
