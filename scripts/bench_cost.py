@@ -15,6 +15,7 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py queues --queues 120
     .venv/bin/python scripts/bench_cost.py queues --queues 120 --codes
     .venv/bin/python scripts/bench_cost.py disk --org 5000
+    .venv/bin/python scripts/bench_cost.py membership --org 100000
 
 ``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
 every user already right) and count that too.
@@ -113,6 +114,26 @@ def dense(args: argparse.Namespace) -> None:
         report(f"dense, {args.org} of {args.org}", summary, requests, seconds, "<= 1.01")
         summary, requests, seconds = run(url, spec, Path(tmp) / "state", "rerun", args.rps)
         print(f"no-op rerun: {requests} requests ({summary['users']}); target <= {math.ceil(args.org / 500) + 5} (ceil(org/500) + 5)")
+
+
+def membership(args: argparse.Namespace) -> None:
+    """50 leaves and 50 joins of the biggest queue, users named by id: every request counted."""
+    with (
+        simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000", timeout=900) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        state = sim_get(url, "/__sim/state")
+        biggest = max(state["queues"], key=lambda q: len(q.get("members") or ()))
+        members = sorted(m["id"] for m in biggest.get("members") or ())
+        outside = sorted({u["id"] for u in state["users"]} - set(members))
+        users = [{"user": u, "leaveQueues": [biggest["name"]]} for u in members[:50]] + [{"user": u, "joinQueues": [biggest["name"]]} for u in outside[:50]]
+        spec = Path(tmp) / "membership.json"
+        spec.write_text(orjson.dumps({"version": 1, "users": users}).decode())
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "membership", args.rps)
+        print(
+            f"100 queue joins/leaves on {biggest['name']!r} ({len(members)} members) in a {args.org}-user org: {requests} requests ({seconds:.1f}s); target <= 10"
+        )
+        print(f"  users {summary['users']}; by kind {summary['this_run']['requests_by_kind']}")
 
 
 def disk(args: argparse.Namespace) -> None:
@@ -229,7 +250,7 @@ def first_write(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk"))
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk", "membership"))
     parser.add_argument("--queues", type=int, default=120, help="queues in the org (queues scenario)")
     parser.add_argument("--codes", action="store_true", help="queues scenario: also add and remove a wrap-up code on each")
     parser.add_argument("--org", type=int, default=20000)
@@ -238,7 +259,7 @@ def main() -> None:
     parser.add_argument("--rps", type=float, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    scenarios = {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration, "queues": queues, "disk": disk}
+    scenarios = {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration, "queues": queues, "disk": disk, "membership": membership}
     scenarios[args.scenario](args)
 
 

@@ -67,7 +67,8 @@ async def _execute(
     store = setup.store
     run_id = new_run_id()
     try:
-        membership = await QueueMembership.load(client, store.get("queues") or [])
+        queues = store.get("queues") or []
+        membership = await QueueMembership.load(client, queues, store.queue_asks() if queues else {})
     except BulkopsError as exc:  # nothing was written yet: name the job and the way on, no summary to keep
         raise PassFailed(exc, job_id=setup.job_id, state_dir=str(setup.paths.root.parent)) from exc
     last_live = 0.0

@@ -1,7 +1,12 @@
-"""Queue membership: read once, batched writes of up to 100 members a request.
+"""Queue membership: read only where reading is cheaper than writing blind; batched writes of 100.
 
-The users listing does not show membership, so the engine reads the members of every
-queue the job names (``QueueMembership.load``) and keeps that view current as it writes.
+The users listing does not show membership. Adding a member who is one already, or removing one
+who is not, changes nothing (the API's member write is idempotent), so knowing the members only
+saves writes. ``QueueMembership.load`` reads a queue's direct members only when that costs no more
+than sending every join and leave the job asks of it (a queue of 5,000 members is 50 pages; 100 asks
+are one batch); otherwise the queue is *blind*: each asked join and leave is sent, and reported
+applied. Members through a group are read wherever a leave is asked (a direct removal cannot end
+them). The view is kept current as the run writes.
 Joins and leaves from many users are gathered per (queue, add/remove) and sent 100 at a
 time; each user is finished (audited, checkpointed) only once every batch holding one of
 its membership changes has been answered, so a crash can never lose a membership change.
@@ -10,7 +15,8 @@ its membership changes has been answered, so a crash can never lose a membership
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import math
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,31 +36,64 @@ class QueueMembership:
     asked for one of them cannot be done by bulkops and is reported, naming the group.
     """
 
-    def __init__(self, members: dict[str, set[str]] | None = None, derived: dict[str, set[str]] | None = None, via: dict[str, str] | None = None):
+    def __init__(
+        self,
+        members: dict[str, set[str]] | None = None,
+        derived: dict[str, set[str]] | None = None,
+        via: dict[str, str] | None = None,
+        blind: set[str] | None = None,
+        counts: dict[str, int] | None = None,
+    ):
         self.members: dict[str, set[str]] = members or {}
         self.derived: dict[str, set[str]] = derived or {}
         self.via: dict[str, str] = via or {}  # queue id -> "'Support EN' through group 'Tier 2'"
+        #: Queues whose direct members were not read (cheaper to write every ask than to read them).
+        self.blind: set[str] = blind or set()
+        #: Direct members per queue as the queue object counts them (``userMemberCount``).
+        self.counts: dict[str, int] = counts or {qid: len(ids) for qid, ids in self.members.items()}
 
     @classmethod
-    async def load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> QueueMembership:
+    async def load(cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None = None) -> QueueMembership:
+        """``asks``: per queue, the (joins, leaves) the job asks; without it every queue's members are read."""
         with request_kind(STATE_READS):
-            return await cls._load(client, queue_ids)
+            return await cls._load(client, queue_ids, asks)
 
     @classmethod
-    async def _load(cls, client: GenesysClient, queue_ids: Iterable[str]) -> QueueMembership:
+    async def _load(cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None) -> QueueMembership:
         members: dict[str, set[str]] = {}
         derived: dict[str, set[str]] = {}
         via: dict[str, str] = {}
+        blind: set[str] = set()
+        counts: dict[str, int] = {}
         for qid in sorted(set(queue_ids)):
-            members[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="user") for m in page.entities}
-            derived[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="group") for m in page.entities}
-            if derived[qid]:
-                via[qid] = _through((await client.get_queue(qid)).data, qid)
-        return cls(members, derived, via)
+            joins, leaves = asks.get(qid, (0, 0)) if asks is not None else (1, 1)
+            if asks is not None and not (joins or leaves):
+                continue  # nothing left to do on this queue
+            queue: Any = None
+            if asks is not None:
+                queue = (await client.get_queue(qid)).data
+                counts[qid] = _member_count(queue)
+            if asks is None or read_members_first(counts[qid], joins + leaves):
+                members[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="user") for m in page.entities}
+                counts[qid] = len(members[qid])
+            else:
+                blind.add(qid)
+            if leaves:
+                derived[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="group") for m in page.entities}
+                if derived[qid]:
+                    via[qid] = _through(queue if queue is not None else (await client.get_queue(qid)).data, qid)
+        return cls(members, derived, via, blind, counts)
 
     def of(self, user_id: str) -> frozenset[str]:
-        """The queues the user is a direct member of."""
+        """The queues the user is known to be a direct member of."""
         return frozenset(q for q, ids in self.members.items() if user_id in ids)
+
+    def view(self, user_id: str, joins: Iterable[str], leaves: Iterable[str]) -> frozenset[str]:
+        """The user's queues as the diff should see them: the known ones, and for a blind queue
+        whatever makes the asked change needed (not a member of a queue to join, a member of a
+        queue to leave): the write is sent, and it is idempotent."""
+        known = self.of(user_id) - (self.blind & set(joins))
+        return known | (self.blind & set(leaves))
 
     def blocked_leaves(self, user_id: str, leaves: Iterable[str]) -> list[str]:
         """Why each asked leave cannot be done by a direct removal (the user is a member through a group)."""
@@ -66,6 +105,20 @@ class QueueMembership:
             ids.difference_update(user_ids)
         else:
             ids.update(user_ids)
+
+
+def read_members_first(members: int, asks: int) -> bool:
+    """Read a queue's members when the pages cost no more than the batches of blind writes."""
+    return math.ceil(members / MEMBERS_PER_REQUEST) <= math.ceil(asks / MEMBERS_PER_REQUEST)
+
+
+def _member_count(queue: Any) -> int:
+    """Direct members as the queue object counts them (``userMemberCount``, else ``memberCount``)."""
+    if isinstance(queue, dict):
+        for key in ("userMemberCount", "memberCount"):
+            if isinstance(queue.get(key), int):
+                return int(queue[key])
+    return 0
 
 
 def _through(queue: Any, queue_id: str) -> str:

@@ -98,7 +98,7 @@ class UserProcessor:
         self.forbidden = ForbiddenBreaker(options.forbidden_threshold)
 
     async def process(self, item: WorkItem) -> None:
-        state = dataclasses.replace(item.state, queues=self.membership.of(item.state.id))
+        state = dataclasses.replace(item.state, queues=self._queues_of(item.state.id, item.intent))
         run = _UserRun(item, time.monotonic(), state, state, Changes(), OpLog())
         try:
             run.before = run.state = await self._known(state, run.log)
@@ -142,6 +142,9 @@ class UserProcessor:
         log.requests += spent
         self.counters.requests_by_kind["expand_fill"] += spent
         return state
+
+    def _queues_of(self, uid: str, intent: ResolvedIntent) -> frozenset[str]:
+        return self.membership.view(uid, intent.join_queues, intent.leave_queues)
 
     def _mark_inflight(self, run: _UserRun) -> None:
         if run.item.status != INFLIGHT:
@@ -189,7 +192,7 @@ class UserProcessor:
             run.log.requests += resp.attempts
             self.counters.requests_by_kind["refetch_after_409"] += resp.attempts
             fresh = user_state(resp.data)
-            run.state = await self._known(dataclasses.replace(fresh, queues=self.membership.of(uid)), run.log)
+            run.state = await self._known(dataclasses.replace(fresh, queues=self._queues_of(uid, run.item.intent)), run.log)
             changes = diff(run.state, run.item.intent)
 
     def _conflicted(self, run: _UserRun) -> bool:

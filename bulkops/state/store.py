@@ -306,6 +306,21 @@ class RunStore:
             )
             return cur.rowcount
 
+    def queue_asks(self) -> dict[str, tuple[int, int]]:
+        """Per queue, the (joins, leaves) the users still open ask for: how much membership a pass writes."""
+        out: dict[str, tuple[int, int]] = {}
+        for (payload,) in self._db.execute("SELECT payload FROM intents WHERE status != 'done'"):
+            if b"_queues" not in payload:  # most intents name no queue: skip the decode
+                continue
+            intent = decode_intent(payload)
+            for q in intent.join_queues:
+                j, lv = out.get(q, (0, 0))
+                out[q] = (j + 1, lv)
+            for q in intent.leave_queues:
+                j, lv = out.get(q, (0, 0))
+                out[q] = (j, lv + 1)
+        return out
+
     def open_user_ids(self) -> Iterator[str]:
         for (uid,) in self._db.execute("SELECT user_id FROM intents WHERE status != 'done' ORDER BY user_id"):
             yield uid
