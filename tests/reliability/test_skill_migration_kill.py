@@ -27,6 +27,10 @@ USERS = 2000
 SEED = 77
 
 
+def _lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
 def dump(url: str) -> dict:
     return orjson.loads(urllib.request.urlopen(f"{url}/__sim/state", timeout=30).read())
 
@@ -57,12 +61,20 @@ def test_a_migration_killed_at_random_moments_ends_as_if_uninterrupted(tmp_path)
         spec = tmp_path / "migrate.json"
         spec.write_text(json.dumps({"version": 2, "skills": [{"create": "Digital Care"}, {"migrate": old, "into": "Digital Care", "delete": True}]}))
         state = tmp_path / "state"
-        common = ["--base-url", url, "--state-dir", str(state), "--rps", "250", "--plain-progress"]
+        common = ["--base-url", url, "--state-dir", str(state), "--rps", "150", "--plain-progress"]
+        audit = state / "j" / "audit.ndjson"
         kills = 0
-        for _ in range(5):
+        for n in range(4):  # the first kill lands in set-up or the create phase, the others mid-run
             started = (state / "j" / "state.db").exists()
             proc = spawn(*(["resume", "j"] if started else ["run", str(spec), "--job", "j", "--yes"]), *common)
-            time.sleep(rng.uniform(0.8, 3.0))
+            if n == 0:
+                time.sleep(rng.uniform(0.3, 1.2))
+            else:
+                lines = _lines(audit)
+                deadline = time.monotonic() + 60
+                while proc.poll() is None and _lines(audit) < lines + 20 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0.0, 0.3))
             if proc.poll() is None:
                 proc.kill()
                 kills += 1
@@ -74,7 +86,7 @@ def test_a_migration_killed_at_random_moments_ends_as_if_uninterrupted(tmp_path)
                 break
         assert end.returncode == 0, end.stdout + end.stderr
         after = dump(url)
-    assert kills >= 2
+    assert kills >= 3
     new = [s for s in skills_of(after).values() if s["name"] == "Digital Care"]
     assert len(new) == 1, new  # created once, whatever the kills
     new_id = new[0]["id"]
