@@ -16,6 +16,7 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py queues --queues 120 --codes
     .venv/bin/python scripts/bench_cost.py disk --org 5000
     .venv/bin/python scripts/bench_cost.py membership --org 100000
+    .venv/bin/python scripts/bench_cost.py utilization --org 20000 --changed 1000
 
 ``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
 every user already right) and count that too.
@@ -136,6 +137,27 @@ def membership(args: argparse.Namespace) -> None:
         print(f"  users {summary['users']}; by kind {summary['this_run']['requests_by_kind']}")
 
 
+def utilization(args: argparse.Namespace) -> None:
+    """``--changed`` users given email capacity 3 (named by email): requests per changed user against the
+    ideal of a read and a write each."""
+    with (
+        simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000", timeout=900) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        users = org_users(url)
+        picked = users[:: max(1, len(users) // args.changed)][: args.changed]
+        entries = [{"user": u["email"], "media": {"email": {"maximumCapacity": 3}}} for u in picked]
+        spec = Path(tmp) / "utilization.json"
+        spec.write_text(orjson.dumps({"version": 2, "utilization": entries}).decode())
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "utilization", args.rps)
+        changed = summary["items"]["utilization"].get("applied", 0)
+        print(
+            f"email capacity for {args.changed} of {args.org} users: {requests} requests ({seconds:.1f}s) for {changed} changed, "
+            f"{requests / changed:.3f} per changed user; the ideal is 2 (the setting read, the PUT)"
+        )
+        print(f"  items {summary['items']}; by kind {summary['this_run']['requests_by_kind']}")
+
+
 def disk(args: argparse.Namespace) -> None:
     """Run state on disk per user: every user given 50 skills, the job folder measured when the run is over."""
     from bulkops.simulator.catalog import SKILL_NAMES
@@ -250,7 +272,7 @@ def first_write(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk", "membership"))
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk", "membership", "utilization"))
     parser.add_argument("--queues", type=int, default=120, help="queues in the org (queues scenario)")
     parser.add_argument("--codes", action="store_true", help="queues scenario: also add and remove a wrap-up code on each")
     parser.add_argument("--org", type=int, default=20000)
@@ -259,7 +281,16 @@ def main() -> None:
     parser.add_argument("--rps", type=float, default=2000)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    scenarios = {"sparse": sparse, "dense": dense, "first-write": first_write, "migration": migration, "queues": queues, "disk": disk, "membership": membership}
+    scenarios = {
+        "sparse": sparse,
+        "dense": dense,
+        "first-write": first_write,
+        "migration": migration,
+        "queues": queues,
+        "disk": disk,
+        "membership": membership,
+        "utilization": utilization,
+    }
     scenarios[args.scenario](args)
 
 

@@ -31,4 +31,6 @@ def validate(spec: str, mode: str | None, max_per_user: int) -> None:
         counts += f", {queues} queue{'s' if queues != 1 else ''} to configure"
     if labels := len(opened.labels):
         counts += f", {labels} utilization label{'s' if labels != 1 else ''}"
+    if settings := len(opened.utilization):
+        counts += f", {settings} user utilization setting{'s' if settings != 1 else ''}"
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")

@@ -79,3 +79,14 @@ async def test_inherit_returns_a_user_to_the_org_default(sim, tmp_path):
     assert summary["items"]["utilization"] == {"applied": 1, "unchanged": 1}
     after = await settings(sim, [uid, other])
     assert after[uid].level == "Organization" and after[other].level == "Organization"
+
+
+async def test_the_example_job_runs_on_the_default_org(sim, tmp_path):
+    """jobs/utilization.json: a label created, three users given email capacity (two with it), two returned to the default."""
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[2] / "jobs" / "utilization.json"
+    setup, summary = await run(sim, spec, tmp_path)
+    assert summary["status"] == "complete", summary
+    assert summary["items"]["label"] == {"applied": 1}
+    assert summary["items"]["utilization"].get("applied", 0) >= 3

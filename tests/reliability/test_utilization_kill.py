@@ -1,0 +1,82 @@
+"""1,000 users given email capacity and a label, killed with SIGKILL at random moments and resumed:
+every user ends with exactly what the job names, every other media type as the org default has it,
+the label created once, one final audit line per user."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.request
+from pathlib import Path
+
+import orjson
+import pytest
+from helpers.cli import bulkops, spawn
+
+from bulkops.simulator.process import simulator_process
+from bulkops.state.ndjson import read_ndjson
+
+pytestmark = pytest.mark.slow
+
+USERS = 1000
+SEED = 31
+
+
+def dump(url: str) -> dict:
+    return orjson.loads(urllib.request.urlopen(f"{url}/__sim/state", timeout=30).read())
+
+
+def _lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def test_utilization_for_a_thousand_users_killed_at_random_moments_ends_as_named(tmp_path):
+    rng = random.Random(SEED)
+    with simulator_process("--users", str(USERS + 200), "--seed", str(SEED)) as url:
+        users = sorted(dump(url)["users"], key=lambda u: u["id"])[:USERS]
+        entries = [
+            {"user": u["email"], "media": {"email": {"maximumCapacity": 3, "interruptableMediaTypes": ["call"]}}, "labels": {"VIP": {"maximumCapacity": 1}}}
+            for u in users
+        ]
+        spec = tmp_path / "u.json"
+        spec.write_text(json.dumps({"version": 2, "utilizationLabels": [{"create": "VIP"}], "utilization": entries}))
+        state = tmp_path / "state"
+        common = ["--base-url", url, "--state-dir", str(state), "--rps", "300", "--plain-progress"]
+        audit = state / "j" / "audit.ndjson"
+        kills = 0
+        for n in range(4):
+            started = (state / "j" / "state.db").exists()
+            proc = spawn(*(["resume", "j"] if started else ["run", str(spec), "--job", "j", "--yes"]), *common)
+            if n == 0:
+                time.sleep(rng.uniform(0.3, 1.5))
+            else:
+                lines = _lines(audit)
+                deadline = time.monotonic() + 60
+                while proc.poll() is None and _lines(audit) < lines + 40 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0.0, 0.3))
+            if proc.poll() is None:
+                proc.kill()
+                kills += 1
+            proc.wait(30)
+        for _ in range(3):
+            done = (state / "j" / "state.db").exists()
+            end = bulkops(*(["resume", "j"] if done else ["run", str(spec), "--job", "j", "--yes"]), *common, timeout=300)
+            if end.returncode == 0:
+                break
+        assert end.returncode == 0, end.stdout + end.stderr
+        after = dump(url)["utilization"]
+    assert kills >= 3
+    vip = [x["id"] for x in after["labels"] if x["name"] == "VIP"]
+    assert len(vip) == 1, after["labels"]  # created once, whatever the kills
+    org_default = after["org"]["media"]
+    for u in users:
+        own = after["users"][u["id"]]
+        assert own["media"]["email"]["cap"] == 3 and own["media"]["email"]["interruptable"] == ["call"], u["email"]
+        assert own["labels"][vip[0]]["cap"] == 1
+        for media, setting in own["media"].items():
+            if media != "email" and media in org_default:
+                assert setting["cap"] == org_default[media]["cap"], (u["email"], media)
+    final = {r["key"]: r["outcome"] for r in read_ndjson(audit) if r.get("kind") == "utilization"}
+    assert len(final) == USERS and set(final.values()) <= {"applied"}
