@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 from urllib.parse import urlsplit
@@ -58,6 +59,8 @@ class WritePreview:
     users_named: int
     api_url: str
     credentials: str
+    #: Users whose state set-up read differs from the spec (None: not counted).
+    users_changing: int | None = None
 
 
 def org_of(api_url: str) -> str:
@@ -87,8 +90,9 @@ def describe(preview: WritePreview) -> str:
             f"  org:    {org_of(preview.api_url)}",
             f"  as:     {preview.credentials}",
             f"  spec:   {preview.spec} ({preview.spec_format}, mode {preview.mode}" + (f": {meaning})" if meaning else ")"),
-            f"  users:  {preview.users_named} named; each is read before its write, and one already as the spec says gets none"
-            " (`bulkops plan` lists the changes)",
+            f"  users:  {preview.users_named} named"
+            + (f", {preview.users_changing} to change as they stand now" if preview.users_changing is not None else "")
+            + "; one already as the spec says gets no write (`bulkops plan` lists the changes)",
         ]
     )
 
@@ -111,12 +115,14 @@ async def confirm_before_writing(
     *,
     assume_yes: bool,
     users_named: int,
+    users_changing: Callable[[], int] | None = None,
 ) -> None:
     """Return to go on; raise ``NotConfirmed`` unless the answer is yes. Asks nothing with
     ``--yes`` or without a terminal."""
     if assume_yes or not can_ask():
         return
-    preview = WritePreview(spec.path, spec.format, spec.mode, users_named, config.api_url, credentials_of(config))
+    changing = users_changing() if users_changing is not None else None  # counted only when someone is asked
+    preview = WritePreview(spec.path, spec.format, spec.mode, users_named, config.api_url, credentials_of(config), changing)
     click.echo(describe(preview), err=True)
     click.echo("proceed? [y/N] ", err=True, nl=False)
     answer = await _read_line(sys.stdin, stopper)

@@ -32,7 +32,7 @@ from bulkops.domain.model import Mode
 from bulkops.engine.execute import execute
 from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import describe_replacement, make_plan
+from bulkops.engine.plan import describe_replacement, make_plan, users_changing
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import render_summary
@@ -324,7 +324,9 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
-            await confirm_before_writing(opened, config, stopper, assume_yes=kw["assume_yes"], users_named=opened.intents)
+            await confirm_before_writing(
+                opened, config, stopper, assume_yes=kw["assume_yes"], users_named=opened.intents, users_changing=lambda: users_changing(resolved)
+            )
             if create_missing_skills:  # the first write: after the question
                 resolved = await add_missing_skills(client, resolved, create=True)
             setup = create_job(resolved, state_dir=state_dir, job_id=job)

@@ -191,6 +191,18 @@ def describe_skills(resolved: ResolvedSpec) -> list[dict[str, Any]]:
     return out
 
 
+def users_changing(resolved: ResolvedSpec) -> int:
+    """How many users the run would write, from the states set-up read: no request (queue
+    membership is not read here, so a join or leave counts as a change)."""
+    store, n = resolved.store, 0
+    for chunk in _chunks(store.open_user_ids(), 500):
+        intents, states = store.open_intents(chunk), store.states(chunk)
+        for uid in chunk:
+            state = states.get(uid)
+            n += state is None or state[0].unknown != frozenset() or not diff(state[0], intents[uid][0]).is_empty()
+    return n
+
+
 def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
     chunk: list[str] = []
     for uid in ids:

@@ -91,7 +91,7 @@ def test_on_a_terminal_run_shows_what_it_will_do_and_writes_only_after_yes(org, 
     assert f"org:    {url.removeprefix('http://')}" in shown
     assert "as:     OAuth client bulkops-sim (from GENESYSCLOUD_OAUTHCLIENT_ID/GENESYSCLOUD_OAUTHCLIENT_SECRET)" in shown
     assert f"spec:   {spec} (csv-wide, mode merge: only what the spec names changes)" in shown
-    assert "users:  6 named" in shown
+    assert "users:  6 named, 6 to change as they stand now" in shown  # counted from set-up's read, no request
     time.sleep(0.3)
     assert sim.dump() == before and not (tmp_path / "st" / "j").exists()  # still waiting: nothing written, no job
     term.type("y\n")
