@@ -141,7 +141,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     Example:
       bulkops plan jobs/reorg.json --region mypurecloud.ie
     """
-    opened = check_locally(spec, as_mode(mode), caps_of(kw), keep_going=True)
+    opened = check_locally(spec, as_mode(mode), caps_of(kw))
     config = client_config(kw)
 
     async def main(_: Stopper) -> int:
@@ -317,7 +317,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     """
     if job is not None:
         check_job_name(job)  # before anything is read or sent
-    opened = check_locally(spec, as_mode(mode), caps_of(kw), keep_going=True)
+    opened = check_locally(spec, as_mode(mode), caps_of(kw))
     config = client_config(kw)
     webhook_config(kw)  # a bad webhook URL or a missing secret fails now, before any request
 

@@ -83,8 +83,6 @@ class CheckedSpec:
     labels: list[LabelIntent] = dataclasses.field(default_factory=list)
     #: The spec's ``utilization`` section (per-user utilization), users as refs.
     utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
-    #: Local problems kept (``keep_going``) so the org's are reported with them, in one list.
-    problems: list[SpecProblem] = dataclasses.field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -110,7 +108,7 @@ class CheckedSpec:
         return self.spec.validate(directory)
 
 
-def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: UserCaps = UserCaps(), *, keep_going: bool = False) -> CheckedSpec:
+def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: UserCaps = UserCaps()) -> CheckedSpec:
     """Everything that can be checked without the API; raises SpecError with every problem.
 
     Reads a private snapshot of the file (see ``snapshot``) once, keeping each intent in a
@@ -141,23 +139,12 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         labels = spec.utilization_labels()
         utilization = spec.user_utilization()
     found = spec.finish(problems)
-    # ``keep_going`` (plan, run): the lines that read cleanly are checked against the org too, and
-    # every problem comes back in one list; with nothing read cleanly there is nothing to check.
-    if found and not (keep_going and (count or definitions or queue_settings or labels or utilization)):
+    if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization, problems=found)
-
-
-def _together(*lists: list[SpecProblem]) -> list[SpecProblem]:
-    """Problems from several passes as one list: each once, by position."""
-    seen: dict[tuple[int, int, str], SpecProblem] = {}
-    for problems in lists:
-        for p in problems:
-            seen.setdefault((p.line, p.column, p.message), p)
-    return sorted(seen.values(), key=lambda p: (p.line, p.column))
+    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization)
 
 
 @dataclass(slots=True)
@@ -209,12 +196,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
 
         must_list = "the job migrates or deletes skills, whose holders can be anyone" if skills.watched else None
         users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
-        try:
-            await resolution.finish(client, early)
-        except SpecError as exc:
-            raise SpecError(_together(checked.problems, exc.problems)) from None
-        if checked.problems:
-            raise SpecError(checked.problems)
+        await resolution.finish(client, early)
         late = Problems(checked.path)
         apply_migrations(skills, checked.store, late)
         await guard_deletes(client, skills, late)

@@ -102,18 +102,3 @@ def test_every_command_fails_with_its_code_and_without_a_traceback(org, tmp_path
             raise AssertionError(f"bulkops {' '.join(args)}: {exc}") from None
     # and nothing was written to the org by any of them
     assert not {"PATCH", "PUT", "DELETE"} & set(sim.stats()["byMethod"])
-
-
-def test_plan_and_run_report_local_and_org_problems_together(org, tmp_path: Path):
-    """A value out of range on one line and a user the org lacks on another: one report, both located."""
-    sim, url = org
-    spec = tmp_path / "both.csv"
-    spec.write_text("email,Billing\nagent00000@example.com,9\nnobody@example.com,3\nagent00001@example.com,2\n")
-    for args in (("plan", str(spec), "--base-url", url), ("run", str(spec), "--base-url", url, "--state-dir", str(tmp_path / "st"), "--yes")):
-        result = invoke(*args, sim=sim)
-        check(result, exitcodes.INVALID_SPEC, "both.csv:2:", "both.csv:3:", "not in the org")
-    assert not (tmp_path / "st").exists() or not list((tmp_path / "st").glob("*/state.db"))
-    assert not {"PATCH", "PUT", "DELETE"} & set(sim.stats()["byMethod"])
-    offline = invoke("validate", str(spec))  # validate stays local: no org, only the local problem
-    check(offline, exitcodes.INVALID_SPEC, "both.csv:2:")
-    assert "both.csv:3:" not in said(offline)
