@@ -403,6 +403,8 @@ class ChaosJob:
                     break
                 time.sleep(0.02)
             proc.wait(timeout=30)
+            if killed and proc.returncode == 0:
+                killed = False  # it finished in the instant before the signal landed: not a kill
         finally:
             if proc.poll() is None:
                 proc.kill()
