@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import random
-import time
 import urllib.request
 from pathlib import Path
 
 import orjson
 import pytest
-from helpers.cli import bulkops, spawn
+from helpers.killloop import kill_and_resume
 
 from bulkops.simulator.process import simulator_process
 from bulkops.state.ndjson import read_ndjson
@@ -25,10 +24,6 @@ pytestmark = pytest.mark.slow
 
 USERS = 2000
 SEED = 77
-
-
-def _lines(path: Path) -> int:
-    return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
 def dump(url: str) -> dict:
@@ -62,28 +57,7 @@ def test_a_migration_killed_at_random_moments_ends_as_if_uninterrupted(tmp_path)
         spec.write_text(json.dumps({"version": 2, "skills": [{"create": "Digital Care"}, {"migrate": old, "into": "Digital Care", "delete": True}]}))
         state = tmp_path / "state"
         common = ["--base-url", url, "--state-dir", str(state), "--rps", "150", "--plain-progress"]
-        audit = state / "j" / "audit.ndjson"
-        kills = 0
-        for n in range(4):  # the first kill lands in set-up or the create phase, the others mid-run
-            started = (state / "j" / "state.db").exists()
-            proc = spawn(*(["resume", "j"] if started else ["run", str(spec), "--job", "j", "--yes"]), *common)
-            if n == 0:
-                time.sleep(rng.uniform(0.3, 1.2))
-            else:
-                lines = _lines(audit)
-                deadline = time.monotonic() + 60
-                while proc.poll() is None and _lines(audit) < lines + 20 and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                time.sleep(rng.uniform(0.0, 0.3))
-            if proc.poll() is None:
-                proc.kill()
-                kills += 1
-            proc.wait(30)
-        for _ in range(3):  # to the end
-            done = (state / "j" / "state.db").exists()
-            end = bulkops(*(["resume", "j"] if done else ["run", str(spec), "--job", "j", "--yes"]), *common, timeout=300)
-            if end.returncode == 0 and "complete" in end.stdout + end.stderr:
-                break
+        kills, end = kill_and_resume(spec, state, common, rng)
         assert end.returncode == 0, end.stdout + end.stderr
         after = dump(url)
     assert kills >= 3

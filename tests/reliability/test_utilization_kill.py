@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import random
-import time
 import urllib.request
-from pathlib import Path
 
 import orjson
 import pytest
-from helpers.cli import bulkops, spawn
+from helpers.killloop import kill_and_resume
 
 from bulkops.simulator.process import simulator_process
 from bulkops.state.ndjson import read_ndjson
@@ -27,10 +25,6 @@ def dump(url: str) -> dict:
     return orjson.loads(urllib.request.urlopen(f"{url}/__sim/state", timeout=30).read())
 
 
-def _lines(path: Path) -> int:
-    return path.read_bytes().count(b"\n") if path.exists() else 0
-
-
 def test_utilization_for_a_thousand_users_killed_at_random_moments_ends_as_named(tmp_path):
     rng = random.Random(SEED)
     with simulator_process("--users", str(USERS + 200), "--seed", str(SEED)) as url:
@@ -43,28 +37,7 @@ def test_utilization_for_a_thousand_users_killed_at_random_moments_ends_as_named
         spec.write_text(json.dumps({"version": 2, "utilizationLabels": [{"create": "VIP"}], "utilization": entries}))
         state = tmp_path / "state"
         common = ["--base-url", url, "--state-dir", str(state), "--rps", "300", "--plain-progress"]
-        audit = state / "j" / "audit.ndjson"
-        kills = 0
-        for n in range(4):
-            started = (state / "j" / "state.db").exists()
-            proc = spawn(*(["resume", "j"] if started else ["run", str(spec), "--job", "j", "--yes"]), *common)
-            if n == 0:
-                time.sleep(rng.uniform(0.3, 1.5))
-            else:
-                lines = _lines(audit)
-                deadline = time.monotonic() + 60
-                while proc.poll() is None and _lines(audit) < lines + 40 and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                time.sleep(rng.uniform(0.0, 0.3))
-            if proc.poll() is None:
-                proc.kill()
-                kills += 1
-            proc.wait(30)
-        for _ in range(3):
-            done = (state / "j" / "state.db").exists()
-            end = bulkops(*(["resume", "j"] if done else ["run", str(spec), "--job", "j", "--yes"]), *common, timeout=300)
-            if end.returncode == 0:
-                break
+        kills, end = kill_and_resume(spec, state, common, rng, every=40)
         assert end.returncode == 0, end.stdout + end.stderr
         after = dump(url)["utilization"]
     assert kills >= 3
@@ -78,5 +51,5 @@ def test_utilization_for_a_thousand_users_killed_at_random_moments_ends_as_named
         for media, setting in own["media"].items():
             if media != "email" and media in org_default:
                 assert setting["cap"] == org_default[media]["cap"], (u["email"], media)
-    final = {r["key"]: r["outcome"] for r in read_ndjson(audit) if r.get("kind") == "utilization"}
+    final = {r["key"]: r["outcome"] for r in read_ndjson(state / "j" / "audit.ndjson") if r.get("kind") == "utilization"}
     assert len(final) == USERS and set(final.values()) <= {"applied"}
