@@ -415,16 +415,21 @@ def _dotted(path: Path) -> str:
     return ".".join(str(p) for p in path)
 
 
+def _unknown_entry_keys(error: ValidationError, path: Path, inst: dict[str, Any], section: str) -> Iterator[Issue]:
+    """Each key an entry of ``section`` (or an object inside it) does not know, with a suggestion."""
+    known = error.schema.get("properties", {})
+    for k in inst:
+        if k not in known:
+            where = f" in {_dotted(path)!r}" if path else f" in a {section} entry"
+            yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
+
+
 def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
     """Errors in one queues entry, worded by where they are."""
     path = tuple(error.absolute_path)
     inst = error.instance
     if error.validator == "additionalProperties" and isinstance(inst, dict):
-        known = error.schema.get("properties", {})
-        for k in inst:
-            if k not in known:
-                where = f" in {_dotted(path)!r}" if path else " in a queues entry"
-                yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
+        yield from _unknown_entry_keys(error, path, inst, "queues")
         return
     if error.validator == "required" and not path:
         yield (), "value", "missing key 'queue' (the queue's name or id)"
@@ -504,11 +509,7 @@ def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
     path = tuple(error.absolute_path)
     inst = error.instance
     if error.validator == "additionalProperties" and isinstance(inst, dict):
-        known = error.schema.get("properties", {})
-        for k in inst:
-            if k not in known:
-                where = f" in {_dotted(path)!r}" if path else " in a utilization entry"
-                yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
+        yield from _unknown_entry_keys(error, path, inst, "utilization")
         return
     if error.validator == "required":
         for k in error.validator_value:
