@@ -17,7 +17,10 @@ from bulkops.spec.validate import At, ColumnFixer, Problems
 
 if TYPE_CHECKING:
     from bulkops.domain.model import Mode
+    from bulkops.domain.queuesettings import QueueSettingsIntent
     from bulkops.domain.skilldefs import SkillDefinitionIntent
+    from bulkops.domain.userutil import UserUtilizationIntent
+    from bulkops.domain.utilabels import LabelIntent
 
 #: What a CSV form makes of its header row (``CsvForm.start``).
 H = TypeVar("H")
@@ -160,6 +163,18 @@ class CsvForm:
 
     def definitions(self) -> list[SkillDefinitionIntent]:
         """Skill definitions the last ``read`` found: none in the user forms."""
+        return []
+
+    def queue_settings(self) -> list[QueueSettingsIntent]:
+        """Queue settings the last ``read`` found: none unless a form overrides this."""
+        return []
+
+    def utilization_labels(self) -> list[LabelIntent]:
+        """Utilization labels the last ``read`` found: none unless a form overrides this."""
+        return []
+
+    def user_utilization(self) -> list[UserUtilizationIntent]:
+        """Per-user utilization the last ``read`` found: none unless a form overrides this."""
         return []
 
     def start(

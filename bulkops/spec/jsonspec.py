@@ -500,6 +500,15 @@ class JsonLines:
         """None: JSON Lines carries users only."""
         return []
 
+    def queue_settings(self) -> list[QueueSettingsIntent]:
+        return []
+
+    def utilization_labels(self) -> list[LabelIntent]:
+        return []
+
+    def user_utilization(self) -> list[UserUtilizationIntent]:
+        return []
+
     def __init__(self, path: str, requested: Mode | None, max_per_user: int):
         self.path = path
         self.requested = requested

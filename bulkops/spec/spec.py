@@ -41,6 +41,12 @@ class _Reader(Protocol):
 
     def definitions(self) -> list[SkillDefinitionIntent]: ...
 
+    def queue_settings(self) -> list[QueueSettingsIntent]: ...
+
+    def utilization_labels(self) -> list[LabelIntent]: ...
+
+    def user_utilization(self) -> list[UserUtilizationIntent]: ...
+
 
 @dataclass
 class OpenSpec:
@@ -101,18 +107,18 @@ class OpenSpec:
     def queue_settings(self) -> list[QueueSettingsIntent]:
         """The spec's queue settings (version 2's ``queues`` section), refs as written, one entry
         per queue, from the same last pass as ``definitions`` (no file is read here). Only the
-        JSON document form has them."""
-        return self._reader.queue_settings() if isinstance(self._reader, JsonDoc) else []
+        JSON document form and the queue CSV form have them."""
+        return self._reader.queue_settings()
 
     def utilization_labels(self) -> list[LabelIntent]:
         """The spec's utilization labels (version 2's ``utilizationLabels`` section), names as
         written, one entry per label, from the same last pass as ``definitions``."""
-        return self._reader.utilization_labels() if isinstance(self._reader, JsonDoc) else []
+        return self._reader.utilization_labels()
 
     def user_utilization(self) -> list[UserUtilizationIntent]:
         """The spec's per-user utilization (version 2's ``utilization`` section), users as refs,
         one entry per user, from the same last pass as ``definitions``."""
-        return self._reader.user_utilization() if isinstance(self._reader, JsonDoc) else []
+        return self._reader.user_utilization()
 
     def finish(self, problems: Problems) -> list[SpecProblem]:
         """``problems`` sorted, with CSV columns filled in."""
