@@ -17,6 +17,7 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py disk --org 5000
     .venv/bin/python scripts/bench_cost.py membership --org 100000
     .venv/bin/python scripts/bench_cost.py utilization --org 20000 --changed 1000
+    .venv/bin/python scripts/bench_cost.py utilization --org 20000 --changed 1000 --whole
 
 ``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
 every user already right) and count that too.
@@ -139,21 +140,27 @@ def membership(args: argparse.Namespace) -> None:
 
 def utilization(args: argparse.Namespace) -> None:
     """``--changed`` users given email capacity 3 (named by email): requests per changed user against the
-    ideal of a read and a write each."""
+    ideal of a read and a write each; with ``--whole`` each entry states the user's whole setting
+    (every media type), against the ideal of the write alone."""
     with (
         simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000", timeout=900) as url,
         tempfile.TemporaryDirectory() as tmp,
     ):
         users = org_users(url)
         picked = users[:: max(1, len(users) // args.changed)][: args.changed]
-        entries = [{"user": u["email"], "media": {"email": {"maximumCapacity": 3}}} for u in picked]
+        if args.whole:
+            media = {m: {"maximumCapacity": 3 if m == "email" else 1} for m in ("call", "callback", "chat", "email", "message")}
+            entries = [{"user": u["email"], "whole": True, "media": media} for u in picked]
+        else:
+            entries = [{"user": u["email"], "media": {"email": {"maximumCapacity": 3}}} for u in picked]
         spec = Path(tmp) / "utilization.json"
         spec.write_text(orjson.dumps({"version": 2, "utilization": entries}).decode())
         summary, requests, seconds = run(url, spec, Path(tmp) / "state", "utilization", args.rps)
         changed = summary["items"]["utilization"].get("applied", 0)
         print(
-            f"email capacity for {args.changed} of {args.org} users: {requests} requests ({seconds:.1f}s) for {changed} changed, "
-            f"{requests / changed:.3f} per changed user; the ideal is 2 (the setting read, the PUT)"
+            f"{'whole setting' if args.whole else 'email capacity'} for {args.changed} of {args.org} users: {requests} requests ({seconds:.1f}s) for {changed} changed, "
+            f"{requests / changed:.3f} per changed user; the ideal is "
+            + ("1 (the PUT of the whole setting, no read)" if args.whole else "2 (the setting read, the PUT)")
         )
         print(f"  items {summary['items']}; by kind {summary['this_run']['requests_by_kind']}")
 
@@ -275,6 +282,7 @@ def main() -> None:
     parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk", "membership", "utilization"))
     parser.add_argument("--queues", type=int, default=120, help="queues in the org (queues scenario)")
     parser.add_argument("--codes", action="store_true", help="queues scenario: also add and remove a wrap-up code on each")
+    parser.add_argument("--whole", action="store_true", help="utilization scenario: each entry states the user's whole setting")
     parser.add_argument("--org", type=int, default=20000)
     parser.add_argument("--changed", type=int, default=200)
     parser.add_argument("--refs", choices=("ids", "emails"), default="ids")

@@ -64,7 +64,7 @@ async def resolve_utilization(client: GenesysClient, intents: list[UserUtilizati
             continue
         seen[hit[0]] = i.line
         if not bad:
-            setup.items.append(UserUtilizationItem(hit[0], hit[1], i.media, i.labels, i.inherit, i.line))
+            setup.items.append(UserUtilizationItem(hit[0], hit[1], i.media, i.labels, i.inherit, i.line, i.whole))
     return setup
 
 

@@ -2,8 +2,9 @@
 and one entry per user across the section.
 
 The schema (``schemacheck.utilization_entry_issues``) says what is structurally wrong; this module
-adds what it cannot: ``inherit`` goes alone, a media type never interrupts itself, names listed
-twice (labels compared ignoring case, as the API compares label names), keys repeated in the raw text.
+adds what it cannot: ``inherit`` goes alone, ``whole`` names every media type (and never goes with
+``inherit``), a media type never interrupts itself, names listed twice (labels compared ignoring
+case, as the API compares label names), keys repeated in the raw text.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
+from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent, missing_media
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MediaUtilization
 from bulkops.spec.cells import fold
@@ -21,6 +22,9 @@ from bulkops.spec.schemacheck import Issue, utilization_entry_issues
 from bulkops.spec.validate import At, Problems
 
 LocateKey = Callable[[str], At]
+
+INHERIT_ALONE = "'inherit': true goes alone: the user's own setting is deleted, so it cannot also set media types, labels or a whole setting"
+WHOLE_NAMES_EVERY = "a whole setting ('whole': true) names every media type (the user's setting is written without a read, so nothing is kept)"
 
 
 def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent | None, list[Issue]]:
@@ -31,8 +35,13 @@ def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent |
     issues += _dups(obj, ())
     if issues:
         return None, issues
-    if obj.get("inherit") and ("media" in obj or "labels" in obj):
-        return None, [(("inherit",), "key", "'inherit': true goes alone: the user's own setting is deleted, so it cannot also set media types or labels")]
+    if obj.get("inherit") and ("media" in obj or "labels" in obj or "whole" in obj):
+        return None, [(("inherit",), "key", INHERIT_ALONE)]
+    if obj.get("whole"):
+        missing = missing_media(obj.get("media") or {})
+        if missing:
+            at: tuple[str, ...] = ("media",) if "media" in obj else ("whole",)
+            issues.append((at, "key" if at == ("whole",) else "value", f"{WHOLE_NAMES_EVERY}; missing: {', '.join(missing)}"))
     media: dict[str, MediaUtilization] = {}
     for mt, m in (obj.get("media") or {}).items():
         types = m.get("interruptableMediaTypes") or []
@@ -55,7 +64,7 @@ def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent |
         labels[name.strip()] = LabelSettingIntent(x["maximumCapacity"], others)
     if issues:
         return None, issues
-    return UserUtilizationIntent(obj["user"].strip(), media, labels, bool(obj.get("inherit")), line), []
+    return UserUtilizationIntent(obj["user"].strip(), media, labels, bool(obj.get("inherit")), line, bool(obj.get("whole"))), []
 
 
 @dataclass
@@ -74,7 +83,7 @@ class UtilizationLedger:
             self.entries.append(intent)
             return
         prev = self.entries[first]
-        if (prev.media, prev.labels, prev.inherit) == (intent.media, intent.labels, intent.inherit):
+        if (prev.media, prev.labels, prev.inherit, prev.whole) == (intent.media, intent.labels, intent.inherit, intent.whole):
             return
         problems.add(locate("user"), f"user {intent.user!r} is already in the utilization entry on line {prev.line}: one entry per user")
 

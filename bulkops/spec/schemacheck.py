@@ -509,6 +509,12 @@ def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
     path = tuple(error.absolute_path)
     inst = error.instance
     if error.validator == "additionalProperties" and isinstance(inst, dict):
+        if path == ("media",):
+            known = tuple(error.schema.get("properties", {}))
+            yield from (
+                (path + (k,), "key", f"unknown media type {k!r}{did_you_mean(k, known)}; media types are {', '.join(known)}") for k in inst if k not in known
+            )
+            return
         yield from _unknown_entry_keys(error, path, inst, "utilization")
         return
     if error.validator == "required":
@@ -541,8 +547,8 @@ def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
         yield path, "value", f"{_dotted(path)!r} must be an integer from 0 to 25, got {inst!r}"
     elif last in ("includeNonAcd",):
         yield path, "value", f"{_dotted(path)!r} must be true or false, got {typename(inst)}"
-    elif last == "inherit":
-        yield path, "value", f"'inherit' can only be true (leave it out otherwise), got {inst!r}"
+    elif last in ("inherit", "whole"):
+        yield path, "value", f"{last!r} can only be true (leave it out otherwise), got {json.dumps(inst)}"
     elif last == "user":
         yield path, "value", "'user' must be an email, username or user id (a non-empty string)"
     else:
