@@ -19,6 +19,7 @@ from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent
 from bulkops.errors import SpecError, SpecProblem
+from bulkops.spec.csv_admin import AdminCsv, IgnoredColumn, reads_as_admin
 from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_long import LongCsv, is_long_header
 from bulkops.spec.csv_wide import WideCsv
@@ -52,7 +53,7 @@ class _Reader(Protocol):
 class OpenSpec:
     """An opened (not yet validated) job spec.
 
-    ``format`` is one of ``csv-wide``, ``csv-long``, ``csv-skills`` (skill definitions, no
+    ``format`` is one of ``csv-wide``, ``csv-long``, ``csv-admin`` (the admin UI's people import), ``csv-skills`` (skill definitions, no
     users), ``json``, ``jsonl``. ``mode`` is the effective job mode. After ``validate(directory)``, ``missing_skills`` lists skill
     names the spec sets that the org lacks (in first-seen order).
     """
@@ -120,6 +121,11 @@ class OpenSpec:
         one entry per user, from the same last pass as ``definitions``."""
         return self._reader.user_utilization()
 
+    def ignored_columns(self) -> list[IgnoredColumn]:
+        """Columns the last pass read but bulkops does not apply, with how many rows held a
+        value (only the admin UI's people-import layout has any), in header order."""
+        return self._reader.ignored_columns() if isinstance(self._reader, AdminCsv) else []
+
     def finish(self, problems: Problems) -> list[SpecProblem]:
         """``problems`` sorted, with CSV columns filled in."""
         return problems.finish(self._reader.fixer)
@@ -186,6 +192,8 @@ def open_spec(path: str | os.PathLike[str], mode: Mode | None = None, *, max_ski
         return OpenSpec(p, "csv-skills", effective, delimiter, SkillDefsCsv(p, delimiter, effective, max_skills_per_user))
     if is_long_header(header):
         return OpenSpec(p, "csv-long", effective, delimiter, LongCsv(p, delimiter, effective, max_skills_per_user))
+    if reads_as_admin(header):
+        return OpenSpec(p, "csv-admin", effective, delimiter, AdminCsv(p, delimiter, effective, max_skills_per_user))
     return OpenSpec(p, "csv-wide", effective, delimiter, WideCsv(p, delimiter, effective, max_skills_per_user))
 
 
