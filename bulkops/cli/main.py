@@ -67,6 +67,7 @@ def _add_optional() -> None:
         ("bulkops.cli.demo", "demo"),
         ("bulkops.cli.report", "report"),
         ("bulkops.cli.validate", "validate"),
+        ("bulkops.cli.undo", "undo"),
     ):
         try:
             mod = __import__(module, fromlist=[name])

@@ -30,7 +30,7 @@ def diff(state: UserState, intent: ResolvedIntent) -> Changes:
         replace = None
         upsert_skills = _upserts(state.skills, intent.skills)
         delete_skills = frozenset(s for s in intent.remove_skills if s in state.skills)
-    fields = {k: v for k, v in intent.fields.items() if getattr(state, k) != v}
+    fields = {k: v for k, v in intent.fields.items() if (getattr(state, k) or "") != v}  # "" clears a field
     return Changes(
         upsert_skills=upsert_skills,
         delete_skills=delete_skills,
@@ -65,8 +65,8 @@ def apply(state: UserState, changes: Changes) -> UserState:
         skills=skills,
         languages=languages,
         queues=queues,
-        department=fields.get("department", state.department),
-        title=fields.get("title", state.title),
-        manager=fields.get("manager", state.manager),
+        department=fields.get("department", state.department) or None,
+        title=fields.get("title", state.title) or None,
+        manager=fields.get("manager", state.manager) or None,
         division=changes.division or state.division,
     )

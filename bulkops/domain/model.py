@@ -20,12 +20,27 @@ USER_FIELDS: tuple[str, ...] = ("department", "title", "manager")
 
 
 @dataclass(frozen=True, slots=True)
+class Expected:
+    """What an undo expects to find before it restores: the values the undone job wrote
+    (``None``: absent, or an empty field). An element found at neither that value nor the one
+    to restore was changed since by someone else, so it is held back for a person
+    (``domain.guard``), never overwritten blindly. Keys are ids, as in a ``ResolvedIntent``."""
+
+    skills: Mapping[str, float | None] = field(default_factory=dict)
+    languages: Mapping[str, float | None] = field(default_factory=dict)
+    fields: Mapping[str, str | None] = field(default_factory=dict)
+    #: The division the job moved the user to; meaningful when the intent names a division.
+    division: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class UserIntent:
     """What the spec wants for one user. Only what is named changes (in merge mode).
 
     ``skills``/``languages`` map a ref to the proficiency to set (0-5);
     ``remove_skills``/``remove_languages`` are refs to take away. ``fields`` holds
-    department/title/manager values to set (manager as a user ref). ``replace_skills``
+    department/title/manager values to set (manager as a user ref; an empty string clears the
+    field, which only ``undo`` asks for). ``replace_skills``
     means the user must end with exactly ``skills`` (spec mode ``replace``).
     """
 
@@ -40,6 +55,8 @@ class UserIntent:
     leave_queues: frozenset[str] = frozenset()
     replace_skills: bool = False
     line: int = 0
+    #: Set by ``bulkops undo`` only: restore an element only where the org still holds this.
+    expect: Expected | None = None
 
     def is_empty(self) -> bool:
         return not (

@@ -24,6 +24,7 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import REFETCHES, WRITES, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.cost import LANGUAGES_PER_BULK, SKILLS_PER_BULK
+from bulkops.domain.guard import HeldBack, hold_back
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.counters import RunCounters
@@ -65,6 +66,11 @@ class _UserRun:
     resends_spent: bool = False
     #: What the last write attempt sent (after any 409 re-merge): what the audit records as written.
     written: Changes = dataclasses.field(default_factory=Changes)
+    #: The intent as written this time: an undo's, without the elements changed since (``held``).
+    intent: ResolvedIntent | None = None
+    held: tuple[HeldBack, ...] = ()
+    #: Direct membership before any write, of the named queues whose members were read (undo needs it).
+    queues_before: dict[str, bool] = dataclasses.field(default_factory=dict)
 
 
 class UserProcessor:
@@ -100,9 +106,10 @@ class UserProcessor:
     async def process(self, item: WorkItem) -> None:
         state = dataclasses.replace(item.state, queues=self._queues_of(item.state.id, item.intent))
         run = _UserRun(item, time.monotonic(), state, state, Changes(), OpLog())
+        run.queues_before = self._queues_known(item.state.id, item.intent)
         try:
             run.before = run.state = await self._known(state, run.log)
-            run.first_changes = diff(run.state, item.intent)
+            run.first_changes = self._diff(run)
             changes = await self._write_user(run)  # what is left: queue membership
         except TRANSIENT_ERRORS:
             raise  # says nothing about this user: the pass stops, the user stays in flight
@@ -136,6 +143,17 @@ class UserProcessor:
         wrote = bool(run.log.ops) or item.status == INFLIGHT
         await self._finish(run, "applied" if wrote else "unchanged")
 
+    def _diff(self, run: _UserRun) -> Changes:
+        """Diff the current state against the intent, less what an undo must hold back."""
+        intent, run.held = hold_back(run.state, run.item.intent)
+        run.intent = intent
+        return diff(run.state, intent)
+
+    def _queues_known(self, uid: str, intent: ResolvedIntent) -> dict[str, bool]:
+        named = (intent.join_queues | intent.leave_queues) - self.membership.blind
+        known = self.membership.of(uid)
+        return {q: q in known for q in sorted(named)}
+
     async def _known(self, state: UserState, log: OpLog) -> UserState:
         """Read what a best-effort ``expand`` left out (``engine.expand``), counted against the user."""
         state, spent = await fill_unknown(self.client, state)
@@ -166,7 +184,7 @@ class UserProcessor:
             # A 409 says another writer changed the user. Sending the same write again is enough only
             # when the intent names nothing but what that write carries; otherwise something else it
             # names (already right, or written a moment ago) may have been changed: read again.
-            whole = resend_payload(run.item.intent, changes)
+            whole = resend_payload(run.intent or run.item.intent, changes)
             resend = (lambda op: self._resend(run)) if whole is not None else None
             resends = self.counters.conflict_resends
             try:
@@ -193,7 +211,7 @@ class UserProcessor:
             self.counters.requests_by_kind["refetch_after_409"] += resp.attempts
             fresh = user_state(resp.data)
             run.state = await self._known(dataclasses.replace(fresh, queues=self._queues_of(uid, run.item.intent)), run.log)
-            changes = diff(run.state, run.item.intent)
+            changes = self._diff(run)
 
     def _conflicted(self, run: _UserRun) -> bool:
         """Count a 409; True while the user has attempts left (``conflict_attempts`` in all, re-sends included)."""
@@ -213,7 +231,10 @@ class UserProcessor:
 
     async def _finish(self, run: _UserRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
         """Build the records (pure), then perform their effects in the order kill -9 needs:
-        reconciliation entry, counters, audit line, and only then the checkpoint."""
+        reconciliation entry, counters, audit line, and only then the checkpoint. An undo that held
+        elements back goes to reconciliation, whatever it wrote of the rest."""
+        if run.held and outcome in ("applied", "unchanged"):
+            outcome, reason = "reconciliation", held_reason(run.held)
         record = user_outcome(run, outcome, reason=reason, error=error, latency_ms=round((time.monotonic() - run.started) * 1000, 1))
         uid = record.user_id
         if outcome in ("applied", "unchanged") and uid in self.queued:
@@ -257,11 +278,14 @@ def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiE
     """The audit line for one user: what was finally written, and the first diff only if a 409 changed it."""
     written = changes_to_dict(run.written)
     first = changes_to_dict(run.first_changes)
+    before = state_to_dict(run.before)
+    if run.queues_before:
+        before["queues"] = run.queues_before
     return UserOutcome(
         outcome=outcome,
         user_id=run.item.state.id,
         email=run.item.state.email,
-        before=state_to_dict(run.before),
+        before=before,
         # The API bumps the version on every write by an amount it does not promise; leave it out.
         after={k: v for k, v in state_to_dict(run.state).items() if k != "version"},
         changes=written,
@@ -276,7 +300,13 @@ def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiE
         reason=reason,
         error=ErrorInfo.of(error) if error is not None else None,
         confirmed_after_restart=outcome == "applied" and not run.log.ops,
+        held_back=run.held,
     )
+
+
+def held_reason(held: tuple[HeldBack, ...]) -> str:
+    what = ", ".join(f"{h.element} {h.key}" if h.element != "division" else "division" for h in held)
+    return f"changed since the undone job, so not restored: {what} (before the job, written by it, and now are in held_back)"
 
 
 def reconciliation_entry(run: _UserRun, record: UserOutcome, run_id: str) -> ReconciliationEntry:
@@ -290,6 +320,7 @@ def reconciliation_entry(run: _UserRun, record: UserOutcome, run_id: str) -> Rec
         last_state=state_to_dict(run.state),
         error=record.error,
         attempts=run.attempts,
+        held_back=run.held,
     )
 
 

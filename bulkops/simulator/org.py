@@ -350,8 +350,8 @@ class Org:
                         details.append(detail(key, INVALID_VALUE))
                     elif key in ("name", "email") and not value:
                         details.append(detail(key, "required"))
-                    else:
-                        changes[key] = value
+                    else:  # an empty string clears the field (the Terraform provider clears this way)
+                        changes[key] = value or None
             if "manager" in body:
                 mgr = body["manager"]
                 if mgr in (None, ""):

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from bulkops.domain.model import Changes, UserIntent, UserState
+from bulkops.domain.model import Changes, Expected, UserIntent, UserState
 
 
 def _compact(obj: Any, mappings: tuple[str, ...], sets: tuple[str, ...]) -> dict[str, Any]:
@@ -25,7 +25,20 @@ def intent_to_dict(intent: UserIntent) -> dict[str, Any]:
         out["replace_skills"] = True
     if intent.line:
         out["line"] = intent.line
+    if intent.expect is not None:
+        out["expect"] = expected_to_dict(intent.expect)
     return out
+
+
+def expected_to_dict(expect: Expected) -> dict[str, Any]:
+    out: dict[str, Any] = _compact(expect, ("skills", "languages", "fields"), ())
+    if expect.division:
+        out["division"] = expect.division
+    return out
+
+
+def expected_from_dict(d: dict[str, Any]) -> Expected:
+    return Expected(skills=d.get("skills", {}), languages=d.get("languages", {}), fields=d.get("fields", {}), division=d.get("division"))
 
 
 def intent_from_dict(d: dict[str, Any]) -> UserIntent:
@@ -41,6 +54,7 @@ def intent_from_dict(d: dict[str, Any]) -> UserIntent:
         leave_queues=frozenset(d.get("leave_queues", ())),
         replace_skills=bool(d.get("replace_skills")),
         line=int(d.get("line", 0)),
+        expect=expected_from_dict(d["expect"]) if isinstance(d.get("expect"), dict) else None,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkops.domain.guard import HeldBack
 from bulkops.domain.model import UserIntent
 from bulkops.errors import ApiError
 from bulkops.state.codec import intent_from_dict, intent_to_dict
@@ -93,6 +94,8 @@ class UserOutcome:
     reason: str | None = None
     error: ErrorInfo | None = None
     confirmed_after_restart: bool = False
+    #: An undo's elements changed since the undone job, not restored (before, written, now each).
+    held_back: tuple[HeldBack, ...] = ()
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -119,6 +122,8 @@ class UserOutcome:
             out["first_changes"] = dict(self.first_changes)
         if self.confirmed_after_restart:
             out["confirmed_after_restart"] = True
+        if self.held_back:
+            out["held_back"] = [h.to_json() for h in self.held_back]
         if self.reason:
             out["reason"] = self.reason
         if self.error is not None:
@@ -146,6 +151,7 @@ class UserOutcome:
             reason=d.get("reason"),
             error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
             confirmed_after_restart=bool(d.get("confirmed_after_restart")),
+            held_back=_held(d),
         )
 
 
@@ -162,9 +168,11 @@ class ReconciliationEntry:
     last_state: Mapping[str, Any] | None = None
     error: ErrorInfo | None = None
     attempts: int = 0
+    held_back: tuple[HeldBack, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        held = {"held_back": [h.to_json() for h in self.held_back]} if self.held_back else {}
+        return held | {
             "user_id": self.user_id,
             "email": self.email,
             "outcome": self.outcome,
@@ -189,7 +197,12 @@ class ReconciliationEntry:
             last_state=d.get("last_state"),
             error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
             attempts=int(d.get("attempts") or 0),
+            held_back=_held(d),
         )
+
+
+def _held(d: Mapping[str, Any]) -> tuple[HeldBack, ...]:
+    return tuple(HeldBack.from_json(h) for h in d.get("held_back") or () if isinstance(h, Mapping))
 
 
 @dataclass(frozen=True, slots=True)

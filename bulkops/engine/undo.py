@@ -1,0 +1,190 @@
+"""``bulkops undo JOB``: the inverse of a job, set up and run as a job of its own.
+
+The inverse comes from the job's audit log (``domain.inverse``): every field it changed, with
+the value before and the value written. The undo job holds one guarded intent per user; the
+worker restores an element only where the org still holds what the job wrote and sends the
+rest to reconciliation with all three values (``domain.guard``). From there it is an ordinary
+job: its own run state, audit, results, report, resume after a kill and reconciliation, so an
+undo can itself be undone.
+
+Its "spec" is ``undo.json`` in its folder: the inverse as a person can read it, hashed like
+any spec so a resume refuses an edited one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import STATE_READS, request_kind
+from bulkops.client.wire import user_state
+from bulkops.domain.guard import HeldBack, hold_back
+from bulkops.domain.inverse import Inverse, invert
+from bulkops.domain.merge import diff
+from bulkops.domain.model import Changes, ResolvedIntent, UserState
+from bulkops.engine.job import JobSetup, open_job
+from bulkops.engine.userread import USER_EXPAND, fetch_by_id
+from bulkops.errors import JobBusyError, StateError
+from bulkops.spec.spec import file_sha256
+from bulkops.state.codec import expected_to_dict
+from bulkops.state.joblock import holder
+from bulkops.state.layout import RunPaths, private_dir
+from bulkops.state.ndjson import BadLine, read_ndjson
+from bulkops.state.store import RunStore
+
+UNDO_SPEC = "undo.json"
+
+
+@dataclass(frozen=True, slots=True)
+class UserUndo:
+    """One user as the undo finds them now: what it will write and what it holds back."""
+
+    intent: ResolvedIntent
+    state: UserState | None  # None: the user is gone (deleted) since
+    changes: Changes = field(default_factory=Changes)
+    held: tuple[HeldBack, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UndoPlan:
+    source: str
+    job_id: str
+    inverse: Inverse
+    users: tuple[UserUndo, ...]
+    names: Mapping[str, str]
+    #: The source job had not finished (interrupted, or users still open): the undo covers what it wrote.
+    source_unfinished: bool
+    read_at: float = 0.0
+
+    @property
+    def restoring(self) -> int:
+        return sum(1 for u in self.users if not u.changes.is_empty())
+
+    @property
+    def holding(self) -> int:
+        return sum(1 for u in self.users if u.held)
+
+
+def undo_job_id(source: str) -> str:
+    return f"{source}-undo"
+
+
+def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, Inverse]:
+    """Open the job to undo (refused while a process runs it) and invert its audit log."""
+    setup = open_job(state_dir, source, check_spec=False)
+    running = holder(setup.paths.root)
+    if running is not None:
+        setup.store.close()
+        who = f" (pid {running.get('pid')} on {running.get('host')})" if running.get("pid") else ""
+        raise JobBusyError(f"job {source} is running{who}; undo it once that process has finished")
+    return setup, invert(_audit_lines(setup.paths.audit))
+
+
+def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.exists():
+        return
+    for rec in read_ndjson(path):
+        if not isinstance(rec, BadLine):  # a line cut by a crash wrote nothing it could name
+            yield rec
+
+
+async def plan_undo(client: GenesysClient, source: JobSetup, inverse: Inverse, *, job_id: str | None = None) -> UndoPlan:
+    """Read the users the undo touches (by id, 100 a request) and decide, for each element,
+    restore or hold back, exactly as the run will decide it if nothing changes meanwhile."""
+    ids = [i.user for i in inverse.intents]
+    states: dict[str, UserState] = {}
+    with request_kind(STATE_READS):
+        for page in await fetch_by_id(client, ids, expand=USER_EXPAND):
+            for entity in page:
+                state = user_state(entity)
+                states[state.id] = state
+    read_at = time.time()
+    users = []
+    for intent in inverse.intents:
+        found = states.get(intent.user)
+        if found is None:
+            users.append(UserUndo(intent, None))
+            continue
+        narrowed, held = hold_back(found, intent)
+        users.append(UserUndo(intent, found, diff(found, narrowed), held))
+    counts = source.store.counts()
+    unfinished = any(k in counts for k in ("pending", "inflight"))
+    names = source.store.get("names") or {}
+    return UndoPlan(source.job_id, job_id or undo_job_id(source.job_id), inverse, tuple(users), names, unfinished, read_at)
+
+
+def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
+    """The undo as a job: ``undo.json``, then the run state with every intent and the states just
+    read (the run uses them while fresh). Refused when the undo job exists already."""
+    paths = RunPaths.for_job(state_dir, plan.job_id)
+    if paths.db.exists():
+        existing = RunStore.open(paths.db)
+        ready = existing.get("ready")
+        existing.close()
+        if ready:
+            raise StateError(
+                f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
+                f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
+            )
+        for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
+            leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written
+    private_dir(paths.root.parent)
+    private_dir(paths.root)
+    spec = paths.root / UNDO_SPEC
+    spec.write_bytes(orjson.dumps(undo_record(plan), option=orjson.OPT_INDENT_2))
+    queues = sorted({q for i in plan.inverse.intents for q in i.join_queues | i.leave_queues})
+    store = RunStore.create(
+        paths.db,
+        {
+            "job_id": plan.job_id,
+            "undo_of": plan.source,
+            "spec_path": str(spec.resolve()),
+            "spec_hash": file_sha256(str(spec)),
+            "spec_snapshot": None,
+            "spec_format": "undo",
+            "mode": "merge",
+            "users_read": "by-id",
+            "pass": 0,
+            "queues": queues,
+            "names": dict(plan.names),
+            "new_skills": [],
+        },
+    )
+    present = [u for u in plan.users if u.state is not None]
+    store.add_intents(u.intent for u in plan.users)
+    store.put_states((u.state for u in present if u.state is not None), plan.read_at)
+    store.set(users=len(plan.users), ready=True)
+    return JobSetup(plan.job_id, paths, store)
+
+
+def undo_record(plan: UndoPlan) -> dict[str, Any]:
+    """``undo.json``: per user, what is restored (ids) and what the org must still hold for it."""
+    users = []
+    for intent in plan.inverse.intents:
+        entry: dict[str, Any] = {"user": intent.user, "email": plan.inverse.emails.get(intent.user)}
+        for key, value in (
+            ("skills", dict(intent.skills)),
+            ("removeSkills", sorted(intent.remove_skills)),
+            ("languages", dict(intent.languages)),
+            ("removeLanguages", sorted(intent.remove_languages)),
+            ("fields", dict(intent.fields)),
+            ("division", intent.division),
+            ("joinQueues", sorted(intent.join_queues)),
+            ("leaveQueues", sorted(intent.leave_queues)),
+        ):
+            if value:
+                entry[key] = value
+        if intent.expect is not None:
+            entry["expect"] = expected_to_dict(intent.expect)
+        users.append(entry)
+    return {
+        "undo_of": plan.source,
+        "users": users,
+        "membership_not_known": {uid: list(qs) for uid, qs in plan.inverse.unknown_queues.items()},
+    }

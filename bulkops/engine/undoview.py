@@ -1,0 +1,104 @@
+"""The plan of an undo in names: what is restored, what is held back and why (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bulkops.domain.guard import HeldBack
+from bulkops.domain.model import Changes, UserState
+from bulkops.engine.undo import UndoPlan, UserUndo
+
+
+def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
+    names = plan.names
+    gone = sum(1 for u in plan.users if u.state is None)
+    unknown = plan.inverse.unknown_queues
+    out = [
+        f"undo of job {plan.source} (as job {plan.job_id}): {len(plan.users)} user(s) it changed",
+        f"  to restore now: {plan.restoring} user(s); held back, changed since the job: {plan.holding}; already as before: "
+        f"{sum(1 for u in plan.users if u.state is not None and u.changes.is_empty() and not u.held)}; gone since: {gone}",
+    ]
+    if unknown:
+        queues = sorted({names.get(q, q) for qs in unknown.values() for q in qs})
+        out.append(
+            f"  not restored: queue membership of {len(unknown)} user(s) in {', '.join(queues)}: the job wrote it without reading "
+            "the queue's members (cheaper for a large queue), so whether they were members before it is not known"
+        )
+    if plan.source_unfinished:
+        out.append(f"  job {plan.source} has not finished: the undo takes back what it wrote so far; do not resume {plan.source} afterwards")
+    shown = [u for u in plan.users if not u.changes.is_empty() or u.held or u.state is None][:detail]
+    if shown:
+        out.append(f"users (first {len(shown)}):")
+        out += [f"  {_who(u, plan)}: {describe_user(u, names)}" for u in shown]
+    if not plan.inverse.intents:
+        out.append("nothing to undo: the job's audit records no write that went through")
+    return out
+
+
+def describe_user(u: UserUndo, names: Mapping[str, str]) -> str:
+    if u.state is None:
+        return "gone since the job (deleted or not found): nothing restored"
+    parts = describe_changes(u.changes, u.state, names)
+    parts += [f"held back {describe_held(h, names)}" for h in u.held]
+    return "; ".join(parts) or "already as before the job"
+
+
+def describe_changes(c: Changes, state: UserState, names: Mapping[str, str]) -> list[str]:
+    out = [f"skill {names.get(k, k)} {_level(state.skills.get(k))} -> {_level(v)}" for k, v in sorted(c.upsert_skills.items())]
+    out += [f"remove skill {names.get(k, k)}" for k in sorted(c.delete_skills)]
+    out += [f"language {names.get(k, k)} {_level(state.languages.get(k))} -> {_level(v)}" for k, v in sorted(c.upsert_languages.items())]
+    out += [f"remove language {names.get(k, k)}" for k in sorted(c.delete_languages)]
+    out += [f"{k} {_text(getattr(state, k))} -> {_text(v)}" for k, v in sorted(c.fields.items())]
+    if c.division:
+        out.append(f"division {names.get(state.division or '', state.division)} -> {names.get(c.division, c.division)}")
+    out += [f"join queue {names.get(q, q)}" for q in sorted(c.join_queues)]
+    out += [f"leave queue {names.get(q, q)}" for q in sorted(c.leave_queues)]
+    return out
+
+
+def describe_held(h: HeldBack, names: Mapping[str, str]) -> str:
+    what = h.element if h.element == "division" else f"{h.element} {names.get(h.key, h.key) if h.element != 'field' else h.key}"
+
+    def show(v: float | str | None) -> str:
+        if h.element in ("skill", "language"):
+            return _level(v)
+        return _text(names.get(v, v) if isinstance(v, str) else v)
+
+    return f"{what} (before the job {show(h.before)}, written by it {show(h.written)}, now {show(h.now)})"
+
+
+def undo_plan_json(plan: UndoPlan) -> dict[str, Any]:
+    def user(u: UserUndo) -> dict[str, Any]:
+        return {
+            "user_id": u.intent.user,
+            "email": plan.inverse.emails.get(u.intent.user),
+            "gone": u.state is None,
+            "restore": describe_changes(u.changes, u.state, plan.names) if u.state is not None else [],
+            "held_back": [h.to_json() for h in u.held],
+        }
+
+    return {
+        "undo_of": plan.source,
+        "job_id": plan.job_id,
+        "users": len(plan.users),
+        "restoring": plan.restoring,
+        "holding": plan.holding,
+        "source_unfinished": plan.source_unfinished,
+        "membership_not_known": {k: list(v) for k, v in plan.inverse.unknown_queues.items()},
+        "detail": [user(u) for u in plan.users],
+    }
+
+
+def _who(u: UserUndo, plan: UndoPlan) -> str:
+    return plan.inverse.emails.get(u.intent.user) or (u.state.email if u.state else "") or u.intent.user
+
+
+def _level(v: float | str | None) -> str:
+    if v is None:
+        return "(none)"
+    return f"{float(v):g}"
+
+
+def _text(v: Any) -> str:
+    return "(empty)" if v in (None, "") else repr(v) if isinstance(v, str) else str(v)
