@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import routes_admin, routes_oauth, routes_routing, routes_users, routes_utilization
+from . import routes_admin, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
 from .errors import (
     BAD_CREDENTIALS,
     BAD_GATEWAY,
@@ -159,5 +159,6 @@ def build_app(sim: Simulator) -> web.Application:
     routes_users.register(app)
     routes_routing.register(app)
     routes_utilization.register(app)
+    routes_skillgroups.register(app)  # skill group members, the routing activity query
     routes_admin.register(app)
     return app

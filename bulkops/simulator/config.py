@@ -31,6 +31,7 @@ RUNTIME_KNOBS = frozenset(
         "utilization_edit_rate",
         "queue_admin_edit_rate",
         "always_admin_edit_queues",
+        "analytics_forbidden",
     }
 )
 
@@ -87,6 +88,11 @@ class SimConfig:
     queue_admin_edit_rate: float = 0.0
     #: Queue ids another administrator changes after every GET (a queue that never settles).
     always_admin_edit_queues: frozenset[str] = frozenset()
+    #: The client's role lacks analytics:queueObservation:view: the routing activity query answers 403.
+    analytics_forbidden: bool = False
+    #: Seed a routing picture into a new org (skillgroups.seed_picture): a few skill groups feeding
+    #: queues as member groups, and who is on queue now. Part of the org, so not a runtime knob.
+    routing_picture: bool = False
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     state_file: str | None = None
@@ -162,6 +168,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "expand_drop_rate": 0.02,  # best-effort expand
         "read_lag_ms": 500.0,  # reads lag writes
         "post_write_conflict_rate": 0.05,  # spurious 409 on a user PATCH right after a write
+        "routing_picture": True,  # skill groups feeding queues, agents on queue now
     }
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from . import skilldefs, wire
+from . import skilldefs, skillgroups, wire
 from .app import build_app
 from .auth import TokenStore
 from .config import SimConfig
@@ -60,6 +60,8 @@ class Simulator:
             queues=config.queues,
             divisions=config.divisions,
         )
+        if org is None and config.routing_picture:
+            skillgroups.seed_picture(self.org)
         self.limiter = _limiter(config, self.clock)
         self.faults = Faults(config.seed)
         self.lag = WriteLag()
@@ -188,8 +190,7 @@ class Simulator:
 
     def queue_member_ids(self, queue_id: str) -> set[str]:
         """Every member, direct or through a member group (what routing sees)."""
-        q = self.org.queue(queue_id)
-        return set(q.members) | set(q.derived_members())
+        return skillgroups.all_members(self.org, self.org.queue(queue_id))
 
     def add_member_group(self, queue_id: str, name: str, user_ids: Iterable[str]) -> MemberGroup:
         """Make ``name``'s members members of the queue through the group (``memberBy: group``)."""

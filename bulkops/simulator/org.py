@@ -157,6 +157,7 @@ class Org:
         self.utilization = UtilizationStore(seed)  # agent utilization and labels (utilization.py)
         self.skilldefs = SkillDefsStore()  # skill groups and flows (skilldefs.py)
         self.queueconfig = QueueConfigStore()  # queue settings and wrap-up codes (queueconfig.py)
+        self.routing_status: dict[str, str] = {}  # user id -> routing status while on queue (activity.py)
 
     # ------------------------------------------------------------------ generation
     @classmethod
@@ -476,6 +477,7 @@ class Org:
             "utilization": self.utilization.to_record(),
             "skillDefs": self.skilldefs.to_record(),
             "queueConfig": self.queueconfig.to_record(),
+            "routingStatus": dict(sorted(self.routing_status.items())),
         }
 
     @classmethod
@@ -518,6 +520,7 @@ class Org:
         org.skilldefs = SkillDefsStore.from_record(rec.get("skillDefs"))
         org.queueconfig = QueueConfigStore.from_record(rec.get("queueConfig"))
         org.utilization = UtilizationStore.from_record(org.seed, rec.get("utilization"))
+        org.routing_status = dict(rec.get("routingStatus", {}))
         org._reindex()
         return org
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import queueconfig, skilldefs, wire
+from . import queueconfig, wire
 from .errors import BAD_REQUEST, SimApiError, bad_request, detail, not_found
 from .httputil import (
     descending,
@@ -53,14 +53,14 @@ def _known_groups(org: Org) -> dict[str, MemberGroup]:
 
 def _resolve_groups(org: Org, refs: list[dict[str, str]], where: str, problems: list[dict[str, str]]) -> list[MemberGroup]:
     """Member groups named by a PUT: groups the org has (a team or group some queue uses) or
-    skill groups (members: the users their conditions select, as of now)."""
+    skill groups (members: the users their conditions select, evaluated whenever asked)."""
     known = _known_groups(org)
     out: list[MemberGroup] = []
     for i, ref in enumerate(refs):
         gid, gtype = ref["id"], ref["type"]
         if gtype == "SKILLGROUP" and gid in org.skilldefs.groups:
             sg = org.skilldefs.groups[gid]
-            out.append(MemberGroup(sg.id, sg.name, {u.id for u in org.users.values() if skilldefs.matches(org, u, sg.conditions)}, "SKILLGROUP"))
+            out.append(MemberGroup(sg.id, sg.name, set(), "SKILLGROUP"))  # members evaluated live (skillgroups.py)
         elif gtype != "SKILLGROUP" and gid in known and known[gid].type == gtype:
             out.append(known[gid])
         else:

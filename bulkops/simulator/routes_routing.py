@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from . import routes_queueconfig, routes_skilldefs, wire
+from . import routes_queueconfig, routes_skilldefs, skillgroups, wire
 from .errors import SimApiError, bad_request, detail
 from .httputil import (
     MAX_QUEUE_MEMBER_PAGE_SIZE,
@@ -168,7 +168,7 @@ def _members_by(org: Org, q: Queue, member_by: str | None) -> list[tuple[str, st
     direct = [(uid, "user") for uid in org.queue_members_sorted(q)] if member_by in (None, "user") else []
     if member_by == "user" or not q.member_groups:
         return direct
-    derived = q.derived_members()
+    derived = skillgroups.derived_members(org, q)
     through = [(uid, "group") for uid in derived if member_by == "group" or uid not in q.members]
     merged = direct + through
     merged.sort(key=lambda m: (org.users[m[0]].name.lower(), m[0]))

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from . import queueconfig
+from . import queueconfig, skillgroups
 from .org import Division, Language, Org, Queue, Skill, User
 
 API = "/api/v2"
@@ -139,7 +139,7 @@ def queue(q: Queue, org: Org) -> dict[str, Any]:
         "description": q.description,
         "dateCreated": q.date_created,
         "dateModified": q.date_modified,
-        "memberCount": len(q.members),
+        "memberCount": len(skillgroups.all_members(org, q)),  # direct and through groups
         "userMemberCount": len(q.members),
         "joinedMemberCount": joined,
         **queueconfig.settings_view(org, q.id),  # skillEvaluationMethod, mediaSettings, bullseye, acwSettings, ...
