@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from helpers.cli import bulkops, spawn
@@ -25,13 +26,23 @@ def _command(spec: Path, state: Path, job: str) -> list[str]:
 
 
 def kill_and_resume(
-    spec: Path, state: Path, common: list[str], rng: random.Random, *, job: str = "j", kills: int = 4, every: int = 20
+    spec: Path,
+    state: Path,
+    common: list[str],
+    rng: random.Random,
+    *,
+    job: str = "j",
+    kills: int = 4,
+    every: int = 20,
+    command: Callable[[], list[str]] | None = None,
 ) -> tuple[int, subprocess.CompletedProcess[str]]:
-    """(SIGKILLs that landed, the last process run to its end)."""
+    """(SIGKILLs that landed, the last process run to its end). ``command`` says what to start each
+    time (default: resume ``job``, or run ``spec`` as it while it has no run state)."""
     audit = state / job / "audit.ndjson"
+    next_command = command or (lambda: _command(spec, state, job))
     landed = 0
     for n in range(kills):
-        proc = spawn(*_command(spec, state, job), *common)
+        proc = spawn(*next_command(), *common)
         if n == 0:
             time.sleep(rng.uniform(0.3, 1.2))
         else:
@@ -43,9 +54,9 @@ def kill_and_resume(
             proc.kill()
             landed += 1
         proc.wait(30)
-    end = bulkops(*_command(spec, state, job), *common, timeout=300)
+    end = bulkops(*next_command(), *common, timeout=300)
     for _ in range(2):  # a kill during set-up may leave one more set-up to finish
         if end.returncode == 0:
             break
-        end = bulkops(*_command(spec, state, job), *common, timeout=300)
+        end = bulkops(*next_command(), *common, timeout=300)
     return landed, end
