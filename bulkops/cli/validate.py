@@ -7,6 +7,7 @@ import click
 from bulkops.cli.common import handles_errors
 from bulkops.cli.jobs import as_mode, caps_of, caps_option, mode_option, spec_argument
 from bulkops.engine.job import check_locally
+from bulkops.spec.csv_admin import describe_ignored
 
 
 @click.command()
@@ -34,3 +35,5 @@ def validate(spec: str, mode: str | None, max_per_user: int) -> None:
     if settings := len(opened.utilization):
         counts += f", {settings} user utilization setting{'s' if settings != 1 else ''}"
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")
+    for column in opened.spec.ignored_columns():  # the admin UI's layout: what is read but not applied
+        click.echo(describe_ignored(column))
