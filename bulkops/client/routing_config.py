@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from bulkops.client import routing_records as rec
-from bulkops.client.api import GenesysClient
+from bulkops.client.api import QUEUE_MEMBERS_PAGE, GenesysClient
+from bulkops.client.member_records import QueueMemberJoined, queue_member_joined
 from bulkops.client.wire import ShapeError, chunks
 from bulkops.errors import ConflictError, MalformedResponseError
 
@@ -168,6 +169,14 @@ async def add_queue_wrapup_codes(client: GenesysClient, queue_id: str, code_ids:
 
 async def remove_queue_wrapup_code(client: GenesysClient, queue_id: str, code_id: str) -> None:
     await client.request("DELETE", f"{QUEUES_PATH}/{_q(queue_id)}/wrapupcodes/{_q(code_id)}")
+
+
+async def direct_members_joined(client: GenesysClient, queue_id: str, *, joined: bool | None = None) -> list[QueueMemberJoined]:
+    """The queue's direct members (``memberBy=user``: the ones a member write changes) with their
+    ``joined``; with ``joined``, only those joined (True) or unjoined (False), 100 a page."""
+    params: dict[str, Any] = {"memberBy": "user", "joined": joined}
+    entities = await client.all_entities(f"{QUEUES_PATH}/{_q(queue_id)}/members", params=params, page_size=QUEUE_MEMBERS_PAGE)
+    return [queue_member_joined(e) for e in entities]
 
 
 async def set_members_joined(client: GenesysClient, queue_id: str, joined: Mapping[str, bool]) -> dict[str, bool]:

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from bulkops.domain.queuemembers import MemberActivationIntent
+
 MEDIA_TYPES = ("call", "callback", "chat", "email", "message")
 SKILL_EVALUATION_METHODS = ("NONE", "BEST", "ALL")
 WRAPUP_PROMPTS = ("MANDATORY", "OPTIONAL", "MANDATORY_TIMEOUT", "MANDATORY_FORCED_TIMEOUT", "AGENT_REQUESTED")
@@ -50,8 +52,22 @@ class RingIntent:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSelector:
+    """Many queues named at once: names matching ``name_pattern`` (``*`` any run of characters,
+    case ignored) and/or the queues of ``division``; both given, a queue must match both."""
+
+    name_pattern: str | None = None
+    division: str | None = None
+
+    def describe(self) -> str:
+        said = [f"name pattern {self.name_pattern!r}"] if self.name_pattern else []
+        said += [f"division {self.division!r}"] if self.division else []
+        return " in ".join(said)
+
+
+@dataclass(frozen=True, slots=True)
 class QueueSettingsIntent:
-    """One entry of a spec's ``queues`` section, refs as written (queue, skills, wrap-up codes)."""
+    """One entry of a spec's ``queues`` section, refs as written (queue, skills, wrap-up codes, users)."""
 
     queue: str
     skill_evaluation_method: str | None = None
@@ -62,6 +78,10 @@ class QueueSettingsIntent:
     add_wrapup_codes: tuple[str, ...] = ()
     remove_wrapup_codes: tuple[str, ...] = ()
     line: int = 0
+    #: Member activation (``members``): its own kind of item (``engine/kind_members.py``).
+    members: MemberActivationIntent | None = None
+    #: Many queues (``queues``: a name pattern, a division) instead of one (``queue`` is then "").
+    selector: QueueSelector | None = None
 
     def fields(self) -> dict[str, Any]:
         """The named scalar settings by body path (rings and wrap-up codes apart)."""
@@ -82,8 +102,12 @@ class QueueSettingsIntent:
                 out[f"{at}.serviceLevel.durationMs"] = m.service_level_duration_ms
         return out
 
-    def names_anything(self) -> bool:
+    def names_settings(self) -> bool:
+        """True when the entry names a setting or a wrap-up code (a queue settings item)."""
         return bool(self.fields() or self.rings or self.add_wrapup_codes or self.remove_wrapup_codes)
+
+    def names_anything(self) -> bool:
+        return self.names_settings() or (self.members is not None and self.members.names_anything())
 
 
 @dataclass(frozen=True, slots=True)

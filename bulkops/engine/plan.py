@@ -20,6 +20,7 @@ from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.expand import fill_unknown
 from bulkops.engine.job import ResolvedSpec
+from bulkops.engine.membersetup import member_requests
 from bulkops.engine.queues import QueueMembership
 from bulkops.state.codec import changes_to_dict
 
@@ -165,9 +166,10 @@ def label_requests(line: Mapping[str, Any]) -> int:
 
 def queue_setting_requests(line: Mapping[str, Any]) -> int:
     """A queue's requests in a run: its read, and when a setting changes a PUT and a read-back;
-    the wrap-up codes read and one request a code change (at most, as planned)."""
+    the wrap-up codes read and one request a code change (at most, as planned); its members'."""
     codes = len(line["add_codes"]) + len(line["remove_codes"])
-    return 1 + (2 if line["settings"] else 0) + (1 + codes if codes else 0)
+    settings = 1 + (2 if line["settings"] else 0) + (1 + codes if codes else 0) if line["settings"] or line["already"] or codes else 0
+    return settings + member_requests(line.get("members"))
 
 
 def describe_skills(resolved: ResolvedSpec) -> list[dict[str, Any]]:

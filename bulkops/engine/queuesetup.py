@@ -6,6 +6,9 @@ The queues the spec names are read in one listing filtered by id (100 a request)
 has now is what ``plan`` shows before and after, and the digests of what the job does not
 name become the item's ``baseline``, so the run sees another administrator's change since.
 Queue items run after every user change (agents hold their new skills before queues demand them).
+An entry may name many queues by a name pattern or a division (``queueselect``: an entry naming a
+queue on its own wins over a selection); member activation (``members``) becomes items of its
+own kind (``membersetup``, ``kind_members``), shown on the queue's plan line.
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
+from bulkops.engine.kind_members import QueueMembersKind
 from bulkops.engine.kind_queues import QueueSettingsKind
+from bulkops.engine.membersetup import MembersSetup, resolve_members
+from bulkops.engine.queueselect import expand_targets
 from bulkops.spec import OrgDirectory
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems
@@ -42,8 +48,11 @@ class QueueSetup:
     """What set-up made of the queues section; ``plan`` shows ``lines``."""
 
     items: list[QueueItem] = field(default_factory=list)
-    #: One per queue, in names: each setting before and after, the codes added and removed.
+    #: One per queue, in names: each setting before and after, the codes added and removed,
+    #: the members activated and deactivated, the selection it came from (``via``).
     lines: list[dict[str, Any]] = field(default_factory=list)
+    #: Member activation: its items (a kind of their own) and what plan shows of each queue.
+    members: MembersSetup = field(default_factory=MembersSetup)
 
 
 class _Names:
@@ -62,28 +71,36 @@ class _Names:
 
 
 async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSettingsIntent], directory: OrgDirectory, problems: Problems) -> QueueSetup:
-    """Resolve every entry and read the queues it names; problems go to ``problems``."""
+    """Resolve every entry (a pattern or division expanded to its queues: ``queueselect``) and
+    read the queues it names; problems go to ``problems``."""
     setup = QueueSetup()
     if not intents:
         return setup
     with request_kind(RESOLUTION):
         codes_table = {c.name: c.id for c in await list_wrapup_codes(client)} if any(q.add_wrapup_codes or q.remove_wrapup_codes for q in intents) else {}
-        queues, skills, codes = _Names("queue", directory.queues), _Names("skill", directory.skills), _Names("wrap-up code", codes_table)
-        resolved: list[tuple[QueueSettingsIntent, str, str, QueueSettings, tuple[str, ...], tuple[str, ...]]] = []
-        for q in intents:
-            queue = queues.get(q.queue, q.line, problems)
+        skills, codes = _Names("skill", directory.skills), _Names("wrap-up code", codes_table)
+        wanted: dict[int, tuple[QueueSettings, tuple[str, ...], tuple[str, ...]]] = {}
+        for q in intents:  # each entry's names once, however many queues it is about
             rings = []
             for number, ring in sorted(q.rings.items()):
                 ids = None if ring.skills_to_remove is None else tuple(h[1] for n in ring.skills_to_remove if (h := skills.get(n, q.line, problems)))
                 rings.append(RingSetting(number, ring.timeout_seconds, ids))
             add = tuple(h[1] for n in q.add_wrapup_codes if (h := codes.get(n, q.line, problems)))
             remove = tuple(h[1] for n in q.remove_wrapup_codes if (h := codes.get(n, q.line, problems)))
-            if queue is not None:
-                resolved.append((q, queue[0], queue[1], QueueSettings(q.fields(), tuple(rings)), add, remove))
-        bodies = await _read_queues(client, [r[2] for r in resolved])
+            wanted[id(q)] = (QueueSettings(q.fields(), tuple(rings)), add, remove)
+        targets = await expand_targets(client, intents, directory.queues, problems)
+        bodies = await _read_queues(client, [t.queue_id for t in targets if t.intent.names_settings()])
+        setup.members = await resolve_members(client, targets, problems)
     skill_names = {i: n for n, i in directory.skills.items()}
     code_names = {i: n for n, i in codes_table.items()}
-    for q, name, qid, settings, add, remove in resolved:
+    for t in targets:
+        q, name, qid = t.intent, t.name, t.queue_id
+        settings, add, remove = wanted[id(q)]
+        members = setup.members.lines.get(qid)
+        if not q.names_settings():
+            if members is not None:
+                setup.lines.append(_plan_line(name, q.line, {}, settings, add, remove, skill_names, code_names, via=t.via, members=members))
+            continue
         body = bodies.get(qid)
         if body is None:
             problems.add(At(q.line, 1), f"queue {name!r} could not be read")
@@ -91,7 +108,7 @@ async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSetti
         if not _fits(q, name, body, settings, problems):
             continue
         setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line))
-        setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names))
+        setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names, via=t.via, members=members))
     return setup
 
 
@@ -141,12 +158,15 @@ def _plan_line(
     remove: tuple[str, ...],
     skill_names: Mapping[str, str],
     code_names: Mapping[str, str],
+    *,
+    via: str | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     changes = settings_diff(body, settings)
     changed = {c.path for c in changes}
     shown = [{"setting": c.path, "before": _shown(c.path, c.before, skill_names), "after": _shown(c.path, c.after, skill_names)} for c in changes]
     same = sorted(p for p in settings.fields if p not in changed)
-    return {
+    out: dict[str, Any] = {
         "queue": name,
         "line": line,
         "settings": shown,
@@ -154,6 +174,11 @@ def _plan_line(
         "add_codes": [code_names.get(c, c) for c in add],
         "remove_codes": [code_names.get(c, c) for c in remove],
     }
+    if via is not None:
+        out["via"] = via
+    if members is not None:
+        out["members"] = dict(members)
+    return out
 
 
 def store_queue_items(setup: QueueSetup, store: RunStore) -> None:
@@ -161,3 +186,7 @@ def store_queue_items(setup: QueueSetup, store: RunStore) -> None:
     rows = [(kind.key(item), kind.encode(item)) for item in setup.items]
     if rows:
         store.add_items(kind.name, "after_users", rows)
+    members = QueueMembersKind()
+    rows = [(members.key(item), members.encode(item)) for item in setup.members.items]
+    if rows:
+        store.add_items(members.name, "after_users", rows)

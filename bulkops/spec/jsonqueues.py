@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bulkops.domain.queuesettings import MediaIntent, QueueSettingsIntent, RingIntent
+from bulkops.domain.queuemembers import MemberActivationIntent
+from bulkops.domain.queuesettings import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
 from bulkops.spec.schemacheck import Issue, Path, queue_entry_issues
 
 
@@ -23,8 +24,15 @@ def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, l
     issues += _dups(obj, ())
     bad = {path for path, _, _ in issues}
     queue = obj.get("queue")
-    if not isinstance(queue, str) or ("queue",) in bad:
+    selector = _selector(obj, bad)
+    if "queue" in obj and "queues" in obj:
+        issues.append((("queues",), "key", "an entry names its queue ('queue') or its queues ('queues': namePattern, division), not both"))
         return None, issues
+    if selector is None and (not isinstance(queue, str) or ("queue",) in bad):
+        return None, issues
+    members = obj.get("members")
+    if isinstance(members, dict) and members.get("activateAll") is True and members.get("deactivateAll") is True:
+        issues.append((("members", "deactivateAll"), "key", "'activateAll' and 'deactivateAll' together: name one (the other list holds the exceptions)"))
 
     def ok(path: Path, value: Any, kind: type | tuple[type, ...]) -> bool:
         if value is None or path in bad or isinstance(value, bool) or not isinstance(value, kind):
@@ -57,7 +65,7 @@ def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, l
             tuple(s.strip() for s in skills) if isinstance(skills, list) and not any(p[: len(at) + 1] == at + ("skillsToRemove",) for p in bad) else None,
         )
     intent = QueueSettingsIntent(
-        queue=queue.strip(),
+        queue=queue.strip() if isinstance(queue, str) else "",
         skill_evaluation_method=obj.get("skillEvaluationMethod") if ("skillEvaluationMethod",) not in bad else None,
         acw_wrapup_prompt=acw.get("wrapupPrompt") if ("acw", "wrapupPrompt") not in bad else None,
         acw_timeout_ms=acw.get("timeoutMs") if ok(("acw", "timeoutMs"), acw.get("timeoutMs"), int) else None,
@@ -66,8 +74,32 @@ def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, l
         add_wrapup_codes=_names(obj, "addWrapupCodes", bad),
         remove_wrapup_codes=_names(obj, "removeWrapupCodes", bad),
         line=line,
+        members=_members(obj, bad),
+        selector=selector,
     )
     return intent, issues
+
+
+def _selector(obj: dict[str, Any], bad: set[Path]) -> QueueSelector | None:
+    """``queues``: the queues an entry names by a name pattern and/or a division."""
+    v = obj.get("queues")
+    if not isinstance(v, dict) or any(p[:1] == ("queues",) for p in bad):
+        return None
+    pattern, division = v.get("namePattern"), v.get("division")
+    if not isinstance(pattern, str) and not isinstance(division, str):
+        return None
+    return QueueSelector(pattern.strip() if isinstance(pattern, str) else None, division.strip() if isinstance(division, str) else None)
+
+
+def _members(obj: dict[str, Any], bad: set[Path]) -> MemberActivationIntent | None:
+    """``members``: who is activated (joined) and deactivated; None when absent or unreadable."""
+    v = obj.get("members")
+    if not isinstance(v, dict) or any(p[:1] == ("members",) for p in bad):
+        return None
+    if v.get("activateAll") is True and v.get("deactivateAll") is True:
+        return None  # ``both_alls`` says so
+    rest = True if v.get("activateAll") is True else False if v.get("deactivateAll") is True else None
+    return MemberActivationIntent(_names(v, "activate", set()), _names(v, "deactivate", set()), rest)
 
 
 def _object(obj: dict[str, Any], key: str) -> dict[str, Any]:
@@ -93,11 +125,12 @@ def _dups(obj: Any, path: Path) -> list[Issue]:
 
 
 def queue_field_path(obj: Any, name: str) -> tuple[Path, str]:
-    """Where an entry's setting is written: (path, part); an absent one at the entry's 'queue'."""
+    """Where an entry's setting is written: (path, part); an absent one at the entry's 'queue' (or 'queues')."""
     parts: Path = tuple(name.split("."))
     node = obj
     for p in parts:
         if not isinstance(node, dict) or p not in node:
-            return (("queue",), "value") if isinstance(obj, dict) and "queue" in obj else ((), "value")
+            named = next((k for k in ("queue", "queues") if isinstance(obj, dict) and k in obj), None)
+            return ((named,), "value") if named else ((), "value")
         node = node[p]
     return parts, "value"

@@ -26,6 +26,23 @@ def entry_problems(q: QueueSettingsIntent) -> list[tuple[str, str]]:
         out += [(key, f"{key}: wrap-up code {n!r} is listed twice") for n in _repeated(names)]
     both = {fold(n) for n in q.add_wrapup_codes} & {fold(n) for n in q.remove_wrapup_codes}
     out += [("removeWrapupCodes", f"wrap-up code {n!r} is both added and removed") for n in q.remove_wrapup_codes if fold(n) in both]
+    return out + member_problems(q)
+
+
+def member_problems(q: QueueSettingsIntent) -> list[tuple[str, str]]:
+    """The rules of ``members``: a user in one list once, the lists and the 'all' they contradict."""
+    m = q.members
+    if m is None:
+        return []
+    out: list[tuple[str, str]] = []
+    for key, refs in (("members.activate", m.activate), ("members.deactivate", m.deactivate)):
+        out += [(key, f"{key}: user {n!r} is listed twice") for n in _repeated(refs)]
+    both = {fold(n) for n in m.activate} & {fold(n) for n in m.deactivate}
+    out += [("members.deactivate", f"user {n!r} is both activated and deactivated") for n in m.deactivate if fold(n) in both]
+    if m.rest is True and m.activate:
+        out.append(("members.activate", "'activateAll' activates every direct member already: list only the exceptions, under 'deactivate'"))
+    if m.rest is False and m.deactivate:
+        out.append(("members.deactivate", "'deactivateAll' deactivates every direct member already: list only the exceptions, under 'activate'"))
     return out
 
 
@@ -53,14 +70,17 @@ class QueueLedger:
     _by_queue: dict[str, int] = field(default_factory=dict)
 
     def admit(self, q: QueueSettingsIntent, locate: LocateSetting, problems: Problems) -> None:
-        key = fold(q.queue)
+        key = entry_key(q)
         first = self._by_queue.get(key)
         if first is None:
             self._by_queue[key] = len(self.entries)
             self.entries.append(q)
             return
         prev = self.entries[first]
-        if _alike(prev, q):
+        if alike(prev, q):
+            return
+        if q.selector is not None:
+            problems.add(locate("queues"), f"queues by {q.selector.describe()} are already in the entry on line {prev.line}: one entry per selection")
             return
         problems.add(locate("queue"), f"queue {q.queue!r} is already in the entry on line {prev.line}: one entry per queue")
 
@@ -68,5 +88,19 @@ class QueueLedger:
         return list(self.entries)
 
 
-def _alike(a: QueueSettingsIntent, b: QueueSettingsIntent) -> bool:
-    return a.fields() == b.fields() and a.rings == b.rings and a.add_wrapup_codes == b.add_wrapup_codes and a.remove_wrapup_codes == b.remove_wrapup_codes
+def entry_key(q: QueueSettingsIntent) -> str:
+    """What makes two entries the same queue (or the same selection of queues), case ignored."""
+    if q.selector is not None:
+        return f"selector\x00{fold(q.selector.name_pattern or '')}\x00{fold(q.selector.division or '')}"
+    return fold(q.queue)
+
+
+def alike(a: QueueSettingsIntent, b: QueueSettingsIntent) -> bool:
+    """Two entries that set the same things (wherever they are written)."""
+    return (
+        a.fields() == b.fields()
+        and a.rings == b.rings
+        and a.add_wrapup_codes == b.add_wrapup_codes
+        and a.remove_wrapup_codes == b.remove_wrapup_codes
+        and a.members == b.members
+    )

@@ -401,6 +401,8 @@ def entry_issues(obj: Any) -> list[Issue]:
 
 _QUEUE_WHAT = {
     "queue": "a queue name or id (a non-empty string)",
+    "namePattern": "a queue name pattern ('*' any run of characters; a non-empty string)",
+    "division": "a division name or id (a non-empty string)",
     "skillEvaluationMethod": "one of NONE, BEST, ALL",
     "wrapupPrompt": "one of MANDATORY, OPTIONAL, MANDATORY_TIMEOUT, MANDATORY_FORCED_TIMEOUT, AGENT_REQUESTED",
     "timeoutMs": "an integer from 1000 to 3600000 (milliseconds)",
@@ -431,11 +433,11 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
     if error.validator == "additionalProperties" and isinstance(inst, dict):
         yield from _unknown_entry_keys(error, path, inst, "queues")
         return
-    if error.validator == "required" and not path:
-        yield (), "value", "missing key 'queue' (the queue's name or id)"
+    if error.validator in ("required", "anyOf") and not path:
+        yield (), "value", "missing key 'queue' (the queue's name or id) or 'queues' (a namePattern and/or a division)"
         return
     if error.validator == "minProperties":
-        if not path and isinstance(inst, dict) and "queue" not in inst:
+        if not path and isinstance(inst, dict) and "queue" not in inst and "queues" not in inst:
             return  # the missing queue says it
         if not path:
             yield (), "value", "a queues entry names no setting: nothing to do for this queue"
@@ -452,9 +454,12 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
     if isinstance(last, int) and len(path) >= 2:
         yield path, "value", f"{_dotted(path[:-1])}[{last}] must be a non-empty string"
         return
+    if last in ("activateAll", "deactivateAll"):
+        yield path, "value", f"{last!r} can only be true (leave it out otherwise), got {inst!r}"
+        return
     what = _QUEUE_WHAT.get(str(last))
     if what is None:
-        kind = "an array of names" if last in ("addWrapupCodes", "removeWrapupCodes", "skillsToRemove") else "an object"
+        kind = "an array of names" if last in ("addWrapupCodes", "removeWrapupCodes", "skillsToRemove", "activate", "deactivate") else "an object"
         yield path, "value", f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
     else:
         yield path, "value", f"{_dotted(path)!r} must be {what}, got {inst!r}"

@@ -63,7 +63,7 @@ def test_a_queues_only_document_is_a_job(write) -> None:
     ("entry", "expected"),
     [
         ('{"queue": "Sales"}', [(3, 5, "a queues entry names no setting: nothing to do for this queue")]),
-        ('{"skillEvaluationMethod": "ALL"}', [(3, 5, "missing key 'queue' (the queue's name or id)")]),
+        ('{"skillEvaluationMethod": "ALL"}', [(3, 5, "missing key 'queue' (the queue's name or id) or 'queues' (a namePattern and/or a division)")]),
         ('{"queue": "Sales", "skillEvaluationMethod": "SOME"}', [(3, 49, "'skillEvaluationMethod' must be one of NONE, BEST, ALL, got 'SOME'")]),
         ('{"queue": "Sales", "acw": {"timeoutMs": 5}}', [(3, 45, "'acw.timeoutMs' must be an integer from 1000 to 3600000 (milliseconds), got 5")]),
         (
