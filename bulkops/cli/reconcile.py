@@ -11,8 +11,10 @@ import orjson
 from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, run_async, state_dir_option
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
+from bulkops.domain.guard import HeldBack
 from bulkops.engine.job import open_job
 from bulkops.engine.kindregistry import kinds
+from bulkops.engine.undoview import describe_held
 from bulkops.errors import StateError
 from bulkops.state.joblock import JobLock
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -54,11 +56,12 @@ def _pick(entries: dict[str, dict[str, Any]], refs: tuple[str, ...]) -> list[str
 @handles_errors
 def list_(job: str, state_dir: str, as_json: bool) -> None:
     """List the open entries of JOB's reconciliation queue."""
-    _, queue = _queue(state_dir, job)
+    setup, queue = _queue(state_dir, job)
     entries = queue.entries()
     if as_json:
         click.echo(orjson.dumps(list(entries.values()), option=orjson.OPT_INDENT_2).decode())
         return
+    names = setup.store.get("names") or {}
     if not entries:
         click.echo(f"the reconciliation queue of {job} is empty")
         return
@@ -66,6 +69,8 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
         err = e.get("error") or {}
         code = f" [{err.get('status')} {err.get('code')}]" if err else ""
         click.echo(f"{e.get('email') or uid}  {e.get('outcome')}: {e.get('reason')}{code}  attempts {e.get('attempts')}")
+        for held in e.get("held_back") or ():  # an undo's: what someone changed since the undone job
+            click.echo(f"    held back {describe_held(HeldBack.from_json(held), names)}")
     click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}` runs them again, `bulkops reconcile show {job} USER` shows one")
 
 

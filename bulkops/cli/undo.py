@@ -18,7 +18,6 @@ from bulkops.cli.common import (
     engine_options,
     handles_errors,
     run_async,
-    state_dir_flag,
     state_dir_option,
 )
 from bulkops.cli.confirm import confirm_before_writing, yes_option
@@ -98,10 +97,7 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
             say(f"job {setup.job_id}: {len(plan.users)} users to restore; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
-        code = report_outcome(summary, as_json=as_json)
-        if plan.holding and not as_json:
-            say(f"next: {plan.holding} user(s) hold changes made after {job}: `bulkops reconcile list {plan.job_id}{state_dir_flag(state_dir)}`")
-        return code
+        return report_outcome(summary, as_json=as_json)
 
     sys.exit(run_async(main))
 

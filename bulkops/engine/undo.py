@@ -13,6 +13,7 @@ any spec so a resume refuses an edited one.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -106,17 +107,37 @@ async def plan_undo(client: GenesysClient, source: JobSetup, inverse: Inverse, *
                 states[state.id] = state
     read_at = time.time()
     users = []
-    for intent in inverse.intents:
+    for intent in sorted(inverse.intents, key=lambda i: inverse.emails.get(i.user) or i.user):
         found = states.get(intent.user)
         if found is None:
             users.append(UserUndo(intent, None))
             continue
+        # The listing shows no membership: as the run's blind view does, a queue to leave is one the
+        # user is in (the job put them there), so the plan names every membership the undo sends.
+        found = dataclasses.replace(found, queues=intent.leave_queues)
         narrowed, held = hold_back(found, intent)
         users.append(UserUndo(intent, found, diff(found, narrowed), held))
     counts = source.store.counts()
     unfinished = any(k in counts for k in ("pending", "inflight"))
-    names = source.store.get("names") or {}
+    names = dict(source.store.get("names") or {})
+    names.update(await _manager_emails(client, users, states))
     return UndoPlan(source.job_id, job_id or undo_job_id(source.job_id), inverse, tuple(users), names, unfinished, read_at)
+
+
+async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: Mapping[str, UserState]) -> dict[str, str]:
+    """Managers by email where the plan names them (one read per 100 not already read)."""
+    ids: set[str] = set()
+    for u in users:
+        ids |= {v for v in (u.intent.fields.get("manager"), u.state.manager if u.state else None) if v}
+        if u.intent.expect is not None and u.intent.expect.fields.get("manager"):
+            ids.add(str(u.intent.expect.fields["manager"]))
+    emails = {i: s.email for i, s in known.items() if i in ids and s.email}
+    missing = sorted(ids - emails.keys())
+    if missing:
+        with request_kind(STATE_READS):
+            for page in await fetch_by_id(client, missing, expand=[]):
+                emails |= {str(e["id"]): str(e.get("email") or e["id"]) for e in page if isinstance(e, dict) and e.get("id")}
+    return emails
 
 
 def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:

@@ -49,7 +49,7 @@ def describe_changes(c: Changes, state: UserState, names: Mapping[str, str]) -> 
     out += [f"remove skill {names.get(k, k)}" for k in sorted(c.delete_skills)]
     out += [f"language {names.get(k, k)} {_level(state.languages.get(k))} -> {_level(v)}" for k, v in sorted(c.upsert_languages.items())]
     out += [f"remove language {names.get(k, k)}" for k in sorted(c.delete_languages)]
-    out += [f"{k} {_text(getattr(state, k))} -> {_text(v)}" for k, v in sorted(c.fields.items())]
+    out += [f"{k} {_text(names.get(getattr(state, k) or '', getattr(state, k)))} -> {_text(names.get(v, v))}" for k, v in sorted(c.fields.items())]
     if c.division:
         out.append(f"division {names.get(state.division or '', state.division)} -> {names.get(c.division, c.division)}")
     out += [f"join queue {names.get(q, q)}" for q in sorted(c.join_queues)]

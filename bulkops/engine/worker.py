@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -305,8 +306,10 @@ def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiE
 
 
 def held_reason(held: tuple[HeldBack, ...]) -> str:
-    what = ", ".join(f"{h.element} {h.key}" if h.element != "division" else "division" for h in held)
-    return f"changed since the undone job, so not restored: {what} (before the job, written by it, and now are in held_back)"
+    """Without ids (the reason is read by people; ``held_back`` carries the three values of each)."""
+    counts = Counter(h.key if h.element == "field" else h.element for h in held)
+    what = ", ".join(f"{n} {k}s" if n > 1 else k for k, n in sorted(counts.items()))
+    return f"changed since the undone job, so not restored: {what}"
 
 
 def reconciliation_entry(run: _UserRun, record: UserOutcome, run_id: str) -> ReconciliationEntry:
