@@ -159,15 +159,16 @@ def did_you_mean(word: str, candidates: Iterable[str], **kw: object) -> str:
     return " (did you mean " + " or ".join(repr(h) for h in hits) + "?)"
 
 
-ColumnKind = Literal["user", "skill", "language", "reorg"]
+ColumnKind = Literal["user", "skill", "language", "reorg", "util"]
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """What a wide-CSV header names: the user column, a skill, a language or a reorg field."""
+    """What a wide-CSV header names: the user column, a skill, a language, a reorg field or a
+    utilization part (``spec/csv_util.py`` reads those)."""
 
     kind: ColumnKind
-    name: str  # skill/language name as written, or the reorg attribute
+    name: str  # skill/language name as written, the reorg attribute, or the util: header as written
 
 
 def classify_header(text: str, index: int) -> Column:

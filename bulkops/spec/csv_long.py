@@ -6,22 +6,30 @@ tables and each row becomes a 12-byte record (name, value, line) appended to its
 user's ``bytearray`` -- about 12 bytes per row plus ~200 bytes per user, instead of a
 dict per user. Conflicts (same user and skill, different values) are found per user
 once the file has been read.
+
+A row whose skill cell is a ``util:`` header (``util:email``, ``util:label:VIP``, ``util:setting``:
+``csv_util.py``) carries that part of the user's utilization in its proficiency cell; such rows
+are few and kept as they are, grouped by user, and become one utilization entry per user.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from bulkops.domain.model import UserIntent
+from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
+from bulkops.spec.csv_util import UtilCell, build_intent, is_util_header, util_column
 from bulkops.spec.csvio import CsvForm
+from bulkops.spec.jsonutil import UtilizationLedger
 from bulkops.spec.validate import At, Locate, Problems, check_intent
 
 _REC = struct.Struct("<III")
 _pack = _REC.pack
 _MISS = object()
 _ACTIONS = ("set", "remove")
+_UTIL = -2  # ``_Rows._skill``: the row is a util: row, taken aside
 
 
 def is_long_header(header: list[str]) -> bool:
@@ -107,6 +115,8 @@ class _Rows:
         self.grouped = _Grouped()
         self.level_cache: dict[str, object] = {}
         self.skill_cache: dict[str, int] = {}  # raw skill cell -> name index (valid names only)
+        #: util: rows by folded user: (user as first written, first line, cells)
+        self.util: dict[str, tuple[str, int, list[UtilCell]]] = {}
 
     def add_all(self, rows: Iterable[tuple[int, list[str]]]) -> bool:
         """Groups each row under its user, or reports every problem in it; False if there
@@ -125,6 +135,9 @@ class _Rows:
             ni = skill_cache.get(row[sf], -1)
             if ni < 0:
                 ni = self._skill(line, row[sf])
+                if ni == _UTIL:
+                    self._util(line, user, row)
+                    continue
             action = row[af].strip().casefold() if af >= 0 else ""
             if action and action not in _ACTIONS:
                 self.problems.add(At(line, 1, af), f"unknown action {action!r}{did_you_mean(action, _ACTIONS)}; use set or remove")
@@ -154,13 +167,42 @@ class _Rows:
         return row
 
     def _skill(self, line: int, raw: str) -> int:
-        """Name index for a skill cell not seen before; -1 (reported) if it names nothing."""
+        """Name index for a skill cell not seen before; -1 (reported) if it names nothing,
+        ``_UTIL`` for a util: row."""
+        if is_util_header(raw):
+            return _UTIL
         is_lang, name = split_lang(raw)
         if not name:
             self.problems.add(At(line, 1, self.sf), "missing skill name" if not raw.strip() else f"{raw.strip()!r} names no language")
             return -1
         ni = self.skill_cache[raw] = self.grouped.name_index(is_lang, name)
         return ni
+
+    def _util(self, line: int, user: str, row: list[str]) -> None:
+        """A util: row: its header in the skill cell, its value in the proficiency cell."""
+        try:
+            column = util_column(row[self.sf])
+        except CellError as e:
+            self.problems.add(At(line, 1, self.sf), str(e))
+            return
+        action = row[self.af].strip().casefold() if self.af >= 0 else ""
+        if action not in ("", "set"):
+            self.problems.add(At(line, 1, self.af), f"{column.header}: action {action!r} does not go with a util: row (leave it blank or use set)")
+            return
+        value = row[self.pf]
+        if not value.strip():
+            self.problems.add(At(line, 1, self.pf), f"{column.header}: missing value in the proficiency column")
+            return
+        if not user:
+            return  # reported as the row's missing user
+        entry = self.util.setdefault(fold(user), (user, line, []))
+        prev = next((c for c in entry[2] if c.column.key == column.key), None)
+        if prev is None:
+            entry[2].append(UtilCell(column, value, At(line, 1, self.pf)))
+        elif prev.text.strip() != value.strip():
+            self.problems.add(
+                At(line, 1, self.pf), f"user {user!r}: {column.header} is {prev.text.strip()!r} on line {prev.at.line} and {value.strip()!r} here"
+            )
 
     def _value(self, line: int, raw: str, action: str) -> object:
         """The row's proficiency or REMOVE; ``_MISS`` (reported) when the row has none."""
@@ -188,7 +230,14 @@ class _Rows:
 class LongCsv(CsvForm):
     """Reader for the long form (see docs/spec-format.md)."""
 
+    _utilization: list[UserUtilizationIntent] | None = None
+
+    def user_utilization(self) -> list[UserUtilizationIntent]:
+        """The util: rows as the last ``read`` found them, one entry per user."""
+        return list(self._utilization or [])
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
+        self._utilization = []
         started = self.start(problems, self._header)
         if started is None:
             return
@@ -196,6 +245,12 @@ class LongCsv(CsvForm):
         reader = _Rows(cols, len(header), self.delimiter != ",", problems)
         if not reader.add_all(rows) and not problems:
             problems.add(At(header_line, 1), "no rows after the header")
+        ledger = UtilizationLedger()
+        for user, first_line, cells in reader.util.values():
+            util = build_intent(user, first_line, cells, At(first_line, 1, reader.uf), problems)
+            if util is not None:
+                ledger.admit(util, _at(At(first_line, 1, reader.uf)), problems)
+        self._utilization = ledger.finish()
         grouped = reader.grouped
         for user, first_line, recs in grouped.users.values():
             chosen = grouped.choose(user, recs, reader.pf, problems)
@@ -227,6 +282,10 @@ class LongCsv(CsvForm):
             problems.add(At(line, 1, 0), "long form needs a user column (user, email, username or id)")
             return None
         return found["user"], found["skill"], found["proficiency"], found.get("action", -1)
+
+
+def _at(at: At) -> Callable[[str], At]:
+    return lambda _: at
 
 
 def _show(v: float | Remove) -> str:

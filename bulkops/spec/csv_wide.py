@@ -1,6 +1,9 @@
-"""Wide CSV matrix: one row per user, one column per skill, language or reorg field.
+"""Wide CSV matrix: one row per user, one column per skill, language, reorg field or
+utilization part (``util:`` columns, ``csv_util.py``).
 
-Streamed row by row; the only state kept across rows is the duplicate-user ledger.
+Streamed row by row; the state kept across rows is the duplicate-user ledger and the rows'
+utilization entries (small: a few numbers a user). A file with only ``util:`` columns yields
+no user intents: its rows change nothing but the users' utilization.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from bulkops.domain.model import UserIntent
+from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.spec.cells import (
     REMOVE,
     REMOVE_MARKERS,
@@ -20,7 +24,9 @@ from bulkops.spec.cells import (
     respell,
     split_list,
 )
+from bulkops.spec.csv_util import UtilCell, UtilColumn, build_intent, is_util_header, util_column
 from bulkops.spec.csvio import CsvForm
+from bulkops.spec.jsonutil import UtilizationLedger
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
 #: Reorg attribute -> locator kind (what ``Locate`` is asked with).
@@ -61,9 +67,13 @@ class _Rows:
     def __init__(self, columns: dict[int, Column], width: int, decimal_comma: bool, replace: bool, problems: Problems):
         self.levels: list[tuple[int, str, bool]] = []  # (index, name, is_language)
         self.reorgs: list[tuple[int, str]] = []
+        self.utils: list[tuple[int, UtilColumn]] = []
+        self.utilization = UtilizationLedger()
         self.where: dict[tuple[str, str], int] = {}  # (locator kind, folded name) -> column
         for i, col in columns.items():
-            if col.kind in ("skill", "language"):
+            if col.kind == "util":
+                self.utils.append((i, util_column(col.name)))
+            elif col.kind in ("skill", "language"):
                 self.levels.append((i, col.name, col.kind == "language"))
                 self.where[(col.kind, fold(col.name))] = i
             elif col.kind == "reorg":
@@ -83,10 +93,17 @@ class _Rows:
         skills, langs, rm_skills, rm_langs = levels = self._levels(line, row)
         fields, division, join, leave = reorg = self._reorg(line, row) if self.reorgs else _NO_REORG
         user = row[0].strip()
+        cells = self._util_cells(line, row) if self.utils else []
         if not user:
-            if any(levels) or any(reorg):
+            if any(levels) or any(reorg) or cells:
                 self.problems.add(At(line, 1, 0), "missing user in the first column")
             return None
+        if cells:
+            util = build_intent(user, line, cells, At(line, 1, 0), self.problems)
+            if util is not None:
+                self.utilization.admit(util, lambda _: At(line, 1, 0), self.problems)
+        if not self.levels and not self.reorgs:
+            return None  # a file of util: columns only: no user change
         return UserIntent(
             user=user,
             skills=skills,
@@ -130,6 +147,10 @@ class _Rows:
                 (langs if is_lang else skills)[name] = value  # type: ignore[assignment]
         return skills, langs, rm_skills, rm_langs
 
+    def _util_cells(self, line: int, row: list[str]) -> list[UtilCell]:
+        n = len(row)
+        return [UtilCell(col, row[i], At(line, 1, i)) for i, col in self.utils if i < n and row[i].strip()]
+
     def _reorg(self, line: int, row: list[str]) -> _RowReorg:
         fields: dict[str, str] = {}
         lists: dict[str, frozenset[str]] = {}
@@ -151,7 +172,14 @@ class _Rows:
 class WideCsv(CsvForm):
     """Reader for the wide matrix form (see docs/spec-format.md)."""
 
+    _utilization: list[UserUtilizationIntent] | None = None
+
+    def user_utilization(self) -> list[UserUtilizationIntent]:
+        """The rows' ``util:`` cells as the last ``read`` found them, one entry per user."""
+        return list(self._utilization or [])
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
+        self._utilization = []
         started = self.start(problems, self._header)
         if started is None:
             return
@@ -168,6 +196,7 @@ class WideCsv(CsvForm):
             check_intent(intent, locate, problems, self.max_per_user)
             if admit_user(ledger, intent, locate, problems):
                 yield intent, locate
+        self._utilization = reader.utilization.finish()
         if not seen_rows and not problems:
             problems.add(At(header_line, 1), "no user rows after the header")
 
@@ -181,12 +210,12 @@ class WideCsv(CsvForm):
         fatal = False
         for i, text in enumerate(header[:last]):
             try:
-                col = classify_header(text, i)
+                col = Column("util", text.strip()) if i and is_util_header(text) else classify_header(text, i)
+                key = ("util", util_column(text).key) if col.kind == "util" else (col.kind, fold(col.name))
             except CellError as e:
                 problems.add(At(line, 1, i), str(e))
                 fatal = fatal or i == 0
                 continue
-            key = (col.kind, fold(col.name))
             if key in first_at:
                 problems.add(
                     At(line, 1, i),
@@ -196,7 +225,7 @@ class WideCsv(CsvForm):
             first_at[key] = i
             columns[i] = col
         if not fatal and len(columns) == 1:
-            problems.add(At(line, 1, 0), "header has no skill, language or @ columns")
+            problems.add(At(line, 1, 0), "header has no skill, language, @ or util: columns")
         return None if fatal else columns
 
 
