@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import routes_admin, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
+from . import audittrail, routes_admin, routes_audits, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
 from .errors import (
     BAD_CREDENTIALS,
     BAD_GATEWAY,
@@ -94,7 +94,7 @@ async def _api(sim: Simulator, request: web.Request, handler: Handler, cid: str)
         code, message = _INJECTED[injected]
         resp: web.StreamResponse = SimApiError(injected, code, message).response(cid)
     else:
-        resp = await _call(handler, request, cid)
+        resp = await audittrail.recorded(sim, request, lambda: _call(handler, request, cid))  # a write it applied is audited
     if decision is not None:
         resp.headers.update(decision.headers())
     return resp
@@ -160,5 +160,6 @@ def build_app(sim: Simulator) -> web.Application:
     routes_routing.register(app)
     routes_utilization.register(app)
     routes_skillgroups.register(app)  # skill group members, the routing activity query
+    routes_audits.register(app)  # the audit trail and its query lifecycle
     routes_admin.register(app)
     return app

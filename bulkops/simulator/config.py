@@ -32,6 +32,9 @@ RUNTIME_KNOBS = frozenset(
         "queue_admin_edit_rate",
         "always_admin_edit_queues",
         "analytics_forbidden",
+        "audit_delay_seconds",
+        "audit_query_seconds",
+        "audits_forbidden",
     }
 )
 
@@ -93,6 +96,12 @@ class SimConfig:
     #: Seed a routing picture into a new org (skillgroups.seed_picture): a few skill groups feeding
     #: queues as member groups, and who is on queue now. Part of the org, so not a runtime knob.
     routing_picture: bool = False
+    #: Seconds before a write's audit entry can be queried (the platform's audit lags its writes;
+    #: docs/simulator.md "The audit trail" says why 90), and an audit query takes to succeed.
+    audit_delay_seconds: float = 90.0
+    audit_query_seconds: float = 1.0
+    #: The client's role lacks audits:audit:view: every /api/v2/audits call answers 403.
+    audits_forbidden: bool = False
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     state_file: str | None = None
@@ -125,6 +134,8 @@ class SimConfig:
             raise ValueError("latency_ms and read_lag_ms must be >= 0")
         if self.token_ttl <= 0 or self.cursor_ttl <= 0:
             raise ValueError("token_ttl and cursor_ttl must be positive")
+        if self.audit_delay_seconds < 0 or self.audit_query_seconds < 0:
+            raise ValueError("audit_delay_seconds and audit_query_seconds must be >= 0")
         if self.utilization_label_limit < 0 or not 0.0 <= self.utilization_edit_rate <= 1.0:
             raise ValueError("utilization_label_limit must be >= 0 and utilization_edit_rate between 0 and 1")
 
