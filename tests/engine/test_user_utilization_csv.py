@@ -38,3 +38,17 @@ async def test_a_wide_csv_sets_skills_and_utilization_in_one_job(sim, tmp_path):
     assert after[b].level == "Organization" and after[c].level == "Organization"
     skills = {uid: {x["name"]: x["proficiency"] for x in s.user(uid).get("skills", [])} for uid in (a, b)}
     assert skills[a][skill] == 4 and skills[b][skill] == 2
+
+
+async def test_a_csv_of_util_columns_only_runs_the_utilization_alone(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=20, seed=6))
+    s = sim.sim
+    ids = s.user_ids()[:5]
+    spec = write_wide_csv(tmp_path / "u.csv", ["email", "util:chat"], [[s.org.user(uid).email, "2"] for uid in ids])
+    async with client_for(sim, rps=3000) as client:
+        setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=tmp_path)
+        summary = await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0))
+        after = [await get_user_utilization(client, uid) for uid in ids]
+    assert summary["status"] == "complete", summary
+    assert summary["items"]["utilization"] == {"applied": 5}
+    assert all(x.media["chat"].maximum_capacity == 2 for x in after)
