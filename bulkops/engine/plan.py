@@ -19,6 +19,7 @@ from bulkops.domain.cost import queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.expand import fill_unknown
+from bulkops.engine.impact import ImpactInputs
 from bulkops.engine.job import ResolvedSpec
 from bulkops.engine.membersetup import member_requests
 from bulkops.engine.queues import QueueMembership
@@ -125,8 +126,9 @@ def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
     return "replace skills: " + (", ".join(said) or "none")
 
 
-async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50) -> Plan:
-    """Diff every resolved intent against the state set-up read for it: no second read of the org."""
+async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50, watch: ImpactInputs | None = None) -> Plan:
+    """Diff every resolved intent against the state set-up read for it: no second read of the org.
+    ``watch`` keeps each user's before and after for the impact on routing (``engine.impact``)."""
     plan = Plan(
         users_read=resolved.users_read.why,
         skills=describe_skills(resolved),
@@ -151,7 +153,10 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
             intent, _ = intents[uid]
             state, spent = await fill_unknown(client, states[uid][0])
             plan.read_requests += spent
-            _plan_user(plan, intent, replace(state, queues=membership.view(state.id, intent.join_queues, intent.leave_queues)), membership, skill_names, detail)
+            viewed = replace(state, queues=membership.view(state.id, intent.join_queues, intent.leave_queues))
+            _plan_user(plan, intent, viewed, membership, skill_names, detail)
+            if watch is not None:
+                watch.add(viewed, intent)
     plan.users_not_seen = plan.users_named - seen
     return plan
 
