@@ -22,6 +22,7 @@ from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec.csv_admin import AdminCsv, IgnoredColumn, reads_as_admin
 from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_long import LongCsv, is_long_header
+from bulkops.spec.csv_queues import QueueSettingsCsv, is_queue_settings_header
 from bulkops.spec.csv_wide import WideCsv
 from bulkops.spec.jsonspec import JsonDoc, JsonLines
 from bulkops.spec.resolve import FinalCheck, OrgDirectory, Resolver
@@ -53,7 +54,7 @@ class _Reader(Protocol):
 class OpenSpec:
     """An opened (not yet validated) job spec.
 
-    ``format`` is one of ``csv-wide``, ``csv-long``, ``csv-admin`` (the admin UI's people import), ``csv-skills`` (skill definitions, no
+    ``format`` is one of ``csv-wide``, ``csv-long``, ``csv-admin`` (the admin UI's people import), ``csv-skills`` (skill definitions, no users), ``csv-queues`` (queue settings, no
     users), ``json``, ``jsonl``. ``mode`` is the effective job mode. After ``validate(directory)``, ``missing_skills`` lists skill
     names the spec sets that the org lacks (in first-seen order).
     """
@@ -190,6 +191,8 @@ def open_spec(path: str | os.PathLike[str], mode: Mode | None = None, *, max_ski
     effective: Mode = mode or "merge"
     if is_definitions_header(header):
         return OpenSpec(p, "csv-skills", effective, delimiter, SkillDefsCsv(p, delimiter, effective, max_skills_per_user))
+    if is_queue_settings_header(header):
+        return OpenSpec(p, "csv-queues", effective, delimiter, QueueSettingsCsv(p, delimiter, effective, max_skills_per_user))
     if is_long_header(header):
         return OpenSpec(p, "csv-long", effective, delimiter, LongCsv(p, delimiter, effective, max_skills_per_user))
     if reads_as_admin(header):
