@@ -179,6 +179,8 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
     With ``allow_missing_skills``, skills the spec sets that the org lacks are not problems: they
     are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``)."""
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
+        # Whose writes these will be: `bulkops verify` reads the platform's audit for this OAuth client.
+        checked.store.set(client_id=client.config.client_id or None)
         needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
         needed |= {"queues", "skills"} if checked.queue_settings else set()
         with request_kind(CATALOGUE):
