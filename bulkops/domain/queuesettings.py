@@ -154,6 +154,8 @@ class QueueChange:
     settings: tuple[SettingChange, ...] = ()
     add_codes: tuple[str, ...] = ()
     remove_codes: tuple[str, ...] = ()
+    #: Wrap-up code id -> name, for people (the audit and items.csv).
+    code_names: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 # ---------------------------------------------------------------------- paths into a body
@@ -321,6 +323,8 @@ class QueueItem:
     remove_codes: tuple[str, ...] = ()
     baseline: Mapping[str, str] = field(default_factory=dict)
     line: int = 0
+    #: Wrap-up code id -> name for the codes the item adds and removes.
+    code_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def names_codes(self) -> bool:

@@ -26,6 +26,7 @@ writes too, so this kind keeps its own small asyncio pace on top of it (``WriteP
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -122,6 +123,7 @@ class QueueSettingsKind:
                 "remove_codes": list(item.remove_codes),
                 "baseline": dict(item.baseline),
                 "line": item.line,
+                "code_names": dict(item.code_names),
             }
         )
 
@@ -136,6 +138,7 @@ class QueueSettingsKind:
             tuple(d.get("remove_codes") or ()),
             dict(d.get("baseline") or {}),
             int(d.get("line") or 0),
+            dict(d.get("code_names") or {}),
         )
 
     # ------------------------------------------------------------------ read, diff, check
@@ -160,7 +163,10 @@ class QueueSettingsKind:
     def diff(self, state: QueueState | None, item: QueueItem) -> QueueChange | None:
         if state is None:
             return QueueChange()  # a queue gone since set-up: ``check`` says so
-        return queue_change(state.body, state.codes or (), item.settings, item.add_codes, item.remove_codes)
+        change = queue_change(state.body, state.codes or (), item.settings, item.add_codes, item.remove_codes)
+        if change is None or not item.code_names:
+            return change
+        return dataclasses.replace(change, code_names={c: item.code_names.get(c, c) for c in (*change.add_codes, *change.remove_codes)})
 
     async def check(self, client: GenesysClient, state: QueueState | None, item: QueueItem, change: QueueChange) -> str | None:
         if state is None:
@@ -231,6 +237,8 @@ class QueueSettingsKind:
             out["addWrapupCodes"] = list(change.add_codes)
         if change.remove_codes:
             out["removeWrapupCodes"] = list(change.remove_codes)
+        if change.code_names:
+            out["wrapupCodeNames"] = dict(change.code_names)
         return out
 
     def label(self, item: QueueItem) -> str:

@@ -107,7 +107,8 @@ async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSetti
             continue
         if not _fits(q, name, body, settings, problems):
             continue
-        setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line))
+        named_codes = {c: code_names.get(c, c) for c in (*add, *remove)}
+        setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line, named_codes))
         setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names, via=t.via, members=members))
     return setup
 

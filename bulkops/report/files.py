@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bulkops.report.html import render
+from bulkops.report.itemchange import change_text
 from bulkops.report.load import JobData, load_job
 from bulkops.report.results import (
     OUTCOME_COLUMNS,
@@ -38,14 +39,13 @@ ITEMS = "items.csv"
 ITEM_COLUMNS = ("kind", "name", "change", "outcome", "reason", "error_status", "error_code", "error_message", "key")
 
 
-def item_row(line: Mapping[str, Any]) -> dict[str, Any]:
+def item_row(line: Mapping[str, Any], names: Names | None = None) -> dict[str, Any]:
     """One item's last audit line as a row of ``items.csv``."""
     error = line.get("error") or {}
-    change = line.get("changes") or {}
     return {
         "kind": line.get("kind"),
         "name": line.get("name"),
-        "change": " ".join(str(v) for k, v in change.items() if k in ("op", "division")) or None,
+        "change": change_text(line.get("kind"), line.get("changes") or {}, names or {}),
         "outcome": line.get("outcome"),
         "reason": line.get("reason"),
         "error_status": error.get("status"),
@@ -88,7 +88,7 @@ def write_results(paths: RunPaths, *, store: RunStore | None = None, names: Name
         if data.items:  # the job's skill definitions (and other kinds): one row each, as they ended
             outs[ITEMS] = stack.enter_context(_CsvFile(folder / ITEMS, ITEM_COLUMNS))
             for item in data.items:
-                outs[ITEMS].write(item_row(item))
+                outs[ITEMS].write(item_row(item, names))
         spec = folder / RETRY_SPEC
         users = _write_lines(spec, retry_lines(data, data.retry_intents(st)))
         for name, out in outs.items():
