@@ -10,6 +10,7 @@ ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
 STATE = 7  # run state missing, damaged or not writable (disk full), or the spec changed since the run began
 BUSY = 8  # another bulkops process is running this job
 DECLINED = 9  # the operator answered no at `run`'s question; nothing was written
+IMPACT = 12  # `plan --strict` / `run --strict`: the impact on routing has a top-rank warning; nothing was written
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -20,5 +21,6 @@ TABLE = [
     (STATE, "run state missing, damaged or not writable (disk full, read-only), or the spec changed since the run began"),
     (BUSY, "another bulkops process is running this job; nothing was done"),
     (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),
+    (IMPACT, '`--strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written'),
     (UNEXPECTED, "unexpected error"),
 ]
