@@ -252,7 +252,7 @@ class _Rows:
         raw = row[i] if 0 <= i < len(row) else ""
         skills: dict[str, float] = {}
         removed: list[str] = []
-        spelt: dict[str, tuple[str, object]] = {}  # folded name -> (name as first written, value)
+        seen: dict[str, object] = {}  # folded name -> its value in this cell
         for offset, pair in _items(raw):
             at = At(line, 1, _inside(i, offset))
             name, colon, level = pair.rpartition(":")  # the last colon: a skill name may hold one
@@ -272,12 +272,11 @@ class _Rows:
                 self.problems.add(at, f"skill {name!r} has no proficiency after the colon (0-5)")
                 continue
             key = fold(name)
-            first = spelt.get(key)
-            if first is not None:
-                if first[1] != value:
+            if key in seen:
+                if seen[key] != value:
                     self.problems.add(at, f"skill {name!r} is given twice in this cell, with different proficiencies")
                 continue
-            spelt[key] = (name, value)
+            seen[key] = value
             places[key] = offset
             if value is REMOVE:
                 removed.append(name)
