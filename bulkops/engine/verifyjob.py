@@ -1,0 +1,167 @@
+"""A job's own record of its writes, as ``verify`` compares it with the platform's audit.
+
+Read from the job's audit log (one line per user or item per pass): every operation it
+recorded as sent and accepted (``ops`` with ``ok``, not ``already``) becomes an
+``ExpectedWrite`` on the entity the platform's audit names, with what changed; each pass
+gives a window (from its start, named in its run id, to its last line, a margin either side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bulkops.domain.verification import ExpectedWrite, Window, merge_windows
+from bulkops.state.ndjson import BadLine, read_ndjson
+from bulkops.state.records import ItemOutcome, OpResult, UserOutcome
+
+#: Seconds added before a pass's start and after its last line: the platform stamps its own
+#: clock, and a user's line is written after its writes (a queue batch up to seconds later).
+DEFAULT_MARGIN = 60.0
+
+_SKILL_OPS = {"upsert_skills": "upsert_skills", "upsert_languages": "upsert_languages"}
+_ONE_OPS = {"delete_skill": "skill", "delete_language": "language"}
+_MEMBER_OPS = frozenset({"join_queue", "leave_queue"})
+
+
+@dataclass(frozen=True, slots=True)
+class JobWrites:
+    """What the job says it wrote, who each owner is, and when the platform should be read."""
+
+    expected: tuple[ExpectedWrite, ...]
+    owners: tuple[str, ...]
+    labels: Mapping[str, str]  # owner -> email (a user) or name (an item)
+    wrote_at: Mapping[str, float]  # owner -> time of its last line that recorded a write
+    windows: tuple[Window, ...]
+    last_line: float | None
+    bad_lines: int = 0
+    runs: tuple[str, ...] = field(default_factory=tuple)
+
+
+def run_started(run_id: str) -> float | None:
+    """The start of a pass, from its id (``20260101T120000Z-abc123``), to the second."""
+    try:
+        return datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def line_time(ts: Any) -> float | None:
+    try:
+        return datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _fold(values: Iterable[Any]) -> frozenset[str]:
+    return frozenset(str(v).casefold() for v in values if v not in (None, ""))
+
+
+def _differing(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
+    return _fold(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+def user_writes(rec: UserOutcome) -> Iterator[ExpectedWrite]:
+    """The writes one user's line records as accepted, each on the entity the platform names."""
+    uid = rec.user_id
+    if rec.confirmed_after_restart:
+        yield ExpectedWrite(uid, uid, "confirmed_after_restart", optional=True)
+    changes = rec.changes or {}
+    for op in rec.ops:
+        if not op.ok or op.detail.get("already"):
+            continue
+        yield from _op_writes(uid, op, changes, rec.before or {})
+
+
+def _op_writes(uid: str, op: OpResult, changes: Mapping[str, Any], before: Mapping[str, Any]) -> Iterator[ExpectedWrite]:
+    d = op.detail
+    if op.op in _MEMBER_OPS and isinstance(d.get("queue"), str):
+        yield ExpectedWrite(uid, d["queue"], op.op, _fold([uid]))
+    elif op.op == "patch_user":
+        yield ExpectedWrite(uid, uid, op.op, _fold(d.get("fields") or changes.get("fields") or ()))
+    elif op.op == "move_division":
+        yield ExpectedWrite(uid, uid, op.op, _fold([d.get("division") or changes.get("division")]))
+    elif op.op in _SKILL_OPS:
+        yield ExpectedWrite(uid, uid, op.op, _fold((changes.get(_SKILL_OPS[op.op]) or {}).keys()))
+    elif op.op in _ONE_OPS:
+        yield ExpectedWrite(uid, uid, op.op, _fold([d.get(_ONE_OPS[op.op])]))
+    elif op.op == "replace_skills":
+        yield ExpectedWrite(uid, uid, op.op, _differing(before.get("skills") or {}, changes.get("replace_skills") or {}))
+    else:  # an operation this version does not know: any message on the user confirms it
+        yield ExpectedWrite(uid, uid, op.op)
+
+
+def item_owner(rec: ItemOutcome) -> str:
+    return f"{rec.kind}:{rec.key}"
+
+
+def item_writes(rec: ItemOutcome) -> Iterator[ExpectedWrite]:
+    """An item the job changed (applied, with a change it sent): a write on the item's entity."""
+    if rec.outcome != "applied" or not rec.changes or not rec.attempts:
+        return
+    owner = item_owner(rec)
+    entity = _entity_of(rec)
+    if entity is None:
+        return
+    change = rec.changes
+    if rec.kind == "queue":
+        settings = change.get("settings") or {}
+        if settings:
+            fields = _fold(str(path).split(".", 1)[0] for path in settings)
+            yield ExpectedWrite(owner, entity, "queue_settings", fields, actions=frozenset({"update"}))
+        codes = [*(change.get("addWrapupCodes") or ()), *(change.get("removeWrapupCodes") or ())]
+        if codes:
+            yield ExpectedWrite(owner, entity, "queue_wrapup_codes", _fold(codes))
+        return
+    yield ExpectedWrite(owner, entity, f"{rec.kind}_{change.get('op') or change.get('write') or 'write'}")
+
+
+def _entity_of(rec: ItemOutcome) -> str | None:
+    """The platform's id of what the item changed: the user (utilization), else the object's id."""
+    if rec.kind == "utilization":
+        return rec.key
+    for side in (rec.after, rec.before):
+        if side and isinstance(side.get("id"), str):
+            return str(side["id"])
+    return None
+
+
+def read_job_writes(audit: Path, *, created: float | None = None, margin: float = DEFAULT_MARGIN) -> JobWrites:
+    """Every line of the job's audit log (damaged lines counted, skipped)."""
+    expected: list[ExpectedWrite] = []
+    owners: dict[str, None] = {}
+    labels: dict[str, str] = {}
+    wrote_at: dict[str, float] = {}
+    spans: dict[str, list[float]] = {}
+    bad = 0
+    for raw in read_ndjson(audit) if audit.exists() else ():
+        if isinstance(raw, BadLine):
+            bad += 1
+            continue
+        ts = line_time(raw.get("ts"))
+        run = str(raw.get("run_id") or "")
+        if "kind" in raw:
+            item = ItemOutcome.from_json(raw)
+            owner, writes, label = item_owner(item), list(item_writes(item)), item.name
+        else:
+            user = UserOutcome.from_json(raw)
+            owner, writes, label = user.user_id, list(user_writes(user)), user.email or user.user_id
+        owners[owner] = None
+        labels.setdefault(owner, label)
+        expected.extend(writes)
+        if ts is not None:
+            span = spans.setdefault(run, [ts, ts])
+            span[0], span[1] = min(span[0], ts), max(span[1], ts)
+            if writes:
+                wrote_at[owner] = max(wrote_at.get(owner, ts), ts)
+    windows = []
+    first = min(spans, key=lambda r: spans[r][0]) if spans else None
+    for run, (lo, hi) in spans.items():
+        start = run_started(run)
+        begin = min(x for x in (lo, start, created if run == first else None) if x is not None)
+        windows.append(Window(begin - margin, hi + margin))
+    last = max((hi for _, hi in spans.values()), default=None)
+    return JobWrites(tuple(expected), tuple(owners), labels, wrote_at, tuple(merge_windows(windows)), last, bad, tuple(sorted(spans)))
