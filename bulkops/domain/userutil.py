@@ -66,11 +66,15 @@ def change(item: UserUtilizationItem, label_ids: Mapping[str, str]) -> Utilizati
     label the org does not have."""
     if item.inherit:
         return UtilizationChange(inherit=True)
-    labels = {
+    return UtilizationChange(media=dict(item.media), labels=label_utilizations(item.labels, label_ids))
+
+
+def label_utilizations(labels: Mapping[str, LabelSettingIntent], label_ids: Mapping[str, str]) -> dict[str, LabelUtilization]:
+    """Labels by name -> by id (``label_ids``: folded name -> id). Raises KeyError for a label the org does not have."""
+    return {
         label_ids[label_key(n)]: LabelUtilization(x.maximum_capacity, frozenset(label_ids[label_key(i)] for i in x.interrupting_labels))
-        for n, x in item.labels.items()
+        for n, x in labels.items()
     }
-    return UtilizationChange(media=dict(item.media), labels=labels)
 
 
 def whole_setting(item: UserUtilizationItem, label_ids: Mapping[str, str]) -> PutSetting:

@@ -122,3 +122,16 @@ def merge(current: Utilization, change: UtilizationChange) -> UtilizationWrite:
 def whole(media: Mapping[str, MediaUtilization], labels: Mapping[str, LabelUtilization], *, max_inbound_calls: int | None = None) -> PutSetting:
     """The write when a spec states a user's whole setting: nothing to carry over, so no read."""
     return PutSetting(Utilization(media=dict(media), labels=dict(labels), level=AGENT, max_inbound_calls=max_inbound_calls))
+
+
+def merge_default(current: Utilization, change: UtilizationChange) -> NothingToDo | PutSetting:
+    """The org default's write: like a user's own setting, every media type and label ``change``
+    does not name is carried over (the org's PUT replaces the whole default too), and nothing is
+    written when what is named is already so. ``inherit`` has no meaning for the default."""
+    if change.inherit:
+        raise ValueError("the org default inherits from nothing")
+    media = {**current.media, **change.media}
+    labels = {k: v for k, v in {**current.labels, **change.labels}.items() if k not in change.remove_labels}
+    if media == dict(current.media) and labels == dict(current.labels):
+        return NothingToDo()
+    return PutSetting(Utilization(media=media, labels=labels, level=ORGANIZATION, max_inbound_calls=current.max_inbound_calls, label_names=current.label_names))

@@ -29,6 +29,7 @@ from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.domain.skilldefs import SkillDefinitionIntent
@@ -36,6 +37,7 @@ from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent
 from bulkops.engine.directory import build_catalogue
 from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
+from bulkops.engine.orgutilsetup import OrgUtilizationSetup, resolve_org_utilization, store_org_utilization_item
 from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
 from bulkops.engine.resolution import Resolution
 from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
@@ -83,6 +85,8 @@ class CheckedSpec:
     labels: list[LabelIntent] = dataclasses.field(default_factory=list)
     #: The spec's ``utilization`` section (per-user utilization), users as refs.
     utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``utilizationDefault`` (the org default utilization), labels by name; None without one.
+    utilization_default: OrgUtilizationIntent | None = None
 
     @property
     def path(self) -> str:
@@ -138,13 +142,16 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         queue_settings = spec.queue_settings()
         labels = spec.utilization_labels()
         utilization = spec.user_utilization()
+        utilization_default = spec.utilization_default()
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization)
+    return CheckedSpec(
+        spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization, utilization_default=utilization_default
+    )
 
 
 @dataclass(slots=True)
@@ -166,6 +173,8 @@ class ResolvedSpec:
     queue_setup: QueueSetup = dataclasses.field(default_factory=QueueSetup)
     #: The utilizationLabels section as set-up resolved it (items, and what plan shows of each label).
     label_setup: LabelSetup = dataclasses.field(default_factory=LabelSetup)
+    #: The utilizationDefault section as set-up resolved it (the item, and plan's before/after).
+    utilization_default: OrgUtilizationSetup = dataclasses.field(default_factory=OrgUtilizationSetup)
 
     @property
     def store(self) -> RunStore:
@@ -205,16 +214,28 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
         label_setup = await resolve_labels(client, checked.labels, late)
         utilization_setup = await resolve_utilization(client, checked.utilization, checked.labels, late)
+        default_setup = await resolve_org_utilization(client, checked.utilization_default, checked.labels, late)
         if late:
             raise SpecError(late.finish())
         store_items(skills, checked.store)
         store_queue_items(queue_setup, checked.store)
         store_label_items(label_setup, checked.store)
         store_utilization_items(utilization_setup, checked.store)
+        store_org_utilization_item(default_setup, checked.store)
         checked.spec.missing_skills = resolution.missing_skills
         users = resolution.users + skills.migrated_users
         return ResolvedSpec(
-            checked, directory, users_read, users, frozenset(resolution.queues), held, tuple(resolution.missing_skills), skills, queue_setup, label_setup
+            checked,
+            directory,
+            users_read,
+            users,
+            frozenset(resolution.queues),
+            held,
+            tuple(resolution.missing_skills),
+            skills,
+            queue_setup,
+            label_setup,
+            default_setup,
         )
 
 
@@ -245,6 +266,7 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
         resolved.skills,
         resolved.queue_setup,
         resolved.label_setup,
+        resolved.utilization_default,
     )
 
 

@@ -17,6 +17,7 @@ from bulkops.spec.validate import At, ColumnFixer, Problems
 
 if TYPE_CHECKING:
     from bulkops.domain.model import Mode
+    from bulkops.domain.orgutil import OrgUtilizationIntent
     from bulkops.domain.queuesettings import QueueSettingsIntent
     from bulkops.domain.skilldefs import SkillDefinitionIntent
     from bulkops.domain.userutil import UserUtilizationIntent
@@ -176,6 +177,10 @@ class CsvForm:
     def user_utilization(self) -> list[UserUtilizationIntent]:
         """Per-user utilization the last ``read`` found: none unless a form overrides this."""
         return []
+
+    def utilization_default(self) -> OrgUtilizationIntent | None:
+        """The org default utilization: only a JSON document (version 2) carries one."""
+        return None
 
     def start(
         self, problems: Problems, header_of: Callable[[int, list[str], Problems], H | None]

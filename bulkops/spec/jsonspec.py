@@ -23,6 +23,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.domain.userutil import UserUtilizationIntent
@@ -33,7 +34,7 @@ from bulkops.spec.jsondefs import field_path, read_definition
 from bulkops.spec.jsonlabels import LabelLedger, LocateKey, read_label_entry
 from bulkops.spec.jsonqueues import queue_field_path, read_queue_entry
 from bulkops.spec.jsonuser import read_user
-from bulkops.spec.jsonutil import UtilizationLedger, read_utilization_entry
+from bulkops.spec.jsonutil import UtilizationLedger, read_default_entry, read_utilization_entry
 from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
 from bulkops.spec.sniff import LineDecoder
@@ -341,6 +342,11 @@ class JsonDoc:
         self._queue_settings: list[QueueSettingsIntent] = []
         self._labels: list[LabelIntent] = []
         self._utilization: list[UserUtilizationIntent] = []
+        self._default: OrgUtilizationIntent | None = None
+
+    def utilization_default(self) -> OrgUtilizationIntent | None:
+        """The ``utilizationDefault`` section as the last ``read`` found it (version 2; else None)."""
+        return self._default
 
     def definitions(self) -> list[SkillDefinitionIntent]:
         """The ``skills`` section as the last ``read`` found it (version 2; else none)."""
@@ -465,11 +471,22 @@ class JsonDoc:
                 ledger.admit(intent, _key_locator(text, start), problems)
         return ledger.finish()
 
+    def _read_default(self, text: _Text, doc: Any, problems: Problems) -> OrgUtilizationIntent | None:
+        """The version 2 ``utilizationDefault`` object (``spec/jsonutil.py``)."""
+        obj = doc.get("utilizationDefault") if isinstance(doc, dict) and document_version(doc) == 2 else None
+        if not isinstance(obj, dict):
+            return None  # absent, or not an object (the document's check says so)
+        start = _find(text.text, 0, ("utilizationDefault",), "value")
+        intent, issues = read_default_entry(obj, text.at(start).line)
+        _report(problems, text, start, issues)
+        return intent
+
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._definitions = []
         self._queue_settings = []
         self._labels = []
         self._utilization = []
+        self._default = None
         parsed = self._parse(problems)
         if parsed is None:
             return
@@ -479,6 +496,7 @@ class JsonDoc:
         self._queue_settings = self._read_queues(text, doc, problems)
         self._labels = self._read_labels(text, doc, problems)
         self._utilization = self._read_utilization(text, doc, problems)
+        self._default = self._read_default(text, doc, problems)
         if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)
@@ -508,6 +526,9 @@ class JsonLines:
 
     def user_utilization(self) -> list[UserUtilizationIntent]:
         return []
+
+    def utilization_default(self) -> OrgUtilizationIntent | None:
+        return None
 
     def __init__(self, path: str, requested: Mode | None, max_per_user: int):
         self.path = path

@@ -1,5 +1,6 @@
 """One JSON ``utilization`` entry (spec version 2) -> a ``UserUtilizationIntent`` plus its problems,
-and one entry per user across the section.
+and one entry per user across the section; the ``utilizationDefault`` object -> an
+``OrgUtilizationIntent`` by the same rules for its media types and labels.
 
 The schema (``schemacheck.utilization_entry_issues``) says what is structurally wrong; this module
 adds what it cannot: ``inherit`` goes alone, ``whole`` names every media type (and never goes with
@@ -13,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent, missing_media
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MediaUtilization
 from bulkops.spec.cells import fold
 from bulkops.spec.jsonqueues import _dups
-from bulkops.spec.schemacheck import Issue, utilization_entry_issues
+from bulkops.spec.schemacheck import Issue, utilization_default_issues, utilization_entry_issues
 from bulkops.spec.validate import At, Problems
 
 LocateKey = Callable[[str], At]
@@ -42,6 +44,28 @@ def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent |
         if missing:
             at: tuple[str, ...] = ("media",) if "media" in obj else ("whole",)
             issues.append((at, "key" if at == ("whole",) else "value", f"{WHOLE_NAMES_EVERY}; missing: {', '.join(missing)}"))
+    media, labels = _media_and_labels(obj, issues)
+    if issues:
+        return None, issues
+    return UserUtilizationIntent(obj["user"].strip(), media, labels, bool(obj.get("inherit")), line, bool(obj.get("whole"))), []
+
+
+def read_default_entry(obj: Any, line: int) -> tuple[OrgUtilizationIntent | None, list[Issue]]:
+    """Validate the ``utilizationDefault`` object; the intent is None when it cannot be used."""
+    issues = utilization_default_issues(obj)
+    if not isinstance(obj, dict):
+        return None, issues
+    issues += _dups(obj, ())
+    if issues:
+        return None, issues
+    media, labels = _media_and_labels(obj, issues)
+    if issues:
+        return None, issues
+    return OrgUtilizationIntent(media, labels, line), []
+
+
+def _media_and_labels(obj: dict[str, Any], issues: list[Issue]) -> tuple[dict[str, MediaUtilization], dict[str, LabelSettingIntent]]:
+    """An entry's ``media`` and ``labels`` (schema-valid) as read; what the schema cannot see goes to ``issues``."""
     media: dict[str, MediaUtilization] = {}
     for mt, m in (obj.get("media") or {}).items():
         types = m.get("interruptableMediaTypes") or []
@@ -62,9 +86,7 @@ def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent |
         if len({label_key(n) for n in others}) != len(others):
             issues.append((("labels", name, "interruptingLabels"), "value", f"labels.{name}: a label is listed twice in interruptingLabels"))
         labels[name.strip()] = LabelSettingIntent(x["maximumCapacity"], others)
-    if issues:
-        return None, issues
-    return UserUtilizationIntent(obj["user"].strip(), media, labels, bool(obj.get("inherit")), line, bool(obj.get("whole"))), []
+    return media, labels
 
 
 @dataclass

@@ -104,7 +104,13 @@ def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
 _DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
 #: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
 #: A document of a version this bulkops does not read is held to the newest one's keys.
-_DOC_V2_VALIDATOR = _compile({**SCHEMA_V2, "properties": _without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels", "utilization")}, SCHEMA_V2)
+_DOC_V2_VALIDATOR = _compile(
+    {
+        **SCHEMA_V2,
+        "properties": {**_without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels", "utilization"), "utilizationDefault": {"type": "object"}},
+    },
+    SCHEMA_V2,
+)
 #: A JSON Lines header may say version 1 or 2 (its lines are users either way).
 _HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
 _USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
@@ -112,6 +118,7 @@ _ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/s
 _QUEUE_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
 _LABEL_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
 _UTILIZATION_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationEntry"}, SCHEMA_V2)
+_UTILIZATION_DEFAULT_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationDefault"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -238,6 +245,8 @@ def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
         return ': utilization labels need "version": 2'
     if key == "utilization" and what == "top-level key":
         return ': per-user utilization needs "version": 2'
+    if key == "utilizationDefault" and what == "top-level key":
+        return ': the org default utilization needs "version": 2'
     if key == "skills" and what == "header key":
         return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
     return did_you_mean(key, allowed)
@@ -266,6 +275,8 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
+    elif path[0] == "utilizationDefault":
+        yield path, "value", f"'utilizationDefault' must be an object, got {typename(error.instance)}"
     elif path[0] in ("users", "skills", "queues", "utilizationLabels", "utilization"):
         yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
@@ -564,3 +575,20 @@ def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
 def utilization_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one utilization entry."""
     return _issues(_UTILIZATION_ENTRY_VALIDATOR, obj, _utilization_entry_issue)
+
+
+def _utilization_default_issue(error: ValidationError) -> Iterator[Issue]:
+    """Errors in the ``utilizationDefault`` object: its own keys here, what is inside worded as in a user's entry."""
+    path, inst = tuple(error.absolute_path), error.instance
+    if not path and error.validator == "additionalProperties" and isinstance(inst, dict):
+        known = tuple(error.schema.get("properties", {}))
+        yield from (((k,), "key", f"unknown key {k!r} in 'utilizationDefault'{did_you_mean(k, known)}") for k in inst if k not in known)
+    elif not path and error.validator == "minProperties":
+        yield (), "value", '\'utilizationDefault\' names nothing: give "media" or "labels" (or leave it out)'
+    else:
+        yield from _utilization_entry_issue(error)
+
+
+def utilization_default_issues(obj: Any) -> list[Issue]:
+    """Problems the schema finds in the ``utilizationDefault`` object."""
+    return _issues(_UTILIZATION_DEFAULT_VALIDATOR, obj, _utilization_default_issue)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.domain.userutil import UserUtilizationIntent
@@ -48,6 +49,8 @@ class _Reader(Protocol):
     def utilization_labels(self) -> list[LabelIntent]: ...
 
     def user_utilization(self) -> list[UserUtilizationIntent]: ...
+
+    def utilization_default(self) -> OrgUtilizationIntent | None: ...
 
 
 @dataclass
@@ -121,6 +124,11 @@ class OpenSpec:
         """The spec's per-user utilization (version 2's ``utilization`` section), users as refs,
         one entry per user, from the same last pass as ``definitions``."""
         return self._reader.user_utilization()
+
+    def utilization_default(self) -> OrgUtilizationIntent | None:
+        """The spec's org default utilization (version 2's ``utilizationDefault``), labels by name,
+        from the same last pass as ``definitions``; None when the spec has none."""
+        return self._reader.utilization_default()
 
     def ignored_columns(self) -> list[IgnoredColumn]:
         """Columns the last pass read but bulkops does not apply, with how many rows held a

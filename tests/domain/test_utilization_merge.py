@@ -19,6 +19,7 @@ from bulkops.domain.utilization import (
     Utilization,
     UtilizationChange,
     merge,
+    merge_default,
     whole,
 )
 
@@ -179,3 +180,24 @@ def test_the_whole_setting_needs_no_read():
 def test_a_change_that_contradicts_itself_is_refused(kwargs):
     with pytest.raises(ValueError):
         UtilizationChange(**kwargs)
+
+
+@FEWER
+@given(current_setting(), change())
+def test_the_org_default_keeps_what_is_not_named_and_once_written_has_nothing_left(current, wanted):
+    org = Utilization(current.media, current.labels, ORGANIZATION, current.max_inbound_calls)
+    write = merge_default(org, wanted)
+    if isinstance(write, NothingToDo):
+        return
+    body = write.body
+    assert body.level == ORGANIZATION and body.max_inbound_calls == org.max_inbound_calls
+    for m in MEDIA_TYPES:
+        assert body.media.get(m) == wanted.media.get(m, org.media.get(m))
+    for x in LABEL_IDS:
+        assert body.labels.get(x) == (None if x in wanted.remove_labels else wanted.labels.get(x, org.labels.get(x)))
+    assert merge_default(body, wanted) == NothingToDo()
+
+
+def test_the_org_default_inherits_from_nothing():
+    with pytest.raises(ValueError):
+        merge_default(Utilization(level=ORGANIZATION), UtilizationChange(inherit=True))

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
 from bulkops.domain.utilization import MEDIA_TYPES, MediaUtilization
 from bulkops.engine.job import check_locally
@@ -135,3 +136,59 @@ def test_utilization_needs_version_2(tmp_path):
 def test_an_intent_that_is_not_a_whole_setting_cannot_say_it_is(kwargs):
     with pytest.raises(ValueError):
         UserUtilizationIntent("a@example.com", **kwargs)
+
+
+DEFAULT_BAD = """{"version": 2,
+ "utilizationDefault": {
+   "media": {"email": {"maximumCapacity": 2, "interruptableMediaTypes": ["email"]}, "fax": {"maximumCapacity": 1}},
+   "labels": {"VIP": {"maximumCapacity": 30}, "Gold": {"maximumCapacity": 1, "interruptingLabels": ["gold"]}},
+   "mediaa": 1
+ }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            DEFAULT_BAD,
+            [
+                (3, 85, "unknown media type 'fax'; media types are call, callback, chat, email, message"),
+                (4, 42, "'labels.VIP.maximumCapacity' must be an integer from 0 to 25, got 30"),
+                (5, 4, "unknown key 'mediaa' in 'utilizationDefault' (did you mean 'media'?)"),
+            ],
+        ),
+        ('{"version": 2, "utilizationDefault": {}}', [(1, 38, '\'utilizationDefault\' names nothing: give "media" or "labels" (or leave it out)')]),
+        ('{"version": 2, "utilizationDefault": [1]}', [(1, 38, "'utilizationDefault' must be an object, got an array")]),
+        (
+            '{"version": 2, "utilizationDefault": {"media": {"email": {"maximumCapacity": 2, "interruptableMediaTypes": ["email"]}}}}',
+            [(1, 108, "media.email: a media type cannot interrupt itself")],
+        ),
+        (
+            '{"version": 2, "utilizationDefault": {"labels": {"VIP": {"maximumCapacity": 1, "interruptingLabels": ["vip"]}}}}',
+            [(1, 102, "labels.VIP: a label cannot interrupt itself")],
+        ),
+    ],
+)
+def test_every_problem_of_the_default_is_located(tmp_path, text, problems):
+    spec = tmp_path / "d.json"
+    spec.write_text(text)
+    with pytest.raises(SpecError) as err:
+        check_locally(spec)
+    assert [(p.line, p.column, p.message) for p in err.value.problems] == problems
+
+
+def test_the_default_alone_is_a_job_and_reads_as_its_intent(tmp_path):
+    spec = tmp_path / "d.json"
+    spec.write_text('{"version": 2,\n "utilizationDefault": {"media": {"email": {"maximumCapacity": 2}}, "labels": {"VIP": {"maximumCapacity": 1}}}}')
+    got = check_locally(spec).utilization_default
+    assert got == OrgUtilizationIntent({"email": MediaUtilization(2)}, {"VIP": LabelSettingIntent(1)}, 2)
+
+
+def test_the_default_needs_version_2(tmp_path):
+    spec = tmp_path / "d.json"
+    spec.write_text('{"version": 1, "users": [{"user": "a@example.com", "title": "x"}], "utilizationDefault": {"media": {"email": {"maximumCapacity": 2}}}}')
+    with pytest.raises(SpecError) as err:
+        check_locally(spec)
+    assert [p.message for p in err.value.problems] == ["unknown top-level key 'utilizationDefault': the org default utilization needs \"version\": 2"]
