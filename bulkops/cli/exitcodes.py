@@ -10,6 +10,8 @@ ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
 STATE = 7  # run state missing, damaged or not writable (disk full), or the spec changed since the run began
 BUSY = 8  # another bulkops process is running this job
 DECLINED = 9  # the operator answered no at `run`'s question; nothing was written
+NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, or holds one it does not know of
+AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
 IMPACT = 12  # `plan --strict` / `run --strict`: the impact on routing has a top-rank warning; nothing was written
 
 TABLE = [
@@ -21,6 +23,8 @@ TABLE = [
     (STATE, "run state missing, damaged or not writable (disk full, read-only), or the spec changed since the run began"),
     (BUSY, "another bulkops process is running this job; nothing was done"),
     (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),
+    (NOT_VERIFIED, "`verify`: the platform's audit misses a write the job recorded, or holds one by this client it does not know of"),
+    (AUDIT_PENDING, "`verify`: the platform's audit does not cover the job yet; wait as it says (or --wait) and run it again"),
     (IMPACT, '`--strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written'),
     (UNEXPECTED, "unexpected error"),
 ]

@@ -68,6 +68,7 @@ def _add_optional() -> None:
         ("bulkops.cli.report", "report"),
         ("bulkops.cli.validate", "validate"),
         ("bulkops.cli.undo", "undo"),
+        ("bulkops.cli.verify", "verify"),
     ):
         try:
             mod = __import__(module, fromlist=[name])

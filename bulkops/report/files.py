@@ -31,6 +31,7 @@ from bulkops.report.results import (
 )  # fmt: skip
 from bulkops.report.retry import retry_lines
 from bulkops.report.timeline import build_figures
+from bulkops.report.verification import load_verification
 from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
 
@@ -106,7 +107,8 @@ def write_report(paths: RunPaths, out: Path | None = None, *, run_id: str | None
     out = out or paths.results / REPORT
     out.parent.mkdir(parents=True, exist_ok=True)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
-    return _atomic(out, render(build_figures(data, run_id), files=listed).encode("utf-8"))
+    page = render(build_figures(data, run_id), files=listed, verification=load_verification(paths.root))
+    return _atomic(out, page.encode("utf-8"))
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:

@@ -9,13 +9,14 @@ by a parser.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
 from bulkops.report.load import UserLine
 from bulkops.report.timeline import Bucket, Figures
+from bulkops.report.verification import section as verification_section
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -33,7 +34,7 @@ th{background:#fafafa}table.narrow{width:auto;min-width:320px}td.n{text-align:ri
 """
 
 
-def render(figures: Figures, *, files: Sequence[str] = (), generated: float | None = None) -> str:
+def render(figures: Figures, *, files: Sequence[str] = (), generated: float | None = None, verification: Mapping[str, Any] | None = None) -> str:
     f = figures
     s = f.summary or {}
     run = s.get("this_run", {})
@@ -64,6 +65,7 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     body.append(_users("Slowest users", "slowest", f.slowest, "No user in this run has a latency recorded."))
     body.append(_users("Most retried users", "most-retried", f.most_retried, "No user in this run needed a second write attempt or met a 409."))
     body.append(_reconciliation(f))
+    body.append(verification_section(verification))  # when `bulkops verify` has run
     if files:
         body.append("<h2>Result files</h2><section><ul>" + "".join(f"<li><code>{escape(p)}</code></li>" for p in files) + "</ul></section>")
     if f.bad_lines:
