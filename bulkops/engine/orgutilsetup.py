@@ -78,7 +78,8 @@ async def resolve_org_utilization(
             }
         )
     setup.item = intent
-    setup.line = {"line": intent.line, "changes": changes, "already": already}
+    # the run reads the default (and the labels, when some are named) just before its PUT
+    setup.line = {"line": intent.line, "changes": changes, "already": already, "reads": 2 if intent.labels else 1}
     return setup
 
 

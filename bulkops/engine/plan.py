@@ -23,6 +23,7 @@ from bulkops.engine.impact import ImpactInputs
 from bulkops.engine.job import ResolvedSpec
 from bulkops.engine.membersetup import member_requests
 from bulkops.engine.queues import QueueMembership
+from bulkops.engine.utilplan import describe_user_utilization, utilization_requests
 from bulkops.state.codec import changes_to_dict
 
 
@@ -60,6 +61,10 @@ class Plan:
     queue_settings: list[dict[str, Any]] = field(default_factory=list)
     #: The utilizationLabels section, one line a label: create (or exists already), delete and who uses it.
     labels: list[dict[str, Any]] = field(default_factory=list)
+    #: The utilization section in counts (``engine/utilplan.py``), None without one.
+    utilization: dict[str, Any] | None = None
+    #: The utilizationDefault section: each named part before and after, in names; None without one.
+    utilization_default: dict[str, Any] | None = None
 
     @property
     def queue_write_requests(self) -> int:
@@ -71,7 +76,9 @@ class Plan:
         whose settings change: read, PUT, read-back, plus one request a wrap-up code change)."""
         skills = sum(1 for s in self.skills if s["action"] != "migrate")
         labels = sum(label_requests(x) for x in self.labels)
-        return reads + self.write_requests + self.queue_write_requests + skills + sum(queue_setting_requests(q) for q in self.queue_settings) + labels
+        utilization = utilization_requests(self.utilization, self.utilization_default)
+        settings = sum(queue_setting_requests(q) for q in self.queue_settings)
+        return reads + self.write_requests + self.queue_write_requests + skills + settings + labels + utilization
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -134,6 +141,8 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
         skills=describe_skills(resolved),
         queue_settings=list(resolved.queue_setup.lines),
         labels=list(resolved.label_setup.lines),
+        utilization=describe_user_utilization(resolved.store),
+        utilization_default=resolved.utilization_default.line,
     )
     directory, store = resolved.directory, resolved.store
     queue_names = {v: k for k, v in directory.queues.items()}
