@@ -34,6 +34,8 @@ def validate(spec: str, mode: str | None, max_per_user: int) -> None:
         counts += f", {labels} utilization label{'s' if labels != 1 else ''}"
     if settings := len(opened.utilization):
         counts += f", {settings} user utilization setting{'s' if settings != 1 else ''}"
+    if opened.utilization_default is not None:
+        counts += ", the org default utilization"
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")
     for column in opened.spec.ignored_columns():  # the admin UI's layout: what is read but not applied
         click.echo(describe_ignored(column))
