@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -71,6 +72,30 @@ def state_to_dict(state: UserState) -> dict[str, Any]:
     out: dict[str, Any] = {"version": state.version, "skills": dict(state.skills), "languages": dict(state.languages)}
     for name in ("department", "title", "manager", "division"):
         value = getattr(state, name)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def after_of(before: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit's 'after' as ``before`` with ``changes`` applied (``state_to_dict``'s shape, no version).
+
+    The audit leaves out an 'after' that equals this (a third of a dense line); readers put it back."""
+    skills = dict(before.get("skills") or {})
+    if changes.get("replace_skills") is not None:
+        skills = dict(changes["replace_skills"])
+    for k in changes.get("delete_skills") or ():
+        skills.pop(k, None)
+    skills.update(changes.get("upsert_skills") or {})
+    languages = dict(before.get("languages") or {})
+    for k in changes.get("delete_languages") or ():
+        languages.pop(k, None)
+    languages.update(changes.get("upsert_languages") or {})
+    out: dict[str, Any] = {"skills": skills, "languages": languages}
+    fields = changes.get("fields") or {}
+    for name in ("department", "title", "manager", "division"):
+        value = changes.get("division") if name == "division" else fields.get(name)
+        value = before.get(name) if value is None else value or None
         if value is not None:
             out[name] = value
     return out

@@ -15,7 +15,7 @@ from typing import Any
 from bulkops.domain.guard import HeldBack
 from bulkops.domain.model import UserIntent
 from bulkops.errors import ApiError
-from bulkops.state.codec import intent_from_dict, intent_to_dict
+from bulkops.state.codec import after_of, intent_from_dict, intent_to_dict
 
 #: Audit outcomes, in the order reports list them.
 OUTCOMES = ("applied", "unchanged", "reconciliation", "failed")
@@ -105,10 +105,11 @@ class UserOutcome:
         """The audit line's fields (the log adds ts, run_id, job_id); absent values are left out."""
         out: dict[str, Any] = {"outcome": self.outcome, "user_id": self.user_id}
         if self.before is not None:
+            after = dict(self.after or {})
+            out.update(email=self.email, before=dict(self.before))
+            if after != after_of(self.before, self.changes):  # else left out: readers derive it
+                out["after"] = after
             out.update(
-                email=self.email,
-                before=dict(self.before),
-                after=dict(self.after or {}),
                 changes=dict(self.changes),
                 version=self.version,
                 attempts=self.attempts,
@@ -138,7 +139,7 @@ class UserOutcome:
             user_id=str(d["user_id"]),
             email=d.get("email"),
             before=d.get("before"),
-            after=d.get("after"),
+            after=d["after"] if "after" in d or not isinstance(d.get("before"), Mapping) else after_of(d["before"], d.get("changes") or {}),
             changes=d.get("changes") or {},
             first_changes=d.get("first_changes"),
             version=d.get("version"),

@@ -24,11 +24,13 @@ import orjson
 
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.errors import StateError
-from bulkops.state.codec import decode_intent, decode_state, encode_intent, encode_state
+from bulkops.state.codec import decode_state, encode_state
+from bulkops.state.idtable import IdTable
 
-SCHEMA_VERSION = 2
-#: Versions this code opens: version 1 lacks the ``states`` table, added on open.
-READABLE_VERSIONS = frozenset({1, 2})
+SCHEMA_VERSION = 3
+#: Versions this code opens: version 1 lacks the ``states`` table, versions 1 and 2 the ``ids``
+#: table (added on open); their intents are plain JSON, which ``IdTable.decode`` still reads.
+READABLE_VERSIONS = frozenset({1, 2, 3})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -40,6 +42,8 @@ CREATE TABLE IF NOT EXISTS intents (
     pass INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
+-- The org ids the intents name, numbered (``state/idtable.py``): a 36-character id stored once.
+CREATE TABLE IF NOT EXISTS ids (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
 -- Each named user as set-up read it (compact, see codec.encode_state), with when: the run
 -- writes from it while it is fresh instead of reading the user again.
 CREATE TABLE IF NOT EXISTS states (user_id TEXT PRIMARY KEY, payload BLOB NOT NULL, read_at REAL NOT NULL);
@@ -63,6 +67,13 @@ class RunStore:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
         self._db = conn
+        self._idtable: IdTable | None = None
+
+    @property
+    def _ids(self) -> IdTable:
+        if self._idtable is None:  # loaded on first use: the table exists by then (created or opened)
+            self._idtable = IdTable(self._db)
+        return self._idtable
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -169,7 +180,7 @@ class RunStore:
         rows: list[tuple[str, bytes]] = []
         with self._db:
             for intent in intents:
-                rows.append((intent.user, encode_intent(intent)))
+                rows.append((intent.user, self._ids.encode(intent)))
                 if len(rows) >= batch:
                     total += self._insert(rows)
                     rows = []
@@ -197,7 +208,7 @@ class RunStore:
         with self._db:
             self._db.execute(
                 "INSERT INTO intents(user_id, payload) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET payload = excluded.payload",
-                (intent.user, encode_intent(intent)),
+                (intent.user, self._ids.encode(intent)),
             )
 
     def intent(self, user_id: str) -> ResolvedIntent | None:
@@ -207,7 +218,7 @@ class RunStore:
     def _decode(self, user_id: str, payload: bytes) -> ResolvedIntent:
         """A stored intent: the intents table holds only resolved ones."""
         try:
-            return ResolvedIntent(decode_intent(payload))
+            return self._ids.decode(payload)
         except (ValueError, TypeError, KeyError) as exc:  # orjson's decode error is a ValueError
             raise StateError(
                 f"run state at {self.path} is damaged: the stored change for user {user_id} cannot be read ({type(exc).__name__}); "
@@ -312,7 +323,7 @@ class RunStore:
         for (payload,) in self._db.execute("SELECT payload FROM intents WHERE status != 'done'"):
             if b"_queues" not in payload:  # most intents name no queue: skip the decode
                 continue
-            intent = decode_intent(payload)
+            intent = self._ids.decode(payload)
             for q in intent.join_queues:
                 j, lv = out.get(q, (0, 0))
                 out[q] = (j + 1, lv)
