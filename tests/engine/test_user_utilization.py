@@ -82,11 +82,15 @@ async def test_inherit_returns_a_user_to_the_org_default(sim, tmp_path):
 
 
 async def test_the_example_job_runs_on_the_default_org(sim, tmp_path):
-    """jobs/utilization.json: a label created, three users given email capacity (two with it), two returned to the default."""
+    """jobs/utilization.json: a label created and given its org-level capacity with the default's chat, three users
+    given email capacity (two with the label), one a whole setting, two returned to the default."""
     from pathlib import Path
 
     spec = Path(__file__).resolve().parents[2] / "jobs" / "utilization.json"
     setup, summary = await run(sim, spec, tmp_path)
     assert summary["status"] == "complete", summary
     assert summary["items"]["label"] == {"applied": 1}
-    assert summary["items"]["utilization"].get("applied", 0) >= 3
+    assert summary["items"]["utilization"].get("applied", 0) >= 4
+    assert summary["items"]["utilization_default"] == {"applied": 1}
+    default = sim.sim.org.utilization.org
+    assert default.media["chat"].maximum_capacity == 3 and [x.maximum_capacity for x in default.labels.values()] == [1]
