@@ -4,6 +4,7 @@ the reader's), one entry per user, ``whole`` naming every media type, and what a
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,15 @@ def test_the_default_needs_version_2(tmp_path):
     with pytest.raises(SpecError) as err:
         check_locally(spec)
     assert [p.message for p in err.value.problems] == ["unknown top-level key 'utilizationDefault': the org default utilization needs \"version\": 2"]
+
+
+def test_the_example_job_is_valid_against_the_published_schema_and_reads_every_section():
+    from jsonschema.validators import validator_for
+
+    from bulkops.spec.schemacheck import SCHEMA_V2
+
+    job = Path(__file__).resolve().parents[2] / "jobs" / "utilization.json"
+    assert list(validator_for(SCHEMA_V2)(SCHEMA_V2).iter_errors(json.loads(job.read_text()))) == []
+    checked = check_locally(job)
+    assert len(checked.labels) == 1 and len(checked.utilization) == 6 and checked.utilization_default is not None
+    assert [i.whole for i in checked.utilization].count(True) == 1
