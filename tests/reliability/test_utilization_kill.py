@@ -53,3 +53,39 @@ def test_utilization_for_a_thousand_users_killed_at_random_moments_ends_as_named
                 assert setting["cap"] == org_default[media]["cap"], (u["email"], media)
     final = {r["key"]: r["outcome"] for r in read_ndjson(state / "j" / "audit.ndjson") if r.get("kind") == "utilization"}
     assert len(final) == USERS and set(final.values()) <= {"applied"}
+
+
+WHOLE = {
+    "call": {"maximumCapacity": 1},
+    "callback": {"maximumCapacity": 1},
+    "chat": {"maximumCapacity": 2, "interruptableMediaTypes": ["call"]},
+    "email": {"maximumCapacity": 3, "interruptableMediaTypes": ["call", "chat"]},
+    "message": {"maximumCapacity": 0},
+}
+
+
+def test_whole_settings_for_a_thousand_users_killed_at_random_moments_end_exact(tmp_path):
+    """Written without a read: a PUT that landed before a kill is sent again on resume, and every user
+    ends with exactly the whole setting named (every media type, the label, nothing they had before)."""
+    rng = random.Random(SEED + 1)
+    with simulator_process("--users", str(USERS + 200), "--seed", str(SEED + 1)) as url:
+        users = sorted(dump(url)["users"], key=lambda u: u["id"])[:USERS]
+        entries = [{"user": u["email"], "whole": True, "media": WHOLE, "labels": {"VIP": {"maximumCapacity": 1}}} for u in users]
+        spec = tmp_path / "w.json"
+        spec.write_text(json.dumps({"version": 2, "utilizationLabels": [{"create": "VIP"}], "utilization": entries}))
+        state = tmp_path / "state"
+        common = ["--base-url", url, "--state-dir", str(state), "--rps", "300", "--plain-progress"]
+        kills, end = kill_and_resume(spec, state, common, rng, every=40)
+        assert end.returncode == 0, end.stdout + end.stderr
+        after = dump(url)["utilization"]
+    assert kills >= 3
+    vip = [x["id"] for x in after["labels"] if x["name"] == "VIP"]
+    assert len(vip) == 1, after["labels"]
+    for u in users:
+        own = after["users"][u["id"]]
+        assert {m: (s["cap"], s["interruptable"]) for m, s in own["media"].items()} == {
+            m: (w["maximumCapacity"], w.get("interruptableMediaTypes", [])) for m, w in WHOLE.items()
+        }, u["email"]
+        assert list(own["labels"]) == vip and own["labels"][vip[0]]["cap"] == 1
+    final = {r["key"]: r["outcome"] for r in read_ndjson(state / "j" / "audit.ndjson") if r.get("kind") == "utilization"}
+    assert len(final) == USERS and set(final.values()) <= {"applied"}
