@@ -133,7 +133,7 @@ def _pending(job: str, p: Pending, as_json: bool) -> int:
 
 
 def _finding(f: Finding, names: Mapping[str, str], labels: Mapping[str, str]) -> str:
-    entity = labels.get(f.entity_id) or names.get(f.entity_id) or f.entity_id
+    entity = labels.get(f.entity_id) or names.get(f.entity_id) or f.name or f.entity_id
     what = ", ".join(say(t, names) for t in f.what)
     return f"{f.op} on {entity}" + (f" ({what})" if what else "")
 
@@ -156,8 +156,9 @@ def _print(job: str, v: Verification, writes: JobWrites, names: Mapping[str, str
     if v.verified:
         click.echo(f"verified: every write the job recorded is in the platform's audit, and nothing else by this client ({path})")
     else:
-        bad = len(v.owners) - counts[CONFIRMED] + (1 if v.elsewhere else 0)
-        click.echo(f"not verified: {bad} user(s)/item(s) to look at; details in {path}")
+        bad = len(v.owners) - counts[CONFIRMED]
+        elsewhere = f", {len(v.elsewhere)} write(s) by this client on what the job never named" if v.elsewhere else ""
+        click.echo(f"not verified: {bad} user(s)/item(s) to look at{elsewhere}; details in {path}")
 
 
 def _when(t: float) -> str:

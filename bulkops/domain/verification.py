@@ -86,16 +86,20 @@ class Finding:
     what: tuple[str, ...] = ()
     message_id: str | None = None
     at: float | None = None
+    #: The entity's name as the platform's message gives it, if it does.
+    name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"op": self.op, "entity_id": self.entity_id, "what": list(self.what)}
         if self.message_id is not None:
             out.update(message_id=self.message_id, at=self.at)
+        if self.name is not None:
+            out["name"] = self.name
         return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Finding:
-        return cls(str(d["op"]), str(d["entity_id"]), tuple(d.get("what") or ()), d.get("message_id"), d.get("at"))
+        return cls(str(d["op"]), str(d["entity_id"]), tuple(d.get("what") or ()), d.get("message_id"), d.get("at"), d.get("name"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +189,7 @@ class Verification:
 
 def _describe(m: AuditMessage) -> Finding:
     what = tuple(sorted({c.property for c in m.changes}))
-    return Finding(m.action or "write", m.entity_id, what, m.id, m.event_time)
+    return Finding(m.action or "write", m.entity_id, what, m.id, m.event_time, m.entity_name)
 
 
 def verify(expected: Sequence[ExpectedWrite], messages: Sequence[AuditMessage], *, owners: Iterable[str] = ()) -> Verification:

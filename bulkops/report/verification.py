@@ -62,6 +62,6 @@ def section(record: Mapping[str, Any] | None) -> str:
 
 
 def _row(who: str, kind: str, f: Mapping[str, Any], labels: Mapping[str, str]) -> str:
-    entity = labels.get(f.get("entity_id", ""), f.get("entity_id", ""))
+    entity = labels.get(f.get("entity_id", "")) or f.get("name") or f.get("entity_id", "")
     what = ", ".join(say(str(x), labels) for x in f.get("what") or ())
     return f"<tr><td>{escape(who)}</td><td>{kind}</td><td>{escape(str(f.get('op')))}</td><td>{escape(str(entity))}</td><td>{escape(what)}</td></tr>"

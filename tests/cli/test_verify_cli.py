@@ -92,12 +92,15 @@ def test_a_write_outside_the_job_by_the_same_client_is_named_in_names(org, tmp_p
     async def outside() -> None:
         async with client_for(handle) as client:
             await client.upsert_skills(by_email["agent00001@example.com"], {sales: 5})
+            await client.upsert_skills(by_email["agent00150@example.com"], {sales: 1})
 
     asyncio.run(outside())
     result = invoke(sim, "verify", "reorg", "--audit-lag", "0", *common)
     assert result.exit_code == exitcodes.NOT_VERIFIED, result.output
     assert "agent00001@example.com: unexpected Update on agent00001@example.com (skill Sales)" in result.output
-    assert "not verified: 1 user(s)/item(s) to look at" in result.output
+    stranger = sim.user(by_email["agent00150@example.com"])["name"]
+    assert f"(not in the job) unexpected Update on {stranger} (skill Sales)" in result.output
+    assert "not verified: 1 user(s)/item(s) to look at, 1 write(s) by this client on what the job never named;" in result.output
 
 
 def test_a_lagging_audit_is_not_yet_available_then_waited_for(org, tmp_path):
