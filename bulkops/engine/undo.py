@@ -62,6 +62,8 @@ class UndoPlan:
     #: The source job had not finished (interrupted, or users still open): the undo covers what it wrote.
     source_unfinished: bool
     read_at: float = 0.0
+    #: The OAuth client the undo's writes will be made by (``bulkops verify`` reads its audit).
+    client_id: str | None = None
 
     @property
     def restoring(self) -> int:
@@ -121,7 +123,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, inverse: Inverse, *
     unfinished = any(k in counts for k in ("pending", "inflight"))
     names = dict(source.store.get("names") or {})
     names.update(await _manager_emails(client, users, states))
-    return UndoPlan(source.job_id, job_id or undo_job_id(source.job_id), inverse, tuple(users), names, unfinished, read_at)
+    return UndoPlan(source.job_id, job_id or undo_job_id(source.job_id), inverse, tuple(users), names, unfinished, read_at, client.config.client_id or None)
 
 
 async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: Mapping[str, UserState]) -> dict[str, str]:
@@ -175,6 +177,7 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
             "queues": queues,
             "names": dict(plan.names),
             "new_skills": [],
+            "client_id": plan.client_id,
         },
     )
     present = [u for u in plan.users if u.state is not None]
