@@ -14,6 +14,7 @@ resolve its name). The rules, so that every queue gets the settings of exactly o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class QueueTarget:
     queue_id: str
     name: str
     via: str | None = None
+    #: For a queue named on its own: the selections that matched it too and yield to its entry.
+    overrides: tuple[str, ...] = ()
 
 
 def pattern_matcher(pattern: str) -> re.Pattern[str]:
@@ -66,6 +69,7 @@ async def expand_targets(client: GenesysClient, intents: list[QueueSettingsInten
         return out
     divisions = await _division_queues(client, [q.selector for q in selections if q.selector is not None], problems, [q.line for q in selections])
     taken: dict[str, QueueSettingsIntent] = {}  # queue id -> the selection it went to
+    yielded: dict[str, list[str]] = {}  # queue id -> the selections its own entry wins over
     for q in selections:
         sel = q.selector
         assert sel is not None
@@ -79,6 +83,7 @@ async def expand_targets(client: GenesysClient, intents: list[QueueSettingsInten
             continue
         for name, qid in matched:
             if qid in explicit:
+                yielded.setdefault(qid, []).append(f"{said} (line {q.line})")
                 continue  # the queue's own entry wins (plan shows it there)
             first = taken.get(qid)
             if first is not None:
@@ -91,7 +96,7 @@ async def expand_targets(client: GenesysClient, intents: list[QueueSettingsInten
                 continue
             taken[qid] = q
             out.append(QueueTarget(q, qid, name, f"{said} (line {q.line})"))
-    return out
+    return [dataclasses.replace(t, overrides=tuple(yielded[t.queue_id])) if t.via is None and t.queue_id in yielded else t for t in out]
 
 
 async def _division_queues(client: GenesysClient, selectors: list[QueueSelector], problems: Problems, lines: list[int]) -> dict[str, dict[str, str]]:

@@ -99,7 +99,9 @@ async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSetti
         members = setup.members.lines.get(qid)
         if not q.names_settings():
             if members is not None:
-                setup.lines.append(_plan_line(name, q.line, {}, settings, add, remove, skill_names, code_names, via=t.via, members=members))
+                setup.lines.append(
+                    _plan_line(name, q.line, {}, settings, add, remove, skill_names, code_names, via=t.via, members=members, overrides=t.overrides)
+                )
             continue
         body = bodies.get(qid)
         if body is None:
@@ -109,7 +111,7 @@ async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSetti
             continue
         named_codes = {c: code_names.get(c, c) for c in (*add, *remove)}
         setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line, named_codes))
-        setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names, via=t.via, members=members))
+        setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names, via=t.via, members=members, overrides=t.overrides))
     return setup
 
 
@@ -162,6 +164,7 @@ def _plan_line(
     *,
     via: str | None = None,
     members: Mapping[str, Any] | None = None,
+    overrides: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     changes = settings_diff(body, settings)
     changed = {c.path for c in changes}
@@ -179,6 +182,8 @@ def _plan_line(
         out["via"] = via
     if members is not None:
         out["members"] = dict(members)
+    if overrides:
+        out["overrides"] = list(overrides)
     return out
 
 

@@ -58,7 +58,7 @@ async def test_a_pattern_and_a_division_expand_and_an_explicit_entry_wins(sim, t
     text = await bulkops_plan(sim, spec)
     for name in support[1:]:
         assert f"queue {name!r} (by name pattern 'support *' (line 2)): skillEvaluationMethod BEST -> ALL" in text, text
-    assert f"queue {own!r}: skillEvaluationMethod BEST -> NONE" in text
+    assert f"queue {own!r}: skillEvaluationMethod BEST -> NONE; its own entry wins over name pattern 'support *' (line 2)" in text
     for name in in_division:
         assert f"queue {name!r} (by division {division!r} (line 4)): mediaSettings.email.serviceLevel.percentage" in text, text
     async with client_for(sim, rps=3000) as client:
