@@ -77,6 +77,13 @@ def sim() -> None:
 @click.option("--client-id", default=_DEFAULTS.client_id, show_default=True, help="OAuth client id to accept.")
 @click.option("--client-secret", default=_DEFAULTS.client_secret, show_default=True, help="OAuth client secret to accept.")
 @click.option(
+    "--extra-clients",
+    type=click.IntRange(0, 99),
+    default=0,
+    show_default=True,
+    help="More OAuth clients of the same org, for a pool (CLIENT-ID-2 / CLIENT-ID-2-secret, ...), each with its own allowance.",
+)
+@click.option(
     "--profile",
     type=click.Choice(sorted(PROFILES)),
     default=None,
@@ -128,6 +135,8 @@ async def _run(host: str, port: int, state_file: str | None, options: dict[str, 
     _say(f"bulkops simulator: Genesys Cloud API v2 listening on {running.base_url}")
     _say(f"  client id:     {cfg.client_id}")
     _say(f"  client secret: {cfg.client_secret}")
+    for extra_id, extra_secret in list(cfg.credentials.items())[1:]:
+        _say(f"  pool client:   {extra_id} / {extra_secret}")
     _say(
         f"  org ({origin}): {len(org.users)} users, {len(org.skills)} skills, {len(org.languages)} languages, "
         f"{len(org.queues)} queues, {len(org.divisions)} divisions"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from . import audittrail, routes_admin, routes_audits, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
+from .auth import CLIENT_KEY, client_of_request
 from .errors import (
     BAD_CREDENTIALS,
     BAD_GATEWAY,
@@ -68,7 +69,8 @@ async def _api(sim: Simulator, request: web.Request, handler: Handler, cid: str)
         return await _call(handler, request, cid)
     try:
         token = sim.tokens.check(request.headers.get("Authorization"))
-        if cfg.credentials_revoked:
+        request[CLIENT_KEY] = sim.tokens.client_of(token)
+        if cfg.revoked(request[CLIENT_KEY]):
             raise SimApiError(401, BAD_CREDENTIALS, "Invalid login credentials.")
     except SimApiError as exc:
         return exc.response(cid)
@@ -149,7 +151,7 @@ def build_app(sim: Simulator) -> web.Application:
                 stats.leave()
             resource = getattr(request.match_info.route, "resource", None)
             route = resource.canonical if resource is not None else "(unmatched)"
-            stats.record(request.method, route, resp.status)
+            stats.record(request.method, route, resp.status, client=client_of_request(request, ""))
         resp.headers["ININ-Correlation-Id"] = cid
         return resp
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .audit_subjects import ROUTES, Snapshot, Subject
+from .auth import client_of_request
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -192,7 +193,7 @@ async def recorded(sim: Simulator, request: web.Request, call: Callable[[], Awai
             subject,
             before,
             after,
-            client_id=sim.config.client_id,  # the one OAuth client the simulator issues tokens to
+            client_id=client_of_request(request, sim.config.client_id),  # the OAuth client whose token made the write
             now=time.time(),
             visible_at=sim.clock() + sim.config.audit_delay_seconds,
             remote=request.remote,

@@ -7,21 +7,38 @@ import binascii
 import secrets
 from collections.abc import Callable
 
+from aiohttp import web
+
 from .errors import AUTH_REQUIRED, BAD_CREDENTIALS, SimApiError
+
+#: The OAuth client whose token an API request carries, once the token is checked (stats, the audit trail).
+CLIENT_KEY: web.RequestKey[str] = web.RequestKey("bulkops_sim_client", str)
+
+
+def client_of_request(request: web.Request, default: str) -> str:
+    """The OAuth client that sent ``request`` (``default`` before its token is checked)."""
+    return request.get(CLIENT_KEY) or default
 
 
 class TokenStore:
-    """Token -> absolute expiry on the simulator clock. Survives an org reset on purpose:
-    a client that authenticated once keeps working across test resets."""
+    """Token -> absolute expiry on the simulator clock, and the OAuth client it was issued to.
+    Survives an org reset on purpose: a client that authenticated once keeps working across
+    test resets."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._expiry: dict[str, float] = {}
+        self._client: dict[str, str] = {}
 
-    def issue(self, ttl: float) -> str:
+    def issue(self, ttl: float, client_id: str = "") -> str:
         token = secrets.token_urlsafe(32)
         self._expiry[token] = self._clock() + ttl
+        self._client[token] = client_id
         return token
+
+    def client_of(self, token: str) -> str:
+        """The OAuth client ``token`` was issued to ("" for one issued without a name)."""
+        return self._client.get(token, "")
 
     def expire_all(self) -> None:
         """Make every issued token expired (not unknown), for tests of re-authentication."""

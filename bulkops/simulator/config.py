@@ -22,6 +22,7 @@ RUNTIME_KNOBS = frozenset(
         "conflict_rate",
         "always_conflict",
         "credentials_revoked",
+        "revoked_clients",
         "expand_drop_rate",
         "read_lag_ms",
         "post_write_conflict_rate",
@@ -67,6 +68,9 @@ class SimConfig:
     #: The OAuth client was deleted or its secret rotated: the token endpoint answers 401
     #: invalid_client and every API call 401, fresh token or not.
     credentials_revoked: bool = False
+    #: Client ids among the simulator's own (``credentials``) whose credentials were revoked: as
+    #: ``credentials_revoked``, for those clients only (``POST /__sim/revoke-client``).
+    revoked_clients: frozenset[str] = frozenset()
     #: Share of expanded users whose ``skills`` (or, independently, ``languages``) are left out
     #: of the users listings: the SDK says expansions are "best effort ... not guaranteed".
     expand_drop_rate: float = 0.0
@@ -104,10 +108,13 @@ class SimConfig:
     audits_forbidden: bool = False
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
+    #: More OAuth clients of the same org, each with its own tokens and so its own allowance:
+    #: ``<client_id>-2``/``<client_id>-2-secret`` ... (``credentials``), for a pool of clients.
+    extra_clients: int = 0
     state_file: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues"):
+        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues", "revoked_clients"):
             if not isinstance(getattr(self, name), frozenset):
                 object.__setattr__(self, name, frozenset(getattr(self, name)))
         for name in ("users", "skills", "languages", "queues"):
@@ -136,6 +143,8 @@ class SimConfig:
             raise ValueError("token_ttl and cursor_ttl must be positive")
         if self.audit_delay_seconds < 0 or self.audit_query_seconds < 0:
             raise ValueError("audit_delay_seconds and audit_query_seconds must be >= 0")
+        if not 0 <= self.extra_clients <= 99:
+            raise ValueError("extra_clients must be between 0 and 99")
         if self.utilization_label_limit < 0 or not 0.0 <= self.utilization_edit_rate <= 1.0:
             raise ValueError("utilization_label_limit must be >= 0 and utilization_edit_rate between 0 and 1")
 
@@ -144,7 +153,18 @@ class SimConfig:
         out["always_conflict"] = sorted(self.always_conflict)
         out["forbidden_divisions"] = sorted(self.forbidden_divisions)
         out["always_admin_edit_queues"] = sorted(self.always_admin_edit_queues)
+        out["revoked_clients"] = sorted(self.revoked_clients)
         return out
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Every OAuth client the token endpoint accepts: id -> secret, the first one first."""
+        extra = {f"{self.client_id}-{n}": f"{self.client_id}-{n}-secret" for n in range(2, self.extra_clients + 2)}
+        return {self.client_id: self.client_secret} | extra
+
+    def revoked(self, client_id: str) -> bool:
+        """Are ``client_id``'s credentials refused (all of them, or this one)?"""
+        return self.credentials_revoked or client_id in self.revoked_clients
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SimConfig:

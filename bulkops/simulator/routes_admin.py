@@ -55,10 +55,10 @@ async def config_post(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    """Re-seed from a config; client credentials and state file are kept unless given."""
+    """Re-seed from a config; client credentials (and the extra clients) and state file are kept unless given."""
     sim = sim_of(request)
     body = await _optional_json(request)
-    keep = {k: getattr(sim.config, k) for k in ("client_id", "client_secret", "state_file")}
+    keep = {k: getattr(sim.config, k) for k in ("client_id", "client_secret", "extra_clients", "state_file")}
     try:
         cfg = SimConfig.from_dict({**keep, **body})
     except (TypeError, ValueError) as exc:

@@ -12,6 +12,8 @@ class Stats:
         self.by_method: Counter[str] = Counter()
         self.by_status: Counter[int] = Counter()
         self.by_route: dict[str, Counter[int]] = {}
+        #: Requests per OAuth client (the one whose token they carried; "" when none was valid).
+        self.by_client: Counter[str] = Counter()
         self.rate_limited = 0
         self.injected_errors = 0
         self.injected_conflicts = 0
@@ -26,8 +28,9 @@ class Stats:
     def leave(self) -> None:
         self.in_flight -= 1
 
-    def record(self, method: str, route: str, status: int) -> None:
+    def record(self, method: str, route: str, status: int, *, client: str = "") -> None:
         self.total += 1
+        self.by_client[client] += 1
         self.by_method[method] += 1
         self.by_status[status] += 1
         key = f"{method} {route}"
@@ -44,6 +47,7 @@ class Stats:
             "byMethod": dict(sorted(self.by_method.items())),
             "byStatus": {str(k): v for k, v in sorted(self.by_status.items())},
             "byRoute": {key: {"total": sum(c.values()), "byStatus": {str(k): v for k, v in sorted(c.items())}} for key, c in sorted(self.by_route.items())},
+            "byClient": dict(sorted(self.by_client.items())),
             "rateLimited": self.rate_limited,
             "injectedErrors": self.injected_errors,
             "injectedConflicts": self.injected_conflicts,

@@ -109,3 +109,19 @@ def test_help_and_option_conflicts():
     assert out.exit_code == 0 and "--rate-per-minute" in out.output and "--state" in out.output
     out = runner.invoke(sim_group, ["serve", "--rps", "5", "--rate-per-minute", "300"])
     assert out.exit_code != 0 and "not both" in out.output
+
+
+def test_serve_extra_clients_prints_each_and_each_gets_a_token():
+    proc, base, lines = _start("--users", "5", "--extra-clients", "2")
+    try:
+        for line in proc.stdout:  # the banner through the pool clients
+            lines.append(line)
+            if "bulkops-sim-3" in line:
+                break
+        pool = re.findall(r"pool client:\s+(\S+) / (\S+)", "".join(lines))
+        assert pool == [("bulkops-sim-2", "bulkops-sim-2-secret"), ("bulkops-sim-3", "bulkops-sim-3-secret")]
+        for cid, secret in pool:
+            assert _get(base, "/api/v2/users?pageSize=1", _token(base, cid, secret))["total"] == 5
+    finally:
+        out = _stop(proc)
+    assert proc.returncode == 0, out
