@@ -199,9 +199,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "expand_drop_rate": 0.02,  # best-effort expand
         "read_lag_ms": 500.0,  # reads lag writes
         "post_write_conflict_rate": 0.05,  # spurious 409 on a user PATCH right after a write
-        "routing_picture": True,  # skill groups feeding queues, agents on queue now
     }
 }
+#: ``--profile routing``: the real profile's knobs, and a routing picture seeded into the org (skill
+#: groups feeding queues, agents on queue now). Kept apart from "real" so that profile's org stays the
+#: default org (the chaos harness compares it with a plain reference run).
+PROFILES["routing"] = {**PROFILES["real"], "routing_picture": True}
 
 
 def profile_config(name: str, **overrides: Any) -> SimConfig:

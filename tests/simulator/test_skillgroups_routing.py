@@ -141,9 +141,9 @@ async def test_routing_activity_is_refused_without_the_permission(api, sim):
     assert status == 403 and "analytics:queueObservation:view" in body["message"]
 
 
-async def test_the_realistic_profile_seeds_a_routing_picture_and_it_survives_a_save(sim, tmp_path):
+async def test_the_routing_profile_seeds_a_routing_picture_and_it_survives_a_save(sim, tmp_path):
     s = sim.sim
-    s.reset(profile_config("real", rps=1000))
+    s.reset(profile_config("routing", rps=1000))
     groups = {g.name: g for g in s.org.skilldefs.groups.values()}
     assert set(groups) == {"Billing experts", "Spanish speakers", "Retention seniors"}
     billing = s.org.queue(s.queue_ids_by_name()["Billing"])
@@ -154,9 +154,10 @@ async def test_the_realistic_profile_seeds_a_routing_picture_and_it_survives_a_s
     loaded = type(s).load(path)
     assert loaded.org.routing_status == s.org.routing_status
     assert loaded.queue_member_ids(billing.id) == s.queue_member_ids(billing.id)
-    # the default org is as it was: no groups, nobody on queue
-    s.reset(SimConfig())
-    assert not s.org.skilldefs.groups and not s.org.routing_status
+    # the default org, and the real profile's, are as they were: no groups, nobody on queue
+    for config in (SimConfig(), profile_config("real", rps=1000)):
+        s.reset(config)
+        assert not s.org.skilldefs.groups and not s.org.routing_status
 
 
 async def test_the_official_sdk_reads_members_and_the_activity_query(sim):
