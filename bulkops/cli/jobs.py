@@ -24,6 +24,7 @@ from bulkops.cli.common import (
 )
 from bulkops.cli.confirm import confirm_before_writing, yes_option
 from bulkops.cli.progress import ProgressReporter
+from bulkops.cli.queueplan import describe_members
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.verbosity import is_quiet, outcome_line, say
 from bulkops.client import GenesysClient
@@ -244,9 +245,12 @@ def describe_queue_line(line: dict[str, Any]) -> str:
     said = [f"{c['setting']} {_value(c['before'])} -> {_value(c['after'])}" for c in line["settings"]]
     said += [f"add wrap-up code {n!r}" for n in line["add_codes"]]
     said += [f"remove wrap-up code {n!r}" for n in line["remove_codes"]]
+    said += describe_members(line.get("members"))
     if line["already"]:
         said.append(f"already so: {', '.join(line['already'])}")
-    return f"{line['queue']!r}: " + ("; ".join(said) if said else "nothing to do")
+    said += [f"its own entry wins over {', '.join(line['overrides'])}"] if line.get("overrides") else []
+    via = f" (by {line['via']})" if line.get("via") else ""
+    return f"{line['queue']!r}{via}: " + ("; ".join(said) if said else "nothing to do")
 
 
 def _value(v: Any) -> str:
