@@ -37,6 +37,7 @@ from bulkops.engine.plan import describe_replacement, make_plan, users_changing
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import render_summary
+from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.report.hooks import after_pass
 from bulkops.state.joblock import holder
 from bulkops.state.layout import check_job_name
@@ -173,6 +174,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "skills": result.skills,
                 "queue_settings": result.queue_settings,
                 "utilization_labels": result.labels,
+                "utilization": result.utilization,
+                "utilization_default": result.utilization_default,
                 "queues": {
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
@@ -199,6 +202,10 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo("queue " + describe_queue_line(line))
         for line in result.labels:
             click.echo("utilization label " + describe_label_line(line))
+        if result.utilization_default is not None:
+            click.echo("utilization default: " + describe_default_line(result.utilization_default))
+        if result.utilization is not None:
+            click.echo("utilization: " + describe_utilization_line(result.utilization))
         for q in result.queues.values():
             click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for warning in result.warnings():
