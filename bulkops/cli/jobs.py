@@ -23,6 +23,7 @@ from bulkops.cli.common import (
     state_dir_option,
 )
 from bulkops.cli.confirm import confirm_before_writing, yes_option
+from bulkops.cli.impact import echo_impact, plan_with_impact, refuse_before_run, refused, strict_option
 from bulkops.cli.progress import ProgressReporter
 from bulkops.cli.queueplan import describe_members
 from bulkops.cli.report import webhook_config, webhook_option
@@ -31,9 +32,10 @@ from bulkops.client import GenesysClient
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
 from bulkops.engine.execute import execute
+from bulkops.engine.impact_text import to_dict as impact_dict
 from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import describe_replacement, make_plan, users_changing
+from bulkops.engine.plan import describe_replacement, users_changing
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import render_summary
@@ -135,6 +137,7 @@ mode_option = click.option(
 @click.option("--create-missing-skills", is_flag=True, help="Plan as if skills the org lacks were created first.")
 @click.option("--detail", type=int, default=20, show_default=True, help="How many users to show change by change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@strict_option
 @handles_errors
 def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, **kw: Any) -> None:
     """Show what SPEC would change, per user and in total, and how long it would take. Reads only.
@@ -151,9 +154,9 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
             if create_missing_skills:  # plan as if they existed; the org is not changed
                 resolved = await add_missing_skills(client, resolved, create=False)
-            result = await make_plan(client, resolved, detail=detail)
+            result, impact, reads = await plan_with_impact(client, resolved, detail=detail)  # the impact's reads are plan's own
             directory = resolved.directory
-        total = result.run_requests(client.stats.requests)
+        total = result.run_requests(reads)
         # The pace the run will keep: the configured rate, or the server's allowance seen on these reads.
         pace = client.governor.steady_pace
         bound = client.governor.describe() if client.governor.server_bound else None
@@ -181,9 +184,10 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 },
                 "warnings": result.warnings(),
                 "users": result.users,
+                "impact": impact_dict(impact),
             }
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
-            return 0
+            return (refused(impact) if kw.get("strict") else None) or 0
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
         click.echo(f"users read: {result.users_read}")
         names = {v: k for table in (directory.skills, directory.languages, directory.queues, directory.divisions) for k, v in table.items()}
@@ -212,7 +216,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.secho(f"warning: {warning}", fg="yellow")
         at = f"{pace:.2f}/s ({bound}; --rps {config.rps:g})" if bound else f"{config.rps:g}/s"
         click.echo(f"estimate: about {total} requests at {at}, so {_human(seconds)} (users to change / rate bounds a run)")
-        return 0
+        echo_impact(impact)
+        return (refused(impact) if kw.get("strict") else None) or 0
 
     sys.exit(run_async(main))
 
@@ -313,6 +318,7 @@ def _human(seconds: float) -> str:
 @yes_option
 @click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
+@strict_option
 @handles_errors
 def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
     """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
@@ -335,6 +341,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
+            if kw.get("strict") and (code := await refuse_before_run(client, resolved)) is not None:
+                return code  # before the question and any write
             await confirm_before_writing(
                 opened, config, stopper, assume_yes=kw["assume_yes"], users_named=opened.intents, users_changing=lambda: users_changing(resolved)
             )

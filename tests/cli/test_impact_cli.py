@@ -1,0 +1,111 @@
+"""``plan``'s "Impact on routing" and ``--strict``, from the command line in-process against the simulator
+over HTTP: the plan names the users who leave a skill group and the queues they leave through it; plan
+and run with ``--strict`` refuse a job that empties a queue (exit 12, nothing written); the live
+picture with and without the analytics permission."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import orjson
+import pytest
+from click.testing import CliRunner, Result
+from helpers.simthread import simulator_thread
+
+from bulkops.cli import exitcodes
+from bulkops.cli.main import cli
+from bulkops.logsetup import configure_logging
+from bulkops.simulator import SimConfig, Simulator, skillgroups
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[Simulator, str]]:
+    with simulator_thread() as pair:
+        yield pair
+
+
+@pytest.fixture
+def org(served: tuple[Simulator, str]) -> Iterator[tuple[Simulator, str]]:
+    sim, url = served
+    sim.reset(SimConfig())
+    yield sim, url
+    configure_logging("warning")
+
+
+def invoke(sim: Simulator, *args: str) -> Result:
+    env = {"GENESYSCLOUD_OAUTHCLIENT_ID": sim.config.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": sim.config.client_secret, "GENESYSCLOUD_ACCESS_TOKEN": None}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def at_least(skill: str, level: int) -> list[dict]:
+    return [{"operation": "And", "routingSkillConditions": [{"routingSkill": skill, "comparator": "GreaterThanOrEqualTo", "proficiency": level}]}]
+
+
+def holders(sim: Simulator, skill: str, level: float) -> list[str]:
+    sid = sim.skill_ids_by_name()[skill]
+    return sorted(uid for uid, u in sim.org.users.items() if u.state == "active" and u.skills.get(sid, -1) >= level)
+
+
+def only_through(sim: Simulator, queue: str, group_name: str, skill: str, level: int) -> tuple[str, list[str]]:
+    """A queue whose only members are a skill group's (its direct members removed)."""
+    qid = sim.queue_ids_by_name()[queue]
+    sim.org.remove_members(sim.org.queue(qid), list(sim.org.queue(qid).members))
+    group = sim.add_skill_group(group_name, at_least(skill, level))
+    skillgroups.attach(sim.org, qid, group.id)
+    return qid, holders(sim, skill, level)
+
+
+def csv(path, skill: str, rows: dict[str, str]) -> str:
+    path.write_text("\n".join([f"email,{skill}", *(f"{e},{v}" for e, v in rows.items())]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_plan_names_who_leaves_a_skill_group_and_the_queue_they_leave(org, tmp_path):
+    sim, url = org
+    qid, pros = only_through(sim, "Retention", "Retention pros", "Retention", 4)
+    leaving = pros[:2]
+    emails = [sim.org.users[u].email for u in leaving]
+    on_queue = pros[:3]
+    for uid in on_queue:
+        sim.org.routing_status[uid] = "IDLE"
+    result = invoke(sim, "plan", csv(tmp_path / "r.csv", "Retention", dict.fromkeys(emails, "2")), "--base-url", url)
+    assert result.exit_code == exitcodes.OK, result.output
+    out = result.output
+    assert "Impact on routing (2 user(s) change skills, languages or queues" in out
+    assert f"skill group 'Retention pros': {len(pros)} members -> {len(pros) - 2}; leave: {', '.join(sorted(emails))} (feeds 'Retention')" in out
+    assert f"queue 'Retention': {len(pros)} members (0 direct) -> {len(pros) - 2} (0 direct); leave through skill group 'Retention pros'" in out
+    assert "Retention: 3 agents on queue now; after this job 2 of them leave it" in out
+    as_json = invoke(sim, "plan", str(tmp_path / "r.csv"), "--base-url", url, "--json")
+    impact = orjson.loads(as_json.output)["impact"]
+    assert impact["groups"][0]["leaving"] == sorted(emails) and impact["queues"][0]["on_queue_leaving"] == 2 and impact["analytics"] == "read"
+
+
+def test_strict_refuses_a_job_that_empties_a_queue_and_writes_nothing(org, tmp_path):
+    sim, url = org
+    qid, pros = only_through(sim, "Collections", "Collections pros", "Collections", 4)
+    spec = csv(tmp_path / "c.csv", "Collections", {sim.org.users[u].email: "-" for u in pros})
+    before = sim.dump()
+    plain = invoke(sim, "plan", spec, "--base-url", url)
+    assert plain.exit_code == exitcodes.OK and "warning [critical]: queue 'Collections' would be left with no member" in plain.output
+    strict = invoke(sim, "plan", spec, "--base-url", url, "--strict")
+    assert strict.exit_code == exitcodes.IMPACT == 12
+    assert "refused (--strict): queue 'Collections' would be left with no member" in strict.output
+    run = invoke(sim, "run", spec, "--base-url", url, "--strict", "--yes", "--state-dir", str(tmp_path / "st"), "--job", "c")
+    assert run.exit_code == exitcodes.IMPACT, run.output
+    assert "nothing was written" in run.output
+    assert sim.dump() == before and sim.queue_member_ids(qid) == set(pros)
+    assert not (tmp_path / "st" / "c").exists()
+    # without --strict the run goes ahead, and the queue is empty after it
+    ran = invoke(sim, "run", spec, "--base-url", url, "--yes", "--state-dir", str(tmp_path / "st"), "--job", "c")
+    assert ran.exit_code == exitcodes.OK, ran.output
+    assert sim.queue_member_ids(qid) == set()
+
+
+def test_without_analytics_the_plan_says_what_it_could_not_see(org, tmp_path):
+    sim, url = org
+    _, pros = only_through(sim, "Retention", "Retention pros", "Retention", 4)
+    sim.configure(analytics_forbidden=True)
+    result = invoke(sim, "plan", csv(tmp_path / "r.csv", "Retention", {sim.org.users[pros[0]].email: "1"}), "--base-url", url)
+    assert result.exit_code == exitcodes.OK, result.output
+    assert "agents on queue now: not visible: the OAuth client may not read analytics (HTTP 403; needs analytics:queueObservation:view)" in result.output
+    assert "agents on queue now;" not in result.output
