@@ -41,6 +41,7 @@ from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import render_summary
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.report.hooks import after_pass
+from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
 from bulkops.state.joblock import holder
 from bulkops.state.layout import check_job_name
 
@@ -183,12 +184,15 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
                 "warnings": result.warnings(),
+                "ignored_columns": [ignored_column_json(c) for c in opened.spec.ignored_columns()],
                 "users": result.users,
                 "impact": impact_dict(impact),
             }
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
             return (refused(impact) if kw.get("strict") else None) or 0
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
+        for column in opened.spec.ignored_columns():  # the admin UI's layout: what is read but not applied
+            click.echo(describe_ignored(column))
         click.echo(f"users read: {result.users_read}")
         names = {v: k for table in (directory.skills, directory.languages, directory.queues, directory.divisions) for k, v in table.items()}
         for user in result.users:
@@ -335,6 +339,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     if job is not None:
         check_job_name(job)  # before anything is read or sent
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    for column in opened.spec.ignored_columns():
+        say(describe_ignored(column))
     config = client_config(kw)
     webhook_config(kw)  # a bad webhook URL or a missing secret fails now, before any request
 
