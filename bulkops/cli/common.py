@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import os
 import shlex
@@ -17,6 +18,7 @@ import click
 from bulkops.cli import exitcodes
 from bulkops.cli.verbosity import log_level
 from bulkops.client import ClientConfig
+from bulkops.client.poolconfig import pool_members
 from bulkops.errors import (
     AccessTokenRefusedError,
     ApiError,
@@ -143,8 +145,24 @@ def engine_options(fn: F) -> F:
     return fn
 
 
+def pool_option(fn: F) -> F:
+    """--pool-profile NAME (repeatable): the commands that write may spread over a pool of OAuth clients."""
+    return click.option(
+        "--pool-profile",
+        "pool_profile",
+        multiple=True,
+        metavar="NAME",
+        help="Write through a pool of OAuth clients of the same org (each has its own allowance; --rps is each one's): "
+        "another client from this gc CLI profile (repeatable), besides GENESYSCLOUD_OAUTHCLIENT_ID_2/_SECRET_2 ... _9 "
+        "in the environment. Users are sharded over the clients; a client whose credentials are refused is dropped "
+        "and its users move to the others.",
+    )(fn)
+
+
 def client_config(kw: dict[str, Any]) -> ClientConfig:
-    return ClientConfig.resolve(
+    """The client's settings, and for a command that can write through a pool (``pool_option``)
+    the pool's other clients: a mistake in them stops the command before any request."""
+    config = ClientConfig.resolve(
         region=kw.get("region"),
         base_url=kw.get("base_url"),
         client_id=kw.get("client_id"),
@@ -153,6 +171,15 @@ def client_config(kw: dict[str, Any]) -> ClientConfig:
         rps=kw.get("rps"),
         max_retry_seconds=kw.get("retry_budget"),
     )
+    return dataclasses.replace(config, pool=pool_configs(kw, config))
+
+
+def pool_configs(kw: dict[str, Any], primary: ClientConfig) -> tuple[ClientConfig, ...]:
+    """The pool's other clients for a command with ``pool_option`` (the environment's ``_2`` ...
+    ``_9`` and its --pool-profile); none for any other command, whatever the environment holds."""
+    if "pool_profile" not in kw:
+        return ()
+    return pool_members(primary, env=os.environ, profiles=kw.get("pool_profile") or ())
 
 
 def fail(message: str, code: int, hint: str | None = None) -> NoReturn:

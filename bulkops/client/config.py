@@ -208,6 +208,9 @@ class ClientConfig:
     max_retry_after: float = 120.0
     max_connections: int = 32
     page_size: int = 500
+    #: A pool's other OAuth clients (``poolconfig.pool_members``), each with these settings: a pass
+    #: writes through them all (``client.pool``). Empty: this client alone, as without a pool.
+    pool: tuple[ClientConfig, ...] = ()
 
     @classmethod
     def resolve(

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.pool import ClientPool
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.job import JobSetup, new_run_id
@@ -16,7 +17,7 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueMembership
 from bulkops.engine.requesttotal import record_pass
 from bulkops.engine.runner import Engine
-from bulkops.engine.summary import build_summary, write_summary
+from bulkops.engine.summary import build_summary, client_figures, write_summary
 from bulkops.errors import BulkopsError, PassFailed
 from bulkops.state.joblock import JobLock
 from bulkops.state.layout import RunPaths
@@ -44,18 +45,27 @@ async def execute(
     on_engine: Callable[[Engine], None] | None = None,
     only_users: list[str] | None = None,
     after_pass: AfterPass | None = None,
+    pool: ClientPool | None = None,
 ) -> dict[str, Any]:
     """Run one pass; then write the summary and call ``after_pass`` (the report layer's result
     files, report and webhook, wired in by the CLI: the engine does not depend on it).
 
+    ``pool``: the OAuth clients to write through, ``client`` first (``client.pool``); without it,
+    the pool ``client``'s config names (``ClientConfig.pool``), opened for this pass, or ``client``
+    alone. Every figure counts every client's requests; the summary has each client's own.
+
     A pass that meets a fatal error does all of that too, as for a stopped pass, then raises
     ``PassFailed`` carrying the cause (which decides the exit code) and the job's id."""
     with JobLock(setup.paths.root):  # first: a second process of this job changes nothing
-        return await _execute(client, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass)
+        if pool is not None or not client.config.pool:
+            pool = pool if pool is not None else ClientPool([client])
+            return await _execute(pool, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass)
+        async with ClientPool.around(client, client.config.pool) as opened:  # the configured pool's other clients, for this pass
+            return await _execute(opened, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass)
 
 
 async def _execute(
-    client: GenesysClient,
+    pool: ClientPool,
     setup: JobSetup,
     *,
     options: RunOptions,
@@ -66,9 +76,10 @@ async def _execute(
 ) -> dict[str, Any]:
     store = setup.store
     run_id = new_run_id()
+    client = pool.primary
     try:
         queues = store.get("queues") or []
-        membership = await QueueMembership.load(client, queues, store.queue_asks() if queues else {})
+        membership = await QueueMembership.load(pool.lane(None), queues, store.queue_asks() if queues else {})
     except BulkopsError as exc:  # nothing was written yet: name the job and the way on, no summary to keep
         raise PassFailed(exc, job_id=setup.job_id, state_dir=str(setup.paths.root.parent)) from exc
     last_live = 0.0
@@ -86,15 +97,23 @@ async def _execute(
                     "run_id": run_id,
                     "handled": counters.handled,
                     "outcomes": dict(counters.outcomes),
-                    "requests": client.stats.requests,
+                    "requests": pool.requests,
                     "elapsed_s": round(elapsed, 1),
-                    "rps": round(client.stats.requests / elapsed, 2) if elapsed else 0,
+                    "rps": round(pool.requests / elapsed, 2) if elapsed else 0,
                     "at": time.time(),
                 }
             )
 
     engine = Engine(
-        client=client, store=store, paths=setup.paths, run_id=run_id, membership=membership, options=options, on_progress=progress, only_users=only_users
+        client=client,
+        store=store,
+        paths=setup.paths,
+        run_id=run_id,
+        membership=membership,
+        options=options,
+        on_progress=progress,
+        only_users=only_users,
+        pool=pool,
     )
     if on_engine:
         on_engine(engine)
@@ -106,16 +125,24 @@ async def _execute(
             result = await engine.run()
     finally:
         _quietly(lambda: store.set(running=None, live=None))
-    job_total = _quietly(lambda: record_pass(store, client.stats))
+    if pool.pooled:  # every client that may have written for the job, for whoever reads its audit
+        _quietly(
+            lambda: store.set(
+                pool_client_ids=sorted({*(store.get("pool_client_ids") or []), *(c.config.client_id for c in pool.clients if c.config.client_id)})
+            )
+        )
+    stats = pool.stats()  # every client's requests, set-up's included
+    job_total = _quietly(lambda: record_pass(store, stats))
     summary = build_summary(
         store=store,
         result=result,
-        stats=client.stats,
-        rps=client.config.rps,
+        stats=stats,
+        rps=pool.rps if pool.pooled else client.config.rps,
         paths=setup.paths,
         run_id=run_id,
-        governor=client.governor,
+        governor=pool.rate if pool.pooled else client.governor,
         job_total=job_total,
+        clients=client_figures(pool) if pool.pooled else None,
     )
     if result.error is not None:
         summary["error"] = f"{type(result.error).__name__}: {result.error}"

@@ -4,12 +4,16 @@ The producer takes the users still open, 100 at a time in id order, with the sta
 read for each: a state still fresh (``RunOptions.state_max_age``) is used as it is, the
 others are read again by id (100 a request). Each user goes to the worker that owns its
 shard (``shard_of``), so one user's writes are always serialized in one worker. Worker
-queues are bounded: memory stays flat however large the job.
+queues are bounded: memory stays flat however large the job. With a pool of OAuth clients
+(``client.pool``), worker i writes through the pool's lane i, so each shard goes through one
+client while that client is healthy; the producer, the queue batcher and the other kinds' items
+go through the pool's first healthy client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import enum
 import time
 from collections.abc import Callable
@@ -19,6 +23,7 @@ from typing import Any, Final, TypeVar
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.pool import ClientPool
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.client.routing_config import list_skill_definitions
 from bulkops.client.wire import user_state
@@ -79,9 +84,14 @@ class Engine:
         options: RunOptions = RunOptions(),
         on_progress: Callable[[RunCounters], None] | None = None,
         only_users: list[str] | None = None,
+        pool: ClientPool | None = None,
     ):
-        """``only_users``: a targeted pass (``reconcile retry``) over these users only."""
+        """``only_users``: a targeted pass (``reconcile retry``) over these users only. ``pool``:
+        the clients to write through (``client`` first); without it, ``client`` alone."""
         self.client = client
+        self.pool = pool if pool is not None else ClientPool([client])
+        #: What is not a worker's (the producer's reads, queue batches, other kinds' items) goes through this.
+        self.front = self.pool.lane(None)
         self.store = store
         self.paths = paths
         self.run_id = run_id
@@ -107,7 +117,7 @@ class Engine:
         a full disk) ends it promptly: every task is cancelled, nothing waits on a queue
         whose reader is gone, and the error comes back in ``RunResult.error``."""
         started = time.monotonic()
-        requests_before = self.client.stats.requests
+        requests_before = self.pool.requests
         error: BaseException | None = None
         self._complete = False
         try:
@@ -120,7 +130,7 @@ class Engine:
             log.error("run.fatal", error=f"{type(error).__name__}: {error}")
         return RunResult(
             counters=self.counters,
-            requests=self.client.stats.requests - requests_before,
+            requests=self.pool.requests - requests_before,
             stopped=self.stopping,
             duration=time.monotonic() - started,
             listing_complete=self._complete,
@@ -139,7 +149,7 @@ class Engine:
             log.warning("audit.repaired", path=str(self.paths.audit), detail="the last line was cut by a crash; kept as is")
         reconciliation = ReconciliationQueue(self.paths.reconciliation)
         items = ItemPhases(
-            client=self.client, store=self.store, audit=audit, reconciliation=reconciliation, options=self.options, counters=self.counters, kinds=kinds()
+            client=self.front, store=self.store, audit=audit, reconciliation=reconciliation, options=self.options, counters=self.counters, kinds=kinds()
         )
         try:
             # Only the items still open run (a retry pass has reopened just the ones it retries).
@@ -154,11 +164,11 @@ class Engine:
 
     async def _run_users(self, audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
         """The users still open; True when every one was handled."""
-        batcher = QueueBatcher(self.client, self.membership)
+        batcher = QueueBatcher(self.front, self.membership)
         workers = max(1, self.options.workers)
         queues: list[WorkQueue] = [asyncio.Queue(self.options.queue_size) for _ in range(workers)]
         processor = UserProcessor(
-            client=self.client,
+            client=self.front,
             store=self.store,
             audit=audit,
             reconciliation=reconciliation,
@@ -169,7 +179,8 @@ class Engine:
             on_done=self._user_done,
         )
         batcher_task = asyncio.create_task(batcher.run(), name="queue-batcher")
-        worker_tasks = [asyncio.create_task(self._work(q, processor), name=f"worker-{i}") for i, q in enumerate(queues)]
+        # Worker i writes through lane i of the pool: each user through one client (its shard's).
+        worker_tasks = [asyncio.create_task(self._work(q, _through(processor, self.pool.lane(i))), name=f"worker-{i}") for i, q in enumerate(queues)]
         ids = self.only_users if self.only_users is not None else list(self.store.open_user_ids())
         producer = asyncio.create_task(self._produce(queues, ids, audit, reconciliation), name="producer")
         tasks = (producer, *worker_tasks, batcher_task)
@@ -237,7 +248,7 @@ class Engine:
         if stale:
             with request_kind(STATE_READS):
                 params = {"id": stale, "expand": ["skills", "languages"]}
-                async for page in self.client.iter_pages("/api/v2/users", params=params, page_size=ID_BATCH):
+                async for page in self.front.iter_pages("/api/v2/users", params=params, page_size=ID_BATCH):
                     fresh.update((e["id"], user_state(e)) for e in page.entities)
         self.store.drop_states(chunk)
         return fresh
@@ -248,7 +259,7 @@ class Engine:
         if not placeholders:
             return None
         with request_kind(STATE_READS):
-            org = {s.name: s.id for s in await list_skill_definitions(self.client) if s.active}
+            org = {s.name: s.id for s in await list_skill_definitions(self.front) if s.active}
         return real_ids(placeholders, org)
 
     def _report_unseen(self, audit: AuditLog, reconciliation: ReconciliationQueue, among: list[str] | None) -> None:
@@ -266,6 +277,16 @@ class Engine:
         audit.write(UserOutcome("failed", uid, reason=reason))
         self.store.mark_done(uid, "failed")
         self.counters.outcomes["failed"] += 1
+
+
+def _through(processor: UserProcessor, client: GenesysClient) -> UserProcessor:
+    """``processor`` writing through ``client`` (a pool's lane): one 403 breaker, one set of
+    queued users and one batcher for all; ``processor`` itself when it is its client already."""
+    if processor.client is client:
+        return processor
+    lane = copy.copy(processor)
+    lane.client = client
+    return lane
 
 
 async def _close_queues(queues: list[WorkQueue]) -> None:

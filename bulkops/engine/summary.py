@@ -9,12 +9,13 @@ resolution of names before the pass as well as the pass itself (``ClientStats``)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from bulkops.client.api import ClientStats
-from bulkops.client.ratelimit import RateGovernor
+from bulkops.client.pool import ClientPool
+from bulkops.client.ratelimit import Allowance
 from bulkops.client.requestkind import KINDS
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.requesttotal import RequestTotal
@@ -25,6 +26,18 @@ from bulkops.state.store import RunStore
 OUTCOME_ORDER = ("applied", "unchanged", "reconciliation", "failed", "inflight", "pending")
 
 
+class RateView(Protocol):
+    """What the summary reads of a pace: a client's ``RateGovernor``, or a pool's ``PoolRate``."""
+
+    @property
+    def allowance(self) -> Allowance | None: ...
+
+    @property
+    def server_bound(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+
 def build_summary(
     *,
     store: RunStore,
@@ -33,10 +46,12 @@ def build_summary(
     rps: float,
     paths: RunPaths,
     run_id: str,
-    governor: RateGovernor | None = None,
+    governor: RateView | None = None,
     job_total: RequestTotal | None = None,
+    clients: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """``stats``: the process's client, read when the pass has ended (every request it sent so far)."""
+    """``stats``: the process's client (a pool's clients added up), read when the pass has ended
+    (every request it sent so far); ``clients``: a pool's per-client figures (``client_figures``)."""
     counts = store.counts()
     c = result.counters
     changed = c.outcomes.get("applied", 0)
@@ -81,6 +96,8 @@ def build_summary(
             "http_429": stats.by_status.get(429, 0),
             "http_5xx": sum(n for s, n in stats.by_status.items() if s >= 500),
             "transport_errors": stats.transport_errors,
+            # A pool of OAuth clients: each client's own figures (None without a pool).
+            "clients": clients,
         },
         "job": {"requests": job_total.requests, "passes": job_total.passes} if job_total is not None else None,
         "files": {
@@ -90,6 +107,26 @@ def build_summary(
             "summary": str(paths.summary),
         },
     }
+
+
+def client_figures(pool: ClientPool) -> list[dict[str, Any]]:
+    """Each client of a pool: its requests (its token's included), 429s, the allowance its
+    governor learned, and why it was dropped if its credentials were refused."""
+    out = []
+    for client in pool.clients:
+        stats, allowance, failure = client.stats, client.governor.allowance, pool.failed(client)
+        out.append(
+            {
+                "client_id": client.config.client_id or None,
+                "source": client.config.credentials_source or None,
+                "requests": stats.requests,
+                "http_429": stats.rate_limited,
+                "http_retries": stats.retries,
+                "server_allowance": {"allowed": allowance.allowed, "window_s": allowance.window, "rps": round(allowance.rate, 3)} if allowance else None,
+                "failed": {"reason": failure.reason, "after_s": failure.after_s} if failure else None,
+            }
+        )
+    return out
 
 
 def requests_by_kind(stats: ClientStats) -> dict[str, int]:
@@ -150,6 +187,7 @@ def render_summary(summary: dict[str, Any]) -> str:
         + "), "
         f"HTTP retries {run['http_retries']}, 429 {run['http_429']}, 5xx {run['http_5xx']}",
     ]
+    lines += _client_lines(run.get("clients"))
     if run["confirmed_after_restart"]:
         lines.append(f"resume:  {run['confirmed_after_restart']} in-flight users found already applied (nothing re-sent)")
     files = summary["files"]
@@ -160,6 +198,26 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"summary:        {files['summary']}",
     ]
     return "\n".join(lines)
+
+
+def _client_lines(clients: list[dict[str, Any]] | None) -> list[str]:
+    """A pool's clients, one line each; a client dropped for refused credentials says so."""
+    if not clients:
+        return []
+    failed = [c for c in clients if c.get("failed")]
+    head = f"clients: a pool of {len(clients)} OAuth clients"
+    if failed:
+        head += f", {len(failed)} refused: {'its' if len(failed) == 1 else 'their'} workers moved to the others"
+    lines = [head]
+    for c in clients:
+        allowance = c.get("server_allowance")
+        line = f"  {c.get('client_id') or '(a ready token)'}: {c['requests']} requests, 429 {c['http_429']}"
+        if allowance:
+            line += f", server allows {allowance['allowed']} per {allowance['window_s']:g} s"
+        if c.get("failed"):
+            line += f"; credentials refused after {c['failed']['after_s']:g} s: {c['failed']['reason']}"
+        lines.append(line)
+    return lines
 
 
 def _duration(seconds: float) -> str:
