@@ -75,7 +75,13 @@ def connection_options(fn: F) -> F:
             metavar="NAME",
             help="A profile of the Genesys Cloud CLI (gc) in ~/.gc/config.toml, for what no option or variable gives. " + CREDENTIALS_HELP,
         ),
-        click.option("--rps", type=float, default=8.0, show_default=True, help="Requests per second for the whole run, listings included."),
+        click.option(
+            "--rps",
+            type=float,
+            default=8.0,
+            show_default=True,
+            help="Requests per second for the whole run, listings included (with a pool of clients: for each client).",
+        ),
         click.option(
             "--retry-budget",
             type=click.FloatRange(1, 86400),

@@ -18,6 +18,7 @@ from bulkops.cli.common import (
     connection_options,
     engine_options,
     handles_errors,
+    pool_option,
     run_async,
     state_dir_flag,
     state_dir_option,
@@ -316,6 +317,7 @@ def _human(seconds: float) -> str:
 @mode_option
 @caps_option
 @connection_options
+@pool_option
 @state_dir_option
 @engine_options
 @webhook_option
@@ -366,6 +368,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 @click.command()
 @click.argument("job", shell_complete=complete_job_names)
 @connection_options
+@pool_option
 @state_dir_option
 @engine_options
 @webhook_option

@@ -8,7 +8,7 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, run_async, state_dir_option
+from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, pool_option, run_async, state_dir_option
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
 from bulkops.domain.guard import HeldBack
@@ -106,6 +106,7 @@ def drop(job: str, users: tuple[str, ...], note: str, state_dir: str) -> None:
 @click.argument("job")
 @click.argument("users", nargs=-1)
 @connection_options
+@pool_option
 @state_dir_option
 @engine_options
 @webhook_option
