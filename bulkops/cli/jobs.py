@@ -196,6 +196,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             click.echo(describe_ignored(column))
         click.echo(f"users read: {result.users_read}")
         names = {v: k for table in (directory.skills, directory.languages, directory.queues, directory.divisions) for k, v in table.items()}
+        managers = {u["changes"]["fields"]["manager"] for u in result.users if "manager" in u["changes"].get("fields", {})}
+        names |= directory.users.emails_of(managers)  # a manager by email, as the spec names one
         for user in result.users:
             click.secho(f"  {user['email'] or user['user_id']}: " + _describe(user, names), fg="yellow" if user.get("left_with_no_skills") else None)
         if result.users_changing > len(result.users):
@@ -300,7 +302,7 @@ def _describe(user: dict[str, Any], names: dict[str, str]) -> str:
         if key in changes:
             parts.append(f"{label} " + ", ".join(names.get(k, k) for k in changes[key]))
     if "fields" in changes:
-        parts.append(", ".join(f"{k}={v}" for k, v in changes["fields"].items()))
+        parts.append(", ".join(f"{k}={names.get(v, v) if k == 'manager' else v}" for k, v in changes["fields"].items()))
     if "division" in changes:
         parts.append(f"division {names.get(changes['division'], changes['division'])}")
     return "; ".join(parts) + ("  [warning: left with no skills]" if user.get("left_with_no_skills") else "")

@@ -67,6 +67,17 @@ class UserDirectory:
             return None
         return self._keys.get(k)
 
+    def emails_of(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """An email (else a username) for each of these ids that has one: one pass over the keys,
+        for the few ids a person reads (a plan's managers)."""
+        wanted = set(user_ids)
+        out: dict[str, str] = {}
+        if wanted:
+            for key, uid in self._keys.items():
+                if uid in wanted and key != uid and ("@" in key or uid not in out):
+                    out[uid] = key
+        return out
+
     def is_ambiguous(self, ref: str) -> bool:
         return fold(ref) in self._ambiguous
 

@@ -67,3 +67,11 @@ def test_undo_plan_run_and_held_back_in_names(org, tmp_path):
 
     again = invoke(sim, "undo", "reorg", "--yes", *common)
     assert again.exit_code == exitcodes.STATE and "already has an undo job, reorg-undo" in again.output
+
+
+def test_plan_names_the_manager_by_email(org, tmp_path):
+    sim, url = org
+    users = [{"user": "agent00020@example.com", "manager": "agent00003@example.com"}]
+    out = invoke(sim, "plan", spec(tmp_path / "m.json", users), "--base-url", url)
+    assert out.exit_code == 0, out.output
+    assert "manager=agent00003@example.com" in out.output
