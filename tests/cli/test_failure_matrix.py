@@ -5,37 +5,19 @@ command line and the exit code its failure must give (``bulkops.cli.exitcodes``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 from helpers.cli import write_matrix
-from helpers.simthread import simulator_thread
 
 from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
-from bulkops.logsetup import configure_logging
-from bulkops.simulator import SimConfig, Simulator
+from bulkops.simulator import Simulator
 
 NO_CREDENTIALS: dict[str, str | None] = {
     k: None for k in ("GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET", "GENESYSCLOUD_ACCESS_TOKEN", "GENESYSCLOUD_REGION", "BULKOPS_BASE_URL")
 }
 CLOSED = "http://127.0.0.1:9"  # nothing listens on the discard port
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Simulator, str]]:
-    with simulator_thread() as pair:
-        yield pair
-
-
-@pytest.fixture
-def org(served: tuple[Simulator, str]) -> Iterator[tuple[Simulator, str]]:
-    sim, url = served
-    sim.reset(SimConfig())
-    yield sim, url
-    configure_logging("warning")
 
 
 def invoke(*args: str, sim: Simulator | None = None, secret: str | None = None) -> Result:

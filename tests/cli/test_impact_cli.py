@@ -5,31 +5,12 @@ picture with and without the analytics permission."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import orjson
-import pytest
 from click.testing import CliRunner, Result
-from helpers.simthread import simulator_thread
 
 from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
-from bulkops.logsetup import configure_logging
-from bulkops.simulator import SimConfig, Simulator, skillgroups
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Simulator, str]]:
-    with simulator_thread() as pair:
-        yield pair
-
-
-@pytest.fixture
-def org(served: tuple[Simulator, str]) -> Iterator[tuple[Simulator, str]]:
-    sim, url = served
-    sim.reset(SimConfig())
-    yield sim, url
-    configure_logging("warning")
+from bulkops.simulator import Simulator, skillgroups
 
 
 def invoke(sim: Simulator, *args: str) -> Result:

@@ -6,37 +6,19 @@ from __future__ import annotations
 
 import base64
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
-import pytest
 from click.testing import CliRunner, Result
 from helpers.cli import write_matrix
-from helpers.simthread import simulator_thread
 
 from bulkops.cli.main import cli
-from bulkops.logsetup import configure_logging
-from bulkops.simulator import SimConfig, Simulator
+from bulkops.simulator import Simulator
 
 #: Every credential variable unset (None), so the machine's own environment cannot leak in.
 NO_CREDENTIALS: dict[str, str | None] = {
     k: None for k in ("GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET", "GENESYSCLOUD_ACCESS_TOKEN", "GENESYSCLOUD_REGION", "BULKOPS_BASE_URL")
 }
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Simulator, str]]:
-    with simulator_thread() as pair:
-        yield pair
-
-
-@pytest.fixture
-def org(served: tuple[Simulator, str]) -> Iterator[tuple[Simulator, str]]:
-    sim, url = served
-    sim.reset(SimConfig())
-    yield sim, url
-    configure_logging("warning")  # a command pointed structlog at CliRunner's stderr
 
 
 def invoke(*args: str, env: dict[str, str | None] | None = None) -> Result:

@@ -5,31 +5,13 @@ list shows what was held back with its three values; a second undo of the same j
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import orjson
-import pytest
 from click.testing import CliRunner, Result
-from helpers.simthread import simulator_thread
 
 from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
-from bulkops.logsetup import configure_logging
-from bulkops.simulator import SimConfig, Simulator
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Simulator, str]]:
-    with simulator_thread() as pair:
-        yield pair
-
-
-@pytest.fixture
-def org(served: tuple[Simulator, str]) -> Iterator[tuple[Simulator, str]]:
-    sim, url = served
-    sim.reset(SimConfig())
-    yield sim, url
-    configure_logging("warning")
+from bulkops.simulator import Simulator
 
 
 def invoke(sim: Simulator, *args: str) -> Result:

@@ -17,7 +17,6 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 from helpers.clients import client_for
-from helpers.simthread import simulator_thread
 
 from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
@@ -26,12 +25,6 @@ from bulkops.simulator import SimConfig, Simulator
 from bulkops.state.joblock import LOCK_NAME
 
 FAST = SimConfig(audit_delay_seconds=0.0, audit_query_seconds=0.0)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[Simulator, str]]:
-    with simulator_thread(FAST) as pair:
-        yield pair
 
 
 @pytest.fixture
