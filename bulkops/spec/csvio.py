@@ -12,16 +12,12 @@ import csv
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from bulkops.spec.sections import UsersOnly
 from bulkops.spec.sniff import BoundedLines, LineDecoder
 from bulkops.spec.validate import At, ColumnFixer, Problems
 
 if TYPE_CHECKING:
     from bulkops.domain.model import Mode
-    from bulkops.domain.orgutil import OrgUtilizationIntent
-    from bulkops.domain.queuesettings import QueueSettingsIntent
-    from bulkops.domain.skilldefs import SkillDefinitionIntent
-    from bulkops.domain.userutil import UserUtilizationIntent
-    from bulkops.domain.utilabels import LabelIntent
 
 #: What a CSV form makes of its header row (``CsvForm.start``).
 H = TypeVar("H")
@@ -148,7 +144,7 @@ def _tee(lines: Iterator[str], sink: list[str]) -> Iterator[str]:
         yield line
 
 
-class CsvForm:
+class CsvForm(UsersOnly):
     """What both CSV forms share: where the file is, and reading its header row first.
 
     ``read`` in a subclass starts with ``self.start(problems)``; a ``None`` back means the
@@ -161,26 +157,6 @@ class CsvForm:
         self.mode = mode
         self.max_per_user = max_per_user
         self.fixer = column_fixer(path, delimiter)
-
-    def definitions(self) -> list[SkillDefinitionIntent]:
-        """Skill definitions the last ``read`` found: none in the user forms."""
-        return []
-
-    def queue_settings(self) -> list[QueueSettingsIntent]:
-        """Queue settings the last ``read`` found: none unless a form overrides this."""
-        return []
-
-    def utilization_labels(self) -> list[LabelIntent]:
-        """Utilization labels the last ``read`` found: none unless a form overrides this."""
-        return []
-
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """Per-user utilization the last ``read`` found: none unless a form overrides this."""
-        return []
-
-    def utilization_default(self) -> OrgUtilizationIntent | None:
-        """The org default utilization: only a JSON document (version 2) carries one."""
-        return None
 
     def start(
         self, problems: Problems, header_of: Callable[[int, list[str], Problems], H | None]

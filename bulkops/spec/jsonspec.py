@@ -37,6 +37,7 @@ from bulkops.spec.jsonuser import read_user
 from bulkops.spec.jsonutil import UtilizationLedger, read_default_entry, read_utilization_entry
 from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
+from bulkops.spec.sections import UsersOnly
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
@@ -509,26 +510,10 @@ class JsonDoc:
                 yield got
 
 
-class JsonLines:
+class JsonLines(UsersOnly):
     """An optional header line ``{"version": 1, "mode": ...}`` then one user object per line."""
 
     fixer = None
-
-    def definitions(self) -> list[SkillDefinitionIntent]:
-        """None: JSON Lines carries users only."""
-        return []
-
-    def queue_settings(self) -> list[QueueSettingsIntent]:
-        return []
-
-    def utilization_labels(self) -> list[LabelIntent]:
-        return []
-
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        return []
-
-    def utilization_default(self) -> OrgUtilizationIntent | None:
-        return None
 
     def __init__(self, path: str, requested: Mode | None, max_per_user: int):
         self.path = path
