@@ -19,9 +19,8 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.routing_config import direct_members_joined
 from bulkops.domain.queuemembers import MembersItem, joined_changes
 from bulkops.engine.queueselect import QueueTarget
-from bulkops.engine.userread import fetch_by_id, search_users
+from bulkops.engine.userread import find_users
 from bulkops.spec.cells import fold
-from bulkops.spec.named import looks_like_id
 from bulkops.spec.validate import At, Problems
 
 #: Users named in a plan line before "... and N more".
@@ -35,28 +34,13 @@ class MembersSetup:
     lines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-async def resolve_users(client: GenesysClient, refs: list[str]) -> dict[str, tuple[str, str]]:
-    """Folded ref -> (user id, email) for each active user found."""
-    ids = sorted({r for r in refs if looks_like_id(r)})
-    others = sorted({r for r in refs if not looks_like_id(r)})
-    found: dict[str, tuple[str, str]] = {}
-    for page in await fetch_by_id(client, ids, expand=[]) if ids else []:
-        for e in page:
-            found[fold(e["id"])] = (e["id"], e.get("email") or e["id"])
-    for e in await search_users(client, others) if others else []:
-        for ref in (e.get("email"), e.get("username")):
-            if isinstance(ref, str):
-                found[fold(ref)] = (e["id"], e.get("email") or ref)
-    return found
-
-
 async def resolve_members(client: GenesysClient, targets: list[QueueTarget], problems: Problems) -> MembersSetup:
     setup = MembersSetup()
     targets = [t for t in targets if t.intent.members is not None and t.intent.members.names_anything()]
     if not targets:
         return setup
     refs = {r for t in targets if (m := t.intent.members) is not None for r in (*m.activate, *m.deactivate)}
-    users = await resolve_users(client, sorted(refs))
+    users = await find_users(client, sorted(refs))
     reported: set[tuple[int, str]] = set()
     for t in targets:
         m = t.intent.members

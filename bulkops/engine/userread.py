@@ -20,6 +20,7 @@ from bulkops.client.wire import ShapeError, entity_list, is_int, user_state
 from bulkops.domain.model import UserState
 from bulkops.domain.readplan import ID_BATCH, LISTING_PAGE, SEARCH_BATCH, UserReadPlan, choose_user_read
 from bulkops.errors import CursorExpiredError
+from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers, looks_like_id
 from bulkops.spec.resolve import OrgDirectory
 from bulkops.state.store import RunStore
@@ -200,3 +201,20 @@ async def find_gone(client: GenesysClient, refs: Iterable[str]) -> Mapping[str, 
         if uid is not None:
             out[ref] = states[uid]
     return out
+
+
+async def find_users(client: GenesysClient, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Folded ref -> (user id, email) for each active user a section names beside the users
+    (utilization, queue members): ids fetched 100 a request, emails and usernames searched."""
+    refs = set(refs)
+    ids = sorted(r for r in refs if looks_like_id(r))
+    others = sorted(r for r in refs if not looks_like_id(r))
+    found: dict[str, tuple[str, str]] = {}
+    for page in await fetch_by_id(client, ids, expand=[]) if ids else []:
+        for e in page:
+            found[fold(e["id"])] = (e["id"], e.get("email") or e["id"])
+    for e in await search_users(client, others) if others else []:
+        for ref in (e.get("email"), e.get("username")):
+            if isinstance(ref, str):
+                found[fold(ref)] = (e["id"], e.get("email") or ref)
+    return found

@@ -17,9 +17,8 @@ from bulkops.client.utilization import list_labels
 from bulkops.domain.userutil import UserUtilizationIntent, UserUtilizationItem
 from bulkops.domain.utilabels import LabelIntent, label_key
 from bulkops.engine.kind_utilization import UserUtilizationKind
-from bulkops.engine.userread import fetch_by_id, search_users
+from bulkops.engine.userread import find_users
 from bulkops.spec.cells import did_you_mean, fold
-from bulkops.spec.named import looks_like_id
 from bulkops.spec.validate import At, Problems
 from bulkops.state.store import RunStore
 
@@ -34,16 +33,7 @@ async def resolve_utilization(client: GenesysClient, intents: list[UserUtilizati
     if not intents:
         return setup
     with request_kind(RESOLUTION):
-        ids = [i.user for i in intents if looks_like_id(i.user)]
-        others = [i.user for i in intents if not looks_like_id(i.user)]
-        found: dict[str, tuple[str, str]] = {}
-        for page in await fetch_by_id(client, ids, expand=[]) if ids else []:
-            for e in page:
-                found[fold(e["id"])] = (e["id"], e.get("email") or e["id"])
-        for e in await search_users(client, others) if others else []:
-            for ref in (e.get("email"), e.get("username")):
-                if isinstance(ref, str):
-                    found[fold(ref)] = (e["id"], e.get("email") or ref)
+        found = await find_users(client, [i.user for i in intents])
         org_labels = {label_key(x.name): x.name for x in await list_labels(client)} if any(i.labels for i in intents) else {}
     created = {label_key(x.name): x.name for x in labels if x.op == "create"}
     deleted = {label_key(x.name) for x in labels if x.op == "delete"}
