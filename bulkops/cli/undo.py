@@ -56,7 +56,9 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
     Each skill, language, field, division and queue membership JOB changed is put back to what
     it was before JOB, but only where the org still holds what JOB wrote: an element someone
     changed since is held back, and its user goes to reconciliation with all three values
-    (before JOB, written by JOB, now). The undo has its own state, audit, results and report:
+    (before JOB, written by JOB, now). So are the other kinds JOB changed, part by part: queue
+    settings and wrap-up codes, member activation, utilization (users' and the org default),
+    skills and labels it created (deleted) or moved (moved back); a deleted one is not undone. The undo has its own state, audit, results and report:
     `bulkops resume JOB-undo` after a stop, `bulkops reconcile list JOB-undo`, and it can be
     undone in turn. Refused while JOB is running.
 
@@ -79,7 +81,7 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
             if dry_run:
                 _show(plan, detail, as_json=as_json)
                 return exitcodes.OK
-            if not plan.inverse.intents:
+            if not plan.has_work:
                 _show(plan, detail, as_json=as_json)
                 return exitcodes.OK
             if not as_json:

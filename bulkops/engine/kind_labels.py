@@ -10,6 +10,12 @@ A delete is guarded twice: set-up refuses a delete of a label agents' settings n
 entry says ``force``, and just before the write ``check`` asks the API again (``.../agents``), so
 a label someone started using since the plan is refused, named, instead of silently taken out
 of their settings. With ``force`` the API takes it out of every setting that names it.
+
+Undo (#20): a label the job created is deleted in the undo's last phase (after the users' and the
+org default's utilization were put back, which takes it out of the settings the job gave it to),
+never with ``force``: while agents' settings name it (someone used it since), it is held back,
+named. A label the job deleted is not brought back: a new label would get a new id, its org-level
+capacity is not in the audit, and with ``force`` the settings that named it lost it.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.utilization import LabelInUseError, create_label, delete_label, label_agents, list_labels
 from bulkops.domain.utilabels import LabelChange, LabelItem, LabelState, label_change, label_key
 from bulkops.domain.utilization import LabelUtilization
-from bulkops.engine.kinds import Phase
+from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import BadRequestError
+from bulkops.state.records import ItemOutcome
 
 #: Users named in a refusal (the rest are counted).
 AGENT_SAMPLE = 5
@@ -109,3 +116,24 @@ class UtilizationLabelsKind:
 
     def label(self, item: LabelItem) -> str:
         return item.name
+
+    # ------------------------------------------------------------------ undo (#20)
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[LabelItem] | NotUndoable | None:
+        before, after = first.before, last.after
+        if before is None and after is not None:
+            item = LabelItem("delete", str(after["name"]), str(after["id"]))
+            return Inverted(item, "last", {"exists": False}, {"exists": True})
+        if before is not None and after is None:
+            return NotUndoable(
+                f"label {before.get('name')!r} was deleted by the job: a new label would get a new id, and the settings that named it do not name it again"
+            )
+        return None
+
+    def parts(self, state: LabelState | None, item: LabelItem) -> Mapping[str, Any]:
+        return {"exists": state is not None}
+
+    def narrow(self, item: LabelItem, keep: frozenset[str]) -> LabelItem | None:
+        return item if keep else None
+
+    async def check_undo(self, client: GenesysClient, state: LabelState | None, item: LabelItem, change: LabelChange) -> str | None:
+        return await self.check(client, state, item, change)

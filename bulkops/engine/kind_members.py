@@ -14,6 +14,11 @@ the queue writes' pace (``kind_queues.QUEUE_WRITES_PER_SECOND``). The API applie
 asynchronously ("the response data may not reflect the final state"): the answer is taken as
 the state after, and a rerun or a resumed run lists the members again and sends only what is
 still to do. A member the answer no longer lists left the queue meanwhile: reported, not retried.
+
+Undo (#20): exactly the members the job changed are flipped back (the audit's ``changes.members``
+names each by id), each only where it is still as the job left it; a member someone activated or
+deactivated since, or who left the queue, is held back. Members the job did not change are not
+read into the undo, nor written.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from bulkops.client.wire import chunks
 from bulkops.domain.queuemembers import MembersChange, MembersItem, MembersState, members_change
 from bulkops.engine import kind_queues
 from bulkops.engine.kind_queues import WritePace
-from bulkops.engine.kinds import Phase
+from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import NotFoundError
+from bulkops.state.records import ItemOutcome
 
 
 class QueueMembersKind:
@@ -131,7 +137,46 @@ class QueueMembersKind:
             out["activate"] = [change.labels.get(u, u) for u in change.activate]
         if change.deactivate:
             out["deactivate"] = [change.labels.get(u, u) for u in change.deactivate]
+        # By id as well: what an undo flips back (the labels are for people).
+        out["members"] = {u: {"joined": j, "label": change.labels.get(u, u)} for u, j in sorted(change.joined.items())}
         return out
 
     def label(self, item: MembersItem) -> str:
         return item.name
+
+    # ------------------------------------------------------------------ undo (#20)
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[MembersItem] | NotUndoable | None:
+        restore: dict[str, bool] = {}
+        written: dict[str, bool] = {}
+        names: dict[str, str] = {}
+        for line in (first, last):
+            changes = line.changes or {}
+            if (changes.get("activate") or changes.get("deactivate")) and not isinstance(changes.get("members"), dict):
+                return NotUndoable("the job's audit names the members it changed by label only (written before members were recorded by id)")
+            for uid, m in (changes.get("members") or {}).items():
+                restore.setdefault(uid, not bool(m["joined"]))
+                written[uid] = bool(m["joined"])
+                names[uid] = str(m.get("label") or uid)
+        restore = {u: v for u, v in restore.items() if v != written[u]}
+        if not restore:
+            return None
+        item = MembersItem(first.key, last.name or first.name, restore, None, {u: names[u] for u in restore})
+        return Inverted(item, "before_users", restore, {u: written[u] for u in restore}, {u: names[u] for u in restore})
+
+    def parts(self, state: MembersState | None, item: MembersItem) -> Mapping[str, Any]:
+        out: dict[str, Any] = {}
+        for uid in item.joined:
+            if state is None:
+                out[uid] = None
+            elif uid in state.joined:
+                out[uid] = state.joined[uid]
+            else:  # a filtered read leaves out the members already at the other value (or gone)
+                out[uid] = None if state.listed is None else not state.listed
+        return out
+
+    def narrow(self, item: MembersItem, keep: frozenset[str]) -> MembersItem | None:
+        joined = {u: j for u, j in item.joined.items() if u in keep}
+        return MembersItem(item.queue_id, item.name, joined, None, {u: item.labels.get(u, u) for u in joined}, item.line) if joined else None
+
+    async def check_undo(self, client: GenesysClient, state: MembersState | None, item: MembersItem, change: MembersChange) -> str | None:
+        return await self.check(client, state, item, change)

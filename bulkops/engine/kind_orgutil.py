@@ -9,6 +9,10 @@ order of their names: "label" before "utilization_default"): the section may giv
 job creates its org-level capacity, and the users' utilization (``after_users``) then compares a
 user on the default with the default as the job leaves it, so a user's PUT never pins a value
 the job is about to change.
+
+Undo (#20): an undo item (``domain/utilrestore.UtilizationRestore``) puts back the media types and
+labels the job changed into a fresh read of the default, in the undo's ``after_users`` phase: after
+the users' utilization was put back, before the labels the job created are deleted (``last``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,13 @@ from bulkops.client.utilization import encode_utilization, get_org_utilization, 
 from bulkops.domain.orgutil import ORG_KEY, OrgUtilizationIntent, default_change
 from bulkops.domain.userutil import LabelSettingIntent
 from bulkops.domain.utilabels import label_key
-from bulkops.domain.utilization import MediaUtilization, NothingToDo, PutSetting, Utilization, merge_default
-from bulkops.engine.kinds import Phase
+from bulkops.domain.utilization import ORGANIZATION, MediaUtilization, NothingToDo, PutSetting, Utilization, merge_default
+from bulkops.domain.utilrestore import UtilizationRestore, invert_setting, parts_of, restore_write
+from bulkops.engine.kinds import Inverted, NotUndoable, Phase
+from bulkops.state.records import ItemOutcome
+
+#: The org default's item: from a spec, or an undo's.
+AnyOrgItem = OrgUtilizationIntent | UtilizationRestore
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +53,15 @@ class OrgUtilizationKind:
     rereads_on_conflict = True
     read_batch = 1
 
-    def key(self, item: OrgUtilizationIntent) -> str:
+    def key(self, item: AnyOrgItem) -> str:
         return ORG_KEY
 
-    def phase(self, item: OrgUtilizationIntent) -> Phase:
+    def phase(self, item: AnyOrgItem) -> Phase:
         return "before_users"
 
-    def encode(self, item: OrgUtilizationIntent) -> bytes:
+    def encode(self, item: AnyOrgItem) -> bytes:
+        if isinstance(item, UtilizationRestore):
+            return orjson.dumps(item.to_json())
         return orjson.dumps(
             {
                 "media": {k: [m.maximum_capacity, sorted(m.interruptable_media_types), m.include_non_acd] for k, m in item.media.items()},
@@ -59,33 +70,36 @@ class OrgUtilizationKind:
             }
         )
 
-    def decode(self, payload: bytes) -> OrgUtilizationIntent:
+    def decode(self, payload: bytes) -> AnyOrgItem:
         d = orjson.loads(payload)
+        if d.get("restore"):
+            return UtilizationRestore.from_json(d)
         media = {k: MediaUtilization(c, frozenset(t), bool(n)) for k, (c, t, n) in (d.get("media") or {}).items()}
         labels = {k: LabelSettingIntent(c, tuple(i)) for k, (c, i) in (d.get("labels") or {}).items()}
         return OrgUtilizationIntent(media, labels, int(d.get("line") or 0))
 
-    async def read(self, client: GenesysClient, items: Sequence[OrgUtilizationIntent]) -> Mapping[str, OrgUtilizationState | None]:
+    async def read(self, client: GenesysClient, items: Sequence[AnyOrgItem]) -> Mapping[str, OrgUtilizationState | None]:
         out: dict[str, OrgUtilizationState | None] = {}
         for item in items:
-            ids = {label_key(x.name): x.id for x in await list_labels(client)} if item.labels else {}
+            ids = {label_key(x.name): x.id for x in await list_labels(client)} if item.label_names() else {}
             missing = sorted(n for n in item.label_names() if n not in ids)
             problem = f"label(s) not in the org: {', '.join(missing)}" if missing else None
             out[self.key(item)] = OrgUtilizationState(await get_org_utilization(client), ids, problem)
         return out
 
-    def diff(self, state: OrgUtilizationState | None, item: OrgUtilizationIntent) -> PutSetting | None:
+    def diff(self, state: OrgUtilizationState | None, item: AnyOrgItem) -> PutSetting | None:
         if state is None or state.problem is not None:
             return PutSetting(Utilization())  # ``check`` refuses it, named
+        if isinstance(item, UtilizationRestore):
+            put = restore_write(state.setting, item, level=ORGANIZATION)
+            return put if isinstance(put, PutSetting) else None
         write = merge_default(state.setting, default_change(item, state.label_ids))
         return None if isinstance(write, NothingToDo) else write
 
-    async def check(self, client: GenesysClient, state: OrgUtilizationState | None, item: OrgUtilizationIntent, change: PutSetting) -> str | None:
+    async def check(self, client: GenesysClient, state: OrgUtilizationState | None, item: AnyOrgItem, change: PutSetting) -> str | None:
         return "the org default could not be read" if state is None else state.problem
 
-    async def write(
-        self, client: GenesysClient, state: OrgUtilizationState | None, item: OrgUtilizationIntent, change: PutSetting
-    ) -> OrgUtilizationState | None:
+    async def write(self, client: GenesysClient, state: OrgUtilizationState | None, item: AnyOrgItem, change: PutSetting) -> OrgUtilizationState | None:
         assert state is not None  # ``check`` refuses a default not read
         return OrgUtilizationState(await put_org_utilization(client, change.body), state.label_ids)
 
@@ -95,5 +109,24 @@ class OrgUtilizationKind:
     def describe_change(self, change: PutSetting) -> Mapping[str, Any]:
         return {"write": "PUT", "body": encode_utilization(change.body)}
 
-    def label(self, item: OrgUtilizationIntent) -> str:
+    def label(self, item: AnyOrgItem) -> str:
         return "the org default utilization"
+
+    # ------------------------------------------------------------------ undo (#20)
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[AnyOrgItem] | NotUndoable | None:
+        found = invert_setting(ORG_KEY, self.label(OrgUtilizationIntent()), first.before, last.after, user=False)
+        if found is None or isinstance(found, str):
+            return None if found is None else NotUndoable(found)
+        item, restore, written = found
+        return Inverted(item, "after_users", restore, written)
+
+    def parts(self, state: OrgUtilizationState | None, item: AnyOrgItem) -> Mapping[str, Any]:
+        assert isinstance(item, UtilizationRestore)  # only an undo item carries a guard
+        return parts_of(state.setting if state is not None else None, item, level=ORGANIZATION)
+
+    def narrow(self, item: AnyOrgItem, keep: frozenset[str]) -> AnyOrgItem | None:
+        assert isinstance(item, UtilizationRestore)
+        return item.keep(keep)
+
+    async def check_undo(self, client: GenesysClient, state: OrgUtilizationState | None, item: AnyOrgItem, change: PutSetting) -> str | None:
+        return await self.check(client, state, item, change)

@@ -21,12 +21,18 @@ Pace: at most ``QUEUE_WRITES_PER_SECOND`` (5, the guide's advice) queue writes a
 PUT and the wrap-up code POSTs and DELETEs alike. The client's one governor paces every request
 of the run by the org's limits and cannot hold one family lower without slowing the users'
 writes too, so this kind keeps its own small asyncio pace on top of it (``WritePace``).
+
+Undo (#20): the settings the job changed go back to what they were (each by its path, a ring's
+timeout and skills each on their own), the wrap-up codes it added are removed and those it
+removed added again; every other setting of the queue stays as it is now. A ring the job added
+is left in place (the merge cannot take a ring away): the plan says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,6 +42,7 @@ import orjson
 from bulkops.client.api import GenesysClient
 from bulkops.client.routing_config import add_queue_wrapup_codes, get_queue_config, put_queue_config, queue_wrapup_codes, remove_queue_wrapup_code
 from bulkops.domain.queuesettings import (
+    TIMEOUT_PROMPTS,
     QueueChange,
     QueueItem,
     QueueSettings,
@@ -51,8 +58,9 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
-from bulkops.engine.kinds import Phase
+from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import ConflictError, NotFoundError
+from bulkops.state.records import ItemOutcome
 
 #: The guide's advice: at most 5 queue writes a second.
 QUEUE_WRITES_PER_SECOND = 5.0
@@ -243,3 +251,105 @@ class QueueSettingsKind:
 
     def label(self, item: QueueItem) -> str:
         return item.name
+
+    # ------------------------------------------------------------------ undo (#20)
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[QueueItem] | NotUndoable | None:
+        return invert_queue(first, last)
+
+    def parts(self, state: QueueState | None, item: QueueItem) -> Mapping[str, Any]:
+        body: Mapping[str, Any] = state.body if state is not None else {}
+        out: dict[str, Any] = {p: get_path(body, p) for p in (*item.settings.fields, "acwSettings.timeoutMs")}
+        if state is not None:
+            out.update(settings_view(body, item.settings))
+        else:
+            out.update({p: None for p in settings_view({}, item.settings)})
+        codes = state.codes if state is not None and state.codes is not None else frozenset()
+        out.update({f"{CODE_PART}{c}": (c in codes if state is not None else None) for c in (*item.add_codes, *item.remove_codes)})
+        return out
+
+    def narrow(self, item: QueueItem, keep: frozenset[str]) -> QueueItem | None:
+        fields = {p: v for p, v in item.settings.fields.items() if p in keep}
+        rings = []
+        for r in item.settings.rings:
+            at = f"bullseye.rings.{r.number}"
+            timeout = r.timeout_seconds if f"{at}.timeoutSeconds" in keep else None
+            skills = r.skills_to_remove if f"{at}.skillsToRemove" in keep else None
+            if timeout is not None or skills is not None:
+                rings.append(RingSetting(r.number, timeout, skills))
+        add = tuple(c for c in item.add_codes if f"{CODE_PART}{c}" in keep)
+        remove = tuple(c for c in item.remove_codes if f"{CODE_PART}{c}" in keep)
+        if not (fields or rings or add or remove):
+            return None
+        return dataclasses.replace(item, settings=QueueSettings(fields, tuple(rings)), add_codes=add, remove_codes=remove)
+
+    async def check_undo(self, client: GenesysClient, state: QueueState | None, item: QueueItem, change: QueueChange) -> str | None:
+        return await self.check(client, state, item, change)
+
+
+#: A wrap-up code's part in an undo's guard: ``wrapupCode.<id>`` -> whether the queue has it.
+CODE_PART = "wrapupCode."
+_RING_PART = re.compile(r"^bullseye\.rings\.(\d+)\.(timeoutSeconds|skillsToRemove)$")
+
+
+def invert_queue(first: ItemOutcome, last: ItemOutcome) -> Inverted[QueueItem] | None:
+    """The undo of a queue's settings item from its first and last audit lines (pure)."""
+    before: Mapping[str, Any] = (first.before or {}).get("settings") or {}
+    after: Mapping[str, Any] = (last.after or {}).get("settings") or {}
+    changed: dict[str, dict[str, Any]] = {}
+    for line in (first, last):
+        for path, values in ((line.changes or {}).get("settings") or {}).items():
+            changed.setdefault(path, dict(values))["after"] = values.get("after")
+    restore: dict[str, Any] = {}
+    written: dict[str, Any] = {}
+    for path, values in changed.items():
+        restore[path] = before[path] if path in before else values.get("before")
+        written[path] = after[path] if path in after else values.get("after")
+    fields: dict[str, Any] = {}
+    rings: dict[int, list[Any]] = {}
+    not_restored: list[str] = []
+    for path, value in sorted(restore.items()):
+        if _same_value(value, written[path]):
+            del written[path]
+            continue
+        ring = _RING_PART.match(path)
+        if ring is None:
+            fields[path] = value
+            continue
+        number, what = int(ring.group(1)), ring.group(2)
+        if value is None:
+            not_restored.append(f"{path}: ring {number} was added by the job (or had none); a ring is not taken away")
+            del written[path]
+            continue
+        slot = rings.setdefault(number, [None, None])
+        slot[0 if what == "timeoutSeconds" else 1] = float(value) if what == "timeoutSeconds" else tuple(value)
+    restore = {p: restore[p] for p in written}
+    prompt = fields.get("acwSettings.wrapupPrompt")
+    if "acwSettings.timeoutMs" in fields and fields["acwSettings.timeoutMs"] is None and prompt is not None and prompt not in TIMEOUT_PROMPTS:
+        del fields["acwSettings.timeoutMs"]  # the prompt restored takes no timeout: the merge drops it
+    changes = last.changes or {}
+    names = {f"{CODE_PART}{c}": n for c, n in (changes.get("wrapupCodeNames") or {}).items()}
+    added = tuple((first.changes or {}).get("addWrapupCodes") or ()) + tuple(changes.get("addWrapupCodes") or ())
+    removed = tuple((first.changes or {}).get("removeWrapupCodes") or ()) + tuple(changes.get("removeWrapupCodes") or ())
+    for code in dict.fromkeys(added):
+        restore[f"{CODE_PART}{code}"], written[f"{CODE_PART}{code}"] = False, True
+    for code in dict.fromkeys(removed):
+        restore[f"{CODE_PART}{code}"], written[f"{CODE_PART}{code}"] = True, False
+    if not restore:
+        return None
+    item = QueueItem(
+        first.key,
+        last.name or first.name,
+        QueueSettings(fields, tuple(RingSetting(n, t, k) for n, (t, k) in sorted(rings.items()))),
+        add_codes=tuple(c for c in dict.fromkeys(removed)),
+        remove_codes=tuple(c for c in dict.fromkeys(added)),
+        code_names={c: n for c, n in (changes.get("wrapupCodeNames") or {}).items()},
+    )
+    return Inverted(item, "before_users", restore, written, names, tuple(not_restored))
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return bool(a == b)

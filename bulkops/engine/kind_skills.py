@@ -5,6 +5,12 @@ A delete is guarded twice. Set-up refuses a job that deletes a skill something s
 migrate off it). Just before the write the guard runs again (``check``): what was added
 since set-up refuses that one delete, named, instead of leaving conversations unroutable.
 The API's own refusal (a 409 that names nothing) is the last line and is reported the same way.
+
+Undo (#20): a skill the job created is deleted, in the undo's last phase (after the users' undo
+took it off the users the job gave it to), and only while no one holds it (someone given it since
+holds it back, named) and nothing references it; a skill the job moved is moved back to its
+division, where it is still in the one the job moved it to. A skill the job deleted cannot be
+brought back: a new skill would get a new id, and users' assignments to the old one are gone.
 """
 
 from __future__ import annotations
@@ -26,12 +32,17 @@ from bulkops.client.routing_config import (
     skill_groups_with_conditions,
 )
 from bulkops.client.routing_records import QueueConfig, SkillDefinition, queue_config
+from bulkops.domain.readplan import LISTING_PAGE
 from bulkops.domain.skilldefs import SkillChange, SkillItem, SkillState, skill_diff
-from bulkops.engine.kinds import Phase
+from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import BadRequestError
 from bulkops.spec.cells import fold
+from bulkops.state.records import ItemOutcome
 
 QUEUES_PAGE = 100
+#: Users listed a page when an undo looks for who holds a skill it is to delete.
+HOLDERS_PAGE = LISTING_PAGE
+HOLDER_SAMPLE = 5
 
 
 class SkillStillUsedError(BadRequestError):
@@ -105,6 +116,7 @@ class SkillDefinitions:
 
     def __init__(self) -> None:
         self._deps: DependencyIndex | None = None
+        self._holders: dict[str, list[str]] | None = None
 
     def key(self, item: SkillItem) -> str:
         return f"{item.op}:{fold(item.name)}"
@@ -171,6 +183,55 @@ class SkillDefinitions:
 
     def label(self, item: SkillItem) -> str:
         return item.name
+
+    # ------------------------------------------------------------------ undo (#20)
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[SkillItem] | NotUndoable | None:
+        before, after = first.before, last.after
+        if before is None and after is not None:  # created by the job: deleted once no one holds it
+            item = SkillItem("delete", str(after["name"]), str(after["id"]))
+            return Inverted(item, "last", {"exists": False}, {"exists": True})
+        if before is not None and after is None:
+            return NotUndoable(
+                f"skill {before.get('name')!r} was deleted by the job: a deleted skill cannot be brought back with its id, "
+                "and users' assignments to it are gone"
+            )
+        if before is None or after is None or before.get("division") == after.get("division"):
+            return None
+        item = SkillItem("move", str(after["name"]), str(after["id"]), before.get("division"))
+        return Inverted(item, "after_users", {"division": before.get("division")}, {"division": after.get("division")})
+
+    def parts(self, state: SkillState | None, item: SkillItem) -> Mapping[str, Any]:
+        if item.op == "delete":
+            return {"exists": state is not None}
+        return {"division": state.division if state is not None else None}
+
+    def narrow(self, item: SkillItem, keep: frozenset[str]) -> SkillItem | None:
+        return item if keep else None
+
+    async def check_undo(self, client: GenesysClient, state: SkillState | None, item: SkillItem, change: SkillChange) -> str | None:
+        """A created skill's delete: also refused while anyone holds it (the users' undo took it off
+        the users the job gave it to; whoever holds it now was given it since)."""
+        reason = await self.check(client, state, item, change)
+        if reason is not None or change.op != "delete" or state is None:
+            return reason
+        if self._holders is None:
+            self._holders = await _holders(client)
+        holders = self._holders.get(state.id, [])
+        if not holders:
+            return None
+        sample = ", ".join(holders[:HOLDER_SAMPLE]) + (", ..." if len(holders) > HOLDER_SAMPLE else "")
+        return f"skill {state.name!r} is held by {len(holders)} user(s) given it since the job ({sample}); not deleted"
+
+
+async def _holders(client: GenesysClient) -> dict[str, list[str]]:
+    """Skill id -> the users (emails) holding it: one listing of the org with skills expanded."""
+    out: dict[str, list[str]] = {}
+    async for page in client.iter_users(page_size=HOLDERS_PAGE, expand=["skills"]):
+        for user in page.entities:
+            for skill in user.get("skills") or ():
+                if isinstance(skill, Mapping) and skill.get("id") and skill.get("state", "active") != "deleted":
+                    out.setdefault(str(skill["id"]), []).append(str(user.get("email") or user.get("id")))
+    return out
 
 
 def holders_of(states: Iterable[tuple[str, Mapping[str, float]]], skill_ids: Iterable[str]) -> dict[str, list[str]]:

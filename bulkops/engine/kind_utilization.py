@@ -12,6 +12,10 @@ An entry that states the user's whole setting (``whole``) is not read: its PUT c
 media type and every label the user is to have, so there is nothing to keep, and the same PUT
 sent again (a resume after a kill, a retry after a 409) gives the same setting. Such a user
 costs one request. The labels are listed only when an item of the batch names one.
+
+Undo (#20): an undo item (``domain/utilrestore.UtilizationRestore``) puts back the media types and
+labels the job changed into a fresh read, the rest kept; a user who was on the org default before
+the job goes back to it (DELETE). A setting the job wrote without reading it cannot be undone.
 """
 
 from __future__ import annotations
@@ -29,8 +33,13 @@ from bulkops.client.utilization import encode_utilization, get_user_utilization,
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationItem, change, whole_setting
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import ORGANIZATION, DeleteToInherit, MediaUtilization, NothingToDo, PutSetting, Utilization, UtilizationWrite, merge
-from bulkops.engine.kinds import Phase
+from bulkops.domain.utilrestore import UtilizationRestore, invert_setting, parts_of, restore_write
+from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import NotFoundError
+from bulkops.state.records import ItemOutcome
+
+#: A user's utilization item: from a spec, or an undo's.
+AnyUserItem = UserUtilizationItem | UtilizationRestore
 
 #: A read older than this is taken again just before the write (seconds).
 FRESH_FOR = 2.0
@@ -55,13 +64,15 @@ class UserUtilizationKind:
     def __init__(self) -> None:
         self._label_ids: dict[str, str] | None = None
 
-    def key(self, item: UserUtilizationItem) -> str:
+    def key(self, item: AnyUserItem) -> str:
         return item.user_id
 
-    def phase(self, item: UserUtilizationItem) -> Phase:
+    def phase(self, item: AnyUserItem) -> Phase:
         return "after_users"
 
-    def encode(self, item: UserUtilizationItem) -> bytes:
+    def encode(self, item: AnyUserItem) -> bytes:
+        if isinstance(item, UtilizationRestore):
+            return orjson.dumps(item.to_json())
         return orjson.dumps(
             {
                 "user_id": item.user_id,
@@ -74,8 +85,12 @@ class UserUtilizationKind:
             }
         )
 
-    def decode(self, payload: bytes) -> UserUtilizationItem:
+    def decode(self, payload: bytes) -> Any:
+        """A spec's ``UserUtilizationItem``, or an undo's ``UtilizationRestore`` (only an undo job
+        stores those; typed loosely so readers of a spec job's items keep their one type)."""
         d = orjson.loads(payload)
+        if d.get("restore"):
+            return UtilizationRestore.from_json(d)
         media = {k: MediaUtilization(c, frozenset(t), bool(n)) for k, (c, t, n) in (d.get("media") or {}).items()}
         labels = {k: LabelSettingIntent(c, tuple(i)) for k, (c, i) in (d.get("labels") or {}).items()}
         return UserUtilizationItem(d["user_id"], d["user"], media, labels, bool(d.get("inherit")), int(d.get("line") or 0), bool(d.get("whole")))
@@ -85,7 +100,7 @@ class UserUtilizationKind:
             self._label_ids = {label_key(x.name): x.id for x in await list_labels(client)}
         return self._label_ids
 
-    async def _read_one(self, client: GenesysClient, item: UserUtilizationItem, ids: Mapping[str, str]) -> UserUtilizationState | None:
+    async def _read_one(self, client: GenesysClient, item: AnyUserItem, ids: Mapping[str, str]) -> UserUtilizationState | None:
         missing = sorted(n for n in item.label_names() if n not in ids)
         problem = f"label(s) not in the org: {', '.join(missing)}" if missing else None
         if item.whole:
@@ -96,31 +111,31 @@ class UserUtilizationKind:
             return None
         return UserUtilizationState(setting, time.monotonic(), problem)
 
-    async def read(self, client: GenesysClient, items: Sequence[UserUtilizationItem]) -> Mapping[str, UserUtilizationState | None]:
-        ids = await self._labels(client) if any(item.labels for item in items) else (self._label_ids or {})
+    async def read(self, client: GenesysClient, items: Sequence[AnyUserItem]) -> Mapping[str, UserUtilizationState | None]:
+        ids = await self._labels(client) if any(item.label_names() for item in items) else (self._label_ids or {})
         states = await asyncio.gather(*(self._read_one(client, item, ids) for item in items))
         return {item.user_id: state for item, state in zip(items, states)}
 
-    def _write_for(self, setting: Utilization | None, item: UserUtilizationItem) -> UtilizationWrite:
+    def _write_for(self, setting: Utilization | None, item: AnyUserItem) -> UtilizationWrite:
+        if isinstance(item, UtilizationRestore):
+            return restore_write(setting or Utilization(level=ORGANIZATION), item)
         ids = self._label_ids or {}
         if setting is None:
             return whole_setting(item, ids)
         return merge(setting, change(item, ids))
 
-    def diff(self, state: UserUtilizationState | None, item: UserUtilizationItem) -> UtilizationWrite | None:
+    def diff(self, state: UserUtilizationState | None, item: AnyUserItem) -> UtilizationWrite | None:
         if state is None or state.problem is not None:
             return DeleteToInherit()  # ``check`` refuses it, named
         write = self._write_for(state.setting, item)
         return None if isinstance(write, NothingToDo) else write
 
-    async def check(self, client: GenesysClient, state: UserUtilizationState | None, item: UserUtilizationItem, change: UtilizationWrite) -> str | None:
+    async def check(self, client: GenesysClient, state: UserUtilizationState | None, item: AnyUserItem, change: UtilizationWrite) -> str | None:
         if state is None:
             return f"user {item.user} is no longer in the org"
         return state.problem
 
-    async def write(
-        self, client: GenesysClient, state: UserUtilizationState | None, item: UserUtilizationItem, write: UtilizationWrite
-    ) -> UserUtilizationState | None:
+    async def write(self, client: GenesysClient, state: UserUtilizationState | None, item: AnyUserItem, write: UtilizationWrite) -> UserUtilizationState | None:
         assert state is not None  # ``check`` refuses a user that is gone
         if state.setting is not None and time.monotonic() - state.read_at > FRESH_FOR:
             fresh = await self._read_one(client, item, self._label_ids or {})
@@ -144,5 +159,24 @@ class UserUtilizationKind:
             return {"write": "PUT", "body": encode_utilization(write.body)}
         return {"write": "DELETE" if isinstance(write, DeleteToInherit) else "none"}
 
-    def label(self, item: UserUtilizationItem) -> str:
+    def label(self, item: AnyUserItem) -> str:
         return item.user
+
+    # ------------------------------------------------------------------ undo (#20)
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[AnyUserItem] | NotUndoable | None:
+        found = invert_setting(first.key, last.name or first.name, first.before, last.after, user=True)
+        if found is None or isinstance(found, str):
+            return None if found is None else NotUndoable(found)
+        item, restore, written = found
+        return Inverted(item, "before_users", restore, written)
+
+    def parts(self, state: UserUtilizationState | None, item: AnyUserItem) -> Mapping[str, Any]:
+        assert isinstance(item, UtilizationRestore)  # only an undo item carries a guard
+        return parts_of(state.setting if state is not None else None, item)
+
+    def narrow(self, item: AnyUserItem, keep: frozenset[str]) -> AnyUserItem | None:
+        assert isinstance(item, UtilizationRestore)
+        return item.keep(keep)
+
+    async def check_undo(self, client: GenesysClient, state: UserUtilizationState | None, item: AnyUserItem, change: UtilizationWrite) -> str | None:
+        return await self.check(client, state, item, change)

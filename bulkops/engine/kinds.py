@@ -10,14 +10,21 @@ to key, store, read, diff, write and describe its items. Items run in their kind
                   ->  last (skill deletes, guarded by what still references them)
 
 A phase starts only when the one before it has ended with every item handled.
+
+A kind that can be undone (``UndoableKind``) also says how to take one of its items back: from
+the item's first and last audit lines, an item of its own that restores what was there before
+(``invert``), the parts of an object that item compares and restores (``parts``), and the item
+narrowed to the parts the undo's guard lets through (``narrow``; see ``domain/itemguard.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from bulkops.client.api import GenesysClient
+from bulkops.state.records import ItemOutcome
 
 Phase = Literal["before_users", "after_users", "last"]
 PHASES: tuple[Phase, ...] = ("before_users", "after_users", "last")
@@ -71,4 +78,50 @@ class Kind(Protocol[Item, State, Change]):
 
     def label(self, item: Item) -> str:
         """How people name the item (the skill's name)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Inverted(Generic[Item]):
+    """An item that takes back what a job did to one object: ``item`` restores ``restore`` (each
+    part as it was before the job) where the org still holds ``written`` (as the job left it)."""
+
+    item: Item
+    #: The undo's phase for it: the reverse of the job's order (docs/engine.md "Undo (#20)").
+    phase: Phase
+    restore: Mapping[str, Any]
+    written: Mapping[str, Any]
+    #: How people name a part (a member's email for a user id, a label's name for its id).
+    names: Mapping[str, str] = field(default_factory=dict)
+    #: Parts the job changed that cannot be put back, each with why (the plan names them).
+    not_restored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NotUndoable:
+    """Why what a job did to one object cannot be taken back (a deleted skill: not with its id)."""
+
+    reason: str
+
+
+@runtime_checkable
+class UndoableKind(Protocol):
+    """What a kind adds to be undone (its items and states are the kind's own, as in ``Kind``)."""
+
+    def invert(self, first: ItemOutcome, last: ItemOutcome) -> Inverted[Any] | NotUndoable | None:
+        """The undo of one object from its first audit line (``before``: as the job found it) and
+        its last one that wrote (``after``: as the job left it); None when nothing is to undo."""
+        ...
+
+    def parts(self, state: Any, item: Any) -> Mapping[str, Any]:
+        """The parts ``item`` restores, as ``state`` has them (plain JSON; absent: None)."""
+        ...
+
+    def narrow(self, item: Any, keep: frozenset[str]) -> Any:
+        """``item`` restoring only the parts in ``keep``; None when nothing is left."""
+        ...
+
+    async def check_undo(self, client: GenesysClient, state: Any, item: Any, change: Any) -> str | None:
+        """``check`` for an undo item: what stands in the way of taking the job's change back now
+        (a skill the job created that someone holds now); the item is then held back."""
         ...

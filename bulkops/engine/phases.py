@@ -4,6 +4,12 @@ The same order of durable effects as a user's (``worker.py``): the item is marke
 before its write, its audit line is written before it is marked ``done``; a resumed run reads
 it again, finds nothing left to do, and reports it applied. Items are read 100 at a time and
 written with the run's worker count at once; each key is one item, so one writer per object.
+
+An undo item (``engine/itemundo.py``) carries a guard: after each read, before anything is
+written, the parts it restores are compared with what the undone job wrote and with what is to
+be restored (``domain/itemguard.py``); a part found at neither is held back, the item narrowed to
+the rest, and the item ends in reconciliation with all three values of each part held back. A
+check that refuses an undo item (a label agents use now) holds it back the same way.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ import structlog
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import STATE_READS, WRITES, request_kind
+from bulkops.domain.itemguard import HeldPart, ItemGuard, hold_back_parts
 from bulkops.engine.counters import RunCounters
-from bulkops.engine.kinds import Kind, Phase
+from bulkops.engine.itemundo import decode_row
+from bulkops.engine.kinds import Kind, Phase, UndoableKind
 from bulkops.engine.options import RunOptions
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
 from bulkops.state.audit import AuditLog
@@ -45,6 +53,10 @@ class _ItemRun:
     attempts: int = 0
     conflicts: int = 0
     change: Any = None
+    #: An undo item's guard, and the parts it held back (``domain/itemguard.py``).
+    guard: ItemGuard | None = None
+    held: tuple[HeldPart, ...] = ()
+    wrote: bool = False
 
 
 class ItemPhases:
@@ -72,32 +84,56 @@ class ItemPhases:
         gate = asyncio.Semaphore(max(1, self.options.workers))
         for kind_name, group in groupby(rows, key=lambda r: r[0]):
             kind = self.kinds[kind_name]
-            items = [(key, kind.decode(payload), status) for _, key, payload, status in group]
+            items = [(key, *decode_row(kind, payload), status) for _, key, payload, status in group]
             size = min(READ_BATCH, kind.read_batch)
             for i in range(0, len(items), size):
                 if stopping():
                     return False
                 batch = items[i : i + size]
                 with request_kind(STATE_READS):
-                    states = await kind.read(self.client, [item for _, item, _ in batch])
+                    states = await kind.read(self.client, [item for _, item, _, _ in batch])
 
-                async def one(key: str, item: Any, status: str, kind: AnyKind = kind, states: Mapping[str, Any] = states) -> None:
+                async def one(key: str, item: Any, guard: ItemGuard | None, status: str, kind: AnyKind = kind, states: Mapping[str, Any] = states) -> None:
                     async with gate:
                         state = states.get(key)
-                        await self._process(_ItemRun(kind, key, item, status, state, state))
+                        await self._process(_ItemRun(kind, key, item, status, state, state, guard=guard))
 
                 async with asyncio.TaskGroup() as tasks:
-                    for key, item, status in batch:
-                        tasks.create_task(one(key, item, status))
+                    for key, item, guard, status in batch:
+                        tasks.create_task(one(key, item, guard, status))
         return True
+
+    def _guard(self, run: _ItemRun) -> bool:
+        """An undo item's guard on the state just read: narrow the item to the parts the org still
+        holds as the undone job left them (or as they were before it); False when none is left."""
+        if run.guard is None or not isinstance(run.kind, UndoableKind):
+            return True
+        keep, held = hold_back_parts(run.kind.name, run.kind.parts(run.state, run.item), run.guard)
+        run.held = tuple({h.key: h for h in (*run.held, *held)}.values())
+        if not held:
+            return True
+        narrowed = run.kind.narrow(run.item, keep) if keep else None
+        if narrowed is None:
+            return False
+        run.item = narrowed
+        return True
+
+    def _done(self, run: _ItemRun) -> str:
+        return "reconciliation" if run.held else "applied" if run.status == INFLIGHT or run.wrote else "unchanged"
 
     async def _process(self, run: _ItemRun) -> None:
         kind = run.kind
+        if not self._guard(run):
+            return self._finish(run, "reconciliation", reason=held_reason(run.held))
         run.change = kind.diff(run.state, run.item)
         if run.change is None:
-            return self._finish(run, "applied" if run.status == INFLIGHT else "unchanged")
-        reason = await kind.check(self.client, run.state, run.item, run.change)
+            return self._finish(run, self._done(run), reason=held_reason(run.held))
+        undoing = run.guard is not None and isinstance(kind, UndoableKind)
+        check = kind.check_undo if undoing and isinstance(kind, UndoableKind) else kind.check
+        reason = await check(self.client, run.state, run.item, run.change)
         if reason is not None:
+            if undoing:  # an undo: what is in the way now is someone else's, held back
+                return self._finish(run, "reconciliation", reason=f"held back: {reason}")
             return self._finish(run, "failed", reason=reason)
         if run.status != INFLIGHT:
             self.store.mark_item(kind.name, run.key, INFLIGHT)
@@ -107,7 +143,8 @@ class ItemPhases:
             try:
                 with request_kind(WRITES):
                     run.state = await kind.write(self.client, run.state, run.item, run.change)
-                return self._finish(run, "applied")
+                run.wrote = True
+                return self._finish(run, self._done(run), reason=held_reason(run.held))
             except TRANSIENT_ERRORS:
                 raise  # says nothing about this item: the pass stops, the item stays in flight
             except AuthError as exc:
@@ -123,9 +160,11 @@ class ItemPhases:
                 if kind.rereads_on_conflict:
                     with request_kind(STATE_READS):
                         run.state = (await kind.read(self.client, [run.item])).get(run.key)
+                    if not self._guard(run):
+                        return self._finish(run, "reconciliation", reason=held_reason(run.held))
                     run.change = kind.diff(run.state, run.item)
                     if run.change is None:
-                        return self._finish(run, "applied")
+                        return self._finish(run, "reconciliation" if run.held else "applied", reason=held_reason(run.held))
             except ApiError as exc:
                 return self._finish(run, "failed", reason=f"the API refused the write: {exc.message}", error=exc)
 
@@ -138,7 +177,7 @@ class ItemPhases:
             outcome=outcome,
             name=kind.label(run.item),
             before=kind.describe(run.before),
-            after=kind.describe(run.state) if outcome == "applied" else None,
+            after=kind.describe(run.state) if outcome == "applied" or run.wrote else None,
             changes=kind.describe_change(run.change) if run.change is not None and run.attempts else None,
             attempts=run.attempts,
             conflicts=run.conflicts,
@@ -147,6 +186,9 @@ class ItemPhases:
             error=ErrorInfo.of(error) if error is not None else None,
         )
         if outcome in ("reconciliation", "failed"):
+            last_state = kind.describe(run.state)
+            if run.held:  # an undo's parts someone changed since the undone job: all three values each
+                last_state = {**(last_state or {}), "heldBack": [h.to_json() for h in run.held]}
             self.reconciliation.add(
                 ReconciliationEntry(
                     user_id=f"{kind.name}:{run.key}",
@@ -154,7 +196,7 @@ class ItemPhases:
                     reason=reason,
                     run_id=self.audit.run_id,
                     email=record.name,
-                    last_state=kind.describe(run.state),
+                    last_state=last_state,
                     error=record.error,
                     attempts=run.attempts,
                 )
@@ -163,3 +205,10 @@ class ItemPhases:
         self.store.mark_item(kind.name, run.key, "done", outcome)
         self.counters.items.setdefault(kind.name, Counter())[outcome] += 1
         log.debug("item.done", kind=kind.name, key=run.key, outcome=outcome)
+
+
+def held_reason(held: tuple[HeldPart, ...]) -> str | None:
+    """The audit's and the queue's reason for an undo item with parts held back (None: none)."""
+    if not held:
+        return None
+    return "held back, changed since the undone job: " + "; ".join(h.describe() for h in held)

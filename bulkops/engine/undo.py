@@ -7,6 +7,11 @@ rest to reconciliation with all three values (``domain.guard``). From there it i
 job: its own run state, audit, results, report, resume after a kill and reconciliation, so an
 undo can itself be undone.
 
+Items of the other kinds (skill definitions, labels, queue settings and members, utilization)
+are undone by the same mechanism for every kind (``engine/itemundo.py``, ``engine/undoitems.py``):
+each kind turns an object's first and last audit lines into an item of its own, run by the one
+pipeline in the reverse of the job's order, guarded part by part like the users' elements.
+
 Its "spec" is ``undo.json`` in its folder: the inverse as a person can read it, hashed like
 any spec so a resume refuses an edited one.
 """
@@ -29,7 +34,10 @@ from bulkops.domain.guard import HeldBack, hold_back
 from bulkops.domain.inverse import Inverse, invert
 from bulkops.domain.merge import diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
+from bulkops.engine.itemundo import ItemsInverse, invert_items
 from bulkops.engine.job import JobSetup, open_job
+from bulkops.engine.kindregistry import kinds
+from bulkops.engine.undoitems import ItemPlan, items_record, plan_items, store_items
 from bulkops.engine.userread import USER_EXPAND, fetch_by_id
 from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
@@ -53,6 +61,14 @@ class UserUndo:
 
 
 @dataclass(frozen=True, slots=True)
+class JobInverse:
+    """What undoing a job takes back: its users' elements and its items of the other kinds."""
+
+    users: Inverse
+    items: ItemsInverse = field(default_factory=ItemsInverse)
+
+
+@dataclass(frozen=True, slots=True)
 class UndoPlan:
     source: str
     job_id: str
@@ -64,6 +80,9 @@ class UndoPlan:
     read_at: float = 0.0
     #: The OAuth client the undo's writes will be made by (``bulkops verify`` reads its audit).
     client_id: str | None = None
+    #: The items of the other kinds: the inverse, and each undoable one as read now.
+    items: ItemsInverse = field(default_factory=ItemsInverse)
+    item_plans: tuple[ItemPlan, ...] = ()
 
     @property
     def restoring(self) -> int:
@@ -73,20 +92,26 @@ class UndoPlan:
     def holding(self) -> int:
         return sum(1 for u in self.users if u.held)
 
+    @property
+    def has_work(self) -> bool:
+        """Anything to write: a user's intent or an item to undo."""
+        return bool(self.inverse.intents or self.items.undoable)
+
 
 def undo_job_id(source: str) -> str:
     return f"{source}-undo"
 
 
-def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, Inverse]:
-    """Open the job to undo (refused while a process runs it) and invert its audit log."""
+def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, JobInverse]:
+    """Open the job to undo (refused while a process runs it) and invert its audit log: its
+    users' lines (``domain.inverse``) and its items' (``engine.itemundo``)."""
     setup = open_job(state_dir, source, check_spec=False)
     running = holder(setup.paths.root)
     if running is not None:
         setup.store.close()
         who = f" (pid {running.get('pid')} on {running.get('host')})" if running.get("pid") else ""
         raise JobBusyError(f"job {source} is running{who}; undo it once that process has finished")
-    return setup, invert(_audit_lines(setup.paths.audit))
+    return setup, JobInverse(invert(_audit_lines(setup.paths.audit)), invert_items(_audit_lines(setup.paths.audit), kinds()))
 
 
 def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -97,9 +122,11 @@ def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
             yield rec
 
 
-async def plan_undo(client: GenesysClient, source: JobSetup, inverse: Inverse, *, job_id: str | None = None) -> UndoPlan:
-    """Read the users the undo touches (by id, 100 a request) and decide, for each element,
-    restore or hold back, exactly as the run will decide it if nothing changes meanwhile."""
+async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInverse, *, job_id: str | None = None) -> UndoPlan:
+    """Read the users and objects the undo touches (users by id, 100 a request) and decide, for
+    each element and part, restore or hold back, exactly as the run will decide it if nothing
+    changes meanwhile."""
+    inverse = job_inverse.users
     ids = [i.user for i in inverse.intents]
     states: dict[str, UserState] = {}
     with request_kind(STATE_READS):
@@ -123,7 +150,19 @@ async def plan_undo(client: GenesysClient, source: JobSetup, inverse: Inverse, *
     unfinished = any(k in counts for k in ("pending", "inflight"))
     names = dict(source.store.get("names") or {})
     names.update(await _manager_emails(client, users, states))
-    return UndoPlan(source.job_id, job_id or undo_job_id(source.job_id), inverse, tuple(users), names, unfinished, read_at, client.config.client_id or None)
+    item_plans = await plan_items(client, job_inverse.items, kinds())
+    return UndoPlan(
+        source.job_id,
+        job_id or undo_job_id(source.job_id),
+        inverse,
+        tuple(users),
+        names,
+        unfinished,
+        read_at,
+        client.config.client_id or None,
+        job_inverse.items,
+        item_plans,
+    )
 
 
 async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: Mapping[str, UserState]) -> dict[str, str]:
@@ -182,6 +221,7 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
     )
     present = [u for u in plan.users if u.state is not None]
     store.add_intents(u.intent for u in plan.users)
+    store_items(store, plan.items, kinds())
     store.put_states((u.state for u in present if u.state is not None), plan.read_at)
     store.set(users=len(plan.users), ready=True)
     return JobSetup(plan.job_id, paths, store)
@@ -211,4 +251,5 @@ def undo_record(plan: UndoPlan) -> dict[str, Any]:
         "undo_of": plan.source,
         "users": users,
         "membership_not_known": {uid: list(qs) for uid, qs in plan.inverse.unknown_queues.items()},
+        **items_record(plan.items, kinds()),
     }

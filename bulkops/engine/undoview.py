@@ -6,8 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from bulkops.domain.guard import HeldBack
+from bulkops.domain.itemguard import show
 from bulkops.domain.model import Changes, UserState
 from bulkops.engine.undo import UndoPlan, UserUndo
+from bulkops.engine.undoitems import ItemPlan
+
+#: How people call each kind's objects in the plan.
+KIND_NAMES = {
+    "skill": "skill",
+    "label": "utilization label",
+    "queue": "queue settings",
+    "queue_members": "queue members",
+    "utilization": "utilization of",
+    "utilization_default": "",
+}
 
 
 def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
@@ -31,8 +43,66 @@ def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
     if shown:
         out.append(f"users (first {len(shown)}):")
         out += [f"  {_who(u, plan)}: {describe_user(u, names)}" for u in shown]
-    if not plan.inverse.intents:
+    out += describe_items(plan, detail=detail)
+    if not plan.has_work and not plan.items.refused:
         out.append("nothing to undo: the job's audit records no write that went through")
+    return out
+
+
+def describe_items(plan: UndoPlan, *, detail: int = 20) -> list[str]:
+    """The items of the other kinds in the order the undo runs them, then those it cannot undo."""
+    if not plan.items.items:
+        return []
+    plans = plan.item_plans
+    holding = sum(1 for p in plans if p.held)
+    restoring = sum(1 for p in plans if p.restoring)
+    out = [
+        f"  items of other kinds: {len(plans)} to undo (to restore now: {restoring}; held back, changed since the job: {holding}); "
+        f"cannot be undone: {len(plan.items.refused)}"
+    ]
+    if plans:
+        out.append(f"items, in the order the undo runs them (first {min(detail, len(plans))}):")
+        out += [f"  {_item_name(p.undo.kind, p.undo.name)} [{p.undo.inverted.phase if p.undo.inverted else ''}]: {describe_item(p)}" for p in plans[:detail]]
+    for u in plan.items.refused:
+        out.append(f"  cannot be undone: {_item_name(u.kind, u.name)}: {u.reason}")
+    return out
+
+
+def describe_item(p: ItemPlan) -> str:
+    inv = p.undo.inverted
+    names = inv.names if inv is not None else {}
+    if p.undo.kind in ("skill", "label") and inv is not None and "exists" in inv.restore:
+        parts = ["delete (the job created it; last, once nothing uses it)"] if p.restoring else []
+    else:
+        parts = [f"{names.get(k, k)} {show(now)} -> {show(target)}" for k, (now, target) in p.restoring.items()]
+    parts += [f"held back {h.describe()}" for h in p.held]
+    parts += [f"not restored: {why}" for why in (inv.not_restored if inv is not None else ())]
+    if p.gone and not p.held:
+        parts.append("gone since the job: nothing restored")
+    return "; ".join(parts) or "already as before the job"
+
+
+def _item_name(kind: str, name: str) -> str:
+    what = KIND_NAMES.get(kind, kind)
+    return f"{what} {name}".strip()
+
+
+def items_json(plan: UndoPlan) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for p in plan.item_plans:
+        inv = p.undo.inverted
+        out.append(
+            {
+                "kind": p.undo.kind,
+                "key": p.undo.key,
+                "name": p.undo.name,
+                "phase": inv.phase if inv is not None else None,
+                "gone": p.gone,
+                "restore": [{"part": k, "name": (inv.names.get(k, k) if inv else k), "now": now, "to": to} for k, (now, to) in p.restoring.items()],
+                "held_back": [h.to_json() for h in p.held],
+                "not_restored": list(inv.not_restored) if inv is not None else [],
+            }
+        )
     return out
 
 
@@ -87,6 +157,8 @@ def undo_plan_json(plan: UndoPlan) -> dict[str, Any]:
         "source_unfinished": plan.source_unfinished,
         "membership_not_known": {k: list(v) for k, v in plan.inverse.unknown_queues.items()},
         "detail": [user(u) for u in plan.users],
+        "items": items_json(plan),
+        "items_not_undoable": [{"kind": u.kind, "key": u.key, "name": u.name, "reason": u.reason} for u in plan.items.refused],
     }
 
 

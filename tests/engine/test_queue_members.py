@@ -75,7 +75,8 @@ async def test_only_members_whose_joined_differs_are_written_and_a_rerun_writes_
     assert {u: q.members[u] for u in ids[4:]} == untouched
     assert routes(sim)[PATCH] - before == 1
     line = [r for r in read_ndjson(setup.paths.audit) if r.get("kind") == "queue_members"][0]
-    assert line["changes"] == {"activate": [email[ids[0]]], "deactivate": [email[ids[2]]]}
+    assert {k: v for k, v in line["changes"].items() if k != "members"} == {"activate": [email[ids[0]]], "deactivate": [email[ids[2]]]}
+    assert {u: m["joined"] for u, m in line["changes"]["members"].items()} == {ids[0]: True, ids[2]: False}  # by id: what an undo flips back
     assert "queue" not in summary["items"]  # members only: no queue settings item
     _, again = await run_job(sim, write_spec(tmp_path / "m2.json", json.loads(spec.read_text())["queues"]), tmp_path / "again")
     assert again["items"]["queue_members"] == {"unchanged": 1}
