@@ -245,3 +245,62 @@ async def test_a_created_label_someone_uses_now_is_held_back_not_forced(sim, tmp
     assert summary["items"]["label"] == {"reconciliation": 1}
     assert label in s.org.utilization.labels
     assert "used by 1 agent" in held(setup)[f"label:{'escalations'}"]["reason"]
+
+
+# ---------------------------------------------------------------------- skill definitions
+def skills_of(s, uid) -> dict[str, float]:
+    return {x["name"]: x["proficiency"] for x in s.user(uid)["skills"] if x.get("state", "active") == "active"}
+
+
+async def test_a_created_skill_is_deleted_last_a_move_put_back_and_a_delete_reported(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=40, seed=22))
+    s = sim.sim
+    async with client_for(sim, rps=3000) as client:
+        await client.create_skill("Unused A")
+    moved = sorted(s.skill_ids_by_name())[0]
+    moved_id = s.skill_ids_by_name()[moved]
+    home = s.org.skills[moved_id].division_id
+    elsewhere = next(name for name, d in s.division_ids_by_name().items() if d != home)
+    users = s.user_ids()[:5]
+    before = {u: skills_of(s, u) for u in users}
+    spec = write(
+        tmp_path,
+        {
+            "skills": [{"create": "Crypto Care"}, {"move": moved, "division": elsewhere}, {"delete": "Unused A"}],
+            "users": [{"user": s.user(u)["email"], "skills": {"Crypto Care": 4}} for u in users],
+        },
+    )
+    job, summary = await run_job(sim, spec, tmp_path)
+    assert summary["items"]["skill"] == {"applied": 3} and summary["users"]["applied"] == 5
+    crypto = s.skill_ids_by_name()["Crypto Care"]
+
+    found = await plan(sim, tmp_path, job.job_id)
+    text = "\n".join(describe_undo(found))
+    assert "cannot be undone: skill Unused A: skill 'Unused A' was deleted by the job: a deleted skill cannot be brought back with its id" in text
+    assert [(p.undo.name, p.undo.inverted.phase) for p in found.item_plans] == [(moved, "after_users"), ("Crypto Care", "last")]
+    assert undo_plan_json(found)["items_not_undoable"][0]["name"] == "Unused A"
+
+    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    assert summary["items"]["skill"] == {"applied": 2}, summary
+    assert {u: skills_of(s, u) for u in users} == before  # the users' undo took the new skill off them first
+    assert s.org.skills[crypto].state == "deleted" and s.org.skills[moved_id].division_id == home
+    order = [(r.get("kind", "user"), r.get("key")) for r in lines(setup)]
+    assert order[-1] == ("skill", "delete:crypto care") and order[-2] == ("skill", f"move:{moved.casefold()}")
+    assert {k for k, _ in order[:-2]} == {"user"}
+
+
+async def test_a_created_skill_someone_was_given_since_is_held_back(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=20, seed=23))
+    s = sim.sim
+    users = s.user_ids()[:2]
+    spec = write(tmp_path, {"skills": [{"create": "Night Shift"}], "users": [{"user": s.user(users[0])["email"], "skills": {"Night Shift": 3}}]})
+    job, _ = await run_job(sim, spec, tmp_path)
+    night = s.skill_ids_by_name()["Night Shift"]
+    async with client_for(sim, rps=3000) as client:  # another administrator gives it to someone else
+        await client.upsert_skills(users[1], {night: 2.0})
+    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    assert summary["users"]["applied"] == 1 and "Night Shift" not in skills_of(s, users[0])
+    assert summary["items"]["skill"] == {"reconciliation": 1}
+    assert s.org.skills[night].state == "active" and skills_of(s, users[1])["Night Shift"] == 2.0
+    reason = held(setup)["skill:delete:night shift"]["reason"]
+    assert "held by 1 user(s) given it since the job" in reason and s.user(users[1])["email"] in reason
