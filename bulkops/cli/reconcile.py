@@ -12,6 +12,7 @@ from bulkops.cli.common import Stopper, client_config, connection_options, engin
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
 from bulkops.domain.guard import HeldBack
+from bulkops.domain.itemguard import HeldPart
 from bulkops.engine.job import open_job
 from bulkops.engine.kindregistry import kinds
 from bulkops.engine.undoview import describe_held
@@ -71,6 +72,8 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
         click.echo(f"{e.get('email') or uid}  {e.get('outcome')}: {e.get('reason')}{code}  attempts {e.get('attempts')}")
         for held in e.get("held_back") or ():  # an undo's: what someone changed since the undone job
             click.echo(f"    held back {describe_held(HeldBack.from_json(held), names)}")
+        for part in (e.get("last_state") or {}).get("heldBack") or ():  # an undo item's parts, likewise
+            click.echo(f"    held back {HeldPart.from_json(part).describe()}")
     click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}` runs them again, `bulkops reconcile show {job} USER` shows one")
 
 
