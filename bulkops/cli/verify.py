@@ -60,6 +60,9 @@ def verify(job: str, state_dir: str, audit_lag: float, wait_: bool, timeout: flo
     with JobLock(setup.paths.root):  # a running pass is refused (BUSY); none starts while this reads
         store = setup.store
         client_id = oauth_client or store.get("client_id") or config.client_id or None
+        # A job run through a pool of OAuth clients wrote through each of them: read each one's audit.
+        pool = [] if oauth_client else [c for c in store.get("pool_client_ids") or () if c != client_id]
+        clients = (client_id, *pool) if client_id else ()
         if not client_id:
             raise ConfigError("the job does not record its OAuth client and the credentials in use name none (a ready access token): pass --oauth-client ID")
         writes = read_job_writes(setup.paths.audit, created=store.get("created"), margin=margin)
@@ -68,7 +71,7 @@ def verify(job: str, state_dir: str, audit_lag: float, wait_: bool, timeout: flo
 
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
-                result = await verify_job(client, writes, client_id, options)
+                result = await verify_job(client, writes, clients, options)
             if isinstance(result, Pending):
                 return _pending(job + state_dir_flag(state_dir), result, as_json)
             record = _record(job, result, writes, options, names)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bulkops.client.api import GenesysClient
@@ -45,14 +45,18 @@ class Pending:
 async def verify_job(
     client: GenesysClient,
     writes: JobWrites,
-    client_id: str | None,
+    client_id: str | Sequence[str] | None,
     options: VerifyOptions,
     *,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Verification | Pending:
+    """``client_id``: the OAuth client whose writes the job made, or every client of a pool (one
+    query per client and service: the audit filters on one client id)."""
+    clients: tuple[str | None, ...] = (client_id,) if client_id is None or isinstance(client_id, str) else tuple(client_id)
+    shown = ", ".join(c for c in clients if c) or None
     if writes.last_line is None or not writes.windows:
-        return Verification(owners=(), client_id=client_id)
+        return Verification(owners=(), client_id=shown)
     deadline = clock() + (options.timeout if options.wait else 0.0)
     ready_at = writes.last_line + options.audit_lag
     while True:
@@ -65,12 +69,12 @@ async def verify_job(
                 )
             await sleep(ready_at - now)
             continue
-        queries = [AuditQuery(service, w.start, w.end, client_id) for w in writes.windows for service in SERVICES]
+        queries = [AuditQuery(service, w.start, w.end, c) for c in clients for w in writes.windows for service in SERVICES]
         messages = await run_queries(client, queries, timeout=options.query_timeout)
         verdict = verify(writes.expected, messages, owners=writes.owners)
         lag_from = audit_lags(verdict, writes.wrote_at, messages)
         if lag_from is None:
-            return replace(verdict, windows=writes.windows, client_id=client_id)
+            return replace(verdict, windows=writes.windows, client_id=shown)
         missing = sum(1 for o in verdict.owners if o.missing)
         retry = max(min(options.audit_lag / 4, 60.0), 2.0)
         reason = (

@@ -175,3 +175,22 @@ async def test_every_client_revoked_stops_the_pass_with_exit_5_and_a_resume_fini
     assert resumed["status"] == "complete" and resumed["users"]["applied"] == USERS
     written_once(sim, skill)
     assert resumed["job"]["requests"] == sim.sim.stats()["total"]
+
+
+async def test_verify_of_a_pooled_job_reads_every_clients_audit(sim, tmp_path):
+    """The platform audits each write under the client that made it: verify reads each pool
+    client's audit, so a pooled job verifies; one client's audit alone would miss most writes."""
+    from bulkops.engine.verifyjob import read_job_writes
+    from bulkops.engine.verifyrun import VerifyOptions, verify_job
+
+    sim.sim.reset(SimConfig(users=USERS + 10, extra_clients=2, audit_delay_seconds=0))
+    async with GenesysClient(pooled_config(sim, 2, rps=2000), backoff=no_backoff) as client:
+        setup, _ = await set_up(sim, client, tmp_path)
+        await execute(client, setup, options=OPTS)
+        store = open_job(tmp_path / "state", setup.job_id, check_spec=False).store
+        writes = read_job_writes(setup.paths.audit, created=store.get("created"))
+        options = VerifyOptions(audit_lag=0.0, query_timeout=20)
+        every = await verify_job(client, writes, store.get("pool_client_ids"), options)
+        one = await verify_job(client, writes, store.get("client_id"), options)
+    assert every.verified and every.client_id == "bulkops-sim, bulkops-sim-2, bulkops-sim-3"
+    assert not one.verified
