@@ -96,7 +96,7 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
                 users_changing=lambda: plan.restoring,
             )
             setup = create_undo_job(plan, state_dir=state_dir)
-            say(f"job {setup.job_id}: {len(plan.users)} users to restore; state in {setup.paths.root}")
+            say(f"job {setup.job_id}: {len(plan.users)} users and {len(plan.items.undoable)} items to restore; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
         return report_outcome(summary, as_json=as_json)
