@@ -32,7 +32,7 @@ from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind
-from bulkops.client.transport import HttpTransport, RawResponse, Transport, settings_fault
+from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, settings_fault
 from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
@@ -121,6 +121,10 @@ class _TokenCounting:
     ) -> RawResponse:
         try:
             raw = await self._inner.send(method, url, params=params, json=json, data=data, headers=headers)
+        except asyncio.CancelledError as exc:  # in flight when the pass stopped: counted if the server has it
+            if on_the_wire(exc):
+                self._stats.sent(TOKEN)
+            raise
         except (TimeoutError, aiohttp.ClientError):
             self._stats.sent(TOKEN)  # as for the API: sent and unanswered still counts
             self._stats.transport_errors += 1
@@ -300,6 +304,12 @@ class GenesysClient:
         started = self._clock()
         try:
             raw = await self.transport.send(call.method, call.url, params=call.query, json=call.json, headers={"Authorization": f"Bearer {token}"})
+        except asyncio.CancelledError as exc:
+            # The pass is stopping (a fatal error elsewhere, a second Ctrl-C) with this request in
+            # flight: counted if it reached the server (the server counts it), else not.
+            if on_the_wire(exc):
+                self.stats.sent(current_kind())
+            raise
         except (TimeoutError, aiohttp.ClientError) as exc:
             self._account_fault(call, exc)
             wrong = settings_fault(exc, call.url) if not self.stats.by_status else None

@@ -6,6 +6,7 @@ testable layer above it (the httpx client/transport split).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +47,26 @@ class HttpTransport(Protocol):
     async def close(self) -> None: ...
 
 
+_ON_THE_WIRE = "bulkops_on_the_wire"
+
+
+def on_the_wire(exc: BaseException) -> bool:
+    """Whether a request cancelled mid-send had reached the server (its headers were written), so
+    the run counts it as the server does. A transport that cannot tell (a test's) says yes."""
+    return bool(getattr(exc, _ON_THE_WIRE, True))
+
+
+async def _headers_sent(session: aiohttp.ClientSession, ctx: Any, params: Any) -> None:
+    if isinstance(ctx.trace_request_ctx, dict):
+        ctx.trace_request_ctx["wire"] = True
+
+
+def _trace() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_headers_sent)
+    return trace
+
+
 class Transport:
     """Sends one HTTP request; raises ``aiohttp.ClientError``/``asyncio.TimeoutError`` on transport faults."""
 
@@ -61,6 +82,7 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self._max_connections),
                 headers={"User-Agent": f"bulkops/{__version__}", "Accept": "application/json"},
                 json_serialize=lambda o: orjson.dumps(o).decode(),
+                trace_configs=[_trace()],
             )
         return self._session
 
@@ -80,9 +102,14 @@ class Transport:
         if json is not None:
             body = orjson.dumps(json)
             hdrs["Content-Type"] = "application/json"
-        async with session.request(method, url, params=params, data=body if body is not None else data, headers=hdrs) as resp:
-            payload = await resp.read()
-            return RawResponse(resp.status, resp.headers, payload)
+        mark = {"wire": False}
+        try:
+            async with session.request(method, url, params=params, data=body if body is not None else data, headers=hdrs, trace_request_ctx=mark) as resp:
+                payload = await resp.read()
+                return RawResponse(resp.status, resp.headers, payload)
+        except asyncio.CancelledError as exc:
+            setattr(exc, _ON_THE_WIRE, mark["wire"])  # for the caller's count (``on_the_wire``)
+            raise
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
