@@ -45,7 +45,12 @@ class IdTable:
         return n
 
     def ident(self, n: int) -> str:
-        return self._ids[n]
+        try:
+            return self._ids[n]
+        except KeyError:  # numbered by another connection since this one loaded: read the table again
+            for m, ident in self._db.execute("SELECT n, id FROM ids WHERE n >= ?", (n,)):
+                self._numbers[ident], self._ids[m] = m, ident
+            return self._ids[n]
 
     def encode(self, intent: ResolvedIntent) -> bytes:
         d = intent_to_dict(intent)
