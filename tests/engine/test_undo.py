@@ -3,12 +3,11 @@ and held back (to reconciliation, with all three values) where another administr
 
 import json
 
-from helpers.engine import client_for, email
+from helpers.engine import client_for, email, run_job, undo_job
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.job import open_job
 from bulkops.engine.options import RunOptions
-from bulkops.engine.undo import create_undo_job, load_inverse, plan_undo
+from bulkops.engine.undo import load_inverse
 from bulkops.engine.undoview import describe_undo
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -51,25 +50,6 @@ def reorg_spec(path, s):
     return path
 
 
-async def run_job(sim, spec, tmp_path):
-    async with client_for(sim, rps=2000) as client:
-        setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=tmp_path)
-        summary = await execute(client, setup, options=OPTS)
-    setup.store.close()
-    return setup, summary
-
-
-async def undo(sim, tmp_path, job_id):
-    source, inverse = load_inverse(tmp_path, job_id)
-    async with client_for(sim, rps=2000) as client:
-        plan = await plan_undo(client, source, inverse)
-        source.store.close()
-        setup = create_undo_job(plan, state_dir=tmp_path)
-        summary = await execute(client, setup, options=OPTS)
-    setup.store.close()
-    return plan, setup, summary
-
-
 async def test_undo_restores_exactly_and_holds_back_what_changed_since(sim, tmp_path):
     s = sim.sim
     by_email = {s.user(u)["email"]: u for u in s.user_ids()}
@@ -94,7 +74,7 @@ async def test_undo_restores_exactly_and_holds_back_what_changed_since(sim, tmp_
         await admin.upsert_skills(uids[1], {skill0: 2.0})
         await admin.move_to_division(other_division, [uids[2]])
 
-    plan, setup, summary = await undo(sim, tmp_path, job.job_id)
+    plan, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert plan.job_id == f"{job.job_id}-undo"
     text = "\n".join(describe_undo(plan))
     assert "held back" in text and "Team Lead" in text
@@ -115,7 +95,7 @@ async def test_undo_restores_exactly_and_holds_back_what_changed_since(sim, tmp_
     # The undo is a job: audited, and it can be undone in turn (the reorg comes back where it was taken back).
     lines = [r for r in read_ndjson(setup.paths.audit) if isinstance(r, dict)]
     assert len(lines) == 30
-    plan2, setup2, _ = await undo(sim, tmp_path, setup.job_id)
+    plan2, setup2, _ = await undo_job(sim, tmp_path, setup.job_id)
     assert setup2.job_id == f"{job.job_id}-undo-undo"
     for u in uids[3:]:
         assert snapshot(s, u, queue_ids) == after_job[u], u

@@ -8,17 +8,14 @@ import json
 from typing import Any
 
 import pytest
-from helpers.engine import client_for
+from helpers.engine import client_for, plan_undo_of, run_job, undo_job
 
 from bulkops.client.routing_config import get_queue_config, queue_wrapup_codes
 from bulkops.client.utilization import get_org_utilization, get_user_utilization, put_user_utilization
 from bulkops.domain.queuesettings import get_path
 from bulkops.domain.utilization import AGENT, ORGANIZATION, MediaUtilization, Utilization
 from bulkops.engine import kind_queues
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.options import RunOptions
-from bulkops.engine.undo import create_undo_job, load_inverse, plan_undo
 from bulkops.engine.undoview import describe_undo, undo_plan_json
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
@@ -36,33 +33,6 @@ def write(tmp_path, doc, name="job.json"):
     spec = tmp_path / name
     spec.write_text(json.dumps({"version": 2, **doc}, indent=1))
     return spec
-
-
-async def run_job(sim, spec, state_dir):
-    async with client_for(sim, rps=3000) as client:
-        setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=state_dir)
-        summary = await execute(client, setup, options=OPTS)
-    setup.store.close()
-    return setup, summary
-
-
-async def plan(sim, state_dir, job_id):
-    source, inverse = load_inverse(state_dir, job_id)
-    async with client_for(sim, rps=3000) as client:
-        found = await plan_undo(client, source, inverse)
-    source.store.close()
-    return found
-
-
-async def undo(sim, state_dir, job_id):
-    source, inverse = load_inverse(state_dir, job_id)
-    async with client_for(sim, rps=3000) as client:
-        found = await plan_undo(client, source, inverse)
-        source.store.close()
-        setup = create_undo_job(found, state_dir=state_dir)
-        summary = await execute(client, setup, options=OPTS)
-    setup.store.close()
-    return found, setup, summary
 
 
 def lines(setup) -> list[dict[str, Any]]:
@@ -124,7 +94,7 @@ async def test_queue_settings_and_members_go_back_and_what_changed_since_is_held
     s.org.queues[q1].members[members[2]] = False  # activated by the job, deactivated again by hand
     s.org.queues[q1].members[members[0]] = True  # deactivated by the job, activated again by hand
 
-    found = await plan(sim, tmp_path, job.job_id)
+    found = await plan_undo_of(sim, tmp_path, job.job_id)
     text = "\n".join(describe_undo(found))
     assert f"queue settings {two}" in text and "held back mediaSettings.chat.alertingTimeoutSeconds (before the job" in text and "now 45" in text
     assert "skillEvaluationMethod 'ALL' -> " in text
@@ -132,7 +102,7 @@ async def test_queue_settings_and_members_go_back_and_what_changed_since_is_held
     assert all(p.undo.inverted.phase == "before_users" for p in found.item_plans)  # after_users in the job
     assert undo_plan_json(found)["items"][1]["held_back"][0]["now"] == 45
 
-    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert summary["items"]["queue"] == {"applied": 1, "reconciliation": 1}, summary
     now1, codes1 = await queue_state(sim, q1)
     for path in ("skillEvaluationMethod", "mediaSettings.email.serviceLevel.percentage", "mediaSettings.chat.alertingTimeoutSeconds"):
@@ -158,7 +128,7 @@ async def test_queue_settings_and_members_go_back_and_what_changed_since_is_held
     assert get_path(after1, "skillEvaluationMethod") == "ALL"
 
     # The undo can be undone: the job's settings come back where the undo restored them.
-    _, again, summary2 = await undo(sim, tmp_path, setup.job_id)
+    _, again, summary2 = await undo_job(sim, tmp_path, setup.job_id)
     back1, _ = await queue_state(sim, q1)
     assert get_path(back1, "skillEvaluationMethod") == "ALL" and get_path(back1, "mediaSettings.chat.alertingTimeoutSeconds") == 21
     # only the two members the undo flipped are flipped again; the two set by hand stay as they are
@@ -207,13 +177,13 @@ async def test_utilization_the_default_and_a_created_label_go_back_in_reverse_or
         mine = await get_user_utilization(client, own)
         await put_user_utilization(client, own, Utilization({**mine.media, "call": MediaUtilization(5)}, dict(mine.labels), level=AGENT))
 
-    found = await plan(sim, tmp_path, job.job_id)
+    found = await plan_undo_of(sim, tmp_path, job.job_id)
     order = [(p.undo.kind, p.undo.inverted.phase) for p in found.item_plans]
     assert order == [("utilization", "before_users")] * 3 + [("utilization_default", "after_users"), ("label", "last")]
     text = "\n".join(describe_undo(found))
     assert "utilization label VIP [last]: delete" in text and "held back media.chat (before the job {maximumCapacity: 2" in text
 
-    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert summary["items"]["utilization"] == {"applied": 2, "reconciliation": 1}, summary
     assert summary["items"]["utilization_default"] == {"applied": 1}
     users_now, default_now = await settings_of(sim, [on_default, own, changed])
@@ -241,7 +211,7 @@ async def test_a_created_label_someone_uses_now_is_held_back_not_forced(sim, tmp
 
     async with client_for(sim, rps=3000) as client:  # another administrator gives it to a user
         await put_user_utilization(client, user, Utilization({"call": MediaUtilization(1)}, {label: LabelUtilization(1)}, level=AGENT))
-    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert summary["items"]["label"] == {"reconciliation": 1}
     assert label in s.org.utilization.labels
     assert "used by 1 agent" in held(setup)[f"label:{'escalations'}"]["reason"]
@@ -274,13 +244,13 @@ async def test_a_created_skill_is_deleted_last_a_move_put_back_and_a_delete_repo
     assert summary["items"]["skill"] == {"applied": 3} and summary["users"]["applied"] == 5
     crypto = s.skill_ids_by_name()["Crypto Care"]
 
-    found = await plan(sim, tmp_path, job.job_id)
+    found = await plan_undo_of(sim, tmp_path, job.job_id)
     text = "\n".join(describe_undo(found))
     assert "cannot be undone: skill Unused A: skill 'Unused A' was deleted by the job: a deleted skill cannot be brought back with its id" in text
     assert [(p.undo.name, p.undo.inverted.phase) for p in found.item_plans] == [(moved, "after_users"), ("Crypto Care", "last")]
     assert undo_plan_json(found)["items_not_undoable"][0]["name"] == "Unused A"
 
-    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert summary["items"]["skill"] == {"applied": 2}, summary
     assert {u: skills_of(s, u) for u in users} == before  # the users' undo took the new skill off them first
     assert s.org.skills[crypto].state == "deleted" and s.org.skills[moved_id].division_id == home
@@ -298,7 +268,7 @@ async def test_a_created_skill_someone_was_given_since_is_held_back(sim, tmp_pat
     night = s.skill_ids_by_name()["Night Shift"]
     async with client_for(sim, rps=3000) as client:  # another administrator gives it to someone else
         await client.upsert_skills(users[1], {night: 2.0})
-    _, setup, summary = await undo(sim, tmp_path, job.job_id)
+    _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert summary["users"]["applied"] == 1 and "Night Shift" not in skills_of(s, users[0])
     assert summary["items"]["skill"] == {"reconciliation": 1}
     assert s.org.skills[night].state == "active" and skills_of(s, users[1])["Night Shift"] == 2.0

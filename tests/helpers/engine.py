@@ -10,7 +10,7 @@ from bulkops.engine.queues import QueueMembership
 from bulkops.engine.runner import Engine, RunResult
 from helpers.clients import client_for
 
-__all__ = ["client_for", "email", "resume_job", "run_spec", "write_wide_csv"]
+__all__ = ["client_for", "email", "plan_undo_of", "resume_job", "run_job", "run_spec", "undo_job", "write_wide_csv"]
 
 
 async def run_spec(handle, spec_path: Path, state_dir: Path, *, rps: float = 2000, options: RunOptions | None = None, job_id=None):
@@ -49,3 +49,40 @@ def write_wide_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path
 
 def email(i: int) -> str:
     return f"agent{i:05d}@example.com"
+
+
+async def run_job(handle, spec_path: Path, state_dir: Path, *, rps: float = 3000, options: RunOptions | None = None):
+    """Set-up and one pass as ``bulkops run`` does it (``execute``: summary, result files): (setup, summary)."""
+    from bulkops.engine.execute import execute
+
+    async with client_for(handle, rps=rps) as client:
+        setup = create_job(await resolve_against_org(client, check_locally(spec_path)), state_dir=state_dir)
+        summary = await execute(client, setup, options=options or RunOptions(workers=4, conflict_delay=0.0))
+    setup.store.close()
+    return setup, summary
+
+
+async def plan_undo_of(handle, state_dir: Path, job_id: str, *, rps: float = 3000):
+    """The plan of ``bulkops undo JOB`` (reads only)."""
+    from bulkops.engine.undo import load_inverse, plan_undo
+
+    source, inverse = load_inverse(state_dir, job_id)
+    async with client_for(handle, rps=rps) as client:
+        found = await plan_undo(client, source, inverse)
+    source.store.close()
+    return found
+
+
+async def undo_job(handle, state_dir: Path, job_id: str, *, rps: float = 3000, options: RunOptions | None = None):
+    """``bulkops undo JOB`` as the command does it: plan, the undo job, one pass: (plan, setup, summary)."""
+    from bulkops.engine.execute import execute
+    from bulkops.engine.undo import create_undo_job, load_inverse, plan_undo
+
+    source, inverse = load_inverse(state_dir, job_id)
+    async with client_for(handle, rps=rps) as client:
+        found = await plan_undo(client, source, inverse)
+        source.store.close()
+        setup = create_undo_job(found, state_dir=state_dir)
+        summary = await execute(client, setup, options=options or RunOptions(workers=4, conflict_delay=0.0))
+    setup.store.close()
+    return found, setup, summary
