@@ -8,14 +8,28 @@ import click
 
 from bulkops import __version__
 from bulkops.cli import exitcodes
-from bulkops.cli.jobs import plan, resume, run, status
+from bulkops.cli.lazygroup import LazyCommand, LazyGroup
 from bulkops.cli.verbosity import set_verbosity
-from bulkops.logsetup import configure_logging
+
+# Every command, imported when it is used: `bulkops --version` and `--help` import none of them.
+COMMANDS = {
+    "demo": LazyCommand("bulkops.cli.demo", "demo", "Run a realistic reorganization against the embedded Genesys Cloud simulator."),
+    "plan": LazyCommand("bulkops.cli.jobs", "plan", "Show what SPEC would change, per user and in total, and how long it would take."),
+    "reconcile": LazyCommand("bulkops.cli.reconcile", "reconcile", "Work on a job's reconciliation queue: users that kept conflicting (409) or failed."),
+    "report": LazyCommand("bulkops.cli.report", "report", "Write JOB's report: one self-contained HTML page, and the result files."),
+    "resume": LazyCommand("bulkops.cli.jobs", "resume", "Carry on with JOB from its checkpoint after a stop, a crash or a kill."),
+    "run": LazyCommand("bulkops.cli.jobs", "run", "Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable."),
+    "sim": LazyCommand("bulkops.cli.sim", "sim", "Run the embedded Genesys Cloud Platform API v2 simulator."),
+    "status": LazyCommand("bulkops.cli.jobs", "status", "Where JOB stands: users per outcome, live figures while it runs, the last summary."),
+    "undo": LazyCommand("bulkops.cli.undo", "undo", "Take back what JOB changed, as a job of its own (JOB-undo)."),
+    "validate": LazyCommand("bulkops.cli.validate", "validate", "Check SPEC locally: format, encoding, values, duplicates, limits."),
+    "verify": LazyCommand("bulkops.cli.verify", "verify", "Check JOB against the platform's own audit trail (read with `audits:audit:view`)."),
+}
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in exitcodes.TABLE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="bulkops")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the final one-line outcome (no progress, no notes).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr: one JSON line per request (a command's --log-level wins).")
@@ -50,40 +64,15 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     Shell completion (bash; zsh and fish likewise with zsh_source / fish_source):
       eval "$(_BULKOPS_COMPLETE=bash_source bulkops)"
     """
+    from bulkops.logsetup import configure_logging
+
+    configure_logging("warning")  # until a command's --log-level says otherwise
     set_verbosity(ctx, quiet=quiet, verbose=verbose)
-
-
-for command in (plan, run, resume, status):
-    cli.add_command(command)
-
-
-def _add_optional() -> None:
-    """Commands that live in their own modules."""
-    from bulkops.cli.sim import sim
-
-    cli.add_command(sim)
-    for module, name in (
-        ("bulkops.cli.reconcile", "reconcile"),
-        ("bulkops.cli.demo", "demo"),
-        ("bulkops.cli.report", "report"),
-        ("bulkops.cli.validate", "validate"),
-        ("bulkops.cli.undo", "undo"),
-        ("bulkops.cli.verify", "verify"),
-    ):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ModuleNotFoundError:
-            continue
-        cli.add_command(getattr(mod, name))
-
-
-_add_optional()
 
 
 def main() -> None:
     # Everything bulkops writes (run state, audit, results, report, webhook log) may hold
     # emails and before/after values: owner-only, whatever the shell's umask.
     os.umask(0o077)
-    configure_logging("warning")  # until a command's --log-level says otherwise
     # NO_COLOR (no-color.org): no ANSI colours anywhere (click's own detection only checks for a terminal).
     cli(color=False if os.environ.get("NO_COLOR") else None)
