@@ -53,39 +53,31 @@ def write_matrix(path: Path, users: int, skills: int, seed: int) -> None:
             w.writerow([f"agent{i:05d}@example.com", *(rng.choice(("1", "2", "3", "4", "5")) for _ in names)])
 
 
+def org_skill_count(matrix_skills: int) -> int:
+    """Skills the simulated org has: ten the matrix does not name (merge mode keeps them), but never
+    so many that a user holding some of them plus the matrix's would pass the 50-skill cap and the
+    job be refused (at --skills 50 the org has exactly the matrix's 50)."""
+    return max(matrix_skills, min(50, max(40, matrix_skills + 10)))
+
+
 def run_bulkops(url: str, spec: Path, state: Path, rps: float, workers: int) -> tuple[dict, float, int]:
-    """Run ``bulkops run`` as a child; return (summary, wall seconds, peak RSS in MB)."""
+    """Run ``bulkops run`` as a child; return (summary, wall seconds, peak RSS in MB).
+
+    Its output goes to files, not pipes: a 100,000-user run prints more than a pipe holds, and a
+    child blocked on a full pipe while this process waits for it never ends."""
+    args = [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(state)]
+    args += ["--job", "bench", "--rps", str(rps), "--workers", str(workers), "--plain-progress"]
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bulkops",
-            "run",
-            str(spec),
-            "--base-url",
-            url,
-            "--state-dir",
-            str(state),
-            "--job",
-            "bench",
-            "--rps",
-            str(rps),
-            "--workers",
-            str(workers),
-            "--plain-progress",
-        ],
-        env=sim_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
-    out, err = proc.stdout.read(), proc.stderr.read()
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(args, env=sim_env(), stdout=out_file, stderr=err_file, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
-        raise SystemExit(f"bulkops run exited {code}\n{out}\n{err}")
+        raise SystemExit(f"bulkops run exited {code}\n{out[-4000:]}\n{err[-4000:]}")
     summary = orjson.loads((state / "bench" / "summary.json").read_bytes())
     return summary, wall, usage.ru_maxrss // 1024
 
@@ -139,7 +131,7 @@ def main() -> None:
     if args.scenario == "allowance":
         allowance(args)
         return
-    org_skills = max(40, args.skills + 10)
+    org_skills = org_skill_count(args.skills)
     with tempfile.TemporaryDirectory(prefix="bulkops-bench-") as tmp:
         tmp = Path(tmp)
         spec = tmp / "matrix.csv"
@@ -230,7 +222,17 @@ def allowance(args: argparse.Namespace) -> None:
         tmp = Path(tmp)
         spec = tmp / "matrix.csv"
         write_matrix(spec, args.users, args.skills, args.seed)
-        sim_args = ["--users", str(args.users), "--skills", str(max(40, args.skills + 10)), "--seed", str(args.seed), *limit, "--rate-mode", args.sim_rate_mode]
+        sim_args = [
+            "--users",
+            str(args.users),
+            "--skills",
+            str(org_skill_count(args.skills)),
+            "--seed",
+            str(args.seed),
+            *limit,
+            "--rate-mode",
+            args.sim_rate_mode,
+        ]
         print(f"simulator: {' '.join(limit)} ({args.sim_rate_mode}); bulkops --rps {args.rps:g}; {args.users} users to change")
         with simulator(*sim_args) as url:
             plan = None
