@@ -77,8 +77,12 @@ def region_domain(region: str) -> str:
     key = key.removeprefix("https://").removeprefix("api.").removeprefix("login.").rstrip("/")
     if key in REGION_DOMAINS.values():
         return key
-    known = ", ".join(sorted(REGION_DOMAINS.values()))
-    raise ConfigError(f"unknown Genesys Cloud region {region!r}; use one of: {known} (or --base-url)")
+    raise ConfigError(f"unknown Genesys Cloud region {region!r}; use one of: {known_regions()} (or --base-url)")
+
+
+def known_regions() -> str:
+    """Each region as both forms it is accepted in: ``us-east-1 (mypurecloud.com)``."""
+    return ", ".join(f"{name.replace('_', '-')} ({domain})" for name, domain in sorted(REGION_DOMAINS.items()))
 
 
 def _is_loopback(host: str) -> bool:

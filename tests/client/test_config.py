@@ -1,6 +1,8 @@
+import re
+
 import pytest
 
-from bulkops.client.config import ClientConfig, region_domain, urls_for
+from bulkops.client.config import REGION_DOMAINS, ClientConfig, region_domain, urls_for
 from bulkops.errors import ConfigError
 
 
@@ -109,3 +111,13 @@ def test_an_unparsable_base_url_is_a_config_error(url):
     with pytest.raises(ConfigError, match="--base-url is not a valid URL") as caught:
         urls_for(base_url=url)
     assert "hunter2" not in str(caught.value)
+
+
+def test_unknown_region_names_both_forms_and_every_form_named_is_accepted():
+    with pytest.raises(ConfigError) as refused:
+        region_domain("moon-1")
+    message = str(refused.value)
+    assert "eu-west-1 (mypurecloud.ie)" in message and "us-east-1 (mypurecloud.com)" in message
+    named = re.findall(r"([a-z0-9-]+) \(([a-z0-9.-]+)\)", message)
+    assert len(named) == len(REGION_DOMAINS)
+    assert all(region_domain(name) == domain == region_domain(domain) for name, domain in named)
