@@ -109,13 +109,23 @@ def is_admin_header(header: list[str]) -> bool:
     return True
 
 
+#: The layout's columns that set something: a header of ``email`` and only these (``email,title``)
+#: is the layout without its name column, not a skill matrix of skills called "title".
+_APPLIED_COLUMNS = frozenset({"title", "department", "email_manager", "queues", "division", "skills"})
+
+
 def reads_as_admin(header: list[str]) -> bool:
-    """Whether ``open_spec`` gives the file to ``AdminCsv``: the layout, or a near miss (a header
-    starting with ``name``, which no other form accepts, and naming another of the layout's
-    columns), so that it gets this layout's problems; ``name,Billing`` stays a skill matrix
-    with a bad user column."""
+    """Whether ``open_spec`` gives the file to ``AdminCsv``: the layout; the layout without its name
+    column (``email`` then only columns of the layout that set something, in order: ``email,title``);
+    or a near miss (a header starting with ``name``, which no other form accepts, and naming another
+    of the layout's columns), so that it gets this layout's problems. ``name,Billing`` stays a skill
+    matrix with a bad user column, and ``email,Billing,title`` a matrix (a skill column among them)."""
     names = _names(header)
-    return is_admin_header(header) or (bool(names) and names[0] == "name" and any(n in ADMIN_COLUMNS for n in names[1:]))
+    if is_admin_header(header):
+        return True
+    if len(names) > 1 and names[0] == "email" and set(names[1:]) <= _APPLIED_COLUMNS:
+        return True
+    return bool(names) and names[0] == "name" and any(n in ADMIN_COLUMNS for n in names[1:])
 
 
 def _header_problems(line: int, header: list[str], problems: Problems) -> dict[str, int] | None:
@@ -124,6 +134,9 @@ def _header_problems(line: int, header: list[str], problems: Problems) -> dict[s
     found: dict[str, int] = {}
     bad = False
     last = -1  # index in ADMIN_COLUMNS of the last column accepted
+    # an email-led header (no name column, only columns that set something) is not the UI's
+    # export, and its order carries no meaning
+    ordered = names[:1] != ["email"]
     for i, key in enumerate(names):
         text = header[i].strip()
         if not key:
@@ -132,7 +145,7 @@ def _header_problems(line: int, header: list[str], problems: Problems) -> dict[s
             problems.add(At(line, 1, i), f"unknown column {text!r}{did_you_mean(key, ADMIN_COLUMNS)}; the admin UI's import has no such column")
         elif key in found:
             problems.add(At(line, 1, i), f"duplicate column {text!r} (same as column {found[key] + 1})")
-        elif ADMIN_COLUMNS.index(key) < last:
+        elif ordered and ADMIN_COLUMNS.index(key) < last:
             problems.add(At(line, 1, i), f"column {text!r} is out of order: the admin UI's columns come as {_LAYOUT}")
             found[key] = i
         else:
@@ -146,7 +159,7 @@ def _header_problems(line: int, header: list[str], problems: Problems) -> dict[s
     if bad:
         problems.add(
             At(line, 1, 0),
-            f"a header starting with 'name' is read as the admin UI's people-import layout ({_LAYOUT}, or some of those in that order); "
+            f"a header starting with 'name' (or with 'email' and then only title, department, email_manager, queues, division, skills) is read as the admin UI's people-import layout ({_LAYOUT}, or some of those in that order); "
             "a skill matrix starts with a user column (" + ", ".join(sorted(USER_HEADERS)) + ")",
         )
         return None

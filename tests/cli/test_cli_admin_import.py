@@ -76,3 +76,26 @@ def test_plan_of_other_forms_says_nothing_of_ignored_columns(org, tmp_path: Path
     result = invoke(sim, "plan", str(spec), "--base-url", url)
     assert result.exit_code == 0 and "ignored:" not in result.output
     assert orjson.loads(invoke(sim, "plan", str(spec), "--base-url", url, "--json").output)["ignored_columns"] == []
+
+
+def test_an_email_led_csv_of_layout_columns_sets_them_and_is_no_skill_matrix(org, tmp_path: Path) -> None:
+    """``email,title`` was read as a matrix of a skill called "title" (#28): it is the layout without
+    its name column, in any order."""
+    sim, url = org
+    spec = tmp_path / "titles.csv"
+    spec.write_text("email,department,title\nagent00063@example.com,Operations,Team Lead\nagent00064@example.com,,Supervisor\n")
+    result = invoke(sim, "plan", str(spec), "--base-url", url)
+    assert result.exit_code == 0, result.output
+    assert "(csv-admin, mode merge)" in result.output.splitlines()[0]
+    said = {line.split(":", 1)[0].strip(): line for line in result.output.splitlines() if line.startswith("  agent")}
+    assert "title=Team Lead" in said["agent00063@example.com"] and "department=Operations" in said["agent00063@example.com"]
+    assert "title=Supervisor" in said["agent00064@example.com"] and "department" not in said["agent00064@example.com"]
+    assert "not a number" not in result.output and "skill 'title'" not in result.output
+
+
+def test_a_skill_column_keeps_an_email_led_csv_a_matrix(tmp_path: Path) -> None:
+    spec = tmp_path / "matrix.csv"
+    spec.write_text("email,Billing,title\nagent00063@example.com,3,2\n")
+    result = invoke(None, "validate", str(spec))
+    assert result.exit_code == 0, result.output
+    assert "(csv-wide," in result.output

@@ -72,7 +72,10 @@ def test_which_files_open_as_the_admin_layout(write) -> None:
     assert open_spec(write("a.csv", "name,email\nA,a@x.com\n")).format == "csv-admin"
     # a near miss that starts with name: no other form takes it, so this layout explains why not
     assert open_spec(write("b.csv", "name,email,Billing\nA,a@x.com,3\n")).format == "csv-admin"
-    assert open_spec(write("c.csv", "email,title\na@x.com,3\n")).format == "csv-wide"
+    # email and only columns of the layout that set something: the layout without its name (#28), not a
+    # matrix of a skill called "title"; a skill column among them keeps it a matrix
+    assert open_spec(write("c.csv", "email,title\na@x.com,3\n")).format == "csv-admin"
+    assert open_spec(write("f.csv", "email,Billing,title\na@x.com,3,3\n")).format == "csv-wide"
     assert open_spec(write("e.csv", "name,Billing\na@x.com,3\n")).format == "csv-wide"  # a matrix with a bad user column
     assert open_spec(write("d.csv", "user,skill,proficiency\na,Billing,3\n")).format == "csv-long"
 
