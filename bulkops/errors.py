@@ -141,6 +141,11 @@ class RunStateWriteError(BulkopsError):
     a full disk, a read-only folder. Nothing is damaged; the pass stops, resumable."""
 
 
+class StoppedAtOnce(BulkopsError):
+    """A second Ctrl-C (or SIGTERM) stopped the pass without waiting for the users in flight:
+    they stay in flight, and ``resume`` checks each against the org before writing again."""
+
+
 class PassFailed(BulkopsError):
     """A pass ended on a fatal error after checkpointing and writing its summary, result
     files and webhook; ``cause`` decides the exit code, ``job_id`` names the next command."""

@@ -32,6 +32,7 @@ from bulkops.errors import (
     RunStateWriteError,
     SpecError,
     StateError,
+    StoppedAtOnce,
     TransportError,
 )
 from bulkops.logsetup import configure_logging
@@ -250,6 +251,8 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
         return str(exc), exitcodes.STATE, f"free disk space or fix the folder's permissions, then {resume}"
     if isinstance(exc, StateError):
         return str(exc), exitcodes.STATE, None
+    if isinstance(exc, StoppedAtOnce):
+        return str(exc), exitcodes.ABORTED, resume
     if isinstance(exc, (ApiError, TransportError)):
         return f"the API kept failing: {exc}", exitcodes.ABORTED, f"when the API answers again, {resume}"
     if isinstance(exc, BulkopsError):

@@ -36,6 +36,7 @@ from bulkops.engine.phases import ItemPhases
 from bulkops.engine.queues import QueueBatcher, QueueMembership
 from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.engine.worker import UserProcessor, WorkItem
+from bulkops.errors import StoppedAtOnce
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -123,7 +124,12 @@ class Engine:
         try:
             await self._run_tasks()
         except asyncio.CancelledError:
-            raise
+            # A second signal cancelled the pass: it ends like a fatal error (summary, result
+            # files, the resume command), with the users in flight left in flight.
+            if (task := asyncio.current_task()) is not None:
+                task.uncancel()
+            error = StoppedAtOnce("stopped at once by a second signal; the users in flight stay in flight and resume checks each against the org")
+            self._stop.set()
         except Exception as exc:  # noqa: BLE001 - every fatal error ends the pass the same way
             error = as_run_error(exc, self.paths)
             self._stop.set()
@@ -183,12 +189,13 @@ class Engine:
         worker_tasks = [asyncio.create_task(self._work(q, _through(processor, self.pool.lane(i))), name=f"worker-{i}") for i, q in enumerate(queues)]
         ids = self.only_users if self.only_users is not None else list(self.store.open_user_ids())
         producer = asyncio.create_task(self._produce(queues, ids, audit, reconciliation), name="producer")
-        tasks = (producer, *worker_tasks, batcher_task)
+        workers_done = asyncio.gather(*worker_tasks)
+        tasks: tuple[asyncio.Future[Any], ...] = (producer, *worker_tasks, batcher_task, workers_done)
         try:
             # Each stage is awaited while every other task is watched: the first one to
             # fail ends the pass at once instead of leaving a stage waiting on a dead peer.
             listing_complete = await _until(producer, [*worker_tasks, batcher_task])
-            await _until(asyncio.gather(*worker_tasks), [batcher_task])
+            await _until(workers_done, [batcher_task])
             await batcher.close()
             await batcher_task  # ends once closing; a failure in its last flush surfaces here
             self.counters.requests_by_kind["queue_batches"] += batcher.requests

@@ -43,6 +43,38 @@ def test_first_sigint_drains_and_checkpoints_then_resume_finishes(tmp_path):
         assert not users.get("pending") and not users.get("inflight")
 
 
+def test_a_second_sigint_stops_at_once_with_a_summary_and_the_resume_command(tmp_path):
+    """A second Ctrl-C printed ~50 lines of asyncio traceback and no summary, no `next:` (#28)."""
+    spec = write_matrix(tmp_path / "m.csv", 120)
+    state = tmp_path / "state"
+    with simulator_process("--users", "150", "--seed", "3") as url:
+        common = ["--base-url", url, "--state-dir", str(state)]
+        errors = tmp_path / "stderr.txt"
+        with errors.open("w") as err_file:
+            args = [sys.executable, "-m", "bulkops", "run", str(spec), *common, "--job", "j", "--rps", "5", "--plain-progress"]
+            proc = subprocess.Popen(args, env=client_env(), stdout=subprocess.PIPE, stderr=err_file, text=True)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and "requests" not in bulkops("status", "j", "--state-dir", str(state)).stdout:
+                time.sleep(0.3)
+            proc.send_signal(signal.SIGINT)
+            # the second once the first is handled (two sent at once arrive as one), while the users
+            # in flight, 16 at 5 requests a second, are still being written
+            while time.monotonic() < deadline and "SIGINT" not in errors.read_text():
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=60)
+        err = errors.read_text()
+        assert proc.returncode == 6, err
+        assert "Traceback" not in err and "never retrieved" not in err, err
+        assert "stopped at once" in err and "bulkops resume j" in out + err
+        assert (state / "j" / "summary.json").exists()
+
+        done = bulkops("resume", "j", *common, "--rps", "500", "--plain-progress")
+        assert done.returncode == 0, done.stderr
+        users = orjson.loads(bulkops("status", "j", "--state-dir", str(state), "--json").stdout)["users"]
+        assert users.get("applied", 0) + users.get("unchanged", 0) == 120
+
+
 def test_bad_spec_exits_4_naming_file_line_column_and_sends_nothing(tmp_path):
     spec = tmp_path / "bad.csv"
     spec.write_text("email,Billing,Sales\nagent00001@example.com,7,2\nagent00002@example.com,x,\n")
