@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bulkops.client.echo import assignments_echo, differences, named_echo, no_content, user_echo, whole_echo
 from bulkops.client.wire import ShapeError, json_object
@@ -111,3 +113,18 @@ def test_a_whole_object_put_answer_is_that_object_showing_what_was_written():
     for bad in ({}, {"id": "q2", "name": "Sales"}, {"id": "q1", "name": "Sales", "acwSettings": {"timeoutMs": 30000}}):
         with pytest.raises(ShapeError):
             check(bad)
+
+
+levels = st.dictionaries(st.text("abcdef0123456789", min_size=1, max_size=8), st.sampled_from([0.0, 1.0, 2.5, 3, 5]), min_size=1, max_size=12)
+
+
+@given(written=levels, others=levels)
+def test_any_listing_showing_every_entry_written_passes_and_one_missing_or_changed_fails(written, others):
+    whole = {**others, **written}
+    check = assignments_echo(written)
+    assert check(listing(*((i, p, "active") for i, p in whole.items()))) == {i: float(p) for i, p in whole.items()}
+    gone = next(iter(written))
+    with pytest.raises(ShapeError):
+        check(listing(*((i, p, "active") for i, p in whole.items() if i != gone)))
+    with pytest.raises(ShapeError):
+        check(listing(*((i, (p + 1 if i == gone else p), "active") for i, p in whole.items())))
