@@ -28,6 +28,7 @@ from tenacity.wait import wait_random_exponential
 
 from bulkops.client.auth import TokenProvider
 from bulkops.client.config import ClientConfig
+from bulkops.client.echo import assignments_echo, named_echo, no_content, user_echo
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
@@ -156,14 +157,16 @@ class _Call:
     query: dict[str, str]
     json: Any
     shape: Shape | None
+    #: The API answers this write with 204 and nothing else (``echo.no_content``).
+    no_content: bool = False
     attempts: int = 0
     refreshed: bool = False  # a 401 has had its one token refresh
 
     @classmethod
-    def of(cls, api_url: str, method: str, path: str, params: Mapping[str, Any] | None, json: Any, shape: Shape | None) -> _Call:
+    def of(cls, api_url: str, method: str, path: str, params: Mapping[str, Any] | None, json: Any, shape: Shape | None, *, no_content: bool = False) -> _Call:
         """Query values in the API's spelling (see ``_param``); a None value is left out."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        return cls(method, path, api_url + path, query, json, shape)
+        return cls(method, path, api_url + path, query, json, shape, no_content)
 
     @property
     def had_cursor(self) -> bool:
@@ -262,13 +265,16 @@ class GenesysClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         shape: Shape | None = None,
+        no_content: bool = False,
     ) -> ApiResponse:
         """Send one API call with pacing, auth, retries; return parsed JSON or raise a typed ApiError.
 
         With ``shape``, a 2xx body that does not decode or does not pass ``shape`` is retried
-        like a 5xx. Without it (writes whose answer nobody reads) an unreadable body is ``None``.
+        like a 5xx; a write's ``shape`` also checks that the answer shows what was written
+        (``client.echo``). With ``no_content`` (a write the API answers 204), anything but an
+        empty 204 is retried the same way. With neither, an unreadable body is ``None``.
         """
-        call = _Call.of(self.config.api_url, method, path, params, json, shape)
+        call = _Call.of(self.config.api_url, method, path, params, json, shape, no_content=no_content)
         retrying = AsyncRetrying(stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception_type(_Retry), sleep=self._sleep, reraise=True)
         try:
             async for attempt in retrying:
@@ -348,12 +354,15 @@ class GenesysClient:
     def _read(self, call: _Call, raw: RawResponse) -> Any:
         """The 2xx body, checked by the call's ``shape``; a malformed one becomes a retried MalformedResponseError."""
         content_type = raw.headers.get("Content-Type")
-        if call.shape is None:
+        if call.shape is None and not call.no_content:
             try:
                 return decode(raw.body, content_type)
             except ShapeError:
-                return None  # nobody reads this answer (a write's echo, a 204)
+                return None  # nobody reads this answer (a read outside the engine's writes)
         try:
+            if call.no_content:
+                return no_content(raw.status, raw.body, content_type)
+            assert call.shape is not None
             return call.shape(decode(raw.body, content_type))
         except ShapeError as exc:
             self.stats.malformed += 1
@@ -454,28 +463,30 @@ class GenesysClient:
     async def patch_user(self, user_id: str, body: Mapping[str, Any]) -> ApiResponse:
         if "version" not in body:
             raise ValueError("PATCH /api/v2/users/{id} needs the current version")
-        return await self.request("PATCH", f"/api/v2/users/{_q(user_id)}", json=dict(body))
+        return await self.request("PATCH", f"/api/v2/users/{_q(user_id)}", json=dict(body), shape=user_echo(user_id, body))
 
     # -- user routing skills and languages ------------------------------------------------
 
     async def upsert_skills(self, user_id: str, skills: Mapping[str, float]) -> list[ApiResponse]:
-        """PATCH .../routingskills/bulk in chunks of 50: adds/updates only what is listed."""
+        """PATCH .../routingskills/bulk in chunks of 50: adds/updates only what is listed; each
+        answer (the user's skills) must list every skill of its chunk at the level written."""
         path = f"/api/v2/users/{_q(user_id)}/routingskills/bulk"
-        return [await self.request("PATCH", path, json=c) for c in chunks(skill_posts(skills), SKILLS_PER_BULK)]
+        return [await self.request("PATCH", path, json=c, shape=_listing_echo(c, "skill")) for c in chunks(skill_posts(skills), SKILLS_PER_BULK)]
 
     async def replace_skills(self, user_id: str, skills: Mapping[str, float]) -> ApiResponse:
         """PUT .../routingskills/bulk: the user ends with exactly ``skills`` (replace mode only)."""
-        return await self.request("PUT", f"/api/v2/users/{_q(user_id)}/routingskills/bulk", json=skill_posts(skills))
+        body = skill_posts(skills)
+        return await self.request("PUT", f"/api/v2/users/{_q(user_id)}/routingskills/bulk", json=body, shape=_listing_echo(body, "skill"))
 
     async def delete_skill(self, user_id: str, skill_id: str) -> ApiResponse:
-        return await self.request("DELETE", f"/api/v2/users/{_q(user_id)}/routingskills/{_q(skill_id)}")
+        return await self.request("DELETE", f"/api/v2/users/{_q(user_id)}/routingskills/{_q(skill_id)}", no_content=True)
 
     async def upsert_languages(self, user_id: str, languages: Mapping[str, float]) -> list[ApiResponse]:
         path = f"/api/v2/users/{_q(user_id)}/routinglanguages/bulk"
-        return [await self.request("PATCH", path, json=c) for c in chunks(skill_posts(languages), LANGUAGES_PER_BULK)]
+        return [await self.request("PATCH", path, json=c, shape=_listing_echo(c, "language")) for c in chunks(skill_posts(languages), LANGUAGES_PER_BULK)]
 
     async def delete_language(self, user_id: str, language_id: str) -> ApiResponse:
-        return await self.request("DELETE", f"/api/v2/users/{_q(user_id)}/routinglanguages/{_q(language_id)}")
+        return await self.request("DELETE", f"/api/v2/users/{_q(user_id)}/routinglanguages/{_q(language_id)}", no_content=True)
 
     # -- org catalogue ---------------------------------------------------------------------
 
@@ -488,7 +499,7 @@ class GenesysClient:
         body = {"name": name} | ({"divisionId": division_id} if division_id else {})
         resp = await self.request("POST", "/api/v2/routing/skills", json=body)
         try:
-            json_object(resp.data, needs=("id", "name"))
+            named_echo(name)(resp.data)
         except ShapeError as exc:
             error = _malformed(resp.status, str(exc), resp.correlation_id, "POST", "/api/v2/routing/skills", None)
             error.attempts = resp.attempts
@@ -496,14 +507,14 @@ class GenesysClient:
         return resp
 
     async def move_to_division(self, division_id: str, user_ids: Sequence[str]) -> ApiResponse:
-        return await self.request("POST", f"/api/v2/authorization/divisions/{_q(division_id)}/objects/USER", json=list(user_ids))
+        return await self.request("POST", f"/api/v2/authorization/divisions/{_q(division_id)}/objects/USER", json=list(user_ids), no_content=True)
 
     async def change_queue_members(self, queue_id: str, user_ids: Iterable[str], *, remove: bool) -> list[ApiResponse]:
         """POST .../members (``delete=true`` to remove), 100 members a request."""
         path = f"/api/v2/routing/queues/{_q(queue_id)}/members"
         params = {"delete": "true"} if remove else None
         ids = [{"id": u} for u in user_ids]
-        return [await self.request("POST", path, params=params, json=c) for c in chunks(ids, MEMBERS_PER_REQUEST)]
+        return [await self.request("POST", path, params=params, json=c, no_content=True) for c in chunks(ids, MEMBERS_PER_REQUEST)]
 
     def iter_queue_members(self, queue_id: str, *, start: int = 1, member_by: str | None = None) -> AsyncIterator[Page]:
         """``member_by``: "user" for direct members (what a member write changes), "group" for
@@ -513,6 +524,11 @@ class GenesysClient:
 
     async def get_queue(self, queue_id: str) -> ApiResponse:
         return await self.request("GET", f"/api/v2/routing/queues/{_q(queue_id)}", shape=json_object)
+
+
+def _listing_echo(posts: list[dict[str, Any]], kind: str) -> Shape:
+    """The check of a bulk assignments write's answer: the chunk sent, as id -> proficiency."""
+    return assignments_echo({p["id"]: p["proficiency"] for p in posts}, kind=kind)
 
 
 def _malformed(status: int, problem: str, correlation_id: str | None, method: str, path: str, body: bytes | None) -> MalformedResponseError:

@@ -226,11 +226,12 @@ class PoolLane(GenesysClient):
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         shape: Shape | None = None,
+        no_content: bool = False,
     ) -> ApiResponse:
         while True:
             client = self.pool.client_for(self.lane)
             try:
-                return await client.request(method, path, params=params, json=json, shape=shape)
+                return await client.request(method, path, params=params, json=json, shape=shape, no_content=no_content)
             except AuthError as exc:
                 if not credentials_refused(exc):
                     raise

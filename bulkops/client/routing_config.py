@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from bulkops.client import routing_records as rec
-from bulkops.client.api import QUEUE_MEMBERS_PAGE, GenesysClient
+from bulkops.client.api import QUEUE_MEMBERS_PAGE, GenesysClient, Shape
+from bulkops.client.echo import whole_echo
 from bulkops.client.member_records import QueueMemberJoined, queue_member_joined
 from bulkops.client.wire import ShapeError, chunks
 from bulkops.errors import ConflictError, MalformedResponseError
@@ -72,7 +73,7 @@ async def create_skill_definition(client: GenesysClient, name: str, *, division_
 
 async def move_skill_definition(client: GenesysClient, skill_id: str, division_id: str) -> rec.SkillDefinition:
     """``PATCH`` with ``UpdateSkillDivisionRequest``: the skill moves to ``division_id``."""
-    resp = await client.request("PATCH", f"{SKILLS_PATH}/{_q(skill_id)}", json={"divisionId": division_id}, shape=rec.skill_definition)
+    resp = await client.request("PATCH", f"{SKILLS_PATH}/{_q(skill_id)}", json={"divisionId": division_id}, shape=_moved(skill_id, division_id))
     result: rec.SkillDefinition = resp.data
     return result
 
@@ -83,7 +84,7 @@ async def delete_skill_definition(client: GenesysClient, skill_id: str) -> None:
     skill that does not exist or is already deleted (``NotFoundError``): the caller decides."""
     path = f"{SKILLS_PATH}/{_q(skill_id)}"
     try:
-        await client.request("DELETE", path)
+        await client.request("DELETE", path, no_content=True)
     except ConflictError as exc:
         error = SkillInUseError(exc.status, exc.message, code=exc.code, correlation_id=exc.correlation_id, method=exc.method, path=exc.path, body=exc.body)
         error.attempts = exc.attempts
@@ -140,7 +141,7 @@ async def put_queue_config(client: GenesysClient, queue_id: str, body: Mapping[s
     a fresh read's ``request_body()`` with only the intended changes made."""
     if not body.get("name"):
         raise ValueError("a queue PUT carries the whole queue: 'name' is required")
-    resp = await client.request("PUT", f"{QUEUES_PATH}/{_q(queue_id)}", json=dict(body), shape=rec.queue_config)
+    resp = await client.request("PUT", f"{QUEUES_PATH}/{_q(queue_id)}", json=dict(body), shape=whole_echo(queue_id, body, rec.queue_config))
     result: rec.QueueConfig = resp.data
     return result
 
@@ -162,13 +163,13 @@ async def add_queue_wrapup_codes(client: GenesysClient, queue_id: str, code_ids:
     refs = [{"id": c} for c in dict.fromkeys(code_ids)]
     out: list[rec.WrapupCode] = []
     for chunk in chunks(refs, WRAPUP_CODES_PER_REQUEST):
-        resp = await client.request("POST", path, json=chunk, shape=rec.wrapup_codes)
+        resp = await client.request("POST", path, json=chunk, shape=_codes_listed([r["id"] for r in chunk]))
         out.extend(resp.data)
     return out
 
 
 async def remove_queue_wrapup_code(client: GenesysClient, queue_id: str, code_id: str) -> None:
-    await client.request("DELETE", f"{QUEUES_PATH}/{_q(queue_id)}/wrapupcodes/{_q(code_id)}")
+    await client.request("DELETE", f"{QUEUES_PATH}/{_q(queue_id)}/wrapupcodes/{_q(code_id)}", no_content=True)
 
 
 async def direct_members_joined(client: GenesysClient, queue_id: str, *, joined: bool | None = None) -> list[QueueMemberJoined]:
@@ -190,3 +191,30 @@ async def set_members_joined(client: GenesysClient, queue_id: str, joined: Mappi
         resp = await client.request("PATCH", path, json=chunk, shape=rec.joined_members)
         out.update(resp.data)
     return out
+
+
+def _moved(skill_id: str, division_id: str) -> Shape:
+    """The skill division PATCH answers the ``RoutingSkill``: this skill, in the division written."""
+
+    def check(data: Any) -> rec.SkillDefinition:
+        skill = rec.skill_definition(data)
+        if skill.id != skill_id:
+            raise ShapeError(f"answer is skill {skill.id!r}, not {skill_id!r}")
+        if skill.division is None or skill.division.id != division_id:
+            raise ShapeError(f"skill answered outside the division {division_id!r} written")
+        return skill
+
+    return check
+
+
+def _codes_listed(code_ids: list[str]) -> Shape:
+    """Adding wrap-up codes answers the codes added: each one sent must be listed."""
+
+    def check(data: Any) -> list[rec.WrapupCode]:
+        codes = rec.wrapup_codes(data)
+        missing = set(code_ids) - {c.id for c in codes}
+        if missing:
+            raise ShapeError(f"{len(missing)} wrap-up code(s) written but not in the answer")
+        return codes
+
+    return check

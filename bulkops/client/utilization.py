@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import orjson
 
-from bulkops.client.api import GenesysClient
+from bulkops.client.api import GenesysClient, Shape
+from bulkops.client.echo import named_echo
 from bulkops.client.wire import ShapeError, is_int, json_object
 from bulkops.domain.utilization import (
     AGENT,
@@ -157,14 +158,14 @@ async def put_user_utilization(client: GenesysClient, user_id: str, setting: Uti
     """PUT ``setting`` as the user's whole setting; returns the setting the API answers with.
 
     A PUT is idempotent (same body, same result), so a retried one is harmless."""
-    resp = await client.request("PUT", user_path(user_id), json=encode_utilization(setting), shape=decode_utilization)
+    resp = await client.request("PUT", user_path(user_id), json=encode_utilization(setting), shape=_showing(setting, AGENT))
     result: Utilization = resp.data
     return result
 
 
 async def delete_user_utilization(client: GenesysClient, user_id: str) -> None:
     """Back to the org default."""
-    await client.request("DELETE", user_path(user_id))
+    await client.request("DELETE", user_path(user_id), no_content=True)
 
 
 async def write_user_utilization(client: GenesysClient, user_id: str, write: UtilizationWrite) -> Utilization | None:
@@ -187,7 +188,7 @@ async def get_org_utilization(client: GenesysClient) -> Utilization:
 
 async def put_org_utilization(client: GenesysClient, setting: Utilization) -> Utilization:
     """Replaces the org default (omitted media types take the system default's values)."""
-    resp = await client.request("PUT", ORG_PATH, json=encode_utilization(setting), shape=lambda d: decode_utilization(d, level=ORGANIZATION))
+    resp = await client.request("PUT", ORG_PATH, json=encode_utilization(setting), shape=_showing(setting, ORGANIZATION))
     result: Utilization = resp.data
     return result
 
@@ -219,12 +220,13 @@ async def create_label(client: GenesysClient, name: str, *, utilization: LabelUt
     if utilization is not None:
         body["utilization"] = encode_label_utilization(utilization)
     try:
-        resp = await client.request("POST", LABELS_PATH, json=body)
+        resp = await client.request("POST", LABELS_PATH, json=body)  # no shape: not re-sent (see above)
     except ConflictError as exc:
         raise _retyped(DuplicateLabelError, exc) from None
     except BadRequestError as exc:
         raise _limit_error(exc) from None
     try:
+        named_echo(name)(resp.data)
         return decode_label(resp.data)
     except ShapeError as exc:
         error = MalformedResponseError(resp.status, f"malformed response: {exc}", correlation_id=resp.correlation_id, method="POST", path=LABELS_PATH)
@@ -234,7 +236,7 @@ async def create_label(client: GenesysClient, name: str, *, utilization: LabelUt
 
 async def rename_label(client: GenesysClient, label_id: str, name: str) -> UtilizationLabel:
     try:
-        resp = await client.request("PUT", f"{LABELS_PATH}/{_q(label_id)}", json={"name": name}, shape=decode_label)
+        resp = await client.request("PUT", f"{LABELS_PATH}/{_q(label_id)}", json={"name": name}, shape=_renamed(label_id, name))
     except ConflictError as exc:
         raise _retyped(DuplicateLabelError, exc) from None
     result: UtilizationLabel = resp.data
@@ -245,7 +247,7 @@ async def delete_label(client: GenesysClient, label_id: str, *, force: bool = Fa
     """Without ``force`` a label agents use is refused (``LabelInUseError``); with it, the label
     leaves every setting that names it."""
     try:
-        await client.request("DELETE", f"{LABELS_PATH}/{_q(label_id)}", params={"forceDelete": True} if force else None)
+        await client.request("DELETE", f"{LABELS_PATH}/{_q(label_id)}", params={"forceDelete": True} if force else None, no_content=True)
     except ConflictError as exc:
         raise _retyped(LabelInUseError, exc) from None
 
@@ -255,6 +257,43 @@ async def label_agents(client: GenesysClient, label_id: str) -> tuple[str, ...]:
     resp = await client.request("GET", f"{LABELS_PATH}/{_q(label_id)}/agents", shape=decode_label_agents)
     result: tuple[str, ...] = resp.data
     return result
+
+
+# -- what a write's answer must show (client.echo) -----------------------------------------
+
+
+def shows(written: Utilization, answered: Utilization) -> list[str]:
+    """What of ``written`` the answer does not show: each media type and label written, and the
+    inbound call cap when one was written. Types the answer adds (the API's defaults) are not compared."""
+    wrong = [f"utilization.{mt}" for mt, m in written.media.items() if answered.media.get(mt) != m]
+    wrong += [f"labelUtilizations.{lid}" for lid, x in written.labels.items() if answered.labels.get(lid) != x]
+    if written.max_inbound_calls is not None and answered.max_inbound_calls != written.max_inbound_calls:
+        wrong.append("maxInboundCalls")
+    return wrong
+
+
+def _showing(written: Utilization, level: Level) -> Shape:
+    """A utilization PUT answers the setting: at the level written (the user's own, or the org's),
+    showing every value written."""
+
+    def check(data: Any) -> Utilization:
+        answered = decode_utilization(data, level=ORGANIZATION if level == ORGANIZATION else None)
+        if answered.level != level:
+            raise ShapeError(f"utilization answered at level {answered.level!r}, not {level!r}")
+        wrong = shows(written, answered)
+        if wrong:
+            raise ShapeError(f"utilization answer does not show what was written at {', '.join(wrong[:5])}")
+        return answered
+
+    return check
+
+
+def _renamed(label_id: str, name: str) -> Shape:
+    def check(data: Any) -> UtilizationLabel:
+        named_echo(name, entity_id=label_id)(data)
+        return decode_label(data)
+
+    return check
 
 
 # -- helpers -------------------------------------------------------------------------------

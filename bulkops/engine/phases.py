@@ -98,9 +98,12 @@ class ItemPhases:
                         state = states.get(key)
                         await self._process(_ItemRun(kind, key, item, status, state, state, guard=guard))
 
-                async with asyncio.TaskGroup() as tasks:
-                    for key, item, guard, status in batch:
-                        tasks.create_task(one(key, item, guard, status))
+                try:
+                    async with asyncio.TaskGroup() as tasks:
+                        for key, item, guard, status in batch:
+                            tasks.create_task(one(key, item, guard, status))
+                except* Exception as gathered:  # the error itself, so a transient one ends as one (exit 6, not 1)
+                    raise first_leaf(gathered) from None
         return True
 
     def _guard(self, run: _ItemRun) -> bool:
@@ -212,3 +215,9 @@ def held_reason(held: tuple[HeldPart, ...]) -> str | None:
     if not held:
         return None
     return "held back, changed since the undone job: " + "; ".join(h.describe() for h in held)
+
+
+def first_leaf(group: BaseExceptionGroup[Exception]) -> Exception:
+    """The first error a task group gathered (a group of groups opened up): what stopped the pass."""
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first

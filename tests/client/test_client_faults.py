@@ -26,7 +26,7 @@ from helpers.faultproxy import (
 
 from bulkops.client.api import MIN_RATE_LIMIT_PAUSE
 from bulkops.client.ratelimit import RateGovernor
-from bulkops.errors import AuthError, MalformedResponseError, ServerError, TransportError
+from bulkops.errors import AuthError, ConflictError, MalformedResponseError, ServerError, TransportError
 from bulkops.simulator import SimConfig
 
 USERS = r"/api/v2/users/query"
@@ -223,13 +223,17 @@ async def test_a_created_skill_with_an_unreadable_answer_is_malformed_and_not_po
     assert "Brand New Skill" in sim.sim.skill_ids_by_name()  # the write landed; a resume finds it
 
 
-async def test_a_write_whose_echo_is_unreadable_still_succeeded(sim, proxy, faulty):
-    """Nobody reads a PATCH's echo: a cut body there is no reason to send the write again."""
+async def test_a_write_whose_answer_is_unreadable_is_not_believed_and_its_resend_meets_the_new_version(sim, proxy, faulty):
+    """A cut answer to a PATCH is not the user the API answers (#25 §2): the write is sent again.
+    Here the first one did land (the proxy cut the real answer), so the re-send carries a stale
+    version and answers 409: the engine then reads the user again and diffs to nothing, rather
+    than recording a write on the strength of a status code."""
     uid = sim.sim.user_ids()[0]
     c = faulty()
-    proxy.inject("PATCH", USER, TRUNCATE)
-    resp = await c.patch_user(uid, {"title": "Lead", "version": sim.sim.user(uid)["version"]})
-    assert resp.data is None and resp.attempts == 1
+    proxy.inject("PATCH", USER, TRUNCATE, times=1)
+    with pytest.raises(ConflictError) as err:
+        await c.patch_user(uid, {"title": "Lead", "version": sim.sim.user(uid)["version"]})
+    assert err.value.attempts == 2 and c.stats.malformed == 1
     assert sim.sim.user(uid)["title"] == "Lead"
 
 

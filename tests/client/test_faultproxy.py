@@ -87,3 +87,26 @@ async def test_a_reset_drops_the_connection_and_a_delay_outlasts_a_timeout(proxy
         async with http.get(proxy.base_url + SKILLS, timeout=aiohttp.ClientTimeout(total=0.2)) as r:
             await r.read()
     assert proxy.forwarded == 0  # neither reached the simulator (yet: the delayed one forwards later)
+
+
+async def test_answer_writes_makes_up_a_share_of_write_answers_and_forwards_none_of_them(sim, proxy, http):
+    """HTML block pages, ``{}`` and empty 200s for about 30% of writes, picked by seed; reads and
+    the POSTs that only read pass through. A made-up answer's write never reaches the simulator."""
+    from helpers.faultproxy import BLOCK_PAGE
+
+    rule = proxy.answer_writes(share=0.3, seed=5)
+    uid = sim.sim.user_ids()[0]
+    answers = []
+    for _ in range(60):
+        async with http.patch(proxy.base_url + f"/api/v2/users/{uid}/routinglanguages/bulk", json=[]) as r:
+            answers.append((r.status, r.headers.get("Content-Type", ""), await r.read()))
+    made_up = [a for a in answers if a[2] in (b"", b"{}") or a[1].startswith("text/html")]
+    assert rule.injected == len(made_up) and 10 <= len(made_up) <= 30
+    assert {a[0] for a in made_up} == {200} and sum(rule.action.picked.values()) == len(made_up)
+    assert len(rule.action.picked) == 3  # all three kinds met
+    assert BLOCK_PAGE.body in {a[2] for a in made_up}
+    assert proxy.forwarded == 60 - len(made_up)
+    async with http.post(proxy.base_url + "/api/v2/users/search", json={"query": [], "pageSize": 1}) as r:
+        await r.read()  # a search is a read: not matched, whatever the simulator makes of it
+    status_get, _, _ = await get(http, proxy.base_url + SKILLS)
+    assert status_get == 200 and rule.matched == 60

@@ -33,6 +33,12 @@ the answer to send). Presets: ``EMPTY_BODY``, ``EMPTY_OBJECT``, ``TRUNCATED_JSON
 cursor is the one the request sent: a cursor that never advances), ``status(code, ...)`` and
 ``html_error(code)`` (a gateway's 2 KB HTML error page).
 
+Answering writes itself (#25 §2): ``proxy.answer_writes(share=0.3, seed=7)`` answers that share of
+the org's writes (``WRITE_METHODS`` on ``WRITE_PATHS``: not the token, nor the POSTs that only read)
+with a 200 it makes up, never forwarding them: ``BLOCK_PAGE`` (a proxy's HTML block page),
+``EMPTY_OBJECT`` or ``EMPTY_BODY``, one picked at random each time (``OneOf``, seeded). ``method`` may
+be a set of methods, and ``OneOf(actions, seed)`` is usable in any rule.
+
 Counters: ``proxy.forwarded`` / ``proxy.injected`` (totals), ``proxy.seen`` (``Counter`` of
 ``(method, path)`` for every request that arrived) and ``proxy.count(method, path_regex)``.
 
@@ -48,7 +54,7 @@ import re
 import socket
 import struct
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +107,25 @@ class Rewrite:
     fn: Callable[[Seen, Answer], Answer]
 
 
-Action = Answer | Reset | Delay | Rewrite
+@dataclass(slots=True)
+class OneOf:
+    """One of ``actions`` each time, picked by its own seeded RNG (reproducible); counts its picks."""
+
+    actions: tuple[Action, ...]
+    seed: int | str = 0
+    rng: random.Random = field(init=False)
+    picked: Counter[int] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def pick(self) -> Action:
+        i = self.rng.randrange(len(self.actions))
+        self.picked[i] += 1
+        return self.actions[i]
+
+
+Action = Answer | Reset | Delay | Rewrite | OneOf
 
 
 def status(code: int, body: Any = None, *, headers: Mapping[str, str] | None = None, retry_after: str | None = None) -> Answer:
@@ -146,6 +170,19 @@ EMPTY_BODY = Answer(200, b"")
 EMPTY_OBJECT = Answer(200, b"{}")
 TRUNCATED_JSON = Answer(200, b'{"entities": [{"id": "2f1c7a0e-', {"Content-Type": "application/json"})
 HTML_PAGE = Answer(200, b"<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>", {"Content-Type": "text/html"})
+BLOCK_PAGE = Answer(
+    200,
+    b"<!DOCTYPE html><html><head><title>Access denied</title></head><body><h1>This request was blocked by your network's web filter</h1>"
+    b"<p>Category: uncategorized API traffic. Reference #18.4f2d1c.</p></body></html>",
+    {"Content-Type": "text/html; charset=utf-8"},
+)
+#: What ``answer_writes`` answers with, by default: each a 200 that is no answer at all.
+MADE_UP_WRITE_ANSWERS: tuple[Answer, ...] = (BLOCK_PAGE, EMPTY_OBJECT, EMPTY_BODY)
+#: Methods that change something (a POST may only read: ``WRITE_PATHS`` leaves those out).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The org's objects: users and their assignments, routing (skills, queues, members, utilization,
+#: labels, wrap-up codes), division moves. Not the token, the users search, analytics or audits queries.
+WRITE_PATHS = r"/api/v2/(users/(?!search$)[^/]+(/.*)?|routing/.+|authorization/divisions/[^/]+/objects/[^/]+)"
 RESET = Reset()
 TRUNCATE = Rewrite(truncate)
 REPEAT_CURSOR = Rewrite(repeat_cursor)
@@ -156,7 +193,7 @@ class Rule:
     """Which requests to replace and with what; counts what it matched and what it injected."""
 
     proxy: FaultProxy
-    method: str | None
+    method: frozenset[str] | None
     path: re.Pattern[str]
     action: Action
     query: Mapping[str, str | bool] = field(default_factory=dict)
@@ -169,7 +206,7 @@ class Rule:
     injected: int = 0
 
     def matches(self, method: str, path: str, query: MultiMapping[str]) -> bool:
-        if self.method is not None and method != self.method:
+        if self.method is not None and method not in self.method:
             return False
         if not self.path.fullmatch(path):
             return False
@@ -252,7 +289,7 @@ class FaultProxy:
 
     def inject(
         self,
-        method: str | None,
+        method: str | Iterable[str] | None,
         path: str,
         action: Action,
         *,
@@ -266,9 +303,10 @@ class FaultProxy:
         """Add a rule (see the module docstring); returns it, usable as a ``with`` block that removes it."""
         if sum(x is not None for x in (nth, from_nth, probability)) > 1:
             raise ValueError("choose one of nth, from_nth, probability")
+        methods = None if method is None else frozenset(m.upper() for m in ([method] if isinstance(method, str) else method))
         rule = Rule(
             self,
-            method.upper() if method else None,
+            methods,
             re.compile(path),
             action,
             dict(query or {}),
@@ -280,6 +318,13 @@ class FaultProxy:
         )
         self.rules.append(rule)
         return rule
+
+    def answer_writes(
+        self, *, share: float, seed: int | str = 0, answers: tuple[Answer, ...] = MADE_UP_WRITE_ANSWERS, path: str = WRITE_PATHS, times: int | None = None
+    ) -> Rule:
+        """Answer ``share`` of the org's writes with one of ``answers`` (a made-up 200 by default),
+        picked at random; those writes are never forwarded. Reproducible with ``seed``."""
+        return self.inject(WRITE_METHODS, path, OneOf(tuple(answers), seed=f"{seed}-answer"), probability=share, seed=seed, times=times)
 
     def remove(self, rule: Rule) -> None:
         if rule in self.rules:
@@ -311,6 +356,8 @@ class FaultProxy:
         return await self._act(request, action)
 
     async def _act(self, request: web.Request, action: Action | None) -> web.StreamResponse:
+        if isinstance(action, OneOf):
+            return await self._act(request, action.pick())
         if isinstance(action, Delay):
             await asyncio.sleep(action.seconds)
             return await self._act(request, action.then)
