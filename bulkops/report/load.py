@@ -33,6 +33,7 @@ from typing import Any, overload
 
 import orjson
 
+from bulkops.engine.account import JobAccount, read_account, tally_runs
 from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
 from bulkops.state.ndjson import BadLine, scan_ndjson
@@ -185,6 +186,8 @@ class JobData:
     open_count: int  # users still pending or in flight in state.db
     counts: dict[str, int]
     db: Path
+    #: The job's account (``engine.account``): status, outcomes and whole-job figures the page shows.
+    account: JobAccount
     store: RunStore | None = None  # the caller's open store, reused to read intents
     #: The last audit line of each item of another kind (skill definitions, ...), in file order.
     items: list[dict[str, Any]] = field(default_factory=list)
@@ -277,6 +280,7 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
                 if code != OUTCOME_CODES["reconciliation"]:
                     last_lines.append(v)
         del last
+        tally = tally_runs((len(r), sum(r.requests), sum(r.conflicts)) for r in runs.values())
         return JobData(
             job_id=store.get("job_id") or paths.root.name,
             root=paths.root,
@@ -297,6 +301,7 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
             db=paths.db,
             store=None if own else store,
             items=list(items.values()),
+            account=read_account(store, paths, audit=tally),
         )
     finally:
         if own:

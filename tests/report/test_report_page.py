@@ -186,8 +186,13 @@ def test_damaged_audit_lines_are_reported_not_fatal(tmp_path):
     from bulkops.state.layout import RunPaths
     from bulkops.state.store import RunStore
 
+    from bulkops.domain.model import UserIntent
+
     paths = RunPaths(tmp_path / "job")
-    RunStore.create(paths.db, {"job_id": "job", "mode": "merge"}).close()
+    store = RunStore.create(paths.db, {"job_id": "job", "mode": "merge"})
+    store.add_intents([UserIntent(user="u1", skills={"s1": 3.0}, line=2)])
+    store.mark_done("u1", "unchanged")  # the checkpoint, as the pass left it: what the account counts
+    store.close()
     good = {
         "ts": "2026-11-23T10:00:01.000Z",
         "run_id": "20261123T100000Z-aaaaaa",

@@ -205,8 +205,8 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     paths = RunPaths(tmp_path / "job")
     store = RunStore.create(paths.db, {"job_id": "job", "mode": "merge"})
     store.add_intents(UserIntent(user=u, skills={"s1": 3.0}, line=i + 2) for i, u in enumerate(("u1", "u2", "u3", "u4", "u5")))
-    for u in ("u1", "u2", "u3", "u4"):
-        store.mark_done(u, "x")
+    for u, outcome in (("u1", "applied"), ("u2", "applied"), ("u3", "failed"), ("u4", "failed")):  # as the audit's last lines say
+        store.mark_done(u, outcome)
     store.close()
     r1, r2 = "20261123T100000Z-aaaaaa", "20261124T100000Z-bbbbbb"
 
@@ -249,7 +249,8 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     assert first.users_in_run == 4 and first.outcomes_run == {"applied": 1, "reconciliation": 1, "failed": 2}
     assert [ln.user_id for ln in first.slowest] == ["u2", "u1"]  # equal latencies: file order
     assert [ln.user_id for ln in first.most_retried] == ["u3"] and first.most_retried[0].conflicts == 3
-    assert first.unprocessed == 1 and first.outcomes_job == {"applied": 2, "failed": 2, "pending": 1}
+    # the job's account: the checkpoint's outcomes, u4 dropped by a person (settled, apart from failed)
+    assert first.unprocessed == 1 and first.outcomes_job == {"applied": 2, "failed": 1, "dropped": 1, "pending": 1}
     assert [e["user_id"] for e in first.reconciliation] == ["u3"]
     last = build_figures(data)  # no summary: the last run
     assert last.run_id == r2 and [ln.user_id for ln in last.slowest] == ["u3", "u1"] and last.conflicts_409 == 1
