@@ -181,12 +181,11 @@ def test_latency_bins_and_nearest_rank_percentiles():
 
 
 def test_damaged_audit_lines_are_reported_not_fatal(tmp_path):
+    from bulkops.domain.model import UserIntent
     from bulkops.report.load import load_job
     from bulkops.report.timeline import build_figures
     from bulkops.state.layout import RunPaths
     from bulkops.state.store import RunStore
-
-    from bulkops.domain.model import UserIntent
 
     paths = RunPaths(tmp_path / "job")
     store = RunStore.create(paths.db, {"job_id": "job", "mode": "merge"})
