@@ -484,26 +484,31 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     if as_json:
         click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())
         return
-    click.echo(f"job {job}  spec {info['spec']}  mode {info['mode']}")
+    _echo_status(info, account)
+
+
+def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
+    """``status`` in words: what ``--json`` prints, headed by the job's account."""
+    click.echo(f"job {info['job_id']}  spec {info['spec']}  mode {info['mode']}")
     click.echo(status_headline(f"status: {account.status}", account.state))
-    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in users.items()))
+    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
     for line in account_lines(account.to_json()):
         click.echo(line)
-    if total.passes:
-        click.echo(f"requests: {total.requests} in {total.passes} pass(es) of this job, set-up included")
-    if who is not None:
+    if total := info["requests_total"]:
+        click.echo(f"requests: {total['requests']} in {total['passes']} pass(es) of this job, set-up included")
+    if (who := info["holder"]) is not None:
         line = f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}"
-        if live:
+        if live := info["live"]:
             age = time.time() - live["at"]
             line += f"; run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)"
         click.echo(line)
     else:
-        if interrupted:
+        if info["interrupted"]:
             click.echo("interrupted: the last pass ended without finishing (killed, or its disk was full)")
-        if shown:
+        if shown := info["last_summary"]:
             click.echo("last run:")
             click.echo("  " + render_summary(shown).replace("\n", "\n  "))
-    for step in steps:
+    for step in info["next"]:
         click.echo(f"next: {step}")
 
 

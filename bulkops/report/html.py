@@ -265,7 +265,7 @@ def _items(f: Figures) -> str:
 
 def _reconciliation(f: Figures) -> str:
     dropped = f.account.dropped
-    settled = f' <span data-figure="reconciliation-dropped">{dropped}</span> dropped by a person (settled).' if dropped else ""
+    settled = f' <b data-figure="reconciliation-dropped">{dropped}</b> dropped by a person (settled).' if dropped else ""
     if not f.reconciliation:
         return f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">0</b> open entries.{settled}</p></section>'
     rows = []
