@@ -159,12 +159,16 @@ def read_account(store: RunStore, paths: RunPaths, *, pass_end: PassEnd | None =
 
 
 def job_state(*, open_work: int, need_look: int, pass_end: PassEnd | None, outside: State | None) -> State:
-    """Pure: the state from what is open, what is held, and how the pass ended (or who holds the job)."""
-    if pass_end is not None and pass_end.stopped:
-        return "stopped"
-    if outside is not None and (outside == "running" or open_work):
+    """Pure: the state from what is open, what is held, and how the pass ended (or who holds the job).
+    A pass stopped after its last user was checkpointed leaves nothing open: the job is settled, and
+    says so as ``status`` will."""
+    if outside == "running":
         return outside
-    if open_work or (pass_end is not None and not pass_end.listing_complete):
+    if open_work:
+        if pass_end is not None:
+            return "stopped" if pass_end.stopped else "incomplete"
+        return outside or "stopped"
+    if pass_end is not None and not pass_end.listing_complete and not pass_end.stopped:
         return "incomplete"
     return "finished" if need_look else "complete"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -39,8 +40,9 @@ def invoke(sim: Simulator, *args: str) -> Result:
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
-def write_spec(path: Path, users: int) -> str:
-    lines = [{"user": f"agent{i:05d}@example.com", "title": "Agent III"} for i in range(users)]
+def write_spec(path: Path, users: int, skills: dict[int, dict[str, int]] | None = None) -> str:
+    """Every user gets a title; ``skills``: some users (by number) get skills too."""
+    lines = [{"user": f"agent{i:05d}@example.com", "title": "Agent III", **({"skills": skills[i]} if skills and i in skills else {})} for i in range(users)]
     path.write_text(json.dumps({"version": 1, "mode": "merge", "users": lines}), encoding="utf-8")
     return str(path)
 
@@ -134,10 +136,12 @@ def test_many_held_users_say_finished_not_complete_then_retry_and_drop_agree(org
     assert resumed.exit_code == exitcodes.OK and "status: complete" in resumed.output, resumed.output
 
 
-async def stopped_first_pass(handle: Any, spec: str, state: Path) -> dict[str, Any]:
-    """Pass 1 of job ``j``: stopped halfway (as Ctrl-C does), its files written as `run` writes them."""
+async def stopped_first_pass(handle: Any, spec: str, state: Path, sabotage: Callable[[], None]) -> dict[str, Any]:
+    """Pass 1 of job ``j``: ``sabotage`` after validation, then stopped halfway (as Ctrl-C does), its
+    files written as `run` writes them."""
     async with client_for(handle, rps=1000) as client:
         setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=state, job_id="j")
+        sabotage()
         engines: list[Any] = []
 
         def stop_halfway(counters: Any) -> None:
@@ -155,11 +159,15 @@ def test_the_tiles_count_every_pass_and_a_retry_that_fixes_all_says_complete(org
     sim.reset(SimConfig(seed=5))
     state = tmp_path / "st"
     common = ("--base-url", url, "--state-dir", str(state))
-    held = ids_of(sim, range(0, 60, 6))  # 10 of 60, spread over both halves of the run
-    sim.configure(always_conflict=held)
     handle = SimpleNamespace(base_url=url, client_id=sim.config.client_id, client_secret=sim.config.client_secret)
+    doomed = next(iter(sim.skill_ids_by_name()))
+    spec = write_spec(tmp_path / "s.json", 60, {i: {doomed: 2} for i in range(3, 60, 6)})
 
-    first = asyncio.run(stopped_first_pass(handle, write_spec(tmp_path / "s.json", 60), state))  # pass 1
+    def sabotage() -> None:  # 10 users held by 409s, 10 whose skill is made inactive (failed: 400), over both halves
+        sim.configure(always_conflict=ids_of(sim, range(0, 60, 6)))
+        sim.set_skill_state(sim.skill_ids_by_name()[doomed], "inactive")
+
+    first = asyncio.run(stopped_first_pass(handle, spec, state, sabotage))  # pass 1
     assert first["status"] == "stopped" and first["account"]["open_work"] > 0
     views = Views(sim, state)
     assert views.status()["status"] == "stopped"
@@ -167,9 +175,12 @@ def test_the_tiles_count_every_pass_and_a_retry_that_fixes_all_says_complete(org
     resumed = invoke(sim, "resume", "j", *common, *FAST, "--json")  # pass 2
     assert resumed.exit_code == exitcodes.PARTIAL, resumed.output
     second = orjson.loads(resumed.stdout)
-    views.agree_on("finished, 10 need a look")
+    views.agree_on("finished, 20 need a look")
+    assert views.status()["users"] == {"applied": 40, "reconciliation": 10, "failed": 10, "total": 60}
+    assert views.rows("failed.csv") == 10
 
-    sim.configure(always_conflict=[])
+    sim.configure(always_conflict=[])  # the other admin is done, and the skill is back
+    sim.set_skill_state(sim.skill_ids_by_name()[doomed], "active")
     retried = invoke(sim, "reconcile", "retry", "j", *common, *FAST, "--json")  # pass 3
     assert retried.exit_code == exitcodes.OK, retried.output
     third = orjson.loads(retried.stdout)
@@ -179,7 +190,7 @@ def test_the_tiles_count_every_pass_and_a_retry_that_fixes_all_says_complete(org
     # The tiles: the whole job, all three passes, not the last one (10 users)
     page, audit = views.page(), [r for r in read_ndjson(state / "j" / "audit.ndjson") if "kind" not in r]
     passes = [first["this_run"], second["this_run"], third["this_run"]]
-    assert int(page.figures["users-handled"]) == len(audit) == 60 + 10 != third["this_run"]["outcomes"]["applied"]
+    assert int(page.figures["users-handled"]) == len(audit) == 60 + 20 != third["this_run"]["outcomes"]["applied"]
     assert int(page.figures["passes"]) == 3
     assert float(page.figures["requests"].replace(",", "")) == sum(p["requests"] for p in passes) == views.status()["account"]["requests"]
     assert int(page.figures["conflicts"]) == sum(r["conflicts"] for r in audit) == sum(p["conflicts_409"] for p in passes) > 0
