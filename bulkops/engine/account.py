@@ -32,7 +32,7 @@ from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.state.joblock import holder
 from bulkops.state.layout import RunPaths
-from bulkops.state.ndjson import BadLine, read_ndjson
+from bulkops.state.ndjson import BadLine, scan_ndjson
 from bulkops.state.store import RunStore
 
 State = Literal["complete", "finished", "stopped", "interrupted", "incomplete", "running"]
@@ -52,11 +52,16 @@ class PassEnd:
 
 @dataclass(frozen=True, slots=True)
 class QueueFold:
-    """The reconciliation queue folded: open entries, and the entries a person dropped, by id."""
+    """The reconciliation queue folded: the open entries, and the entries a person dropped, by id."""
 
-    open_ids: tuple[str, ...] = ()
+    #: id -> byte offset of its open ``queued`` event, in the queue's order (the report reads them back).
+    open: Mapping[str, int] = field(default_factory=dict)
     #: id -> the outcome it was queued with (failed, reconciliation), for the ids whose latest event is ``dropped``.
     dropped: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def open_ids(self) -> tuple[str, ...]:
+        return tuple(self.open)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class JobAccount:
     open_entries: int
     open_work: int
     requests: RequestTotal
+    #: The queue as folded for this account (the report lists its open entries from it).
+    queue: QueueFold = field(default_factory=QueueFold)
     passes: tuple[PassFigures, ...] = ()
     audit: AuditTally | None = None
 
@@ -153,6 +160,7 @@ def read_account(store: RunStore, paths: RunPaths, *, pass_end: PassEnd | None =
         open_entries=len(fold.open_ids),
         open_work=open_work,
         requests=RequestTotal.from_dict(store.get(TOTAL_KEY)),
+        queue=fold,
         passes=passes_of(store),
         audit=audit,
     )
@@ -188,16 +196,18 @@ def settle(counts: Mapping[str, int], dropped: Mapping[str, int]) -> dict[str, i
 
 
 def fold_queue(path: Path) -> QueueFold:
-    """The queue's events folded as ``ReconciliationQueue.entries`` folds them, keeping the dropped apart."""
-    open_: dict[str, None] = {}
+    """The queue's events folded as ``ReconciliationQueue.entries`` folds them (queued opens an entry;
+    dropped, retried and resolved close it; a line naming no user, or cut by a crash, is skipped),
+    keeping the dropped apart. The one fold of the queue that the account and the report read."""
+    open_: dict[str, int] = {}
     queued_as: dict[str, str] = {}
     dropped: dict[str, str] = {}
-    for rec in read_ndjson(path):
+    for off, rec in scan_ndjson(path):
         if isinstance(rec, BadLine) or not isinstance(uid := rec.get("user_id"), str):
             continue
         event = rec.get("event")
         if event == "queued":
-            open_[uid] = None
+            open_[uid] = off  # the latest record, in the place of the first (as a dict update keeps it)
             queued_as[uid] = str(rec.get("outcome") or "failed")
             dropped.pop(uid, None)
         elif event in ("dropped", "retried", "resolved"):
@@ -205,7 +215,7 @@ def fold_queue(path: Path) -> QueueFold:
             dropped.pop(uid, None)
             if event == "dropped" and uid in queued_as:
                 dropped[uid] = queued_as[uid]
-    return QueueFold(tuple(open_), dropped)
+    return QueueFold(open_, dropped)
 
 
 def dropped_by_owner(fold: QueueFold, kind_names: Iterable[str]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:

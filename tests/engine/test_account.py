@@ -85,7 +85,7 @@ def test_the_queue_folded_as_entries_folds_it_with_the_dropped_apart(tmp_path):
 
 
 def test_dropped_entries_are_the_users_or_a_kinds():
-    fold = QueueFold((), {"u1": "failed", "skill:delete:sales": "failed", "queue:Q1": "reconciliation", "odd:id": "failed"})
+    fold = QueueFold({}, {"u1": "failed", "skill:delete:sales": "failed", "queue:Q1": "reconciliation", "odd:id": "failed"})
     users, items = dropped_by_owner(fold, ["skill", "queue"])
     assert users == {"failed": 2} and items == {"skill": {"failed": 1}, "queue": {"reconciliation": 1}}
 
