@@ -2,7 +2,9 @@
 
 A summary describes its own pass (its process's client); the report's tiles describe the whole
 job, every pass (``run``, ``resume``, ``reconcile retry``). A pass killed before its summary
-leaves no figures here (nor in ``requests_total``): its audit lines still count.
+leaves no figures here (nor in ``requests_total``): its audit lines still count. Each CLI pass is a
+process with its own client; should one client serve two passes (a script, a test), its 429s and
+retries are counted in both (``requesttotal`` tells its requests apart, not these).
 """
 
 from __future__ import annotations

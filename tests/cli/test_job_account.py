@@ -35,9 +35,13 @@ from bulkops.state.reconciliation import ReconciliationQueue
 FAST = ("--rps", "1000", "--plain-progress", "--conflict-attempts", "2", "--conflict-delay", "0", "--workers", "4")
 
 
-def invoke(sim: Simulator, *args: str) -> Result:
+def invoke(sim: Simulator, *args: str, color: bool = False) -> Result:
+    """``color``: keep the terminal's colours (as on a terminal; CliRunner strips them otherwise)."""
     env = {"GENESYSCLOUD_OAUTHCLIENT_ID": sim.config.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": sim.config.client_secret, "GENESYSCLOUD_ACCESS_TOKEN": None}
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False, color=color)
+
+
+GREEN, YELLOW = "\x1b[32m", "\x1b[33m"
 
 
 def write_spec(path: Path, users: int, skills: dict[int, dict[str, int]] | None = None) -> str:
@@ -109,6 +113,8 @@ def test_many_held_users_say_finished_not_complete_then_retry_and_drop_agree(org
     views.agree_on("finished, 50 need a look")
     assert views.summary()["account"]["state"] == "finished" and views.summary()["users"] == {"applied": 20, "reconciliation": 50, "total": 70}
     assert "Nothing is left to do" not in views.page().figures["in-short"]
+    coloured = invoke(sim, "status", "j", "--state-dir", str(state), color=True).output
+    assert f"{YELLOW}status: finished, 50 need a look" in coloured and GREEN not in coloured
     assert 'class="status-finished"' in (state / "j" / "results" / "report.html").read_text(encoding="utf-8")  # not the green of complete
 
     last = held[-1]
@@ -123,6 +129,7 @@ def test_many_held_users_say_finished_not_complete_then_retry_and_drop_agree(org
     dropped = invoke(sim, "reconcile", "drop", "j", last, "--note", "set by hand", "--state-dir", str(state))
     assert dropped.exit_code == 0, dropped.output
     assert "status: complete" in dropped.output
+    assert f"{GREEN}status: complete" in invoke(sim, "status", "j", "--state-dir", str(state), color=True).output
     views.agree_on("complete")
     info, page = views.status(), views.page()
     assert info["account"] | {"users": None} == info["account"] | {"need_look": 0, "dropped": 1, "open_entries": 0, "open_work": 0, "users": None}
