@@ -75,6 +75,21 @@ class AuditTally:
 
 
 @dataclass(frozen=True, slots=True)
+class JobTotals:
+    """The whole job's figures, every finished pass added up (the report's tiles)."""
+
+    passes: int
+    requests: int
+    requests_per_changed_user: float | None
+    duration_s: float
+    achieved_rps: float | None
+    configured_rps: float | None
+    http_429: int
+    http_5xx: int
+    http_retries: int
+
+
+@dataclass(frozen=True, slots=True)
 class JobAccount:
     job_id: str
     state: State
@@ -100,27 +115,22 @@ class JobAccount:
             return f"finished, {self.need_look} need a look"
         return self.state
 
-    @property
-    def settled(self) -> bool:
-        """Every user and item handled: complete, or finished with some needing a look."""
-        return self.state in ("complete", "finished")
-
-    def totals(self) -> dict[str, Any]:
+    def totals(self) -> JobTotals:
         """The whole job's figures, every pass: requests (set-up included), time, rate, HTTP faults."""
         seconds = sum(p.duration_s for p in self.passes)
         engine = sum(p.engine_requests for p in self.passes)
-        applied = self.users.get("applied", 0)
-        return {
-            "passes": self.requests.passes,
-            "requests": self.requests.requests,
-            "requests_per_changed_user": round(self.requests.requests / applied, 3) if applied and self.requests.passes else None,
-            "duration_s": round(seconds, 2),
-            "achieved_rps": round(engine / seconds, 2) if seconds > 0 else None,
-            "configured_rps": self.passes[-1].configured_rps if self.passes else None,
-            "http_429": sum(p.http_429 for p in self.passes),
-            "http_5xx": sum(p.http_5xx for p in self.passes),
-            "http_retries": sum(p.http_retries for p in self.passes),
-        }
+        applied, total = self.users.get("applied", 0), self.requests
+        return JobTotals(
+            passes=total.passes,
+            requests=total.requests,
+            requests_per_changed_user=round(total.requests / applied, 3) if applied and total.passes else None,
+            duration_s=round(seconds, 2),
+            achieved_rps=round(engine / seconds, 2) if seconds > 0 else None,
+            configured_rps=self.passes[-1].configured_rps if self.passes else None,
+            http_429=sum(p.http_429 for p in self.passes),
+            http_5xx=sum(p.http_5xx for p in self.passes),
+            http_retries=sum(p.http_retries for p in self.passes),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
