@@ -44,7 +44,7 @@ from bulkops.engine.summary import account_fields, account_lines, render_summary
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.report.hooks import after_pass
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
-from bulkops.state.joblock import holder
+from bulkops.state.joblock import JobLock, holder
 from bulkops.state.layout import check_job_name
 
 
@@ -404,17 +404,20 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
 
     async def main(stopper: Stopper) -> int:
         setup = open_job(state_dir, job)
-        counts, total = setup.store.counts(), setup.store.total()
-        left = counts.get("pending", 0) + counts.get("inflight", 0)
-        # items of the other kinds (skill definitions, queue settings) count too: a queues-only job has no users
-        items_left = sum(n for by in setup.store.item_counts().values() for status, n in by.items() if status in ("pending", "inflight"))
-        if not left and not items_left:  # nothing to carry on with: say so, and keep the last pass's summary as it is
+        # Locked before looking: another process's pass is refused (exit 8) even when it has just handled its last user.
+        with JobLock(setup.paths.root):
             account = read_account(setup.store, setup.paths)
-            setup.store.close()
-            return _already_finished(job, state_dir, account)
-        say(f"resuming {job}: {total - left} of {total} users done, {left} to go" + (f"; {items_left} other item(s) to go" if items_left else ""))
-        async with GenesysClient(config) as client:
-            summary = await run_pass(client, setup, kw, stopper)
+            if not account.open_work:  # nothing to carry on with: say so, and keep the last pass's summary as it is
+                setup.store.close()
+                return _already_finished(job, state_dir, account)
+            left = account.users.get("pending", 0) + account.users.get("inflight", 0)
+            items_left = account.open_work - left  # items of the other kinds count too: a queues-only job has no users
+            say(
+                f"resuming {job}: {account.total - left} of {account.total} users done, {left} to go"
+                + (f"; {items_left} other item(s) to go" if items_left else "")
+            )
+            async with GenesysClient(config) as client:
+                summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
         return report_outcome(summary, as_json=kw.get("json_summary", False))
 
