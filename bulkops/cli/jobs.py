@@ -32,6 +32,7 @@ from bulkops.cli.verbosity import is_quiet, outcome_line, say
 from bulkops.client import GenesysClient
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
+from bulkops.engine.account import JobAccount, read_account
 from bulkops.engine.execute import execute
 from bulkops.engine.impact_text import to_dict as impact_dict
 from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
@@ -39,22 +40,35 @@ from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, users_changing
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.requesttotal import RequestTotal
-from bulkops.engine.summary import render_summary
+from bulkops.engine.summary import account_fields, account_lines, render_summary
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.report.hooks import after_pass
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
-from bulkops.state.joblock import holder
+from bulkops.state.joblock import JobLock, holder
 from bulkops.state.layout import check_job_name
 
 
 def exit_code_for(summary: dict[str, Any]) -> int:
-    users = summary["users"]
-    if summary["status"] != "complete":
-        return exitcodes.ABORTED
-    items_held = any(n.get("reconciliation") or n.get("failed") for n in summary.get("items", {}).values())
-    if users.get("reconciliation") or users.get("failed") or items_held:
+    """OK when the job is complete, PARTIAL when it finished with some needing a look, ABORTED while work is open."""
+    state = (summary.get("account") or {}).get("state") or summary["status"]
+    return exit_code_of_state(state)
+
+
+def exit_code_of_state(state: str) -> int:
+    if state == "complete":
+        return exitcodes.OK
+    if state == "finished":
         return exitcodes.PARTIAL
-    return exitcodes.OK
+    return exitcodes.ABORTED
+
+
+#: The headline's colour on a terminal: green only when nothing is left for a person.
+STATE_COLOURS = {"complete": "green", "finished": "yellow", "running": "cyan"}
+
+
+def status_headline(text: str, state: str) -> str:
+    """``text`` coloured by ``state`` (click drops the colour when the output is not a terminal)."""
+    return click.style(text, fg=STATE_COLOURS.get(state, "red"))
 
 
 def report_outcome(summary: dict[str, Any], *, as_json: bool = False) -> int:
@@ -70,15 +84,18 @@ def print_outcome(summary: dict[str, Any]) -> None:
     if is_quiet():  # -q: the outcome in one line, no hints
         click.echo(outcome_line(summary))
         return
-    click.echo(render_summary(summary))
+    state = (summary.get("account") or {}).get("state") or summary["status"]
+    head, _, rest = render_summary(summary).partition("\n")
+    click.echo(status_headline(head, state) + ("\n" + rest if rest else ""))
     # Hints that work when copied: the job, and --state-dir when it is not the default.
     job = summary["job_id"] + state_dir_flag(str(Path(summary["files"]["checkpoint"]).parent.parent))
-    users = summary["users"]
-    if summary["status"] != "complete":
+    if state == "finished":
+        n = summary["account"]["need_look"]
+        click.echo(
+            f"\nnext: {n} need a look: `bulkops reconcile list {job}`, then `bulkops reconcile retry {job}` (or `reconcile drop` what you fixed by hand)"
+        )
+    elif state != "complete":
         click.echo(f"\nnext: `bulkops resume {job}` carries on from the checkpoint; `bulkops status {job}` shows where it stands")
-    elif users.get("reconciliation") or users.get("failed"):
-        n = users.get("reconciliation", 0) + users.get("failed", 0)
-        click.echo(f"\nnext: {n} user(s) need a look: `bulkops reconcile list {job}`, then `bulkops reconcile retry {job}`")
 
 
 def run_options(kw: dict[str, Any]) -> RunOptions:
@@ -387,31 +404,34 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
 
     async def main(stopper: Stopper) -> int:
         setup = open_job(state_dir, job)
-        counts, total = setup.store.counts(), setup.store.total()
-        left = counts.get("pending", 0) + counts.get("inflight", 0)
-        # items of the other kinds (skill definitions, queue settings) count too: a queues-only job has no users
-        items_left = sum(n for by in setup.store.item_counts().values() for status, n in by.items() if status in ("pending", "inflight"))
-        if not left and not items_left:  # nothing to carry on with: say so, and keep the last pass's summary as it is
-            setup.store.close()
-            return _already_finished(job, state_dir, counts, total)
-        say(f"resuming {job}: {total - left} of {total} users done, {left} to go" + (f"; {items_left} other item(s) to go" if items_left else ""))
-        async with GenesysClient(config) as client:
-            summary = await run_pass(client, setup, kw, stopper)
+        # Locked before looking: another process's pass is refused (exit 8) even when it has just handled its last user.
+        with JobLock(setup.paths.root):
+            account = read_account(setup.store, setup.paths)
+            if not account.open_work:  # nothing to carry on with: say so, and keep the last pass's summary as it is
+                setup.store.close()
+                return _already_finished(job, state_dir, account)
+            left = account.users.get("pending", 0) + account.users.get("inflight", 0)
+            items_left = account.open_work - left  # items of the other kinds count too: a queues-only job has no users
+            say(
+                f"resuming {job}: {account.total - left} of {account.total} users done, {left} to go"
+                + (f"; {items_left} other item(s) to go" if items_left else "")
+            )
+            async with GenesysClient(config) as client:
+                summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
         return report_outcome(summary, as_json=kw.get("json_summary", False))
 
     sys.exit(run_async(main))
 
 
-def _already_finished(job: str, state_dir: str, counts: dict[str, int], total: int) -> int:
-    held = counts.get("reconciliation", 0) + counts.get("failed", 0)
-    outcomes = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-    click.echo(f"job {job} has no users left to handle ({outcomes}; {total} in all): nothing to resume")
-    if held:
+def _already_finished(job: str, state_dir: str, account: JobAccount) -> int:
+    outcomes = ", ".join(f"{k} {v}" for k, v in account.users.items())
+    click.echo(f"job {job} has no users left to handle ({outcomes}; {account.total} in all): nothing to resume")
+    click.echo(status_headline(f"status: {account.status}", account.state))
+    if account.state == "finished":
         where = state_dir_flag(state_dir)
-        click.echo(f"next: {held} user(s) need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
-        return exitcodes.PARTIAL
-    return exitcodes.OK
+        click.echo(f"next: {account.need_look} need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
+    return exit_code_of_state(account.state)
 
 
 @click.command()
@@ -433,21 +453,24 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
     setup = open_job(state_dir, job, check_spec=False)
     store = setup.store
     meta = store.meta()
-    counts = store.counts()
+    account = read_account(store, setup.paths)  # what every view of the job shows
     summary_path = setup.paths.summary
     last: dict[str, Any] | None = orjson.loads(summary_path.read_bytes()) if summary_path.exists() else None
     who = holder(setup.paths.root)  # the OS lock, not a flag a killed process could not clear
     # The parts the text below reads are kept typed; ``info`` is only what --json prints.
-    users = counts | {"total": store.total()}
+    users = dict(account.users) | {"total": account.total}
     total = RequestTotal.from_dict(meta.get(TOTAL_KEY))  # every pass's requests, set-up included
     job_requests = {"requests": total.requests, "passes": total.passes} if total.passes else None
     live: dict[str, Any] | None = meta.get("live") if who is not None else None
     interrupted = bool(meta.get("running")) and who is None
     last_run = last.get("run_id") if last else None
     results_current = bool(last) and meta.get("results_for") == last_run
-    steps = _next_step(job, state_dir, counts, running=who is not None, results_current=results_current)
+    shown = last | account_fields(account) if last else None  # its pass's figures, the job's account
+    steps = _next_step(job, state_dir, account, running=who is not None, results_current=results_current)
     info = {
         "job_id": job,
+        "status": account.status,
+        "account": account.to_json(),
         "spec": meta.get("spec_path"),
         "mode": meta.get("mode"),
         "users": users,
@@ -457,45 +480,51 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
         "holder": who,
         "interrupted": interrupted,
         "live": live,
-        "last_summary": last,
+        "last_summary": shown,
         "results_current": results_current,
         "next": steps,
     }
     if as_json:
         click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())
         return
-    click.echo(f"job {job}  spec {info['spec']}  mode {info['mode']}")
-    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in users.items()))
-    if total.passes:
-        click.echo(f"requests: {total.requests} in {total.passes} pass(es) of this job, set-up included")
-    if who is not None:
+    _echo_status(info, account)
+
+
+def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
+    """``status`` in words: what ``--json`` prints, headed by the job's account."""
+    click.echo(f"job {info['job_id']}  spec {info['spec']}  mode {info['mode']}")
+    click.echo(status_headline(f"status: {account.status}", account.state))
+    click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
+    for line in account_lines(account.to_json()):
+        click.echo(line)
+    if total := info["requests_total"]:
+        click.echo(f"requests: {total['requests']} in {total['passes']} pass(es) of this job, set-up included")
+    if (who := info["holder"]) is not None:
         line = f"running: pid {who.get('pid', '?')} on {who.get('host', '?')} since {who.get('since', '?')}"
-        if live:
+        if live := info["live"]:
             age = time.time() - live["at"]
             line += f"; run {live['run_id']}: {live['handled']} users handled, {live['requests']} requests, {live['rps']} req/s (as of {age:.0f}s ago)"
         click.echo(line)
     else:
-        if interrupted:
+        if info["interrupted"]:
             click.echo("interrupted: the last pass ended without finishing (killed, or its disk was full)")
-        if last:
+        if shown := info["last_summary"]:
             click.echo("last run:")
-            click.echo("  " + render_summary(last).replace("\n", "\n  "))
-    for step in steps:
+            click.echo("  " + render_summary(shown).replace("\n", "\n  "))
+    for step in info["next"]:
         click.echo(f"next: {step}")
 
 
-def _next_step(job: str, state_dir: str, counts: dict[str, int], *, running: bool, results_current: bool) -> list[str]:
-    """The command that moves each user on: every user not applied or unchanged has one."""
+def _next_step(job: str, state_dir: str, account: JobAccount, *, running: bool, results_current: bool) -> list[str]:
+    """The command that moves each user on: every user not applied, unchanged or dropped has one."""
     if running:
         return []
     where = state_dir_flag(state_dir)
     steps = []
-    open_ = counts.get("pending", 0) + counts.get("inflight", 0)
-    if open_:
-        steps.append(f"{open_} users still to handle: `bulkops resume {job}{where}`")
-    held = counts.get("reconciliation", 0) + counts.get("failed", 0)
-    if held:
-        steps.append(f"{held} users need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
+    if account.open_work:
+        steps.append(f"{account.open_work} users or items still to handle: `bulkops resume {job}{where}`")
+    if account.need_look:
+        steps.append(f"{account.need_look} need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
     if not results_current:
         steps.append(f"the result files do not match the last pass (cut short?): `bulkops report {job}{where}` writes them again")
     return steps

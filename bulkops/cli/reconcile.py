@@ -9,14 +9,17 @@ import click
 import orjson
 
 from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, pool_option, run_async, state_dir_option
+from bulkops.cli.jobs import status_headline
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
 from bulkops.domain.guard import HeldBack
 from bulkops.domain.itemguard import HeldPart
+from bulkops.engine.account import read_account
 from bulkops.engine.job import open_job
 from bulkops.engine.kindregistry import kinds
 from bulkops.engine.undoview import describe_held
 from bulkops.errors import StateError
+from bulkops.report.hooks import refresh_job_files
 from bulkops.state.joblock import JobLock
 from bulkops.state.reconciliation import ReconciliationQueue
 
@@ -97,12 +100,20 @@ def show(job: str, user: str, state_dir: str) -> None:
 @state_dir_option
 @handles_errors
 def drop(job: str, users: tuple[str, ...], note: str, state_dir: str) -> None:
-    """Take USERS off the queue (e.g. you resolved them by hand in Genesys Cloud)."""
-    _, queue = _queue(state_dir, job)
-    for uid in _pick(queue.entries(), users):
-        queue.drop(uid, note=note)
-    queue.close()
+    """Take USERS off the queue (e.g. you resolved them by hand in Genesys Cloud).
+
+    A dropped entry is settled by a person: counted apart as "dropped", never as needing a
+    look. summary.json, the result files and the report are rewritten to say so."""
+    setup, queue = _queue(state_dir, job)
+    with JobLock(setup.paths.root):  # no pass writes the queue or the files meanwhile
+        for uid in _pick(queue.entries(), users):
+            queue.drop(uid, note=note)
+        queue.close()
+        refresh_job_files(setup.paths, setup.store)
+        account = read_account(setup.store, setup.paths)
+    setup.store.close()
     click.echo(f"dropped {len(users)} entr{'y' if len(users) == 1 else 'ies'}")
+    click.echo(status_headline(f"status: {account.status}", account.state))
 
 
 @reconcile.command()

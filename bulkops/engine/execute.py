@@ -14,6 +14,7 @@ from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.job import JobSetup, new_run_id
 from bulkops.engine.options import RunOptions
+from bulkops.engine.passfigures import record_pass_figures
 from bulkops.engine.queues import QueueMembership
 from bulkops.engine.requesttotal import record_pass
 from bulkops.engine.runner import Engine
@@ -146,6 +147,7 @@ async def _execute(
     )
     if result.error is not None:
         summary["error"] = f"{type(result.error).__name__}: {result.error}"
+    _quietly(lambda: record_pass_figures(store, summary))  # the job's account adds every pass's up
     _quietly(lambda: write_summary(summary, setup.paths.summary))
     _quietly(store.compact_if_sparse)  # the set-up states the pass used up: give their space back
     if after_pass is not None and await after_pass(setup.paths, summary, store=store, error=result.error, run_id=run_id):

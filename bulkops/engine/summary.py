@@ -17,13 +17,12 @@ from bulkops.client.api import ClientStats
 from bulkops.client.pool import ClientPool
 from bulkops.client.ratelimit import Allowance
 from bulkops.client.requestkind import KINDS
+from bulkops.engine.account import JobAccount, PassEnd, read_account
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.runner import RunResult
 from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
-
-OUTCOME_ORDER = ("applied", "unchanged", "reconciliation", "failed", "inflight", "pending")
 
 
 class RateView(Protocol):
@@ -51,8 +50,11 @@ def build_summary(
     clients: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``stats``: the process's client (a pool's clients added up), read when the pass has ended
-    (every request it sent so far); ``clients``: a pool's per-client figures (``client_figures``)."""
-    counts = store.counts()
+    (every request it sent so far); ``clients``: a pool's per-client figures (``client_figures``).
+
+    ``status``, ``users``, ``items`` and ``account`` are the job's account (``engine.account``),
+    the same record ``status`` and the report show; ``this_run`` is this pass alone."""
+    account = read_account(store, paths, pass_end=PassEnd(stopped=result.stopped, listing_complete=result.listing_complete))
     c = result.counters
     changed = c.outcomes.get("applied", 0)
     requests = stats.requests
@@ -63,10 +65,7 @@ def build_summary(
         "run_id": run_id,
         "spec": store.get("spec_path"),
         "mode": store.get("mode"),
-        "status": "stopped" if result.stopped else ("complete" if result.listing_complete and not _open(counts) and not _open_items(store) else "incomplete"),
-        "users": {k: counts.get(k, 0) for k in OUTCOME_ORDER if counts.get(k, 0)} | {"total": store.total()},
-        # The job's items of other kinds (skill definitions, ...): per kind, per outcome or status.
-        "items": store.item_counts(),
+        **account_fields(account),
         "this_run": {
             "outcomes": dict(c.outcomes),
             # Every request of this process, set-up included: what the server counted for this pass.
@@ -143,12 +142,15 @@ def _by_operation(c: RunCounters, total: int) -> dict[str, int]:
     return ops
 
 
-def _open_items(store: RunStore) -> bool:
-    return any(_open(c) for c in store.item_counts().values())
-
-
-def _open(counts: dict[str, int]) -> bool:
-    return bool(counts.get("pending") or counts.get("inflight"))
+def account_fields(account: JobAccount) -> dict[str, Any]:
+    """The account's part of a summary: what ``reconcile drop`` refreshes in summary.json."""
+    return {
+        "status": account.status,
+        "users": dict(account.users) | {"total": account.total},
+        # The job's items of other kinds (skill definitions, ...): per kind, per outcome or status.
+        "items": {k: dict(v) for k, v in account.items.items()},
+        "account": account.to_json(),
+    }
 
 
 def write_summary(summary: dict[str, Any], path: Path) -> None:
@@ -164,6 +166,7 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"job {summary['job_id']}  run {summary['run_id']}  status: {summary['status']}",
         "users:   " + "  ".join(f"{k} {v}" for k, v in users.items()),
         *(f"{kind}s:  " + "  ".join(f"{k} {v}" for k, v in sorted(n.items())) for kind, n in sorted(summary.get("items", {}).items())),
+        *account_lines(summary.get("account")),
         f"this pass: {sum(run['outcomes'].values())} users handled in {_duration(run['duration_s'])}, "
         f"{run['requests']} requests in this process, set-up included"
         + (f" ({run['requests_per_changed_user']} per changed user)" if run["requests_per_changed_user"] else ""),
@@ -198,6 +201,21 @@ def render_summary(summary: dict[str, Any]) -> str:
         f"summary:        {files['summary']}",
     ]
     return "\n".join(lines)
+
+
+def account_lines(account: dict[str, Any] | None) -> list[str]:
+    """What a person still has to look at, and what a person settled by hand, in words."""
+    if not account:
+        return []
+    lines = []
+    if account.get("need_look"):
+        lines.append(
+            f"need a look: {account['need_look']} failed or held for reconciliation; "
+            f"{account.get('open_entries', 0)} open entr{'y' if account.get('open_entries') == 1 else 'ies'} in the reconciliation queue"
+        )
+    if account.get("dropped"):
+        lines.append(f"dropped: {account['dropped']} taken off the reconciliation queue by a person (settled, not counted as needing a look)")
+    return lines
 
 
 def _client_lines(clients: list[dict[str, Any]] | None) -> list[str]:

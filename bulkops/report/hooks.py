@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import structlog
 
+from bulkops.engine.account import read_account
 from bulkops.engine.execute import AfterPass
+from bulkops.engine.summary import account_fields, write_summary
 from bulkops.report.files import ResultFiles, write_report, write_results
 from bulkops.report.load import load_job
 from bulkops.report.results import Names
@@ -82,6 +85,20 @@ async def finish_run(
     )
     delivered = await send_webhook(webhook.url, webhook.secret, payload, log_path=paths.root / LOG_NAME, sleep=sleep, allow_private=webhook.allow_private)
     return AfterRun(results, report, delivered)
+
+
+def refresh_job_files(paths: RunPaths, store: RunStore) -> ResultFiles | None:
+    """After the account changed outside a pass (``reconcile drop``): summary.json's account fields,
+    the result files and report.html rewritten from it, so every view says what ``status`` says.
+    The caller holds the job's lock; None when the files could not be written."""
+    account = read_account(store, paths)
+    if paths.summary.exists():
+        summary = orjson.loads(paths.summary.read_bytes())
+        write_summary(summary | account_fields(account), paths.summary)
+    results, _ = write_run_files(paths, store=store)
+    if results is not None and paths.summary.exists():
+        store.set(results_for=orjson.loads(paths.summary.read_bytes()).get("run_id"))  # `status`: the files match the last pass
+    return results
 
 
 def after_pass(webhook: WebhookConfig | None) -> AfterPass:

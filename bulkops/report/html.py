@@ -29,7 +29,7 @@ section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:12px 
 .card .v{font-size:20px;font-weight:600}.card .k{color:#555;font-size:12px}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top}
 th{background:#fafafa}table.narrow{width:auto;min-width:320px}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}
-.status-complete{color:#2e7d32}.status-stopped,.status-incomplete{color:#c62828}
+.status-complete{color:#2e7d32}.status-finished{color:#ef6c00}.status-stopped,.status-incomplete,.status-interrupted{color:#c62828}.status-running{color:#1565c0}
 .legend span{display:inline-block;margin-right:14px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
 """
 
@@ -38,11 +38,11 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     f = figures
     s = f.summary or {}
     run = s.get("this_run", {})
-    status = s.get("status") or ("unknown" if not s else "")
+    status, state = f.account.status, f.account.state
     title = f"bulkops report: {f.job_id}"
     body = [
         f"<h1>{escape(title)}</h1>",
-        f'<p class="sub">run <code>{escape(f.run_id or "none")}</code> · status <b class="status-{escape(status)}" data-figure="status">{escape(status)}</b>'
+        f'<p class="sub">job status <b class="status-{escape(state)}" data-figure="status">{escape(status)}</b> · run <code>{escape(f.run_id or "none")}</code>'
         f" · generated {escape(_iso(generated if generated is not None else time.time()))}"
         + (f" · spec <code>{escape(str(s.get('spec')))}</code>" if s.get("spec") else "")
         + "</p>",
@@ -50,12 +50,12 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     if len(f.runs) > 1:
         body.append(
             f'<p class="note">This job has {len(f.runs)} runs in its audit log ({", ".join(escape(r) for r in f.runs)}); '
-            "the charts cover the run above, the outcomes by user cover the whole job (each user's last line).</p>"
+            "the status, the summary tiles and the outcomes cover the whole job, every pass; the charts and the tables of users cover the run above.</p>"
         )
     if not s:
         body.append('<p class="note">No summary.json for this run (it was killed, or is still running): figures below come from the audit log alone.</p>')
-    body.append(_in_short(f, status))
-    body.append(_cards(f, run))
+    body.append(_in_short(f, state))
+    body.append(_cards(f))
     body.append(_requests(run, s.get("job")))
     body.append(_outcomes(f))
     body.append(_items(f))
@@ -87,22 +87,27 @@ def _card(key: str, label: str, value: Any, hint: str = "") -> str:
     return f'<div class="card"><div class="v" data-figure="{key}">{escape(shown)}</div><div class="k">{escape(label)}{escape(hint)}</div></div>'
 
 
-def _cards(f: Figures, run: dict[str, Any]) -> str:
+def _cards(f: Figures) -> str:
+    """The whole job's figures, every pass (the account), not the charted run's."""
+    job, audit = f.account.totals(), f.account.audit
     cards = [
-        _card("users-handled", "users handled this run", f.users_in_run),
-        _card("requests", "requests (the whole process, set-up included)", run.get("requests")),
-        _card("audit-requests", "requests in user audit lines", round(f.audit_requests, 1)),
-        _card("requests-per-changed-user", "requests per changed user", run.get("requests_per_changed_user")),
-        _card("duration", "duration (s)", run.get("duration_s")),
-        _card("achieved-rps", "achieved requests/s", run.get("achieved_rps")),
-        _card("configured-rps", "configured requests/s", run.get("configured_rps")),
-        _card("conflicts", "409 conflicts (audit)", f.conflicts_409),
-        _card("http-429", "429 answers (summary total)", run.get("http_429")),
-        _card("http-5xx", "5xx answers (summary total)", run.get("http_5xx")),
-        _card("http-retries", "HTTP retries", run.get("http_retries")),
-        _card("unprocessed", "users not reached yet", f.unprocessed),
+        _card("need-look", "need a look (failed or held, not dropped)", f.account.need_look),
+        _card("dropped", "dropped by a person (settled)", f.account.dropped),
+        _card("users-handled", "user outcomes recorded, every pass", audit.lines if audit else None),
+        _card("passes", "passes (run, resume, retry)", audit.runs if audit else job.passes),
+        _card("requests", "requests, every pass (set-up included)", job.requests if job.passes else None),
+        _card("audit-requests", "requests in user audit lines", round(audit.requests, 1) if audit else None),
+        _card("requests-per-changed-user", "requests per changed user", job.requests_per_changed_user),
+        _card("duration", "duration (s), every pass", job.duration_s if f.account.passes else None),
+        _card("achieved-rps", "achieved requests/s over the passes", job.achieved_rps),
+        _card("configured-rps", "configured requests/s (last pass)", job.configured_rps),
+        _card("conflicts", "409 conflicts (audit, every pass)", audit.conflicts if audit else None),
+        _card("http-429", "429 answers (summaries, every pass)", job.http_429 if f.account.passes else None),
+        _card("http-5xx", "5xx answers (summaries, every pass)", job.http_5xx if f.account.passes else None),
+        _card("http-retries", "HTTP retries, every pass", job.http_retries if f.account.passes else None),
+        _card("unprocessed", "users and items not reached yet", f.account.open_work),
     ]
-    return '<h2>Summary</h2><div class="cards">' + "".join(cards) + "</div>"
+    return '<h2>Summary: the whole job</h2><div class="cards">' + "".join(cards) + "</div>"
 
 
 def _requests(run: dict[str, Any], job: dict[str, Any] | None) -> str:
@@ -221,21 +226,23 @@ def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
     )
 
 
-def _in_short(f: Figures, status: str) -> str:
+def _in_short(f: Figures, state: str) -> str:
     """The job in a few plain sentences, for a reader who will not read the tables below."""
     jobwide = f.outcomes_job
     changed, right = jobwide.get("applied", 0), jobwide.get("unchanged", 0)
-    held = jobwide.get("failed", 0) + jobwide.get("reconciliation", 0)
+    held = f.account.need_look
     waiting = jobwide.get("pending", 0) + jobwide.get("inflight", 0)
     said = [f"{_num(changed)} agent(s) now have the routing the job asked for; {_num(right)} already had it."]
     if held:
         said.append(f"{_num(held)} need a person's look (listed under Reconciliation queue below, with the reason for each).")
+    if jobwide.get("dropped"):
+        said.append(f"{_num(jobwide['dropped'])} were taken off the reconciliation queue by a person (fixed by hand or accepted): settled.")
     if waiting:
         said.append(f"{_num(waiting)} were not reached yet: the job was stopped and can be resumed where it stopped.")
     items = [r for r in f.items if r.get("outcome") in ("applied", "unchanged")]
     if f.items:
         said.append(f"{len(items)} of {len(f.items)} skill or queue definition change(s) are in place.")
-    if status == "complete" and not held:
+    if state == "complete":
         said.append("Nothing is left to do.")
     return '<section class="in-short" data-figure="in-short"><p>' + " ".join(escape(x) for x in said) + "</p></section>"
 
@@ -257,8 +264,10 @@ def _items(f: Figures) -> str:
 
 
 def _reconciliation(f: Figures) -> str:
+    dropped = f.account.dropped
+    settled = f' <b data-figure="reconciliation-dropped">{dropped}</b> dropped by a person (settled).' if dropped else ""
     if not f.reconciliation:
-        return '<h2>Reconciliation queue</h2><section><p class="note" data-figure="reconciliation-open">0 open entries.</p></section>'
+        return f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">0</b> open entries.{settled}</p></section>'
     rows = []
     for e in f.reconciliation:
         err = e.get("error") or {}
@@ -270,7 +279,8 @@ def _reconciliation(f: Figures) -> str:
     job = escape(f.job_id)
     return (
         f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">{len(rows)}</b> open entries; '
-        f"<code>bulkops reconcile retry {job}</code> runs them again, <code>bulkops reconcile show {job} USER</code> shows one whole.</p>"
+        f"<code>bulkops reconcile retry {job}</code> runs them again, <code>bulkops reconcile show {job} USER</code> shows one whole."
+        f"{settled}</p>"
         '<table data-table="reconciliation"><tr><th>user</th><th>outcome</th><th>reason</th><th>error</th><th>message</th><th>attempts</th><th>run</th></tr>'
         + "".join(rows)
         + "</table></section>"

@@ -33,6 +33,7 @@ from typing import Any, overload
 
 import orjson
 
+from bulkops.engine.account import JobAccount, read_account, tally_runs
 from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
 from bulkops.state.ndjson import BadLine, scan_ndjson
@@ -185,6 +186,8 @@ class JobData:
     open_count: int  # users still pending or in flight in state.db
     counts: dict[str, int]
     db: Path
+    #: The job's account (``engine.account``): status, outcomes and whole-job figures the page shows.
+    account: JobAccount
     store: RunStore | None = None  # the caller's open store, reused to read intents
     #: The last audit line of each item of another kind (skill definitions, ...), in file order.
     items: list[dict[str, Any]] = field(default_factory=list)
@@ -263,7 +266,9 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
                 run = runs[run_id] = RunLines()
             run.add(off, rec)
         summary = orjson.loads(paths.summary.read_bytes()) if paths.summary.exists() else None
-        reconciliation, dropped = _reconciliation(paths.reconciliation)
+        account = read_account(store, paths, audit=tally_runs((len(r), sum(r.requests), sum(r.conflicts)) for r in runs.values()))
+        queue = account.queue  # the one fold of the queue: what the account counts is what the page lists
+        dropped = set(queue.dropped)
         job_outcomes: Counter[str] = Counter()
         last_lines = array("q")
         retry_ids: list[str] = []
@@ -289,7 +294,7 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
             runs=runs,
             line_count=count,
             bad_lines=bad,
-            reconciliation=reconciliation,
+            reconciliation=Records(paths.reconciliation, array("q", queue.open.values())),
             dropped=dropped,
             retry_ids=retry_ids,
             open_count=sum(1 for _ in store.open_user_ids()),
@@ -297,29 +302,8 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
             db=paths.db,
             store=None if own else store,
             items=list(items.values()),
+            account=account,
         )
     finally:
         if own:
             store.close()
-
-
-def _reconciliation(path: Path) -> tuple[Records, set[str]]:
-    """The open queue (offsets of each open user's ``queued`` event, in the queue's order) and the dropped users.
-
-    Folds the events as ``ReconciliationQueue.entries`` does; a user is dropped when its
-    latest event is ``dropped``: a person fixed it, no retry."""
-    open_: dict[str, int] = {}
-    latest: dict[str, bool] = {}  # user id -> latest event is "dropped"
-    for off, rec in scan_ndjson(path):
-        if isinstance(rec, BadLine):
-            continue
-        uid, event = rec.get("user_id"), rec.get("event")
-        if not isinstance(uid, str):  # names no user (bulkops never writes one): skipped, as entries() does
-            continue
-        if event == "queued":
-            open_[uid] = off
-        elif event in ("dropped", "retried"):
-            open_.pop(uid, None)
-        if uid:
-            latest[uid] = event == "dropped"
-    return Records(path, array("q", open_.values())), {uid for uid, d in latest.items() if d}

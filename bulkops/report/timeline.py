@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkops.engine.account import JobAccount
 from bulkops.report.load import JobData, RunLines, UserLine
 
 #: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
@@ -93,6 +94,8 @@ class Figures:
     most_retried: tuple[UserLine, ...]
     reconciliation: Sequence[dict[str, Any]]  # read back one entry at a time when iterated
     unprocessed: int
+    #: The job's account: the status, the outcomes and the tiles, over every pass.
+    account: JobAccount
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
     #: The last audit line of each item of another kind (skill definitions, ...).
     items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
@@ -208,8 +211,6 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
     run = run if run is not None else RunLines()
     run_summary = summary if summary and summary.get("run_id") == run_id else None
     latencies = sorted(v for v in run.latency if not math.isnan(v))
-    job_counts = data.job_outcomes
-    open_counts = {k: data.counts.get(k, 0) for k in ("inflight", "pending") if data.counts.get(k)}
     configured = (run_summary or {}).get("this_run", {}).get("configured_rps")
     slow, retried = slowest_of(run, top), most_retried_of(run, top)
     shown = data.lines_at([run.offset[i] for i in slow + retried])  # the only lines read back whole
@@ -218,7 +219,7 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
         run_id=run_id,
         runs=runs,
         summary=run_summary,
-        outcomes_job={k: job_counts[k] for k in OUTCOMES if job_counts.get(k)} | open_counts,
+        outcomes_job=dict(data.account.users),  # the checkpoint's, dropped apart: what the status says
         outcomes_run=dict(sorted(run.outcomes.items(), key=lambda kv: _order(kv[0]))),
         users_in_run=len(run),
         audit_requests=round(sum(run.requests), 3),
@@ -233,6 +234,7 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
         unprocessed=data.open_count,
         bad_lines=tuple(data.bad_lines),
         items=tuple(data.items),
+        account=data.account,
     )
 
 

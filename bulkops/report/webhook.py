@@ -250,7 +250,8 @@ def build_payload(
         "http_retries",
     )
     return {
-        "event": "run.finished" if status == "complete" else "run.aborted",
+        # finished: every user handled, some perhaps needing a look (the account's state says which)
+        "event": "run.finished" if (s.get("account") or {}).get("state", status) in ("complete", "finished") else "run.aborted",
         "job_id": s.get("job_id") or job_id,
         "run_id": s.get("run_id") or run_id,
         "status": status,

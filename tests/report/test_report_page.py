@@ -181,13 +181,17 @@ def test_latency_bins_and_nearest_rank_percentiles():
 
 
 def test_damaged_audit_lines_are_reported_not_fatal(tmp_path):
+    from bulkops.domain.model import UserIntent
     from bulkops.report.load import load_job
     from bulkops.report.timeline import build_figures
     from bulkops.state.layout import RunPaths
     from bulkops.state.store import RunStore
 
     paths = RunPaths(tmp_path / "job")
-    RunStore.create(paths.db, {"job_id": "job", "mode": "merge"}).close()
+    store = RunStore.create(paths.db, {"job_id": "job", "mode": "merge"})
+    store.add_intents([UserIntent(user="u1", skills={"s1": 3.0}, line=2)])
+    store.mark_done("u1", "unchanged")  # the checkpoint, as the pass left it: what the account counts
+    store.close()
     good = {
         "ts": "2026-11-23T10:00:01.000Z",
         "run_id": "20261123T100000Z-aaaaaa",

@@ -15,6 +15,7 @@ from bulkops.report.retry import spec_user
 from bulkops.simulator import SimConfig
 from bulkops.spec import open_spec
 from bulkops.state.ndjson import read_ndjson
+from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.store import RunStore
 
 
@@ -205,8 +206,8 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     paths = RunPaths(tmp_path / "job")
     store = RunStore.create(paths.db, {"job_id": "job", "mode": "merge"})
     store.add_intents(UserIntent(user=u, skills={"s1": 3.0}, line=i + 2) for i, u in enumerate(("u1", "u2", "u3", "u4", "u5")))
-    for u in ("u1", "u2", "u3", "u4"):
-        store.mark_done(u, "x")
+    for u, outcome in (("u1", "applied"), ("u2", "applied"), ("u3", "failed"), ("u4", "failed")):  # as the audit's last lines say
+        store.mark_done(u, outcome)
     store.close()
     r1, r2 = "20261123T100000Z-aaaaaa", "20261124T100000Z-bbbbbb"
 
@@ -228,7 +229,13 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     paths.reconciliation.write_bytes(
         b"".join(
             orjson.dumps(r) + b"\n"
-            for r in ({"ts": 1, "user_id": "u4", **queued}, {"ts": 2, "user_id": "u3", **queued}, {"ts": 3, "event": "dropped", "user_id": "u4"})
+            for r in (
+                {"ts": 1, "user_id": "u4", **queued},
+                {"ts": 1.5, "user_id": "u1", **queued},
+                {"ts": 2, "user_id": "u3", **queued},
+                {"ts": 3, "event": "dropped", "user_id": "u4"},
+                {"ts": 4, "event": "resolved", "user_id": "u1", "run_id": r2, "outcome": "applied"},  # applied by the later pass
+            )
         )
     )
     data = load_job(paths)
@@ -239,7 +246,8 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     applied = read_csv(folder / "applied.csv")
     assert [(r["user_id"], r["run_id"], r["latency_ms"]) for r in applied] == [("u1", r2, "5.0"), ("u2", r1, "900.0")]
     assert [(r["user_id"], r["run_id"], r["conflicts"]) for r in read_csv(folder / "failed.csv")] == [("u3", r2, "1"), ("u4", r1, "0")]
-    assert [r["user_id"] for r in read_csv(folder / "reconciliation.csv")] == ["u3"]
+    # the open queue as `reconcile list` folds it: u1 resolved by r2, u4 dropped
+    assert [r["user_id"] for r in read_csv(folder / "reconciliation.csv")] == ["u3"] == list(ReconciliationQueue(paths.reconciliation).entries())
     assert [(r["user_id"], r["status"], r["spec_line"]) for r in read_csv(folder / "unprocessed.csv")] == [("u5", "pending", "6")]
     spec = [orjson.loads(x) for x in (folder / "retry-spec.jsonl").read_bytes().splitlines()]
     assert spec[0]["mode"] == "merge" and spec[1:] == [{"user": "u3", "skills": {"s1": 3.0}}]
@@ -249,7 +257,8 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
     assert first.users_in_run == 4 and first.outcomes_run == {"applied": 1, "reconciliation": 1, "failed": 2}
     assert [ln.user_id for ln in first.slowest] == ["u2", "u1"]  # equal latencies: file order
     assert [ln.user_id for ln in first.most_retried] == ["u3"] and first.most_retried[0].conflicts == 3
-    assert first.unprocessed == 1 and first.outcomes_job == {"applied": 2, "failed": 2, "pending": 1}
+    # the job's account: the checkpoint's outcomes, u4 dropped by a person (settled, apart from failed)
+    assert first.unprocessed == 1 and first.outcomes_job == {"applied": 2, "failed": 1, "dropped": 1, "pending": 1}
     assert [e["user_id"] for e in first.reconciliation] == ["u3"]
     last = build_figures(data)  # no summary: the last run
     assert last.run_id == r2 and [ln.user_id for ln in last.slowest] == ["u3", "u1"] and last.conflicts_409 == 1
