@@ -29,6 +29,7 @@ from tenacity.wait import wait_random_exponential
 from bulkops.client.auth import TokenProvider
 from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
+from bulkops.client.organization import ORGANIZATION_PATH, Organization, organization
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind
@@ -513,6 +514,10 @@ class GenesysClient:
 
     async def get_queue(self, queue_id: str) -> ApiResponse:
         return await self.request("GET", f"/api/v2/routing/queues/{_q(queue_id)}", shape=json_object)
+
+    async def get_organization(self) -> Organization:
+        """The org this client's credentials belong to (``GET /api/v2/organizations/me``)."""
+        return (await self.request("GET", ORGANIZATION_PATH, shape=organization)).data  # type: ignore[no-any-return]
 
 
 def _malformed(status: int, problem: str, correlation_id: str | None, method: str, path: str, body: bytes | None) -> MalformedResponseError:

@@ -36,6 +36,7 @@ RUNTIME_KNOBS = frozenset(
         "audit_delay_seconds",
         "audit_query_seconds",
         "audits_forbidden",
+        "other_org_clients",
     }
 )
 
@@ -106,6 +107,9 @@ class SimConfig:
     audit_query_seconds: float = 1.0
     #: The client's role lacks audits:audit:view: every /api/v2/audits call answers 403.
     audits_forbidden: bool = False
+    #: Client ids among the simulator's own whose ``GET /api/v2/organizations/me`` answers another org
+    #: (organization.py): a pool given a client of the wrong org, refused before any write.
+    other_org_clients: frozenset[str] = frozenset()
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     #: More OAuth clients of the same org, each with its own tokens and so its own allowance:
@@ -114,7 +118,7 @@ class SimConfig:
     state_file: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues", "revoked_clients"):
+        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues", "revoked_clients", "other_org_clients"):
             if not isinstance(getattr(self, name), frozenset):
                 object.__setattr__(self, name, frozenset(getattr(self, name)))
         for name in ("users", "skills", "languages", "queues"):
@@ -154,6 +158,7 @@ class SimConfig:
         out["forbidden_divisions"] = sorted(self.forbidden_divisions)
         out["always_admin_edit_queues"] = sorted(self.always_admin_edit_queues)
         out["revoked_clients"] = sorted(self.revoked_clients)
+        out["other_org_clients"] = sorted(self.other_org_clients)
         return out
 
     @property

@@ -194,3 +194,14 @@ async def test_org_catalogue_queues_and_divisions(sim):
     assert [d.name for d in divisions if d.home_division] == ["Home"]
     assert sum(d.object_counts["USER"] for d in divisions) == len(s.user_ids())
     assert out["move"] is None and all(s.user(u)["division"]["id"] == target for u in movers)
+
+
+async def test_organizations_me_is_the_sdks_organization(sim):
+    def go():
+        return PureCloud.OrganizationApi(_client(sim)).get_organizations_me()
+
+    org = await _run(go)
+    assert isinstance(org, PureCloud.Organization)
+    assert org.id and org.name and org.state == "active" and org.product_platform == "GenesysCloud"  # enums the SDK knows
+    assert org.features and all(isinstance(v, bool) for v in org.features.values()) and org.version == 1
+    assert org.self_uri == "/api/v2/organizations/me"
