@@ -18,6 +18,7 @@ from urllib.parse import quote
 from bulkops.client import routing_records as rec
 from bulkops.client.api import QUEUE_MEMBERS_PAGE, GenesysClient
 from bulkops.client.member_records import QueueMemberJoined, queue_member_joined
+from bulkops.client.queue_request import queue_request
 from bulkops.client.wire import ShapeError, chunks
 from bulkops.errors import ConflictError, MalformedResponseError
 
@@ -140,7 +141,7 @@ async def put_queue_config(client: GenesysClient, queue_id: str, body: Mapping[s
     a fresh read's ``request_body()`` with only the intended changes made."""
     if not body.get("name"):
         raise ValueError("a queue PUT carries the whole queue: 'name' is required")
-    resp = await client.request("PUT", f"{QUEUES_PATH}/{_q(queue_id)}", json=dict(body), shape=rec.queue_config)
+    resp = await client.request("PUT", f"{QUEUES_PATH}/{_q(queue_id)}", json=queue_request(body), shape=rec.queue_config)  # rule 0's queue never sent
     result: rec.QueueConfig = resp.data
     return result
 

@@ -101,6 +101,9 @@ class SimConfig:
     #: Seed a routing picture into a new org (skillgroups.seed_picture): a few skill groups feeding
     #: queues as member groups, and who is on queue now. Part of the org, so not a runtime knob.
     routing_picture: bool = False
+    #: Seed conditional group routing rules into the first queues of a new org (cgr.seed): their GET
+    #: shows rule 0's queue, which a PUT must not carry back. Part of the org, so not a runtime knob.
+    conditional_group_routing: bool = False
     #: Seconds before a write's audit entry can be queried (the platform's audit lags its writes;
     #: docs/simulator.md "The audit trail" says why 90), and an audit query takes to succeed.
     audit_delay_seconds: float = 90.0
@@ -204,6 +207,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "expand_drop_rate": 0.02,  # best-effort expand
         "read_lag_ms": 500.0,  # reads lag writes
         "post_write_conflict_rate": 0.05,  # spurious 409 on a user PATCH right after a write
+        "conditional_group_routing": True,  # a few queues with conditional group routing rules
     }
 }
 #: ``--profile routing``: the real profile's knobs, and a routing picture seeded into the org (skill

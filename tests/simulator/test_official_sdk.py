@@ -205,3 +205,21 @@ async def test_organizations_me_is_the_sdks_organization(sim):
     assert org.id and org.name and org.state == "active" and org.product_platform == "GenesysCloud"  # enums the SDK knows
     assert org.features and all(isinstance(v, bool) for v in org.features.values()) and org.version == 1
     assert org.self_uri == "/api/v2/organizations/me"
+
+
+async def test_conditional_group_routing_is_the_sdks_and_rule_0_names_the_queue(sim):
+    from bulkops.simulator.config import profile_config
+
+    sim.sim.reset(profile_config("real", users=10, queues=5, rate_per_minute=6000, error_rate=0.0, conflict_rate=0.0))
+    sim.sim.configure(latency_ms=0.0)
+    qid = next(iter(sim.sim.org.queues))
+
+    def go():
+        return PureCloud.RoutingApi(_client(sim)).get_routing_queue(qid)
+
+    queue = await _run(go)
+    rules = queue.conditional_group_routing.rules
+    assert isinstance(rules[0], PureCloud.ConditionalGroupRoutingRule) and rules[0].queue.id == qid and len(rules) >= 2
+    assert all(r.metric in ("EstimatedWaitTime", "ServiceLevel") and r.operator in ("GreaterThan", "LessThan") for r in rules)
+    assert all(r.groups and r.groups[0].type in ("GROUP", "TEAM") and r.wait_seconds > 0 for r in rules)
+    assert [r.queue.id for r in rules[1:]] and all(r.queue.id in sim.sim.org.queues for r in rules[1:])
