@@ -223,3 +223,13 @@ async def test_conditional_group_routing_is_the_sdks_and_rule_0_names_the_queue(
     assert all(r.metric in ("EstimatedWaitTime", "ServiceLevel") and r.operator in ("GreaterThan", "LessThan") for r in rules)
     assert all(r.groups and r.groups[0].type in ("GROUP", "TEAM") and r.wait_seconds > 0 for r in rules)
     assert [r.queue.id for r in rules[1:]] and all(r.queue.id in sim.sim.org.queues for r in rules[1:])
+
+
+async def test_utilization_serves_workitem_beside_the_five_documented_types(sim):
+    def go():
+        return PureCloud.RoutingApi(_client(sim)).get_routing_utilization()
+
+    org = await _run(go)
+    assert isinstance(org, PureCloud.UtilizationResponse)
+    assert set(org.utilization) == {"call", "callback", "chat", "email", "message", "workitem"}
+    assert all(isinstance(m, PureCloud.MediaUtilization) and m.maximum_capacity >= 1 for m in org.utilization.values())
