@@ -37,6 +37,7 @@ RUNTIME_KNOBS = frozenset(
         "audit_query_seconds",
         "audits_forbidden",
         "other_org_clients",
+        "refusal_status",
     }
 )
 
@@ -113,6 +114,9 @@ class SimConfig:
     #: Client ids among the simulator's own whose ``GET /api/v2/organizations/me`` answers another org
     #: (organization.py): a pool given a client of the wrong org, refused before any write.
     other_org_clients: frozenset[str] = frozenset()
+    #: The status of the refusals the platform does not publish ("in use", "duplicate name"): 409 (with
+    #: their 409 codes) or 400 (with specific codes), refusals.py. Which the real one is, is not known.
+    refusal_status: int = 409
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     #: More OAuth clients of the same org, each with its own tokens and so its own allowance:
@@ -150,6 +154,8 @@ class SimConfig:
             raise ValueError("token_ttl and cursor_ttl must be positive")
         if self.audit_delay_seconds < 0 or self.audit_query_seconds < 0:
             raise ValueError("audit_delay_seconds and audit_query_seconds must be >= 0")
+        if self.refusal_status not in (400, 409):
+            raise ValueError("refusal_status must be 400 or 409")
         if not 0 <= self.extra_clients <= 99:
             raise ValueError("extra_clients must be between 0 and 99")
         if self.utilization_label_limit < 0 or not 0.0 <= self.utilization_edit_rate <= 1.0:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeGuard
 
 from .errors import BAD_REQUEST, CONFLICT, INVALID_VALUE, SimApiError, bad_request, detail, not_found
+from .refusals import DUPLICATE_NAME
+from .refusals import LABEL_IN_USE as LABEL_IN_USE_REFUSAL
 
 #: ``MediaUtilization``'s documented values ("call, chat, email, callback, and message").
 DOCUMENTED_MEDIA_TYPES = ("call", "callback", "chat", "email", "message")
@@ -248,7 +250,12 @@ class UtilizationStore:
         for other in self.labels.values():
             if other.id != renaming and label_name_key(other.name) == key:
                 raise SimApiError(
-                    409, CONFLICT, f"A utilization label named '{other.name}' already exists.", [detail("name", "duplicate", other.id)], entity_id=other.id
+                    409,
+                    CONFLICT,
+                    f"A utilization label named '{other.name}' already exists.",
+                    [detail("name", "duplicate", other.id)],
+                    entity_id=other.id,
+                    refusal=DUPLICATE_NAME,
                 )
         return name
 
@@ -320,6 +327,7 @@ class UtilizationStore:
                 f"The utilization label is used by {len(users)} agent(s); remove it from them first or delete with forceDelete=true.",
                 [detail("labelId", LABEL_IN_USE, label_id)],
                 entity_id=label_id,
+                refusal=LABEL_IN_USE_REFUSAL,
             )
         del self.labels[label_id]
         for setting in (self.org, *self.users.values()):
