@@ -38,6 +38,7 @@ RUNTIME_KNOBS = frozenset(
         "audits_forbidden",
         "other_org_clients",
         "refusal_status",
+        "activity_observation_limit",
     }
 )
 
@@ -99,6 +100,9 @@ class SimConfig:
     always_admin_edit_queues: frozenset[str] = frozenset()
     #: The client's role lacks analytics:queueObservation:view: the routing activity query answers 403.
     analytics_forbidden: bool = False
+    #: A routing activity query group observing more users than this is answered from the first ones
+    #: only and says ``truncated`` (activity.py): a platform that cuts its answer short. None: never.
+    activity_observation_limit: int | None = None
     #: Seed a routing picture into a new org (skillgroups.seed_picture): a few skill groups feeding
     #: queues as member groups, and who is on queue now. Part of the org, so not a runtime knob.
     routing_picture: bool = False
