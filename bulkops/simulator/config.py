@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ RUNTIME_KNOBS = frozenset(
         "other_org_clients",
         "refusal_status",
         "activity_observation_limit",
+        "audit_entity_services",
     }
 )
 
@@ -115,6 +117,10 @@ class SimConfig:
     audit_query_seconds: float = 1.0
     #: The client's role lacks audits:audit:view: every /api/v2/audits call answers 403.
     audits_forbidden: bool = False
+    #: Entity types the platform audits under another service than the simulator's usual one
+    #: (audit_subjects.SERVICES), e.g. ``{"RoutingSkill": "RoutingSkills"}``: recorded, queried and
+    #: listed in the service mapping under that service. Given as a mapping; kept as sorted pairs.
+    audit_entity_services: tuple[tuple[str, str], ...] = ()
     #: Client ids among the simulator's own whose ``GET /api/v2/organizations/me`` answers another org
     #: (organization.py): a pool given a client of the wrong org, refused before any write.
     other_org_clients: frozenset[str] = frozenset()
@@ -158,6 +164,8 @@ class SimConfig:
             raise ValueError("token_ttl and cursor_ttl must be positive")
         if self.audit_delay_seconds < 0 or self.audit_query_seconds < 0:
             raise ValueError("audit_delay_seconds and audit_query_seconds must be >= 0")
+        if isinstance(self.audit_entity_services, Mapping):
+            object.__setattr__(self, "audit_entity_services", tuple(sorted(self.audit_entity_services.items())))
         if self.refusal_status not in (400, 409):
             raise ValueError("refusal_status must be 400 or 409")
         if not 0 <= self.extra_clients <= 99:
@@ -172,6 +180,7 @@ class SimConfig:
         out["always_admin_edit_queues"] = sorted(self.always_admin_edit_queues)
         out["revoked_clients"] = sorted(self.revoked_clients)
         out["other_org_clients"] = sorted(self.other_org_clients)
+        out["audit_entity_services"] = dict(self.audit_entity_services)
         return out
 
     @property
@@ -179,6 +188,11 @@ class SimConfig:
         """Every OAuth client the token endpoint accepts: id -> secret, the first one first."""
         extra = {f"{self.client_id}-{n}": f"{self.client_id}-{n}-secret" for n in range(2, self.extra_clients + 2)}
         return {self.client_id: self.client_secret} | extra
+
+    @property
+    def audit_services_moved(self) -> dict[str, str]:
+        """``audit_entity_services`` as a mapping: entity type -> the service that audits it."""
+        return dict(self.audit_entity_services)
 
     def revoked(self, client_id: str) -> bool:
         """Are ``client_id``'s credentials refused (all of them, or this one)?"""

@@ -233,3 +233,16 @@ async def test_utilization_serves_workitem_beside_the_five_documented_types(sim)
     assert isinstance(org, PureCloud.UtilizationResponse)
     assert set(org.utilization) == {"call", "callback", "chat", "email", "message", "workitem"}
     assert all(isinstance(m, PureCloud.MediaUtilization) and m.maximum_capacity >= 1 for m in org.utilization.values())
+
+
+async def test_the_audit_service_mapping_is_the_sdks_and_follows_moved_entity_types(sim):
+    sim.sim.configure(audit_entity_services={"RoutingSkill": "RoutingSkills"})
+
+    def go():
+        return PureCloud.AuditApi(_client(sim)).get_audits_query_servicemapping()
+
+    mapping = await _run(go)
+    assert isinstance(mapping, PureCloud.AuditQueryServiceMapping)
+    by_name = {s.name: {e.name: e.actions for e in s.entities} for s in mapping.services}
+    assert by_name["RoutingSkills"] == {"RoutingSkill": ["Create", "Update", "Delete"]} and "RoutingSkill" not in by_name["Routing"]
+    assert by_name["Directory"] == {"User": ["Update"]}
