@@ -517,7 +517,9 @@ class GenesysClient:
 
     async def get_organization(self) -> Organization:
         """The org this client's credentials belong to (``GET /api/v2/organizations/me``)."""
-        return (await self.request("GET", ORGANIZATION_PATH, shape=organization)).data  # type: ignore[no-any-return]
+        resp = await self.request("GET", ORGANIZATION_PATH, shape=organization)
+        result: Organization = resp.data
+        return result
 
 
 def _malformed(status: int, problem: str, correlation_id: str | None, method: str, path: str, body: bytes | None) -> MalformedResponseError:
