@@ -97,7 +97,7 @@ def _record(job: str, v: Verification, writes: JobWrites, options: VerifyOptions
         "job_id": job,
         "verified_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **v.to_json(),
-        "services": list(SERVICES),
+        "services": list(v.extra.get("services_queried") or SERVICES),  # chosen from the platform's service mapping
         "audit_lag": options.audit_lag,
         "runs": list(writes.runs),
         "labels": {o: writes.labels.get(o, o) for o in writes.owners},

@@ -5,8 +5,9 @@ Typed calls on a ``GenesysClient`` plus their records and decoders. The activity
 (``RoutingActivityQuery`` -> ``RoutingActivityResponse`` in the official SDK; permission
 ``analytics:queueObservation:view``) is filtered on the queues (an ``or`` of ``queueId``
 predicates, and an ``and`` with an ``or`` of ``userId`` predicates to narrow it to some users),
-100 predicates to a clause (a guess: the SDK states no limit), and paged with ``pageSize`` and
-``pageNumber`` until a short page (the response carries no total).
+100 predicates to a clause (a guess: the SDK states no limit; more are split over several queries),
+and paged with ``pageSize`` and ``pageNumber`` until a short page (the response carries no total). A
+result the platform marks ``truncated`` makes the picture partial (``LivePicture.truncated``).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class ActivityResult:
 
     group: Mapping[str, str]
     counts: Mapping[str, int]
+    #: The platform cut this result short (``RoutingActivityData.truncated``): its figures are partial.
+    truncated: bool = False
 
 
 def activity_page(data: Any) -> list[ActivityResult]:
@@ -97,7 +100,10 @@ def activity_page(data: Any) -> list[ActivityResult]:
                 raise ShapeError("a metric whose 'count' is not an integer")
             if d.get("qualifier") is None:
                 counts[d["metric"]] = counts.get(d["metric"], 0) + int(d.get("count", 0))
-        out.append(ActivityResult(MappingProxyType(dict(group)), MappingProxyType(counts)))
+        truncated = r.get("truncated", False)
+        if not isinstance(truncated, bool):
+            raise ShapeError("a result whose 'truncated' is not a boolean")
+        out.append(ActivityResult(MappingProxyType(dict(group)), MappingProxyType(counts), truncated))
     return out
 
 
@@ -118,13 +124,48 @@ def _either(dimension: str, values: Iterable[str]) -> dict[str, Any]:
     return {"type": "or", "predicates": [{"type": "dimension", "dimension": dimension, "operator": "matches", "value": v} for v in values]}
 
 
+@dataclass(frozen=True, slots=True)
+class LivePicture:
+    """Who is on queue now: agents per queue, which of some users are among them, and the queues
+    whose answer the platform truncated (their figures are then at least, not exact)."""
+
+    on_queue: Mapping[str, int]
+    among: Mapping[str, frozenset[str]]
+    truncated: frozenset[str] = frozenset()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.truncated)
+
+
+async def live_picture(client: GenesysClient, queue_ids: Iterable[str], user_ids: Iterable[str]) -> LivePicture:
+    """``on_queue_now`` and ``on_queue_among`` read together, with what was truncated."""
+    cut: set[str] = set()
+    now = await _on_queue_now(client, queue_ids, cut)
+    among = await _on_queue_among(client, queue_ids, user_ids, cut)
+    return LivePicture(MappingProxyType(now), MappingProxyType({q: frozenset(u) for q, u in among.items()}), frozenset(cut))
+
+
+def _note_truncated(r: ActivityResult, chunk: list[str], cut: set[str]) -> None:
+    """A truncated result marks its queue (every queue of the query when it names none)."""
+    if r.truncated:
+        qid = r.group.get("queueId")
+        cut.update([qid] if qid is not None else chunk)
+
+
 async def on_queue_now(client: GenesysClient, queue_ids: Iterable[str]) -> dict[str, int]:
     """Agents on queue now per queue (``oOnQueueUsers``); a queue with nobody observed is 0."""
+    return await _on_queue_now(client, queue_ids, set())
+
+
+async def _on_queue_now(client: GenesysClient, queue_ids: Iterable[str], cut: set[str]) -> dict[str, int]:
+    """One query per ``PREDICATES_PER_CLAUSE`` queues (the clause cap)."""
     ids = sorted(set(queue_ids))
     out = dict.fromkeys(ids, 0)
     for chunk in chunks(ids, PREDICATES_PER_CLAUSE):
         body = {"metrics": [{"metric": "oOnQueueUsers"}], "groupBy": ["queueId"], "filter": _either("queueId", chunk)}
         for r in await activity(client, body):
+            _note_truncated(r, chunk, cut)
             qid = r.group.get("queueId")
             if qid in out:
                 out[qid] = r.counts.get("oOnQueueUsers", 0)
@@ -133,6 +174,11 @@ async def on_queue_now(client: GenesysClient, queue_ids: Iterable[str]) -> dict[
 
 async def on_queue_among(client: GenesysClient, queue_ids: Iterable[str], user_ids: Iterable[str]) -> dict[str, set[str]]:
     """Which of ``user_ids`` are on queue now in each queue (grouped by queue and user)."""
+    return await _on_queue_among(client, queue_ids, user_ids, set())
+
+
+async def _on_queue_among(client: GenesysClient, queue_ids: Iterable[str], user_ids: Iterable[str], cut: set[str]) -> dict[str, set[str]]:
+    """One query per ``PREDICATES_PER_CLAUSE`` queues times as many users (each clause at the cap)."""
     queues, users = sorted(set(queue_ids)), sorted(set(user_ids))
     out: dict[str, set[str]] = {q: set() for q in queues}
     for qchunk in chunks(queues, PREDICATES_PER_CLAUSE):
@@ -143,6 +189,7 @@ async def on_queue_among(client: GenesysClient, queue_ids: Iterable[str], user_i
                 "filter": {"type": "and", "clauses": [_either("queueId", qchunk), _either("userId", uchunk)]},
             }
             for r in await activity(client, body):
+                _note_truncated(r, qchunk, cut)
                 qid, uid = r.group.get("queueId"), r.group.get("userId")
                 if qid in out and uid is not None and r.counts.get("oOnQueueUsers", 0) > 0:
                     out[qid].add(uid)

@@ -30,6 +30,7 @@ from bulkops.client.auth import TokenProvider
 from bulkops.client.config import ClientConfig
 from bulkops.client.echo import assignments_echo, named_echo, no_content, user_echo
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
+from bulkops.client.organization import ORGANIZATION_PATH, Organization, organization
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind
@@ -524,6 +525,12 @@ class GenesysClient:
 
     async def get_queue(self, queue_id: str) -> ApiResponse:
         return await self.request("GET", f"/api/v2/routing/queues/{_q(queue_id)}", shape=json_object)
+
+    async def get_organization(self) -> Organization:
+        """The org this client's credentials belong to (``GET /api/v2/organizations/me``)."""
+        resp = await self.request("GET", ORGANIZATION_PATH, shape=organization)
+        result: Organization = resp.data
+        return result
 
 
 def _listing_echo(posts: list[dict[str, Any]], kind: str) -> Shape:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.wire import ShapeError, json_object
+from bulkops.domain.auditservices import AuditService
 from bulkops.domain.platformaudit import AuditMessage, PropertyChange
 from bulkops.errors import BulkopsError
 
@@ -151,6 +152,29 @@ def decode_results(data: Any) -> tuple[list[AuditMessage], str | None]:
 
 
 # -- calls ---------------------------------------------------------------------------------
+
+
+def decode_service_mapping(data: Any) -> list[AuditService]:
+    """An ``AuditQueryServiceMapping``: ``services`` of ``{name, entities: [{name, actions}]}``."""
+    services = json_object(data, needs=()).get("services")
+    if not isinstance(services, list):
+        raise ShapeError("service mapping without a 'services' list")
+    out: list[AuditService] = []
+    for s in services:
+        s = json_object(s, needs=("name",))
+        entities: dict[str, tuple[str, ...]] = {}
+        for e in s.get("entities") or []:
+            e = json_object(e, needs=("name",))
+            entities[str(e["name"])] = _strings(e.get("actions") or [], "actions")
+        out.append(AuditService(str(s["name"]), entities))
+    return out
+
+
+async def service_mapping(client: GenesysClient) -> list[AuditService]:
+    """``GET /api/v2/audits/query/servicemapping``: the services the platform audits, and what under each."""
+    resp = await client.request("GET", f"{QUERY_PATH}/servicemapping", shape=decode_service_mapping)
+    result: list[AuditService] = resp.data
+    return result
 
 
 async def submit(client: GenesysClient, query: AuditQuery) -> Execution:

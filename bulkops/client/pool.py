@@ -29,8 +29,9 @@ import structlog
 
 from bulkops.client.api import ApiResponse, ClientStats, GenesysClient, Shape
 from bulkops.client.config import ClientConfig
+from bulkops.client.organization import Organization
 from bulkops.client.ratelimit import MARGIN, Allowance
-from bulkops.errors import AuthError, CredentialsError
+from bulkops.errors import AuthError, ConfigError, CredentialsError
 
 log = structlog.get_logger("bulkops.client.pool")
 
@@ -70,10 +71,40 @@ class ClientPool:
         """``primary`` (the caller's, left open) and a client for each of ``members``, closed on the way out."""
         others = [GenesysClient(config, **client_options) for config in members]
         try:
-            yield cls([primary, *others])
+            pool = cls([primary, *others])
+            await pool.check_one_org()  # before any write: a client of another org would write there
+            yield pool
         finally:
             for client in others:
                 await client.close()
+
+    async def check_one_org(self) -> Organization | None:
+        """Every client's org (``GET /api/v2/organizations/me``), which must be one: a ConfigError
+        (exit 5) naming both orgs otherwise. A pool of one reads nothing (None). A client whose
+        credentials are refused here is failed as it would be mid-run (its lanes move)."""
+        if not self.pooled:
+            return None
+        first: tuple[GenesysClient, Organization] | None = None
+        for client in self.clients:
+            org = await self._org_of(client)
+            if org is None:
+                continue
+            if first is None:
+                first = (client, org)
+            elif org.id != first[1].id:
+                raise ConfigError(_other_org(first, (client, org)))
+        assert first is not None  # _org_of raises once every client is refused
+        log.info("pool.one_org", org_id=first[1].id, org=first[1].name, clients=len(self.clients))
+        return first[1]
+
+    async def _org_of(self, client: GenesysClient) -> Organization | None:
+        try:
+            return await client.get_organization()
+        except AuthError as exc:
+            if not credentials_refused(exc):
+                raise
+            self.fail(client, exc)  # raises when it was the last one
+            return None
 
     @property
     def primary(self) -> GenesysClient:
@@ -166,6 +197,18 @@ class ClientPool:
     @property
     def rate(self) -> PoolRate:
         return PoolRate(self)
+
+
+def _other_org(first: tuple[GenesysClient, Organization], other: tuple[GenesysClient, Organization]) -> str:
+    (a, org_a), (b, org_b) = first, other
+    return (
+        f"pool: OAuth client {_name(b)!r} belongs to org {org_b.describe()}, but {_name(a)!r} belongs to org "
+        f"{org_a.describe()}: every client of a pool must be of one org (nothing was written)"
+    )
+
+
+def _name(client: GenesysClient) -> str:
+    return client.config.client_id or "the access token's client"
 
 
 class PoolRate:

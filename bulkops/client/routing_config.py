@@ -19,8 +19,10 @@ from bulkops.client import routing_records as rec
 from bulkops.client.api import QUEUE_MEMBERS_PAGE, GenesysClient, Shape
 from bulkops.client.echo import whole_echo
 from bulkops.client.member_records import QueueMemberJoined, queue_member_joined
+from bulkops.client.queue_request import queue_request
+from bulkops.client.refusals import is_duplicate_name, is_in_use, retyped
 from bulkops.client.wire import ShapeError, chunks
-from bulkops.errors import ConflictError, MalformedResponseError
+from bulkops.errors import BadRequestError, ConflictError, MalformedResponseError
 
 SKILLS_PATH = "/api/v2/routing/skills"
 SKILL_GROUPS_PATH = "/api/v2/routing/skillgroups"
@@ -39,6 +41,11 @@ class SkillInUseError(ConflictError):
     """DELETE of a skill refused (409): a skill group, a queue's bullseye ring or a flow still uses
     it. The API does not say which: ``skill_groups_with_conditions``, the queues' ``rings`` and
     ``flows_consuming_skill`` do."""
+
+
+class DuplicateSkillError(ConflictError):
+    """A create refused because a skill of that name exists (a 409, or a 400 saying so): a conflict,
+    so the engine reads again and finds the skill (``refusals.is_duplicate_name``)."""
 
 
 def _q(segment: str) -> str:
@@ -62,7 +69,12 @@ async def get_skill_definition(client: GenesysClient, skill_id: str) -> rec.Skil
 
 async def create_skill_definition(client: GenesysClient, name: str, *, division_id: str | None = None) -> rec.SkillDefinition:
     """POST a skill (not retried once answered: see ``GenesysClient.create_skill``)."""
-    resp = await client.create_skill(name, division_id=division_id)
+    try:
+        resp = await client.create_skill(name, division_id=division_id)
+    except (ConflictError, BadRequestError) as exc:
+        if not is_duplicate_name(exc):
+            raise
+        raise retyped(DuplicateSkillError, exc) from None
     try:
         return rec.skill_definition(resp.data)
     except ShapeError as exc:
@@ -85,10 +97,10 @@ async def delete_skill_definition(client: GenesysClient, skill_id: str) -> None:
     path = f"{SKILLS_PATH}/{_q(skill_id)}"
     try:
         await client.request("DELETE", path, no_content=True)
-    except ConflictError as exc:
-        error = SkillInUseError(exc.status, exc.message, code=exc.code, correlation_id=exc.correlation_id, method=exc.method, path=exc.path, body=exc.body)
-        error.attempts = exc.attempts
-        raise error from None
+    except (ConflictError, BadRequestError) as exc:
+        if not is_in_use(exc):  # a 409, or a 400 saying "in use" (refusals.py)
+            raise
+        raise retyped(SkillInUseError, exc) from None
 
 
 # ---------------------------------------------------------------------- what depends on a skill
@@ -141,7 +153,8 @@ async def put_queue_config(client: GenesysClient, queue_id: str, body: Mapping[s
     a fresh read's ``request_body()`` with only the intended changes made."""
     if not body.get("name"):
         raise ValueError("a queue PUT carries the whole queue: 'name' is required")
-    resp = await client.request("PUT", f"{QUEUES_PATH}/{_q(queue_id)}", json=dict(body), shape=whole_echo(queue_id, body, rec.queue_config))
+    sent = queue_request(body)  # rule 0's queue never sent
+    resp = await client.request("PUT", f"{QUEUES_PATH}/{_q(queue_id)}", json=sent, shape=whole_echo(queue_id, sent, rec.queue_config))
     result: rec.QueueConfig = resp.data
     return result
 

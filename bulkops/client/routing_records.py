@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bulkops.client.queue_request import queue_request
 from bulkops.client.wire import ShapeError, is_int, json_object
 
 MEDIA_TYPES = ("call", "callback", "chat", "email", "message")
@@ -171,8 +172,9 @@ class QueueConfig:
     raw: Mapping[str, Any] = field(hash=False, repr=False)
 
     def request_body(self) -> dict[str, Any]:
-        """A ``QueueRequest`` carrying everything read (a deep copy), minus what the system sets."""
-        return {k: copy.deepcopy(v) for k, v in self.raw.items() if k not in QUEUE_READ_ONLY}
+        """A ``QueueRequest`` carrying everything read (a deep copy), minus what the system sets and
+        the first conditional group routing rule's queue, which the API refuses (``queue_request``)."""
+        return queue_request(self.raw, QUEUE_READ_ONLY)
 
 
 # ---------------------------------------------------------------------- decoders

@@ -18,6 +18,7 @@ import orjson
 
 from bulkops.client.api import GenesysClient, Shape
 from bulkops.client.echo import named_echo
+from bulkops.client.refusals import is_duplicate_name, is_in_use
 from bulkops.client.wire import ShapeError, is_int, json_object
 from bulkops.domain.utilization import (
     AGENT,
@@ -221,10 +222,8 @@ async def create_label(client: GenesysClient, name: str, *, utilization: LabelUt
         body["utilization"] = encode_label_utilization(utilization)
     try:
         resp = await client.request("POST", LABELS_PATH, json=body)  # no shape: not re-sent (see above)
-    except ConflictError as exc:
-        raise _retyped(DuplicateLabelError, exc) from None
-    except BadRequestError as exc:
-        raise _limit_error(exc) from None
+    except (ConflictError, BadRequestError) as exc:
+        raise _create_refusal(exc) from None
     try:
         named_echo(name)(resp.data)
         return decode_label(resp.data)
@@ -237,8 +236,8 @@ async def create_label(client: GenesysClient, name: str, *, utilization: LabelUt
 async def rename_label(client: GenesysClient, label_id: str, name: str) -> UtilizationLabel:
     try:
         resp = await client.request("PUT", f"{LABELS_PATH}/{_q(label_id)}", json={"name": name}, shape=_renamed(label_id, name))
-    except ConflictError as exc:
-        raise _retyped(DuplicateLabelError, exc) from None
+    except (ConflictError, BadRequestError) as exc:
+        raise _retyped(DuplicateLabelError, exc) if is_duplicate_name(exc) else exc from None
     result: UtilizationLabel = resp.data
     return result
 
@@ -248,8 +247,8 @@ async def delete_label(client: GenesysClient, label_id: str, *, force: bool = Fa
     leaves every setting that names it."""
     try:
         await client.request("DELETE", f"{LABELS_PATH}/{_q(label_id)}", params={"forceDelete": True} if force else None, no_content=True)
-    except ConflictError as exc:
-        raise _retyped(LabelInUseError, exc) from None
+    except (ConflictError, BadRequestError) as exc:
+        raise _retyped(LabelInUseError, exc) if is_in_use(exc) else exc from None
 
 
 async def label_agents(client: GenesysClient, label_id: str) -> tuple[str, ...]:
@@ -343,6 +342,15 @@ def _retyped(cls: type[ApiError], exc: ApiError) -> ApiError:
     out = cls(exc.status, exc.message, code=exc.code, correlation_id=exc.correlation_id, method=exc.method, path=exc.path, body=exc.body)
     out.attempts = exc.attempts
     return out
+
+
+def _create_refusal(exc: ApiError) -> ApiError:
+    """A create's refusal typed: the duplicate name (409, or a 400 saying so), the label limit (a 400
+    with a ``limit``), or as it came."""
+    limited = _limit_error(exc) if isinstance(exc, BadRequestError) else exc
+    if limited is not exc:
+        return limited
+    return _retyped(DuplicateLabelError, exc) if is_duplicate_name(exc) else exc
 
 
 def _limit_error(exc: BadRequestError) -> ApiError:

@@ -116,6 +116,8 @@ class QueueImpact:
     on_queue_now: int | None = None
     on_queue_leaving: int | None = None
     ring_skills: tuple[RingSkillImpact, ...] = ()
+    #: The routing activity query truncated this queue's answer: the two figures above are at least.
+    on_queue_partial: bool = False
 
     @property
     def members_after(self) -> int:
@@ -314,8 +316,7 @@ async def _live(
     by_label = {m.label: m.user_id for m in moves}
     leavers = {by_label[label] for qi in losing.values() for label in qi.leaving}
     try:
-        now = await reads.on_queue_now(client, losing)
-        among = await reads.on_queue_among(client, losing, leavers)
+        live = await reads.live_picture(client, losing, leavers)
     except AuthError as exc:
         return f"not visible: the OAuth client may not read analytics (HTTP {exc.status}; needs analytics:queueObservation:view)", impacts
     except BulkopsError as exc:
@@ -323,11 +324,20 @@ async def _live(
     out = dict(impacts)
     for qid, qi in losing.items():
         leaving_ids = {by_label[label] for label in qi.leaving}
-        out[qid] = _with_live(qi, now.get(qid, 0), len(among.get(qid, set()) & leaving_ids))
-    return "read", out
+        out[qid] = _with_live(qi, live.on_queue.get(qid, 0), len(live.among.get(qid, frozenset()) & leaving_ids), partial=qid in live.truncated)
+    return _live_state(live, impacts), out
 
 
-def _with_live(qi: QueueImpact, now: int, leaving: int) -> QueueImpact:
+def _live_state(live: reads.LivePicture, impacts: Mapping[str, QueueImpact]) -> str:
+    """``read``, or ``partial: ...`` naming the queues whose answer the platform truncated."""
+    if not live.partial:
+        return "read"
+    names = sorted(impacts[q].name for q in live.truncated if q in impacts)
+    shown = ", ".join(repr(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"partial: the routing activity query truncated its answer for {len(names)} queue(s) ({shown}); agents on queue there are at least what is shown"
+
+
+def _with_live(qi: QueueImpact, now: int, leaving: int, *, partial: bool = False) -> QueueImpact:
     return QueueImpact(
         qi.name,
         qi.members_before,
@@ -341,6 +351,7 @@ def _with_live(qi: QueueImpact, now: int, leaving: int) -> QueueImpact:
         now,
         leaving,
         qi.ring_skills,
+        partial,
     )
 
 
@@ -364,6 +375,6 @@ def _rank(impact: Impact) -> tuple[ImpactWarning, ...]:
         if g.leaving and g.members_after == 0 and g.members_before:
             used = f" (it feeds {', '.join(repr(n) for n in g.queues)})" if g.queues else ""
             out.append(ImpactWarning(SEVERE, f"skill group {g.name!r} would be emptied: all {g.members_before} members leave{used}"))
-    if impact.analytics.startswith("not visible"):
+    if impact.analytics.startswith(("not visible", "partial")):
         out.append(ImpactWarning(NOTICE, f"agents on queue now: {impact.analytics}"))
     return tuple(sorted(out, key=lambda w: w.rank))

@@ -40,7 +40,8 @@ def describe_queue(q: QueueImpact) -> list[str]:
         parts.append(f"join{via}: {_some(q.joining)}")
     lines = ["; ".join(parts)]
     if q.on_queue_now is not None:
-        lines.append(f"  {q.name}: {q.on_queue_now} agents on queue now; after this job {q.on_queue_leaving or 0} of them leave it")
+        least = "at least " if q.on_queue_partial else ""
+        lines.append(f"  {q.name}: {least}{q.on_queue_now} agents on queue now; after this job {least}{q.on_queue_leaving or 0} of them leave it")
     if q.uncertain:
         lines.append(f"  ({q.uncertain}: some who leave may stay members)")
     for r in q.ring_skills:
@@ -59,7 +60,7 @@ def describe(impact: Impact) -> list[str]:
         lines += ["  " + line for line in describe_queue(q)]
     if not impact.groups and not impact.queues:
         lines.append("  no skill group gains or loses a member and no queue's members change")
-    if impact.analytics.startswith("not visible"):
+    if impact.analytics.startswith(("not visible", "partial")):
         lines.append(f"  agents on queue now: {impact.analytics}")
     for w in impact.warnings:
         lines.append(f"  warning [{RANK_NAMES.get(w.rank, 'notice')}]: {w.text}")

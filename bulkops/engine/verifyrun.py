@@ -17,11 +17,14 @@ from dataclasses import dataclass, replace
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.audits import AuditQuery, run_queries
+from bulkops.domain.auditservices import DEFAULT_SERVICES, ServiceChoice
 from bulkops.domain.verification import Verification, audit_lags, verify
 from bulkops.engine.verifyjob import JobWrites
+from bulkops.engine.verifyservices import audit_services
 
-#: The services a bulkops job writes through; one query per service and window.
-SERVICES = ("Directory", "PeoplePermissions", "Routing")
+#: The services a bulkops job writes through when the platform's service mapping cannot be read; one
+#: query per service and window. Otherwise chosen from the mapping (``verifyservices``, #27 §4).
+SERVICES = DEFAULT_SERVICES
 #: Guess for a real org (nothing documented found): its audit may trail a write by up to 15 minutes.
 REAL_AUDIT_LAG = 900.0
 
@@ -59,6 +62,7 @@ async def verify_job(
         return Verification(owners=(), client_id=shown)
     deadline = clock() + (options.timeout if options.wait else 0.0)
     ready_at = writes.last_line + options.audit_lag
+    services: ServiceChoice | None = None  # read once, when the audit can cover the job (#27 §4)
     while True:
         now = clock()
         if now < ready_at:
@@ -69,12 +73,13 @@ async def verify_job(
                 )
             await sleep(ready_at - now)
             continue
-        queries = [AuditQuery(service, w.start, w.end, c) for c in clients for w in writes.windows for service in SERVICES]
+        services = await _chosen(client, services)
+        queries = [AuditQuery(service, w.start, w.end, c) for c in clients for w in writes.windows for service in services.services]
         messages = await run_queries(client, queries, timeout=options.query_timeout)
         verdict = verify(writes.expected, messages, owners=writes.owners)
         lag_from = audit_lags(verdict, writes.wrote_at, messages)
         if lag_from is None:
-            return replace(verdict, windows=writes.windows, client_id=shown)
+            return replace(verdict, windows=writes.windows, client_id=shown, extra={**verdict.extra, **services.to_json()})
         missing = sum(1 for o in verdict.owners if o.missing)
         retry = max(min(options.audit_lag / 4, 60.0), 2.0)
         reason = (
@@ -84,6 +89,11 @@ async def verify_job(
         if clock() + retry > deadline:
             return Pending(clock() + max(options.audit_lag, retry), reason)
         ready_at = clock() + retry
+
+
+async def _chosen(client: GenesysClient, known: ServiceChoice | None) -> ServiceChoice:
+    """The audit services to query: read from the platform's mapping once, then kept."""
+    return known if known is not None else await audit_services(client)
 
 
 def _clock(t: float) -> str:

@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import audittrail, routes_admin, routes_audits, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
+from . import (
+    audittrail,
+    organization,
+    refusals,
+    routes_admin,
+    routes_audits,
+    routes_oauth,
+    routes_routing,
+    routes_skillgroups,
+    routes_users,
+    routes_utilization,
+)
 from .auth import CLIENT_KEY, client_of_request
 from .errors import (
     BAD_CREDENTIALS,
@@ -56,7 +67,7 @@ async def _call(handler: Handler, request: web.Request, cid: str) -> web.StreamR
     try:
         return await handler(request)
     except SimApiError as exc:
-        return exc.response(cid)
+        return refusals.answer(exc, request.app[SIM_KEY].config.refusal_status).response(cid)
     except web.HTTPException as exc:
         return _from_http_exception(exc).response(cid)
 
@@ -163,5 +174,6 @@ def build_app(sim: Simulator) -> web.Application:
     routes_utilization.register(app)
     routes_skillgroups.register(app)  # skill group members, the routing activity query
     routes_audits.register(app)  # the audit trail and its query lifecycle
+    organization.register(app)  # GET /api/v2/organizations/me
     routes_admin.register(app)
     return app

@@ -14,7 +14,7 @@ written down in docs/simulator.md ("The audit trail").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -285,3 +285,19 @@ SERVICES: dict[str, dict[str, list[str]]] = {
         "MaxOrgRoutingUtilizationCapacity": ["Update"],
     },
 }
+
+
+def service_mapping(moved: Mapping[str, str]) -> dict[str, dict[str, list[str]]]:
+    """``SERVICES`` as a platform that audits some entity types under another service shows it
+    (``audit_entity_services``, entity type -> service): those types listed under their new service only."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for service, types in SERVICES.items():
+        for entity_type, actions in types.items():
+            out.setdefault(moved.get(entity_type, service), {})[entity_type] = list(actions)
+    return out
+
+
+def serviced(subject: Subject, moved: Mapping[str, str]) -> Subject:
+    """``subject`` recorded under the service ``moved`` gives its entity type, if any."""
+    service = moved.get(subject.entity_type)
+    return subject if service is None or service == subject.service else replace(subject, service=service)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .audit_subjects import ROUTES, Snapshot, Subject
+from .audit_subjects import ROUTES, Snapshot, Subject, serviced
 from .auth import client_of_request
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ async def recorded(sim: Simulator, request: web.Request, call: Callable[[], Awai
     if 200 <= resp.status < 300:
         after = subject.snapshot(sim, request, body)
         trail_of(sim, request.app).add_diff(
-            subject,
+            serviced(subject, sim.config.audit_services_moved),
             before,
             after,
             client_id=client_of_request(request, sim.config.client_id),  # the OAuth client whose token made the write

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,10 @@ RUNTIME_KNOBS = frozenset(
         "audit_delay_seconds",
         "audit_query_seconds",
         "audits_forbidden",
+        "other_org_clients",
+        "refusal_status",
+        "activity_observation_limit",
+        "audit_entity_services",
     }
 )
 
@@ -97,15 +102,31 @@ class SimConfig:
     always_admin_edit_queues: frozenset[str] = frozenset()
     #: The client's role lacks analytics:queueObservation:view: the routing activity query answers 403.
     analytics_forbidden: bool = False
+    #: A routing activity query group observing more users than this is answered from the first ones
+    #: only and says ``truncated`` (activity.py): a platform that cuts its answer short. None: never.
+    activity_observation_limit: int | None = None
     #: Seed a routing picture into a new org (skillgroups.seed_picture): a few skill groups feeding
     #: queues as member groups, and who is on queue now. Part of the org, so not a runtime knob.
     routing_picture: bool = False
+    #: Seed conditional group routing rules into the first queues of a new org (cgr.seed): their GET
+    #: shows rule 0's queue, which a PUT must not carry back. Part of the org, so not a runtime knob.
+    conditional_group_routing: bool = False
     #: Seconds before a write's audit entry can be queried (the platform's audit lags its writes;
     #: docs/simulator.md "The audit trail" says why 90), and an audit query takes to succeed.
     audit_delay_seconds: float = 90.0
     audit_query_seconds: float = 1.0
     #: The client's role lacks audits:audit:view: every /api/v2/audits call answers 403.
     audits_forbidden: bool = False
+    #: Entity types the platform audits under another service than the simulator's usual one
+    #: (audit_subjects.SERVICES), e.g. ``{"RoutingSkill": "RoutingSkills"}``: recorded, queried and
+    #: listed in the service mapping under that service. Given as a mapping; kept as sorted pairs.
+    audit_entity_services: tuple[tuple[str, str], ...] = ()
+    #: Client ids among the simulator's own whose ``GET /api/v2/organizations/me`` answers another org
+    #: (organization.py): a pool given a client of the wrong org, refused before any write.
+    other_org_clients: frozenset[str] = frozenset()
+    #: The status of the refusals the platform does not publish ("in use", "duplicate name"): 409 (with
+    #: their 409 codes) or 400 (with specific codes), refusals.py. Which the real one is, is not known.
+    refusal_status: int = 409
     client_id: str = "bulkops-sim"
     client_secret: str = "bulkops-sim-secret"
     #: More OAuth clients of the same org, each with its own tokens and so its own allowance:
@@ -114,7 +135,7 @@ class SimConfig:
     state_file: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues", "revoked_clients"):
+        for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues", "revoked_clients", "other_org_clients"):
             if not isinstance(getattr(self, name), frozenset):
                 object.__setattr__(self, name, frozenset(getattr(self, name)))
         for name in ("users", "skills", "languages", "queues"):
@@ -143,6 +164,10 @@ class SimConfig:
             raise ValueError("token_ttl and cursor_ttl must be positive")
         if self.audit_delay_seconds < 0 or self.audit_query_seconds < 0:
             raise ValueError("audit_delay_seconds and audit_query_seconds must be >= 0")
+        if isinstance(self.audit_entity_services, Mapping):
+            object.__setattr__(self, "audit_entity_services", tuple(sorted(self.audit_entity_services.items())))
+        if self.refusal_status not in (400, 409):
+            raise ValueError("refusal_status must be 400 or 409")
         if not 0 <= self.extra_clients <= 99:
             raise ValueError("extra_clients must be between 0 and 99")
         if self.utilization_label_limit < 0 or not 0.0 <= self.utilization_edit_rate <= 1.0:
@@ -154,6 +179,8 @@ class SimConfig:
         out["forbidden_divisions"] = sorted(self.forbidden_divisions)
         out["always_admin_edit_queues"] = sorted(self.always_admin_edit_queues)
         out["revoked_clients"] = sorted(self.revoked_clients)
+        out["other_org_clients"] = sorted(self.other_org_clients)
+        out["audit_entity_services"] = dict(self.audit_entity_services)
         return out
 
     @property
@@ -161,6 +188,11 @@ class SimConfig:
         """Every OAuth client the token endpoint accepts: id -> secret, the first one first."""
         extra = {f"{self.client_id}-{n}": f"{self.client_id}-{n}-secret" for n in range(2, self.extra_clients + 2)}
         return {self.client_id: self.client_secret} | extra
+
+    @property
+    def audit_services_moved(self) -> dict[str, str]:
+        """``audit_entity_services`` as a mapping: entity type -> the service that audits it."""
+        return dict(self.audit_entity_services)
 
     def revoked(self, client_id: str) -> bool:
         """Are ``client_id``'s credentials refused (all of them, or this one)?"""
@@ -199,6 +231,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "expand_drop_rate": 0.02,  # best-effort expand
         "read_lag_ms": 500.0,  # reads lag writes
         "post_write_conflict_rate": 0.05,  # spurious 409 on a user PATCH right after a write
+        "conditional_group_routing": True,  # a few queues with conditional group routing rules
     }
 }
 #: ``--profile routing``: the real profile's knobs, and a routing picture seeded into the org (skill

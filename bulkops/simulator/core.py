@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from . import skilldefs, skillgroups, wire
+from . import cgr, skilldefs, skillgroups, wire
 from .app import build_app
 from .auth import TokenStore
 from .config import SimConfig
@@ -62,6 +62,8 @@ class Simulator:
         )
         if org is None and config.routing_picture:
             skillgroups.seed_picture(self.org)
+        if org is None and config.conditional_group_routing:
+            cgr.seed(self.org)
         self.limiter = _limiter(config, self.clock)
         self.faults = Faults(config.seed)
         self.lag = WriteLag()

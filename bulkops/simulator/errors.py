@@ -45,6 +45,8 @@ class SimApiError(Exception):
     limit: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: One of ``refusals``' kinds ("in use", "duplicate name"): answered as 409 or 400 (``refusal_status``).
+    refusal: str | None = None
 
     def __post_init__(self) -> None:
         Exception.__init__(self, f"{self.status} {self.code}: {self.message}")

@@ -28,6 +28,7 @@ from .errors import (
     not_found,
 )
 from .queueconfig import QueueConfigStore
+from .refusals import DUPLICATE_NAME
 from .skilldefs import SkillDefsStore
 from .utilization import UtilizationStore
 
@@ -433,7 +434,7 @@ class Org:
 
     def create_skill(self, name: str, division_id: str | None) -> Skill:
         if any(s.name.lower() == name.lower() and s.state != "deleted" for s in self.skills.values()):
-            raise SimApiError(409, "general.conflict", f"A routing skill named '{name}' already exists.")
+            raise SimApiError(409, "general.conflict", f"A routing skill named '{name}' already exists.", refusal=DUPLICATE_NAME)
         division = self.division(division_id) if division_id else self.home_division()
         sid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bulkops-sim:{self.seed}:skill:{name}:{len(self.skills)}"))
         s = Skill(sid, name, division.id, now_iso())

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import cgr
 from .errors import BAD_REQUEST, INVALID_VALUE, SimApiError, detail
 
 if TYPE_CHECKING:
@@ -253,6 +254,7 @@ def parse_queue_request(org: Org, body: Any) -> QueueUpdate:
     for key in _OBJECT_FIELDS:
         _typed(body, key, dict, defaults, settings, details)
     _typed(body, "routingRules", list, defaults, settings, details)
+    cgr.put_into(org, body, settings, details)  # rule 0 carrying its queue is refused (cgr.py)
     settings["mediaSettings"] = _media_settings(body.get("mediaSettings"), defaults["mediaSettings"], details)
     acw = _acw(body.get("acwSettings"), details)
     settings["acwSettings"] = acw if acw is not None else defaults["acwSettings"]
@@ -442,6 +444,7 @@ def _bullseye(org: Org, value: Any, details: list[dict[str, str]]) -> dict[str, 
 def settings_view(org: Org, queue_id: str) -> dict[str, Any]:
     """The settings as ``Queue`` renders them: ring skills with their current name and URI."""
     out = copy.deepcopy(org.queueconfig.peek(queue_id))
+    cgr.render(out, queue_id)
     for ring in (out.get("bullseye") or {}).get("rings") or []:
         for s in ring["actions"]["skillsToRemove"]:
             skill = org.skills.get(s["id"])

@@ -19,8 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import cursor
-from .audit_subjects import SERVICES
+from . import audit_subjects, cursor
 from .audittrail import TRAIL_KEY, AuditEntry, AuditTrail, TrailHolder, iso_millis, trail_of
 from .errors import SimApiError, bad_request, detail, not_found
 from .httputil import int_param, json_body, json_response, sim_of
@@ -141,7 +140,7 @@ async def query_post(request: web.Request) -> web.Response:
     service = body.get("serviceName")
     if not isinstance(service, str) or not service:
         raise bad_request("serviceName is required (one service per query).", detail("serviceName", "required"))
-    if service not in SERVICES:
+    if service not in audit_subjects.service_mapping(sim.config.audit_services_moved):
         raise bad_request(f"Unknown serviceName {service!r}; see GET {QUERY_PATH}/servicemapping.", detail("serviceName", "invalid.value"))
     start, end = parse_interval(body.get("interval"))
     now = sim.clock()
@@ -220,7 +219,8 @@ async def query_results(request: web.Request) -> web.Response:
 async def service_mapping(request: web.Request) -> web.Response:
     """``AuditQueryServiceMapping``: the services, their entity types and actions."""
     _check_permission(request)
-    return json_response({"services": [{"name": s, "entities": [{"name": t, "actions": a} for t, a in types.items()]} for s, types in SERVICES.items()]})
+    mapping = audit_subjects.service_mapping(sim_of(request).config.audit_services_moved)
+    return json_response({"services": [{"name": s, "entities": [{"name": t, "actions": a} for t, a in types.items()]} for s, types in mapping.items()]})
 
 
 async def trail_dump(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from . import skilldefs, wire
 from .errors import BAD_REQUEST, SimApiError, bad_request, detail, not_found
 from .httputil import int_param, json_body, json_response, kept_params, list_param, no_content, page_params, sim_of
 from .org import Org, Skill, now_iso
+from .refusals import DUPLICATE_NAME
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -185,7 +186,7 @@ async def group_patch(request: web.Request) -> web.Response:
     if not isinstance(name, str) or not name.strip():
         raise bad_request("A skill group needs a name.", detail("name", "required"))
     if any(o.id != g.id and o.name.lower() == name.strip().lower() for o in org.skilldefs.groups.values()):
-        raise SimApiError(409, "general.conflict", f"A skill group named '{name}' already exists.")
+        raise SimApiError(409, "general.conflict", f"A skill group named '{name}' already exists.", refusal=DUPLICATE_NAME)
     conditions = skilldefs.parse_conditions(org, body["skillConditions"]) if body.get("skillConditions") is not None else g.conditions
     division_id = _division_of(org, body["division"]) if body.get("division") is not None else g.division_id
     g.name, g.conditions, g.division_id = name.strip(), conditions, division_id

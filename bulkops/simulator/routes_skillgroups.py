@@ -73,7 +73,8 @@ async def activity_query(request: web.Request) -> web.Response:
     query = activity.parse_query(await json_body(request))
     size = int_param(request, "pageSize", activity.DEFAULT_PAGE_SIZE, lo=1, hi=activity.MAX_PAGE_SIZE)
     number = int_param(request, "pageNumber", 1, lo=1)
-    return json_response(activity.run_query(sim.org, query, page_size=size, page_number=number))
+    limit = sim.config.activity_observation_limit
+    return json_response(activity.run_query(sim.org, query, page_size=size, page_number=number, observation_limit=limit))
 
 
 # ---------------------------------------------------------------------- /__sim/ controls

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import BAD_REQUEST, CONFLICT, INVALID_VALUE, SimApiError, detail
+from .refusals import DUPLICATE_NAME, IN_USE
 
 if TYPE_CHECKING:
     from .org import Org, Skill, User
@@ -96,7 +97,7 @@ class SkillDefsStore:
     # ------------------------------------------------------------------ mutations
     def add_group(self, org: Org, *, name: str, conditions: list[dict[str, Any]], division_id: str, description: str, now: str) -> SkillGroup:
         if any(g.name.lower() == name.lower() for g in self.groups.values()):
-            raise SimApiError(409, CONFLICT, f"A skill group named '{name}' already exists.")
+            raise SimApiError(409, CONFLICT, f"A skill group named '{name}' already exists.", refusal=DUPLICATE_NAME)
         gid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bulkops-sim:{org.seed}:skillgroup:{name}:{len(self.groups)}"))
         g = SkillGroup(gid, name, division_id, description, now, now, conditions)
         self.groups[gid] = g
@@ -295,4 +296,4 @@ def references(org: Org, skill: Skill) -> list[str]:
 def refuse_if_referenced(org: Org, skill: Skill) -> None:
     """409 naming nothing (as the platform's refusal) while a group, a queue ring or a flow uses the skill."""
     if references(org, skill):
-        raise SimApiError(409, CONFLICT, IN_USE_MESSAGE)
+        raise SimApiError(409, CONFLICT, IN_USE_MESSAGE, refusal=IN_USE)

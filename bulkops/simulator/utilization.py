@@ -15,9 +15,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeGuard
 
 from .errors import BAD_REQUEST, CONFLICT, INVALID_VALUE, SimApiError, bad_request, detail, not_found
+from .refusals import DUPLICATE_NAME
+from .refusals import LABEL_IN_USE as LABEL_IN_USE_REFUSAL
 
 #: ``MediaUtilization``'s documented values ("call, chat, email, callback, and message").
-MEDIA_TYPES = ("call", "callback", "chat", "email", "message")
+DOCUMENTED_MEDIA_TYPES = ("call", "callback", "chat", "email", "message")
+#: What the platform serves: the documented five and ``workitem`` (the SDK's routing media types,
+#: e.g. ``RoutePathRequest.mediaType``, add Workitem; the utilization map's keys are open, "Map of
+#: media type to utilization settings"). bulkops does not know ``workitem``: it must keep it (#27 §6).
+MEDIA_TYPES = (*DOCUMENTED_MEDIA_TYPES, "workitem")
 #: "The maximum capacity for each interaction type is 25" (help centre); the Terraform provider
 #: validates 0..25 for media types and labels alike.
 MAX_CAPACITY = 25
@@ -75,7 +81,7 @@ class Setting:
 def system_default() -> Setting:
     """What an org starts with: one call, up to four chats, one email, one message, one callback;
     email may be interrupted by every other type (help centre, "About agent utilization")."""
-    others = tuple(m for m in MEDIA_TYPES if m != "email")
+    others = tuple(m for m in DOCUMENTED_MEDIA_TYPES if m != "email")  # whether workitem interrupts email: a guess (no)
     media = {m: MediaSetting(4 if m == "chat" else 1) for m in MEDIA_TYPES}
     media["email"] = MediaSetting(1, others)
     return Setting(media)
@@ -244,7 +250,12 @@ class UtilizationStore:
         for other in self.labels.values():
             if other.id != renaming and label_name_key(other.name) == key:
                 raise SimApiError(
-                    409, CONFLICT, f"A utilization label named '{other.name}' already exists.", [detail("name", "duplicate", other.id)], entity_id=other.id
+                    409,
+                    CONFLICT,
+                    f"A utilization label named '{other.name}' already exists.",
+                    [detail("name", "duplicate", other.id)],
+                    entity_id=other.id,
+                    refusal=DUPLICATE_NAME,
                 )
         return name
 
@@ -316,6 +327,7 @@ class UtilizationStore:
                 f"The utilization label is used by {len(users)} agent(s); remove it from them first or delete with forceDelete=true.",
                 [detail("labelId", LABEL_IN_USE, label_id)],
                 entity_id=label_id,
+                refusal=LABEL_IN_USE_REFUSAL,
             )
         del self.labels[label_id]
         for setting in (self.org, *self.users.values()):

@@ -18,6 +18,7 @@ from bulkops.cli.exitcodes import AUTH_CONFIG, OK
 from bulkops.cli.main import cli
 from bulkops.logsetup import configure_logging
 from bulkops.simulator import SimConfig, Simulator
+from bulkops.simulator.organization import OTHER_ORG_OFFSET
 
 
 @pytest.fixture
@@ -78,3 +79,20 @@ def test_without_the_pool_option_plan_uses_one_client_and_a_half_given_pool_stop
     )
     assert half.exit_code == AUTH_CONFIG and "GENESYSCLOUD_OAUTHCLIENT_SECRET_2 is missing" in half.output
     assert sim.stats()["total"] == before
+
+
+def test_a_pool_client_of_another_org_stops_run_with_exit_5_before_any_write_naming_both_orgs(org, tmp_path: Path):
+    sim, url = org
+    sim.configure(other_org_clients=["bulkops-sim-2"])
+    spec = write_matrix(tmp_path / "m.csv", 10)
+    result = bulkops(sim, "run", str(spec), "--job", "j", "--yes", "--base-url", url, "--state-dir", str(tmp_path / "state"), home=tmp_path)
+    assert result.exit_code == AUTH_CONFIG, result.output
+    text = " ".join(result.output.split())
+    assert (
+        "bulkops-sim-2" in text
+        and "Contact Centre 4 " in text
+        and f"Contact Centre {4 + OTHER_ORG_OFFSET}" in text
+        and "every client of a pool must be of one org" in text
+    )
+    routes = sim.stats()["byRoute"]
+    assert all(route.startswith(("GET ", "POST /oauth")) for route in routes), routes  # read, never written

@@ -67,7 +67,7 @@ async def test_read_merge_write_changes_email_and_a_label_and_keeps_the_rest(sim
 async def test_a_user_on_the_org_default_gets_only_the_named_parts_and_inherit_returns_them(sim, client):
     uid = sim.sim.user_ids()[1]
     current = await get_user_utilization(client, uid)
-    assert current.level == ORGANIZATION and set(current.media) == {"call", "callback", "chat", "email", "message"}
+    assert current.level == ORGANIZATION and set(current.media) == {"call", "callback", "chat", "email", "message", "workitem"}
     write = merge(current, UtilizationChange(media={"email": MediaUtilization(3)}))
     assert isinstance(write, PutSetting) and set(write.body.media) == {"email"}
     after = await write_user_utilization(client, uid, write)

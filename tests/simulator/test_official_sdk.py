@@ -194,3 +194,55 @@ async def test_org_catalogue_queues_and_divisions(sim):
     assert [d.name for d in divisions if d.home_division] == ["Home"]
     assert sum(d.object_counts["USER"] for d in divisions) == len(s.user_ids())
     assert out["move"] is None and all(s.user(u)["division"]["id"] == target for u in movers)
+
+
+async def test_organizations_me_is_the_sdks_organization(sim):
+    def go():
+        return PureCloud.OrganizationApi(_client(sim)).get_organizations_me()
+
+    org = await _run(go)
+    assert isinstance(org, PureCloud.Organization)
+    assert org.id and org.name and org.state == "active" and org.product_platform == "GenesysCloud"  # enums the SDK knows
+    assert org.features and all(isinstance(v, bool) for v in org.features.values()) and org.version == 1
+    assert org.self_uri == "/api/v2/organizations/me"
+
+
+async def test_conditional_group_routing_is_the_sdks_and_rule_0_names_the_queue(sim):
+    from bulkops.simulator.config import profile_config
+
+    sim.sim.reset(profile_config("real", users=10, queues=5, rate_per_minute=6000, error_rate=0.0, conflict_rate=0.0))
+    sim.sim.configure(latency_ms=0.0)
+    qid = next(iter(sim.sim.org.queues))
+
+    def go():
+        return PureCloud.RoutingApi(_client(sim)).get_routing_queue(qid)
+
+    queue = await _run(go)
+    rules = queue.conditional_group_routing.rules
+    assert isinstance(rules[0], PureCloud.ConditionalGroupRoutingRule) and rules[0].queue.id == qid and len(rules) >= 2
+    assert all(r.metric in ("EstimatedWaitTime", "ServiceLevel") and r.operator in ("GreaterThan", "LessThan") for r in rules)
+    assert all(r.groups and r.groups[0].type in ("GROUP", "TEAM") and r.wait_seconds > 0 for r in rules)
+    assert [r.queue.id for r in rules[1:]] and all(r.queue.id in sim.sim.org.queues for r in rules[1:])
+
+
+async def test_utilization_serves_workitem_beside_the_five_documented_types(sim):
+    def go():
+        return PureCloud.RoutingApi(_client(sim)).get_routing_utilization()
+
+    org = await _run(go)
+    assert isinstance(org, PureCloud.UtilizationResponse)
+    assert set(org.utilization) == {"call", "callback", "chat", "email", "message", "workitem"}
+    assert all(isinstance(m, PureCloud.MediaUtilization) and m.maximum_capacity >= 1 for m in org.utilization.values())
+
+
+async def test_the_audit_service_mapping_is_the_sdks_and_follows_moved_entity_types(sim):
+    sim.sim.configure(audit_entity_services={"RoutingSkill": "RoutingSkills"})
+
+    def go():
+        return PureCloud.AuditApi(_client(sim)).get_audits_query_servicemapping()
+
+    mapping = await _run(go)
+    assert isinstance(mapping, PureCloud.AuditQueryServiceMapping)
+    by_name = {s.name: {e.name: e.actions for e in s.entities} for s in mapping.services}
+    assert by_name["RoutingSkills"] == {"RoutingSkill": ["Create", "Update", "Delete"]} and "RoutingSkill" not in by_name["Routing"]
+    assert by_name["Directory"] == {"User": ["Update"]}

@@ -22,7 +22,7 @@ async def _label(api, name: str, **extra) -> dict:
 async def test_a_user_without_a_setting_reads_the_org_default(api, sim):
     status, org, _ = await api.get(ORG_UTIL)
     assert status == 200 and set(org) == {"utilization", "labelUtilizations"}
-    assert list(org["utilization"]) == ["call", "callback", "chat", "email", "message"]
+    assert list(org["utilization"]) == ["call", "callback", "chat", "email", "message", "workitem"]
     assert org["utilization"]["chat"] == {"maximumCapacity": 4, "interruptableMediaTypes": [], "includeNonAcd": False}
     status, user, _ = await api.get(USER_UTIL.format(_first_user(sim)))
     assert status == 200 and user["level"] == "Organization"
