@@ -32,7 +32,7 @@ from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind
-from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, settings_fault
+from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, redirect_refused, settings_fault
 from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
@@ -288,6 +288,8 @@ class GenesysClient:
         token = await self._token()
         raw, latency = await self._send(call, token)
         self._account(call, raw, latency)
+        if (redirected := redirect_refused(raw, call.method, call.url)) is not None:
+            raise redirected  # a 3xx is never followed nor retried (#25 §8a)
         if 200 <= raw.status < 300:
             data = self._read(call, raw)
             return ApiResponse(raw.status, data, raw.headers.get(CORRELATION_HEADER), call.attempts, latency)
