@@ -5,6 +5,7 @@ In-process (click's CliRunner) against the simulator on its own thread, over rea
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -12,10 +13,12 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from click.testing import CliRunner
 from helpers.cli import write_matrix
-from test_failure_matrix import check, invoke
+from test_failure_matrix import NO_CREDENTIALS, check, invoke
 
 from bulkops.cli import exitcodes
+from bulkops.cli.main import cli
 
 
 @contextmanager
@@ -57,3 +60,15 @@ def test_plan_against_a_redirecting_base_url_ends_at_once_with_exit_5(org, tmp_p
     assert seen == ["POST /oauth/token"]  # asked once, not retried
     assert sim.stats()["total"] == 0  # the redirect's target never heard from bulkops
     assert took < 60  # generous on a busy machine; a retried redirect would spend the whole budget
+
+
+def test_plan_with_a_fifo_for_the_gc_profile_file_ends_with_exit_5_instead_of_hanging(org, tmp_path: Path):
+    sim, url = org
+    spec = write_matrix(tmp_path / "spec.csv", 3)
+    home = tmp_path / "home"
+    (home / ".gc").mkdir(parents=True)
+    os.mkfifo(home / ".gc" / "config.toml")
+    env = dict(NO_CREDENTIALS) | {"HOME": str(home)}
+    result = CliRunner().invoke(cli, ["plan", str(spec), "--base-url", url, "--profile", "prod"], env=env, catch_exceptions=False)
+    check(result, exitcodes.AUTH_CONFIG, "not a regular file")
+    assert sim.stats()["total"] == 0
