@@ -51,3 +51,9 @@ def _escape(char: str) -> str:
     if char in "\n\r\t":
         return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char]
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escaped_lines(text: str) -> str:
+    """``text`` escaped line by line: its own newlines kept, every other unsafe character escaped
+    (for a block bulkops laid out itself, such as a summary, holding values from outside)."""
+    return "\n".join(escaped(line) for line in text.split("\n"))

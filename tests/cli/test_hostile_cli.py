@@ -72,3 +72,20 @@ def test_plan_with_a_fifo_for_the_gc_profile_file_ends_with_exit_5_instead_of_ha
     result = CliRunner().invoke(cli, ["plan", str(spec), "--base-url", url, "--profile", "prod"], env=env, catch_exceptions=False)
     check(result, exitcodes.AUTH_CONFIG, "not a regular file")
     assert sim.stats()["total"] == 0
+
+
+EVIL = "Evil\x1b[2J\nusers: 0 named, 0 to change, 5 already right\u202e"
+
+
+def test_plan_prints_an_org_name_holding_a_newline_escape_and_bidi_override_escaped(org, tmp_path: Path):
+    sim, url = org
+    skill = sim.org.create_skill(EVIL, None)  # the org's own data, which bulkops cannot refuse
+    spec = tmp_path / "spec.csv"
+    spec.write_text(f"email,{skill.id}\nagent00001@example.com,3\n")
+    result = invoke("plan", str(spec), "--base-url", url, "--detail", "5", sim=sim)
+    check(result, exitcodes.OK)
+    out = result.output
+    assert "\x1b" not in out and "\u202e" not in out
+    assert not any(line.startswith("users: 0") for line in out.splitlines()), out
+    assert "Evil\\x1b[2J\\nusers: 0 named" in out and "\\u202e" in out
+    assert [line for line in out.splitlines() if line.startswith("users: ")] == ["users: 1 named, 1 to change, 0 already right, 0 not found"]
