@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bulkops.domain.model import UserIntent
+from bulkops.domain.queuesettings import QueueSettingsIntent
+from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.domain.utilabels import MAX_LABEL_NAME
 
 #: Guess (no published limit): user fields, names of skills, languages, queues, wrap-up codes,
@@ -37,7 +39,17 @@ FIELD_LIMITS: dict[str, int] = {
     "label": MAX_LABEL_NAME,
 }
 
-_WHAT = {"join": "queue name", "leave": "queue name", "user": "user reference"}
+_WHAT = {
+    "join": "queue name",
+    "leave": "queue name",
+    "queue": "queue name",
+    "skill": "skill name",
+    "language": "language name",
+    "division": "division name",
+    "wrap-up code": "wrap-up code name",
+    "label": "label name",
+    "user": "user reference",
+}
 
 
 def too_long(kind: str, value: str) -> str | None:
@@ -66,3 +78,18 @@ def user_values(intent: UserIntent) -> Iterator[tuple[str, str | None, str]]:
     ):
         for name in names:
             yield kind, name, name
+
+
+def definition_lengths(d: SkillDefinitionIntent) -> list[tuple[str, str]]:
+    """(field, problem) for each name of a skills entry past its limit."""
+    named = (("skill", "skill", d.skill), ("division", "division", d.division), ("into", "skill", d.into))
+    return [(name, problem) for name, kind, value in named if value is not None and (problem := too_long(kind, value)) is not None]
+
+
+def queue_lengths(q: QueueSettingsIntent) -> list[tuple[str, str]]:
+    """(setting path, problem) for each name of a queues entry past its limit."""
+    named: list[tuple[str, str, str]] = [("queue", "queue", q.queue)]
+    named += [(key, "wrap-up code", n) for key, names in (("addWrapupCodes", q.add_wrapup_codes), ("removeWrapupCodes", q.remove_wrapup_codes)) for n in names]
+    for number, ring in sorted(q.rings.items()):
+        named += [(f"rings.{number}.skillsToRemove", "skill", n) for n in ring.skills_to_remove or ()]
+    return [(path, problem) for path, kind, value in named if (problem := too_long(kind, value)) is not None]

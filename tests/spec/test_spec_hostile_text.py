@@ -125,7 +125,7 @@ def test_a_2_mb_title_is_refused_in_json_at_the_value(tmp_path):
     ("name", "template", "column", "what"),
     [
         ("wide.csv", "email,@department,Billing\nagent00001@example.com,{v},3\n", 24, "department"),
-        ("long.csv", "user,skill,proficiency\nagent00001@example.com,{v},3\n", 24, "skill"),
+        ("long.csv", "user,skill,proficiency\nagent00001@example.com,{v},3\n", 24, "skill name"),
         ("admin.csv", ADMIN_HEADER + "\nAgent One,agent00001@example.com,,,{v},,,,,,,\n", 36, "title"),
         ("admin-q.csv", ADMIN_HEADER + "\nAgent One,agent00001@example.com,,,,,,,,{v},,\n", 41, "queue name"),
     ],
@@ -167,3 +167,27 @@ def test_escaped_text_is_always_safe_and_unchanged_when_safe(text):
     if unsafe_char(text) is None:
         assert out == text
     assert "\n" not in out and not BIDI_CONTROLS & set(out)
+
+
+def test_the_skills_and_queues_sections_refuse_names_past_the_limit_at_the_value(tmp_path):
+    long = "x" * (MAX_VALUE + 1)
+    entries = {
+        "skills": [{"create": long}, {"migrate": "Sales", "into": long}],
+        "queues": [{"queue": long, "addWrapupCodes": [long], "rings": {"1": {"skillsToRemove": [long]}}}],
+    }
+    text = json.dumps({"version": 2, **entries}, indent=1) + "\n"
+    found = problems_of(write(tmp_path, "v2.json", text))
+    lines = text.splitlines()
+    at = [(lines[line - 1][column - 1 :][:4], message.split(" is ")[0]) for line, column, message in found]
+    # a name in a list is placed at its list (the setting's path), any other at the name itself
+    assert at == [('"xxx', "skill name"), ('"xxx', "skill name"), ('"xxx', "queue name"), ("[", "wrap-up code name"), ("[", "skill name")], found
+
+
+def test_the_csv_forms_of_skills_and_queues_refuse_names_past_the_limit_at_the_cell(tmp_path):
+    long = "y" * (MAX_VALUE + 1)
+    defs = write(tmp_path, "defs.csv", f"action,skill,division,into,proficiency,levels,delete\ncreate,{long},,,,,\n")
+    assert [(line, col) for line, col, _ in problems_of(defs)] == [(2, 8)]
+    queues = write(tmp_path, "queues.csv", f"queue,addWrapupCodes\nBilling,{long}\n")
+    assert [(line, col, m.split(" is ")[0]) for line, col, m in problems_of(queues)] == [(2, 9, "wrap-up code name")]
+    hostile = write(tmp_path, "queues-bidi.csv", "queue,addWrapupCodes\nBilling,Esc\u202ealated\n")
+    assert [(line, col) for line, col, m in problems_of(hostile) if "refused" in m] == [(2, 9)]
