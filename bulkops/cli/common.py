@@ -36,6 +36,7 @@ from bulkops.errors import (
     TransportError,
 )
 from bulkops.logsetup import configure_logging
+from bulkops.safetext import escaped
 
 #: A click command callback, before or after click's own decorators: the option helpers
 #: below return what they are given, so a command keeps its signature for the checker.
@@ -190,9 +191,9 @@ def pool_configs(kw: dict[str, Any], primary: ClientConfig) -> tuple[ClientConfi
 
 
 def fail(message: str, code: int, hint: str | None = None) -> NoReturn:
-    click.secho(f"error: {message}", fg="red", err=True)
+    echo_safe(f"error: {message}", fg="red", err=True)  # an API's message, a Location: values from outside
     if hint:
-        click.echo(f"next: {hint}", err=True)
+        echo_safe(f"next: {hint}", err=True)
     sys.exit(code)
 
 
@@ -208,7 +209,7 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except SpecError as exc:
             click.secho(f"invalid job spec: {len(exc.problems)} problem(s); nothing was sent to the API", fg="red", err=True)
             for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
+                echo_safe(f"  {problem}", err=True)
             sys.exit(exitcodes.INVALID_SPEC)
         except PassFailed as exc:
             resume = resume_command(exc.job_id, exc.state_dir)
@@ -221,6 +222,13 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             fail(message, code, hint)
 
     return wrapper
+
+
+def echo_safe(text: str, **style: Any) -> None:
+    """One line that holds values from outside (the spec, the org, the API): each newline,
+    escape sequence or bidi override in it printed escaped, so no value can fake a line of
+    output or drive the terminal (#25 §8d)."""
+    click.secho(escaped(text), **style)
 
 
 def resume_command(job_id: str, state_dir: str | None) -> str:

@@ -24,7 +24,7 @@ TABLE = [
     (BUSY, "another bulkops process is running this job; nothing was done"),
     (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),
     (NOT_VERIFIED, "`verify`: the platform's audit misses a write the job recorded, or holds one by this client it does not know of"),
-    (AUDIT_PENDING, "`verify`: the platform's audit does not cover the job yet; wait as it says (or --wait) and run it again"),
+    (AUDIT_PENDING, "`verify`: the platform's audit does not cover the job yet (or a query timed out); wait as it says (or --wait) and run it again"),
     (IMPACT, '`--strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written'),
     (UNEXPECTED, "unexpected error"),
 ]

@@ -16,6 +16,7 @@ from bulkops.cli.common import (
     client_config,
     complete_job_names,
     connection_options,
+    echo_safe,
     engine_options,
     handles_errors,
     pool_option,
@@ -43,6 +44,7 @@ from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import account_fields, account_lines, render_summary
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.report.hooks import after_pass
+from bulkops.safetext import escaped_lines
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
 from bulkops.state.joblock import JobLock, holder
 from bulkops.state.layout import check_job_name
@@ -216,7 +218,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         managers = {u["changes"]["fields"]["manager"] for u in result.users if "manager" in u["changes"].get("fields", {})}
         names |= directory.users.emails_of(managers)  # a manager by email, as the spec names one
         for user in result.users:
-            click.secho(f"  {user['email'] or user['user_id']}: " + _describe(user, names), fg="yellow" if user.get("left_with_no_skills") else None)
+            echo_safe(f"  {user['email'] or user['user_id']}: " + _describe(user, names), fg="yellow" if user.get("left_with_no_skills") else None)
         if result.users_changing > len(result.users):
             click.echo(f"  ... and {result.users_changing - len(result.users)} more (use --detail N or --json)")
         click.echo(
@@ -225,19 +227,19 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         if result.totals:
             click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
         for line in result.skills:
-            click.echo("skill " + describe_skill_line(line))
+            echo_safe("skill " + describe_skill_line(line))
         for line in result.queue_settings:
-            click.echo("queue " + describe_queue_line(line))
+            echo_safe("queue " + describe_queue_line(line))
         for line in result.labels:
-            click.echo("utilization label " + describe_label_line(line))
+            echo_safe("utilization label " + describe_label_line(line))
         if result.utilization_default is not None:
-            click.echo("utilization default: " + describe_default_line(result.utilization_default))
+            echo_safe("utilization default: " + describe_default_line(result.utilization_default))
         if result.utilization is not None:
-            click.echo("utilization: " + describe_utilization_line(result.utilization))
+            echo_safe("utilization: " + describe_utilization_line(result.utilization))
         for q in result.queues.values():
-            click.echo(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
+            echo_safe(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for warning in result.warnings():
-            click.secho(f"warning: {warning}", fg="yellow")
+            echo_safe(f"warning: {warning}", fg="yellow")
         at = f"{pace:.2f}/s ({bound}; --rps {config.rps:g})" if bound else f"{config.rps:g}/s"
         click.echo(f"estimate: about {total} requests at {at}, so {_human(seconds)} (users to change / rate bounds a run)")
         echo_impact(impact)
@@ -492,7 +494,7 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
 
 def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
     """``status`` in words: what ``--json`` prints, headed by the job's account."""
-    click.echo(f"job {info['job_id']}  spec {info['spec']}  mode {info['mode']}")
+    echo_safe(f"job {info['job_id']}  spec {info['spec']}  mode {info['mode']}")
     click.echo(status_headline(f"status: {account.status}", account.state))
     click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
     for line in account_lines(account.to_json()):
@@ -510,7 +512,7 @@ def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
             click.echo("interrupted: the last pass ended without finishing (killed, or its disk was full)")
         if shown := info["last_summary"]:
             click.echo("last run:")
-            click.echo("  " + render_summary(shown).replace("\n", "\n  "))
+            click.echo("  " + escaped_lines(render_summary(shown)).replace("\n", "\n  "))
     for step in info["next"]:
         click.echo(f"next: {step}")
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.common import Stopper, client_config, connection_options, engine_options, handles_errors, pool_option, run_async, state_dir_option
+from bulkops.cli.common import Stopper, client_config, connection_options, echo_safe, engine_options, handles_errors, pool_option, run_async, state_dir_option
 from bulkops.cli.jobs import status_headline
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
@@ -72,11 +72,11 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
     for uid, e in entries.items():
         err = e.get("error") or {}
         code = f" [{err.get('status')} {err.get('code')}]" if err else ""
-        click.echo(f"{e.get('email') or uid}  {e.get('outcome')}: {e.get('reason')}{code}  attempts {e.get('attempts')}")
+        echo_safe(f"{e.get('email') or uid}  {e.get('outcome')}: {e.get('reason')}{code}  attempts {e.get('attempts')}")
         for held in e.get("held_back") or ():  # an undo's: what someone changed since the undone job
-            click.echo(f"    held back {describe_held(HeldBack.from_json(held), names)}")
+            echo_safe(f"    held back {describe_held(HeldBack.from_json(held), names)}")
         for part in (e.get("last_state") or {}).get("heldBack") or ():  # an undo item's parts, likewise
-            click.echo(f"    held back {HeldPart.from_json(part).describe()}")
+            echo_safe(f"    held back {HeldPart.from_json(part).describe()}")
     click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}` runs them again, `bulkops reconcile show {job} USER` shows one")
 
 

@@ -15,9 +15,10 @@ import orjson
 from bulkops.cli import exitcodes
 from bulkops.cli.common import Stopper, client_config, complete_job_names, connection_options, handles_errors, run_async, state_dir_flag, state_dir_option
 from bulkops.client import GenesysClient
+from bulkops.client.serverclock import describe_skew
 from bulkops.domain.verification import CONFIRMED, Finding, Verification
 from bulkops.engine.job import open_job
-from bulkops.engine.verifyjob import DEFAULT_MARGIN, JobWrites, read_job_writes
+from bulkops.engine.verifyjob import CLOCK_SKEWS, DEFAULT_MARGIN, JobWrites, read_job_writes
 from bulkops.engine.verifyrun import REAL_AUDIT_LAG, SERVICES, Pending, VerifyOptions, verify_job
 from bulkops.errors import ConfigError
 from bulkops.report.verification import FILE_NAME, say
@@ -41,10 +42,28 @@ from bulkops.state.joblock import JobLock
 @click.option(
     "--margin", type=click.FloatRange(0, 3600), default=DEFAULT_MARGIN, show_default=True, help="Seconds read before each pass and after its last line."
 )
+@click.option(
+    "--query-timeout",
+    type=click.FloatRange(1, 3600),
+    default=300,
+    show_default=True,
+    help="Seconds one audit query may take, submit to done; one still running then ends verify with 11 (try again later).",
+)
 @click.option("--oauth-client", metavar="ID", help="The OAuth client whose writes to look for (default: the one the job recorded, else the one in use now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verification record (verification.json) instead of text.")
 @handles_errors
-def verify(job: str, state_dir: str, audit_lag: float, wait_: bool, timeout: float, margin: float, oauth_client: str | None, as_json: bool, **kw: Any) -> None:
+def verify(
+    job: str,
+    state_dir: str,
+    audit_lag: float,
+    wait_: bool,
+    timeout: float,
+    margin: float,
+    query_timeout: float,
+    oauth_client: str | None,
+    as_json: bool,
+    **kw: Any,
+) -> None:
     """Check JOB against the platform's own audit trail (read with `audits:audit:view`).
 
     \b
@@ -53,7 +72,9 @@ def verify(job: str, state_dir: str, audit_lag: float, wait_: bool, timeout: flo
                          unexpected the platform records a write by this OAuth client in the
                                     job's window that the job does not know of
     Writes <state-dir>/<job>/verification.json and a Verification section in the report.
-    Exit 0 verified, 10 not verified, 11 the platform's audit does not cover the job yet.
+    Exit 0 verified, 10 not verified, 11 the platform's audit does not cover the job yet (or a
+    query did not finish within --query-timeout). Times are compared on the API's clock (its
+    Date header), so a machine whose clock is off neither waits for nothing nor reads the wrong window.
     """
     setup = open_job(state_dir, job, check_spec=False)
     config = client_config(kw)
@@ -65,13 +86,15 @@ def verify(job: str, state_dir: str, audit_lag: float, wait_: bool, timeout: flo
         clients = (client_id, *pool) if client_id else ()
         if not client_id:
             raise ConfigError("the job does not record its OAuth client and the credentials in use name none (a ready access token): pass --oauth-client ID")
-        writes = read_job_writes(setup.paths.audit, created=store.get("created"), margin=margin)
+        writes = read_job_writes(setup.paths.audit, created=store.get("created"), margin=margin, skews=store.get(CLOCK_SKEWS))
         names: Mapping[str, str] = store.get("names") or {}
-        options = VerifyOptions(audit_lag=audit_lag, wait=wait_, timeout=timeout)
+        options = VerifyOptions(audit_lag=audit_lag, wait=wait_, timeout=timeout, query_timeout=query_timeout)
 
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
                 result = await verify_job(client, writes, clients, options)
+            if client.server_clock.off:  # said on stderr: --json's stdout stays one document
+                click.echo(f"note: {describe_skew(client.server_clock.skew or 0.0)}", err=True)
             if isinstance(result, Pending):
                 return _pending(job + state_dir_flag(state_dir), result, as_json)
             record = _record(job, result, writes, options, names)
@@ -125,11 +148,12 @@ def _refresh_report(paths: Any) -> None:
 
 
 def _pending(job: str, p: Pending, as_json: bool) -> int:
-    wait = max(0, int(p.ready_at - time.time() + 0.999))
+    """``p.wait`` was measured on the API's clock; the time shown is this machine's, when it is to run again."""
+    wait = max(0, int(p.wait + 0.999))
     if as_json:
         click.echo(orjson.dumps({"available": False, "ready_at": p.ready_at, "wait_seconds": wait, "reason": p.reason}, option=orjson.OPT_INDENT_2).decode())
     else:
-        at = time.strftime("%H:%M:%SZ", time.gmtime(p.ready_at))
+        at = time.strftime("%H:%M:%SZ", time.gmtime(time.time() + wait))
         click.echo(f"not yet available: {p.reason}.")
         click.echo(f"next: wait {wait} s (until {at}), then `bulkops verify {job}` again, or add --wait")
     return exitcodes.AUDIT_PENDING

@@ -34,7 +34,8 @@ from bulkops.client.organization import ORGANIZATION_PATH, Organization, organiz
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind
-from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, settings_fault
+from bulkops.client.serverclock import ServerClock
+from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, redirect_refused, settings_fault
 from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
@@ -107,9 +108,10 @@ class _TokenCounting:
     in the client's figures under ``token``. It bypasses ``request`` (no pacing, no retry layer),
     yet the server counts it like any other request."""
 
-    def __init__(self, inner: HttpTransport, stats: ClientStats):
+    def __init__(self, inner: HttpTransport, stats: ClientStats, server_clock: ServerClock | None = None):
         self._inner = inner
         self._stats = stats
+        self._server_clock = server_clock
 
     async def send(
         self,
@@ -132,6 +134,8 @@ class _TokenCounting:
             self._stats.transport_errors += 1
             raise
         self._stats.sent(TOKEN)
+        if self._server_clock is not None:
+            self._server_clock.observe(raw.headers.get("Date"))
         return raw
 
     async def close(self) -> None:
@@ -204,6 +208,7 @@ class GenesysClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         governor: RateGovernor | None = None,
         backoff: Backoff | None = None,
+        server_clock: ServerClock | None = None,
     ):
         """Every collaborator is an argument (as httpx's client takes a transport), so a test
         swaps one without reaching into the client.
@@ -218,7 +223,9 @@ class GenesysClient:
         self.transport: HttpTransport = transport or Transport(timeout=config.timeout, max_connections=config.max_connections)
         self._clock: Clock = clock or time.monotonic
         self.stats = ClientStats()
-        self.auth = TokenProvider(config, _TokenCounting(self.transport, self.stats), clock=self._clock)
+        #: The API's time from its answers' Date header; ``server_clock`` brings this machine's clock (tests skew it).
+        self.server_clock = server_clock or ServerClock()
+        self.auth = TokenProvider(config, _TokenCounting(self.transport, self.stats, self.server_clock), clock=self._clock)
         self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
         self._sleep = sleep
         self._backoff: Backoff = backoff or wait_random_exponential(multiplier=0.5, max=30)
@@ -295,6 +302,8 @@ class GenesysClient:
         token = await self._token()
         raw, latency = await self._send(call, token)
         self._account(call, raw, latency)
+        if (redirected := redirect_refused(raw, call.method, call.url)) is not None:
+            raise redirected  # a 3xx is never followed nor retried (#25 §8a)
         if 200 <= raw.status < 300:
             data = self._read(call, raw)
             return ApiResponse(raw.status, data, raw.headers.get(CORRELATION_HEADER), call.attempts, latency)
@@ -381,6 +390,7 @@ class GenesysClient:
         self.stats.sent(current_kind())
         self.stats.by_status[raw.status] += 1
         self.governor.observe(raw.headers)
+        self.server_clock.observe(raw.headers.get("Date"))
         log.debug(
             "http.request",
             method=call.method,

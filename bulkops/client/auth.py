@@ -25,7 +25,7 @@ import structlog
 
 from bulkops.client.config import ClientConfig
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
-from bulkops.client.transport import HttpTransport, RawResponse, settings_fault
+from bulkops.client.transport import HttpTransport, RawResponse, redirect_refused, settings_fault
 from bulkops.client.wire import ShapeError, decode
 from bulkops.errors import AccessTokenRefusedError, ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
 
@@ -122,6 +122,9 @@ class TokenProvider:
                 raise wrong from None  # never reached the token endpoint: the settings are wrong
             raise TransportError(f"POST /oauth/token: {type(exc).__name__}: {exc}") from None
         self._answered = True
+        redirected = redirect_refused(resp, "POST", f"{self._config.login_url}/oauth/token")
+        if redirected is not None:
+            raise redirected  # never followed, never retried: the login URL is not the token endpoint
         if not 200 <= resp.status < 300:
             raise _refusal(resp)
         try:

@@ -11,12 +11,24 @@ names case-insensitively (viper lower-cases keys), and so does this.
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from bulkops.errors import ConfigError
+
+log = structlog.get_logger("bulkops.client.gcprofile")
+
+#: A ``gc`` config holds a few profiles of a few lines each: anything bigger is not one, and
+#: reading it whole (a link to ``/dev/zero``, a huge file) must not be what ends the process.
+MAX_PROFILE_BYTES = 1 << 20
+#: Paths already warned about in this process (the pool reads one file once per client).
+_warned: set[str] = set()
 
 #: Grant types whose tokens come from a browser login: no client secret in the profile.
 BROWSER_GRANTS = {"2": "implicit grant", "3": "PKCE grant"}
@@ -43,11 +55,10 @@ class GcProfile:
 def read_gc_profile(name: str, path: Path | None = None) -> GcProfile:
     """Profile ``name`` from the ``gc`` config file; a ConfigError that says what to fix otherwise."""
     path = path or gc_config_path()
+    raw, mode = _read_bounded(name, path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"--profile {name}: no Genesys Cloud CLI config at {path} (`gc profiles new` creates one)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"--profile {name}: cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"--profile {name}: {path} is not valid TOML: {exc}") from None
@@ -55,6 +66,49 @@ def read_gc_profile(name: str, path: Path | None = None) -> GcProfile:
     if table is None:
         known = ", ".join(sorted(k for k, v in document.items() if isinstance(v, dict))) or "none"
         raise ConfigError(f"--profile {name}: no such profile in {path} (profiles there: {known})")
+    profile = _profile(table, name, path)
+    _warn_if_exposed(path, mode, holds_secret=bool(profile.client_secret or profile.access_token))
+    return profile
+
+
+def _read_bounded(name: str, path: Path) -> tuple[bytes, int]:
+    """(the file's bytes, its mode): a regular file of at most MAX_PROFILE_BYTES, else a ConfigError.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and checked on the open
+    descriptor, so what is read is what was checked; a link to a regular file is followed.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ConfigError(f"--profile {name}: no Genesys Cloud CLI config at {path} (`gc profiles new` creates one)") from None
+    except OSError as exc:
+        raise ConfigError(f"--profile {name}: cannot read {path}: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigError(f"--profile {name}: {path} is not a regular file (a FIFO, a device or a folder): refusing to read it")
+    with os.fdopen(fd, "rb") as file:
+        try:
+            raw = file.read(MAX_PROFILE_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"--profile {name}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ConfigError(f"--profile {name}: {path} is over {MAX_PROFILE_BYTES // (1 << 20)} MB: not a Genesys Cloud CLI config")
+    return raw, info.st_mode
+
+
+def _warn_if_exposed(path: Path, mode: int, *, holds_secret: bool) -> None:
+    """Warn once per path: others can change it (and so where the credentials go), or read its secret."""
+    writable = bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
+    readable = holds_secret and bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+    if not (writable or readable) or str(path) in _warned:
+        return
+    _warned.add(str(path))
+    what = "can be changed by other users" if writable else "holds a secret other users can read"
+    log.warning("gcprofile.exposed", path=str(path), mode=f"{stat.S_IMODE(mode):04o}", problem=what, fix=f"chmod 600 {path}")
+
+
+def _profile(table: dict[str, Any], name: str, path: Path) -> GcProfile:
     return GcProfile(
         name=name,
         path=str(path),

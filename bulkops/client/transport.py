@@ -17,6 +17,7 @@ import orjson
 
 from bulkops import __version__
 from bulkops.errors import ConfigError
+from bulkops.safetext import escaped
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,11 @@ class Transport:
             hdrs["Content-Type"] = "application/json"
         mark = {"wire": False}
         try:
-            async with session.request(method, url, params=params, data=body if body is not None else data, headers=hdrs, trace_request_ctx=mark) as resp:
+            # Never follow a redirect: a 3xx is the caller's to refuse (``redirect_refused``), so the
+            # bearer token or the client secret never goes to a host the settings did not name.
+            async with session.request(
+                method, url, params=params, data=body if body is not None else data, headers=hdrs, trace_request_ctx=mark, allow_redirects=False
+            ) as resp:
                 payload = await resp.read()
                 return RawResponse(resp.status, resp.headers, payload)
         except asyncio.CancelledError as exc:
@@ -114,6 +119,25 @@ class Transport:
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+#: How much of a redirect's Location an error quotes (a hostile server chooses it).
+_MAX_LOCATION = 200
+
+
+def redirect_refused(resp: RawResponse, method: str, url: str) -> ConfigError | None:
+    """A 3xx answer, which bulkops never follows: the base URL (or a proxy in front of it) is not
+    the API, and following it would send credentials elsewhere. Retrying cannot help, so it is a
+    settings error naming the status and the Location. None for any other status."""
+    if not 300 <= resp.status < 400:
+        return None
+    location = resp.headers.get("Location")
+    where = escaped(location[:_MAX_LOCATION]) if location else "no Location"
+    path = urlsplit(url).path or url
+    return ConfigError(
+        f"{method} {path} was answered HTTP {resp.status} redirecting to {where}: bulkops does not follow redirects; "
+        "check --region or --base-url (it must be the API itself, not a page or proxy that redirects)"
+    )
 
 
 def settings_fault(exc: BaseException, url: str) -> ConfigError | None:

@@ -19,6 +19,7 @@ from bulkops.engine.queues import QueueMembership
 from bulkops.engine.requesttotal import record_pass
 from bulkops.engine.runner import Engine
 from bulkops.engine.summary import build_summary, client_figures, write_summary
+from bulkops.engine.verifyjob import record_skew
 from bulkops.errors import BulkopsError, PassFailed
 from bulkops.state.joblock import JobLock
 from bulkops.state.layout import RunPaths
@@ -126,6 +127,9 @@ async def _execute(
             result = await engine.run()
     finally:
         _quietly(lambda: store.set(running=None, live=None))
+    _quietly(
+        lambda: record_skew(store, run_id, client.server_clock.correction if client.server_clock.skew is not None else None)
+    )  # verify reads this pass's times in the API's clock
     if pool.pooled:  # every client that may have written for the job, for whoever reads its audit
         _quietly(
             lambda: store.set(

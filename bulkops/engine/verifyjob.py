@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bulkops.domain.verification import ExpectedWrite, Window, merge_windows
 from bulkops.state.ndjson import BadLine, read_ndjson
@@ -39,6 +39,26 @@ class JobWrites:
     last_line: float | None
     bad_lines: int = 0
     runs: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: The store's key for each pass's clock skew (run id -> the API's clock minus this machine's,
+#: seconds, as the client measured it from the Date header): the job's own times are this
+#: machine's, the platform's audit stamps the API's.
+CLOCK_SKEWS = "clock_skews"
+
+
+class _Store(Protocol):
+    def get(self, key: str) -> Any: ...
+    def set(self, **values: Any) -> None: ...
+
+
+def record_skew(store: _Store, run_id: str, skew: float | None) -> None:
+    """Keep this pass's skew (nothing when no answer carried a Date)."""
+    if skew is None:
+        return
+    skews = dict(store.get(CLOCK_SKEWS) or {})
+    skews[run_id] = round(skew, 3)
+    store.set(**{CLOCK_SKEWS: skews})
 
 
 def run_started(run_id: str) -> float | None:
@@ -129,8 +149,11 @@ def _entity_of(rec: ItemOutcome) -> str | None:
     return None
 
 
-def read_job_writes(audit: Path, *, created: float | None = None, margin: float = DEFAULT_MARGIN) -> JobWrites:
-    """Every line of the job's audit log (damaged lines counted, skipped)."""
+def read_job_writes(audit: Path, *, created: float | None = None, margin: float = DEFAULT_MARGIN, skews: Mapping[str, float] | None = None) -> JobWrites:
+    """Every line of the job's audit log (damaged lines counted, skipped); each pass's times moved
+    into the API's clock by its recorded ``skews`` (run id -> seconds), so the window is the
+    platform's even when this machine's clock was off."""
+    skews = skews or {}
     expected: list[ExpectedWrite] = []
     owners: dict[str, None] = {}
     labels: dict[str, str] = {}
@@ -141,8 +164,8 @@ def read_job_writes(audit: Path, *, created: float | None = None, margin: float 
         if isinstance(raw, BadLine):
             bad += 1
             continue
-        ts = line_time(raw.get("ts"))
         run = str(raw.get("run_id") or "")
+        ts = _shifted(line_time(raw.get("ts")), skews.get(run))
         if "kind" in raw:
             item = ItemOutcome.from_json(raw)
             owner, writes, label = item_owner(item), list(item_writes(item)), item.name
@@ -160,8 +183,12 @@ def read_job_writes(audit: Path, *, created: float | None = None, margin: float 
     windows = []
     first = min(spans, key=lambda r: spans[r][0]) if spans else None
     for run, (lo, hi) in spans.items():
-        start = run_started(run)
-        begin = min(x for x in (lo, start, created if run == first else None) if x is not None)
+        start = _shifted(run_started(run), skews.get(run))
+        begin = min(x for x in (lo, start, _shifted(created, skews.get(run)) if run == first else None) if x is not None)
         windows.append(Window(begin - margin, hi + margin))
     last = max((hi for _, hi in spans.values()), default=None)
     return JobWrites(tuple(expected), tuple(owners), labels, wrote_at, tuple(merge_windows(windows)), last, bad, tuple(sorted(spans)))
+
+
+def _shifted(t: float | None, skew: float | None) -> float | None:
+    return None if t is None else t + (skew or 0.0)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.audits import AuditQuery, run_queries
+from bulkops.client.audits import AuditQuery, AuditQueryError, run_queries
 from bulkops.domain.auditservices import DEFAULT_SERVICES, ServiceChoice
 from bulkops.domain.verification import Verification, audit_lags, verify
 from bulkops.engine.verifyjob import JobWrites
@@ -39,10 +39,12 @@ class VerifyOptions:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """The platform's audit does not cover the job yet; ``ready_at`` is when to try again."""
+    """The platform's audit does not cover the job yet, or could not be read in time: try again
+    ``wait`` seconds from now (``ready_at``, in the API's clock)."""
 
     ready_at: float
     reason: str
+    wait: float = 0.0
 
 
 async def verify_job(
@@ -51,44 +53,70 @@ async def verify_job(
     client_id: str | Sequence[str] | None,
     options: VerifyOptions,
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Verification | Pending:
     """``client_id``: the OAuth client whose writes the job made, or every client of a pool (one
-    query per client and service: the audit filters on one client id)."""
+    query per client and service: the audit filters on one client id).
+
+    Times are the API's (``clock``, by default ``client.server_clock``, set from the first
+    answer's Date header): the job's times were moved into it from each pass's recorded skew,
+    so a machine whose clock is hours off neither waits hours nor reads the wrong window."""
     clients: tuple[str | None, ...] = (client_id,) if client_id is None or isinstance(client_id, str) else tuple(client_id)
     shown = ", ".join(c for c in clients if c) or None
     if writes.last_line is None or not writes.windows:
         return Verification(owners=(), client_id=shown)
-    deadline = clock() + (options.timeout if options.wait else 0.0)
+    now = clock or await _api_clock(client)
+    deadline = now() + (options.timeout if options.wait else 0.0)
     ready_at = writes.last_line + options.audit_lag
     services: ServiceChoice | None = None  # read once, when the audit can cover the job (#27 §4)
     while True:
-        now = clock()
-        if now < ready_at:
+        if now() < ready_at:
             if ready_at > deadline:
-                return Pending(
+                return _pending(
                     ready_at,
-                    f"the job's last write was at most {now - writes.last_line:.0f} s ago; the platform's audit may trail it by {options.audit_lag:g} s",
+                    now(),
+                    f"the job's last write was at most {now() - writes.last_line:.0f} s ago; the platform's audit may trail it by {options.audit_lag:g} s",
                 )
-            await sleep(ready_at - now)
+            await sleep(ready_at - now())
             continue
         services = await _chosen(client, services)
-        queries = [AuditQuery(service, w.start, w.end, c) for c in clients for w in writes.windows for service in services.services]
-        messages = await run_queries(client, queries, timeout=options.query_timeout)
+        try:
+            messages = await run_queries(client, _queries(writes, clients, services.services), timeout=options.query_timeout)
+        except AuditQueryError as exc:  # not done within its bound (or ended Failed): nothing to judge yet
+            return _pending(now() + _retry(options), now(), f"could not read the platform's audit: {exc}")
         verdict = verify(writes.expected, messages, owners=writes.owners)
         lag_from = audit_lags(verdict, writes.wrote_at, messages)
         if lag_from is None:
             return replace(verdict, windows=writes.windows, client_id=shown, extra={**verdict.extra, **services.to_json()})
         missing = sum(1 for o in verdict.owners if o.missing)
-        retry = max(min(options.audit_lag / 4, 60.0), 2.0)
         reason = (
             f"the platform's audit shows nothing of the {missing} user(s)/item(s) the job wrote last "
             f"(from {_clock(lag_from)} on): it trails the job by more than {options.audit_lag:g} s"
         )
-        if clock() + retry > deadline:
-            return Pending(clock() + max(options.audit_lag, retry), reason)
-        ready_at = clock() + retry
+        if now() + _retry(options) > deadline:
+            return _pending(now() + max(options.audit_lag, _retry(options)), now(), reason)
+        ready_at = now() + _retry(options)
+
+
+async def _api_clock(client: GenesysClient) -> Callable[[], float]:
+    """The API's clock: one answer (the token's) tells its time before any comparison."""
+    await client.auth.token()
+    return client.server_clock.now
+
+
+def _queries(writes: JobWrites, clients: Sequence[str | None], services: Sequence[str]) -> list[AuditQuery]:
+    """One query per OAuth client, window and service."""
+    return [AuditQuery(service, w.start, w.end, c) for c in clients for w in writes.windows for service in services]
+
+
+def _retry(options: VerifyOptions) -> float:
+    """How soon to read a trail again that has not caught up: a quarter of the lag, 2-60 s."""
+    return max(min(options.audit_lag / 4, 60.0), 2.0)
+
+
+def _pending(ready_at: float, now: float, reason: str) -> Pending:
+    return Pending(ready_at, reason, max(0.0, ready_at - now))
 
 
 async def _chosen(client: GenesysClient, known: ServiceChoice | None) -> ServiceChoice:

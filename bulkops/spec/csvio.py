@@ -9,9 +9,11 @@ bounds each record (``sniff.MAX_RECORD``), so memory stays at about one record.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from bulkops.safetext import escaped, unsafe_char
 from bulkops.spec.sections import UsersOnly
 from bulkops.spec.sniff import BoundedLines, LineDecoder
 from bulkops.spec.validate import At, ColumnFixer, Problems
@@ -24,6 +26,35 @@ H = TypeVar("H")
 
 
 def records(path: str, delimiter: str, problems: Problems | None) -> Iterator[tuple[int, list[str]]]:
+    """(start line, fields) for every non-empty record, each cell safe to print (``safe_cells``)."""
+    rows = _records(path, delimiter, problems)
+    return rows if problems is None else safe_cells(rows, problems)
+
+
+#: A control (C0 but for nothing, DEL, C1) or bidi character in a record: rare, so one search a record.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_cells(rows: Iterator[tuple[int, list[str]]], problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """The records, with each cell holding a control or bidi character (a newline inside quotes,
+    a tab, an escape, U+202E) reported at that cell and passed on escaped, so the rest of the
+    checks still run on it and nothing unsafe goes further."""
+    for start, row in rows:
+        if _UNSAFE.search("".join(row)) is not None:
+            row = [_checked(cell, start, i, problems) for i, cell in enumerate(row)]
+        yield start, row
+
+
+def _checked(cell: str, line: int, field: int, problems: Problems) -> str:
+    found = unsafe_char(cell)
+    if found is None:
+        return cell
+    index, what = found
+    problems.add(At(line, 1, field), f"holds {what} at character {index + 1}: control characters and bidi overrides/isolates are refused")
+    return escaped(cell)
+
+
+def _records(path: str, delimiter: str, problems: Problems | None) -> Iterator[tuple[int, list[str]]]:
     """(start line, fields) for every non-empty record; blank lines are skipped.
 
     Fast path: the C reader over a strict UTF-8 text file, lines counted by

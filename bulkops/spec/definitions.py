@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.spec.cells import fold
 from bulkops.spec.schemacheck import DELETE_FLAG_ONLY_WITH_MIGRATE
+from bulkops.spec.textrules import definition_lengths
 from bulkops.spec.validate import At, Problems
 
 #: An entry's fields, as the CSV columns name them (JSON: the action key is "action" and its
@@ -50,7 +51,7 @@ def entry_problems(d: SkillDefinitionIntent, written: Collection[str] = ()) -> l
 
 
 def check_entry(d: SkillDefinitionIntent, locate: LocateField, problems: Problems, written: Collection[str] = ()) -> None:
-    for name, message in entry_problems(d, written):
+    for name, message in entry_problems(d, written) + definition_lengths(d):
         problems.add(locate(name), message)
 
 

@@ -28,6 +28,7 @@ from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
 from bulkops.domain.userutil import UserUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent
+from bulkops.safetext import unsafe_char
 from bulkops.spec.cells import fold
 from bulkops.spec.definitions import DefinitionLedger, LocateField, check_entry
 from bulkops.spec.jsondefs import field_path, read_definition
@@ -128,22 +129,36 @@ def _huge_integer(text: str) -> tuple[int, int]:
     return -1, 0
 
 
-#: A surrogate escape in raw JSON text: only then can a parsed string hold a lone one.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: What raw JSON text holds before a parsed string can hold an unsafe character: an escape
+#: (``\\ud800``, ``\\n``, ``\\u001b``, ``\\u202e``) or a C1/DEL/bidi character written as is (raw C0
+#: controls are already a syntax error). Searched once per text: most texts have none.
+_SUSPECT = re.compile("\\\\[bfnrtu]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NOT_UNICODE = "not valid Unicode text: a \\uD800-\\uDFFF escape without its other half (a lone surrogate) cannot be stored or sent"
 
 
+def _text_problem(text: str) -> str | None:
+    """Why a key or string cannot be taken (a lone surrogate, a control or bidi character), or None."""
+    found = unsafe_char(text)
+    if found is None:
+        return None
+    index, what = found
+    if "surrogate" in what:
+        return _NOT_UNICODE
+    return f"holds {what} at character {index + 1}: control characters and bidi overrides/isolates are refused"
+
+
 def _unicode_issues(value: Any, path: Path = ()) -> Iterator[Issue]:
-    """Every key and string below ``value`` that holds a lone surrogate. Valid pairs are
-    joined by the decoder, so any surrogate left in a parsed string is a lone one."""
+    """Every key and string below ``value`` that holds a lone surrogate (valid pairs are joined
+    by the decoder, so any surrogate left is a lone one), a control or a bidi character."""
     if isinstance(value, str):
-        if _SURROGATE.search(value):
-            yield path, "value", _NOT_UNICODE
+        problem = _text_problem(value)
+        if problem:
+            yield path, "value", problem
     elif isinstance(value, dict):
         for k, v in value.items():
-            if _SURROGATE.search(k):
-                yield path + (k,), "key", _NOT_UNICODE
+            problem = _text_problem(k)
+            if problem:
+                yield path + (k,), "key", problem
             yield from _unicode_issues(v, path + (k,))
     elif isinstance(value, list):
         for i, v in enumerate(value):
@@ -243,10 +258,10 @@ class _Text:
         self._surrogates: bool | None = None
 
     def unicode_issues(self, value: Any) -> list[Issue]:
-        """``_unicode_issues`` of a value parsed from this text; free unless the text has
-        a surrogate escape at all (rare), which is searched for once."""
+        """``_unicode_issues`` of a value parsed from this text; free unless the text has an
+        escape or an unsafe character at all (``_SUSPECT``), which is searched for once."""
         if self._surrogates is None:
-            self._surrogates = _SURROGATE_ESCAPE.search(self.text) is not None
+            self._surrogates = _SUSPECT.search(self.text) is not None
         return list(_unicode_issues(value)) if self._surrogates else []
 
     def at(self, offset: int) -> At:
@@ -316,9 +331,10 @@ class _UserStream:
     def emit(self, obj: Any, replace: bool, text: _Text, start: int) -> tuple[UserIntent, Locate] | None:
         line = text.at(start).line
         intent, issues = read_user(obj, replace, line)
-        _report(self.problems, text, start, issues + text.unicode_issues(obj))
-        if intent is None:
-            return None
+        unsafe = text.unicode_issues(obj)
+        _report(self.problems, text, start, issues + unsafe)
+        if intent is None or unsafe:
+            return None  # a value that cannot be stored, sent or printed goes no further
         locate = _user_locator(text, start, obj)
         check_intent(intent, locate, self.problems, self.max_per_user)
         if admit_user(self.ledger, intent, locate, self.problems):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bulkops.domain.queuesettings import TIMEOUT_PROMPTS, QueueSettingsIntent
 from bulkops.spec.cells import fold
+from bulkops.spec.textrules import queue_lengths
 from bulkops.spec.validate import At, Problems
 
 #: Where one entry's setting is written (a dotted path such as "acw.timeoutMs"): its At.
@@ -57,7 +58,7 @@ def _repeated(names: tuple[str, ...]) -> list[str]:
 
 
 def check_queue_entry(q: QueueSettingsIntent, locate: LocateSetting, problems: Problems) -> None:
-    for path, message in entry_problems(q):
+    for path, message in entry_problems(q) + queue_lengths(q):
         problems.add(locate(path), message)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecProblem
 from bulkops.spec.cells import fold
+from bulkops.spec.textrules import too_long, user_values
 
 #: Skills (and, separately, languages) one spec line may set for one user: Genesys Cloud's
 #: per-user limit (50, see ``domain/limits.py``), so a line past it is refused on the local
@@ -167,3 +168,12 @@ def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per
                 locate("user", None),
                 f"user {intent.user!r} would hold {len(d)} {kind}; at most {max_per_user} per user",
             )
+    check_lengths(intent, locate, problems)
+
+
+def check_lengths(intent: UserIntent, locate: Locate, problems: Problems) -> None:
+    """Every value the intent writes or names within the platform's field limits (``textrules``)."""
+    for kind, ref, value in user_values(intent):
+        problem = too_long(kind, value)
+        if problem is not None:
+            problems.add(locate(kind, ref), problem)

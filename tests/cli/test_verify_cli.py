@@ -125,3 +125,14 @@ def test_a_running_job_is_refused_and_a_role_without_the_permission_is_an_auth_e
     refused = invoke(sim, "verify", "reorg", "--audit-lag", "0", *common)
     assert refused.exit_code == exitcodes.AUTH_CONFIG, refused.output
     assert "audits:audit:view" in refused.output
+
+
+def test_an_audit_query_that_never_completes_ends_with_11_and_says_so(org, tmp_path):
+    """#25 §8e: a query still running at --query-timeout is 'not yet available' (11), not an unexpected error (1)."""
+    sim, url = org
+    common = run_job(sim, url, tmp_path, users(2))
+    sim.configure(audit_query_seconds=3600.0)
+    result = invoke(sim, "verify", "reorg", "--audit-lag", "0", "--query-timeout", "1", *common)
+    assert result.exit_code == exitcodes.AUDIT_PENDING, result.output
+    assert "not yet available: could not read the platform's audit" in result.output and "after 1 s" in result.output
+    assert "next: wait" in result.output and "Traceback" not in result.output

@@ -23,7 +23,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 # Names that survive CSV quoting: anything printable except leading/trailing space and
 # the reserved prefixes; they may contain delimiters and quotes (the writer quotes them).
-_name_chars = st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_characters="\x7f")
+_name_chars = st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_characters="\x7f", blacklist_categories=("Cc", "Cs"))
 names = (
     st.text(_name_chars, min_size=1, max_size=12)
     .map(str.strip)
