@@ -20,7 +20,7 @@ from bulkops.client.requestkind import KINDS
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.runner import RunResult
-from bulkops.state.layout import RunPaths
+from bulkops.state.layout import RunPaths, write_private
 from bulkops.state.store import RunStore
 
 OUTCOME_ORDER = ("applied", "unchanged", "reconciliation", "failed", "inflight", "pending")
@@ -153,7 +153,7 @@ def _open(counts: dict[str, int]) -> bool:
 
 def write_summary(summary: dict[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    write_private(tmp, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     tmp.replace(path)
 
 

@@ -43,7 +43,7 @@ from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
 from bulkops.state.codec import expected_to_dict
 from bulkops.state.joblock import holder
-from bulkops.state.layout import RunPaths, private_dir
+from bulkops.state.layout import RunPaths, private_dir, write_private
 from bulkops.state.ndjson import BadLine, read_ndjson
 from bulkops.state.store import RunStore
 
@@ -199,7 +199,7 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
     private_dir(paths.root.parent)
     private_dir(paths.root)
     spec = paths.root / UNDO_SPEC
-    spec.write_bytes(orjson.dumps(undo_record(plan), option=orjson.OPT_INDENT_2))
+    write_private(spec, orjson.dumps(undo_record(plan), option=orjson.OPT_INDENT_2))
     queues = sorted({q for i in plan.inverse.intents for q in i.join_queues | i.leave_queues})
     store = RunStore.create(
         paths.db,
