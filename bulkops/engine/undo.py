@@ -38,6 +38,7 @@ from bulkops.engine.itemundo import ItemsInverse, invert_items
 from bulkops.engine.job import JobSetup, open_job
 from bulkops.engine.kindregistry import kinds
 from bulkops.engine.undoitems import ItemPlan, items_record, plan_items, store_items
+from bulkops.engine.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.engine.userread import USER_EXPAND, fetch_by_id
 from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
@@ -111,7 +112,9 @@ def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, JobInver
         setup.store.close()
         who = f" (pid {running.get('pid')} on {running.get('host')})" if running.get("pid") else ""
         raise JobBusyError(f"job {source} is running{who}; undo it once that process has finished")
-    return setup, JobInverse(invert(_audit_lines(setup.paths.audit)), invert_items(_audit_lines(setup.paths.audit), kinds()))
+    items = invert_items(_audit_lines(setup.paths.audit), kinds())
+    # A skill the job deleted is created again by name: its holders get their old levels on it (#25 §4).
+    return setup, JobInverse(onto_recreated(invert(_audit_lines(setup.paths.audit)), recreated_skills(items)), items)
 
 
 def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -148,7 +151,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
         users.append(UserUndo(intent, found, diff(found, narrowed), held))
     counts = source.store.counts()
     unfinished = any(k in counts for k in ("pending", "inflight"))
-    names = dict(source.store.get("names") or {})
+    names = dict(source.store.get("names") or {}) | skill_names(job_inverse.items)
     names.update(await _manager_emails(client, users, states))
     item_plans = await plan_items(client, job_inverse.items, kinds())
     return UndoPlan(
@@ -215,7 +218,7 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
             "pass": 0,
             "queues": queues,
             "names": dict(plan.names),
-            "new_skills": [],
+            "new_skills": sorted(set(recreated_skills(plan.items).values())),  # the run swaps in their real ids
             "client_id": plan.client_id,
         },
     )
