@@ -49,7 +49,7 @@ from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
 from bulkops.spec.validate import Problems
-from bulkops.state.integrity import check_run_state
+from bulkops.state.integrity import check_run_state, existing_job
 from bulkops.state.layout import RunPaths, private_dir
 from bulkops.state.staged import StagedIntents
 from bulkops.state.store import RunStore
@@ -297,16 +297,12 @@ def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | N
 
 def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
     spec = resolved.checked.spec
-    if paths.db.exists() and not RunStore.is_blank(paths.db):
-        existing = RunStore.open(paths.db)
-        ready = existing.get("ready")
-        existing.close()
-        if ready:
-            raise StateError(
-                f"job {job_id} already has run state in {paths.root}; "
-                f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
-                "(or pass --job NAME to start a separate job)"
-            )
+    if existing_job(paths, job_id):  # or DamagedStateError: a job there wrote and lost its state (#25 §5)
+        raise StateError(
+            f"job {job_id} already has run state in {paths.root}; "
+            f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
+            "(or pass --job NAME to start a separate job)"
+        )
     # Set-up was killed before it was ready (no write was sent): start it again, removing
     # only the files set-up makes, never the folder (nothing else in it is ours to remove).
     for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):

@@ -43,6 +43,7 @@ from bulkops.engine.userread import USER_EXPAND, fetch_by_id
 from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
 from bulkops.state.codec import expected_to_dict
+from bulkops.state.integrity import existing_job
 from bulkops.state.joblock import holder
 from bulkops.state.layout import RunPaths, private_dir, write_private
 from bulkops.state.ndjson import BadLine, read_ndjson
@@ -188,17 +189,13 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
     """The undo as a job: ``undo.json``, then the run state with every intent and the states just
     read (the run uses them while fresh). Refused when the undo job exists already."""
     paths = RunPaths.for_job(state_dir, plan.job_id)
-    if paths.db.exists():
-        existing = RunStore.open(paths.db)
-        ready = existing.get("ready")
-        existing.close()
-        if ready:
-            raise StateError(
-                f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
-                f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
-            )
-        for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
-            leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written
+    if existing_job(paths, plan.job_id):  # or DamagedStateError: an undo there wrote and lost its state (#25 §5)
+        raise StateError(
+            f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
+            f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
+        )
+    for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
+        leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written
     private_dir(paths.root.parent)
     private_dir(paths.root)
     spec = paths.root / UNDO_SPEC

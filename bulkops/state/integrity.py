@@ -151,6 +151,22 @@ def check_run_state(paths: RunPaths, job_id: str, *, known_jobs: Iterable[str] =
     raise StateError(f"job {job_id} was interrupted during set-up, before any write (its audit log is empty); run the spec again with `bulkops run`")
 
 
+def existing_job(paths: RunPaths, job_id: str) -> bool:
+    """Before a job (or an undo job) is created in ``paths``: True when a whole, ready job is there
+    already; False when there is none or only what a set-up killed before any write leaves (it may
+    start again); ``DamagedStateError`` when the folder holds a job whose state is damaged or gone
+    (starting again there would mix a new job into the audit log of one that wrote)."""
+    if not paths.db.exists() and not paths.audit.exists():
+        return False
+    try:
+        check_run_state(paths, job_id)
+    except DamagedStateError:
+        raise
+    except StateError:  # no store and an empty audit, or a set-up interrupted before any write
+        return False
+    return True
+
+
 def damaged(paths: RunPaths, job_id: str, what: str, tally: AuditTally) -> DamagedStateError:
     """The error for a damaged store: what is wrong, what the audit log holds, and what to do."""
     if tally.lines:

@@ -43,9 +43,9 @@ def test_an_existing_state_dir_keeps_its_mode_and_the_job_folder_is_private(org,
     state.mkdir()
     os.chmod(state, shared)
     spec = write_matrix(tmp_path / "m.csv", 30)
-    ran = invoke(sim, "run", str(spec), "--job", "j", "--yes", "--base-url", url, "--state-dir", str(state))
+    ran = invoke(sim, "run", str(spec), "--job", "j", "--yes", "--rps", "1000", "--base-url", url, "--state-dir", str(state))
     assert ran.exit_code == exitcodes.OK, ran.output
-    undone = invoke(sim, "undo", "j", "--yes", "--base-url", url, "--state-dir", str(state))
+    undone = invoke(sim, "undo", "j", "--yes", "--rps", "1000", "--base-url", url, "--state-dir", str(state))
     assert undone.exit_code == exitcodes.OK, undone.output
     assert mode(state) == shared
     assert mode(state / "j") == 0o700 and mode(state / "j-undo") == 0o700
@@ -59,7 +59,7 @@ def test_a_state_dir_bulkops_creates_is_private_at_every_level_it_makes(org, tmp
     spec = write_matrix(tmp_path / "m.csv", 10)
     os.chmod(tmp_path, 0o755)
     state = tmp_path / "new" / "state"
-    ran = invoke(sim, "run", str(spec), "--job", "j", "--yes", "--base-url", url, "--state-dir", str(state))
+    ran = invoke(sim, "run", str(spec), "--job", "j", "--yes", "--rps", "1000", "--base-url", url, "--state-dir", str(state))
     assert ran.exit_code == exitcodes.OK, ran.output
     assert mode(tmp_path) == 0o755 and mode(tmp_path / "new") == 0o700 and mode(state) == 0o700
     assert_private_below(state)
@@ -70,7 +70,7 @@ def test_a_report_written_into_a_folder_the_user_named_leaves_its_mode(org, tmp_
     sim.reset(SimConfig(users=20))
     spec = write_matrix(tmp_path / "m.csv", 10)
     state = tmp_path / "state"
-    assert invoke(sim, "run", str(spec), "--job", "j", "--yes", "--base-url", url, "--state-dir", str(state)).exit_code == exitcodes.OK
+    assert invoke(sim, "run", str(spec), "--job", "j", "--yes", "--rps", "1000", "--base-url", url, "--state-dir", str(state)).exit_code == exitcodes.OK
     theirs = tmp_path / "reports"
     theirs.mkdir()
     os.chmod(theirs, 0o775)

@@ -32,7 +32,7 @@ def test_undo_of_a_migration_with_delete_gives_every_holder_the_skill_back_by_na
     before = {u: skills_of(sim, u) for u in sim.user_ids()}
     spec = tmp_path / "migrate.json"
     spec.write_text(json.dumps({"version": 2, "skills": [{"create": "Care Tier 2"}, {"migrate": source, "into": "Care Tier 2", "delete": True}]}))
-    ran = invoke(sim, "run", str(spec), "--job", "mig", "--yes", *common)
+    ran = invoke(sim, "run", str(spec), "--job", "mig", "--yes", "--rps", "1000", *common)
     assert ran.exit_code == exitcodes.OK, ran.output
 
     dry = invoke(sim, "undo", "mig", "--dry-run", *common)
@@ -43,7 +43,7 @@ def test_undo_of_a_migration_with_delete_gives_every_holder_the_skill_back_by_na
     assert as_json["items_not_undoable"] == []
 
     statuses = dict(sim.stats()["byStatus"])
-    undone = invoke(sim, "undo", "mig", "--yes", *common)
+    undone = invoke(sim, "undo", "mig", "--yes", "--rps", "1000", *common)
     assert undone.exit_code == exitcodes.OK, undone.output
     assert sim.stats()["byStatus"].get("400", 0) == statuses.get("400", 0)  # no failing write
     assert {u: skills_of(sim, u) for u in sim.user_ids()} == before
