@@ -85,3 +85,21 @@ async def test_a_skill_of_that_name_created_since_is_the_one_holders_get_back(si
     assert refused(s) == refused_before and summary["users"]["applied"] == len(holders)
     assert active_skill(s, source).id == theirs
     assert {u: skills_of(s, u) for u in holders} == before
+
+
+async def test_the_undo_of_that_undo_migrates_the_holders_again_onto_merged_created_again(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=150, seed=28))
+    s = sim.sim
+    source = sorted(s.skill_ids_by_name())[2]
+    holders = [u for u in s.user_ids() if source in skills_of(s, u)]
+    job, _ = await run_job(sim, migration_spec(tmp_path, source), tmp_path)
+    migrated = {u: skills_of(s, u) for u in s.user_ids()}
+    _, undo_setup, _ = await undo_job(sim, tmp_path, job.job_id)
+    refused_before = refused(s)
+    found, _, summary = await undo_job(sim, tmp_path, undo_setup.job_id)
+    assert [p.undo.name for p in found.item_plans] == ["Merged", source]  # Merged created again first, the source deleted last
+    assert refused(s) == refused_before and summary["users"]["applied"] == len(holders)
+    assert summary["items"]["skill"] == {"applied": 2}, summary
+    assert {u: skills_of(s, u) for u in s.user_ids()} == migrated
+    active = {k.name for k in s.org.skills.values() if k.state == "active"}
+    assert "Merged" in active and source not in active
