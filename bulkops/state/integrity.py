@@ -13,6 +13,7 @@ damage anywhere in the file is found here, not as a traceback half-way through a
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -175,7 +176,7 @@ def damaged(paths: RunPaths, job_id: str, what: str, tally: AuditTally) -> Damag
     else:
         record = f"its audit log {paths.audit} records no write"
     advice = (
-        f"restore {paths.db.name} from a backup if you have one (then `bulkops status {job_id}`); otherwise run the spec again as a new job "
+        f"restore {paths.db.name} from a backup if you have one (then `bulkops status {job_id} --state-dir {shlex.quote(str(paths.root.parent))}`); otherwise run the spec again as a new job "
         f"(`bulkops run SPEC --job NEW-NAME`): users already as the spec says are left alone and nothing is sent for them. "
         f"Keep the folder {paths.root}: its audit log is the record of what job {job_id} wrote"
     )
