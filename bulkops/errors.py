@@ -43,6 +43,15 @@ class StateError(BulkopsError):
     """Run state is missing, damaged, or belongs to a different spec."""
 
 
+class DamagedStateError(StateError):
+    """The run state cannot be trusted (unreadable, incomplete, or gone beside an audit of writes);
+    ``advice`` says what to do (``state/integrity.py``)."""
+
+    def __init__(self, message: str, *, advice: str):
+        super().__init__(message)
+        self.advice = advice
+
+
 class ApiError(BulkopsError):
     """A final (non-retried, or retries exhausted) answer from the Genesys Cloud API."""
 

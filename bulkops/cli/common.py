@@ -8,6 +8,7 @@ import functools
 import os
 import shlex
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from bulkops.errors import (
     AuthError,
     BulkopsError,
     ConfigError,
+    DamagedStateError,
     JobBusyError,
     JobNameError,
     NotConfirmed,
@@ -216,7 +218,7 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             message, code, hint = explain(exc.cause, resume)
             done = "the state is checkpointed and this pass's summary, result files and webhook were written"
             fail(f"the run stopped: {message}", code, f"{hint or resume}; {done}")
-        except BulkopsError as exc:
+        except (BulkopsError, sqlite3.DatabaseError) as exc:
             # Outside a pass nothing was written yet: the way on is the same command again.
             message, code, hint = explain(exc, "run the same command again")
             fail(message, code, hint)
@@ -257,15 +259,26 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
         return str(exc), exitcodes.BUSY, None
     if isinstance(exc, RunStateWriteError):
         return str(exc), exitcodes.STATE, f"free disk space or fix the folder's permissions, then {resume}"
+    if isinstance(exc, DamagedStateError):
+        return str(exc), exitcodes.STATE, exc.advice
     if isinstance(exc, StateError):
         return str(exc), exitcodes.STATE, None
     if isinstance(exc, StoppedAtOnce):
         return str(exc), exitcodes.ABORTED, resume
+    if isinstance(exc, sqlite3.DatabaseError):  # found past the open's check (a page damaged since)
+        return _store_error(exc)
     if isinstance(exc, (ApiError, TransportError)):
         return f"the API kept failing: {exc}", exitcodes.ABORTED, f"when the API answers again, {resume}"
     if isinstance(exc, BulkopsError):
         return str(exc), exitcodes.UNEXPECTED, None
     return f"unexpected {type(exc).__name__}: {exc}", exitcodes.UNEXPECTED, f"please report this with the log; then {resume}"
+
+
+def _store_error(exc: sqlite3.DatabaseError) -> tuple[str, int, str | None]:
+    """SQLite's own error, in the words of run state: full or unwritable, or damaged."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return f"cannot use the run state: {exc}", exitcodes.STATE, "free disk space or fix the folder's permissions, then run the same command again"
+    return f"the run state is damaged ({exc})", exitcodes.STATE, "see `bulkops status JOB` for what is wrong and what to do"
 
 
 def run_async(main: Callable[[Stopper], Awaitable[int]]) -> int:

@@ -23,6 +23,7 @@ from bulkops.engine.verifyrun import REAL_AUDIT_LAG, SERVICES, Pending, VerifyOp
 from bulkops.errors import ConfigError
 from bulkops.report.verification import FILE_NAME, say
 from bulkops.state.joblock import JobLock
+from bulkops.state.layout import write_private
 
 
 @click.command()
@@ -132,7 +133,7 @@ def _record(job: str, v: Verification, writes: JobWrites, options: VerifyOptions
 
 def _save(path: Path, record: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
+    write_private(tmp, orjson.dumps(record, option=orjson.OPT_INDENT_2))
     os.replace(tmp, path)
 
 

@@ -49,6 +49,7 @@ from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
 from bulkops.spec.validate import Problems
+from bulkops.state.integrity import check_run_state, existing_job
 from bulkops.state.layout import RunPaths, private_dir
 from bulkops.state.staged import StagedIntents
 from bulkops.state.store import RunStore
@@ -296,16 +297,12 @@ def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | N
 
 def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
     spec = resolved.checked.spec
-    if paths.db.exists() and not RunStore.is_blank(paths.db):
-        existing = RunStore.open(paths.db)
-        ready = existing.get("ready")
-        existing.close()
-        if ready:
-            raise StateError(
-                f"job {job_id} already has run state in {paths.root}; "
-                f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
-                "(or pass --job NAME to start a separate job)"
-            )
+    if existing_job(paths, job_id):  # or DamagedStateError: a job there wrote and lost its state (#25 §5)
+        raise StateError(
+            f"job {job_id} already has run state in {paths.root}; "
+            f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
+            "(or pass --job NAME to start a separate job)"
+        )
     # Set-up was killed before it was ready (no write was sent): start it again, removing
     # only the files set-up makes, never the folder (nothing else in it is ours to remove).
     for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
@@ -341,15 +338,10 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
 
 def open_job(state_dir: str | Path, job_id: str, *, check_spec: bool = True) -> JobSetup:
     paths = RunPaths.for_job(state_dir, job_id)
-    if not paths.db.exists():
-        known = sorted(p.parent.name for p in Path(state_dir).glob("*/state.db"))
-        hint = f" Known jobs: {', '.join(known)}." if known else ""
-        raise StateError(f"no job {job_id!r} under {state_dir}.{hint}")
-    if RunStore.is_blank(paths.db):
-        raise StateError(f"job {job_id} was interrupted during set-up, before any write; run the spec again with `bulkops run`")
+    # Damage, a missing store beside an audit of writes, or a set-up that never finished: exit 7
+    # saying which, before anything reads the store (#25 §5).
+    check_run_state(paths, job_id, known_jobs=(p.parent.name for p in Path(state_dir).glob("*/state.db")))
     store = RunStore.open(paths.db)
-    if not store.get("ready"):
-        raise StateError(f"job {job_id} was interrupted during set-up, before any write; run the spec again with `bulkops run`")
     if check_spec:
         spec_path = store.get("spec_path")
         if not Path(spec_path).exists():

@@ -9,8 +9,11 @@ The API's own refusal (a 409 that names nothing) is the last line and is reporte
 Undo (#20): a skill the job created is deleted, in the undo's last phase (after the users' undo
 took it off the users the job gave it to), and only while no one holds it (someone given it since
 holds it back, named) and nothing references it; a skill the job moved is moved back to its
-division, where it is still in the one the job moved it to. A skill the job deleted cannot be
-brought back: a new skill would get a new id, and users' assignments to the old one are gone.
+division, where it is still in the one the job moved it to. A skill the job deleted is created
+again by name, in its division, before the users' undo (#25 §4): a new id (the platform never
+brings an id back), safe because the delete's guard proved nothing referenced it; the users'
+undo gives its holders their old levels on the new id (``engine/undoskills.py``). Where a skill
+of that name exists again (someone created it since), it is the one they get back.
 """
 
 from __future__ import annotations
@@ -190,18 +193,17 @@ class SkillDefinitions:
         if before is None and after is not None:  # created by the job: deleted once no one holds it
             item = SkillItem("delete", str(after["name"]), str(after["id"]))
             return Inverted(item, "last", {"exists": False}, {"exists": True})
-        if before is not None and after is None:
-            return NotUndoable(
-                f"skill {before.get('name')!r} was deleted by the job: a deleted skill cannot be brought back with its id, "
-                "and users' assignments to it are gone"
-            )
+        if before is not None and after is None:  # deleted by the job: created again by name, a new id
+            name = str(before["name"])
+            item = SkillItem("create", name, None, before.get("division"))
+            return Inverted(item, "before_users", {"exists": True}, {"exists": False}, names={str(before["id"]): name})
         if before is None or after is None or before.get("division") == after.get("division"):
             return None
         item = SkillItem("move", str(after["name"]), str(after["id"]), before.get("division"))
         return Inverted(item, "after_users", {"division": before.get("division")}, {"division": after.get("division")})
 
     def parts(self, state: SkillState | None, item: SkillItem) -> Mapping[str, Any]:
-        if item.op == "delete":
+        if item.op in ("delete", "create"):
             return {"exists": state is not None}
         return {"division": state.division if state is not None else None}
 

@@ -205,16 +205,19 @@ def real_ids(placeholders: Iterable[str], org_skills: Mapping[str, str]) -> dict
 
 
 def substitute(intent: ResolvedIntent, ids: Mapping[str, str]) -> ResolvedIntent | str:
-    """The intent with real ids for the skills the job created; the reason when one is missing."""
+    """The intent with real ids for the skills the job created; the reason when one is missing.
+    An undo's guard (``expect``) follows: it is checked on the real id (``engine/undoskills.py``)."""
     missing = [k.removeprefix(NEW_SKILL) for k in (*intent.skills, *intent.remove_skills) if k.startswith(NEW_SKILL) and k not in ids]
     if missing:
         return f"skill(s) {', '.join(missing)} were not created (see the skill definitions' results)"
     if not any(k.startswith(NEW_SKILL) for k in (*intent.skills, *intent.remove_skills)):
         return intent
+    expect = intent.expect and replace(intent.expect, skills={ids.get(k, k): v for k, v in intent.expect.skills.items()})
     return ResolvedIntent(
         replace(
             intent,
             skills={ids.get(k, k): v for k, v in intent.skills.items()},
             remove_skills=frozenset(ids.get(k, k) for k in intent.remove_skills),
+            expect=expect,
         )
     )

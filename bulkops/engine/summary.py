@@ -21,7 +21,7 @@ from bulkops.engine.account import JobAccount, PassEnd, read_account
 from bulkops.engine.counters import RunCounters
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.runner import RunResult
-from bulkops.state.layout import RunPaths
+from bulkops.state.layout import RunPaths, write_private
 from bulkops.state.store import RunStore
 
 
@@ -155,7 +155,7 @@ def account_fields(account: JobAccount) -> dict[str, Any]:
 
 def write_summary(summary: dict[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    write_private(tmp, orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     tmp.replace(path)
 
 

@@ -38,12 +38,14 @@ from bulkops.engine.itemundo import ItemsInverse, invert_items
 from bulkops.engine.job import JobSetup, open_job
 from bulkops.engine.kindregistry import kinds
 from bulkops.engine.undoitems import ItemPlan, items_record, plan_items, store_items
+from bulkops.engine.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.engine.userread import USER_EXPAND, fetch_by_id
 from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
 from bulkops.state.codec import expected_to_dict
+from bulkops.state.integrity import existing_job
 from bulkops.state.joblock import holder
-from bulkops.state.layout import RunPaths, private_dir
+from bulkops.state.layout import RunPaths, private_dir, write_private
 from bulkops.state.ndjson import BadLine, read_ndjson
 from bulkops.state.store import RunStore
 
@@ -111,7 +113,9 @@ def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, JobInver
         setup.store.close()
         who = f" (pid {running.get('pid')} on {running.get('host')})" if running.get("pid") else ""
         raise JobBusyError(f"job {source} is running{who}; undo it once that process has finished")
-    return setup, JobInverse(invert(_audit_lines(setup.paths.audit)), invert_items(_audit_lines(setup.paths.audit), kinds()))
+    items = invert_items(_audit_lines(setup.paths.audit), kinds())
+    # A skill the job deleted is created again by name: its holders get their old levels on it (#25 §4).
+    return setup, JobInverse(onto_recreated(invert(_audit_lines(setup.paths.audit)), recreated_skills(items)), items)
 
 
 def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -148,7 +152,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
         users.append(UserUndo(intent, found, diff(found, narrowed), held))
     counts = source.store.counts()
     unfinished = any(k in counts for k in ("pending", "inflight"))
-    names = dict(source.store.get("names") or {})
+    names = dict(source.store.get("names") or {}) | skill_names(job_inverse.items)
     names.update(await _manager_emails(client, users, states))
     item_plans = await plan_items(client, job_inverse.items, kinds())
     return UndoPlan(
@@ -185,21 +189,17 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
     """The undo as a job: ``undo.json``, then the run state with every intent and the states just
     read (the run uses them while fresh). Refused when the undo job exists already."""
     paths = RunPaths.for_job(state_dir, plan.job_id)
-    if paths.db.exists():
-        existing = RunStore.open(paths.db)
-        ready = existing.get("ready")
-        existing.close()
-        if ready:
-            raise StateError(
-                f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
-                f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
-            )
-        for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
-            leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written
+    if existing_job(paths, plan.job_id):  # or DamagedStateError: an undo there wrote and lost its state (#25 §5)
+        raise StateError(
+            f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
+            f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
+        )
+    for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
+        leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written
     private_dir(paths.root.parent)
     private_dir(paths.root)
     spec = paths.root / UNDO_SPEC
-    spec.write_bytes(orjson.dumps(undo_record(plan), option=orjson.OPT_INDENT_2))
+    write_private(spec, orjson.dumps(undo_record(plan), option=orjson.OPT_INDENT_2))
     queues = sorted({q for i in plan.inverse.intents for q in i.join_queues | i.leave_queues})
     store = RunStore.create(
         paths.db,
@@ -215,7 +215,7 @@ def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
             "pass": 0,
             "queues": queues,
             "names": dict(plan.names),
-            "new_skills": [],
+            "new_skills": sorted(set(recreated_skills(plan.items).values())),  # the run swaps in their real ids
             "client_id": plan.client_id,
         },
     )

@@ -64,7 +64,8 @@ async def plan_items(client: GenesysClient, items: ItemsInverse, kinds: Mapping[
                 now = kind.parts(state, item)
                 guard = guard_of(u.inverted)
                 keep, held = hold_back_parts(name, now, guard)
-                found[(u.kind, u.key)] = ItemPlan(u, to_restore(now, guard, keep), held, state is None)
+                gone = state is None and u.inverted.restore.get("exists") is not True  # not an item that creates it again
+                found[(u.kind, u.key)] = ItemPlan(u, to_restore(now, guard, keep), held, gone)
     out = [found[(u.kind, u.key)] for u in todo]
     return tuple(out)
 

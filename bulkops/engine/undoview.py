@@ -72,7 +72,7 @@ def describe_item(p: ItemPlan) -> str:
     inv = p.undo.inverted
     names = inv.names if inv is not None else {}
     if p.undo.kind in ("skill", "label") and inv is not None and "exists" in inv.restore:
-        parts = ["delete (the job created it; last, once nothing uses it)"] if p.restoring else []
+        parts = [_exists_change(inv.restore["exists"])] if p.restoring else []
     else:
         parts = [f"{names.get(k, k)} {show(now)} -> {show(target)}" for k, (now, target) in p.restoring.items()]
     parts += [f"held back {h.describe()}" for h in p.held]
@@ -80,6 +80,12 @@ def describe_item(p: ItemPlan) -> str:
     if p.gone and not p.held:
         parts.append("gone since the job: nothing restored")
     return "; ".join(parts) or "already as before the job"
+
+
+def _exists_change(restored: object) -> str:
+    if restored is True:
+        return "create again by name (the job deleted it): a new id; the users' undo gives its holders their old levels on it"
+    return "delete (the job created it; last, once nothing uses it)"
 
 
 def _item_name(kind: str, name: str) -> str:

@@ -32,7 +32,7 @@ from bulkops.report.results import (
 from bulkops.report.retry import retry_lines
 from bulkops.report.timeline import build_figures
 from bulkops.report.verification import load_verification
-from bulkops.state.layout import RunPaths
+from bulkops.state.layout import RunPaths, private_dir, private_fd, write_private
 from bulkops.state.store import RunStore
 
 RETRY_SPEC = "retry-spec.jsonl"
@@ -72,7 +72,7 @@ def write_results(paths: RunPaths, *, store: RunStore | None = None, names: Name
     """The CSVs and ``retry-spec.jsonl`` in ``paths.results``. ``retry-spec.jsonl`` is removed when nobody needs a retry."""
     data = data or load_job(paths, store=store)
     folder = paths.results
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     files: dict[str, Path] = {}
     rows: dict[str, int] = {}
     with ExitStack() as stack:
@@ -105,7 +105,7 @@ def write_report(paths: RunPaths, out: Path | None = None, *, run_id: str | None
     """The HTML report; default ``<job>/results/report.html``."""
     data = data or load_job(paths, store=store)
     out = out or paths.results / REPORT
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)  # a folder the user named keeps its mode (#25 §6)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
     page = render(build_figures(data, run_id), files=listed, verification=load_verification(paths.root))
     return _atomic(out, page.encode("utf-8"))
@@ -140,7 +140,7 @@ def _text(v: Any) -> str:
 
 def _atomic(path: Path, content: bytes) -> Path:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
+    write_private(tmp, content)
     os.replace(tmp, path)
     return path
 
@@ -158,7 +158,7 @@ class _CsvFile:
 
     def __enter__(self) -> _CsvFile:
         # utf-8-sig writes the BOM; newline="" keeps the writer's \r\n as they are.
-        self._fh = open(self._tmp, "w", encoding="utf-8-sig", newline="", buffering=1 << 20)
+        self._fh = open(private_fd(self._tmp), "w", encoding="utf-8-sig", newline="", buffering=1 << 20)
         self._writer = csv.writer(self._fh, lineterminator="\r\n")
         self._writer.writerow(self.columns)
         return self
@@ -194,7 +194,7 @@ def _write_lines(path: Path, lines: Iterable[bytes]) -> int:
     tmp = path.with_name(path.name + ".tmp")
     n = 0
     try:
-        with open(tmp, "wb", buffering=1 << 20) as fh:
+        with open(private_fd(tmp), "wb", buffering=1 << 20) as fh:
             for line in lines:
                 fh.write(line + b"\n")
                 n += 1

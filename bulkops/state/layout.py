@@ -2,7 +2,9 @@
 
 A job name is a plain folder name, checked here where every path is made, so no
 command can read, write or remove anything outside its own job's folder. The folders
-are owner-only: the audit log and state hold emails and before/after values.
+bulkops creates are owner-only: the audit log and state hold emails and before/after values.
+A folder that exists already (``--state-dir``, a shared ``/tmp``, a report's output folder) is
+the user's: its mode is never changed (#25 §6).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bulkops.errors import JobNameError
 #: Letters, digits, '.', '_' and '-', starting with a letter or digit (so never '.' or '..').
 _JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 
 def check_job_name(name: str) -> str:
@@ -29,11 +32,38 @@ def check_job_name(name: str) -> str:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) owner-only, and make an existing one owner-only."""
-    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, PRIVATE_DIR)
+    """Create ``path`` and its missing parents owner-only; leave every folder that exists as it is.
+
+    Each missing level is made here one at a time, so only a folder this call created is made
+    private: one that appears meanwhile (another process) or existed before keeps its mode."""
+    missing: list[Path] = []
+    at = path
+    while not at.exists() and at != at.parent:
+        missing.append(at)
+        at = at.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, PRIVATE_DIR)
+        except FileExistsError:
+            continue  # made by someone else since we looked: theirs
+        os.chmod(folder, PRIVATE_DIR)  # exactly 0700, whatever the umask
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} is not a folder")
     return path
+
+
+def private_fd(path: Path) -> int:
+    """Open ``path`` for writing (created or emptied), owner-only (0600) whatever the umask: the
+    files bulkops writes hold emails and before/after values."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return fd
+
+
+def write_private(path: Path, content: bytes) -> None:
+    """``path.write_bytes(content)``, owner-only (``private_fd``)."""
+    with open(private_fd(path), "wb") as fh:
+        fh.write(content)
 
 
 @dataclass(frozen=True, slots=True)

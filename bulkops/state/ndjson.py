@@ -18,10 +18,12 @@ from typing import Any
 
 import orjson
 
+from bulkops.state.layout import private_dir
+
 
 class NdjsonWriter:
     def __init__(self, path: Path, *, fsync_every: float = 1.0):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # made owner-only if missing; an existing folder keeps its mode
         self.path = path
         self.repaired = _ends_mid_line(path)
         # Owner-only: audit lines hold emails and before/after values.

@@ -222,7 +222,7 @@ def skills_of(s, uid) -> dict[str, float]:
     return {x["name"]: x["proficiency"] for x in s.user(uid)["skills"] if x.get("state", "active") == "active"}
 
 
-async def test_a_created_skill_is_deleted_last_a_move_put_back_and_a_delete_reported(sim, tmp_path):
+async def test_a_created_skill_is_deleted_last_a_move_put_back_and_a_deleted_one_created_again_first(sim, tmp_path):
     sim.sim.reset(SimConfig(users=40, seed=22))
     s = sim.sim
     async with client_for(sim, rps=3000) as client:
@@ -246,17 +246,18 @@ async def test_a_created_skill_is_deleted_last_a_move_put_back_and_a_delete_repo
 
     found = await plan_undo_of(sim, tmp_path, job.job_id)
     text = "\n".join(describe_undo(found))
-    assert "cannot be undone: skill Unused A: skill 'Unused A' was deleted by the job: a deleted skill cannot be brought back with its id" in text
-    assert [(p.undo.name, p.undo.inverted.phase) for p in found.item_plans] == [(moved, "after_users"), ("Crypto Care", "last")]
-    assert undo_plan_json(found)["items_not_undoable"][0]["name"] == "Unused A"
+    assert "skill Unused A [before_users]: create again by name (the job deleted it): a new id" in text  # #25 §4
+    assert [(p.undo.name, p.undo.inverted.phase) for p in found.item_plans] == [("Unused A", "before_users"), (moved, "after_users"), ("Crypto Care", "last")]
+    assert undo_plan_json(found)["items_not_undoable"] == []
 
     _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
-    assert summary["items"]["skill"] == {"applied": 2}, summary
+    assert summary["items"]["skill"] == {"applied": 3}, summary
+    assert any(k.name == "Unused A" and k.state == "active" for k in s.org.skills.values())  # back by name
     assert {u: skills_of(s, u) for u in users} == before  # the users' undo took the new skill off them first
     assert s.org.skills[crypto].state == "deleted" and s.org.skills[moved_id].division_id == home
     order = [(r.get("kind", "user"), r.get("key")) for r in lines(setup)]
     assert order[-1] == ("skill", "delete:crypto care") and order[-2] == ("skill", f"move:{moved.casefold()}")
-    assert {k for k, _ in order[:-2]} == {"user"}
+    assert order[0] == ("skill", "create:unused a") and {k for k, _ in order[1:-2]} == {"user"}
 
 
 async def test_a_created_skill_someone_was_given_since_is_held_back(sim, tmp_path):
