@@ -4,7 +4,8 @@
 
 Writes a wide CSV (users x skills), a long-form CSV and a JSONL spec into a temp dir,
 then times open + validate (no directory), validate with a directory, and a full
-``intents()`` iteration, and reports peak RSS. Each format runs in a child process so
+``intents()`` iteration, and reports peak RSS. First, ``suggest_s``: "did you mean" for 120
+misspelt emails against a directory of ``--users``. Each format runs in a child process so
 one format's peak memory does not hide another's.
 """
 
@@ -90,6 +91,26 @@ def measure(path: str, users: int, skills: int) -> None:
     )
 
 
+def measure_suggestions(users: int, misses: int = 120) -> None:
+    """Validate ``misses`` misspelt emails against a directory of ``users``: each gets a "did you
+    mean" (the figure `test_user_suggestions_in_a_large_directory_stay_fast` used to time)."""
+    from bulkops.spec import OrgDirectory, open_spec
+
+    directory = OrgDirectory(skills={"Billing": "s1"})
+    for i in range(users):
+        directory.users.add(f"u{i}", f"agent{i:05d}@example.com", f"agent{i:05d}")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "misspelt.csv")
+        with open(path, "w") as f:
+            f.write("email,Billing\n" + "".join(f"agent{i:05d}@exampel.com,1\n" for i in range(misses)))
+        spec = open_spec(path)
+        t0 = time.perf_counter()
+        problems = spec.validate(directory)
+        seconds = time.perf_counter() - t0
+    assert len(problems) == misses and "did you mean" in problems[0].message
+    print(json.dumps({"suggestions": misses, "directory_users": users, "suggest_s": round(seconds, 2)}), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=100_000)
@@ -100,6 +121,7 @@ def main() -> None:
     if args.measure:
         measure(args.measure[0], int(args.measure[1]), int(args.measure[2]))
         return
+    measure_suggestions(args.users)
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [
             ("wide.csv", write_wide, args.users),

@@ -11,12 +11,23 @@ from dataclasses import dataclass
 
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
+from hypothesis import HealthCheck, settings
 
 from bulkops.logsetup import configure_logging
 from bulkops.simulator import AdjustableClock, SimConfig, Simulator
 from bulkops.simulator.config import profile_config
 
 configure_logging("warning")  # importing bulkops configures nothing; tests log at warning
+
+# One Hypothesis profile for the whole suite, loaded before any test module is imported (a test's own
+# ``settings(max_examples=...)`` takes the rest from it): no per-example deadline and no health check
+# on slow generation, so a machine busy with other work slows the properties down but never fails them.
+settings.register_profile(
+    "bulkops",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.load_profile("bulkops")
 
 
 @dataclass

@@ -245,8 +245,10 @@ async def run_query(
 
 
 async def run_queries(client: GenesysClient, queries: Iterable[AuditQuery], *, timeout: float = 300.0) -> list[AuditMessage]:
-    """Several queries (one per service) in turn; messages oldest first."""
+    """Several queries (one per service) in turn; messages oldest first. The platform's times are
+    to the millisecond: messages of the same millisecond keep the order the queries and the platform
+    gave them (a stable sort), never an order drawn from their random ids."""
     out: list[AuditMessage] = []
     for q in queries:
         out.extend(await run_query(client, q, timeout=timeout))
-    return sorted(out, key=lambda m: (m.event_time, m.id))
+    return sorted(out, key=lambda m: m.event_time)

@@ -154,7 +154,17 @@ def invert_setting(
             return None
         whole: dict[str, Any] = {SETTING_PART: {k: after.get(k) or {} for k in ("utilization", "labelUtilizations")}}
         return UtilizationRestore(key, name, inherit=True), {SETTING_PART: ON_DEFAULT}, whole
-    on_default_after = user and after.get("level") == ORGANIZATION
+    restore, written = setting_parts_changed(before, after, on_default_after=user and after.get("level") == ORGANIZATION)
+    media = {p.removeprefix(MEDIA_PART): None if v is None else media_of(v) for p, v in restore.items() if p.startswith(MEDIA_PART)}
+    labels = {p.removeprefix(LABEL_PART): None if v is None else label_of(v) for p, v in restore.items() if p.startswith(LABEL_PART)}
+    if not restore:
+        return None
+    return UtilizationRestore(key, name, media, labels), restore, written
+
+
+def setting_parts_changed(before: Mapping[str, Any], after: Mapping[str, Any], *, on_default_after: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each media type and label (by part) whose setting the job changed: the value before (to
+    restore) and after (what an undo expects); a user put on the default has none of their own after."""
     restore: dict[str, Any] = {}
     written: dict[str, Any] = {}
     for section, prefix in (("utilization", MEDIA_PART), ("labelUtilizations", LABEL_PART)):
@@ -163,8 +173,4 @@ def invert_setting(
         for k in sorted(set(was) | set(now)):
             if was.get(k) != now.get(k):
                 restore[prefix + k], written[prefix + k] = was.get(k), now.get(k)
-    media = {p.removeprefix(MEDIA_PART): None if v is None else media_of(v) for p, v in restore.items() if p.startswith(MEDIA_PART)}
-    labels = {p.removeprefix(LABEL_PART): None if v is None else label_of(v) for p, v in restore.items() if p.startswith(LABEL_PART)}
-    if not restore:
-        return None
-    return UtilizationRestore(key, name, media, labels), restore, written
+    return restore, written

@@ -198,6 +198,30 @@ def verify(expected: Sequence[ExpectedWrite], messages: Sequence[AuditMessage], 
     ``owners``: every user and item of the job, so one with nothing written still has a row
     (and a message on it is attributed to it rather than listed elsewhere)."""
     tokens = {m.id: m.tokens() for m in messages}
+    matched = match_expected(expected, messages, tokens)
+    known = list(dict.fromkeys([*owners, *(w.owner for w in expected)]))
+    unexpected, elsewhere = unclaimed(messages, matched.claimed, tokens, known)
+    verdicts = tuple(
+        OwnerVerdict(o, tuple(matched.confirmed.get(o, ())), tuple(matched.missing.get(o, ())), tuple(unexpected.get(o, ())))
+        for o in known
+        if o in matched.confirmed or o in matched.missing or o in unexpected
+    )
+    return Verification(owners=verdicts, elsewhere=tuple(elsewhere), messages=len(messages))
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The job's writes against the messages: the messages that confirm one (by id), and each
+    owner's confirmed and missing writes."""
+
+    claimed: frozenset[str]
+    confirmed: Mapping[str, list[Finding]]
+    missing: Mapping[str, list[Finding]]
+
+
+def match_expected(expected: Sequence[ExpectedWrite], messages: Sequence[AuditMessage], tokens: Mapping[str, frozenset[str]]) -> Matched:
+    """Each expected write confirmed by the messages on its entity (an optional one by any message),
+    or missing (an optional one is never missing)."""
     by_entity: dict[str, list[AuditMessage]] = defaultdict(list)
     for m in messages:
         by_entity[m.entity_id].append(m)
@@ -213,27 +237,26 @@ def verify(expected: Sequence[ExpectedWrite], messages: Sequence[AuditMessage], 
             confirmed[w.owner].append(finding)
         elif not w.optional:
             missing[w.owner].append(finding)
-    known = list(dict.fromkeys([*owners, *(w.owner for w in expected)]))
+    return Matched(frozenset(claimed), confirmed, missing)
+
+
+def unclaimed(
+    messages: Sequence[AuditMessage], claimed: frozenset[str], tokens: Mapping[str, frozenset[str]], known: Sequence[str]
+) -> tuple[dict[str, list[Finding]], list[Finding]]:
+    """The messages no expected write claims: unexpected for the owner they are on (its entity, else
+    the owners they name), or elsewhere when they are about no owner of the job."""
     folded = {o.casefold(): o for o in known}
     unexpected: dict[str, list[Finding]] = defaultdict(list)
     elsewhere: list[Finding] = []
     for m in messages:
         if m.id in claimed:
             continue
-        whose = [folded[t] for t in sorted(tokens[m.id]) if t in folded]
-        if m.entity_id in known:
-            whose = [m.entity_id]
-        if whose:
-            for owner in whose:
-                unexpected[owner].append(_describe(m))
-        else:
+        whose = [m.entity_id] if m.entity_id in known else [folded[t] for t in sorted(tokens[m.id]) if t in folded]
+        for owner in whose:
+            unexpected[owner].append(_describe(m))
+        if not whose:
             elsewhere.append(_describe(m))
-    verdicts = tuple(
-        OwnerVerdict(o, tuple(confirmed.get(o, ())), tuple(missing.get(o, ())), tuple(unexpected.get(o, ())))
-        for o in known
-        if o in confirmed or o in missing or o in unexpected
-    )
-    return Verification(owners=verdicts, elsewhere=tuple(elsewhere), messages=len(messages))
+    return unexpected, elsewhere
 
 
 def audit_lags(verification: Verification, expected_times: Mapping[str, float], messages: Sequence[AuditMessage]) -> float | None:

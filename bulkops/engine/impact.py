@@ -157,6 +157,10 @@ async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDire
     return Impact(impact.groups, impact.queues, impact.analytics, client.stats.requests - start, impact.users_moving, _rank(impact))
 
 
+#: Group id -> (user ids who are members before, after).
+Membership = Mapping[str, tuple[set[str], set[str]]]
+
+
 async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDirectory) -> Impact:
     moves = inputs.moves
     if not moves:
@@ -165,12 +169,7 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
     names = await _names(client, directory, groups)
     before = {m.user_id: Holdings.of(m.skills_before, m.languages_before, names, active=m.active) for m in moves}
     after = {m.user_id: Holdings.of(m.skills_after, m.languages_after, names, active=m.active) for m in moves}
-    member: dict[str, tuple[set[str], set[str]]] = {}  # group id -> (user ids before, after)
-    for g in groups:
-        member[g.id] = (
-            {m.user_id for m in moves if is_member(g.conditions, before[m.user_id])},
-            {m.user_id for m in moves if is_member(g.conditions, after[m.user_id])},
-        )
+    member = group_membership(groups, moves, before, after)
     moving_groups = {gid for gid, (b, a) in member.items() if b != a}
     queues = await reads.list_queues(client, None if moving_groups else inputs.job_queues)
     scope = [q for q in queues if q.id in inputs.job_queues or q.skill_group_ids & moving_groups]
@@ -178,24 +177,48 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
     queue_impacts = [await _queue(client, q, moves, member, inputs.job_queues, names, labels, before, after) for q in scope]
     queue_impacts_by_id = dict(zip((q.id for q in scope), queue_impacts, strict=True))
     analytics, queue_impacts_by_id = await _live(client, queue_impacts_by_id, moves, member, scope, inputs.job_queues)
-    group_names = {g.id: g.name for g in groups}
+    group_impacts = group_impacts_of(groups, queues, member, moving_groups, labels)
+    changed = tuple(qi for qi in queue_impacts_by_id.values() if changes_members(qi))
+    return Impact(group_impacts, changed, analytics, users_moving=len(moves))
+
+
+def group_membership(
+    groups: Sequence[SkillGroup], moves: Sequence[Move], before: Mapping[str, Holdings], after: Mapping[str, Holdings]
+) -> dict[str, tuple[set[str], set[str]]]:
+    """Which of the moving users each skill group selects, before and after the job."""
+    return {
+        g.id: (
+            {m.user_id for m in moves if is_member(g.conditions, before[m.user_id])},
+            {m.user_id for m in moves if is_member(g.conditions, after[m.user_id])},
+        )
+        for g in groups
+    }
+
+
+def group_impacts_of(
+    groups: Sequence[SkillGroup], queues: Sequence[reads.QueueCounts], member: Membership, moving: set[str], labels: Mapping[str, str]
+) -> tuple[GroupImpact, ...]:
+    """Each group whose membership moves: who enters and leaves, and the queues it feeds (by name)."""
     used_by: dict[str, list[str]] = {}
     for q in queues:
         for gid in q.skill_group_ids:
             used_by.setdefault(gid, []).append(q.name)
-    group_impacts = tuple(
+    return tuple(
         GroupImpact(
-            group_names[gid],
+            g.name,
             g.member_count,
-            _labels(member[gid][1] - member[gid][0], labels),
-            _labels(member[gid][0] - member[gid][1], labels),
-            tuple(sorted(used_by.get(gid, []))),
+            _labels(member[g.id][1] - member[g.id][0], labels),
+            _labels(member[g.id][0] - member[g.id][1], labels),
+            tuple(sorted(used_by.get(g.id, []))),
         )
         for g in groups
-        if (gid := g.id) in moving_groups
+        if g.id in moving
     )
-    changed = tuple(qi for qi in queue_impacts_by_id.values() if qi.joining or qi.leaving or qi.ring_skills or qi.direct_joins or qi.direct_leaves)
-    return Impact(group_impacts, changed, analytics, users_moving=len(moves))
+
+
+def changes_members(qi: QueueImpact) -> bool:
+    """Whether the job changes who the queue reaches (members or the skills its rings remove)."""
+    return bool(qi.joining or qi.leaving or qi.ring_skills or qi.direct_joins or qi.direct_leaves)
 
 
 async def _skill_groups(client: GenesysClient) -> list[SkillGroup]:
@@ -226,7 +249,7 @@ async def _queue(
     client: GenesysClient,
     q: reads.QueueCounts,
     moves: Sequence[Move],
-    member: Mapping[str, tuple[set[str], set[str]]],
+    member: Membership,
     job_queues: set[str],
     names: Mapping[str, str],
     labels: Mapping[str, str],
@@ -235,26 +258,73 @@ async def _queue(
 ) -> QueueImpact:
     """One queue: who is a member before and after, direct or through its skill groups."""
     groups = [gid for gid in q.skill_group_ids if gid in member]
+    through_b, through_a, movers = through_groups(groups, member)
+    direct, uncertain = await _direct_members(client, q, job_queues, movers)
+    uncertain = "; ".join(filter(None, [uncertain, unread_groups(q, movers)]))
+    joins = queue_joins(q.id, moves, job_queues, direct, through_b, through_a)
+    rings = _ring_skills(q, moves, names, before, after, members_before={m.user_id for m in moves if q.id in m.queues_before} | through_b)
+    return QueueImpact(
+        q.name,
+        q.member_count,
+        q.user_member_count,
+        _labels(joins.joining, labels),
+        _labels(joins.leaving, labels),
+        joins.direct_joins,
+        joins.direct_leaves,
+        tuple(sorted(g.name or g.id for g in q.member_groups if g.id in groups and member[g.id][0] != member[g.id][1])),
+        uncertain,
+        ring_skills=rings,
+    )
+
+
+def through_groups(groups: Iterable[str], member: Membership) -> tuple[set[str], set[str], set[str]]:
+    """The moving users a queue reaches through its skill groups before and after, and those whose
+    membership of one of them changes."""
+    groups = list(groups)
     through_b = {uid for gid in groups for uid in member[gid][0]}
     through_a = {uid for gid in groups for uid in member[gid][1]}
     movers = {uid for gid in groups for uid in member[gid][0] ^ member[gid][1]}
-    direct: set[str] | None = None
-    uncertain = ""
-    if q.id not in job_queues and movers:
-        if read_members_first(q.user_member_count, len(movers)):
-            direct = {m["id"] async for page in client.iter_queue_members(q.id, member_by="user") for m in page.entities}
-        else:
-            uncertain = f"its {q.user_member_count} direct members were not read"
-    if q.other_groups and movers:
-        others = ", ".join(f"{g.type.lower()} {g.name or g.id!r}" for g in q.other_groups)
-        uncertain = "; ".join(filter(None, [uncertain, f"members through {others} were not read"]))
+    return through_b, through_a, movers
+
+
+async def _direct_members(client: GenesysClient, q: reads.QueueCounts, job_queues: set[str], movers: set[str]) -> tuple[set[str] | None, str]:
+    """A queue outside the job with movers: its direct members when reading them is cheap, else
+    None and why the figures are "at most"."""
+    if q.id in job_queues or not movers:
+        return None, ""
+    if read_members_first(q.user_member_count, len(movers)):
+        return {m["id"] async for page in client.iter_queue_members(q.id, member_by="user") for m in page.entities}, ""
+    return None, f"its {q.user_member_count} direct members were not read"
+
+
+def unread_groups(q: reads.QueueCounts, movers: set[str]) -> str:
+    """The groups and teams of a queue with movers, whose members are not read ("" when none)."""
+    if not (q.other_groups and movers):
+        return ""
+    others = ", ".join(f"{g.type.lower()} {g.name or g.id!r}" for g in q.other_groups)
+    return f"members through {others} were not read"
+
+
+@dataclass(frozen=True, slots=True)
+class Joins:
+    """Who a queue gains and loses among the moving users, and its direct members' changes."""
+
+    joining: tuple[str, ...]
+    leaving: tuple[str, ...]
+    direct_joins: int
+    direct_leaves: int
+
+
+def queue_joins(qid: str, moves: Sequence[Move], job_queues: set[str], direct: set[str] | None, through_b: set[str], through_a: set[str]) -> Joins:
+    """Each moving user's membership of the queue before and after: direct (the job's queues from
+    the plan, another queue's as read) or through a skill group."""
     joining: list[str] = []
     leaving: list[str] = []
     direct_joins = direct_leaves = 0
+    in_job = qid in job_queues
     for m in moves:
-        in_job = q.id in job_queues
-        d_b = q.id in m.queues_before if in_job else (direct is not None and m.user_id in direct)
-        d_a = q.id in m.queues_after if in_job else d_b
+        d_b = qid in m.queues_before if in_job else (direct is not None and m.user_id in direct)
+        d_a = qid in m.queues_after if in_job else d_b
         direct_joins += d_a and not d_b
         direct_leaves += d_b and not d_a
         was, will = d_b or m.user_id in through_b, d_a or m.user_id in through_a
@@ -262,19 +332,7 @@ async def _queue(
             joining.append(m.user_id)
         elif was and not will:
             leaving.append(m.user_id)
-    rings = _ring_skills(q, moves, names, before, after, members_before={m.user_id for m in moves if q.id in m.queues_before} | through_b)
-    return QueueImpact(
-        q.name,
-        q.member_count,
-        q.user_member_count,
-        _labels(joining, labels),
-        _labels(leaving, labels),
-        direct_joins,
-        direct_leaves,
-        tuple(sorted(g.name or g.id for g in q.member_groups if g.id in groups and member[g.id][0] != member[g.id][1])),
-        uncertain,
-        ring_skills=rings,
-    )
+    return Joins(tuple(joining), tuple(leaving), direct_joins, direct_leaves)
 
 
 def _ring_skills(
@@ -305,7 +363,7 @@ async def _live(
     client: GenesysClient,
     impacts: dict[str, QueueImpact],
     moves: Sequence[Move],
-    member: Mapping[str, tuple[set[str], set[str]]],
+    member: Membership,
     scope: Sequence[reads.QueueCounts],
     job_queues: set[str],
 ) -> tuple[str, dict[str, QueueImpact]]:

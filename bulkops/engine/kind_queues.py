@@ -293,6 +293,34 @@ _RING_PART = re.compile(r"^bullseye\.rings\.(\d+)\.(timeoutSeconds|skillsToRemov
 
 def invert_queue(first: ItemOutcome, last: ItemOutcome) -> Inverted[QueueItem] | None:
     """The undo of a queue's settings item from its first and last audit lines (pure)."""
+    restore, written = settings_touched(first, last)
+    fields, rings, not_restored = restorable(restore, written)
+    written = {p: v for p, v in written.items() if p not in not_restored.keys() and not _same_value(restore[p], v)}
+    restore = {p: restore[p] for p in written}
+    _drop_timeout_without_prompt(fields)
+    changes = last.changes or {}
+    names = {f"{CODE_PART}{c}": n for c, n in (changes.get("wrapupCodeNames") or {}).items()}
+    added, removed = codes_changed(first, last)
+    for code in added:
+        restore[f"{CODE_PART}{code}"], written[f"{CODE_PART}{code}"] = False, True
+    for code in removed:
+        restore[f"{CODE_PART}{code}"], written[f"{CODE_PART}{code}"] = True, False
+    if not restore:
+        return None
+    item = QueueItem(
+        first.key,
+        last.name or first.name,
+        QueueSettings(fields, tuple(RingSetting(n, t, k) for n, (t, k) in sorted(rings.items()))),
+        add_codes=removed,
+        remove_codes=added,
+        code_names={c: n for c, n in (changes.get("wrapupCodeNames") or {}).items()},
+    )
+    return Inverted(item, "before_users", restore, written, names, tuple(not_restored.values()))
+
+
+def settings_touched(first: ItemOutcome, last: ItemOutcome) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each setting path the item changed: the value before the job (to restore) and the one it
+    wrote (what an undo expects to find), from the lines' whole settings where they have them."""
     before: Mapping[str, Any] = (first.before or {}).get("settings") or {}
     after: Mapping[str, Any] = (last.after or {}).get("settings") or {}
     changed: dict[str, dict[str, Any]] = {}
@@ -304,12 +332,18 @@ def invert_queue(first: ItemOutcome, last: ItemOutcome) -> Inverted[QueueItem] |
     for path, values in changed.items():
         restore[path] = before[path] if path in before else values.get("before")
         written[path] = after[path] if path in after else values.get("after")
+    return restore, written
+
+
+def restorable(restore: Mapping[str, Any], written: Mapping[str, Any]) -> tuple[dict[str, Any], dict[int, list[Any]], dict[str, str]]:
+    """The settings an undo writes back: fields by path, rings by number ([timeout, skills]), and
+    why a path is not restored (a ring the job added is not taken away). A path whose value is
+    back already is in none of them."""
     fields: dict[str, Any] = {}
     rings: dict[int, list[Any]] = {}
-    not_restored: list[str] = []
+    not_restored: dict[str, str] = {}
     for path, value in sorted(restore.items()):
         if _same_value(value, written[path]):
-            del written[path]
             continue
         ring = _RING_PART.match(path)
         if ring is None:
@@ -317,34 +351,26 @@ def invert_queue(first: ItemOutcome, last: ItemOutcome) -> Inverted[QueueItem] |
             continue
         number, what = int(ring.group(1)), ring.group(2)
         if value is None:
-            not_restored.append(f"{path}: ring {number} was added by the job (or had none); a ring is not taken away")
-            del written[path]
+            not_restored[path] = f"{path}: ring {number} was added by the job (or had none); a ring is not taken away"
             continue
         slot = rings.setdefault(number, [None, None])
         slot[0 if what == "timeoutSeconds" else 1] = float(value) if what == "timeoutSeconds" else tuple(value)
-    restore = {p: restore[p] for p in written}
+    return fields, rings, not_restored
+
+
+def _drop_timeout_without_prompt(fields: dict[str, Any]) -> None:
+    """A timeout restored to none beside a prompt that takes none: the merge drops it, so it is not written."""
     prompt = fields.get("acwSettings.wrapupPrompt")
     if "acwSettings.timeoutMs" in fields and fields["acwSettings.timeoutMs"] is None and prompt is not None and prompt not in TIMEOUT_PROMPTS:
-        del fields["acwSettings.timeoutMs"]  # the prompt restored takes no timeout: the merge drops it
-    changes = last.changes or {}
-    names = {f"{CODE_PART}{c}": n for c, n in (changes.get("wrapupCodeNames") or {}).items()}
-    added = tuple((first.changes or {}).get("addWrapupCodes") or ()) + tuple(changes.get("addWrapupCodes") or ())
-    removed = tuple((first.changes or {}).get("removeWrapupCodes") or ()) + tuple(changes.get("removeWrapupCodes") or ())
-    for code in dict.fromkeys(added):
-        restore[f"{CODE_PART}{code}"], written[f"{CODE_PART}{code}"] = False, True
-    for code in dict.fromkeys(removed):
-        restore[f"{CODE_PART}{code}"], written[f"{CODE_PART}{code}"] = True, False
-    if not restore:
-        return None
-    item = QueueItem(
-        first.key,
-        last.name or first.name,
-        QueueSettings(fields, tuple(RingSetting(n, t, k) for n, (t, k) in sorted(rings.items()))),
-        add_codes=tuple(c for c in dict.fromkeys(removed)),
-        remove_codes=tuple(c for c in dict.fromkeys(added)),
-        code_names={c: n for c, n in (changes.get("wrapupCodeNames") or {}).items()},
-    )
-    return Inverted(item, "before_users", restore, written, names, tuple(not_restored))
+        del fields["acwSettings.timeoutMs"]
+
+
+def codes_changed(first: ItemOutcome, last: ItemOutcome) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The wrap-up codes the item added and removed, over both lines, each once in order."""
+    one, two = first.changes or {}, last.changes or {}
+    added = tuple(one.get("addWrapupCodes") or ()) + tuple(two.get("addWrapupCodes") or ())
+    removed = tuple(one.get("removeWrapupCodes") or ()) + tuple(two.get("removeWrapupCodes") or ())
+    return tuple(dict.fromkeys(added)), tuple(dict.fromkeys(removed))
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.routing_config import direct_members_joined
-from bulkops.domain.queuemembers import MembersItem, joined_changes
+from bulkops.domain.queuemembers import MemberActivationIntent, MembersItem, joined_changes
 from bulkops.engine.queueselect import QueueTarget
 from bulkops.engine.userread import find_users
 from bulkops.spec.cells import fold
@@ -45,33 +45,48 @@ async def resolve_members(client: GenesysClient, targets: list[QueueTarget], pro
     for t in targets:
         m = t.intent.members
         assert m is not None
-        joined: dict[str, bool] = {}
-        labels: dict[str, str] = {}
-        for refs_, value in ((m.activate, True), (m.deactivate, False)):
-            for ref in refs_:
-                hit = users.get(fold(ref))
-                if hit is None:
-                    if (t.intent.line, fold(ref)) not in reported:
-                        problems.add(At(t.intent.line, 1), f"user {ref!r} is not an active user in the org")
-                        reported.add((t.intent.line, fold(ref)))
-                    continue
-                joined[hit[0]], labels[hit[0]] = value, hit[1]
+        joined, labels, unknown = wanted_joined(m, users)
+        for ref in unknown:
+            if (t.intent.line, fold(ref)) not in reported:
+                problems.add(At(t.intent.line, 1), f"user {ref!r} is not an active user in the org")
+                reported.add((t.intent.line, fold(ref)))
         item = MembersItem(t.queue_id, t.name, joined, m.rest, labels, t.intent.line)
         listed = None if joined else item.read_filter
         read = await direct_members_joined(client, t.queue_id, joined=listed)
         direct = {r.id: r.joined for r in read}
-        names = {r.id: r.label for r in read}
-        absent = [labels[u] for u in joined if u not in direct]
-        for label in absent:
-            problems.add(
-                At(t.intent.line, 1),
-                f"user {label!r} is not a direct member of queue {t.name!r}: joined is set for direct members only (add the user to the queue first)",
-            )
+        absent = not_direct(joined, labels, direct, t.name)
+        for message in absent:
+            problems.add(At(t.intent.line, 1), message)
         if absent:
             continue
         setup.items.append(item)
-        setup.lines[t.queue_id] = plan_members(item, direct, names, complete=listed is None)
+        setup.lines[t.queue_id] = plan_members(item, direct, {r.id: r.label for r in read}, complete=listed is None)
     return setup
+
+
+def wanted_joined(m: MemberActivationIntent, users: Mapping[str, tuple[str, str]]) -> tuple[dict[str, bool], dict[str, str], list[str]]:
+    """An entry's listed users resolved: user id -> joined wanted, user id -> email, and the refs
+    no active user has (in the order written)."""
+    joined: dict[str, bool] = {}
+    labels: dict[str, str] = {}
+    unknown: list[str] = []
+    for refs, value in ((m.activate, True), (m.deactivate, False)):
+        for ref in refs:
+            hit = users.get(fold(ref))
+            if hit is None:
+                unknown.append(ref)
+                continue
+            joined[hit[0]], labels[hit[0]] = value, hit[1]
+    return joined, labels, unknown
+
+
+def not_direct(joined: Mapping[str, bool], labels: Mapping[str, str], direct: Mapping[str, bool], queue: str) -> list[str]:
+    """A problem for each listed user who is not a direct member of the queue (the API would drop the pair)."""
+    return [
+        f"user {labels[u]!r} is not a direct member of queue {queue!r}: joined is set for direct members only (add the user to the queue first)"
+        for u in joined
+        if u not in direct
+    ]
 
 
 def plan_members(item: MembersItem, read: Mapping[str, bool], names: Mapping[str, str], *, complete: bool = True) -> dict[str, Any]:

@@ -8,6 +8,7 @@ label before and after, in names; what is already so is listed, not written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from bulkops.client.requestkind import RESOLUTION, request_kind
 from bulkops.client.utilization import get_org_utilization, list_labels
 from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent, label_key
-from bulkops.domain.utilization import LabelUtilization, MediaUtilization
+from bulkops.domain.utilization import LabelUtilization, MediaUtilization, Utilization
 from bulkops.engine.kind_orgutil import OrgUtilizationKind
 from bulkops.spec.cells import did_you_mean
 from bulkops.spec.validate import At, Problems
@@ -30,6 +31,10 @@ class OrgUtilizationSetup:
     line: dict[str, Any] | None = None
 
 
+#: A label as the org has it, by its folded name: (id, name as the org spells it).
+OrgLabels = Mapping[str, tuple[str, str]]
+
+
 async def resolve_org_utilization(
     client: GenesysClient, intent: OrgUtilizationIntent | None, labels: list[LabelIntent], problems: Problems
 ) -> OrgUtilizationSetup:
@@ -39,20 +44,37 @@ async def resolve_org_utilization(
     with request_kind(RESOLUTION):
         current = await get_org_utilization(client)
         org_labels = {label_key(x.name): (x.id, x.name) for x in await list_labels(client)} if intent.labels else {}
+    found = label_problems(intent, org_labels, labels)
+    for message in found:
+        problems.add(At(intent.line, 1), message)
+    if found:
+        return setup
+    changes, already = media_changes(intent, current)
+    label_changed, label_already = label_changes(intent, current, org_labels)
+    setup.item = intent
+    # the run reads the default (and the labels, when some are named) just before its PUT
+    setup.line = {"line": intent.line, "changes": changes + label_changed, "already": already + label_already, "reads": 2 if intent.labels else 1}
+    return setup
+
+
+def label_problems(intent: OrgUtilizationIntent, org_labels: OrgLabels, labels: list[LabelIntent]) -> list[str]:
+    """Each label the section names (as a label or an interrupting one) that the job deletes or that
+    neither the org nor the job's creates have, in name order."""
     created = {label_key(x.name): x.name for x in labels if x.op == "create"}
     deleted = {label_key(x.name) for x in labels if x.op == "delete"}
     names = [n for k, (_, n) in org_labels.items() if k not in deleted] + list(created.values())
-    bad = False
     written = {label_key(n): n for n in [*intent.labels, *(i for x in intent.labels.values() for i in x.interrupting_labels)]}
+    out: list[str] = []
     for folded, name in sorted(written.items()):
         if folded in deleted:
-            problems.add(At(intent.line, 1), f"utilizationDefault: utilization label {name!r} is deleted by this job")
-            bad = True
+            out.append(f"utilizationDefault: utilization label {name!r} is deleted by this job")
         elif folded not in org_labels and folded not in created:
-            problems.add(At(intent.line, 1), f"utilizationDefault: utilization label {name!r} is not in the org{did_you_mean(name, names)}")
-            bad = True
-    if bad:
-        return setup
+            out.append(f"utilizationDefault: utilization label {name!r} is not in the org{did_you_mean(name, names)}")
+    return out
+
+
+def media_changes(intent: OrgUtilizationIntent, current: Utilization) -> tuple[list[dict[str, Any]], list[str]]:
+    """The plan's lines for the media types: each one's before and after, or listed as already so."""
     changes: list[dict[str, Any]] = []
     already: list[str] = []
     for mt, want in sorted(intent.media.items()):
@@ -61,10 +83,17 @@ async def resolve_org_utilization(
             already.append(mt)
         else:
             changes.append({"setting": mt, "before": _media(before), "after": _media(want)})
+    return changes, already
+
+
+def label_changes(intent: OrgUtilizationIntent, current: Utilization, org_labels: OrgLabels) -> tuple[list[dict[str, Any]], list[str]]:
+    """The plan's lines for the labels, in names: each one's before and after, or listed as already so."""
+    changes: list[dict[str, Any]] = []
+    already: list[str] = []
+    id_of = {k: v[0] for k, v in org_labels.items()}
     for name, x in sorted(intent.labels.items()):
         hit = org_labels.get(label_key(name))
         before_label = current.labels.get(hit[0]) if hit else None
-        id_of = {k: v[0] for k, v in org_labels.items()}
         want_ids = frozenset(id_of.get(label_key(i), i) for i in x.interrupting_labels)
         if before_label is not None and before_label == LabelUtilization(x.maximum_capacity, want_ids):
             already.append(f"label {name}")
@@ -77,10 +106,7 @@ async def resolve_org_utilization(
                 "after": {"maximumCapacity": x.maximum_capacity, "interruptingLabels": list(x.interrupting_labels)},
             }
         )
-    setup.item = intent
-    # the run reads the default (and the labels, when some are named) just before its PUT
-    setup.line = {"line": intent.line, "changes": changes, "already": already, "reads": 2 if intent.labels else 1}
-    return setup
+    return changes, already
 
 
 def _media(m: MediaUtilization | None) -> dict[str, Any] | None:

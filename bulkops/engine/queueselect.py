@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.routing_config import PAGE, QUEUES_PATH
@@ -52,9 +52,27 @@ def matches(pattern: str, name: str) -> bool:
 
 async def expand_targets(client: GenesysClient, intents: list[QueueSettingsIntent], queues: Mapping[str, str], problems: Problems) -> list[QueueTarget]:
     """Every (entry, queue) pair, explicit entries first; problems located at the entry's line."""
+    out = explicit_targets(intents, queues, problems)
+    selections = [q for q in intents if q.selector is not None]
+    if not selections:
+        return out
+    divisions = await _division_queues(client, [q.selector for q in selections if q.selector is not None], problems, [q.line for q in selections])
+    chosen = _Chosen(explicit={t.queue_id: t.intent.line for t in out})
+    for q in selections:
+        matched = selection_matches(q, queues, divisions)
+        if matched is None:
+            continue  # a division not in the org: reported by ``_division_queues``
+        if not matched:
+            problems.add(At(q.line, 1), f"queues by {_said(q)} match no queue in the org")
+            continue
+        out += chosen.take(q, matched, problems)
+    return with_overrides(out, chosen.yielded)
+
+
+def explicit_targets(intents: list[QueueSettingsIntent], queues: Mapping[str, str], problems: Problems) -> list[QueueTarget]:
+    """The entries naming their queue on their own (name or id), resolved; a miss is a problem."""
     by_ref = {fold(n): (n, i) for n, i in queues.items()} | {i: (n, i) for n, i in queues.items()}
     out: list[QueueTarget] = []
-    explicit: dict[str, int] = {}  # queue id -> the line of the entry naming it
     for q in intents:
         if q.selector is not None:
             continue
@@ -62,30 +80,43 @@ async def expand_targets(client: GenesysClient, intents: list[QueueSettingsInten
         if hit is None:
             problems.add(At(q.line, 1), f"queue {q.queue!r} is not in the org{did_you_mean(q.queue, list(queues))}")
             continue
-        explicit[hit[1]] = q.line
         out.append(QueueTarget(q, hit[1], hit[0]))
-    selections = [q for q in intents if q.selector is not None]
-    if not selections:
-        return out
-    divisions = await _division_queues(client, [q.selector for q in selections if q.selector is not None], problems, [q.line for q in selections])
-    taken: dict[str, QueueSettingsIntent] = {}  # queue id -> the selection it went to
-    yielded: dict[str, list[str]] = {}  # queue id -> the selections its own entry wins over
-    for q in selections:
-        sel = q.selector
-        assert sel is not None
-        said = sel.describe()
-        if sel.division and fold(sel.division) not in divisions:
-            continue  # reported by ``_division_queues``
-        pool = divisions[fold(sel.division)] if sel.division else dict(queues)
-        matched = sorted((n, i) for n, i in pool.items() if not sel.name_pattern or matches(sel.name_pattern, n))
-        if not matched:
-            problems.add(At(q.line, 1), f"queues by {said} match no queue in the org")
-            continue
+    return out
+
+
+def _said(q: QueueSettingsIntent) -> str:
+    assert q.selector is not None
+    return q.selector.describe()
+
+
+def selection_matches(q: QueueSettingsIntent, queues: Mapping[str, str], divisions: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]] | None:
+    """The (name, id) of each queue a selection matches, by name; None when its division was not found."""
+    sel = q.selector
+    assert sel is not None
+    if sel.division and fold(sel.division) not in divisions:
+        return None
+    pool = divisions[fold(sel.division)] if sel.division else queues
+    return sorted((n, i) for n, i in pool.items() if not sel.name_pattern or matches(sel.name_pattern, n))
+
+
+@dataclass
+class _Chosen:
+    """Which entry each queue went to: its own entry (``explicit``: the line), else the first selection."""
+
+    explicit: dict[str, int]
+    taken: dict[str, QueueSettingsIntent] = field(default_factory=dict)  # queue id -> the selection it went to
+    yielded: dict[str, list[str]] = field(default_factory=dict)  # queue id -> the selections its own entry wins over
+
+    def take(self, q: QueueSettingsIntent, matched: list[tuple[str, str]], problems: Problems) -> list[QueueTarget]:
+        """The queues a selection gets: not those with an entry of their own, nor one an earlier selection took
+        (a problem when the two set different things)."""
+        said = _said(q)
+        out: list[QueueTarget] = []
         for name, qid in matched:
-            if qid in explicit:
-                yielded.setdefault(qid, []).append(f"{said} (line {q.line})")
+            if qid in self.explicit:
+                self.yielded.setdefault(qid, []).append(f"{said} (line {q.line})")
                 continue  # the queue's own entry wins (plan shows it there)
-            first = taken.get(qid)
+            first = self.taken.get(qid)
             if first is not None:
                 if not alike(first, q):
                     problems.add(
@@ -94,9 +125,14 @@ async def expand_targets(client: GenesysClient, intents: list[QueueSettingsInten
                         "give the queue an entry of its own (it then takes the queue out of both), or narrow one of them",
                     )
                 continue
-            taken[qid] = q
+            self.taken[qid] = q
             out.append(QueueTarget(q, qid, name, f"{said} (line {q.line})"))
-    return [dataclasses.replace(t, overrides=tuple(yielded[t.queue_id])) if t.via is None and t.queue_id in yielded else t for t in out]
+        return out
+
+
+def with_overrides(targets: list[QueueTarget], yielded: Mapping[str, list[str]]) -> list[QueueTarget]:
+    """Each queue named on its own, with the selections that matched it too (plan shows them)."""
+    return [dataclasses.replace(t, overrides=tuple(yielded[t.queue_id])) if t.via is None and t.queue_id in yielded else t for t in targets]
 
 
 async def _division_queues(client: GenesysClient, selectors: list[QueueSelector], problems: Problems, lines: list[int]) -> dict[str, dict[str, str]]:

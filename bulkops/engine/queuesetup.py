@@ -36,7 +36,7 @@ from bulkops.domain.queuesettings import (
 from bulkops.engine.kind_members import QueueMembersKind
 from bulkops.engine.kind_queues import QueueSettingsKind
 from bulkops.engine.membersetup import MembersSetup, resolve_members
-from bulkops.engine.queueselect import expand_targets
+from bulkops.engine.queueselect import QueueTarget, expand_targets
 from bulkops.spec import OrgDirectory
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems
@@ -70,6 +70,10 @@ class _Names:
         return hit
 
 
+#: What one entry asks of each of its queues: the settings, and the wrap-up code ids added and removed.
+Wanted = tuple[QueueSettings, tuple[str, ...], tuple[str, ...]]
+
+
 async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSettingsIntent], directory: OrgDirectory, problems: Problems) -> QueueSetup:
     """Resolve every entry (a pattern or division expanded to its queues: ``queueselect``) and
     read the queues it names; problems go to ``problems``."""
@@ -79,40 +83,54 @@ async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSetti
     with request_kind(RESOLUTION):
         codes_table = {c.name: c.id for c in await list_wrapup_codes(client)} if any(q.add_wrapup_codes or q.remove_wrapup_codes for q in intents) else {}
         skills, codes = _Names("skill", directory.skills), _Names("wrap-up code", codes_table)
-        wanted: dict[int, tuple[QueueSettings, tuple[str, ...], tuple[str, ...]]] = {}
-        for q in intents:  # each entry's names once, however many queues it is about
-            rings = []
-            for number, ring in sorted(q.rings.items()):
-                ids = None if ring.skills_to_remove is None else tuple(h[1] for n in ring.skills_to_remove if (h := skills.get(n, q.line, problems)))
-                rings.append(RingSetting(number, ring.timeout_seconds, ids))
-            add = tuple(h[1] for n in q.add_wrapup_codes if (h := codes.get(n, q.line, problems)))
-            remove = tuple(h[1] for n in q.remove_wrapup_codes if (h := codes.get(n, q.line, problems)))
-            wanted[id(q)] = (QueueSettings(q.fields(), tuple(rings)), add, remove)
+        wanted = {id(q): wanted_of(q, skills, codes, problems) for q in intents}  # each entry's names once, however many queues it is about
         targets = await expand_targets(client, intents, directory.queues, problems)
         bodies = await _read_queues(client, [t.queue_id for t in targets if t.intent.names_settings()])
         setup.members = await resolve_members(client, targets, problems)
-    skill_names = {i: n for n, i in directory.skills.items()}
-    code_names = {i: n for n, i in codes_table.items()}
+    names = _Shown({i: n for n, i in directory.skills.items()}, {i: n for n, i in codes_table.items()})
     for t in targets:
-        q, name, qid = t.intent, t.name, t.queue_id
-        settings, add, remove = wanted[id(q)]
-        members = setup.members.lines.get(qid)
-        if not q.names_settings():
-            if members is not None:
-                setup.lines.append(
-                    _plan_line(name, q.line, {}, settings, add, remove, skill_names, code_names, via=t.via, members=members, overrides=t.overrides)
-                )
-            continue
-        body = bodies.get(qid)
-        if body is None:
-            problems.add(At(q.line, 1), f"queue {name!r} could not be read")
-            continue
-        if not _fits(q, name, body, settings, problems):
-            continue
-        named_codes = {c: code_names.get(c, c) for c in (*add, *remove)}
-        setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line, named_codes))
-        setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, skill_names, code_names, via=t.via, members=members, overrides=t.overrides))
+        _add_target(setup, t, wanted[id(t.intent)], bodies.get(t.queue_id), names, problems)
     return setup
+
+
+def wanted_of(q: QueueSettingsIntent, skills: _Names, codes: _Names, problems: Problems) -> Wanted:
+    """One entry's settings with its skill and wrap-up code names resolved to ids (a miss is a problem)."""
+    rings = []
+    for number, ring in sorted(q.rings.items()):
+        ids = None if ring.skills_to_remove is None else tuple(h[1] for n in ring.skills_to_remove if (h := skills.get(n, q.line, problems)))
+        rings.append(RingSetting(number, ring.timeout_seconds, ids))
+    add = tuple(h[1] for n in q.add_wrapup_codes if (h := codes.get(n, q.line, problems)))
+    remove = tuple(h[1] for n in q.remove_wrapup_codes if (h := codes.get(n, q.line, problems)))
+    return QueueSettings(q.fields(), tuple(rings)), add, remove
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """Id -> name of skills and wrap-up codes, for the plan's lines."""
+
+    skills: Mapping[str, str]
+    codes: Mapping[str, str]
+
+
+def _add_target(setup: QueueSetup, t: QueueTarget, wanted: Wanted, body: dict[str, Any] | None, names: _Shown, problems: Problems) -> None:
+    """One queue of an entry: its item (when the entry sets something and the queue can take it) and its plan line."""
+    q, name, qid = t.intent, t.name, t.queue_id
+    settings, add, remove = wanted
+    members = setup.members.lines.get(qid)
+    if not q.names_settings():
+        if members is not None:
+            setup.lines.append(
+                _plan_line(name, q.line, {}, settings, add, remove, names.skills, names.codes, via=t.via, members=members, overrides=t.overrides)
+            )
+        return
+    if body is None:
+        problems.add(At(q.line, 1), f"queue {name!r} could not be read")
+        return
+    if not _fits(q, name, body, settings, problems):
+        return
+    named_codes = {c: names.codes.get(c, c) for c in (*add, *remove)}
+    setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line, named_codes))
+    setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, names.skills, names.codes, via=t.via, members=members, overrides=t.overrides))
 
 
 async def _read_queues(client: GenesysClient, ids: list[str]) -> dict[str, dict[str, Any]]:

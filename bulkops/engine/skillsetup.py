@@ -75,49 +75,69 @@ class SkillSetup:
 def resolve_definitions(definitions: list[SkillDefinitionIntent], directory: OrgDirectory, problems: Problems) -> SkillSetup:
     """Resolve names against the catalogue; creates get placeholders in ``directory.skills``."""
     setup = SkillSetup()
-    skills = {fold(name): (name, sid) for name, sid in directory.skills.items()}
-    divisions = {fold(name): did for name, did in directory.divisions.items()} | {did: did for did in directory.divisions.values()}
-    created = {fold(d.skill) for d in definitions if d.action == "create"}
-
-    def skill(ref: str, line: int) -> tuple[str, str] | None:
-        hit = skills.get(fold(ref)) or next(((n, i) for n, i in directory.skills.items() if i == ref.strip()), None)
-        if hit is None:
-            problems.add(At(line, 1), f"skill {ref!r} is not in the org{did_you_mean(ref, list(directory.skills))}")
-        return hit
-
-    def division(ref: str | None, line: int) -> str | None:
-        if ref is None:
-            return None
-        did = divisions.get(fold(ref)) or divisions.get(ref.strip())
-        if did is None:
-            problems.add(At(line, 1), f"division {ref!r} is not in the org{did_you_mean(ref, list(directory.divisions))}")
-        return did
-
+    names = _DefinitionNames(directory, problems, created={fold(d.skill) for d in definitions if d.action == "create"})
     for d in definitions:
         if d.action == "create":
-            existing = skills.get(fold(d.skill))
-            setup.items.append(SkillItem("create", d.skill, existing[1] if existing else None, division(d.division, d.line), d.line))
-            if existing is None:
-                directory.skills[d.skill] = NEW_SKILL + d.skill
-        elif d.action == "move":
-            if (hit := skill(d.skill, d.line)) is not None:
-                setup.items.append(SkillItem("move", hit[0], hit[1], division(d.division, d.line), d.line))
-        elif d.action == "delete":
-            if (hit := skill(d.skill, d.line)) is not None:
-                setup.items.append(SkillItem("delete", hit[0], hit[1], None, d.line))
-                setup.watched.add(hit[1])
-        else:  # migrate
-            source = skill(d.skill, d.line)
-            target = (d.into, NEW_SKILL + d.into) if d.into and fold(d.into) in created and fold(d.into) not in skills else None
-            target = target or (skill(d.into, d.line) if d.into else None)
-            if source is not None and target is not None:
-                setup.migrations.append(Migration(source[1], source[0], target[1], target[0], d))
-                setup.watched.add(source[1])
-                if d.delete:
-                    setup.items.append(SkillItem("delete", source[0], source[1], None, d.line))
-    for name, sid in list(directory.skills.items()):  # placeholders for creates were added after the index
-        skills.setdefault(fold(name), (name, sid))
+            _create(d, names, directory, setup)
+        elif d.action in ("move", "delete"):
+            if (hit := names.skill(d.skill, d.line)) is not None:
+                move = d.action == "move"
+                setup.items.append(SkillItem(d.action, hit[0], hit[1], names.division(d.division, d.line) if move else None, d.line))
+                if not move:
+                    setup.watched.add(hit[1])
+        else:
+            _migrate(d, names, setup)
     return setup
+
+
+class _DefinitionNames:
+    """Skill and division names (or ids) of a spec's definitions -> the org's, a miss a problem."""
+
+    def __init__(self, directory: OrgDirectory, problems: Problems, created: set[str]) -> None:
+        self.directory = directory
+        self.problems = problems
+        self.created = created
+        self.skills = {fold(name): (name, sid) for name, sid in directory.skills.items()}
+        self.divisions = {fold(name): did for name, did in directory.divisions.items()} | {did: did for did in directory.divisions.values()}
+
+    def skill(self, ref: str, line: int) -> tuple[str, str] | None:
+        hit = self.skills.get(fold(ref)) or next(((n, i) for n, i in self.directory.skills.items() if i == ref.strip()), None)
+        if hit is None:
+            self.problems.add(At(line, 1), f"skill {ref!r} is not in the org{did_you_mean(ref, list(self.directory.skills))}")
+        return hit
+
+    def division(self, ref: str | None, line: int) -> str | None:
+        if ref is None:
+            return None
+        did = self.divisions.get(fold(ref)) or self.divisions.get(ref.strip())
+        if did is None:
+            self.problems.add(At(line, 1), f"division {ref!r} is not in the org{did_you_mean(ref, list(self.directory.divisions))}")
+        return did
+
+    def target(self, into: str | None, line: int) -> tuple[str, str] | None:
+        """A migration's target: a skill the job creates (its placeholder id), else one in the org."""
+        if into and fold(into) in self.created and fold(into) not in self.skills:
+            return into, NEW_SKILL + into
+        return self.skill(into, line) if into else None
+
+
+def _create(d: SkillDefinitionIntent, names: _DefinitionNames, directory: OrgDirectory, setup: SkillSetup) -> None:
+    """A create: the existing skill's id when there is one (the kind then checks it), else a placeholder."""
+    existing = names.skills.get(fold(d.skill))
+    setup.items.append(SkillItem("create", d.skill, existing[1] if existing else None, names.division(d.division, d.line), d.line))
+    if existing is None:
+        directory.skills[d.skill] = NEW_SKILL + d.skill
+
+
+def _migrate(d: SkillDefinitionIntent, names: _DefinitionNames, setup: SkillSetup) -> None:
+    """A migration: its holders are watched; with ``delete`` the source is deleted after."""
+    source = names.skill(d.skill, d.line)
+    target = names.target(d.into, d.line)
+    if source is not None and target is not None:
+        setup.migrations.append(Migration(source[1], source[0], target[1], target[0], d))
+        setup.watched.add(source[1])
+        if d.delete:
+            setup.items.append(SkillItem("delete", source[0], source[1], None, d.line))
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ job only gives a capacity has no such change. Labels must be in the org or creat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bulkops.client.api import GenesysClient
@@ -44,11 +45,9 @@ async def resolve_utilization(client: GenesysClient, intents: list[UserUtilizati
         if hit is None:
             problems.add(At(i.line, 1), f"user {i.user!r} is not an active user in the org")
             continue
-        names = {n for n in i.labels} | {n for x in i.labels.values() for n in x.interrupting_labels}
-        bad = sorted(n for n in names if label_key(n) not in known or label_key(n) in deleted)
-        for n in bad:
-            why = "is deleted by this job" if label_key(n) in deleted else f"is not in the org{did_you_mean(n, list(known.values()))}"
-            problems.add(At(i.line, 1), f"utilization label {n!r} {why}")
+        bad = entry_label_problems(i, known, deleted)
+        for message in bad:
+            problems.add(At(i.line, 1), message)
         if hit[0] in seen:
             problems.add(At(i.line, 1), f"user {i.user!r} is the user of the utilization entry on line {seen[hit[0]]}: one entry per user")
             continue
@@ -56,6 +55,17 @@ async def resolve_utilization(client: GenesysClient, intents: list[UserUtilizati
         if not bad:
             setup.items.append(UserUtilizationItem(hit[0], hit[1], i.media, i.labels, i.inherit, i.line, i.whole))
     return setup
+
+
+def entry_label_problems(i: UserUtilizationIntent, known: Mapping[str, str], deleted: set[str]) -> list[str]:
+    """Each label an entry names (or lets interrupt) that the job deletes or that is neither in the
+    org nor created by the job (``known``, by folded name), in name order."""
+    names = set(i.labels) | {n for x in i.labels.values() for n in x.interrupting_labels}
+    out: list[str] = []
+    for n in sorted(n for n in names if label_key(n) not in known or label_key(n) in deleted):
+        why = "is deleted by this job" if label_key(n) in deleted else f"is not in the org{did_you_mean(n, list(known.values()))}"
+        out.append(f"utilization label {n!r} {why}")
+    return out
 
 
 def store_utilization_items(setup: UtilizationSetup, store: RunStore) -> None:

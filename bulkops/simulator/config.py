@@ -138,40 +138,11 @@ class SimConfig:
         for name in ("always_conflict", "forbidden_divisions", "always_admin_edit_queues", "revoked_clients", "other_org_clients"):
             if not isinstance(getattr(self, name), frozenset):
                 object.__setattr__(self, name, frozenset(getattr(self, name)))
-        for name in ("users", "skills", "languages", "queues"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0")
-        if self.divisions < 1:
-            raise ValueError("divisions must be >= 1 (the Home division always exists)")
-        if self.rps is not None and self.rate_per_minute is not None:
-            raise ValueError("set rps or rate_per_minute, not both")
-        if self.rps is not None and self.rps <= 0:
-            raise ValueError("rps must be positive (or None for unlimited)")
-        if self.rate_per_minute is not None and self.rate_per_minute <= 0:
-            raise ValueError("rate_per_minute must be positive (or None for unlimited)")
-        if self.rate_mode not in ("bucket", "fixed"):
-            raise ValueError("rate_mode must be 'bucket' or 'fixed'")
-        if (self.route_limit_prefix is None) != (self.route_rate_per_minute is None):
-            raise ValueError("set route_limit_prefix and route_rate_per_minute together")
-        if self.route_rate_per_minute is not None and self.route_rate_per_minute <= 0:
-            raise ValueError("route_rate_per_minute must be positive")
-        for name in ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate", "bulk_write_conflict_rate", "queue_admin_edit_rate"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
-        if self.latency_ms < 0 or self.read_lag_ms < 0:
-            raise ValueError("latency_ms and read_lag_ms must be >= 0")
-        if self.token_ttl <= 0 or self.cursor_ttl <= 0:
-            raise ValueError("token_ttl and cursor_ttl must be positive")
-        if self.audit_delay_seconds < 0 or self.audit_query_seconds < 0:
-            raise ValueError("audit_delay_seconds and audit_query_seconds must be >= 0")
         if isinstance(self.audit_entity_services, Mapping):
             object.__setattr__(self, "audit_entity_services", tuple(sorted(self.audit_entity_services.items())))
-        if self.refusal_status not in (400, 409):
-            raise ValueError("refusal_status must be 400 or 409")
-        if not 0 <= self.extra_clients <= 99:
-            raise ValueError("extra_clients must be between 0 and 99")
-        if self.utilization_label_limit < 0 or not 0.0 <= self.utilization_edit_rate <= 1.0:
-            raise ValueError("utilization_label_limit must be >= 0 and utilization_edit_rate between 0 and 1")
+        problem = size_problem(self) or rate_problem(self) or knob_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -216,6 +187,57 @@ class SimConfig:
         if knobs.get("rate_per_minute") is not None and "rps" not in knobs:
             knobs["rps"] = None
         return dataclasses.replace(self, **knobs)
+
+
+def size_problem(c: SimConfig) -> str | None:
+    """What is wrong with the org's sizes, or None."""
+    for name in ("users", "skills", "languages", "queues"):
+        if getattr(c, name) < 0:
+            return f"{name} must be >= 0"
+    if c.divisions < 1:
+        return "divisions must be >= 1 (the Home division always exists)"
+    return None
+
+
+def rate_problem(c: SimConfig) -> str | None:
+    """What is wrong with the allowances (general and a route family's), or None."""
+    if c.rps is not None and c.rate_per_minute is not None:
+        return "set rps or rate_per_minute, not both"
+    if c.rps is not None and c.rps <= 0:
+        return "rps must be positive (or None for unlimited)"
+    if c.rate_per_minute is not None and c.rate_per_minute <= 0:
+        return "rate_per_minute must be positive (or None for unlimited)"
+    if c.rate_mode not in ("bucket", "fixed"):
+        return "rate_mode must be 'bucket' or 'fixed'"
+    if (c.route_limit_prefix is None) != (c.route_rate_per_minute is None):
+        return "set route_limit_prefix and route_rate_per_minute together"
+    if c.route_rate_per_minute is not None and c.route_rate_per_minute <= 0:
+        return "route_rate_per_minute must be positive"
+    return None
+
+
+#: The knobs that are probabilities.
+RATES = ("error_rate", "conflict_rate", "expand_drop_rate", "post_write_conflict_rate", "bulk_write_conflict_rate", "queue_admin_edit_rate")
+
+
+def knob_problem(c: SimConfig) -> str | None:
+    """What is wrong with the fault rates, lags, lifetimes, clients and limits, or None."""
+    for name in RATES:
+        if not 0.0 <= getattr(c, name) <= 1.0:
+            return f"{name} must be between 0 and 1"
+    if c.latency_ms < 0 or c.read_lag_ms < 0:
+        return "latency_ms and read_lag_ms must be >= 0"
+    if c.token_ttl <= 0 or c.cursor_ttl <= 0:
+        return "token_ttl and cursor_ttl must be positive"
+    if c.audit_delay_seconds < 0 or c.audit_query_seconds < 0:
+        return "audit_delay_seconds and audit_query_seconds must be >= 0"
+    if not 0 <= c.extra_clients <= 99:
+        return "extra_clients must be between 0 and 99"
+    if c.utilization_label_limit < 0 or not 0.0 <= c.utilization_edit_rate <= 1.0:
+        return "utilization_label_limit must be >= 0 and utilization_edit_rate between 0 and 1"
+    if c.refusal_status not in (400, 409):
+        return "refusal_status must be 400 or 409"
+    return None
 
 
 #: ``bulkops sim serve --profile real`` (and ``profile_config("real")`` in tests): a real org's

@@ -12,7 +12,7 @@ import bisect
 import math
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
@@ -140,6 +140,35 @@ class UserPatch:
 
     version: int
     changes: dict[str, Any]
+
+
+def patch_text_fields(body: Mapping[str, Any], changes: dict[str, Any], details: list[dict[str, str]]) -> None:
+    """An ``UpdateUser`` body's text fields: a string sets, an empty one clears (the Terraform
+    provider clears this way; ``name`` and ``email`` cannot be cleared), another type is invalid."""
+    for key in ("name", "department", "title", "email", "preferredName"):
+        if key not in body:
+            continue
+        value = body[key]
+        if value is not None and not isinstance(value, str):
+            details.append(detail(key, INVALID_VALUE))
+        elif key in ("name", "email") and not value:
+            details.append(detail(key, "required"))
+        else:
+            changes[key] = value or None
+
+
+def patch_manager(mgr: Any, user_id: str, users: Container[str], changes: dict[str, Any], details: list[dict[str, str]]) -> None:
+    """An ``UpdateUser`` body's manager: none clears it; else another user of the org."""
+    if mgr in (None, ""):
+        changes["manager"] = None
+    elif not isinstance(mgr, str):
+        details.append(detail("manager", INVALID_VALUE))
+    elif mgr == user_id:
+        details.append(detail("manager", "self.reference", mgr))
+    elif mgr not in users:
+        details.append(detail("manager", "not.found", mgr))
+    else:
+        changes["manager"] = mgr
 
 
 class Org:
@@ -345,27 +374,9 @@ class Org:
             else:
                 changes["state"] = body["state"]
         else:
-            for key in ("name", "department", "title", "email", "preferredName"):
-                if key in body:
-                    value = body[key]
-                    if value is not None and not isinstance(value, str):
-                        details.append(detail(key, INVALID_VALUE))
-                    elif key in ("name", "email") and not value:
-                        details.append(detail(key, "required"))
-                    else:  # an empty string clears the field (the Terraform provider clears this way)
-                        changes[key] = value or None
+            patch_text_fields(body, changes, details)
             if "manager" in body:
-                mgr = body["manager"]
-                if mgr in (None, ""):
-                    changes["manager"] = None
-                elif not isinstance(mgr, str):
-                    details.append(detail("manager", INVALID_VALUE))
-                elif mgr == user.id:
-                    details.append(detail("manager", "self.reference", mgr))
-                elif mgr not in self.users:
-                    details.append(detail("manager", "not.found", mgr))
-                else:
-                    changes["manager"] = mgr
+                patch_manager(body["manager"], user.id, self.users, changes, details)
             if "acdAutoAnswer" in body:
                 if not isinstance(body["acdAutoAnswer"], bool):
                     details.append(detail("acdAutoAnswer", INVALID_VALUE))

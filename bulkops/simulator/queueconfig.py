@@ -335,35 +335,51 @@ def _media_settings(value: Any, defaults: dict[str, Any], details: list[dict[str
         if not isinstance(given, dict):
             details.append(detail(at, INVALID_VALUE))
             continue
-        alerting = given.get("alertingTimeoutSeconds")
-        if alerting is not None and (not _integer(alerting) or not ALERTING_TIMEOUT_S[0] <= alerting <= ALERTING_TIMEOUT_S[1]):
-            details.append(detail(f"{at}.alertingTimeoutSeconds", INVALID_VALUE))
-        level = given.get("serviceLevel")
-        if level is not None:
-            if not isinstance(level, dict):
-                details.append(detail(f"{at}.serviceLevel", INVALID_VALUE))
-            else:
-                pct, ms = level.get("percentage"), level.get("durationMs")
-                if pct is not None and (not _number(pct) or not 0.0 <= pct <= 1.0):
-                    details.append(detail(f"{at}.serviceLevel.percentage", INVALID_VALUE))
-                if ms is not None and (not _integer(ms) or ms < SERVICE_LEVEL_MIN_MS):
-                    details.append(detail(f"{at}.serviceLevel.durationMs", INVALID_VALUE))
-        if "enableAutoAnswer" in given and not isinstance(given["enableAutoAnswer"], bool):
-            details.append(detail(f"{at}.enableAutoAnswer", INVALID_VALUE))
-        for tone in ("autoAnswerAlertToneSeconds", "manualAnswerAlertToneSeconds"):
-            if given.get(tone) is not None and (not _number(given[tone]) or given[tone] < 0):
-                details.append(detail(f"{at}.{tone}", INVALID_VALUE))
-        if media == "callback" and given.get("mode") is not None and given["mode"] not in CALLBACK_MODES:
-            details.append(detail(f"{at}.mode", INVALID_VALUE))
-        merged = out[media]
-        for key, v in given.items():
-            if v is None:
-                continue
-            if key == "serviceLevel" and isinstance(v, dict):
-                merged["serviceLevel"] = {**merged.get("serviceLevel", {}), **{k: x for k, x in v.items() if x is not None}}
-            else:
-                merged[key] = copy.deepcopy(v)
+        details += media_problems(media, given, at)
+        _merge_media(out[media], given)
     return out
+
+
+def media_problems(media: str, given: dict[str, Any], at: str) -> list[dict[str, str]]:
+    """One media type's settings checked: alerting timeout, service level, auto answer, alert tones, callback mode."""
+    out: list[dict[str, str]] = []
+    alerting = given.get("alertingTimeoutSeconds")
+    if alerting is not None and (not _integer(alerting) or not ALERTING_TIMEOUT_S[0] <= alerting <= ALERTING_TIMEOUT_S[1]):
+        out.append(detail(f"{at}.alertingTimeoutSeconds", INVALID_VALUE))
+    out += _service_level_problems(given.get("serviceLevel"), f"{at}.serviceLevel")
+    if "enableAutoAnswer" in given and not isinstance(given["enableAutoAnswer"], bool):
+        out.append(detail(f"{at}.enableAutoAnswer", INVALID_VALUE))
+    for tone in ("autoAnswerAlertToneSeconds", "manualAnswerAlertToneSeconds"):
+        if given.get(tone) is not None and (not _number(given[tone]) or given[tone] < 0):
+            out.append(detail(f"{at}.{tone}", INVALID_VALUE))
+    if media == "callback" and given.get("mode") is not None and given["mode"] not in CALLBACK_MODES:
+        out.append(detail(f"{at}.mode", INVALID_VALUE))
+    return out
+
+
+def _service_level_problems(level: Any, at: str) -> list[dict[str, str]]:
+    if level is None:
+        return []
+    if not isinstance(level, dict):
+        return [detail(at, INVALID_VALUE)]
+    out: list[dict[str, str]] = []
+    pct, ms = level.get("percentage"), level.get("durationMs")
+    if pct is not None and (not _number(pct) or not 0.0 <= pct <= 1.0):
+        out.append(detail(f"{at}.percentage", INVALID_VALUE))
+    if ms is not None and (not _integer(ms) or ms < SERVICE_LEVEL_MIN_MS):
+        out.append(detail(f"{at}.durationMs", INVALID_VALUE))
+    return out
+
+
+def _merge_media(merged: dict[str, Any], given: dict[str, Any]) -> None:
+    """The given settings over the current ones (None leaves one as is; the service level key by key)."""
+    for key, v in given.items():
+        if v is None:
+            continue
+        if key == "serviceLevel" and isinstance(v, dict):
+            merged["serviceLevel"] = {**merged.get("serviceLevel", {}), **{k: x for k, x in v.items() if x is not None}}
+        else:
+            merged[key] = copy.deepcopy(v)
 
 
 def _acw(value: Any, details: list[dict[str, str]]) -> dict[str, Any] | None:
@@ -407,37 +423,53 @@ def _bullseye(org: Org, value: Any, details: list[dict[str, str]]) -> dict[str, 
         if not isinstance(ring, dict):
             details.append(detail(at, INVALID_VALUE))
             continue
-        criteria = []
-        for j, c in enumerate(ring.get("expansionCriteria") or []):
-            cat = f"{at}.expansionCriteria[{j}]"
-            if not isinstance(c, dict) or c.get("type") not in EXPANSION_TYPES:
-                details.append(detail(f"{cat}.type", INVALID_VALUE))
-                continue
-            threshold = c.get("threshold")
-            if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not RING_TIMEOUT_S[0] <= threshold <= RING_TIMEOUT_S[1]:
-                details.append(detail(f"{cat}.threshold", INVALID_VALUE))
-                continue
-            criteria.append({"type": c["type"], "threshold": float(threshold)})
-        to_remove = []
-        actions = ring.get("actions") or {}
-        for j, s in enumerate((actions.get("skillsToRemove") or []) if isinstance(actions, dict) else []):
-            sid = s.get("id") if isinstance(s, dict) else None
-            sat = f"{at}.actions.skillsToRemove[{j}].id"
-            skill = org.skills.get(sid) if isinstance(sid, str) else None
-            if not isinstance(sid, str) or not sid:
-                details.append(detail(sat, "required"))
-            elif skill is None or skill.state == "deleted":
-                details.append(detail(sat, "not.found", sid))
-            elif skill.state != "active":
-                details.append(detail(sat, "inactive", sid))
-            else:
-                to_remove.append({"id": sid})
-        entry: dict[str, Any] = {"expansionCriteria": criteria, "actions": {"skillsToRemove": to_remove}}
+        entry: dict[str, Any] = {"expansionCriteria": _criteria(ring, at, details), "actions": {"skillsToRemove": _skills_to_remove(org, ring, at, details)}}
         groups = _member_group_refs(ring.get("memberGroups"), f"{at}.memberGroups", details)
         if groups:
             entry["memberGroups"] = groups
         out.append(entry)
     return {"rings": out}
+
+
+def _criteria(ring: dict[str, Any], at: str, details: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """A ring's expansion criteria: each of a known type with a timeout in range."""
+    criteria = []
+    for j, c in enumerate(ring.get("expansionCriteria") or []):
+        cat = f"{at}.expansionCriteria[{j}]"
+        if not isinstance(c, dict) or c.get("type") not in EXPANSION_TYPES:
+            details.append(detail(f"{cat}.type", INVALID_VALUE))
+            continue
+        threshold = c.get("threshold")
+        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not RING_TIMEOUT_S[0] <= threshold <= RING_TIMEOUT_S[1]:
+            details.append(detail(f"{cat}.threshold", INVALID_VALUE))
+            continue
+        criteria.append({"type": c["type"], "threshold": float(threshold)})
+    return criteria
+
+
+def _skills_to_remove(org: Org, ring: dict[str, Any], at: str, details: list[dict[str, str]]) -> list[dict[str, str]]:
+    """A ring's skills to remove: each an active skill of the org, by id."""
+    to_remove = []
+    actions = ring.get("actions") or {}
+    for j, s in enumerate((actions.get("skillsToRemove") or []) if isinstance(actions, dict) else []):
+        sid = s.get("id") if isinstance(s, dict) else None
+        problem = skill_ref_problem(sid, org.skills.get(sid) if isinstance(sid, str) else None)
+        if problem is None:
+            to_remove.append({"id": str(sid)})  # a non-empty string: no problem
+        else:
+            details.append(detail(f"{at}.actions.skillsToRemove[{j}].id", *problem))
+    return to_remove
+
+
+def skill_ref_problem(sid: Any, skill: Any) -> tuple[str] | tuple[str, str] | None:
+    """Why a ring cannot remove skill ``sid`` (the org's ``skill`` by that id, or None): the error code (and the id), or None."""
+    if not isinstance(sid, str) or not sid:
+        return ("required",)
+    if skill is None or skill.state == "deleted":
+        return ("not.found", sid)
+    if skill.state != "active":
+        return ("inactive", sid)
+    return None
 
 
 # ---------------------------------------------------------------------- views

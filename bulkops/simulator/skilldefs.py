@@ -193,32 +193,40 @@ def _condition(c: Any, where: str, skills: dict[str, Any], languages: dict[str, 
             if not isinstance(item, dict):
                 details.append(detail(at, INVALID_VALUE))
                 continue
-            name = item.get(name_key)
-            if not isinstance(name, str) or not name:
-                details.append(detail(f"{at}.{name_key}", "required"))
-            elif name.lower() not in catalogue:
-                details.append(detail(f"{at}.{name_key}", "not.found"))
-            comparator = item.get("comparator")
-            if comparator not in COMPARATORS:
-                details.append(detail(f"{at}.comparator", INVALID_VALUE))
-            prof = item.get("proficiency")
-            if isinstance(prof, bool) or not isinstance(prof, int) or not 0 <= prof <= 5:
-                details.append(detail(f"{at}.proficiency", INVALID_VALUE))
+            details += condition_item_problems(item, at, name_key, catalogue)
             children = item.get("childConditions") or []
-            if not isinstance(children, list):
-                details.append(detail(f"{at}.childConditions", INVALID_VALUE))
-                children = []
+            children = children if isinstance(children, list) else []
+            name = item.get(name_key)
             entity = catalogue.get(name.lower()) if isinstance(name, str) else None
             out[key].append(
                 {
                     name_key: entity.name if entity is not None else name,
-                    "comparator": comparator,
-                    "proficiency": prof,
+                    "comparator": item.get("comparator"),
+                    "proficiency": item.get("proficiency"),
                     "childConditions": [_condition(ch, f"{at}.childConditions[{k}]", skills, languages, details, depth + 1) for k, ch in enumerate(children)],
                 }
             )
     if not out["routingSkillConditions"] and not out["languageSkillConditions"] and not any(d["fieldName"].startswith(where) for d in details):
         details.append(detail(where, "required"))
+    return out
+
+
+def condition_item_problems(item: dict[str, Any], at: str, name_key: str, catalogue: dict[str, Any]) -> list[dict[str, str]]:
+    """One skill or language condition's own problems (its children apart): the name missing or
+    not an active one, the comparator, the proficiency (an integer 0-5), children not a list."""
+    out: list[dict[str, str]] = []
+    name = item.get(name_key)
+    if not isinstance(name, str) or not name:
+        out.append(detail(f"{at}.{name_key}", "required"))
+    elif name.lower() not in catalogue:
+        out.append(detail(f"{at}.{name_key}", "not.found"))
+    if item.get("comparator") not in COMPARATORS:
+        out.append(detail(f"{at}.comparator", INVALID_VALUE))
+    prof = item.get("proficiency")
+    if isinstance(prof, bool) or not isinstance(prof, int) or not 0 <= prof <= 5:
+        out.append(detail(f"{at}.proficiency", INVALID_VALUE))
+    if not isinstance(item.get("childConditions") or [], list):
+        out.append(detail(f"{at}.childConditions", INVALID_VALUE))
     return out
 
 

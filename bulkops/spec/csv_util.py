@@ -160,25 +160,7 @@ def build_intent(user: str, line: int, cells: Iterable[UtilCell], anchor: At, pr
             problems.add(setting.at if setting else anchor, INHERIT_ALONE)
             return None
         return UserUtilizationIntent(user, inherit=True, line=line)
-    media: dict[str, MediaUtilization] = {}
-    labels: dict[str, LabelSettingIntent] = {}
-    for cell in by_key.values():
-        col = cell.column
-        if col.part != "capacity":
-            if UtilColumn(col.target, col.name, "capacity").key not in by_key:
-                head = UtilColumn(col.target, col.name, "capacity").header
-                problems.add(
-                    cell.at, f"{col.header} needs {head} (the capacity) on the same row: a {'media type' if col.target == 'media' else 'label'} is named whole"
-                )
-            continue
-        if col.target == "media":
-            got = _media(col.name, cell, by_key, problems)
-            if got is not None:
-                media[col.name] = got
-        else:
-            label = _label(col.name, cell, by_key, problems)
-            if label is not None:
-                labels[col.name] = label
+    media, labels = _named_parts(by_key, problems)
     if mode == "whole":
         missing = missing_media(media)
         if missing and len(problems) == before:
@@ -188,6 +170,36 @@ def build_intent(user: str, line: int, cells: Iterable[UtilCell], anchor: At, pr
     if mode is None and not media and not labels:
         return None
     return UserUtilizationIntent(user, media, labels, False, line, mode == "whole")
+
+
+def _named_parts(by_key: dict[str, UtilCell], problems: Problems) -> tuple[dict[str, MediaUtilization], dict[str, LabelSettingIntent]]:
+    """The media types and labels a row's cells name, each from its capacity cell and the parts beside it."""
+    media: dict[str, MediaUtilization] = {}
+    labels: dict[str, LabelSettingIntent] = {}
+    for cell in by_key.values():
+        col = cell.column
+        if col.part != "capacity":
+            orphan = capacity_missing(col, by_key.keys())
+            if orphan is not None:
+                problems.add(cell.at, orphan)
+            continue
+        if col.target == "media":
+            got = _media(col.name, cell, by_key, problems)
+            if got is not None:
+                media[col.name] = got
+        else:
+            label = _label(col.name, cell, by_key, problems)
+            if label is not None:
+                labels[col.name] = label
+    return media, labels
+
+
+def capacity_missing(col: UtilColumn, present: Iterable[str]) -> str | None:
+    """The problem of a part column (not the capacity) whose media type or label has no capacity cell on the row."""
+    capacity = UtilColumn(col.target, col.name, "capacity")
+    if capacity.key in present:
+        return None
+    return f"{col.header} needs {capacity.header} (the capacity) on the same row: a {'media type' if col.target == 'media' else 'label'} is named whole"
 
 
 def _setting(cell: UtilCell | None, problems: Problems) -> str | None:

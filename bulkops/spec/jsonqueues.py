@@ -30,45 +30,15 @@ def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, l
         return None, issues
     if selector is None and (not isinstance(queue, str) or ("queue",) in bad):
         return None, issues
-    members = obj.get("members")
-    if isinstance(members, dict) and members.get("activateAll") is True and members.get("deactivateAll") is True:
-        issues.append((("members", "deactivateAll"), "key", "'activateAll' and 'deactivateAll' together: name one (the other list holds the exceptions)"))
-
-    def ok(path: Path, value: Any, kind: type | tuple[type, ...]) -> bool:
-        if value is None or path in bad or isinstance(value, bool) or not isinstance(value, kind):
-            return False
-        if isinstance(value, float) and math.isnan(value):
-            issues.append((path, "value", f"{'.'.join(map(str, path))!r} is not a number (NaN)"))
-            return False
-        return True
-
+    issues += both_alls(obj)
+    values = _Values(bad, issues)
+    media, rings = _media_intents(obj, values), _ring_intents(obj, values)  # before acw: NaN issues in the entry's order
     acw = _object(obj, "acw")
-    media: dict[str, MediaIntent] = {}
-    for name, m in (obj.get("media") or {}).items() if isinstance(obj.get("media"), dict) else []:
-        if not isinstance(m, dict) or ("media", name) in bad:
-            continue
-        level = _object(m, "serviceLevel")
-        at = ("media", name)
-        media[name] = MediaIntent(
-            m["alertingTimeoutSeconds"] if ok(at + ("alertingTimeoutSeconds",), m.get("alertingTimeoutSeconds"), int) else None,
-            float(level["percentage"]) if ok(at + ("serviceLevel", "percentage"), level.get("percentage"), (int, float)) else None,
-            level["durationMs"] if ok(at + ("serviceLevel", "durationMs"), level.get("durationMs"), int) else None,
-        )
-    rings: dict[int, RingIntent] = {}
-    for number, r in (obj.get("rings") or {}).items() if isinstance(obj.get("rings"), dict) else []:
-        if not isinstance(r, dict) or ("rings", number) in bad:
-            continue
-        at = ("rings", number)
-        skills = r.get("skillsToRemove")
-        rings[int(number)] = RingIntent(
-            float(r["timeoutSeconds"]) if ok(at + ("timeoutSeconds",), r.get("timeoutSeconds"), (int, float)) else None,
-            tuple(s.strip() for s in skills) if isinstance(skills, list) and not any(p[: len(at) + 1] == at + ("skillsToRemove",) for p in bad) else None,
-        )
     intent = QueueSettingsIntent(
         queue=queue.strip() if isinstance(queue, str) else "",
         skill_evaluation_method=obj.get("skillEvaluationMethod") if ("skillEvaluationMethod",) not in bad else None,
         acw_wrapup_prompt=acw.get("wrapupPrompt") if ("acw", "wrapupPrompt") not in bad else None,
-        acw_timeout_ms=acw.get("timeoutMs") if ok(("acw", "timeoutMs"), acw.get("timeoutMs"), int) else None,
+        acw_timeout_ms=acw.get("timeoutMs") if values.ok(("acw", "timeoutMs"), acw.get("timeoutMs"), int) else None,
         media=media,
         rings=rings,
         add_wrapup_codes=_names(obj, "addWrapupCodes", bad),
@@ -78,6 +48,63 @@ def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, l
         selector=selector,
     )
     return intent, issues
+
+
+def both_alls(obj: dict[str, Any]) -> list[Issue]:
+    """``members`` with both ``activateAll`` and ``deactivateAll`` true: one issue, else none."""
+    members = obj.get("members")
+    if isinstance(members, dict) and members.get("activateAll") is True and members.get("deactivateAll") is True:
+        return [(("members", "deactivateAll"), "key", "'activateAll' and 'deactivateAll' together: name one (the other list holds the exceptions)")]
+    return []
+
+
+class _Values:
+    """Which values of an entry the intent may take: present, of the right type, not already at fault;
+    a NaN is a new issue (the schema sees a number)."""
+
+    def __init__(self, bad: set[Path], issues: list[Issue]) -> None:
+        self.bad = bad
+        self.issues = issues
+
+    def ok(self, path: Path, value: Any, kind: type | tuple[type, ...]) -> bool:
+        if value is None or path in self.bad or isinstance(value, bool) or not isinstance(value, kind):
+            return False
+        if isinstance(value, float) and math.isnan(value):
+            self.issues.append((path, "value", f"{'.'.join(map(str, path))!r} is not a number (NaN)"))
+            return False
+        return True
+
+
+def _media_intents(obj: dict[str, Any], values: _Values) -> dict[str, MediaIntent]:
+    """``media``: each usable media type's alerting timeout and service level (None where not usable)."""
+    media: dict[str, MediaIntent] = {}
+    for name, m in _object(obj, "media").items():
+        if not isinstance(m, dict) or ("media", name) in values.bad:
+            continue
+        level = _object(m, "serviceLevel")
+        at = ("media", name)
+        media[name] = MediaIntent(
+            m["alertingTimeoutSeconds"] if values.ok(at + ("alertingTimeoutSeconds",), m.get("alertingTimeoutSeconds"), int) else None,
+            float(level["percentage"]) if values.ok(at + ("serviceLevel", "percentage"), level.get("percentage"), (int, float)) else None,
+            level["durationMs"] if values.ok(at + ("serviceLevel", "durationMs"), level.get("durationMs"), int) else None,
+        )
+    return media
+
+
+def _ring_intents(obj: dict[str, Any], values: _Values) -> dict[int, RingIntent]:
+    """``rings``: each usable ring's timeout and the skills it drops (None where not usable)."""
+    rings: dict[int, RingIntent] = {}
+    for number, r in _object(obj, "rings").items():
+        if not isinstance(r, dict) or ("rings", number) in values.bad:
+            continue
+        at = ("rings", number)
+        skills = r.get("skillsToRemove")
+        skills_ok = isinstance(skills, list) and not any(p[: len(at) + 1] == at + ("skillsToRemove",) for p in values.bad)
+        rings[int(number)] = RingIntent(
+            float(r["timeoutSeconds"]) if values.ok(at + ("timeoutSeconds",), r.get("timeoutSeconds"), (int, float)) else None,
+            tuple(s.strip() for s in skills) if skills_ok and isinstance(skills, list) else None,
+        )
+    return rings
 
 
 def _selector(obj: dict[str, Any], bad: set[Path]) -> QueueSelector | None:

@@ -521,9 +521,26 @@ def label_entry_issues(obj: Any) -> list[Issue]:
 
 
 def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one utilization entry, worded by where they are."""
+    """Errors in one utilization entry, worded by where they are: the entry's shape, else one value."""
     path = tuple(error.absolute_path)
     inst = error.instance
+    shape = list(_utilization_shape_issues(error, path, inst))
+    if shape or _is_shape_error(error):
+        yield from shape
+        return
+    if not path:
+        yield (), "value", f"each utilization entry must be a JSON object, got {typename(inst)}"
+        return
+    yield path, "value", utilization_value_message(path, inst)
+
+
+def _is_shape_error(error: ValidationError) -> bool:
+    """An error about the entry's keys (unknown, missing, none, empty names) rather than one value."""
+    return error.validator in ("additionalProperties", "required", "minProperties") or "propertyNames" in error.schema_path
+
+
+def _utilization_shape_issues(error: ValidationError, path: Path, inst: Any) -> Iterator[Issue]:
+    """Unknown, missing or absent keys of a utilization entry (or its ``media``), and empty label names."""
     if error.validator == "additionalProperties" and isinstance(inst, dict):
         if path == ("media",):
             known = tuple(error.schema.get("properties", {}))
@@ -532,44 +549,37 @@ def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
             )
             return
         yield from _unknown_entry_keys(error, path, inst, "utilization")
-        return
-    if error.validator == "required":
+    elif error.validator == "required":
         for k in error.validator_value:
             if isinstance(inst, dict) and k not in inst:
                 yield path, "value", f"missing key {k!r}" + (f" in {_dotted(path)!r}" if path else " (the user's email, username or id)")
-        return
-    if error.validator == "minProperties":
+    elif error.validator == "minProperties":
         if not path and isinstance(inst, dict) and "user" in inst:
             yield (), "value", 'a utilization entry names nothing: give "media", "labels" or "inherit": true'
         elif path:
             yield path, "value", f"{_dotted(path)!r} is empty: name something or leave it out"
-        return
-    if "propertyNames" in error.schema_path:
+    elif "propertyNames" in error.schema_path:
         yield path + (inst,), "key", f"{_dotted(path)!r}: a label name cannot be empty"
-        return
-    if not path:
-        yield (), "value", f"each utilization entry must be a JSON object, got {typename(inst)}"
-        return
+
+
+def utilization_value_message(path: Path, inst: Any) -> str:
+    """What is wrong with the value at ``path`` (not empty) of a utilization entry, by its last key."""
     last = path[-1]
     if isinstance(last, int):
-        yield (
-            path,
-            "value",
-            f"{_dotted(path[:-1])}[{last}] must be one of {', '.join(SCHEMA_V2['$defs']['mediaUtilization']['properties']['interruptableMediaTypes']['items']['enum'])}"
-            if path[-2] == "interruptableMediaTypes"
-            else f"{_dotted(path[:-1])}[{last}] must be a label name",
-        )
-    elif last == "maximumCapacity":
-        yield path, "value", f"{_dotted(path)!r} must be an integer from 0 to 25, got {inst!r}"
-    elif last in ("includeNonAcd",):
-        yield path, "value", f"{_dotted(path)!r} must be true or false, got {typename(inst)}"
-    elif last in ("inherit", "whole"):
-        yield path, "value", f"{last!r} can only be true (leave it out otherwise), got {json.dumps(inst)}"
-    elif last == "user":
-        yield path, "value", "'user' must be an email, username or user id (a non-empty string)"
-    else:
-        kind = "an array" if last in ("interruptableMediaTypes", "interruptingLabels") else "an object"
-        yield path, "value", f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
+        if path[-2] == "interruptableMediaTypes":
+            kinds = SCHEMA_V2["$defs"]["mediaUtilization"]["properties"]["interruptableMediaTypes"]["items"]["enum"]
+            return f"{_dotted(path[:-1])}[{last}] must be one of {', '.join(kinds)}"
+        return f"{_dotted(path[:-1])}[{last}] must be a label name"
+    if last == "maximumCapacity":
+        return f"{_dotted(path)!r} must be an integer from 0 to 25, got {inst!r}"
+    if last == "includeNonAcd":
+        return f"{_dotted(path)!r} must be true or false, got {typename(inst)}"
+    if last in ("inherit", "whole"):
+        return f"{last!r} can only be true (leave it out otherwise), got {json.dumps(inst)}"
+    if last == "user":
+        return "'user' must be an email, username or user id (a non-empty string)"
+    kind = "an array" if last in ("interruptableMediaTypes", "interruptingLabels") else "an object"
+    return f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
 
 
 def utilization_entry_issues(obj: Any) -> list[Issue]:

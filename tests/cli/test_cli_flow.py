@@ -15,17 +15,23 @@ pytestmark = pytest.mark.slow  # real processes: `pytest -m 'not slow'` is the q
 
 
 def test_first_sigint_drains_and_checkpoints_then_resume_finishes(tmp_path):
-    spec = write_matrix(tmp_path / "m.csv", 120)
+    """The stop must come mid-run on a busy machine too: 200 users at 8 req/s take about 30 s, and the
+    signal goes once status shows the live figures and a user is audited (each `status` is a process
+    of its own: at 20 req/s and 120 users a loaded machine once saw the run end before the signal)."""
+    spec = write_matrix(tmp_path / "m.csv", 200)
     state = tmp_path / "state"
-    with simulator_process("--users", "150", "--seed", "3") as url:
+    audit = state / "j" / "audit.ndjson"
+    with simulator_process("--users", "250", "--seed", "3") as url:
         common = ["--base-url", url, "--state-dir", str(state)]
-        proc = spawn("run", str(spec), *common, "--job", "j", "--rps", "20", "--plain-progress")
+        proc = spawn("run", str(spec), *common, "--job", "j", "--rps", "8", "--plain-progress")
         deadline = time.monotonic() + 60
         running = ""
         while time.monotonic() < deadline:  # status reads the live figures while the run goes on
             running = bulkops("status", "j", "--state-dir", str(state)).stdout
-            if "running:" in running and "requests" in running:  # the lock's holder, then the live figures
+            audited = audit.exists() and audit.read_bytes().count(b"\n") > 0
+            if "running:" in running and "requests" in running and audited:  # the lock's holder, the live figures, a user done
                 break
+            assert proc.poll() is None, "the run ended before the stop"
             time.sleep(0.3)
         assert "running:" in running and "requests" in running
         proc.send_signal(signal.SIGINT)
@@ -39,7 +45,7 @@ def test_first_sigint_drains_and_checkpoints_then_resume_finishes(tmp_path):
         done = bulkops("resume", "j", *common, "--rps", "500", "--plain-progress")
         assert done.returncode == 0, done.stderr
         users = orjson.loads(bulkops("status", "j", "--state-dir", str(state), "--json").stdout)["users"]
-        assert users["total"] == 120 and users.get("applied", 0) + users.get("unchanged", 0) == 120
+        assert users["total"] == 200 and users.get("applied", 0) + users.get("unchanged", 0) == 200
         assert not users.get("pending") and not users.get("inflight")
 
 

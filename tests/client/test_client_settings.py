@@ -24,7 +24,7 @@ async def test_https_to_a_plain_http_server_is_a_settings_error(sim):
     async with make_client(wrong, max_retry_seconds=30) as client:
         with pytest.raises(ConfigError, match="TLS .* check the scheme of --base-url"):
             await client.get_user("x")
-    assert time.monotonic() - started < 5  # not retried for the 30 s budget
+    assert time.monotonic() - started < 15  # not retried for the 30 s budget (loose: a busy machine is slow too)
 
 
 async def test_a_host_that_does_not_resolve_is_a_settings_error():

@@ -63,7 +63,7 @@ def _strip(b: dict[str, Any], named: frozenset[str]) -> dict[str, str]:
     return unnamed_digests(b, named)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wanted=settings_st)
 def test_merge_sets_what_is_named_keeps_the_rest_and_then_diffs_to_nothing(wanted: QueueSettings) -> None:
     read = body()
@@ -78,7 +78,7 @@ def test_merge_sets_what_is_named_keeps_the_rest_and_then_diffs_to_nothing(wante
     assert unnamed_digests(merged, wanted.named_paths()) == unnamed_digests(read, wanted.named_paths())
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(wanted=settings_st, flag=st.sampled_from(["enableTranscription", "enableAudioMonitoring", "suppressInQueueCallRecording"]))
 def test_a_change_to_an_unnamed_setting_is_seen_and_kept_by_the_merge(wanted: QueueSettings, flag: str) -> None:
     planned = body()

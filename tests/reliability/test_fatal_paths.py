@@ -83,10 +83,23 @@ def under_way(url: str, tmp_path: Path) -> tuple[Path, subprocess.Popen]:
     return state, proc
 
 
-@pytest.fixture
-def org():
-    with simulator_process("--users", str(USERS + 100), "--seed", "5", "--latency-ms", "2") as url:
+ORG = {"users": USERS + 100, "seed": 5, "latency_ms": 2}
+
+
+@pytest.fixture(scope="module")
+def served():
+    """One simulator process for the module: starting a 1,700-user one per test cost seconds each."""
+    with simulator_process("--users", str(ORG["users"]), "--seed", str(ORG["seed"]), "--latency-ms", str(ORG["latency_ms"])) as url:
         yield url
+
+
+@pytest.fixture
+def org(served):
+    """The module's simulator with a fresh org and default knobs, as a new process would start:
+    the tests write the same users and turn faults on and off (``POST /__sim/reset``)."""
+    req = urllib.request.Request(f"{served}/__sim/reset", data=orjson.dumps(ORG), method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=60).read()
+    return served
 
 
 def test_credentials_revoked_mid_run_end_it_with_exit_5_and_resume_loses_nothing(org, tmp_path):

@@ -9,7 +9,7 @@ import os
 import tempfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulkops.domain.model import UserIntent
@@ -298,7 +298,7 @@ def _cell(row: dict, column: str) -> str:
     return row.get(column, "")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=60)
 @given(admin_rows(), st.sampled_from([",", ";", "\t"]))
 def test_a_written_file_reads_back(layout, delimiter) -> None:
     """Whatever the subset of columns and the delimiter, csv.writer's file reads back as written."""

@@ -153,7 +153,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(entries=st.lists(entry_st, min_size=1, max_size=4))
 def test_csv_and_json_yield_the_same_intents(tmp_path_factory, entries: list[dict[str, Any]]) -> None:
     folder = tmp_path_factory.mktemp("q")

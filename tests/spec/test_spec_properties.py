@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bulkops.domain.model import UserIntent
@@ -19,7 +19,7 @@ from bulkops.errors import SpecError, SpecProblem
 from bulkops.spec import open_spec
 from bulkops.spec.jsonspec import MAX_DEPTH
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60)
 
 # Names that survive CSV quoting: anything printable except leading/trailing space and
 # the reserved prefixes; they may contain delimiters and quotes (the writer quotes them).

@@ -139,7 +139,7 @@ settings_st = st.fixed_dictionaries(
 ).filter(bool)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(entries=st.lists(settings_st, min_size=1, max_size=5))
 def test_any_valid_entries_read_back_as_written(tmp_path_factory, entries: list[dict[str, Any]]) -> None:
     path = tmp_path_factory.mktemp("q") / "q.json"

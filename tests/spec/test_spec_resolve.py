@@ -111,6 +111,8 @@ def test_resolve_function_streams_then_raises(directory) -> None:
 
 
 def test_user_suggestions_in_a_large_directory_stay_fast(write) -> None:
+    """The speed figure is `scripts/bench_spec.py`'s ``suggest_s`` (about 2 s); the bound here only
+    catches a search over the whole directory per miss (minutes), and holds on a busy machine."""
     import time
 
     from .conftest import make_directory
@@ -120,7 +122,7 @@ def test_user_suggestions_in_a_large_directory_stay_fast(write) -> None:
     spec = open_spec(write("w.csv", "email,Billing\n" + rows))
     t = time.perf_counter()
     problems = spec.validate(d)
-    assert time.perf_counter() - t < 10
+    assert time.perf_counter() - t < 60
     assert len(problems) == 120
     assert "did you mean 'agent00000@example.com'" in problems[0].message
     assert "did you mean" not in problems[-1].message  # past USER_SUGGESTION_LIMIT

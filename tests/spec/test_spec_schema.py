@@ -83,7 +83,7 @@ _user_values = {
 }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.fixed_dictionaries({}, optional=_user_values) | _json)
 def test_the_screen_accepts_only_what_the_schema_accepts_and_suspects_find_every_error(obj: Any) -> None:
     if plain_user(obj):

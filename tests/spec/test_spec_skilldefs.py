@@ -365,7 +365,7 @@ def _written(text: str, suffix: str) -> str:
     return path
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.lists(_entries(), min_size=1, max_size=5))
 def test_json_and_csv_forms_find_the_same_problems_and_definitions(entries: list[dict[str, Any]]) -> None:
     # one entry per line in both files, the first on line 2

@@ -16,7 +16,7 @@ def skill_id(i):
     return str(uuid.UUID(int=i + 1))
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(intents())
 def test_an_intent_comes_back_as_stored(tmp_path_factory, intent):
     store = RunStore.create(tmp_path_factory.mktemp("s") / "state.db", {})
