@@ -2,7 +2,7 @@ import orjson
 import pytest
 
 from bulkops import errors
-from bulkops.client.errors_map import error_from_response
+from bulkops.client.errors_map import MAX_BODY, MAX_NON_JSON_BODY, _body_of, error_class, error_from_response
 from bulkops.client.transport import RawResponse
 
 
@@ -57,3 +57,39 @@ def test_an_html_error_page_leaves_a_short_message_and_a_short_body():
 def test_a_huge_json_message_is_cut_to_one_short_line():
     err = error_from_response(resp(500, {"message": "line\n" * 1000}), "GET", "/x")
     assert "\n" not in err.message and len(err.message) <= 300
+
+
+@pytest.mark.parametrize(
+    "status,message,had_cursor,cls",
+    [
+        (409, "", False, errors.ConflictError),
+        (400, "Version 3 does not match the current version 4", False, errors.ConflictError),
+        (400, "Version 3 does not match the current version 4", True, errors.ConflictError),  # the version wins
+        (400, "bad cursor", True, errors.CursorExpiredError),
+        (400, "bad request", False, errors.BadRequestError),
+        (401, "", True, errors.AuthError),
+        (403, "", False, errors.AuthError),
+        (404, "", False, errors.NotFoundError),
+        (408, "", False, errors.ServerError),  # a request timeout: retried like a 5xx
+        (422, "", False, errors.BadRequestError),
+        (429, "", False, errors.RateLimitedError),
+        (500, "", False, errors.ServerError),
+        (599, "", False, errors.ServerError),
+        (302, "", False, errors.ApiError),
+    ],
+)
+def test_error_class_table(status, message, had_cursor, cls):
+    assert error_class(status, message, had_cursor=had_cursor) is cls
+
+
+@pytest.mark.parametrize(
+    "raw,body,limit",
+    [
+        (b"", {}, MAX_BODY),
+        (b'{"message": "x"}', {"message": "x"}, MAX_BODY),
+        (b"[1, 2]", {}, MAX_BODY),  # JSON, but not an object
+        (b"<html>blocked</html>", {}, MAX_NON_JSON_BODY),
+    ],
+)
+def test_the_body_read_and_how_much_of_it_is_kept(raw, body, limit):
+    assert _body_of(raw) == (body, limit)
