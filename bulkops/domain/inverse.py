@@ -15,7 +15,7 @@ listed as ``unknown``, never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,41 +68,87 @@ def written_elements(line: Mapping[str, Any]) -> list[tuple[Element, Any, Any]]:
     What was written is the last attempt's ``changes`` over the first diff (a 409 re-diff leaves
     out what the first attempt had already written). Queue membership before is True, False, or
     ``_MISSING`` where the job did not read it."""
-    before: Mapping[str, Any] = line["before"]
+    written = _Written(line["before"], merged_changes(line))
+    out: list[tuple[Element, Any, Any]] = []
+    for op in line.get("ops") or ():
+        step = _OP_ELEMENTS.get(op.get("op")) if op.get("ok") else None
+        if step is not None:
+            out += step(written, op)
+    return out
+
+
+def merged_changes(line: Mapping[str, Any]) -> dict[str, Any]:
+    """The first diff's ``changes`` with the last attempt's over them, one level deep."""
     changes: dict[str, Any] = {}
     for part in (line.get("first_changes") or {}, line.get("changes") or {}):
         for key, value in part.items():
-            if isinstance(value, Mapping):
-                changes[key] = {**changes.get(key, {}), **value}
-            else:
-                changes[key] = value
-    skills_before: Mapping[str, Any] = before.get("skills") or {}
-    languages_before: Mapping[str, Any] = before.get("languages") or {}
-    queues_before: Mapping[str, Any] = before.get("queues") or {}
-    out: list[tuple[Element, Any, Any]] = []
-    for op in line.get("ops") or ():
-        if not op.get("ok"):
-            continue
-        name = op.get("op")
-        if name == "patch_user":
-            out += [(("field", f), before.get(f), v or None) for f, v in (changes.get("fields") or {}).items()]
-        elif name == "move_division" and changes.get("division"):
-            out.append((("division", ""), before.get("division"), changes["division"]))
-        elif name == "replace_skills":
-            target: Mapping[str, Any] = changes.get("replace_skills") or {}
-            out += [(("skill", k), skills_before.get(k), target.get(k)) for k in sorted(set(skills_before) | set(target))]
-        elif name == "upsert_skills":
-            out += [(("skill", k), skills_before.get(k), float(v)) for k, v in (changes.get("upsert_skills") or {}).items()]
-        elif name == "delete_skill" and op.get("skill"):
-            out.append((("skill", str(op["skill"])), skills_before.get(str(op["skill"])), None))
-        elif name == "upsert_languages":
-            out += [(("language", k), languages_before.get(k), float(v)) for k, v in (changes.get("upsert_languages") or {}).items()]
-        elif name == "delete_language" and op.get("language"):
-            out.append((("language", str(op["language"])), languages_before.get(str(op["language"])), None))
-        elif name in ("join_queue", "leave_queue") and op.get("queue"):
-            queue = str(op["queue"])
-            out.append((("queue", queue), queues_before.get(queue, _MISSING), name == "join_queue"))
-    return out
+            changes[key] = {**changes.get(key, {}), **value} if isinstance(value, Mapping) else value
+    return changes
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A line's state before and the changes it wrote: what each operation's elements are read from."""
+
+    before: Mapping[str, Any]
+    changes: Mapping[str, Any]
+
+    def held(self, what: str) -> Mapping[str, Any]:
+        """``skills``, ``languages`` or ``queues`` as the line's before held them."""
+        held: Mapping[str, Any] = self.before.get(what) or {}
+        return held
+
+
+Elements = list[tuple[Element, Any, Any]]
+
+
+def _patch_user(w: _Written, op: Mapping[str, Any]) -> Elements:
+    return [(("field", f), w.before.get(f), v or None) for f, v in (w.changes.get("fields") or {}).items()]
+
+
+def _move_division(w: _Written, op: Mapping[str, Any]) -> Elements:
+    return [(("division", ""), w.before.get("division"), w.changes["division"])] if w.changes.get("division") else []
+
+
+def _replace_skills(w: _Written, op: Mapping[str, Any]) -> Elements:
+    held, target = w.held("skills"), w.changes.get("replace_skills") or {}
+    return [(("skill", k), held.get(k), target.get(k)) for k in sorted(set(held) | set(target))]
+
+
+def _upserts(kind: str, held_key: str, change_key: str) -> Callable[[_Written, Mapping[str, Any]], Elements]:
+    def elements(w: _Written, op: Mapping[str, Any]) -> Elements:
+        held = w.held(held_key)
+        return [((kind, k), held.get(k), float(v)) for k, v in (w.changes.get(change_key) or {}).items()]
+
+    return elements
+
+
+def _delete(kind: str, held_key: str) -> Callable[[_Written, Mapping[str, Any]], Elements]:
+    def elements(w: _Written, op: Mapping[str, Any]) -> Elements:
+        return [((kind, str(op[kind])), w.held(held_key).get(str(op[kind])), None)] if op.get(kind) else []
+
+    return elements
+
+
+def _membership(w: _Written, op: Mapping[str, Any]) -> Elements:
+    if not op.get("queue"):
+        return []
+    queue = str(op["queue"])
+    return [(("queue", queue), w.held("queues").get(queue, _MISSING), op.get("op") == "join_queue")]
+
+
+#: Operation name -> the elements it wrote.
+_OP_ELEMENTS: dict[str, Callable[[_Written, Mapping[str, Any]], Elements]] = {
+    "patch_user": _patch_user,
+    "move_division": _move_division,
+    "replace_skills": _replace_skills,
+    "upsert_skills": _upserts("skill", "skills", "upsert_skills"),
+    "delete_skill": _delete("skill", "skills"),
+    "upsert_languages": _upserts("language", "languages", "upsert_languages"),
+    "delete_language": _delete("language", "languages"),
+    "join_queue": _membership,
+    "leave_queue": _membership,
+}
 
 
 def _restore(uid: str, first: Mapping[Element, Any], last: Mapping[Element, Any]) -> tuple[ResolvedIntent | None, tuple[str, ...]]:

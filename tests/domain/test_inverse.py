@@ -3,10 +3,12 @@ and an element someone changed since is held back, never overwritten (hypothesis
 
 import dataclasses
 
+import pytest
 from helpers.strategies import intents, profs, states
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bulkops.domain import inverse
 from bulkops.domain.guard import hold_back
 from bulkops.domain.inverse import invert
 from bulkops.domain.merge import apply, diff
@@ -92,3 +94,35 @@ def test_elements_written_over_several_passes_restore_the_first_before():
     failed = {"user_id": "u", "before": {"skills": {"a": 4.0}}, "changes": {"upsert_skills": {"a": 5.0}}, "ops": [{"op": "upsert_skills", "ok": False}]}
     (intent,) = invert([first, second, failed]).intents
     assert dict(intent.skills) == {"a": 1.0} and dict(intent.expect.skills) == {"a": 4.0}
+
+
+BEFORE = {"title": "Agent", "division": "d1", "skills": {"s1": 2.0}, "languages": {"l1": 3.0}, "queues": {"q1": True}}
+
+
+@pytest.mark.parametrize(
+    "op,changes,elements",
+    [
+        ({"op": "patch_user"}, {"fields": {"title": "Lead", "department": ""}}, [(("field", "title"), "Agent", "Lead"), (("field", "department"), None, None)]),
+        ({"op": "move_division"}, {"division": "d2"}, [(("division", ""), "d1", "d2")]),
+        ({"op": "move_division"}, {}, []),
+        ({"op": "replace_skills"}, {"replace_skills": {"s2": 4.0}}, [(("skill", "s1"), 2.0, None), (("skill", "s2"), None, 4.0)]),
+        ({"op": "upsert_skills"}, {"upsert_skills": {"s1": 5, "s3": 1}}, [(("skill", "s1"), 2.0, 5.0), (("skill", "s3"), None, 1.0)]),
+        ({"op": "delete_skill", "skill": "s1"}, {}, [(("skill", "s1"), 2.0, None)]),
+        ({"op": "delete_skill"}, {}, []),
+        ({"op": "upsert_languages"}, {"upsert_languages": {"l1": 1}}, [(("language", "l1"), 3.0, 1.0)]),
+        ({"op": "delete_language", "language": "l1"}, {}, [(("language", "l1"), 3.0, None)]),
+        ({"op": "join_queue", "queue": "q2"}, {}, [(("queue", "q2"), "MISSING", True)]),
+        ({"op": "leave_queue", "queue": "q1"}, {}, [(("queue", "q1"), True, False)]),
+        ({"op": "something_else"}, {"fields": {"title": "x"}}, []),
+    ],
+)
+def test_written_elements_per_operation(op, changes, elements):
+    line = {"before": BEFORE, "changes": changes, "ops": [{**op, "ok": True}]}
+    got = [(e, "MISSING" if b is inverse._MISSING else b, w) for e, b, w in inverse.written_elements(line)]
+    assert got == elements
+    assert inverse.written_elements({**line, "ops": [{**op, "ok": False}]}) == []  # a failed operation wrote nothing
+
+
+def test_the_last_attempts_changes_go_over_the_first_diffs():
+    line = {"first_changes": {"upsert_skills": {"s1": 3, "s2": 1}, "division": "d2"}, "changes": {"upsert_skills": {"s1": 4}}}
+    assert inverse.merged_changes(line) == {"upsert_skills": {"s1": 4, "s2": 1}, "division": "d2"}
