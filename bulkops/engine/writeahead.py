@@ -10,6 +10,8 @@ went through before the kill. The audit line then records them as operations of 
 
 from __future__ import annotations
 
+from typing import Any
+
 from bulkops.domain.model import Changes, UserState
 from bulkops.state.records import OpResult
 
@@ -17,19 +19,24 @@ from bulkops.state.records import OpResult
 def landed(changes: Changes, state: UserState) -> Changes:
     """The parts of ``changes`` that ``state`` holds: each field, skill, language, division and
     queue at the value the change was to write."""
-    skills, languages = dict(state.skills), dict(state.languages)
-    replace_skills = changes.replace_skills if changes.replace_skills is not None and skills == dict(changes.replace_skills) else None
     return Changes(
-        upsert_skills={k: v for k, v in changes.upsert_skills.items() if skills.get(k) == v},
-        delete_skills=frozenset(k for k in changes.delete_skills if k not in skills),
-        replace_skills=replace_skills,
-        upsert_languages={k: v for k, v in changes.upsert_languages.items() if languages.get(k) == v},
-        delete_languages=frozenset(k for k in changes.delete_languages if k not in languages),
+        **_landed_holdings(changes, state),
         fields={k: v for k, v in changes.fields.items() if (getattr(state, k, None) or "") == (v or "")},
         division=changes.division if changes.division and state.division == changes.division else None,
         join_queues=frozenset(q for q in changes.join_queues if q in state.queues),
         leave_queues=frozenset(q for q in changes.leave_queues if q not in state.queues),
     )
+
+
+def _landed_holdings(changes: Changes, state: UserState) -> dict[str, Any]:
+    skills, languages = dict(state.skills), dict(state.languages)
+    return {
+        "upsert_skills": {k: v for k, v in changes.upsert_skills.items() if skills.get(k) == v},
+        "delete_skills": frozenset(k for k in changes.delete_skills if k not in skills),
+        "replace_skills": changes.replace_skills if changes.replace_skills is not None and skills == dict(changes.replace_skills) else None,
+        "upsert_languages": {k: v for k, v in changes.upsert_languages.items() if languages.get(k) == v},
+        "delete_languages": frozenset(k for k in changes.delete_languages if k not in languages),
+    }
 
 
 def merge_changes(first: Changes, then: Changes) -> Changes:
