@@ -436,6 +436,16 @@ class ChaosJob:
         self.segments.append(seg)
         return seg
 
+    def undo(self) -> Segment:
+        """``bulkops undo JOB --yes`` to its end (no kill): the job taken back."""
+        started = time.monotonic()
+        p = bulkops(
+            ["undo", self.job, "--yes", *self._conn_args(), "--workers", str(self.workers), "--plain-progress"], cwd=self.workdir, timeout=self.segment_timeout
+        )
+        seg = Segment("undo", p.returncode, time.monotonic() - started, False, None, p.stdout, p.stderr)
+        self.segments.append(seg)
+        return seg
+
     @property
     def kills(self) -> int:
         return sum(s.killed for s in self.segments)
@@ -660,7 +670,7 @@ def verify(
     rewritten = []
     for rec in records:
         uid = rec["user_id"]
-        wrote = any(op.get("ok") and op.get("op") in WRITE_OPS and not op.get("already") for op in rec.get("ops", []))
+        wrote = any(op.get("ok") and op.get("op") in WRITE_OPS and not op.get("already") and not op.get("confirmed") for op in rec.get("ops", []))
         if uid in finished and wrote:
             rewritten.append(uid)
         if rec["outcome"] in ("applied", "unchanged"):
@@ -845,6 +855,43 @@ class Scenario:
     workers: int = 16
     first_page_share: float | None = None
     share: float = 0.9
+    #: Then ``bulkops undo --yes`` (faults off) and check every user of the spec is back exactly.
+    undo: bool = False
+
+
+def undo_and_read(job: ChaosJob, sim: SimProcess, log: Callable[[str], None]) -> dict[str, Any]:
+    """``bulkops undo --yes`` of the finished job with the faults off; the org dump after it."""
+    log("undo: `bulkops undo --yes`, faults off")
+    sim.post("/__sim/config", {"conflict_rate": 0.0, "error_rate": 0.0, "post_write_conflict_rate": 0.0})
+    job.undo()
+    return sim.dump()
+
+
+def _comparable(user: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in user.items() if k not in ("version", "dateModified")}
+
+
+def check_undo(rep: Report, job: ChaosJob, start: dict[str, Any], after: dict[str, Any], intents: dict[str, Intent], *, exact: bool) -> None:
+    """Every user of the spec back exactly as the org was before the job (all but versions), the
+    undo's exit 0, and no user named as not restorable. ``exact`` False (another admin edited users
+    meanwhile): only counted, since the undo holds those back by design."""
+    seg = job.segments[-1]
+    users_before, users_after = _users(start), _users(after)
+    members_before, members_after = _members(start), _members(after)
+    not_restored = sorted(
+        uid
+        for uid in intents
+        if _comparable(users_before[uid]) != _comparable(users_after[uid])
+        or any((uid in members_before[q]) != (uid in members_after.get(q, set())) for q in members_before)
+    )
+    said = re.search(r"not restorable: (\d+) user\(s\)", seg.stderr + seg.stdout)
+    named = int(said.group(1)) if said else 0
+    counts, _, _ = read_outcomes(job.state_dir / f"{job.job}-undo" / "state.db")
+    rep.figures.update(undo_exit=seg.rc, undo_outcomes=counts, undo_not_restored=len(not_restored), undo_named_not_restorable=named)
+    if exact:
+        rep.check(seg.rc == 0, f"undo exited {seg.rc}: {seg.stderr[-1500:]}")
+        rep.check(not not_restored, f"{len(not_restored)} user(s) not restored by the undo: {not_restored[:10]}")
+    rep.check("Traceback" not in seg.stderr, "undo: traceback")
 
 
 def run_scenario(
@@ -887,7 +934,10 @@ def run_scenario(
         stats = sim.stats()
         chaos_dump = sim.dump()
         conflicts = sim.conflicts()
+        undone = undo_and_read(job, sim, log) if sc.undo else None
     rep = verify(job, intents, chaos_dump, reference, conflicts, exact_versions=not {"conflicts", "real"} & set(sc.faults))
+    if undone is not None:
+        check_undo(rep, job, seeded_dump(sc.users, sc.seed), undone, intents, exact=not {"conflicts", "real"} & set(sc.faults))
     users_query = stats["byRoute"].get("GET /api/v2/users/query", {}).get("byStatus", {})
     rep.figures.update(
         users=len(intents),
