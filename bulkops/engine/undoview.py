@@ -44,10 +44,14 @@ def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
         out.append(f"users (first {len(shown)}):")
         out += [f"  {_who(u, plan)}: {describe_user(u, names)}" for u in shown]
     out += describe_items(plan, detail=detail)
-    out += describe_unaccounted(plan)
-    if not plan.has_work and not plan.items.refused and not plan.unaccounted:
-        out.append("nothing to undo: the job's audit records no write that went through")
-    return out
+    return out + describe_unaccounted(plan) + _nothing(plan)
+
+
+def _nothing(plan: UndoPlan) -> list[str]:
+    """Said only when nothing at all is to be done or named: never for an audit log that lost lines."""
+    if plan.has_work or plan.items.refused or plan.unaccounted:
+        return []
+    return ["nothing to undo: the job's audit records no write that went through"]
 
 
 def describe_unaccounted(plan: UndoPlan) -> list[str]:
