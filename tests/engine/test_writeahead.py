@@ -115,3 +115,44 @@ async def test_undo_of_a_stopped_job_reads_the_records_and_names_what_it_cannot(
     reasons = {u.key: u.reason for u in plan.unaccounted}
     assert reasons == dict.fromkeys(inflight, NO_RECORD) | dict.fromkeys(done, NO_LINE)
     assert all(plan.names.get(uid) for uid in reasons)  # each is named by email
+
+
+async def test_an_item_written_before_a_stop_is_resumed_from_its_record_and_undone(sim, tmp_path, monkeypatch):
+    """Queue settings written, their audit lines refused: the resumed pass's lines carry the record's
+    ``before`` and change (not a bare confirmation), so the undo puts the settings back."""
+    from test_undo_items import get_path, queue_state, write
+
+    from bulkops.engine import kind_queues
+    from bulkops.simulator import SimConfig
+
+    monkeypatch.setattr(kind_queues, "QUEUE_WRITES_PER_SECOND", 1000.0)
+    sim.sim.reset(SimConfig(users=60, queues=3, seed=21))
+    names = sorted(sim.sim.queue_ids_by_name())
+    qids = [sim.sim.queue_ids_by_name()[n] for n in names[:2]]
+    before = [(await queue_state(sim, q))[0] for q in qids]
+    settings = {"skillEvaluationMethod": "ALL", "media": {"chat": {"alertingTimeoutSeconds": 21}}}
+    spec = write(tmp_path, {"queues": [{"queue": n, **settings} for n in names[:2]]})
+    audit_refused_after(monkeypatch, 0)
+    with pytest.raises(Exception):  # noqa: B017 (an item phase's OSError comes wrapped in its task group's)
+        await run_job(sim, spec, tmp_path, options=OPTS)
+    monkeypatch.setattr(AuditLog, "write", _real_write)
+    (job,) = [p.name for p in tmp_path.iterdir() if (p / "state.db").exists()]
+    store = open_job(tmp_path, job).store
+    in_flight = store.item_writeaheads()
+    store.close()
+    assert in_flight, "the pass stopped with an item written and its record kept"
+    timeouts = [get_path((await queue_state(sim, q))[0], "mediaSettings.chat.alertingTimeoutSeconds") for q in qids]
+    assert 21 in timeouts  # written, with no audit line
+
+    setup, _, _ = await resume_job(sim, tmp_path, job, options=OPTS)
+    lines = [r for r in read_ndjson(setup.paths.audit) if isinstance(r, dict) and r.get("kind") == "queue"]
+    assert len(lines) == 2 and all(r["outcome"] == "applied" and r.get("changes") and r.get("before") for r in lines), lines
+    plan, _, summary = await undo_job(sim, tmp_path, job, options=OPTS)
+    assert plan.unaccounted == () and not plan.items.refused
+    for q, was in zip(qids, before, strict=True):
+        now = (await queue_state(sim, q))[0]
+        for path in ("skillEvaluationMethod", "mediaSettings.chat.alertingTimeoutSeconds"):
+            assert get_path(now, path) == get_path(was, path), (q, path)
+
+
+_real_write = AuditLog.write
