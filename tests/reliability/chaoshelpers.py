@@ -932,7 +932,10 @@ def run_scenario(
                 squeeze.__enter__()
                 job.on_start = lambda n: squeeze.kick()
             rate = min(sc.rps, knobs.get("rps") or sc.rps)
-            drive(job, kills=sc.kills, rng=rng, window=kill_window(job, len(intents), rate), checkpoint_kill=0 if cursor else None, pause_after_kill=pause)
+            # With --undo the first kill waits for the first users to be done: every kill then lands in
+            # a pass that writes (a kill during set-up tests nothing of what the undo must restore).
+            first_in_run = 0 if cursor or sc.undo else None
+            drive(job, kills=sc.kills, rng=rng, window=kill_window(job, len(intents), rate), checkpoint_kill=first_in_run, pause_after_kill=pause)
         finally:
             if squeeze:
                 squeeze.__exit__(None, None, None)
