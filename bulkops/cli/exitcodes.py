@@ -3,7 +3,7 @@
 OK = 0  # every user applied or already right
 UNEXPECTED = 1  # a bug: please report it with the log
 USAGE = 2  # bad command line (click's own code)
-PARTIAL = 3  # finished, but some users are in the reconciliation queue or failed
+PARTIAL = 3  # finished, but some users are in the reconciliation queue or failed; undo: some written user cannot be restored
 INVALID_SPEC = 4  # the job spec is invalid; nothing was sent
 AUTH_CONFIG = 5  # credentials, permissions, region/base URL
 ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
@@ -16,7 +16,11 @@ IMPACT = 12  # `plan --strict` / `run --strict`: the impact on routing has a top
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
-    (PARTIAL, "finished; some users are in the reconciliation queue or failed (see `bulkops reconcile list JOB`)"),
+    (
+        PARTIAL,
+        "finished; some users are in the reconciliation queue or failed (see `bulkops reconcile list JOB`); "
+        "`undo`: some user or item the job wrote cannot be restored (named in its output)",
+    ),
     (INVALID_SPEC, "invalid job spec; nothing was sent"),
     (AUTH_CONFIG, "authentication, permission or connection settings problem"),
     (ABORTED, "stopped before the end; `bulkops resume JOB` carries on"),

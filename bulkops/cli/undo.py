@@ -26,7 +26,7 @@ from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.verbosity import say
 from bulkops.client import GenesysClient
 from bulkops.engine.undo import UndoPlan, create_undo_job, load_inverse, plan_undo
-from bulkops.engine.undoview import describe_undo, undo_plan_json
+from bulkops.engine.undoview import describe_unaccounted, describe_undo, undo_plan_json
 from bulkops.state.layout import check_job_name
 
 
@@ -78,12 +78,11 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
         async with GenesysClient(config) as client:
             plan = await plan_undo(client, source, inverse, job_id=undo_job)
             source.store.close()
-            if dry_run:
+            # Something the job wrote that no line accounts for needs a person: exit 3, dry run or not.
+            short = exitcodes.PARTIAL if plan.unaccounted else exitcodes.OK
+            if dry_run or not plan.has_work:
                 _show(plan, detail, as_json=as_json)
-                return exitcodes.OK
-            if not plan.has_work:
-                _show(plan, detail, as_json=as_json)
-                return exitcodes.OK
+                return short
             if not as_json:
                 for line in describe_undo(plan, detail=min(detail, 5)):
                     say(line)
@@ -99,7 +98,11 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
             say(f"job {setup.job_id}: {len(plan.users)} users and {len(plan.items.undoable)} items to restore; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
-        return report_outcome(summary, as_json=as_json)
+        code = report_outcome(summary, as_json=as_json)
+        if plan.unaccounted and not as_json:
+            for line in describe_unaccounted(plan):
+                click.echo(line, err=True)
+        return exitcodes.PARTIAL if plan.unaccounted and code == exitcodes.OK else code
 
     sys.exit(run_async(main))
 

@@ -81,7 +81,12 @@ async def _execute(
     client = pool.primary
     try:
         queues = store.get("queues") or []
-        membership = await QueueMembership.load(pool.lane(None), queues, store.queue_asks() if queues else {})
+        # A queue an earlier pass read is read again, whatever it costs: every user's line then records
+        # its membership before, so the job's undo restores it (a blind pass's could not).
+        read_before = store.get("queues_read") or []
+        membership = await QueueMembership.load(pool.lane(None), queues, store.queue_asks() if queues else {}, read=read_before)
+        if set(membership.members) - set(read_before):
+            store.set(queues_read=sorted(set(read_before) | set(membership.members)))
     except BulkopsError as exc:  # nothing was written yet: name the job and the way on, no summary to keep
         raise PassFailed(exc, job_id=setup.job_id, state_dir=str(setup.paths.root.parent)) from exc
     last_live = 0.0

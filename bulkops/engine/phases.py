@@ -1,8 +1,10 @@
 """The items of the other kinds, one phase at a time: read, diff, check, write, audit, checkpoint.
 
 The same order of durable effects as a user's (``worker.py``): the item is marked ``inflight``
-before its write, its audit line is written before it is marked ``done``; a resumed run reads
-it again, finds nothing left to do, and reports it applied. Items are read 100 at a time and
+before its write, with its write-ahead record (the object as read and the change, as the audit
+describes them) in the same commit; its audit line is written before it is marked ``done``; a
+resumed run reads it again, finds nothing left to do, and reports it applied with the record's
+``before`` and change, so an undo restores it. Items are read 100 at a time and
 written with the run's worker count at once; each key is one item, so one writer per object.
 
 An undo item (``engine/itemundo.py``) carries a guard: after each read, before anything is
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+import orjson
 import structlog
 
 from bulkops.client.api import GenesysClient
@@ -57,6 +60,8 @@ class _ItemRun:
     guard: ItemGuard | None = None
     held: tuple[HeldPart, ...] = ()
     wrote: bool = False
+    #: The write-ahead record a killed pass left (``before`` and ``changes``, as the audit shows them).
+    ahead: Mapping[str, Any] | None = None
 
 
 class ItemPhases:
@@ -96,7 +101,8 @@ class ItemPhases:
                 async def one(key: str, item: Any, guard: ItemGuard | None, status: str, kind: AnyKind = kind, states: Mapping[str, Any] = states) -> None:
                     async with gate:
                         state = states.get(key)
-                        await self._process(_ItemRun(kind, key, item, status, state, state, guard=guard))
+                        ahead = self._ahead(kind.name, key) if status == INFLIGHT else None
+                        await self._process(_ItemRun(kind, key, item, status, state, state, guard=guard, ahead=ahead))
 
                 try:
                     async with asyncio.TaskGroup() as tasks:
@@ -105,6 +111,11 @@ class ItemPhases:
                 except* Exception as gathered:  # the error itself, so a transient one ends as one (exit 6, not 1)
                     raise first_leaf(gathered) from None
         return True
+
+    def _ahead(self, kind: str, key: str) -> Mapping[str, Any] | None:
+        payload = self.store.item_writeahead(kind, key)
+        record = orjson.loads(payload) if payload is not None else None
+        return record if isinstance(record, dict) else None
 
     def _guard(self, run: _ItemRun) -> bool:
         """An undo item's guard on the state just read: narrow the item to the parts the org still
@@ -139,7 +150,8 @@ class ItemPhases:
                 return self._finish(run, "reconciliation", reason=f"held back: {reason}")
             return self._finish(run, "failed", reason=reason)
         if run.status != INFLIGHT:
-            self.store.mark_item(kind.name, run.key, INFLIGHT)
+            ahead = {"before": kind.describe(run.before), "changes": kind.describe_change(run.change)}
+            self.store.mark_item(kind.name, run.key, INFLIGHT, ahead=orjson.dumps(ahead))
             run.status = INFLIGHT
         while True:
             run.attempts += 1
@@ -174,14 +186,18 @@ class ItemPhases:
     def _finish(self, run: _ItemRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
         """Build the record (pure), then its effects: reconciliation, audit, and only then the checkpoint."""
         kind = run.kind
+        before, changes = kind.describe(run.before), kind.describe_change(run.change) if run.change is not None and run.attempts else None
+        if run.ahead is not None:  # written by a pass a kill stopped: the object as that pass read it
+            before = run.ahead.get("before")
+            changes = changes if changes is not None else run.ahead.get("changes")
         record = ItemOutcome(
             kind=kind.name,
             key=run.key,
             outcome=outcome,
             name=kind.label(run.item),
-            before=kind.describe(run.before),
+            before=before,
             after=kind.describe(run.state) if outcome == "applied" or run.wrote else None,
-            changes=kind.describe_change(run.change) if run.change is not None and run.attempts else None,
+            changes=changes,
             attempts=run.attempts,
             conflicts=run.conflicts,
             requests=run.attempts,

@@ -53,13 +53,18 @@ class QueueMembership:
         self.counts: dict[str, int] = counts or {qid: len(ids) for qid, ids in self.members.items()}
 
     @classmethod
-    async def load(cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None = None) -> QueueMembership:
-        """``asks``: per queue, the (joins, leaves) the job asks; without it every queue's members are read."""
+    async def load(
+        cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None = None, *, read: Iterable[str] = ()
+    ) -> QueueMembership:
+        """``asks``: per queue, the (joins, leaves) the job asks; without it every queue's members are read.
+        ``read``: queues whose members are read whatever it costs (an earlier pass of the job read them)."""
         with request_kind(STATE_READS):
-            return await cls._load(client, queue_ids, asks)
+            return await cls._load(client, queue_ids, asks, frozenset(read))
 
     @classmethod
-    async def _load(cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None) -> QueueMembership:
+    async def _load(
+        cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None, read: frozenset[str] = frozenset()
+    ) -> QueueMembership:
         members: dict[str, set[str]] = {}
         derived: dict[str, set[str]] = {}
         via: dict[str, str] = {}
@@ -73,7 +78,7 @@ class QueueMembership:
             if asks is not None:
                 queue = (await client.get_queue(qid)).data
                 counts[qid] = _member_count(queue)
-            if asks is None or read_members_first(counts[qid], joins + leaves):
+            if asks is None or qid in read or read_members_first(counts[qid], joins + leaves):
                 members[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="user") for m in page.entities}
                 counts[qid] = len(members[qid])
             else:

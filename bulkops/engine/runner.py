@@ -41,7 +41,7 @@ from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.records import ReconciliationEntry, UserOutcome
-from bulkops.state.store import RunStore
+from bulkops.state.store import INFLIGHT, RunStore
 from bulkops.state.writefail import as_state_write_error
 
 log = structlog.get_logger("bulkops.engine")
@@ -234,6 +234,7 @@ class Engine:
             chunk = user_ids[i : i + ID_BATCH]
             open_ = self.store.open_intents(chunk)
             states = await self._states(chunk, open_)
+            aheads = self.store.writeaheads([uid for uid in chunk if uid in open_ and open_[uid][1] == INFLIGHT])
             for uid in chunk:
                 if uid not in open_ or uid not in states or uid in self._in_flight:
                     continue  # done already, or not found: reported once the pass is through
@@ -243,7 +244,7 @@ class Engine:
                     self._fail(audit, reconciliation, uid, real)
                     continue
                 self._in_flight.add(uid)
-                await queues[shard_of(uid, len(queues))].put(WorkItem(real, states[uid], status))
+                await queues[shard_of(uid, len(queues))].put(WorkItem(real, states[uid], status, aheads.get(uid)))
         await _close_queues(queues)
         return complete
 

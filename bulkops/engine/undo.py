@@ -19,6 +19,7 @@ any spec so a resume refuses an edited one.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.itemundo import ItemsInverse, invert_items
 from bulkops.engine.job import JobSetup, open_job
 from bulkops.engine.kindregistry import kinds
+from bulkops.engine.undocheck import AuditSeen, Unaccounted, unaccounted, writeahead_lines
 from bulkops.engine.undoitems import ItemPlan, items_record, plan_items, store_items
 from bulkops.engine.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.engine.userread import USER_EXPAND, fetch_by_id
@@ -68,6 +70,8 @@ class JobInverse:
 
     users: Inverse
     items: ItemsInverse = field(default_factory=ItemsInverse)
+    #: Users and items the job's checkpoint says were written that the undo cannot restore, with why.
+    unaccounted: tuple[Unaccounted, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ class UndoPlan:
     #: The items of the other kinds: the inverse, and each undoable one as read now.
     items: ItemsInverse = field(default_factory=ItemsInverse)
     item_plans: tuple[ItemPlan, ...] = ()
+    unaccounted: tuple[Unaccounted, ...] = ()
 
     @property
     def restoring(self) -> int:
@@ -106,16 +111,20 @@ def undo_job_id(source: str) -> str:
 
 def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, JobInverse]:
     """Open the job to undo (refused while a process runs it) and invert its audit log: its
-    users' lines (``domain.inverse``) and its items' (``engine.itemundo``)."""
+    users' lines (``domain.inverse``) and its items' (``engine.itemundo``), the users a killed pass
+    left with a write-ahead record after them; then check it against the checkpoint
+    (``engine.undocheck``): what was written and neither accounts for is named."""
     setup = open_job(state_dir, source, check_spec=False)
     running = holder(setup.paths.root)
     if running is not None:
         setup.store.close()
         who = f" (pid {running.get('pid')} on {running.get('host')})" if running.get("pid") else ""
         raise JobBusyError(f"job {source} is running{who}; undo it once that process has finished")
+    seen = AuditSeen()
+    users = invert(itertools.chain(seen.watch(_audit_lines(setup.paths.audit)), writeahead_lines(setup.store)))
     items = invert_items(_audit_lines(setup.paths.audit), kinds())
     # A skill the job deleted is created again by name: its holders get their old levels on it (#25 §4).
-    return setup, JobInverse(onto_recreated(invert(_audit_lines(setup.paths.audit)), recreated_skills(items)), items)
+    return setup, JobInverse(onto_recreated(users, recreated_skills(items)), items, unaccounted(setup.store.written(), seen))
 
 
 def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -131,7 +140,8 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
     each element and part, restore or hold back, exactly as the run will decide it if nothing
     changes meanwhile."""
     inverse = job_inverse.users
-    ids = [i.user for i in inverse.intents]
+    lost = [u.key for u in job_inverse.unaccounted if not u.is_item]
+    ids = list(dict.fromkeys([i.user for i in inverse.intents] + lost))
     states: dict[str, UserState] = {}
     with request_kind(STATE_READS):
         for page in await fetch_by_id(client, ids, expand=USER_EXPAND):
@@ -153,6 +163,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
     counts = source.store.counts()
     unfinished = any(k in counts for k in ("pending", "inflight"))
     names = dict(source.store.get("names") or {}) | skill_names(job_inverse.items)
+    names.update((uid, states[uid].email) for uid in lost if uid in states and states[uid].email)
     names.update(await _manager_emails(client, users, states))
     item_plans = await plan_items(client, job_inverse.items, kinds())
     return UndoPlan(
@@ -166,6 +177,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
         client.config.client_id or None,
         job_inverse.items,
         item_plans,
+        job_inverse.unaccounted,
     )
 
 
@@ -251,5 +263,6 @@ def undo_record(plan: UndoPlan) -> dict[str, Any]:
         "undo_of": plan.source,
         "users": users,
         "membership_not_known": {uid: list(qs) for uid, qs in plan.inverse.unknown_queues.items()},
+        "not_restorable": [u.to_json() for u in plan.unaccounted],
         **items_record(plan.items, kinds()),
     }

@@ -44,8 +44,27 @@ def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
         out.append(f"users (first {len(shown)}):")
         out += [f"  {_who(u, plan)}: {describe_user(u, names)}" for u in shown]
     out += describe_items(plan, detail=detail)
-    if not plan.has_work and not plan.items.refused:
-        out.append("nothing to undo: the job's audit records no write that went through")
+    return out + describe_unaccounted(plan) + _nothing(plan)
+
+
+def _nothing(plan: UndoPlan) -> list[str]:
+    """Said only when nothing at all is to be done or named: never for an audit log that lost lines."""
+    if plan.has_work or plan.items.refused or plan.unaccounted:
+        return []
+    return ["nothing to undo: the job's audit records no write that went through"]
+
+
+def describe_unaccounted(plan: UndoPlan) -> list[str]:
+    """Every user and item the job's checkpoint says was written that the undo cannot restore: all
+    of them, not the first few, since each needs a person."""
+    if not plan.unaccounted:
+        return []
+    users = sum(1 for u in plan.unaccounted if not u.is_item)
+    out = [
+        f"not restorable: {users} user(s) and {len(plan.unaccounted) - users} item(s) the job's checkpoint says were written, "
+        "which its audit log does not account for (see each reason); check them by hand:"
+    ]
+    out += [f"  {plan.names.get(u.key) or u.key}{'' if u.is_item or u.key not in plan.names else f' ({u.key})'}: {u.reason}" for u in plan.unaccounted]
     return out
 
 
@@ -164,6 +183,7 @@ def undo_plan_json(plan: UndoPlan) -> dict[str, Any]:
         "membership_not_known": {k: list(v) for k, v in plan.inverse.unknown_queues.items()},
         "detail": [user(u) for u in plan.users],
         "items": items_json(plan),
+        "not_restorable": [{**u.to_json(), "name": plan.names.get(u.key)} for u in plan.unaccounted],
         "items_not_undoable": [{"kind": u.kind, "key": u.key, "name": u.name, "reason": u.reason} for u in plan.items.refused],
     }
 

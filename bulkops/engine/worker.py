@@ -5,9 +5,12 @@ retries; a 409 on a write carrying no version sends that write again, with no re
 (``operations.apply_changes``). Both wait ``conflict_delay`` and share ``conflict_attempts``.
 
 The order of durable effects is what makes kill -9 safe: the store marks the user
-``inflight`` before its first write; the audit line is written before the store marks it
-``done``. A crash in between leaves it inflight, and the resumed run re-checks it: the
-diff against the fresh state is empty, nothing is written, and it is reported applied.
+``inflight`` before its first write, with its write-ahead record (the state it was read in and
+the change about to be sent, ``state/writeahead.py``), in one commit; the audit line is written
+before the store marks it ``done``. A crash in between leaves it inflight, and the resumed run
+re-checks it: what the record says was being sent and the org now holds is recorded as confirmed
+operations with the record's ``before`` (``engine/writeahead.py``), so undo restores it; what had
+not landed is written as usual.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -34,12 +38,14 @@ from bulkops.engine.forbidden import ForbiddenBreaker
 from bulkops.engine.operations import OpLog, apply_changes
 from bulkops.engine.options import RunOptions
 from bulkops.engine.queues import QueueBatcher, QueueMembership, Ticket
+from bulkops.engine.writeahead import confirmed_ops, landed, merge_changes
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
 from bulkops.state.audit import AuditLog
 from bulkops.state.codec import changes_to_dict, state_to_dict
 from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.records import ErrorInfo, ReconciliationEntry, UserOutcome
 from bulkops.state.store import INFLIGHT, RunStore
+from bulkops.state.writeahead import WriteAhead
 
 log = structlog.get_logger("bulkops.engine")
 
@@ -49,6 +55,8 @@ class WorkItem:
     intent: ResolvedIntent
     state: UserState  # as set-up read it (while fresh), or as read again by id
     status: str  # store status when dispatched: pending or inflight
+    #: An inflight user's write-ahead record (None: pending, or a store made before the record).
+    ahead: WriteAhead | None = None
 
 
 @dataclass(slots=True)
@@ -72,6 +80,13 @@ class _UserRun:
     held: tuple[HeldBack, ...] = ()
     #: Direct membership before any write, of the named queues whose members were read (undo needs it).
     queues_before: dict[str, bool] = dataclasses.field(default_factory=dict)
+    #: The write-ahead record as stored: its before, and every change sent or about to be.
+    ahead: WriteAhead | None = None
+    #: Of a resumed user's record, what the org held when read again: landed before the kill.
+    confirmed: Changes = dataclasses.field(default_factory=Changes)
+    #: Resumed in flight with no record (a store made before it): none is made now, since the
+    #: state read now may already hold what the killed run wrote.
+    unrecorded: bool = False
 
 
 class UserProcessor:
@@ -108,8 +123,11 @@ class UserProcessor:
         state = dataclasses.replace(item.state, queues=self._queues_of(item.state.id, item.intent))
         run = _UserRun(item, time.monotonic(), state, state, Changes(), OpLog())
         run.queues_before = self._queues_known(item.state.id, item.intent)
+        run.ahead, run.unrecorded = item.ahead, item.status == INFLIGHT and item.ahead is None
         try:
             run.before = run.state = await self._known(state, run.log)
+            if run.ahead is not None:
+                run.confirmed = landed(run.ahead.changes, run.state)
             run.first_changes = self._diff(run)
             changes = await self._write_user(run)  # what is left: queue membership
         except TRANSIENT_ERRORS:
@@ -126,7 +144,7 @@ class UserProcessor:
         # A leave of a queue the user is in through a group cannot be done by a direct removal.
         blocked = self.membership.blocked_leaves(item.state.id, item.intent.leave_queues)
         if changes.join_queues or changes.leave_queues:
-            self._mark_inflight(run)
+            self._mark_inflight(run, changes)
 
             async def finish(ticket: Ticket) -> None:
                 run.log.ops.extend(ticket.ops)
@@ -165,10 +183,22 @@ class UserProcessor:
     def _queues_of(self, uid: str, intent: ResolvedIntent) -> frozenset[str]:
         return self.membership.view(uid, intent.join_queues, intent.leave_queues)
 
-    def _mark_inflight(self, run: _UserRun) -> None:
+    def _mark_inflight(self, run: _UserRun, changes: Changes) -> None:
+        """Before a write: the user ``inflight`` with a write-ahead record that covers ``changes``
+        (stored again only when they add to it: a 409's re-diff, a resumed pass)."""
+        uid = run.item.state.id
+        if run.unrecorded:
+            return
+        sent = merge_changes(run.ahead.changes, changes) if run.ahead is not None else changes
+        if run.ahead is not None and sent == run.ahead.changes and run.item.status == INFLIGHT:
+            return
+        ahead = WriteAhead(run.ahead.before if run.ahead is not None else audit_before(run), sent)
         if run.item.status != INFLIGHT:
-            self.store.mark_inflight(run.item.state.id)
+            self.store.mark_inflight(uid, ahead)
             run.item.status = INFLIGHT
+        else:
+            self.store.put_writeahead(uid, ahead)
+        run.ahead = ahead
 
     async def _write_user(self, run: _UserRun) -> Changes:
         """Write everything but queue membership and return what is left (the membership part).
@@ -181,7 +211,7 @@ class UserProcessor:
                 return changes
             run.attempts += 1
             run.written = changes
-            self._mark_inflight(run)
+            self._mark_inflight(run, changes)
             # A 409 says another writer changed the user. Sending the same write again is enough only
             # when the intent names nothing but what that write carries; otherwise something else it
             # names (already right, or written a moment ago) may have been changed: read again.
@@ -245,6 +275,8 @@ class UserProcessor:
             self.reconciliation.add(reconciliation_entry(run, record, self.audit.run_id))
         self.counters.confirmed_after_restart += record.confirmed_after_restart
         for op in record.ops:
+            if op.detail.get("confirmed"):
+                continue  # sent by the pass a kill stopped, counted there
             if op.op in ("join_queue", "leave_queue"):
                 self.counters.membership_changes += op.ok
             else:  # queue batches are counted once per batch by the batcher, not per user
@@ -276,12 +308,12 @@ def resend_payload(intent: ResolvedIntent, changes: Changes) -> Changes | None:
 
 
 def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiError | None, latency_ms: float) -> UserOutcome:
-    """The audit line for one user: what was finally written, and the first diff only if a 409 changed it."""
-    written = changes_to_dict(run.written)
-    first = changes_to_dict(run.first_changes)
-    before = state_to_dict(run.before)
-    if run.queues_before:
-        before["queues"] = run.queues_before
+    """The audit line for one user: what was finally written, and the first diff only if a 409 changed it.
+    A resumed user's line starts from its write-ahead record: its ``before``, and what of its change
+    had landed before the kill as confirmed operations (``engine/writeahead.py``)."""
+    written = changes_to_dict(merge_changes(run.confirmed, run.written))
+    first = changes_to_dict(merge_changes(run.confirmed, run.first_changes))
+    before = dict(run.ahead.before) if run.ahead is not None else audit_before(run)
     return UserOutcome(
         outcome=outcome,
         user_id=run.item.state.id,
@@ -291,18 +323,26 @@ def user_outcome(run: _UserRun, outcome: str, *, reason: str | None, error: ApiE
         after={k: v for k, v in state_to_dict(run.state).items() if k != "version"},
         changes=written,
         first_changes=first if first != written and run.conflicts else None,
-        version=run.before.version,
+        version=before.get("version", run.before.version),
         attempts=run.attempts,
         conflicts=run.conflicts,
         requests=run.log.requests,
         latency_ms=latency_ms,
         correlation_id=run.log.correlation_id,
-        ops=tuple(run.log.ops),
+        ops=confirmed_ops(run.confirmed) + tuple(run.log.ops),
         reason=reason,
         error=ErrorInfo.of(error) if error is not None else None,
-        confirmed_after_restart=outcome == "applied" and not run.log.ops,
+        confirmed_after_restart=outcome == "applied" and (not run.log.ops or not run.confirmed.is_empty()),
         held_back=run.held,
     )
+
+
+def audit_before(run: _UserRun) -> dict[str, Any]:
+    """The user as first read this pass, in the audit's shape, with the named queues' membership."""
+    before = state_to_dict(run.before)
+    if run.queues_before:
+        before["queues"] = run.queues_before
+    return before
 
 
 def held_reason(held: tuple[HeldBack, ...]) -> str:

@@ -150,3 +150,19 @@ def encode_state(state: UserState) -> bytes:
 
 def decode_state(blob: bytes) -> UserState:
     return state_from_record(orjson.loads(blob))
+
+
+def changes_from_dict(d: Mapping[str, Any]) -> Changes:
+    """``changes_to_dict``'s inverse (the write-ahead record keeps a user's change this way)."""
+    replace = d.get("replace_skills")
+    return Changes(
+        upsert_skills=dict(d.get("upsert_skills") or {}),
+        delete_skills=frozenset(d.get("delete_skills") or ()),
+        replace_skills=dict(replace) if replace is not None else None,
+        upsert_languages=dict(d.get("upsert_languages") or {}),
+        delete_languages=frozenset(d.get("delete_languages") or ()),
+        fields=dict(d.get("fields") or {}),
+        division=d.get("division"),
+        join_queues=frozenset(d.get("join_queues") or ()),
+        leave_queues=frozenset(d.get("leave_queues") or ()),
+    )

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.errors import StateError
 from bulkops.state.codec import decode_state, encode_state
 from bulkops.state.idtable import IdTable
+from bulkops.state.writeahead import WriteAhead, decode, encode
 
 SCHEMA_VERSION = 3
 #: Versions this code opens: version 1 lacks the ``states`` table, versions 1 and 2 the ``ids``
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS intents (
     payload BLOB NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     outcome TEXT,
-    pass INTEGER NOT NULL DEFAULT 0
+    pass INTEGER NOT NULL DEFAULT 0,
+    wrote INTEGER DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
 -- The org ids the intents name, numbered (``state/idtable.py``): a 36-character id stored once.
@@ -56,11 +59,30 @@ CREATE TABLE IF NOT EXISTS items (
     payload BLOB NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     outcome TEXT,
+    wrote INTEGER DEFAULT 0,
     PRIMARY KEY (kind, key)
 );
+-- The write-ahead record of each user (and item) in flight: its before and the change being sent
+-- (``state/writeahead.py``), written with the ``inflight`` mark and deleted with the ``done`` one.
+CREATE TABLE IF NOT EXISTS writeahead (user_id TEXT PRIMARY KEY, payload BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS item_writeahead (kind TEXT NOT NULL, key TEXT NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (kind, key));
 """
 
 PENDING, INFLIGHT, DONE = "pending", "inflight", "done"
+#: ``wrote``: 1 once a write may have been sent (set with ``inflight``, kept through ``done`` and a
+#: reopen), 0 never; NULL in a store made before the column, where only the outcome tells.
+_WROTE_COLUMNS = (("intents", "wrote INTEGER"), ("items", "wrote INTEGER"))
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A user or item the checkpoint says may have been written (``RunStore.written``)."""
+
+    key: str  # a user id, or ``kind:key`` for an item
+    status: str  # inflight or done
+    outcome: str | None
+    #: The write-ahead record is there (in flight only: ``done`` drops it).
+    has_record: bool
 
 
 class RunStore:
@@ -139,6 +161,9 @@ class RunStore:
             raise StateError(f"run state at {path} has an unknown schema version {store.get('schema')!r}")
         with conn:
             conn.executescript(_SCHEMA)
+            for table, column in _WROTE_COLUMNS:  # a store made before the write-ahead record
+                if column.split()[0] not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
         return store
 
     @staticmethod
@@ -236,9 +261,25 @@ class RunStore:
         """(kind, key, payload, status) of the items of ``phase`` still to handle, in a stable order."""
         return list(self._db.execute("SELECT kind, key, payload, status FROM items WHERE phase = ? AND status != 'done' ORDER BY kind, key", (phase,)))
 
-    def mark_item(self, kind: str, key: str, status: str, outcome: str | None = None) -> None:
+    def mark_item(self, kind: str, key: str, status: str, outcome: str | None = None, *, ahead: bytes | None = None) -> None:
+        """``inflight`` with the item's write-ahead record (``ahead``: its before and change, as the
+        audit describes them), before its write; ``done`` drops the record (the audit line has it)."""
         with self._db:
             self._db.execute("UPDATE items SET status = ?, outcome = ? WHERE kind = ? AND key = ?", (status, outcome, kind, key))
+            if status == INFLIGHT:
+                self._db.execute("UPDATE items SET wrote = 1 WHERE kind = ? AND key = ?", (kind, key))
+                if ahead is not None:
+                    self._db.execute("INSERT OR REPLACE INTO item_writeahead(kind, key, payload) VALUES (?, ?, ?)", (kind, key, ahead))
+            elif status == DONE:
+                self._db.execute("DELETE FROM item_writeahead WHERE kind = ? AND key = ?", (kind, key))
+
+    def item_writeahead(self, kind: str, key: str) -> bytes | None:
+        row = self._db.execute("SELECT payload FROM item_writeahead WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def item_writeaheads(self) -> list[tuple[str, str, bytes]]:
+        """(kind, key, record) of every item in flight with a write-ahead record."""
+        return [(k, key, bytes(p)) for k, key, p in self._db.execute("SELECT kind, key, payload FROM item_writeahead ORDER BY kind, key")]
 
     def reopen_items(self, keys: Iterable[tuple[str, str]]) -> int:
         """Put items back to pending for a new pass (``reconcile retry``)."""
@@ -300,13 +341,51 @@ class RunStore:
         with self._db:
             self._db.executemany("DELETE FROM states WHERE user_id = ?", [(u,) for u in user_ids])
 
-    def mark_inflight(self, user_id: str) -> None:
+    def mark_inflight(self, user_id: str, ahead: WriteAhead | None = None) -> None:
+        """Before the user's first write: ``inflight``, and its write-ahead record in the same commit."""
         with self._db:
-            self._db.execute("UPDATE intents SET status = 'inflight' WHERE user_id = ? AND status = 'pending'", (user_id,))
+            self._db.execute("UPDATE intents SET status = 'inflight', wrote = 1 WHERE user_id = ? AND status = 'pending'", (user_id,))
+            if ahead is not None:
+                self._put_writeahead(user_id, ahead)
+
+    def put_writeahead(self, user_id: str, ahead: WriteAhead) -> None:
+        """The record again, before a write it did not cover yet (a 409's re-diff, a resumed pass)."""
+        with self._db:
+            self._db.execute("UPDATE intents SET wrote = 1 WHERE user_id = ?", (user_id,))
+            self._put_writeahead(user_id, ahead)
+
+    def _put_writeahead(self, user_id: str, ahead: WriteAhead) -> None:
+        self._db.execute("INSERT OR REPLACE INTO writeahead(user_id, payload) VALUES (?, ?)", (user_id, encode(ahead, self._ids.number)))
+
+    def writeaheads(self, user_ids: Sequence[str] | None = None) -> dict[str, WriteAhead]:
+        """The write-ahead records of these users (None: every one there is)."""
+        if user_ids is None:
+            rows = list(self._db.execute("SELECT user_id, payload FROM writeahead ORDER BY user_id"))
+        else:
+            rows = []
+            for i in range(0, len(user_ids), 500):
+                chunk = list(user_ids[i : i + 500])
+                rows += self._db.execute(f"SELECT user_id, payload FROM writeahead WHERE user_id IN ({','.join('?' * len(chunk))})", chunk)
+        return {uid: decode(bytes(payload), self._ids.ident) for uid, payload in rows}
 
     def mark_done(self, user_id: str, outcome: str) -> None:
+        """After the audit line: ``done``, and the write-ahead record dropped (the line holds it)."""
         with self._db:
             self._db.execute("UPDATE intents SET status = 'done', outcome = ? WHERE user_id = ?", (outcome, user_id))
+            self._db.execute("DELETE FROM writeahead WHERE user_id = ?", (user_id,))
+
+    def written(self) -> list[Written]:
+        """Every user and item the checkpoint says may have been written: in flight, or done after a
+        write (in a store older than the ``wrote`` mark: done with any outcome but ``unchanged``)."""
+        maybe = "status = 'inflight' OR (status = 'done' AND (wrote = 1 OR (wrote IS NULL AND outcome != 'unchanged')))"
+        users = self._db.execute(
+            f"SELECT i.user_id, i.status, i.outcome, w.user_id IS NOT NULL FROM intents i LEFT JOIN writeahead w USING (user_id) WHERE {maybe} ORDER BY i.user_id"
+        )
+        items = self._db.execute(
+            "SELECT i.kind || ':' || i.key, i.status, i.outcome, w.key IS NOT NULL FROM items i "
+            f"LEFT JOIN item_writeahead w ON w.kind = i.kind AND w.key = i.key WHERE {maybe} ORDER BY i.kind, i.key"
+        )
+        return [Written(str(k), str(s), o, bool(r)) for k, s, o, r in (*users, *items)]
 
     def reopen(self, user_ids: Iterable[str], pass_no: int) -> int:
         """Put users back to pending for a new pass (``reconcile retry``)."""

@@ -57,3 +57,43 @@ def test_plan_names_the_manager_by_email(org, tmp_path):
     out = invoke(sim, "plan", spec(tmp_path / "m.json", users), "--base-url", url)
     assert out.exit_code == 0, out.output
     assert "manager=agent00003@example.com" in out.output
+
+
+def test_an_audit_log_cut_or_deleted_makes_undo_name_every_user_and_exit_3(org, tmp_path):
+    """A job over 200 users; its audit log cut in half by hand (mid-line), then deleted. The undo restores
+    the users it has lines for and names by email every other one the checkpoint says was written (then
+    every written one), dry run or not, exit 3: never "nothing to undo", never 0 (#25 §3)."""
+    sim, url = org
+    state = tmp_path / "st"
+    common = ["--base-url", url, "--state-dir", str(state)]
+    emails = sorted(sim.user(u)["email"] for u in sim.user_ids() if sim.user(u).get("state", "active") == "active")[10:210]
+    titles = {e: sim.user(u).get("title") for u in sim.user_ids() if (e := sim.user(u)["email"]) in emails}
+    reorg = [{"user": e, "title": "Agent II"} for e in emails]
+    assert invoke(sim, "run", spec(tmp_path / "reorg.json", reorg), "--job", "reorg", "--yes", *common).exit_code == 0
+    audit = state / "reorg" / "audit.ndjson"
+    lines = audit.read_bytes().splitlines(keepends=True)
+    written = [r["email"] for r in map(orjson.loads, lines) if r["outcome"] == "applied"]  # the others had the title already
+    kept = [orjson.loads(line)["email"] for line in lines[:100]]
+    audit.write_bytes(b"".join(lines[:100]) + lines[100][: len(lines[100]) // 2])  # cut in half by hand, mid-line
+    lost = sorted(set(written) - set(kept))
+    assert len(lost) > 80
+
+    dry = invoke(sim, "undo", "reorg", "--dry-run", *common)
+    assert dry.exit_code == exitcodes.PARTIAL, dry.output
+    assert f"not restorable: {len(lost)} user(s) and 0 item(s)" in dry.output
+    assert all(f"{e} (" in dry.output for e in lost) and "the audit log has no line for it" in dry.output
+    as_json = orjson.loads(invoke(sim, "undo", "reorg", "--dry-run", "--json", *common).output)
+    assert sorted(u["name"] for u in as_json["not_restorable"]) == lost
+
+    ran = invoke(sim, "undo", "reorg", "--yes", *common)
+    assert ran.exit_code == exitcodes.PARTIAL, ran.output
+    assert all(e in ran.output for e in lost)
+    now = {e: sim.user(u).get("title") for u in sim.user_ids() if (e := sim.user(u)["email"]) in emails}
+    assert {e: now[e] for e in kept} == {e: titles[e] for e in kept}  # what the audit holds is restored (or was so)
+    assert all(now[e] == "Agent II" for e in lost)  # and the rest is named, not guessed
+
+    audit.unlink()
+    gone = invoke(sim, "undo", "reorg", "--dry-run", "--job", "again", *common)
+    assert gone.exit_code == exitcodes.PARTIAL, gone.output
+    assert "nothing to undo" not in gone.output and f"not restorable: {len(written)} user(s)" in gone.output
+    assert all(e in gone.output for e in written)

@@ -436,6 +436,16 @@ class ChaosJob:
         self.segments.append(seg)
         return seg
 
+    def undo(self) -> Segment:
+        """``bulkops undo JOB --yes`` to its end (no kill): the job taken back."""
+        started = time.monotonic()
+        p = bulkops(
+            ["undo", self.job, "--yes", *self._conn_args(), "--workers", str(self.workers), "--plain-progress"], cwd=self.workdir, timeout=self.segment_timeout
+        )
+        seg = Segment("undo", p.returncode, time.monotonic() - started, False, None, p.stdout, p.stderr)
+        self.segments.append(seg)
+        return seg
+
     @property
     def kills(self) -> int:
         return sum(s.killed for s in self.segments)
@@ -660,7 +670,7 @@ def verify(
     rewritten = []
     for rec in records:
         uid = rec["user_id"]
-        wrote = any(op.get("ok") and op.get("op") in WRITE_OPS and not op.get("already") for op in rec.get("ops", []))
+        wrote = any(op.get("ok") and op.get("op") in WRITE_OPS and not op.get("already") and not op.get("confirmed") for op in rec.get("ops", []))
         if uid in finished and wrote:
             rewritten.append(uid)
         if rec["outcome"] in ("applied", "unchanged"):
@@ -860,6 +870,55 @@ class Scenario:
     workers: int = 16
     first_page_share: float | None = None
     share: float = 0.9
+    #: Then ``bulkops undo --yes`` (faults off) and check every user of the spec is back exactly.
+    undo: bool = False
+
+
+def undo_and_read(job: ChaosJob, sim: SimProcess, log: Callable[[str], None]) -> dict[str, Any]:
+    """``bulkops undo --yes`` of the finished job with the faults off; the org dump after it."""
+    log("undo: `bulkops undo --yes`, faults off")
+    sim.post("/__sim/config", {"conflict_rate": 0.0, "error_rate": 0.0, "post_write_conflict_rate": 0.0})
+    job.undo()
+    return sim.dump()
+
+
+def _comparable(user: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in user.items() if k not in ("version", "dateModified")}
+
+
+def check_undo(rep: Report, job: ChaosJob, start: dict[str, Any], after: dict[str, Any], intents: dict[str, Intent], *, exact: bool) -> None:
+    """Every user of the spec back exactly as the org was before the job (all but versions), the
+    undo's exit 0, and no user named as not restorable. The one difference allowed is what the undo
+    names as not known by design: membership of a queue the job wrote blind (``membership_not_known``
+    in ``undo.json``; docs/engine.md "Queue membership"), counted apart. ``exact`` False (another admin
+    edited users meanwhile): only counted, since the undo holds those back by design."""
+    seg = job.segments[-1]
+    users_before, users_after = _users(start), _users(after)
+    members_before, members_after = _members(start), _members(after)
+    undo_spec = job.state_dir / f"{job.job}-undo" / "undo.json"
+    blind = {uid: set(qs) for uid, qs in (json.loads(undo_spec.read_text()).get("membership_not_known") or {}).items()} if undo_spec.exists() else {}
+    not_restored, blind_named = [], []
+    for uid in sorted(intents):
+        moved = {q for q in members_before if (uid in members_before[q]) != (uid in members_after.get(q, set()))}
+        if _comparable(users_before[uid]) != _comparable(users_after[uid]) or not moved <= blind.get(uid, set()):
+            not_restored.append(uid)
+        elif moved:
+            blind_named.append(uid)
+    said = re.search(r"not restorable: (\d+) user\(s\)", seg.stderr + seg.stdout)
+    named = int(said.group(1)) if said else 0
+    counts, _, _ = read_outcomes(job.state_dir / f"{job.job}-undo" / "state.db")
+    rep.figures.update(
+        undo_exit=seg.rc,
+        undo_outcomes=counts,
+        undo_not_restored=len(not_restored),
+        undo_named_not_restorable=named,
+        undo_blind_membership_named=len(blind_named),
+        undo_blind_membership_listed=len(blind),
+    )
+    if exact:
+        rep.check(seg.rc == 0, f"undo exited {seg.rc}: {seg.stderr[-1500:]}")
+        rep.check(not not_restored, f"{len(not_restored)} user(s) not restored by the undo: {not_restored[:10]}")
+    rep.check("Traceback" not in seg.stderr, "undo: traceback")
 
 
 def run_scenario(
@@ -888,7 +947,10 @@ def run_scenario(
                 squeeze.__enter__()
                 job.on_start = lambda n: squeeze.kick()
             rate = min(sc.rps, knobs.get("rps") or sc.rps)
-            drive(job, kills=sc.kills, rng=rng, window=kill_window(job, len(intents), rate), checkpoint_kill=0 if cursor else None, pause_after_kill=pause)
+            # With --undo the first kill waits for the first users to be done: every kill then lands in
+            # a pass that writes (a kill during set-up tests nothing of what the undo must restore).
+            first_in_run = 0 if cursor or sc.undo else None
+            drive(job, kills=sc.kills, rng=rng, window=kill_window(job, len(intents), rate), checkpoint_kill=first_in_run, pause_after_kill=pause)
         finally:
             if squeeze:
                 squeeze.__exit__(None, None, None)
@@ -902,8 +964,11 @@ def run_scenario(
         stats = sim.stats()
         chaos_dump = sim.dump()
         conflicts = sim.conflicts()
+        undone = undo_and_read(job, sim, log) if sc.undo else None
     expected = with_profile_seeds(reference, users=sc.users, seed=sc.seed, profile="real") if "real" in sc.faults else reference
     rep = verify(job, intents, chaos_dump, expected, conflicts, exact_versions=not {"conflicts", "real"} & set(sc.faults))
+    if undone is not None:
+        check_undo(rep, job, seeded_dump(sc.users, sc.seed), undone, intents, exact=not {"conflicts", "real"} & set(sc.faults))
     users_query = stats["byRoute"].get("GET /api/v2/users/query", {}).get("byStatus", {})
     rep.figures.update(
         users=len(intents),

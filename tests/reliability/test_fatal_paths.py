@@ -155,7 +155,11 @@ def test_a_full_disk_under_the_state_dir_stops_the_run_with_exit_7_and_resume_lo
     assert "cannot write the run state" in err and "free disk space" in err
     assert "next:" in err and "Traceback" not in err
     info = status(state)
-    assert not info["running"] and info["interrupted"], "the lock, not a flag a full disk kept, says it is not running"
+    # Whether the full disk also kept the pass from clearing its running mark depends on which SQLite write
+    # met the limit (with the write-ahead record the WAL grows faster, and the clear can still fit): either
+    # way the lock says it is not running, and the job is shown as stopped or interrupted.
+    assert not info["running"], "the lock, not a flag a full disk kept, says it is not running"
+    assert info["interrupted"] or info["last_summary"]["status"] == "stopped", info
     assert any("bulkops resume j" in step for step in info["next"])
     assert_resume_finishes(org, state)
 
@@ -261,7 +265,7 @@ def test_a_second_process_of_the_same_job_is_refused_and_writes_nothing(org, tmp
     ends(first, within=60)
     assert_resume_finishes(org, state)
     audit = [orjson.loads(line) for line in (state / "j" / "audit.ndjson").read_bytes().splitlines()]
-    written = [r["user_id"] for r in audit if r["outcome"] == "applied" and r.get("ops")]
+    written = [r["user_id"] for r in audit if r["outcome"] == "applied" and any(not op.get("confirmed") for op in r.get("ops") or ())]
     assert len(written) == len(set(written)), "no user was written twice"
 
 
