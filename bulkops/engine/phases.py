@@ -136,28 +136,42 @@ class ItemPhases:
         return "reconciliation" if run.held else "applied" if run.status == INFLIGHT or run.wrote else "unchanged"
 
     async def _process(self, run: _ItemRun) -> None:
+        if await self._ready(run):
+            await self._write(run)
+
+    async def _ready(self, run: _ItemRun) -> bool:
+        """The guard, the diff and the kind's check: True when the item has a change to write (then
+        marked in flight with its write-ahead record); otherwise it is finished here."""
         kind = run.kind
         if not self._guard(run):
-            return self._finish(run, "reconciliation", reason=held_reason(run.held))
+            self._finish(run, "reconciliation", reason=held_reason(run.held))
+            return False
         run.change = kind.diff(run.state, run.item)
         if run.change is None:
-            return self._finish(run, self._done(run), reason=held_reason(run.held))
+            self._finish(run, self._done(run), reason=held_reason(run.held))
+            return False
         undoing = run.guard is not None and isinstance(kind, UndoableKind)
         check = kind.check_undo if undoing and isinstance(kind, UndoableKind) else kind.check
         reason = await check(self.client, run.state, run.item, run.change)
         if reason is not None:
             if undoing:  # an undo: what is in the way now is someone else's, held back
-                return self._finish(run, "reconciliation", reason=f"held back: {reason}")
-            return self._finish(run, "failed", reason=reason)
+                self._finish(run, "reconciliation", reason=f"held back: {reason}")
+            else:
+                self._finish(run, "failed", reason=reason)
+            return False
         if run.status != INFLIGHT:
             ahead = {"before": kind.describe(run.before), "changes": kind.describe_change(run.change)}
             self.store.mark_item(kind.name, run.key, INFLIGHT, ahead=orjson.dumps(ahead))
             run.status = INFLIGHT
+        return True
+
+    async def _write(self, run: _ItemRun) -> None:
+        """The write, again after a conflict while attempts are left; every ending finishes the item."""
         while True:
             run.attempts += 1
             try:
                 with request_kind(WRITES):
-                    run.state = await kind.write(self.client, run.state, run.item, run.change)
+                    run.state = await run.kind.write(self.client, run.state, run.item, run.change)
                 run.wrote = True
                 return self._finish(run, self._done(run), reason=held_reason(run.held))
             except TRANSIENT_ERRORS:
@@ -167,21 +181,32 @@ class ItemPhases:
                     raise
                 return self._finish(run, "failed", reason="forbidden (403): the role cannot change this object", error=exc)
             except ConflictError as exc:
-                run.conflicts += 1
-                self.counters.conflicts += 1
-                if run.attempts >= self.options.conflict_attempts:
-                    return self._finish(run, "reconciliation", reason=f"still conflicting after {run.attempts} attempts", error=exc)
-                await self.sleep(self.options.conflict_delay)
-                if kind.rereads_on_conflict:
-                    with request_kind(STATE_READS):
-                        run.state = (await kind.read(self.client, [run.item])).get(run.key)
-                    if not self._guard(run):
-                        return self._finish(run, "reconciliation", reason=held_reason(run.held))
-                    run.change = kind.diff(run.state, run.item)
-                    if run.change is None:
-                        return self._finish(run, "reconciliation" if run.held else "applied", reason=held_reason(run.held))
+                if await self._after_conflict(run, exc):
+                    return None
             except ApiError as exc:
                 return self._finish(run, "failed", reason=f"the API refused the write: {exc.message}", error=exc)
+
+    async def _after_conflict(self, run: _ItemRun, exc: ConflictError) -> bool:
+        """After a 409: True when the item is finished (out of attempts, held back, or found as wanted
+        on the re-read); False to write again."""
+        run.conflicts += 1
+        self.counters.conflicts += 1
+        if run.attempts >= self.options.conflict_attempts:
+            self._finish(run, "reconciliation", reason=f"still conflicting after {run.attempts} attempts", error=exc)
+            return True
+        await self.sleep(self.options.conflict_delay)
+        if not run.kind.rereads_on_conflict:
+            return False
+        with request_kind(STATE_READS):
+            run.state = (await run.kind.read(self.client, [run.item])).get(run.key)
+        if not self._guard(run):
+            self._finish(run, "reconciliation", reason=held_reason(run.held))
+            return True
+        run.change = run.kind.diff(run.state, run.item)
+        if run.change is None:
+            self._finish(run, "reconciliation" if run.held else "applied", reason=held_reason(run.held))
+            return True
+        return False
 
     def _finish(self, run: _ItemRun, outcome: str, *, reason: str | None = None, error: ApiError | None = None) -> None:
         """Build the record (pure), then its effects: reconciliation, audit, and only then the checkpoint."""
