@@ -2,8 +2,8 @@
 
 The rule tests move a fake clock; aiolimiter reads the loop's clock, so these run in real time
 (about a second each). They assert only what holds however busy the machine is: a leaky bucket
-of capacity 1.5 admits at most ``ceil(rps) + 1`` starts in any 1-second window and needs at least
-``(n - 1.5) / rps`` seconds for n starts. A busy loop (simulated by blocking it now and then, as a
+of capacity 1.9 admits at most ``ceil(rps) + 1`` starts in any 1-second window and needs at least
+``(n - 1.9) / rps`` seconds for n starts. A busy loop (simulated by blocking it now and then, as a
 loaded machine does) only makes starts later, never denser. Speed figures: scripts/bench_engine.py.
 """
 
