@@ -106,3 +106,16 @@ async def test_the_default_client_over_http_never_passes_its_ceiling(sim):
     assert busiest_second(transport.starts) <= math.ceil(rps) + 1
     assert max(transport.starts) - min(transport.starts) >= (80 - CAPACITY) / rps
     await c.close()
+
+
+async def test_a_pause_that_starts_while_waiting_at_the_ceiling_is_honoured():
+    """A 429 that arrives while a request waits at the ceiling (after its slot) holds that request too."""
+    loop = asyncio.get_running_loop()
+    gov = RateGovernor(1000, max_pause=5, ceiling=RateCeiling(2))  # slots 1 ms apart, the ceiling 0.05 s
+    await gov.acquire()
+    waiting = asyncio.create_task(gov.acquire())
+    await asyncio.sleep(0.01)  # its slot has come: it waits at the ceiling now
+    paused_at = loop.time()
+    gov.pause(0.3)
+    await waiting
+    assert loop.time() - paused_at >= 0.3
