@@ -17,6 +17,13 @@ it and compares its duration estimate with the run's:
     .venv/bin/python scripts/bench_engine.py allowance --users 600 --rps 8 --sim-rps 5
     .venv/bin/python scripts/bench_engine.py allowance --users 3000 --rps 50 --sim-rps 60
 
+Every ``allowance`` run also reads the start time of each API request as the simulator received it
+(``scripts/sim_starts.py`` wraps ``bulkops sim serve``) and prints the busiest sliding 1-second window
+and the rate over the run's own requests. Without ``--sim-rps``/``--sim-rate-per-minute`` the server is
+unlimited and ``--rps`` is the only bound:
+
+    .venv/bin/python scripts/bench_engine.py allowance --users 480 --rps 8
+
 Scenario ``cost`` also measures the tutorial approach (GET each user, then PUT its
 whole merged skill list) on an identically seeded org, through the same client.
 """
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import math
 import os
 import random
 import subprocess
@@ -34,6 +42,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -60,12 +69,14 @@ def org_skill_count(matrix_skills: int) -> int:
     return max(matrix_skills, min(50, max(40, matrix_skills + 10)))
 
 
-def run_bulkops(url: str, spec: Path, state: Path, rps: float, workers: int) -> tuple[dict, float, int]:
+def run_bulkops(url: str, spec: Path, state: Path, rps: float, workers: int, *, log_to: Path | None = None) -> tuple[dict, float, int]:
     """Run ``bulkops run`` as a child; return (summary, wall seconds, peak RSS in MB).
 
     Its output goes to files, not pipes: a 100,000-user run prints more than a pipe holds, and a
-    child blocked on a full pipe while this process waits for it never ends."""
-    args = [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(state)]
+    child blocked on a full pipe while this process waits for it never ends. With ``log_to`` it runs
+    with ``-v`` (a JSON line per request on stderr) and its stderr is kept there."""
+    verbose = ["-v"] if log_to is not None else []
+    args = [sys.executable, "-m", "bulkops", *verbose, "run", str(spec), "--base-url", url, "--state-dir", str(state)]
     args += ["--job", "bench", "--rps", str(rps), "--workers", str(workers), "--plain-progress"]
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
@@ -75,6 +86,8 @@ def run_bulkops(url: str, spec: Path, state: Path, rps: float, workers: int) -> 
         out_file.seek(0)
         err_file.seek(0)
         out, err = out_file.read(), err_file.read()
+    if log_to is not None:
+        log_to.write_text(err, encoding="utf-8")
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
         raise SystemExit(f"bulkops run exited {code}\n{out[-4000:]}\n{err[-4000:]}")
@@ -209,14 +222,66 @@ def run_plan(url: str, spec: Path, rps: float) -> dict:
     return orjson.loads(out.stdout[out.stdout.index("{") :])
 
 
+def server_limit(args: argparse.Namespace) -> tuple[list[str], float]:
+    """The simulator's limit options and its rate (none and infinite: an unlimited server)."""
+    if args.sim_rps:
+        return ["--rps", str(args.sim_rps)], args.sim_rps
+    if args.sim_rate_per_minute:
+        return ["--rate-per-minute", str(args.sim_rate_per_minute)], args.sim_rate_per_minute / 60
+    return [], math.inf
+
+
+def read_starts(path: Path) -> list[float]:
+    """The API requests' arrival times the simulator wrote, in order."""
+    return sorted(float(line) for line in path.read_text().split())
+
+
+def busiest_second(starts: list[float]) -> tuple[int, float]:
+    """The most starts in any sliding window [t, t + 1 s) opening at a start, and where it opens."""
+    best, at, j = 0, 0.0, 0
+    for i, t in enumerate(starts):
+        j = max(j, i)
+        while j < len(starts) and starts[j] < t + 1.0:
+            j += 1
+        if j - i > best:
+            best, at = j - i, t
+    return best, at
+
+
+def client_starts(log: Path) -> list[float]:
+    """When bulkops sent each API request: its ``-v`` line's time less the request's latency.
+
+    The simulator's arrival times are what the server sees, but on a loaded machine the simulator's
+    own process is late too and handles a backlog at once; these are the client's own start times."""
+    starts = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if '"http.request"' not in line or '"latency_ms"' not in line:
+            continue
+        event = orjson.loads(line)
+        if not str(event.get("path", "")).startswith("/api/v2/"):
+            continue
+        at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).timestamp()
+        starts.append(at - event["latency_ms"] / 1000)
+    return sorted(starts)
+
+
+def print_starts(where: str, starts: list[float], rps: float, expected: float) -> None:
+    """The busiest 1-second window against the bound ceil(rps) + 1, and the rate from first to last start."""
+    if len(starts) < 2:
+        print(f"  start times {where}: too few recorded")
+        return
+    most, at = busiest_second(starts)
+    span = starts[-1] - starts[0]
+    rate = (len(starts) - 1) / span
+    print(
+        f"  start times {where}: {len(starts)}; busiest 1-second window {most} starts (bound ceil(rps)+1 = {math.ceil(rps) + 1}; "
+        f"{at - starts[0]:.1f}s in); {rate:.2f} req/s first to last start ({span:.1f}s) = {rate / expected * 100:.1f}% of {expected:g}"
+    )
+
+
 def allowance(args: argparse.Namespace) -> None:
     """A run against a server-side allowance: the rate and the 429s the simulator counted."""
-    if args.sim_rps:
-        limit, server_rps = ["--rps", str(args.sim_rps)], args.sim_rps
-    elif args.sim_rate_per_minute:
-        limit, server_rps = ["--rate-per-minute", str(args.sim_rate_per_minute)], args.sim_rate_per_minute / 60
-    else:
-        raise SystemExit("allowance needs --sim-rps or --sim-rate-per-minute")
+    limit, server_rps = server_limit(args)
     expected = min(server_rps, args.rps)
     with tempfile.TemporaryDirectory(prefix="bulkops-bench-") as tmp:
         tmp = Path(tmp)
@@ -233,8 +298,9 @@ def allowance(args: argparse.Namespace) -> None:
             "--rate-mode",
             args.sim_rate_mode,
         ]
-        print(f"simulator: {' '.join(limit)} ({args.sim_rate_mode}); bulkops --rps {args.rps:g}; {args.users} users to change")
-        with simulator(*sim_args) as url:
+        starts_file = tmp / "starts.txt"
+        print(f"simulator: {' '.join(limit) or 'unlimited'} ({args.sim_rate_mode}); bulkops --rps {args.rps:g}; {args.users} users to change")
+        with simulator(*sim_args, entry=(str(Path(__file__).with_name("sim_starts.py")), str(starts_file))) as url:
             plan = None
             if args.plan:
                 t0 = time.monotonic()
@@ -247,7 +313,7 @@ def allowance(args: argparse.Namespace) -> None:
             else:
                 before, before_429 = 0, 0
             with StatsPoller(url) as poller:
-                summary, wall, _ = run_bulkops(url, spec, tmp / "state", args.rps, args.workers)
+                summary, wall, _ = run_bulkops(url, spec, tmp / "state", args.rps, args.workers, log_to=tmp / "requests.log")
         run = summary["this_run"]
         seconds = run["duration_s"]
         n, n429, span = poller.window(before)
@@ -259,6 +325,8 @@ def allowance(args: argparse.Namespace) -> None:
             f"= {achieved / expected * 100:.1f}% of {expected:g} req/s (min of server and --rps)"
         )
         print(f"  bulkops' own figures: {run['requests']} requests, {run['achieved_rps']} req/s, 429s {run['http_429']}; whole process {wall:.1f}s wall")
+        print_starts("at the simulator", read_starts(starts_file)[before:], args.rps, expected)
+        print_starts("at the client", client_starts(tmp / "requests.log"), args.rps, expected)
         if plan is not None:
             est = plan["estimated_seconds"]
             print(

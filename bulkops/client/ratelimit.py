@@ -4,10 +4,13 @@ The configured rate (``--rps``) is a ceiling, not a promise: the server says wha
 on every answer (``inin-ratelimit-allowed`` requests per window, ``inin-ratelimit-count`` used,
 ``inin-ratelimit-reset`` seconds until the window resets), and the governor paces to that.
 
-Rules, one gate:
+Two layers, one gate (``acquire``):
+  * ceiling: ``--rps`` is an ``aiolimiter.AsyncLimiter`` (``RateCeiling``, client/ceiling.py), a
+    true ceiling: at most ``ceil(rps) + 1`` starts in any 1-second window however late the loop
+    wakes. Every request passes it last, after the schedule below;
   * pace: requests get evenly spaced start times at ``pace`` requests/s. The times are an
-    absolute schedule, so a wake-up that comes late does not lose its slot (a leaky bucket
-    of capacity 1 loses that lateness on every request: 5% at 50/s for 1 ms);
+    absolute schedule, so a wake-up that comes late does not lose its slot; the ceiling under it
+    keeps the catching up from becoming a burst;
   * learn: ``pace`` = min(configured rps, allowed / window x (1 - MARGIN)). The window is the
     longest ``reset`` seen for that allowance (whole seconds): exact for a fixed window from
     the first answer (its reset counts down from the full window), and for a bucket as soon as
@@ -30,6 +33,8 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+
+from bulkops.client.ceiling import RateCeiling
 
 #: Below this share of the allowance left, spread what is left over the time left.
 LOW_WATER = 0.2
@@ -87,7 +92,12 @@ class RateGovernor:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         margin: float = MARGIN,
+        ceiling: RateCeiling | None = None,
     ):
+        """``clock``/``sleep`` move the schedule's time (a test passes its own, exact and instant).
+        ``ceiling`` defaults to a ``RateCeiling`` of ``rps`` on the event loop's clock, and to none
+        when a clock is given: aiolimiter reads the loop's clock, which a test's clock does not move,
+        and in a test's exact time the schedule alone never starts faster than ``rps``."""
         if rps <= 0:
             raise ValueError("rps must be positive")
         self.rps = rps
@@ -95,6 +105,7 @@ class RateGovernor:
         self._max_pause = max_pause
         self._clock = clock
         self._sleep = sleep
+        self._ceiling = ceiling if ceiling is not None or clock is not None else RateCeiling(rps)
         self._paused_until = 0.0
         self._next = -math.inf  # the next free start time
         self._windows: dict[int, tuple[float, float]] = {}  # allowed -> (longest reset seen, last seen)
@@ -175,7 +186,17 @@ class RateGovernor:
             self.pauses += 1
 
     async def acquire(self) -> None:
-        """Wait for this request's start time: after any pause, one slot of 1/pace after the last."""
+        """Wait for this request's start: after any pause, its slot on the schedule, then the ceiling."""
+        while True:
+            await self._slot()
+            if self._ceiling is None:
+                return
+            await self._ceiling.acquire()
+            if self._paused_until <= self._now():
+                return
+
+    async def _slot(self) -> None:
+        """Wait for a slot of 1/pace after the last one (absolute times), after any pause."""
         while True:
             now = self._now()
             wait = self._paused_until - now

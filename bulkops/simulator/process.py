@@ -11,17 +11,18 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 _URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 
 @contextmanager
-def simulator_process(*args: str, timeout: float = 300.0) -> Iterator[str]:
-    """Yield the base URL of ``bulkops sim serve --port 0 ARGS``; the process is always stopped on exit."""
+def simulator_process(*args: str, timeout: float = 300.0, entry: Sequence[str] = ("-m", "bulkops")) -> Iterator[str]:
+    """Yield the base URL of ``bulkops sim serve --port 0 ARGS``; the process is always stopped on exit.
+    ``entry`` is what python runs instead of ``-m bulkops`` (a script that wraps the CLI)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bulkops", "sim", "serve", "--port", "0", *args],
+        [sys.executable, *entry, "sim", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
