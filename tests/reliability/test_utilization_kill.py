@@ -81,11 +81,14 @@ def test_whole_settings_for_a_thousand_users_killed_at_random_moments_end_exact(
     assert kills >= 3
     vip = [x["id"] for x in after["labels"] if x["name"] == "VIP"]
     assert len(vip) == 1, after["labels"]
+    org_default = {m: (s["cap"], s["interruptable"]) for m, s in after["org"]["media"].items()}
     for u in users:
         own = after["users"][u["id"]]
-        assert {m: (s["cap"], s["interruptable"]) for m, s in own["media"].items()} == {
-            m: (w["maximumCapacity"], w.get("interruptableMediaTypes", [])) for m, w in WHOLE.items()
-        }, u["email"]
+        media = {m: (s["cap"], s["interruptable"]) for m, s in own["media"].items()}
+        assert {m: media[m] for m in WHOLE} == {m: (w["maximumCapacity"], w.get("interruptableMediaTypes", [])) for m, w in WHOLE.items()}, u["email"]
+        # a media type bulkops does not know (workitem, #27 §6) is not in a whole setting: the PUT leaves it
+        # at the org default, as the platform does with every type a PUT omits
+        assert {m: v for m, v in media.items() if m not in WHOLE} == {m: v for m, v in org_default.items() if m not in WHOLE}, u["email"]
         assert list(own["labels"]) == vip and own["labels"][vip[0]]["cap"] == 1
     final = {r["key"]: r["outcome"] for r in read_ndjson(state / "j" / "audit.ndjson") if r.get("kind") == "utilization"}
     assert len(final) == USERS and set(final.values()) <= {"applied"}
