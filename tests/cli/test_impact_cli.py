@@ -8,33 +8,16 @@ from __future__ import annotations
 
 import orjson
 from click.testing import CliRunner, Result
+from helpers.routing import only_through
 
 from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
-from bulkops.simulator import Simulator, skillgroups
+from bulkops.simulator import Simulator
 
 
 def invoke(sim: Simulator, *args: str) -> Result:
     env = {"GENESYSCLOUD_OAUTHCLIENT_ID": sim.config.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": sim.config.client_secret, "GENESYSCLOUD_ACCESS_TOKEN": None}
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def at_least(skill: str, level: int) -> list[dict]:
-    return [{"operation": "And", "routingSkillConditions": [{"routingSkill": skill, "comparator": "GreaterThanOrEqualTo", "proficiency": level}]}]
-
-
-def holders(sim: Simulator, skill: str, level: float) -> list[str]:
-    sid = sim.skill_ids_by_name()[skill]
-    return sorted(uid for uid, u in sim.org.users.items() if u.state == "active" and u.skills.get(sid, -1) >= level)
-
-
-def only_through(sim: Simulator, queue: str, group_name: str, skill: str, level: int) -> tuple[str, list[str]]:
-    """A queue whose only members are a skill group's (its direct members removed)."""
-    qid = sim.queue_ids_by_name()[queue]
-    sim.org.remove_members(sim.org.queue(qid), list(sim.org.queue(qid).members))
-    group = sim.add_skill_group(group_name, at_least(skill, level))
-    skillgroups.attach(sim.org, qid, group.id)
-    return qid, holders(sim, skill, level)
 
 
 def csv(path, skill: str, rows: dict[str, str]) -> str:
