@@ -29,6 +29,9 @@ TABLE = [
     (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),
     (NOT_VERIFIED, "`verify`: the platform's audit misses a write the job recorded, or holds one by this client it does not know of"),
     (AUDIT_PENDING, "`verify`: the platform's audit does not cover the job yet (or a query timed out); wait as it says (or --wait) and run it again"),
-    (IMPACT, '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written'),
+    (
+        IMPACT,
+        '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written',
+    ),
     (UNEXPECTED, "unexpected error"),
 ]

@@ -4,7 +4,8 @@
 ``plan --strict`` exits 12 on a top-rank warning. ``run`` refuses by default (issue #28 §2): a job
 that would leave a queue with no member stops before the question and any write, exit 12, unless
 ``--accept-impact`` is given (``--strict``, the old opt-in, is accepted and means the default).
-The impact costs reads (the plan's reads, the skill groups, a queue listing, the activity query), so
+The impact costs reads (the plan's reads, the skill groups, a queue listing, the activity query
+when someone is asked), so
 ``run`` reads it only when the job may take a member away from a queue (``engine.reduction``, a
 pure decision from the resolved spec); a job that only adds pays nothing. What the impact found
 goes into ``run``'s question: the queues affected and the top warnings.
@@ -46,13 +47,13 @@ accept_impact_option = click.option(
 QUESTION_WARNINGS = 3
 
 
-async def plan_with_impact(client: GenesysClient, resolved: ResolvedSpec, *, detail: int) -> tuple[Plan, Impact, int]:
+async def plan_with_impact(client: GenesysClient, resolved: ResolvedSpec, *, detail: int, live: bool = True) -> tuple[Plan, Impact, int]:
     """The plan, its impact on routing, and the requests the plan's own reads took (what a run's
     set-up spends as well; the impact's reads come after and are not part of a run)."""
     inputs = ImpactInputs()
     plan = await make_plan(client, resolved, detail=detail, watch=inputs)
     reads = client.stats.requests
-    return plan, await assess(client, inputs, resolved.directory), reads
+    return plan, await assess(client, inputs, resolved.directory, live=live), reads
 
 
 def echo_impact(impact: Impact) -> None:
@@ -81,16 +82,17 @@ class RunImpact:
     question: tuple[str, ...] = ()
 
 
-async def impact_before_run(client: GenesysClient, resolved: ResolvedSpec, *, accept: bool, strict: bool = False) -> RunImpact:
+async def impact_before_run(client: GenesysClient, resolved: ResolvedSpec, *, accept: bool, strict: bool = False, asked: bool = True) -> RunImpact:
     """``run``: skip the impact when the job cannot take a member from a queue; otherwise read it,
-    refuse (12) a job that empties a queue unless accepted, and say what the question should show."""
+    refuse (12) a job that empties a queue unless accepted, and say what the question should show.
+    Agents on queue now (the activity query) are read only when someone is ``asked``."""
     if accept and strict:
         raise click.UsageError("--strict and --accept-impact contradict each other: refusing is the default, --accept-impact overrides it")
     reduction = may_reduce(resolved)
     if reduction is None:
         return RunImpact(question=("routing: nothing in the job takes a member from a queue (impact not read)",))
     try:
-        _, impact, _ = await plan_with_impact(client, resolved, detail=0)
+        _, impact, _ = await plan_with_impact(client, resolved, detail=0, live=asked)
     except AuthError as exc:
         if exc.status != 403 or isinstance(exc, CredentialsError):
             raise  # the client itself refused: the usual exit 5

@@ -24,7 +24,7 @@ from bulkops.cli.common import (
     state_dir_flag,
     state_dir_option,
 )
-from bulkops.cli.confirm import confirm_before_writing, yes_option
+from bulkops.cli.confirm import can_ask, confirm_before_writing, yes_option
 from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
 from bulkops.cli.progress import ProgressReporter
 from bulkops.cli.queueplan import describe_members
@@ -371,7 +371,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
-            impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"])
+            asked = not kw["assume_yes"] and can_ask()
+            impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
             if impact.refusal is not None:
                 return impact.refusal  # a queue left with no member: before the question and any write
             await confirm_before_writing(
