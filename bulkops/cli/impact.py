@@ -25,6 +25,7 @@ from bulkops.engine.job import ResolvedSpec
 from bulkops.engine.plan import Plan, make_plan
 from bulkops.engine.reduction import may_reduce
 from bulkops.errors import AuthError, CredentialsError
+from bulkops.safetext import escaped
 
 strict_option = click.option(
     "--strict",
@@ -43,8 +44,8 @@ accept_impact_option = click.option(
     help='Run even when the job would leave a queue with no member (what `plan` shows under "Impact on routing").',
 )
 
-#: Warnings the question shows (the rest are in `plan`).
-QUESTION_WARNINGS = 3
+#: Queues and warnings the question shows (the rest are in `plan`).
+QUESTION_QUEUES, QUESTION_WARNINGS = 5, 3
 
 
 async def plan_with_impact(client: GenesysClient, resolved: ResolvedSpec, *, detail: int, live: bool = True) -> tuple[Plan, Impact, int]:
@@ -120,9 +121,10 @@ def question_lines(impact: Impact, *, why: str) -> tuple[str, ...]:
     """The queues the job changes (members before -> after) and the top warnings, for the question."""
     if not impact.queues:
         return (f"routing: no queue loses a member ({why}; impact read: {impact.requests} request(s))",)
-    queues = ", ".join(f"{q.name!r} {q.members_before} -> {'at most ' if q.uncertain else ''}{q.members_after}" for q in impact.queues)
-    lines = [f"queues: {queues}"]
+    shown = [f"{q.name!r} {q.members_before} -> {'at most ' if q.uncertain else ''}{q.members_after}" for q in impact.queues[:QUESTION_QUEUES]]
+    more = f" and {len(impact.queues) - QUESTION_QUEUES} more" if len(impact.queues) > QUESTION_QUEUES else ""
+    lines = [f"queues: {', '.join(shown)}{more}"]
     lines += [f"warning [{RANK_NAMES.get(w.rank, 'notice')}]: {w.text}" for w in impact.warnings[:QUESTION_WARNINGS]]
     if len(impact.warnings) > QUESTION_WARNINGS:
         lines.append(f"... and {len(impact.warnings) - QUESTION_WARNINGS} more warning(s): `bulkops plan` shows them")
-    return tuple(lines)
+    return tuple(escaped(line) for line in lines)  # queue names come from the org: no line of theirs may fake another

@@ -11,7 +11,9 @@ from click.testing import CliRunner, Result
 from helpers.routing import only_through
 
 from bulkops.cli import exitcodes
+from bulkops.cli.impact import question_lines
 from bulkops.cli.main import cli
+from bulkops.engine.impact import CRITICAL, Impact, ImpactWarning, QueueImpact
 from bulkops.simulator import Simulator
 
 
@@ -127,3 +129,16 @@ def test_without_analytics_the_plan_says_what_it_could_not_see(org, tmp_path):
     assert result.exit_code == exitcodes.OK, result.output
     assert "agents on queue now: not visible: the OAuth client may not read analytics (HTTP 403; needs analytics:queueObservation:view)" in result.output
     assert "agents on queue now;" not in result.output
+
+
+def test_the_question_shows_five_queues_three_warnings_and_escapes_org_names():
+    queues = tuple(QueueImpact(f"Q{i}", 3, 3, (), ("a@x",), 0, 1, ()) for i in range(7)) + (QueueImpact("Evil\n  org: fake", 1, 1, (), ("a@x",), 0, 1, ()),)
+    warnings = tuple(ImpactWarning(CRITICAL, f"w{i}") for i in range(4))
+    lines = question_lines(Impact(queues=queues, warnings=warnings, users_moving=1), why="a user leaves a queue")
+    assert lines[0] == "queues: 'Q0' 3 -> 2, 'Q1' 3 -> 2, 'Q2' 3 -> 2, 'Q3' 3 -> 2, 'Q4' 3 -> 2 and 3 more"
+    assert lines[1:] == ("warning [critical]: w0", "warning [critical]: w1", "warning [critical]: w2", "... and 1 more warning(s): `bulkops plan` shows them")
+    named = question_lines(Impact(queues=queues[-1:], users_moving=1), why="")
+    assert "\n" not in named[0] and "Evil" in named[0]
+    assert question_lines(Impact(users_moving=1, requests=4), why="a skill or language is removed") == (
+        "routing: no queue loses a member (a skill or language is removed; impact read: 4 request(s))",
+    )
