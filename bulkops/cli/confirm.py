@@ -1,7 +1,8 @@
 """``bulkops run``'s question before the first write, asked on a terminal only.
 
 A person at a terminal sees what is about to happen (the org and region, whose credentials,
-the spec and its mode, how many users it names) and answers ``proceed? [y/N]``; ``--yes``
+the spec and its mode, how many users it names, the queues it changes and the impact's top
+warnings when ``run`` read the impact) and answers ``proceed? [y/N]``; ``--yes``
 answers for them. Without a terminal on both stdin and stderr (CI, cron, a pipe, output sent
 to a file) nothing is asked and the run proceeds: a scheduler has nobody to ask, and a
 question nobody sees would hang it. ``demo`` never asks.
@@ -61,6 +62,8 @@ class WritePreview:
     credentials: str
     #: Users whose state set-up read differs from the spec (None: not counted).
     users_changing: int | None = None
+    #: What the job does to routing: the queues it changes and the top warnings (``cli.impact``).
+    impact: tuple[str, ...] = ()
 
 
 def org_of(api_url: str) -> str:
@@ -93,6 +96,7 @@ def describe(preview: WritePreview) -> str:
             f"  users:  {preview.users_named} named"
             + (f", {preview.users_changing} to change as they stand now" if preview.users_changing is not None else "")
             + "; one already as the spec says gets no write (`bulkops plan` lists the changes)",
+            *(f"  {line}" for line in preview.impact),
         ]
     )
 
@@ -116,13 +120,14 @@ async def confirm_before_writing(
     assume_yes: bool,
     users_named: int,
     users_changing: Callable[[], int] | None = None,
+    impact: tuple[str, ...] = (),
 ) -> None:
     """Return to go on; raise ``NotConfirmed`` unless the answer is yes. Asks nothing with
     ``--yes`` or without a terminal."""
     if assume_yes or not can_ask():
         return
     changing = users_changing() if users_changing is not None else None  # counted only when someone is asked
-    preview = WritePreview(spec.path, spec.format, spec.mode, users_named, config.api_url, credentials_of(config), changing)
+    preview = WritePreview(spec.path, spec.format, spec.mode, users_named, config.api_url, credentials_of(config), changing, impact)
     click.echo(describe(preview), err=True)
     click.echo("proceed? [y/N] ", err=True, nl=False)
     answer = await _read_line(sys.stdin, stopper)

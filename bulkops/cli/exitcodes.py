@@ -12,7 +12,7 @@ BUSY = 8  # another bulkops process is running this job
 DECLINED = 9  # the operator answered no at `run`'s question; nothing was written
 NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, or holds one it does not know of
 AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
-IMPACT = 12  # `plan --strict` / `run --strict`: the impact on routing has a top-rank warning; nothing was written
+IMPACT = 12  # `run` (unless --accept-impact) / `plan --strict`: the job would leave a queue with no member; nothing was written
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -29,6 +29,9 @@ TABLE = [
     (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),
     (NOT_VERIFIED, "`verify`: the platform's audit misses a write the job recorded, or holds one by this client it does not know of"),
     (AUDIT_PENDING, "`verify`: the platform's audit does not cover the job yet (or a query timed out); wait as it says (or --wait) and run it again"),
-    (IMPACT, '`--strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written'),
+    (
+        IMPACT,
+        '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written',
+    ),
     (UNEXPECTED, "unexpected error"),
 ]

@@ -24,8 +24,8 @@ from bulkops.cli.common import (
     state_dir_flag,
     state_dir_option,
 )
-from bulkops.cli.confirm import confirm_before_writing, yes_option
-from bulkops.cli.impact import echo_impact, plan_with_impact, refuse_before_run, refused, strict_option
+from bulkops.cli.confirm import can_ask, confirm_before_writing, yes_option
+from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
 from bulkops.cli.progress import ProgressReporter
 from bulkops.cli.queueplan import describe_members
 from bulkops.cli.report import webhook_config, webhook_option
@@ -345,7 +345,8 @@ def _human(seconds: float) -> str:
 @yes_option
 @click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
-@strict_option
+@run_strict_option
+@accept_impact_option
 @handles_errors
 def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
     """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
@@ -370,10 +371,18 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
-            if kw.get("strict") and (code := await refuse_before_run(client, resolved)) is not None:
-                return code  # before the question and any write
+            asked = not kw["assume_yes"] and can_ask()
+            impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
+            if impact.refusal is not None:
+                return impact.refusal  # a queue left with no member: before the question and any write
             await confirm_before_writing(
-                opened, config, stopper, assume_yes=kw["assume_yes"], users_named=opened.intents, users_changing=lambda: users_changing(resolved)
+                opened,
+                config,
+                stopper,
+                assume_yes=kw["assume_yes"],
+                users_named=opened.intents,
+                users_changing=lambda: users_changing(resolved),
+                impact=impact.question,
             )
             if create_missing_skills:  # the first write: after the question
                 resolved = await add_missing_skills(client, resolved, create=True)

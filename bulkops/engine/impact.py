@@ -149,11 +149,13 @@ class Impact:
 
 
 # ---------------------------------------------------------------------- assessing
-async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDirectory) -> Impact:
-    """Read what the moves need and work out the impact (see the module doc for what is read)."""
+async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDirectory, *, live: bool = True) -> Impact:
+    """Read what the moves need and work out the impact (see the module doc for what is read).
+    ``live=False`` leaves out the activity query (agents on queue now): ``run`` with nobody to ask
+    needs only the members, which decide whether a queue is left with none."""
     start = client.stats.requests
     with request_kind(STATE_READS):
-        impact = await _assess(client, inputs, directory)
+        impact = await _assess(client, inputs, directory, live=live)
     return Impact(impact.groups, impact.queues, impact.analytics, client.stats.requests - start, impact.users_moving, _rank(impact))
 
 
@@ -161,7 +163,7 @@ async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDire
 Membership = Mapping[str, tuple[set[str], set[str]]]
 
 
-async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDirectory) -> Impact:
+async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDirectory, *, live: bool = True) -> Impact:
     moves = inputs.moves
     if not moves:
         return Impact()
@@ -176,7 +178,9 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
     labels = {m.user_id: m.label for m in moves}
     queue_impacts = [await _queue(client, q, moves, member, inputs.job_queues, names, labels, before, after) for q in scope]
     queue_impacts_by_id = dict(zip((q.id for q in scope), queue_impacts, strict=True))
-    analytics, queue_impacts_by_id = await _live(client, queue_impacts_by_id, moves, member, scope, inputs.job_queues)
+    analytics, queue_impacts_by_id = (
+        await _live(client, queue_impacts_by_id, moves, member, scope, inputs.job_queues) if live else ("not read (nobody asked)", queue_impacts_by_id)
+    )
     group_impacts = group_impacts_of(groups, queues, member, moving_groups, labels)
     changed = tuple(qi for qi in queue_impacts_by_id.values() if changes_members(qi))
     return Impact(group_impacts, changed, analytics, users_moving=len(moves))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import write_matrix
+from helpers.routing import only_through
 from helpers.simthread import simulator_thread
 
 from bulkops.cli.confirm import WritePreview, describe, is_yes, org_of
@@ -92,6 +93,7 @@ def test_on_a_terminal_run_shows_what_it_will_do_and_writes_only_after_yes(org, 
     assert "as:     OAuth client bulkops-sim (from GENESYSCLOUD_OAUTHCLIENT_ID/GENESYSCLOUD_OAUTHCLIENT_SECRET)" in shown
     assert f"spec:   {spec} (csv-wide, mode merge: only what the spec names changes)" in shown
     assert "users:  6 named, 6 to change as they stand now" in shown  # counted from set-up's read, no request
+    assert "routing: no queue loses a member (a skill or language is removed; impact read: " in shown  # it removes some
     time.sleep(0.3)
     assert sim.dump() == before and not (tmp_path / "st" / "j").exists()  # still waiting: nothing written, no job
     term.type("y\n")
@@ -113,6 +115,21 @@ def test_anything_but_yes_writes_nothing_creates_no_job_and_exits_9(org, tmp_pat
     assert term.finish() == 9, term.seen
     assert "not confirmed: nothing was written and no job was created" in term.seen and "Traceback" not in term.seen
     assert sim.dump() == before and not (tmp_path / "st" / "j").exists()
+
+
+def test_the_question_names_the_queue_a_job_would_empty_and_its_warning(org, tmp_path):
+    sim, url = org
+    qid, pros = only_through(sim, "Collections", "Collections pros", "Collections", 4)
+    spec = tmp_path / "c.csv"
+    spec.write_text("email,Collections\n" + "".join(f"{sim.org.users[u].email},-\n" for u in pros), encoding="utf-8")
+    before = sim.dump()
+    term = Terminal(*run_args(spec, url, tmp_path / "st"), "--accept-impact", env=child_env(sim))
+    shown = term.wait_for("proceed? [y/N]")
+    assert f"  queues: 'Collections' {len(pros)} -> 0" in shown
+    assert f"  warning [critical]: queue 'Collections' would be left with no member ({len(pros)} of {len(pros)} leave)" in shown
+    term.type("n\n")
+    assert term.finish() == 9, term.seen
+    assert sim.dump() == before and sim.queue_member_ids(qid) == set(pros)
 
 
 @pytest.mark.slow  # a child process on a terminal: a few seconds
@@ -142,3 +159,5 @@ def test_the_preview_names_region_credentials_mode_and_users():
     assert "org:    api.mypurecloud.de (region eu-central-1)" in text
     assert "mode replace: users end with exactly the skills listed" in text and "users:  1200 named" in text
     assert "a ready access token (from GENESYSCLOUD_ACCESS_TOKEN)" in text
+    routed = describe(WritePreview("x.csv", "csv-wide", "merge", 3, "http://127.0.0.1:1", "t", impact=("queues: 'Sales' 2 -> 0", "warning [critical]: ...")))
+    assert routed.endswith("\n  queues: 'Sales' 2 -> 0\n  warning [critical]: ...")
