@@ -11,6 +11,7 @@ import click
 import orjson
 
 from bulkops.cli import exitcodes
+from bulkops.cli.binding import bind_org, binding_meta, connection_of, job_client_config
 from bulkops.cli.common import (
     Stopper,
     client_config,
@@ -369,6 +370,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
+            org = await client.get_organization()  # right after the token: the job records where it runs
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
             if kw.get("strict") and (code := await refuse_before_run(client, resolved)) is not None:
                 return code  # before the question and any write
@@ -377,7 +379,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
             )
             if create_missing_skills:  # the first write: after the question
                 resolved = await add_missing_skills(client, resolved, create=True)
-            setup = create_job(resolved, state_dir=state_dir, job_id=job)
+            setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
             say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
@@ -399,13 +401,14 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
 
     Users finished before are not touched again; users that were in flight are
     re-checked, and one whose change is already in place is written nothing.
-    Refused if the spec file changed since the job began.
+    Refused if the spec file changed since the job began, and against another org than the
+    job's. With no --region/--base-url/--profile (nor their variables) it connects where the job ran.
     """
-    config = client_config(kw)
     webhook_config(kw)
+    setup = open_job(state_dir, job)
+    config = job_client_config(kw, setup.store, job)
 
     async def main(stopper: Stopper) -> int:
-        setup = open_job(state_dir, job)
         # Locked before looking: another process's pass is refused (exit 8) even when it has just handled its last user.
         with JobLock(setup.paths.root):
             account = read_account(setup.store, setup.paths)
@@ -419,6 +422,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
                 + (f"; {items_left} other item(s) to go" if items_left else "")
             )
             async with GenesysClient(config) as client:
+                await bind_org(client, setup.store, job)  # right after the token, before any write
                 summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
         return report_outcome(summary, as_json=kw.get("json_summary", False))
