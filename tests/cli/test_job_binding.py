@@ -3,20 +3,25 @@
 
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 
 import orjson
 import pytest
-from helpers.cli import bulkops, sim_config, spawn, status, write_matrix
+from click.testing import CliRunner
+from helpers.cli import bulkops, sim_config, sim_writes, spawn, status, write_matrix, writes_counted
 
+from bulkops.cli import exitcodes
 from bulkops.cli.binding import JobConnection, check_org, with_recorded_connection
+from bulkops.cli.main import cli
 from bulkops.client.organization import Organization
 from bulkops.errors import WrongOrgError
+from bulkops.simulator import SimConfig
 from bulkops.simulator.organization import organization
 from bulkops.simulator.process import simulator_process
+from bulkops.state.store import RunStore
 
 #: The only settings of the shell the `next:` lines are run in: the simulator's OAuth client.
 ONLY_CREDENTIALS = {"GENESYSCLOUD_OAUTHCLIENT_ID": "bulkops-sim", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "bulkops-sim-secret"}
@@ -67,16 +72,6 @@ def _run_bare(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, env=ONLY_CREDENTIALS, capture_output=True, text=True, timeout=180)
 
 
-def _writes(url: str) -> int:
-    """Requests the simulator at ``url`` counted that could change the org: every PATCH/PUT/DELETE,
-    and every POST but the token's."""
-    with urllib.request.urlopen(f"{url}/__sim/stats", timeout=10) as answer:
-        stats = orjson.loads(answer.read())
-    by_method = stats["byMethod"]
-    posts = sum(v["total"] for k, v in stats["byRoute"].items() if k.startswith("POST") and "oauth" not in k)
-    return sum(by_method.get(m, 0) for m in ("PATCH", "PUT", "DELETE")) + posts
-
-
 def _interrupt_late(proc: subprocess.Popen[str], state, handled: int) -> str:
     """SIGINT ``proc`` once it has handled ``handled`` users; its stdout."""
     deadline = time.monotonic() + 90
@@ -108,7 +103,7 @@ def test_interrupted_job_resumes_verbatim_refuses_another_org_then_verify_and_un
         mine, theirs = organization(3), organization(4)
         for named in (mine["name"], mine["id"], theirs["name"], theirs["id"]):
             assert named in wrong.stderr
-        assert _writes(other) == 0
+        assert sim_writes(other) == 0
         assert status(state)["users"] == before  # nothing written to the state either
 
         done = _run_bare(_verbatim(out, "bulkops resume"))
@@ -122,4 +117,56 @@ def test_interrupted_job_resumes_verbatim_refuses_another_org_then_verify_and_un
         undone = _run_bare([sys.executable, "-m", "bulkops", "undo", "j", "--state-dir", str(state), "--yes", "--rps", "500", "--plain-progress"])
         assert undone.returncode == 0, undone.stdout + undone.stderr
         assert status(state, "j-undo")["users"].get("applied", 0) > 0
-        assert _writes(other) == 0
+        assert sim_writes(other) == 0
+
+
+def _in_process(sim, *args: str):
+    env = {"GENESYSCLOUD_OAUTHCLIENT_ID": sim.config.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": sim.config.client_secret, "GENESYSCLOUD_ACCESS_TOKEN": None}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def _ran(sim, url: str, tmp_path, users: int = 4) -> list[str]:
+    """A finished job ``reorg`` of ``users`` users; the options that name its state folder."""
+    spec = tmp_path / "reorg.json"
+    lines = [{"user": f"agent{i:05d}@example.com", "skills": {"Billing": 4}} for i in range(users)]
+    spec.write_text(orjson.dumps({"version": 1, "mode": "merge", "users": lines}).decode(), encoding="utf-8")
+    ran = _in_process(sim, "run", str(spec), "--job", "reorg", "--yes", "--base-url", url, "--state-dir", str(tmp_path / "st"))
+    assert ran.exit_code == exitcodes.OK, ran.output
+    return ["--state-dir", str(tmp_path / "st")]
+
+
+def test_a_job_records_its_org_and_connection_and_never_a_secret(org, tmp_path):
+    sim, url = org
+    _ran(sim, url, tmp_path)
+    store = RunStore.open(tmp_path / "st" / "reorg" / "state.db")
+    meta = store.meta()
+    store.close()
+    assert meta["org"] == {"id": organization(sim.config.seed)["id"], "name": organization(sim.config.seed)["name"]}
+    assert meta["connection"] == {"base_url": url, "region": None, "profile": None}
+    assert sim.config.client_secret not in orjson.dumps(meta).decode()
+
+
+def test_another_org_is_refused_by_undo_and_verify_before_any_write(org, tmp_path):
+    sim, url = org
+    where = _ran(sim, url, tmp_path)
+    sim.reset(SimConfig(seed=sim.config.seed + 1, audit_delay_seconds=0.0))  # the same URL now serves another org
+    for args in (("undo", "reorg", "--yes"), ("verify", "reorg", "--audit-lag", "0")):
+        refused = _in_process(sim, *args, "--base-url", url, *where)
+        assert refused.exit_code == exitcodes.AUTH_CONFIG, refused.output
+        assert organization(sim.config.seed)["name"] in refused.output and organization(sim.config.seed - 1)["id"] in refused.output
+    assert writes_counted(sim.stats()) == 0
+    assert not (tmp_path / "st" / "reorg-undo").exists()
+
+
+def test_a_job_made_before_orgs_were_recorded_records_it_at_its_next_pass_and_says_so(org, tmp_path):
+    sim, url = org
+    where = _ran(sim, url, tmp_path)
+    db = tmp_path / "st" / "reorg" / "state.db"
+    with sqlite3.connect(db) as conn:  # as a job of an earlier bulkops left it
+        conn.execute("DELETE FROM meta WHERE key IN ('org', 'connection')")
+    undone = _in_process(sim, "undo", "reorg", "--yes", "--base-url", url, *where)
+    assert undone.exit_code == exitcodes.OK, undone.output
+    assert "had no org recorded" in undone.output
+    store = RunStore.open(db)
+    assert store.get("org")["id"] == organization(sim.config.seed)["id"] and store.get("connection")["base_url"] == url
+    store.close()
