@@ -479,6 +479,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
         "account": account.to_json(),
         "spec": meta.get("spec_path"),
         "mode": meta.get("mode"),
+        "org": meta.get("org"),  # where the job runs (#28 §1); none for a job made before jobs recorded it
+        "connection": meta.get("connection"),
         "users": users,
         "users_read": meta.get("users_read"),
         "requests_total": job_requests,
@@ -499,6 +501,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
 def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
     """``status`` in words: what ``--json`` prints, headed by the job's account."""
     echo_safe(f"job {info['job_id']}  spec {info['spec']}  mode {info['mode']}")
+    if (org := info["org"]) is not None:
+        echo_safe(f"org {org.get('name')!r} (id {org.get('id')})" + (f" at {info['connection'].get('base_url')}" if info["connection"] else ""))
     click.echo(status_headline(f"status: {account.status}", account.state))
     click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
     for line in account_lines(account.to_json()):

@@ -9,7 +9,7 @@ import click
 import orjson
 
 from bulkops.cli.binding import bind_org, job_client_config
-from bulkops.cli.common import Stopper, connection_options, echo_safe, engine_options, handles_errors, pool_option, run_async, state_dir_option
+from bulkops.cli.common import Stopper, connection_options, echo_safe, engine_options, handles_errors, pool_option, run_async, state_dir_flag, state_dir_option
 from bulkops.cli.jobs import status_headline
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
@@ -78,7 +78,8 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
             echo_safe(f"    held back {describe_held(HeldBack.from_json(held), names)}")
         for part in (e.get("last_state") or {}).get("heldBack") or ():  # an undo item's parts, likewise
             echo_safe(f"    held back {HeldPart.from_json(part).describe()}")
-    click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}` runs them again, `bulkops reconcile show {job} USER` shows one")
+    where = state_dir_flag(state_dir)  # a command that works when copied
+    click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}{where}` runs them again, `bulkops reconcile show {job} USER{where}` shows one")
 
 
 @reconcile.command()

@@ -144,6 +144,8 @@ def test_a_job_records_its_org_and_connection_and_never_a_secret(org, tmp_path):
     assert meta["org"] == {"id": organization(sim.config.seed)["id"], "name": organization(sim.config.seed)["name"]}
     assert meta["connection"] == {"base_url": url, "region": None, "profile": None}
     assert sim.config.client_secret not in orjson.dumps(meta).decode()
+    shown = _in_process(sim, "status", "reorg", "--state-dir", str(tmp_path / "st")).output
+    assert f"org {meta['org']['name']!r} (id {meta['org']['id']}) at {url}" in shown
 
 
 def test_another_org_is_refused_by_undo_and_verify_before_any_write(org, tmp_path):
