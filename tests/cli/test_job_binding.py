@@ -172,3 +172,29 @@ def test_a_job_made_before_orgs_were_recorded_records_it_at_its_next_pass_and_sa
     store = RunStore.open(db)
     assert store.get("org")["id"] == organization(sim.config.seed)["id"] and store.get("connection")["base_url"] == url
     store.close()
+
+
+def test_reconcile_retry_refuses_another_org_with_the_queue_untouched_then_needs_no_connection(org, tmp_path):
+    sim, url = org
+    state = tmp_path / "st"
+    spec = tmp_path / "s.json"
+    lines = [{"user": f"agent{i:05d}@example.com", "title": "Agent III"} for i in range(6)]
+    spec.write_text(orjson.dumps({"version": 1, "mode": "merge", "users": lines}).decode(), encoding="utf-8")
+    by_email = {sim.user(u)["email"]: u for u in sim.user_ids()}
+    sim.configure(always_conflict=[by_email["agent00002@example.com"]])  # one user answers 409 to every write
+    fast = ("--rps", "1000", "--conflict-attempts", "1", "--conflict-delay", "0", "--plain-progress")
+    ran = _in_process(sim, "run", str(spec), "--job", "j", "--yes", "--base-url", url, "--state-dir", str(state), *fast)
+    assert ran.exit_code == exitcodes.PARTIAL, ran.output
+    queued = _in_process(sim, "reconcile", "list", "j", "--state-dir", str(state), "--json").output
+
+    seed = sim.config.seed
+    sim.reset(SimConfig(seed=seed + 1))  # the same URL, another org
+    refused = _in_process(sim, "reconcile", "retry", "j", "--base-url", url, "--state-dir", str(state), *fast)
+    assert refused.exit_code == exitcodes.AUTH_CONFIG, refused.output
+    assert writes_counted(sim.stats()) == 0
+    assert _in_process(sim, "reconcile", "list", "j", "--state-dir", str(state), "--json").output == queued  # nothing reopened
+
+    sim.reset(SimConfig(seed=seed))  # back to the job's org, the user no longer held
+    retried = _in_process(sim, "reconcile", "retry", "j", "--state-dir", str(state), *fast)  # no connection given
+    assert retried.exit_code == exitcodes.OK, retried.output
+    assert "connecting where job j ran" in retried.output
