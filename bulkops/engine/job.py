@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import os
-import shlex
 import shutil
 import sqlite3
 import tempfile
@@ -305,7 +304,7 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[
         if ready:
             raise StateError(
                 f"job {job_id} already has run state in {paths.root}; "
-                f"carry on with `bulkops resume {job_id}{_state_dir_words(paths)}` or see `bulkops status {job_id}{_state_dir_words(paths)}` "
+                f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
                 "(or pass --job NAME to start a separate job)"
             )
     # Set-up was killed before it was ready (no write was sent): start it again, removing
@@ -340,12 +339,6 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[
     )
     store = staging.move_to(paths.db)
     return JobSetup(job_id, paths, store)
-
-
-def _state_dir_words(paths: RunPaths) -> str:
-    """`` --state-dir DIR`` for a command in a message, or nothing for the default folder."""
-    state_dir = paths.root.parent
-    return "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(str(state_dir))}"
 
 
 def open_job(state_dir: str | Path, job_id: str, *, check_spec: bool = True) -> JobSetup:
