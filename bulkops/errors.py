@@ -17,6 +17,10 @@ class ConfigError(BulkopsError):
     """Bad options, missing credentials, an unsafe base URL."""
 
 
+class WrongOrgError(ConfigError):
+    """The credentials belong to another org than the one the job recorded (#28 §1)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SpecProblem:
     """One problem in a job spec, located precisely enough to fix it in an editor."""

@@ -36,6 +36,7 @@ from bulkops.errors import (
     StateError,
     StoppedAtOnce,
     TransportError,
+    WrongOrgError,
 )
 from bulkops.logsetup import configure_logging
 from bulkops.safetext import escaped
@@ -247,6 +248,12 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
     """(message, exit code, next step) for every error a command can end on."""
     if isinstance(exc, JobNameError):
         return str(exc), exitcodes.USAGE, None
+    if isinstance(exc, WrongOrgError):
+        return (
+            str(exc),
+            exitcodes.AUTH_CONFIG,
+            "give no --region/--base-url (nor GENESYSCLOUD_REGION/BULKOPS_BASE_URL) to connect where the job ran, with credentials of its org",
+        )
     if isinstance(exc, ConfigError):
         return str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables"
     if isinstance(exc, NotConfirmed):

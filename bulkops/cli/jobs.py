@@ -11,6 +11,7 @@ import click
 import orjson
 
 from bulkops.cli import exitcodes
+from bulkops.cli.binding import bind_org, binding_meta, connection_of, job_client_config
 from bulkops.cli.common import (
     Stopper,
     client_config,
@@ -370,6 +371,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
+            org = await client.get_organization()  # right after the token: the job records where it runs
             resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
             asked = not kw["assume_yes"] and can_ask()
             impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
@@ -386,7 +388,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
             )
             if create_missing_skills:  # the first write: after the question
                 resolved = await add_missing_skills(client, resolved, create=True)
-            setup = create_job(resolved, state_dir=state_dir, job_id=job)
+            setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
             say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()
@@ -408,13 +410,14 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
 
     Users finished before are not touched again; users that were in flight are
     re-checked, and one whose change is already in place is written nothing.
-    Refused if the spec file changed since the job began.
+    Refused if the spec file changed since the job began, and against another org than the
+    job's. With no --region/--base-url/--profile (nor their variables) it connects where the job ran.
     """
-    config = client_config(kw)
     webhook_config(kw)
+    setup = open_job(state_dir, job)
+    config = job_client_config(kw, setup.store, job)
 
     async def main(stopper: Stopper) -> int:
-        setup = open_job(state_dir, job)
         # Locked before looking: another process's pass is refused (exit 8) even when it has just handled its last user.
         with JobLock(setup.paths.root):
             account = read_account(setup.store, setup.paths)
@@ -428,6 +431,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
                 + (f"; {items_left} other item(s) to go" if items_left else "")
             )
             async with GenesysClient(config) as client:
+                await bind_org(client, setup.store, job)  # right after the token, before any write
                 summary = await run_pass(client, setup, kw, stopper)
         setup.store.close()
         return report_outcome(summary, as_json=kw.get("json_summary", False))
@@ -484,6 +488,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
         "account": account.to_json(),
         "spec": meta.get("spec_path"),
         "mode": meta.get("mode"),
+        "org": meta.get("org"),  # where the job runs (#28 §1); none for a job made before jobs recorded it
+        "connection": meta.get("connection"),
         "users": users,
         "users_read": meta.get("users_read"),
         "requests_total": job_requests,
@@ -504,6 +510,8 @@ def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "war
 def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
     """``status`` in words: what ``--json`` prints, headed by the job's account."""
     echo_safe(f"job {info['job_id']}  spec {info['spec']}  mode {info['mode']}")
+    if (org := info["org"]) is not None:
+        echo_safe(f"org {org.get('name')!r} (id {org.get('id')})" + (f" at {info['connection'].get('base_url')}" if info["connection"] else ""))
     click.echo(status_headline(f"status: {account.status}", account.state))
     click.echo("users:   " + "  ".join(f"{k} {v}" for k, v in info["users"].items()))
     for line in account_lines(account.to_json()):

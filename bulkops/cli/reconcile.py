@@ -8,7 +8,8 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.common import Stopper, client_config, connection_options, echo_safe, engine_options, handles_errors, pool_option, run_async, state_dir_option
+from bulkops.cli.binding import bind_org, job_client_config
+from bulkops.cli.common import Stopper, connection_options, echo_safe, engine_options, handles_errors, pool_option, run_async, state_dir_flag, state_dir_option
 from bulkops.cli.jobs import status_headline
 from bulkops.cli.report import webhook_option
 from bulkops.client import GenesysClient
@@ -77,7 +78,8 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
             echo_safe(f"    held back {describe_held(HeldBack.from_json(held), names)}")
         for part in (e.get("last_state") or {}).get("heldBack") or ():  # an undo item's parts, likewise
             echo_safe(f"    held back {HeldPart.from_json(part).describe()}")
-    click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}` runs them again, `bulkops reconcile show {job} USER` shows one")
+    where = state_dir_flag(state_dir)  # a command that works when copied
+    click.echo(f"{len(entries)} open; `bulkops reconcile retry {job}{where}` runs them again, `bulkops reconcile show {job} USER{where}` shows one")
 
 
 @reconcile.command()
@@ -139,24 +141,31 @@ def retry(job: str, users: tuple[str, ...], state_dir: str, **kw: Any) -> None:
     if not picked:
         click.echo(f"the reconciliation queue of {job} is empty: nothing to retry")
         return
-    config = client_config(kw)
+    config = job_client_config(kw, setup.store, job)
     with JobLock(setup.paths.root):  # held from before the users are reopened to the end of the pass
-        pass_no = int(setup.store.get("pass") or 0) + 1
-        # Reopened first: a kill between the two leaves them pending for `resume`, never lost.
-        # An item of another kind is queued as "kind:key" (a skill definition: "skill:delete:sales").
-        item_keys = [(p.split(":", 1)[0], p.split(":", 1)[1]) for p in picked if p.split(":", 1)[0] in kinds()]
-        user_ids = [p for p in picked if p.split(":", 1)[0] not in kinds()]
-        setup.store.reopen(user_ids, pass_no)
-        setup.store.reopen_items(item_keys)
-        setup.store.set(**{"pass": pass_no})
-        for uid in picked:
-            queue.mark_retried(uid, f"pass-{pass_no}")
-        queue.close()
 
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
+                await bind_org(client, setup.store, job)  # another org is refused before the queue or the org changes
+                user_ids = _reopen(setup, queue, picked)
                 summary = await run_pass(client, setup, kw, stopper, only_users=user_ids)
             return report_outcome(summary, as_json=kw.get("json_summary", False))
 
         code = run_async(main)
     sys.exit(code)
+
+
+def _reopen(setup: Any, queue: ReconciliationQueue, picked: list[str]) -> list[str]:
+    """Reopen the picked users and items for a new pass; the user ids among them.
+    Reopened first: a kill between the two leaves them pending for `resume`, never lost.
+    An item of another kind is queued as "kind:key" (a skill definition: "skill:delete:sales")."""
+    pass_no = int(setup.store.get("pass") or 0) + 1
+    item_keys = [(p.split(":", 1)[0], p.split(":", 1)[1]) for p in picked if p.split(":", 1)[0] in kinds()]
+    user_ids = [p for p in picked if p.split(":", 1)[0] not in kinds()]
+    setup.store.reopen(user_ids, pass_no)
+    setup.store.reopen_items(item_keys)
+    setup.store.set(**{"pass": pass_no})
+    for uid in picked:
+        queue.mark_retried(uid, f"pass-{pass_no}")
+    queue.close()
+    return user_ids

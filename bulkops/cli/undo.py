@@ -10,9 +10,9 @@ import click
 import orjson
 
 from bulkops.cli import exitcodes
+from bulkops.cli.binding import bind_org, binding_meta, connection_of, job_client_config
 from bulkops.cli.common import (
     Stopper,
-    client_config,
     complete_job_names,
     connection_options,
     engine_options,
@@ -69,13 +69,14 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
     """
     if undo_job is not None:
         check_job_name(undo_job)
-    config = client_config(kw)
     webhook_config(kw)
     as_json = kw.get("json_summary", False)
     source, inverse = load_inverse(state_dir, job)
+    config = job_client_config(kw, source.store, job)  # where JOB ran, unless told otherwise
 
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
+            org = await bind_org(client, source.store, job)  # right after the token: JOB's org or nothing
             plan = await plan_undo(client, source, inverse, job_id=undo_job)
             source.store.close()
             # Something the job wrote that no line accounts for needs a person: exit 3, dry run or not.
@@ -95,6 +96,7 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
                 users_changing=lambda: plan.restoring,
             )
             setup = create_undo_job(plan, state_dir=state_dir)
+            setup.store.set(**binding_meta(org, connection_of(config, kw)))  # the undo job runs where JOB ran
             say(f"job {setup.job_id}: {len(plan.users)} users and {len(plan.items.undoable)} items to restore; state in {setup.paths.root}")
             summary = await run_pass(client, setup, kw, stopper)
             setup.store.close()

@@ -13,7 +13,8 @@ import click
 import orjson
 
 from bulkops.cli import exitcodes
-from bulkops.cli.common import Stopper, client_config, complete_job_names, connection_options, handles_errors, run_async, state_dir_flag, state_dir_option
+from bulkops.cli.binding import bind_org, job_client_config
+from bulkops.cli.common import Stopper, complete_job_names, connection_options, handles_errors, run_async, state_dir_flag, state_dir_option
 from bulkops.client import GenesysClient
 from bulkops.client.serverclock import describe_skew
 from bulkops.domain.verification import CONFIRMED, Finding, Verification
@@ -78,7 +79,7 @@ def verify(
     Date header), so a machine whose clock is off neither waits for nothing nor reads the wrong window.
     """
     setup = open_job(state_dir, job, check_spec=False)
-    config = client_config(kw)
+    config = job_client_config(kw, setup.store, job)  # where the job ran, unless told otherwise
     with JobLock(setup.paths.root):  # a running pass is refused (BUSY); none starts while this reads
         store = setup.store
         client_id = oauth_client or store.get("client_id") or config.client_id or None
@@ -93,6 +94,7 @@ def verify(
 
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
+                await bind_org(client, store, job, record=False)  # reads only: another org's audit is refused, not read
                 result = await verify_job(client, writes, clients, options)
             if client.server_clock.off:  # said on stderr: --json's stdout stays one document
                 click.echo(f"note: {describe_skew(client.server_clock.skew or 0.0)}", err=True)

@@ -17,7 +17,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -284,18 +284,19 @@ class JobSetup:
     store: RunStore
 
 
-def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | None = None) -> JobSetup:
-    """Set-up's store, resolved, becomes the job's run state (moved into place whole)."""
+def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | None = None, meta: Mapping[str, Any] | None = None) -> JobSetup:
+    """Set-up's store, resolved, becomes the job's run state (moved into place whole); ``meta``
+    is recorded with it (where the job runs: its org and connection, #28 §1)."""
     checked = resolved.checked
     job_id = job_id or job_id_for(checked.spec)
     paths = RunPaths.for_job(state_dir, job_id)
     try:
-        return _create(resolved, paths, job_id)
+        return _create(resolved, paths, job_id, meta or {})
     except (OSError, sqlite3.Error) as exc:
         raise RunStateWriteError(f"cannot create the run state under {paths.root}: {exc}") from exc
 
 
-def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
+def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[str, Any]) -> JobSetup:
     spec = resolved.checked.spec
     if existing_job(paths, job_id):  # or DamagedStateError: a job there wrote and lost its state (#25 §5)
         raise StateError(
@@ -329,6 +330,7 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str) -> JobSetup:
             # Placeholder ids of the skills the job creates: the run swaps in the real ones.
             "new_skills": sorted(NEW_SKILL + i.name for i in resolved.skills.items if i.op == "create" and i.skill_id is None),
             "users": resolved.users,
+            **meta,
             "ready": True,
         }
     )

@@ -43,3 +43,17 @@ def sim_config(url: str, **knobs: Any) -> None:
     """Change a simulator process's runtime knobs (``POST /__sim/config``)."""
     req = urllib.request.Request(f"{url}/__sim/config", data=orjson.dumps(knobs), method="POST", headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=10).read()
+
+
+def writes_counted(stats: dict[str, Any]) -> int:
+    """Requests in a simulator's ``/__sim/stats`` that could change its org: every PATCH, PUT and
+    DELETE, and every POST but the token's."""
+    by_method = stats["byMethod"]
+    posts = sum(v["total"] for k, v in stats["byRoute"].items() if k.startswith("POST") and "oauth" not in k)
+    return sum(by_method.get(m, 0) for m in ("PATCH", "PUT", "DELETE")) + int(posts)
+
+
+def sim_writes(url: str) -> int:
+    """``writes_counted`` of the simulator process at ``url``."""
+    with urllib.request.urlopen(f"{url}/__sim/stats", timeout=10) as answer:
+        return writes_counted(orjson.loads(answer.read()))
