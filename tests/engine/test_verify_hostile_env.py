@@ -76,8 +76,11 @@ async def test_a_client_clock_hours_off_verifies_at_once_on_the_apis_clock(sim, 
     # 30 s of lag allowed for and none passed: on the API's clock that is about 30 s, never 3 h + 30 s,
     # and never a query of the wrong window (which would find nothing of the job)
     assert isinstance(result, Pending) and result.wait <= 31, result
+    # ``Date`` has whole seconds: the API's clock is known to about half a second, so a job that ended
+    # a moment ago may be "not yet" for that long; waiting up to 30 s lets that pass, while a clock read
+    # 3 h off would put the audit 3 h away, past the wait, and return Pending at once
     async with skewed_client(sim, offset) as client:
-        verified = await verify_job(client, writes, client_id, VerifyOptions(audit_lag=0.0))
+        verified = await verify_job(client, writes, client_id, VerifyOptions(audit_lag=0.0, wait=True, timeout=30.0))
     assert isinstance(verified, Verification) and verified.verified, verified
 
 
