@@ -65,7 +65,7 @@ def test_an_audit_log_cut_or_deleted_makes_undo_name_every_user_and_exit_3(org, 
     every written one), dry run or not, exit 3: never "nothing to undo", never 0 (#25 §3)."""
     sim, url = org
     state = tmp_path / "st"
-    common = ["--base-url", url, "--state-dir", str(state)]
+    common = ["--base-url", url, "--state-dir", str(state), "--rps", "200"]  # the point is the record, not the pace
     emails = sorted(sim.user(u)["email"] for u in sim.user_ids() if sim.user(u).get("state", "active") == "active")[10:210]
     titles = {e: sim.user(u).get("title") for u in sim.user_ids() if (e := sim.user(u)["email"]) in emails}
     reorg = [{"user": e, "title": "Agent II"} for e in emails]
