@@ -4,25 +4,14 @@ proxy, against the simulator over HTTP): nothing then says no queue is emptied, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from helpers.engine import client_for
-from helpers.faultproxy import FaultProxy, status
+from helpers.faultproxy import FaultProxy, Via, status
 from helpers.routing import only_through
 
 from bulkops.cli import exitcodes
 from bulkops.cli.impact import impact_before_run
 from bulkops.engine.job import check_locally, resolve_against_org
-
-
-@dataclass
-class Via:
-    """The simulator's handle, pointed at the proxy."""
-
-    base_url: str
-    client_id: str
-    client_secret: str
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ answer is retried and the job ends exactly as without it; a persistent one stops
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from helpers.engine import client_for, email
-from helpers.faultproxy import EMPTY_BODY, EMPTY_OBJECT, REPEAT_CURSOR, FaultProxy
+from helpers.faultproxy import EMPTY_BODY, EMPTY_OBJECT, REPEAT_CURSOR, FaultProxy, Via
 from test_reorg import write_json
 
 from bulkops.engine.execute import execute
@@ -23,15 +21,6 @@ from bulkops.state.ndjson import read_ndjson
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0, page_size=50)
 BUDGET = {"max_attempts": 3, "max_retry_seconds": 5.0}
-
-
-@dataclass
-class Via:
-    """The simulator's handle, pointed at the proxy."""
-
-    base_url: str
-    client_id: str
-    client_secret: str
 
 
 @pytest.fixture

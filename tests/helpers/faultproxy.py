@@ -128,6 +128,16 @@ class OneOf:
 Action = Answer | Reset | Delay | Rewrite | OneOf
 
 
+@dataclass(frozen=True)
+class Via:
+    """A simulator's handle (``base_url`` and its OAuth client) pointed at a proxy in front of it:
+    what ``config_for`` and the engine helpers take in place of the simulator."""
+
+    base_url: str
+    client_id: str
+    client_secret: str
+
+
 def status(code: int, body: Any = None, *, headers: Mapping[str, str] | None = None, retry_after: str | None = None) -> Answer:
     """An answer with ``code``; ``body`` as bytes, or JSON-encoded (default: an ErrorBody)."""
     if body is None:
