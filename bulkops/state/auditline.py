@@ -65,7 +65,7 @@ def decode_line(raw: Mapping[str, Any]) -> AnyLine:
 def scan_audit(path: Path) -> Iterator[tuple[int, AnyLine | BadLine]]:
     """(byte offset, line) of every line in order, a damaged one as a ``BadLine``; nothing if no file."""
     for off, raw in scan_ndjson(path):
-        yield off, raw if isinstance(raw, BadLine) else _decoded(path, raw)
+        yield off, raw if isinstance(raw, BadLine) else _decoded(path, off, raw)
 
 
 def read_audit(path: Path) -> Iterator[AnyLine | BadLine]:
@@ -120,8 +120,14 @@ def item_line(line: AnyLine) -> ItemLine | None:
     return AuditLine(line.ts, line.run_id, line.job_id, record) if isinstance(record, ItemOutcome) else None
 
 
-def _decoded(path: Path, raw: dict[str, Any]) -> AnyLine | BadLine:
+def _decoded(path: Path, off: int, raw: dict[str, Any]) -> AnyLine | BadLine:
     try:
         return decode_line(raw)
     except DamagedLine:
-        return BadLine(path, 0, orjson.dumps(raw).decode())
+        return BadLine(path, _line_number(path, off), orjson.dumps(raw).decode())
+
+
+def _line_number(path: Path, off: int) -> int:
+    """The 1-based number of the line starting at byte ``off`` (only for a damaged line: rare)."""
+    with open(path, "rb") as fh:
+        return fh.read(off).count(b"\n") + 1
