@@ -34,7 +34,7 @@ class WrittenOp(Protocol):
     def detail(self) -> Mapping[str, Any]: ...
 
 
-class UserLine(Protocol):
+class WrittenLine(Protocol):
     """What the inverse reads of a user's audit line (``state.records.UserOutcome``, decoded by
     ``state.auditline``: the domain reads it without depending on the state layer)."""
 
@@ -67,7 +67,7 @@ class Inverse:
     emails: Mapping[str, str] = field(default_factory=dict)
 
 
-def invert(lines: Iterable[UserLine]) -> Inverse:
+def invert(lines: Iterable[WrittenLine]) -> Inverse:
     """The inverse of the users' audit lines of a job (``state.auditline``), in the order they were
     written; a line without ``before`` (a user never read) wrote nothing and is skipped."""
     first: dict[str, dict[Element, Any]] = {}
@@ -93,7 +93,7 @@ def invert(lines: Iterable[UserLine]) -> Inverse:
     return Inverse(tuple(intents), unknown, emails)
 
 
-def written_elements(line: UserLine) -> list[tuple[Element, Any, Any]]:
+def written_elements(line: WrittenLine) -> list[tuple[Element, Any, Any]]:
     """(element, value before, value written) for every operation of the line that went through.
 
     What was written is the last attempt's ``changes`` over the first diff (a 409 re-diff leaves
@@ -108,7 +108,7 @@ def written_elements(line: UserLine) -> list[tuple[Element, Any, Any]]:
     return out
 
 
-def merged_changes(line: UserLine) -> dict[str, Any]:
+def merged_changes(line: WrittenLine) -> dict[str, Any]:
     """The first diff's ``changes`` with the last attempt's over them, one level deep."""
     changes: dict[str, Any] = {}
     for part in (line.first_changes or {}, line.changes):
