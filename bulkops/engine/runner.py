@@ -199,7 +199,8 @@ class Engine:
             await _until(workers_done, [batcher_task])
             await batcher.close()
             await batcher_task  # ends once closing; a failure in its last flush surfaces here
-            self.counters.requests_by_kind["queue_batches"] += batcher.requests
+            self.counters.requests_by_kind["queue_batches"] += batcher.requests - batcher.division_requests
+            self.counters.requests_by_kind["move_division"] += batcher.division_requests  # batched (#27 §5)
             if listing_complete and not self.stopping:
                 self._report_unseen(audit, reconciliation, ids)
                 return True

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from . import routes_queueconfig, routes_skilldefs, skillgroups, wire
-from .errors import SimApiError, bad_request, detail
+from .errors import MISSING_DIVISION_PERMISSION, SimApiError, bad_request, detail
 from .httputil import (
     MAX_QUEUE_MEMBER_PAGE_SIZE,
     bool_param,
@@ -22,7 +22,7 @@ from .httputil import (
     route_of,
     sim_of,
 )
-from .org import MAX_QUEUE_MEMBERS_PER_REQUEST, Org, Queue
+from .org import MAX_DIVISION_OBJECTS_PER_REQUEST, MAX_QUEUE_MEMBERS_PER_REQUEST, Org, Queue
 
 T = TypeVar("T")
 
@@ -246,6 +246,8 @@ async def division_objects_post(request: web.Request) -> web.Response:
         raise bad_request("The request body must be a JSON array of object id strings.")
     if not body:
         raise bad_request("The list of objects to move is empty.", detail("body", "required"))
+    if len(body) > MAX_DIVISION_OBJECTS_PER_REQUEST:
+        raise bad_request(f"Too many objects in one request: {len(body)}; the maximum is {MAX_DIVISION_OBJECTS_PER_REQUEST}.", detail("body", "too.many"))
     unknown = [uid for uid in body if uid not in org.users]
     if unknown:
         raise SimApiError(
@@ -255,10 +257,20 @@ async def division_objects_post(request: web.Request) -> web.Response:
             [detail("id", "not.found", uid) for uid in unknown],
         )
     ids = list(dict.fromkeys(body))
+    _reachable(sim, division.id, [org.users[uid].division_id for uid in ids])
     route = route_of(request)
     sim.before_users_write([org.users[uid] for uid in ids], route)
     org.move_users(division, ids)
     return no_content()
+
+
+def _reachable(sim: Any, target: str, sources: list[str]) -> None:
+    """A move needs the role in the division each user leaves and the one it enters
+    (``forbidden_divisions``): one user out of reach refuses the whole list (guess: all-or-nothing,
+    as the simulator validates every id first)."""
+    forbidden = sim.config.forbidden_divisions
+    if forbidden and ("*" in forbidden or target in forbidden or forbidden & set(sources)):
+        raise SimApiError(403, MISSING_DIVISION_PERMISSION, "You are not authorized to move one or more of these objects (their division or the target's).")
 
 
 def register(app: web.Application) -> None:
