@@ -1,6 +1,6 @@
 """What a user's changes cost in requests: the basis of the plan's time estimate.
 
-Mirrors ``bulkops.engine.operations`` one for one. Queue membership and division moves are not
+Mirrors ``bulkops.engine.run.operations`` one for one. Queue membership and division moves are not
 counted here: they are batched across users, 100 users a request (``queue_requests``,
 ``division_requests``).
 """

@@ -16,11 +16,11 @@ import pytest
 from helpers.clients import client_for, make_client, no_backoff
 from helpers.faultproxy import RESET, FaultProxy, Forward, Via, status
 
-from bulkops.client.routing_config import DuplicateSkillError, create_skill_definition
-from bulkops.client.utilization import create_label
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.client.endpoints.routing_config import DuplicateSkillError, create_skill_definition
+from bulkops.client.endpoints.utilization import create_label
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import BadRequestError
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
