@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import structlog
 
-from bulkops.errors import BulkopsError, ServerError, TransportError
+from bulkops.errors import BulkopsError, ConflictError, ServerError, TransportError
 
 log = structlog.get_logger("bulkops.client")
 
@@ -29,10 +29,18 @@ LOST_ANSWER: tuple[type[BulkopsError], ...] = (ServerError, TransportError)
 
 async def create_once(send: Callable[[], Awaitable[T]], find: Callable[[], Awaitable[T | None]], *, what: str, rounds: int) -> T:
     """``send`` the create (a once-only request); after a lost answer, ``find`` the object by its
-    name and adopt it, or send again while rounds remain. The last lost answer is raised."""
+    name and adopt it, or send again while rounds remain. The last lost answer is raised.
+
+    A duplicate name refusing a create sent again (a ``ConflictError``) is the first one landing
+    late (after the look-up missed it): looked up once more and adopted; refused on the first
+    send it is raised as it came (the object existed before this create)."""
     for round_ in range(1, max(rounds, 1) + 1):
         try:
             return await send()
+        except ConflictError as exc:
+            if round_ == 1:
+                raise
+            return await _adopt(find, what, exc, round_)
         except LOST_ANSWER as exc:
             found = await find()
             if found is not None:
@@ -42,3 +50,11 @@ async def create_once(send: Callable[[], Awaitable[T]], find: Callable[[], Await
             if round_ >= rounds:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _adopt(find: Callable[[], Awaitable[T | None]], what: str, refusal: ConflictError, round_: int) -> T:
+    found = await find()
+    if found is None:
+        raise refusal
+    log.info("create.adopted", what=what, error=type(refusal).__name__, round=round_)
+    return found

@@ -10,11 +10,12 @@ looked up, and a 429 is sent again without a look-up.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from helpers.clients import client_for, make_client, no_backoff
-from helpers.faultproxy import RESET, FaultProxy, Forward, Via, status
+from helpers.faultproxy import RESET, Delay, FaultProxy, Forward, Via, status
 
 from bulkops.client.endpoints.routing_config import DuplicateSkillError, create_skill_definition
 from bulkops.client.endpoints.utilization import create_label
@@ -80,6 +81,27 @@ async def test_a_5xx_before_the_platform_acted_is_looked_up_then_sent_again_once
     async with FaultProxy(sim.base_url) as proxy:
         proxy.inject("POST", path, status(503), times=1)  # answered by the proxy: nothing landed
         setup, summary = await run_through(sim, proxy, spec_body, tmp_path)
+        posts = proxy.count("POST", path)
+    assert summary["status"] == "complete", summary
+    assert len(named(sim.sim)) == 1 and posts == 2
+    assert items(setup) == [(kind, "applied")]
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+async def test_a_create_that_times_out_and_lands_late_is_still_made_once(sim, tmp_path, kind):
+    """The answer outlasts the client's timeout and the create reaches the org only afterwards: the
+    look-up misses it, the create is sent again and lands; the late one meets the duplicate name."""
+    sim.sim.reset(SimConfig(users=20, seed=27))
+    spec_body, path, named = KINDS[kind]
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"version": 2, **spec_body}))
+    async with FaultProxy(sim.base_url) as proxy:
+        proxy.inject("POST", path, Delay(2.0), times=1)  # forwarded after the client gave up
+        via = Via(proxy.base_url, sim.client_id, sim.client_secret)
+        async with client_for(via, rps=3000, timeout=0.5) as client:
+            setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=tmp_path / "state")
+            summary = await execute(client, setup, options=OPTS)
+        await asyncio.sleep(2.0)  # the late create has reached the simulator by now
         posts = proxy.count("POST", path)
     assert summary["status"] == "complete", summary
     assert len(named(sim.sim)) == 1 and posts == 2
