@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from helpers.engine import client_for
 
 from bulkops.domain.cost import DIVISION_OBJECTS_PER_REQUEST
@@ -19,6 +20,7 @@ from bulkops.engine.plan.planjob import make_plan
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
+from bulkops.errors import AuthError, PassFailed
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 
@@ -95,3 +97,34 @@ async def test_a_batch_refused_for_some_of_its_users_moves_the_others_and_fails_
             assert s.org.users[uid].division_id == out_of_reach  # where it was, as the audit says
         else:
             assert audit[uid]["outcome"] == "applied" and op["ok"] and s.org.users[uid].division_id == target
+
+
+async def test_a_user_another_writer_keeps_changing_goes_to_reconciliation_and_the_batch_moves(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=200, divisions=4, seed=7))
+    s = sim.sim
+    name, target = sorted(s.division_ids_by_name().items())[-1]
+    ids = movers(s, target, 120)
+    busy = ids[37]
+    s.configure(always_conflict=[busy])  # every write that includes this user answers 409
+    _, setup, summary = await run(sim, [{"user": s.org.users[u].email, "division": name} for u in ids], tmp_path)
+    assert summary["users"] == {"applied": 119, "reconciliation": 1, "total": 120}, summary
+    audit = lines(setup)
+    assert audit[busy]["outcome"] == "reconciliation" and s.org.users[busy].division_id != target
+    assert all(s.org.users[u].division_id == target for u in ids if u != busy)
+
+
+async def test_a_role_that_cannot_move_anyone_stops_the_pass_after_the_threshold(sim, tmp_path):
+    sim.sim.reset(SimConfig(users=300, divisions=4, seed=8))
+    s = sim.sim
+    name, target = sorted(s.division_ids_by_name().items())[-1]
+    ids = movers(s, target, 200)
+    s.configure(forbidden_divisions=["*"])
+    spec = tmp_path / "move.json"
+    spec.write_text(json.dumps({"version": 1, "users": [{"user": s.org.users[u].email, "division": name} for u in ids]}))
+    async with client_for(sim, rps=3000) as client:
+        setup = create_job(await resolve_against_org(client, check_locally(spec)), state_dir=tmp_path / "state")
+        with pytest.raises(PassFailed) as failed:
+            await execute(client, setup, options=OPTS)
+    assert isinstance(failed.value.cause, AuthError) and "lacks the division's user-move rights" in str(failed.value.cause)
+    assert sum(division_posts(sim).values()) <= 2 * (OPTS.forbidden_threshold + 7)  # not two hundred, nor a split of every batch
+    assert not any(r.get("outcome") == "applied" for r in read_ndjson(setup.paths.audit))

@@ -26,7 +26,9 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import QUEUE_BATCHES, STATE_READS, WRITES, request_kind
 from bulkops.domain.cost import DIVISION_OBJECTS_PER_REQUEST, MEMBERS_PER_REQUEST
-from bulkops.errors import ApiError, BulkopsError, is_transient
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.forbidden import ForbiddenBreaker
+from bulkops.errors import ApiError, AuthError, BulkopsError, is_transient
 from bulkops.state.records import ErrorInfo, OpResult
 
 
@@ -163,10 +165,13 @@ class QueueBatcher:
     """Queue joins and leaves, and division moves (#27 §5), gathered across users and sent in
     batches: a user finishes once every batch holding one of its changes has answered."""
 
-    def __init__(self, client: GenesysClient, membership: QueueMembership, *, linger: float = 10.0):
+    def __init__(self, client: GenesysClient, membership: QueueMembership, *, linger: float = 10.0, forbidden: ForbiddenBreaker | None = None):
         self._client = client
         self._membership = membership
         self._linger = linger
+        #: Division moves refused (403) one user at a time: the pass stops once the role is judged
+        #: to lack the permission itself, as a worker does for its own writes.
+        self._forbidden = forbidden or ForbiddenBreaker(RunOptions().forbidden_threshold)
         self._pending: dict[BatchKey, list[Ticket]] = {}
         self._wake = asyncio.Event()
         self._closing = False
@@ -222,6 +227,8 @@ class QueueBatcher:
         error: ErrorInfo | None = None
         try:
             spent = await self._write(op, target, ids)
+            if op == MOVE:
+                self._forbidden.allowed(op)
         except BulkopsError as exc:
             if is_transient(exc):
                 # Says nothing about these users: the pass stops and they stay in flight,
@@ -229,13 +236,16 @@ class QueueBatcher:
                 raise
             spent = exc.attempts if isinstance(exc, ApiError) else 1
             if op == MOVE and len(tickets) > 1:
-                # One refused user refuses the whole list: send each half again, so the refusal
-                # lands on the users it is about and the others move (#27 §5).
+                # One refused user refuses the whole list (a division out of reach, another
+                # writer's 409): send each half again, so the refusal lands on the users it is
+                # about and the others move (#27 §5).
                 self._count(op, spent)
                 half = len(tickets) // 2
                 await self._send(key, tickets[:half])
                 await self._send(key, tickets[half:])
                 return
+            if op == MOVE and isinstance(exc, AuthError) and exc.status == 403:
+                self._forbidden.refused(op, exc)  # raises once the permission itself is judged missing
             error = ErrorInfo.of(exc) if isinstance(exc, ApiError) else ErrorInfo(None, None, str(exc))
         self._count(op, spent)
         # One result shared by every ticket in the batch; each user carries its share of the requests.

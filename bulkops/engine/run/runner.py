@@ -36,6 +36,7 @@ from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.phases import ItemPhases
 from bulkops.engine.run.queues import QueueBatcher, QueueMembership
 from bulkops.engine.run.worker import UserProcessor, WorkItem
+from bulkops.engine.setup.forbidden import ForbiddenBreaker
 from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.errors import StoppedAtOnce
 from bulkops.state.audit import AuditLog
@@ -171,7 +172,7 @@ class Engine:
 
     async def _run_users(self, audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
         """The users still open; True when every one was handled."""
-        batcher = QueueBatcher(self.front, self.membership)
+        batcher = QueueBatcher(self.front, self.membership, forbidden=ForbiddenBreaker(self.options.forbidden_threshold))
         workers = lanes_for(self.options.workers, len(self.pool.clients))
         queues: list[WorkQueue] = [asyncio.Queue(self.options.queue_size) for _ in range(workers)]
         processor = UserProcessor(

@@ -152,7 +152,7 @@ class UserProcessor:
                 done = Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues, division=changes.division)
                 run.state = apply(run.state, _landed(done, ticket.ops))
                 reasons = batch_failures(ticket.ops) + blocked
-                await self._finish(run, "failed" if reasons else "applied", reason="; ".join(reasons) or None)
+                await self._finish(run, batch_outcome(ticket.ops, reasons), reason="; ".join(reasons) or None)
 
             run.written = dataclasses.replace(run.written, join_queues=changes.join_queues, leave_queues=changes.leave_queues, division=changes.division)
             self.batcher.submit(item.state.id, changes.join_queues, changes.leave_queues, finish, division=changes.division)
@@ -293,6 +293,17 @@ def batch_failures(ops: list[OpResult]) -> list[str]:
     return (["a queue membership change failed"] if failed - {"move_division"} else []) + (
         ["the division move was refused"] if "move_division" in failed else []
     )
+
+
+def batch_outcome(ops: list[OpResult], reasons: list[str]) -> str:
+    """``applied`` without a reason; ``reconciliation`` when a division move alone met another
+    writer (a 409 sent again in a batch of one: as a user's own write after its attempts);
+    otherwise ``failed``."""
+    if not reasons:
+        return "applied"
+    refused = [op for op in ops if not op.ok]
+    conflicted = bool(refused) and all(op.op == "move_division" and op.error is not None and op.error.status == 409 for op in refused)
+    return "reconciliation" if conflicted and reasons == batch_failures(ops) else "failed"
 
 
 def _landed(done: Changes, ops: list[OpResult]) -> Changes:
