@@ -420,7 +420,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
                 users_changing=lambda: users_changing(resolved),
                 impact=impact.question,
             )
-            if windowed is not None and not await windowed.wait_open(stopper):  # after the question, before the first write
+            if windowed is not None and not await windowed.wait_open(stopper, announce=False):  # after the question, before the first write
                 return stopped_waiting("no job was created and nothing was written; run the same command again")
             if create_missing_skills:  # the first write: after the question
                 resolved = await add_missing_skills(client, resolved, create=True)

@@ -83,8 +83,9 @@ class WindowedRun:
     #: Ctrl-C (or SIGTERM) came while waiting for an opening.
     stopped_waiting: bool = False
 
-    async def wait_open(self, stopper: Stopper) -> Opening | None:
-        """The opening to write in, after waiting for it; None when stopped while waiting."""
+    async def wait_open(self, stopper: Stopper, *, announce: bool = True) -> Opening | None:
+        """The opening to write in, after waiting for it (``announce``: say until when it is open);
+        None when stopped while waiting."""
         stop = asyncio.Event()
         stopper.attach(stop.set)
         notice, stopper.notice = stopper.notice, "stopping the wait for the change window"
@@ -93,7 +94,7 @@ class WindowedRun:
         finally:
             stopper.notice = notice
         self.stopped_waiting = opening is None
-        if opening is not None:
+        if opening is not None and announce:
             say(f"change window {self.window.describe()} is open until {self.window.local(opening.closes)}")
         return opening
 
