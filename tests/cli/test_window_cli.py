@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner, Result
-from helpers.cli import write_matrix, writes_counted
+from helpers.cli import bulkops, sim_writes, spawn, write_matrix, writes_counted
 from helpers.clock import SkippingClock
 
 from bulkops.cli.main import cli
@@ -28,6 +28,7 @@ from bulkops.cli.support import exitcodes
 from bulkops.cli.support import window as window_cli
 from bulkops.engine.run.window import parse_window
 from bulkops.simulator import SimConfig, Simulator
+from bulkops.simulator.process import simulator_process
 from bulkops.state.ndjson import read_ndjson
 
 USERS = 150
@@ -183,3 +184,39 @@ def test_bad_window_options_are_usage_errors_naming_the_option(org, tmp_path, ar
         ran = invoke(sim, *command, "--base-url", url, "--state-dir", str(tmp_path / "state"), *args)
         assert ran.exit_code == exitcodes.USAGE and option in ran.output, ran.output
     assert writes_counted(sim.stats()) == 0
+
+
+@pytest.mark.slow
+def test_a_kill_while_waiting_for_the_window_or_in_it_resumes_as_any_stop(tmp_path):
+    """Real processes: a windowed run killed (-9) in its window, then a windowed resume killed while it
+    waits for the next opening (holding the job's lock); a plain `resume` then finishes the job."""
+    spec, state = write_matrix(tmp_path / "m.csv", 120), tmp_path / "state"
+    audit = state / "j" / "audit.ndjson"
+    with simulator_process("--users", "150", "--seed", "3") as url:
+        common = ["--base-url", url, "--state-dir", str(state)]
+        open_now = window_around(datetime.now(UTC), opened=60, closes_in=3600)
+        proc = spawn("run", str(spec), *common, "--job", "j", "--yes", "--rps", "8", "--window", open_now, "--tz", "UTC")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (audit.exists() and audit.read_bytes().count(b"\n") >= 5):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        proc.kill()
+        proc.communicate(timeout=30)
+
+        shut = window_around(datetime.now(UTC) + timedelta(hours=2), opened=0, closes_in=3600)
+        waiting = spawn("resume", "j", *common, "--window", shut, "--tz", "Europe/Dublin")
+        assert waiting.stderr is not None
+        said = ""
+        while "outside the change window" not in said:
+            line = waiting.stderr.readline()
+            assert line, said
+            said += line
+        proc_writes = sim_writes(url)
+        waiting.kill()
+        waiting.communicate(timeout=30)
+        assert sim_writes(url) == proc_writes  # the wait wrote nothing
+
+        done = bulkops("resume", "j", *common, "--rps", "500")
+        assert done.returncode == exitcodes.OK, done.stdout + done.stderr
+        per_user = audit_per_user(state)
+        assert len(per_user) == 120 and set(per_user.values()) == {1}
