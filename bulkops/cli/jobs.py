@@ -15,6 +15,7 @@ from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_
 from bulkops.cli.queueplan import describe_members
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.support import exitcodes
+from bulkops.cli.support.authoritative import authoritative_lines, authoritative_of, authoritative_options
 from bulkops.cli.support.binding import bind_org, binding_meta, connection_of, job_client_config
 from bulkops.cli.support.common import (
     Stopper,
@@ -187,6 +188,7 @@ mode_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @strict_option
 @window_options(until_done=False)
+@authoritative_options
 @handles_errors
 def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, **kw: Any) -> None:
     """Show what SPEC would change, per user and in total, and how long it would take. Reads only.
@@ -196,7 +198,9 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
       bulkops plan jobs/reorg.json --region mypurecloud.ie
     """
     window = window_of(kw)
+    authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    opened.authoritative = authoritative
     config = client_config(kw)
 
     async def main(_: Stopper) -> int:
@@ -205,7 +209,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             if create_missing_skills:  # plan as if they existed; the org is not changed
                 resolved = await add_missing_skills(client, resolved, create=False)
             result, impact, reads = await plan_with_impact(client, resolved, detail=detail)  # the impact's reads are plan's own
-            directory = resolved.directory
+            directory, losing = resolved.directory, resolved.authoritative
         total = result.run_requests(reads)
         # The pace the run will keep: the configured rate, or the server's allowance seen on these reads.
         pace = client.governor.steady_pace
@@ -239,6 +243,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             }
             if window is not None:
                 out["change_window"] = describe_plan_windows(window, seconds)
+            if losing:
+                out["authoritative"] = losing.describe()
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
             return (refused(impact) if kw.get("strict") else None) or 0
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
@@ -269,6 +275,8 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             echo_safe("utilization: " + describe_utilization_line(result.utilization))
         for q in result.queues.values():
             echo_safe(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
+        for said in authoritative_lines(losing):
+            echo_safe(said)
         for warning in result.warnings():
             echo_safe(f"warning: {warning}", fg="yellow")
         at = f"{pace:.2f}/s ({bound}; --rps {config.rps:g})" if bound else f"{config.rps:g}/s"
@@ -381,6 +389,7 @@ def _human(seconds: float) -> str:
 @run_strict_option
 @accept_impact_option
 @window_options(until_done=True)
+@authoritative_options
 @handles_errors
 def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
     """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
@@ -397,7 +406,9 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     if job is not None:
         check_job_name(job)  # before anything is read or sent
     windowed = windowed_run(kw)  # a bad --window or --tz is a usage error, before the spec is read
+    authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    opened.authoritative = authoritative
     for column in opened.spec.ignored_columns():
         say(describe_ignored(column))
     config = client_config(kw)
