@@ -200,7 +200,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     window = window_of(kw)
     authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
-    opened.authoritative = authoritative
+    opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
     config = client_config(kw)
 
     async def main(_: Stopper) -> int:
@@ -408,7 +408,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     windowed = windowed_run(kw)  # a bad --window or --tz is a usage error, before the spec is read
     authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
-    opened.authoritative = authoritative
+    opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
     for column in opened.spec.ignored_columns():
         say(describe_ignored(column))
     config = client_config(kw)

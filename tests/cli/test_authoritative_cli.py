@@ -100,7 +100,7 @@ def test_a_pattern_or_a_name_the_org_lacks_is_refused_before_anything_is_sent(or
     assert empty.exit_code == exitcodes.USAGE and "'--authoritative-languages'" in empty.output
     lacking = invoke(sim, "run", str(spec), *common, "--authoritative-skills", f"{SKILL},Basket Weaving")
     assert lacking.exit_code == exitcodes.INVALID_SPEC, lacking.output
-    assert "--authoritative-skills: 'Basket Weaving' is not a skill of the org" in lacking.output
+    assert "authoritative skill 'Basket Weaving' is not a skill of the org (--authoritative-skills" in lacking.output
     assert writes_counted(sim.stats()) == 0 and not (tmp_path / "state" / "j").exists()
 
 
@@ -118,3 +118,24 @@ def test_a_queue_an_authoritative_name_would_empty_is_refused_by_default(org, tm
     assert ran.exit_code == exitcodes.IMPACT, ran.output
     assert "Retention" in ran.output and writes_counted(sim.stats()) == 0
     assert held(sim) == before
+
+
+def test_a_json_v2_spec_says_it_is_authoritative_itself(org, tmp_path):
+    """``"authoritative": {"skills": [...], "languages": [...]}``: as the options say for a CSV."""
+    sim, url = org
+    sim.reset(SimConfig(users=50))
+    before = held(sim)
+    _, listed = spec_of(tmp_path, before)
+    doc = {"version": 2, "users": [{"user": e, "skills": {SKILL: 3}} for e in sorted(listed)], "authoritative": {"skills": [SKILL], "languages": [LANGUAGE]}}
+    spec = tmp_path / "wfm.json"
+    spec.write_bytes(orjson.dumps(doc))
+    ran = invoke(sim, "run", str(spec), "--job", "j", "--yes", "--accept-impact", "--base-url", url, "--state-dir", str(tmp_path / "state"), "--rps", "1000")
+    assert ran.exit_code == exitcodes.OK, ran.output
+    after = held(sim)
+    assert holders(after, "skills", SKILL) == listed and not holders(after, "languages", LANGUAGE) - listed
+    assert all(after[e]["skills"].keys() - {SKILL} == before[e]["skills"].keys() - {SKILL} for e in before)  # no other skill moved
+
+    doc["authoritative"] = {"skills": ["Fraud*"]}
+    spec.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+    checked = invoke(sim, "validate", str(spec))
+    assert checked.exit_code == exitcodes.INVALID_SPEC and "'Fraud*' looks like a pattern" in checked.output, checked.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.engine.setup.authoritative import AuthoritativeNameError, parse_names
+from bulkops.domain.authoritative import AuthoritativeNameError, parse_names
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
-from bulkops.engine.setup.authoritative import AuthoritativeNameError, AuthoritativeNames, AuthoritativeSetup, parse_names
+from bulkops.domain.authoritative import AuthoritativeNameError, AuthoritativeNames, parse_names
+from bulkops.engine.setup.authoritative import AuthoritativeSetup
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,44 +14,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.model import ResolvedIntent, UserIntent
 from bulkops.spec import OrgDirectory
 from bulkops.spec.cells import fold
 from bulkops.spec.validate import At, Problems
 from bulkops.state.store import RunStore
 
-#: Characters that would make a name a pattern: refused, as the option means exact names.
-PATTERN_CHARACTERS = frozenset("*?[]")
 #: Holders named in plan's line for each name (the rest are counted).
 SAMPLE = 5
-
-
-class AuthoritativeNameError(ValueError):
-    """A name list the option cannot mean (empty, or a pattern)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuthoritativeNames:
-    """The skill and language names the spec is the whole truth for, as given."""
-
-    skills: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.skills or self.languages)
-
-
-def parse_names(text: str | None) -> tuple[str, ...]:
-    """``Billing,Sales`` as names; a pattern or an empty name is refused (exact names only)."""
-    if text is None:
-        return ()
-    names = tuple(n.strip() for n in text.split(","))
-    if any(not n for n in names):
-        raise AuthoritativeNameError(f"{text!r} has an empty name: give names separated by commas, as Billing,Sales")
-    for name in names:
-        if PATTERN_CHARACTERS & set(name):
-            raise AuthoritativeNameError(f"{name!r} looks like a pattern: give each name exactly as the org spells it")
-    return names
 
 
 @dataclass
@@ -112,7 +83,7 @@ def resolve_authoritative(names: AuthoritativeNames, directory: OrgDirectory, pr
             hit = by_fold.get(fold(name))
             if hit is None:
                 kind = "skill" if option.endswith("skills") else "language"
-                problems.add(At(1, 1), f"{option}: {name!r} is not a {kind} of the org")
+                problems.add(At(1, 1), f'authoritative {kind} {name!r} is not a {kind} of the org ({option}, or the spec\'s "authoritative")')
                 continue
             into[hit[1]] = hit[0]
     return setup

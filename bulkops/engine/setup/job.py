@@ -27,6 +27,7 @@ import structlog
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
+from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.orgutil import OrgUtilizationIntent
@@ -38,7 +39,7 @@ from bulkops.domain.utilabels import LabelIntent
 from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
 from bulkops.engine.orgutilsetup import OrgUtilizationSetup, resolve_org_utilization, store_org_utilization_item
 from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
-from bulkops.engine.setup.authoritative import AuthoritativeNames, AuthoritativeSetup, apply_authoritative, resolve_authoritative
+from bulkops.engine.setup.authoritative import AuthoritativeSetup, apply_authoritative, resolve_authoritative
 from bulkops.engine.setup.directory import build_catalogue
 from bulkops.engine.setup.resolution import Resolution
 from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
@@ -154,7 +155,18 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
     return CheckedSpec(
-        spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization, utilization_default=utilization_default
+        spec,
+        staged,
+        store,
+        named,
+        count,
+        caps,
+        definitions,
+        queue_settings,
+        labels=labels,
+        utilization=utilization,
+        utilization_default=utilization_default,
+        authoritative=spec.authoritative(),
     )
 
 
