@@ -21,12 +21,11 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 from helpers.cli import bulkops, sim_writes, spawn, write_matrix, writes_counted
-from helpers.clock import SkippingClock
+from helpers.clock import GatedClock
 
 from bulkops.cli.main import cli
 from bulkops.cli.support import exitcodes
 from bulkops.cli.support import window as window_cli
-from bulkops.engine.run.window import parse_window
 from bulkops.simulator import SimConfig, Simulator
 from bulkops.simulator.process import simulator_process
 from bulkops.state.ndjson import read_ndjson
@@ -73,42 +72,63 @@ def baseline_writes(org, tmp_path) -> int:
     return writes
 
 
+class Progress:
+    """The gate of a ``GatedClock``: a window closes once ``step`` more users have their audit line
+    (``step`` None: never; the pass finishes first)."""
+
+    def __init__(self, audit: Path, step: int | None) -> None:
+        self.audit, self.step, self.mark = audit, step, 0
+
+    def __call__(self) -> bool:
+        lines = self.audit.read_bytes().count(b"\n") if self.audit.exists() else 0
+        if self.step is None or lines < self.mark + self.step:
+            return False
+        self.mark = lines
+        return True
+
+
+def closing_window(progress: Progress) -> tuple[str, GatedClock]:
+    """A UTC window open now for an hour either side, and a clock that closes it when ``progress`` says."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    clock = GatedClock(gated=lambda instant: instant.astimezone(UTC).time() == end.time(), ready=progress)
+    return f"{start:%H:%M}-{end:%H:%M}", clock
+
+
 def test_a_window_that_closes_mid_run_exits_6_checkpointed_and_its_resume_command_finishes_writing_nothing_twice(org, tmp_path, monkeypatch, baseline_writes):
-    """The close stops the run within seconds, checkpointed; the `resume` it prints, run verbatim, waits
-    for the next opening (the test's clock skips that wait) and finishes the job."""
+    """The window closes once 20 users are done: the run stops within seconds, checkpointed; the `resume`
+    it prints, run verbatim, waits for the next opening (the clock skips the night) and finishes the job."""
     sim, url = org
     spec, state = tmp_path / "m.csv", tmp_path / "state"
-    clock = SkippingClock(skips=1)  # the wait for the next opening; not the close an hour after it
+    progress = Progress(state / "j" / "audit.ndjson", step=20)
+    window, clock = closing_window(progress)
     monkeypatch.setattr(window_cli, "CLOCK", [clock])
-    window = window_around(clock.now(), opened=3600, closes_in=6)
-    closes = time.monotonic() + 6
     ran = invoke(sim, "run", str(spec), "--job", "j", "--yes", "--rps", "15", "--base-url", url, "--state-dir", str(state), "--window", window, "--tz", "UTC")
-    after_close = time.monotonic() - closes
     assert ran.exit_code == exitcodes.ABORTED, ran.output
-    assert 0 <= after_close < 30  # the in-flight users drain: seconds, not the rest of the job
+    assert len(clock.let_through) == 1 and time.monotonic() - clock.let_through[0] < 30  # the in-flight users drain: seconds
     assert "change window closed at" in ran.output and "it opens next" in ran.output
     printed = re.search(r"next: `(bulkops resume j --window [^`]*)` carries on in the window", ran.output)
     assert printed is not None, ran.output
     command = printed.group(1)
-    assert shlex.split(command)[3:] == ["--window", parse_window(window, "UTC").spec(), "--tz", "UTC", "--state-dir", str(state)]
+    assert shlex.split(command)[3:] == ["--window", window, "--tz", "UTC", "--state-dir", str(state)]
     users = job_users(sim, state)
-    assert users.get("inflight", 0) == 0 and users.get("pending", 0) > 0 and users.get("applied", 0) > 0  # checkpointed mid-job
-    assert clock.skipped == []
+    assert users.get("inflight", 0) == 0 and users.get("pending", 0) > 0 and users.get("applied", 0) >= 20  # checkpointed mid-job
 
+    progress.step = None  # the next opening stays open until the job is done
     resumed = invoke(sim, *shlex.split(command)[1:], "--rps", "1000", "--base-url", url)
     assert resumed.exit_code == exitcodes.OK, resumed.output
-    assert "outside the change window" in resumed.output and len(clock.skipped) == 1  # it waited for the next opening
+    assert "outside the change window" in resumed.output and len(clock.jumps) == 2  # the close, then the next opening
     assert_done(job_users(sim, state))
     assert set(audit_per_user(state).values()) == {1} and len(audit_per_user(state)) == USERS
     assert writes_counted(sim.stats()) == baseline_writes
 
 
 def test_until_done_sleeps_through_to_the_next_opening_and_finishes_writing_nothing_twice(org, tmp_path, monkeypatch, baseline_writes):
+    """Each opening closes once 40 more users are done: four closes, four nights slept through, one run."""
     sim, url = org
     spec, state = tmp_path / "m.csv", tmp_path / "state"
-    clock = SkippingClock()
+    window, clock = closing_window(Progress(state / "j" / "audit.ndjson", step=40))
     monkeypatch.setattr(window_cli, "CLOCK", [clock])
-    window = window_around(clock.now(), opened=1, closes_in=5)  # 6 seconds a day
     ran = invoke(
         sim,
         "run",
@@ -117,7 +137,7 @@ def test_until_done_sleeps_through_to_the_next_opening_and_finishes_writing_noth
         "j",
         "--yes",
         "--rps",
-        "20",
+        "50",
         "--base-url",
         url,
         "--state-dir",
@@ -129,15 +149,19 @@ def test_until_done_sleeps_through_to_the_next_opening_and_finishes_writing_noth
         "--until-done",
     )
     assert ran.exit_code == exitcodes.OK, ran.output
-    assert len(clock.skipped) >= 1 and ran.output.count("change window closed at") == len(clock.skipped)
-    assert "the job is not done" in ran.output
+    closes = len(clock.let_through)
+    assert closes >= 2 and ran.output.count("change window closed at") == closes and ran.output.count("outside the change window") == closes
+    assert ran.output.count("the job is not done") == closes
     assert_done(job_users(sim, state))
     assert set(audit_per_user(state).values()) == {1} and len(audit_per_user(state)) == USERS
     assert writes_counted(sim.stats()) == baseline_writes
 
 
-class InterruptedWait(SkippingClock):
+class InterruptedWait:
     """A wait for an opening that only Ctrl-C ends: the process's own SIGINT, through the real handler."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
     async def sleep_until(self, instant: datetime) -> None:
         os.kill(os.getpid(), signal.SIGINT)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -25,26 +27,30 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
-class SkippingClock:
-    """The real clock plus an offset: a short wait (a window closing in seconds) passes in real time,
-    a long one (the next day's opening) is skipped by moving the offset, so a run meets real closes
-    and sleeps through nights in no time. ``skips``: how many long waits to skip (then they are real:
-    a window's close an hour away, say, that the job finishes before)."""
+class GatedClock:
+    """The real clock plus an offset that only moves forward. A wait for an instant ``gated`` accepts (a
+    window's close) lasts until ``ready()`` holds, then the clock jumps to that instant; any other wait
+    (the next opening) jumps at once. So a window closes when the run has got somewhere, however busy
+    the machine, and nights pass in no time."""
 
-    def __init__(self, *, skip_over: float = 60.0, skips: int | None = None) -> None:
+    def __init__(self, gated: Callable[[datetime], bool], ready: Callable[[], bool]) -> None:
         self.offset = timedelta(0)
-        self.skip_over = skip_over
-        self.skips = skips
-        self.skipped: list[datetime] = []
+        self.gated = gated
+        self.ready = ready
+        #: The instants jumped to, and (time.monotonic) when each gated one was let through.
+        self.jumps: list[datetime] = []
+        self.let_through: list[float] = []
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
 
     async def sleep_until(self, instant: datetime) -> None:
-        left = (instant - self.now()).total_seconds()
-        if left > self.skip_over and (self.skips is None or len(self.skipped) < self.skips):
-            self.skipped.append(instant)
-            self.offset += instant - self.now()
-            await asyncio.sleep(0)
-            return
-        await asyncio.sleep(max(0.0, left))
+        if self.gated(instant):
+            while True:
+                if self.ready():
+                    break
+                await asyncio.sleep(0.05)
+            self.let_through.append(time.monotonic())
+        self.offset += max(instant - self.now(), timedelta(0))
+        self.jumps.append(instant)
+        await asyncio.sleep(0)
