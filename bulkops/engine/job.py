@@ -29,22 +29,16 @@ from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.domain.orgutil import OrgUtilizationIntent
-from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.readplan import UserReadPlan
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.domain.utilabels import LabelIntent
 from bulkops.engine.directory import build_catalogue
-from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
-from bulkops.engine.orgutilsetup import OrgUtilizationSetup, resolve_org_utilization, store_org_utilization_item
-from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
 from bulkops.engine.resolution import Resolution
-from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
+from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, resolve_definitions
 from bulkops.engine.snapshot import keep_copy, take_snapshot
 from bulkops.engine.userread import HeldCounts, read_users
-from bulkops.engine.utilsetup import resolve_utilization, store_utilization_items
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
+from bulkops.kinds.folder import SetupContext, store_items
+from bulkops.kinds.registry import KINDS
+from bulkops.kinds.skills import definitions_of, skill_setup_of
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
@@ -78,16 +72,9 @@ class CheckedSpec:
     named: NamedUsers
     intents: int
     caps: UserCaps = UserCaps()
-    #: The spec's ``skills`` section (skill definitions), refs as written.
-    definitions: list[SkillDefinitionIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``queues`` section (queue settings), refs as written.
-    queue_settings: list[QueueSettingsIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``utilizationLabels`` section, names as written.
-    labels: list[LabelIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``utilization`` section (per-user utilization), users as refs.
-    utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``utilizationDefault`` (the org default utilization), labels by name; None without one.
-    utilization_default: OrgUtilizationIntent | None = None
+    #: The sections of the other kinds, refs and names as written, by kind name (``kinds/registry.py``),
+    #: each kind's empty one when the spec has none.
+    sections: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -139,20 +126,14 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         atexit.register(shutil.rmtree, folder, True)
         staged = StagedIntents(folder / "staged.db")
         count = staged.stage(gather(spec.checked(problems)), fold)
-        definitions = spec.definitions()
-        queue_settings = spec.queue_settings()
-        labels = spec.utilization_labels()
-        utilization = spec.user_utilization()
-        utilization_default = spec.utilization_default()
+        sections = {folder.name: spec.section(folder.name) for folder in KINDS}
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(
-        spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization, utilization_default=utilization_default
-    )
+    return CheckedSpec(spec, staged, store, named, count, caps, sections)
 
 
 @dataclass(slots=True)
@@ -168,14 +149,13 @@ class ResolvedSpec:
     held: HeldCounts
     #: Skills the spec sets that the org lacks (with ``allow_missing_skills``), in first-seen order.
     missing_skills: tuple[str, ...] = ()
-    #: The skills section as set-up resolved it (items, migrations, what still uses a deleted skill).
-    skills: SkillSetup = dataclasses.field(default_factory=SkillSetup)
-    #: The queues section as set-up resolved it (items, and each queue's settings before and after).
-    queue_setup: QueueSetup = dataclasses.field(default_factory=QueueSetup)
-    #: The utilizationLabels section as set-up resolved it (items, and what plan shows of each label).
-    label_setup: LabelSetup = dataclasses.field(default_factory=LabelSetup)
-    #: The utilizationDefault section as set-up resolved it (the item, and plan's before/after).
-    utilization_default: OrgUtilizationSetup = dataclasses.field(default_factory=OrgUtilizationSetup)
+    #: Each other kind's section as set-up resolved it (its items, and what plan shows), by kind name.
+    setups: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def skills(self) -> SkillSetup:
+        """The skills section as set-up resolved it (the placeholder ids of the skills it creates name the job's)."""
+        return skill_setup_of(self.setups)
 
     @property
     def store(self) -> RunStore:
@@ -191,12 +171,14 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
         # Whose writes these will be: `bulkops verify` reads the platform's audit for this OAuth client.
         checked.store.set(client_id=client.config.client_id or None)
-        needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
-        needed |= {"queues", "skills"} if checked.queue_settings else set()
+        needed = (
+            checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.sections.get("skill") else set())
+        )
+        needed |= {"queues", "skills"} if checked.sections.get("queue") else set()
         with request_kind(CATALOGUE):
             directory = await build_catalogue(client, needed)
         early = Problems(checked.path)
-        skills = resolve_definitions(checked.definitions, directory, early)
+        skills = resolve_definitions(definitions_of(checked.sections), directory, early)
         held: HeldCounts = {}
         resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
 
@@ -210,19 +192,11 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
         await resolution.finish(client, early)
         late = Problems(checked.path)
-        apply_migrations(skills, checked.store, late)
-        await guard_deletes(client, skills, late)
-        queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
-        label_setup = await resolve_labels(client, checked.labels, late)
-        utilization_setup = await resolve_utilization(client, checked.utilization, checked.labels, late)
-        default_setup = await resolve_org_utilization(client, checked.utilization_default, checked.labels, late)
+        setups = await set_up_kinds(SetupContext(client, checked.sections, directory, checked.store, late, {"skill": skills}))
         if late:
             raise SpecError(late.finish())
-        store_items(skills, checked.store)
-        store_queue_items(queue_setup, checked.store)
-        store_label_items(label_setup, checked.store)
-        store_utilization_items(utilization_setup, checked.store)
-        store_org_utilization_item(default_setup, checked.store)
+        for folder in KINDS:
+            store_items(folder.make(), folder.items(setups[folder.name]), checked.store)
         checked.spec.missing_skills = resolution.missing_skills
         users = resolution.users + skills.migrated_users
         return ResolvedSpec(
@@ -233,10 +207,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
             frozenset(resolution.queues),
             held,
             tuple(resolution.missing_skills),
-            skills,
-            queue_setup,
-            label_setup,
-            default_setup,
+            setups,
         )
 
 
@@ -264,11 +235,15 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
         frozenset(resolution.queues),
         resolved.held,
         (),
-        resolved.skills,
-        resolved.queue_setup,
-        resolved.label_setup,
-        resolved.utilization_default,
+        resolved.setups,
     )
+
+
+async def set_up_kinds(ctx: SetupContext) -> dict[str, Any]:
+    """Each kind's set-up, in the registry's order (a kind may use the set-ups before it), problems in ``ctx.problems``."""
+    for folder in KINDS:
+        ctx.setups[folder.name] = await folder.set_up(ctx)
+    return ctx.setups
 
 
 def names_of(directory: OrgDirectory) -> dict[str, str]:

@@ -29,8 +29,8 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.utilization import LabelInUseError, create_label, delete_label, label_agents, list_labels
 from bulkops.domain.utilabels import LabelChange, LabelItem, LabelState, label_change, label_key
 from bulkops.domain.utilization import LabelUtilization
-from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import BadRequestError
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.state.records import ItemOutcome
 
 #: Users named in a refusal (the rest are counted).
@@ -48,7 +48,7 @@ def used_by(label: str, agents: Sequence[str]) -> str:
 
 
 class UtilizationLabelsKind:
-    """The ``Kind`` of utilization labels (``engine/kinds.py``)."""
+    """The ``Kind`` of utilization labels (``kinds/base.py``)."""
 
     name = "label"
     rereads_on_conflict = True

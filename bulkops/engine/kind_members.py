@@ -35,13 +35,13 @@ from bulkops.client.wire import chunks
 from bulkops.domain.queuemembers import MembersChange, MembersItem, MembersState, members_change
 from bulkops.engine import kind_queues
 from bulkops.engine.kind_queues import WritePace
-from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import NotFoundError
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.state.records import ItemOutcome
 
 
 class QueueMembersKind:
-    """The ``Kind`` of member activation (``engine/kinds.py``)."""
+    """The ``Kind`` of member activation (``kinds/base.py``)."""
 
     name = "queue_members"
     rereads_on_conflict = True

@@ -58,8 +58,8 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
-from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import ConflictError, NotFoundError
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.state.records import ItemOutcome
 
 #: The guide's advice: at most 5 queue writes a second.
@@ -103,7 +103,7 @@ def settings_view(body: Mapping[str, Any], settings: QueueSettings) -> dict[str,
 
 
 class QueueSettingsKind:
-    """The ``Kind`` of queue settings (``engine/kinds.py``)."""
+    """The ``Kind`` of queue settings (``kinds/base.py``)."""
 
     name = "queue"
     rereads_on_conflict = True

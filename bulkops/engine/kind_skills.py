@@ -37,8 +37,8 @@ from bulkops.client.routing_config import (
 from bulkops.client.routing_records import QueueConfig, SkillDefinition, queue_config
 from bulkops.domain.readplan import LISTING_PAGE
 from bulkops.domain.skilldefs import SkillChange, SkillItem, SkillState, skill_diff
-from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import BadRequestError
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.spec.cells import fold
 from bulkops.state.records import ItemOutcome
 
@@ -111,7 +111,7 @@ def _state(skill: SkillDefinition) -> SkillState:
 
 
 class SkillDefinitions:
-    """The ``Kind`` of skill definitions (``engine/kinds.py``)."""
+    """The ``Kind`` of skill definitions (``kinds/base.py``)."""
 
     name = "skill"
     rereads_on_conflict = True

@@ -34,8 +34,8 @@ from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationItem, cha
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import ORGANIZATION, DeleteToInherit, MediaUtilization, NothingToDo, PutSetting, Utilization, UtilizationWrite, merge
 from bulkops.domain.utilrestore import UtilizationRestore, invert_setting, parts_of, restore_write
-from bulkops.engine.kinds import Inverted, NotUndoable, Phase
 from bulkops.errors import NotFoundError
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.state.records import ItemOutcome
 
 #: A user's utilization item: from a spec, or an undo's.
@@ -55,7 +55,7 @@ class UserUtilizationState:
 
 
 class UserUtilizationKind:
-    """The ``Kind`` of per-user utilization (``engine/kinds.py``)."""
+    """The ``Kind`` of per-user utilization (``kinds/base.py``)."""
 
     name = "utilization"
     rereads_on_conflict = True

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.queuemembers import MembersItem
 from bulkops.domain.skilldefs import SkillItem
+from bulkops.kinds.queues import queue_setup_of
 
 if TYPE_CHECKING:
     from bulkops.engine.job import ResolvedSpec
@@ -128,5 +129,5 @@ def may_reduce(resolved: ResolvedSpec) -> Reduction | None:
         store_pairs(store.open_user_ids(), store.open_intents, store.states),
         resolved.skills.items,
         len(resolved.skills.migrations),
-        resolved.queue_setup.members.items,
+        queue_setup_of(resolved.setups).members.items,
     )

@@ -31,13 +31,13 @@ from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
 from bulkops.domain.shard import shard_of
 from bulkops.engine.counters import RunCounters
-from bulkops.engine.kindregistry import kinds
 from bulkops.engine.options import RunOptions
 from bulkops.engine.phases import ItemPhases
 from bulkops.engine.queues import QueueBatcher, QueueMembership
 from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.engine.worker import UserProcessor, WorkItem
 from bulkops.errors import StoppedAtOnce
+from bulkops.kinds.registry import kinds
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue

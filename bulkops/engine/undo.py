@@ -37,12 +37,12 @@ from bulkops.domain.merge import diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.itemundo import ItemsInverse, invert_items
 from bulkops.engine.job import JobSetup, open_job
-from bulkops.engine.kindregistry import kinds
 from bulkops.engine.undocheck import AuditSeen, Unaccounted, unaccounted, writeahead_lines
 from bulkops.engine.undoitems import ItemPlan, items_record, plan_items, store_items
 from bulkops.engine.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.engine.userread import USER_EXPAND, fetch_by_id
 from bulkops.errors import JobBusyError, StateError
+from bulkops.kinds.registry import kinds
 from bulkops.spec.spec import file_sha256
 from bulkops.state.codec import expected_to_dict
 from bulkops.state.integrity import existing_job

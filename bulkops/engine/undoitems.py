@@ -17,7 +17,7 @@ from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.domain.itemguard import HeldPart, hold_back_parts, to_restore
 from bulkops.engine.itemundo import AnyKind, ItemsInverse, ItemUndo, encode_guarded, guard_of
-from bulkops.engine.kinds import PHASES, UndoableKind
+from bulkops.kinds.base import PHASES, UndoableKind
 from bulkops.state.store import RunStore
 
 

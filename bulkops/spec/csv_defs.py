@@ -8,7 +8,8 @@ Such a file carries no users. Rows are few (a taxonomy, not a matrix), so they a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from bulkops.domain.model import UserIntent
 from bulkops.domain.skilldefs import ACTIONS, SkillAction, SkillDefinitionIntent
@@ -36,9 +37,9 @@ class SkillDefsCsv(CsvForm):
 
     _definitions: list[SkillDefinitionIntent] | None = None
 
-    def definitions(self) -> list[SkillDefinitionIntent]:
-        """The rows as the last ``read`` found them."""
-        return list(self._definitions or ())
+    def sections(self) -> Mapping[str, Any]:
+        """The rows as the last ``read`` found them: the skills section (kind ``skill``)."""
+        return {"skill": list(self._definitions or ())}
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._definitions = []

@@ -15,7 +15,8 @@ are few and kept as they are, grouped by user, and become one utilization entry 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from bulkops.domain.model import UserIntent
 from bulkops.domain.userutil import UserUtilizationIntent
@@ -232,9 +233,9 @@ class LongCsv(CsvForm):
 
     _utilization: list[UserUtilizationIntent] | None = None
 
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """The util: rows as the last ``read`` found them, one entry per user."""
-        return list(self._utilization or [])
+    def sections(self) -> Mapping[str, Any]:
+        """The util: rows as the last ``read`` found them, one entry per user (kind ``utilization``)."""
+        return {"utilization": list(self._utilization or [])}
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._utilization = []

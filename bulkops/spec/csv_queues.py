@@ -19,7 +19,7 @@ Rows are few (queues, not users), so they are kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bulkops.domain.model import UserIntent
@@ -59,9 +59,9 @@ class QueueSettingsCsv(CsvForm):
 
     _queue_settings: list[QueueSettingsIntent] | None = None
 
-    def queue_settings(self) -> list[QueueSettingsIntent]:
-        """The rows as the last ``read`` found them, one entry per queue."""
-        return list(self._queue_settings or ())
+    def sections(self) -> Mapping[str, Any]:
+        """The rows as the last ``read`` found them, one entry per queue: the queues section (kind ``queue``)."""
+        return {"queue": list(self._queue_settings or ())}
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._queue_settings = []

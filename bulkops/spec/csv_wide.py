@@ -8,8 +8,8 @@ no user intents: its rows change nothing but the users' utilization.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 from bulkops.domain.model import UserIntent
 from bulkops.domain.userutil import UserUtilizationIntent
@@ -174,9 +174,9 @@ class WideCsv(CsvForm):
 
     _utilization: list[UserUtilizationIntent] | None = None
 
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """The rows' ``util:`` cells as the last ``read`` found them, one entry per user."""
-        return list(self._utilization or [])
+    def sections(self) -> Mapping[str, Any]:
+        """The rows' ``util:`` cells as the last ``read`` found them, one entry per user (kind ``utilization``)."""
+        return {"utilization": list(self._utilization or [])}
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._utilization = []

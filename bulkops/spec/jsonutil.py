@@ -1,6 +1,6 @@
 """One JSON ``utilization`` entry (spec version 2) -> a ``UserUtilizationIntent`` plus its problems,
-and one entry per user across the section; the ``utilizationDefault`` object -> an
-``OrgUtilizationIntent`` by the same rules for its media types and labels.
+and one entry per user across the section (the ``utilizationDefault`` object reads its media types
+and labels by the same rules: ``kinds/orgutil/section.py``).
 
 The schema (``schemacheck.utilization_entry_issues``) says what is structurally wrong; this module
 adds what it cannot: ``inherit`` goes alone, ``whole`` names every media type (and never goes with
@@ -14,13 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent, missing_media
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MediaUtilization
 from bulkops.spec.cells import fold
 from bulkops.spec.jsonqueues import _dups
-from bulkops.spec.schemacheck import Issue, utilization_default_issues, utilization_entry_issues
+from bulkops.spec.schemacheck import Issue, utilization_entry_issues
 from bulkops.spec.validate import At, Problems
 
 LocateKey = Callable[[str], At]
@@ -44,27 +43,13 @@ def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent |
         if missing:
             at: tuple[str, ...] = ("media",) if "media" in obj else ("whole",)
             issues.append((at, "key" if at == ("whole",) else "value", f"{WHOLE_NAMES_EVERY}; missing: {', '.join(missing)}"))
-    media, labels = _media_and_labels(obj, issues)
+    media, labels = media_and_labels(obj, issues)
     if issues:
         return None, issues
     return UserUtilizationIntent(obj["user"].strip(), media, labels, bool(obj.get("inherit")), line, bool(obj.get("whole"))), []
 
 
-def read_default_entry(obj: Any, line: int) -> tuple[OrgUtilizationIntent | None, list[Issue]]:
-    """Validate the ``utilizationDefault`` object; the intent is None when it cannot be used."""
-    issues = utilization_default_issues(obj)
-    if not isinstance(obj, dict):
-        return None, issues
-    issues += _dups(obj, ())
-    if issues:
-        return None, issues
-    media, labels = _media_and_labels(obj, issues)
-    if issues:
-        return None, issues
-    return OrgUtilizationIntent(media, labels, line), []
-
-
-def _media_and_labels(obj: dict[str, Any], issues: list[Issue]) -> tuple[dict[str, MediaUtilization], dict[str, LabelSettingIntent]]:
+def media_and_labels(obj: dict[str, Any], issues: list[Issue]) -> tuple[dict[str, MediaUtilization], dict[str, LabelSettingIntent]]:
     """An entry's ``media`` and ``labels`` (schema-valid) as read; what the schema cannot see goes to ``issues``."""
     media: dict[str, MediaUtilization] = {}
     for mt, m in (obj.get("media") or {}).items():

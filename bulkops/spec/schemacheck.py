@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -90,7 +91,7 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
-def _compile(schema: dict[str, Any], root: dict[str, Any] = SCHEMA) -> Any:
+def compile_schema(schema: dict[str, Any], root: dict[str, Any] = SCHEMA) -> Any:
     """A validator, of the draft ``root`` declares, for ``schema`` with its refs to ``root``'s defs inlined."""
     return validator_for(root)(_inline(schema, root["$defs"]))
 
@@ -101,24 +102,47 @@ def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {**top, **{k: {p: v for p, v in top[k].items() if p != "items"} for k in keys}}
 
 
-_DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
+_DOC_VALIDATOR = compile_schema({**SCHEMA, "properties": _without_items(_TOP, "users")})
+
+
 #: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
 #: A document of a version this bulkops does not read is held to the newest one's keys.
-_DOC_V2_VALIDATOR = _compile(
-    {
-        **SCHEMA_V2,
-        "properties": {**_without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels", "utilization"), "utilizationDefault": {"type": "object"}},
-    },
-    SCHEMA_V2,
-)
+@cache
+def _doc_v2_validator() -> Any:
+    """Version 2 documents, each entry of an array section validated on its own (by its kind), an
+    object section checked for its shape here (its inside by its kind)."""
+    arrays, objects = _sections("array"), _sections("object")
+    properties = {**_without_items(_TOP_V2, "users", *arrays), **{k: {"type": "object"} for k in objects}}
+    return compile_schema({**SCHEMA_V2, "properties": properties}, SCHEMA_V2)
+
+
+def _sections(shape: str) -> tuple[str, ...]:
+    """The JSON keys of the registry's kinds' sections of ``shape``, in its order."""
+    from bulkops.kinds.registry import KINDS  # the kinds' readers use this module: imported when checked
+
+    return tuple(f.section for f in KINDS if f.section and f.shape == shape)
+
+
+def _needs_v2() -> dict[str, str]:
+    """Why a version 1 document cannot carry each kind's section, by its JSON key."""
+    from bulkops.kinds.registry import KINDS
+
+    return {f.section: f.needs_v2 for f in KINDS if f.section}
+
+
+def _nothing_to_do() -> str:
+    """Every section a version 2 document may carry, in words (``"users", "skills", ... and "utilizationDefault"``)."""
+    keys = [f'"{k}"' for k in ("users", *_sections("array"), *_sections("object"))]
+    return f"nothing to do: {', '.join(keys[:-1])} and {keys[-1]} are all empty or missing"
+
+
 #: A JSON Lines header may say version 1 or 2 (its lines are users either way).
-_HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
-_USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
-_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
-_QUEUE_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
-_LABEL_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
-_UTILIZATION_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationEntry"}, SCHEMA_V2)
-_UTILIZATION_DEFAULT_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationDefault"}, SCHEMA_V2)
+_HEADER_VALIDATOR = compile_schema({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
+_USER_VALIDATOR = compile_schema({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
+_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
+_QUEUE_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
+_LABEL_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
+_UTILIZATION_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationEntry"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -221,7 +245,7 @@ def _suspects(obj: Any) -> Any:
 # ---------------------------------------------------------------- wording the schema's errors
 
 
-def _issues(validator: Any, value: Any, word: Callable[[ValidationError], Iterator[Issue]]) -> list[Issue]:
+def issues_of(validator: Any, value: Any, word: Callable[[ValidationError], Iterator[Issue]]) -> list[Issue]:
     out: dict[Issue, None] = {}  # two keywords may fail at one place for one reason ("" is too short and blank)
     for error in validator.iter_errors(value):
         out.update(dict.fromkeys(word(error)))
@@ -237,16 +261,9 @@ def _unknown_keys(error: ValidationError, what: str, allowed: tuple[str, ...]) -
 
 def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
     """Why a key that another form takes is not taken here, or a did-you-mean."""
-    if key == "skills" and what == "top-level key":
-        return ': skill definitions need "version": 2'
-    if key == "queues" and what == "top-level key":
-        return ': queue settings need "version": 2'
-    if key == "utilizationLabels" and what == "top-level key":
-        return ': utilization labels need "version": 2'
-    if key == "utilization" and what == "top-level key":
-        return ': per-user utilization needs "version": 2'
-    if key == "utilizationDefault" and what == "top-level key":
-        return ': the org default utilization needs "version": 2'
+    needs = _needs_v2().get(key) if what == "top-level key" else None
+    if needs:
+        return f': {needs} "version": 2'
     if key == "skills" and what == "header key":
         return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
     return did_you_mean(key, allowed)
@@ -266,7 +283,7 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
     elif error.validator == "required":
         yield from _missing_keys(error)
     elif not path and error.validator == "anyOf":  # version 2: users, skills, queues, labels or several
-        yield (), "value", 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing'
+        yield (), "value", _nothing_to_do()
     elif not path:
         yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
     elif path == ("version",):
@@ -275,9 +292,9 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
-    elif path[0] == "utilizationDefault":
-        yield path, "value", f"'utilizationDefault' must be an object, got {typename(error.instance)}"
-    elif path[0] in ("users", "skills", "queues", "utilizationLabels", "utilization"):
+    elif path[0] in _sections("object"):
+        yield path, "value", f"{path[0]!r} must be an object, got {typename(error.instance)}"
+    elif path[0] in ("users", *_sections("array")):
         yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
         yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
@@ -326,18 +343,18 @@ def document_version(doc: Any) -> int:
 def document_issues(doc: Any) -> list[Issue]:
     """Problems with a whole document's own keys (its users and skill entries are checked one by one)."""
     if document_version(doc) == VERSION:
-        return _issues(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
-    return _issues(_DOC_V2_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS_V2))
+        return issues_of(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
+    return issues_of(_doc_v2_validator(), doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS_V2))
 
 
 def header_issues(header: dict[str, Any]) -> list[Issue]:
     """Problems with a JSON Lines header line."""
-    return _issues(_HEADER_VALIDATOR, header, lambda e: _top_issue(e, "header key", HEADER_KEYS))
+    return issues_of(_HEADER_VALIDATOR, header, lambda e: _top_issue(e, "header key", HEADER_KEYS))
 
 
 def user_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one user object (screen it with ``plain_user`` first)."""
-    return _issues(_USER_VALIDATOR, _suspects(obj), _user_issue)
+    return issues_of(_USER_VALIDATOR, _suspects(obj), _user_issue)
 
 
 # ---------------------------------------------------------------- skill entries (version 2)
@@ -405,7 +422,7 @@ def _old_levels_issue(error: ValidationError, path: Path) -> Issue:
 
 def entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one skills entry."""
-    return _issues(_ENTRY_VALIDATOR, obj, _entry_issue)
+    return issues_of(_ENTRY_VALIDATOR, obj, _entry_issue)
 
 
 # ---------------------------------------------------------------- queue entries (version 2)
@@ -478,7 +495,7 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
 
 def queue_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one queues entry."""
-    return _issues(_QUEUE_ENTRY_VALIDATOR, obj, _queue_entry_issue)
+    return issues_of(_QUEUE_ENTRY_VALIDATOR, obj, _queue_entry_issue)
 
 
 # ---------------------------------------------------------------- utilization label entries (version 2)
@@ -514,13 +531,13 @@ def _label_entry_issue(error: ValidationError) -> Iterator[Issue]:
 
 def label_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one utilizationLabels entry."""
-    return _issues(_LABEL_ENTRY_VALIDATOR, obj, _label_entry_issue)
+    return issues_of(_LABEL_ENTRY_VALIDATOR, obj, _label_entry_issue)
 
 
 # ---------------------------------------------------------------- per-user utilization entries (version 2)
 
 
-def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
+def utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
     """Errors in one utilization entry, worded by where they are: the entry's shape, else one value."""
     path = tuple(error.absolute_path)
     inst = error.instance
@@ -584,21 +601,4 @@ def utilization_value_message(path: Path, inst: Any) -> str:
 
 def utilization_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one utilization entry."""
-    return _issues(_UTILIZATION_ENTRY_VALIDATOR, obj, _utilization_entry_issue)
-
-
-def _utilization_default_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in the ``utilizationDefault`` object: its own keys here, what is inside worded as in a user's entry."""
-    path, inst = tuple(error.absolute_path), error.instance
-    if not path and error.validator == "additionalProperties" and isinstance(inst, dict):
-        known = tuple(error.schema.get("properties", {}))
-        yield from (((k,), "key", f"unknown key {k!r} in 'utilizationDefault'{did_you_mean(k, known)}") for k in inst if k not in known)
-    elif not path and error.validator == "minProperties":
-        yield (), "value", '\'utilizationDefault\' names nothing: give "media" or "labels" (or leave it out)'
-    else:
-        yield from _utilization_entry_issue(error)
-
-
-def utilization_default_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in the ``utilizationDefault`` object."""
-    return _issues(_UTILIZATION_DEFAULT_VALIDATOR, obj, _utilization_default_issue)
+    return issues_of(_UTILIZATION_ENTRY_VALIDATOR, obj, utilization_entry_issue)

@@ -63,7 +63,7 @@ async def test_creates_run_before_the_users_and_a_label_that_exists_is_not_creat
     async with client_for(sim, rps=3000) as client:
         resolved = await resolve_against_org(client, check_locally(spec))
         plan = await make_plan(client, resolved)
-    assert [(x["label"], x.get("exists_already")) for x in plan.labels] == [("vip", "VIP"), ("Spanish Escalations", None)]
+    assert [(x["label"], x.get("exists_already")) for x in plan.sections["label"]] == [("vip", "VIP"), ("Spanish Escalations", None)]
     setup, summary = await run_job(sim, spec, tmp_path)
     assert summary["status"] == "complete", summary
     assert summary["items"]["label"] == {"unchanged": 1, "applied": 1}
@@ -118,7 +118,7 @@ async def test_a_label_in_use_is_refused_for_delete_and_deleted_with_force(sim, 
     spec = write_spec(tmp_path / "b.json", [{"delete": "Old", "force": True}, {"delete": "Unused"}])
     async with client_for(sim, rps=3000) as client:
         plan = await make_plan(client, await resolve_against_org(client, check_locally(spec)))
-    old_line = next(x for x in plan.labels if x["label"] == "Old")
+    old_line = next(x for x in plan.sections["label"] if x["label"] == "Old")
     assert old_line["agents"] == 3 and set(old_line["used_by"]) == emails and old_line["force"] is True
     setup, summary = await run_job(sim, spec, tmp_path)
     assert summary["status"] == "complete", summary

@@ -13,7 +13,8 @@ from bulkops.engine.execute import execute
 from bulkops.engine.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import make_plan
-from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
+from bulkops.kinds.orgutil.plan import describe_default_line
+from bulkops.kinds.utilization.plan import describe_utilization_line
 from bulkops.simulator import SimConfig
 
 
@@ -34,7 +35,7 @@ async def test_plan_counts_the_users_settings_and_shows_the_default_before_and_a
         resolved = await resolve_against_org(client, check_locally(spec))
         plan = await make_plan(client, resolved)
         planned = plan.run_requests(client.stats.requests)
-    assert plan.utilization == {
+    assert plan.sections["utilization"] == {
         "users": 30,
         "merged": 20,
         "whole": 8,
@@ -49,11 +50,11 @@ async def test_plan_counts_the_users_settings_and_shows_the_default_before_and_a
         "labels": {"VIP": 20},
         "requests": 20 * 2 + 8 + 2 * 2 + 1,
     }
-    assert describe_utilization_line(plan.utilization).startswith(
+    assert describe_utilization_line(plan.sections["utilization"]).startswith(
         "30 user(s): 20 merged into their setting (read, PUT), 8 given a whole setting (PUT, no read), 2 back to the org default (read, DELETE); "
         "call for 8 (capacity 2: 8); "
     )
-    assert plan.utilization_default == {
+    assert plan.sections["utilization_default"] == {
         "line": 1,
         "changes": [
             {
@@ -66,7 +67,7 @@ async def test_plan_counts_the_users_settings_and_shows_the_default_before_and_a
         "already": ["chat"],
         "reads": 2,
     }
-    assert describe_default_line(plan.utilization_default) == (
+    assert describe_default_line(plan.sections["utilization_default"]) == (
         "email maximumCapacity 1 -> 2, interruptableMediaTypes [call, callback, chat, message] -> [call]; "
         "label 'VIP' (none) -> maximumCapacity 2, interruptingLabels []; already so: chat"
     )

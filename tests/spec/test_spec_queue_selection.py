@@ -30,7 +30,7 @@ def test_members_and_selections_read_as_written(write) -> None:
         )
     )
     assert spec.validate() == []
-    assert spec.queue_settings() == [
+    assert spec.section("queue") == [
         QueueSettingsIntent("Sales", line=3, members=MemberActivationIntent(("a@x.com",), ("b@x.com",))),
         QueueSettingsIntent("", skill_evaluation_method="ALL", line=4, selector=QueueSelector("Support *")),
         QueueSettingsIntent("", line=5, members=MemberActivationIntent((), ("c@x.com",), True), selector=QueueSelector("*Chat", "EMEA")),

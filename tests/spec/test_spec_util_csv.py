@@ -81,10 +81,10 @@ def test_the_csv_forms_say_what_the_json_section_says(tmp_path):
     wide, long = tmp_path / "w.csv", tmp_path / "l.csv"
     wide.write_text(WIDE)
     long.write_text(LONG)
-    from_json = said(check_locally(doc).utilization)
+    from_json = said(check_locally(doc).sections["utilization"])
     assert len(from_json) == 4
-    assert said(check_locally(wide).utilization) == from_json
-    assert said(check_locally(long).utilization) == from_json
+    assert said(check_locally(wide).sections["utilization"]) == from_json
+    assert said(check_locally(long).sections["utilization"]) == from_json
 
 
 def test_a_file_of_util_columns_only_changes_no_users_skills(tmp_path):
@@ -99,7 +99,7 @@ def test_util_columns_sit_beside_skills_and_the_rows_line_is_the_entrys(tmp_path
     spec.write_text("email,Billing,lang:Spanish,util:email\na@example.com,3,,4\nb@example.com,2,1,\n")
     checked = check_locally(spec)
     assert checked.intents == 2
-    assert [(i.user, i.media["email"].maximum_capacity, i.line) for i in checked.utilization] == [("a@example.com", 4, 2)]
+    assert [(i.user, i.media["email"].maximum_capacity, i.line) for i in checked.sections["utilization"]] == [("a@example.com", 4, 2)]
 
 
 def test_every_problem_of_the_wide_util_columns_is_located(tmp_path):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
 from bulkops.domain.utilization import MEDIA_TYPES, MediaUtilization
 from bulkops.engine.job import check_locally
 from bulkops.errors import SpecError
+from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
 
 BAD = """{"version": 2,
  "utilization": [
@@ -108,7 +108,7 @@ def test_a_good_section_is_read_as_intents(tmp_path):
         {"user": "A@example.com", "media": {"email": {"maximumCapacity": 3, "interruptableMediaTypes": ["call"], "includeNonAcd": True}}},
     ]
     spec.write_text(json.dumps({"version": 2, "utilization": entries}, indent=1))
-    got = check_locally(spec).utilization
+    got = check_locally(spec).sections["utilization"]
     one = {m: MediaUtilization(1) for m in MEDIA_TYPES}
     assert [(i.user, i.media, i.labels, i.inherit, i.whole) for i in got] == [
         ("a@example.com", {"email": MediaUtilization(3, frozenset({"call"}), True)}, {}, False, False),
@@ -183,7 +183,7 @@ def test_every_problem_of_the_default_is_located(tmp_path, text, problems):
 def test_the_default_alone_is_a_job_and_reads_as_its_intent(tmp_path):
     spec = tmp_path / "d.json"
     spec.write_text('{"version": 2,\n "utilizationDefault": {"media": {"email": {"maximumCapacity": 2}}, "labels": {"VIP": {"maximumCapacity": 1}}}}')
-    got = check_locally(spec).utilization_default
+    got = check_locally(spec).sections["utilization_default"]
     assert got == OrgUtilizationIntent({"email": MediaUtilization(2)}, {"VIP": LabelSettingIntent(1)}, 2)
 
 
@@ -203,5 +203,5 @@ def test_the_example_job_is_valid_against_the_published_schema_and_reads_every_s
     job = Path(__file__).resolve().parents[2] / "jobs" / "utilization.json"
     assert list(validator_for(SCHEMA_V2)(SCHEMA_V2).iter_errors(json.loads(job.read_text()))) == []
     checked = check_locally(job)
-    assert len(checked.labels) == 1 and len(checked.utilization) == 6 and checked.utilization_default is not None
-    assert [i.whole for i in checked.utilization].count(True) == 1
+    assert len(checked.sections["label"]) == 1 and len(checked.sections["utilization"]) == 6 and checked.sections["utilization_default"] is not None
+    assert [i.whole for i in checked.sections["utilization"]].count(True) == 1

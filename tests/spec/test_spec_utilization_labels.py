@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.cli.jobs import describe_label_line
 from bulkops.domain.utilabels import LabelIntent, label_name_problem
 from bulkops.engine.job import check_locally
 from bulkops.errors import SpecError
+from bulkops.kinds.labels.plan import describe_label_line
 
 BAD = """{"version": 2,
  "utilizationLabels": [
@@ -51,7 +51,7 @@ def test_a_good_section_is_read_in_order(tmp_path):
     spec = tmp_path / "l.json"
     spec.write_text('{"version": 2, "utilizationLabels": [{"create": "VIP", "maximumCapacity": 1}, {"delete": "Old", "force": true}]}')
     checked = check_locally(spec)
-    assert checked.labels == [LabelIntent("create", "VIP", False, 1, 1), LabelIntent("delete", "Old", True, None, 1)]
+    assert checked.sections["label"] == [LabelIntent("create", "VIP", False, 1, 1), LabelIntent("delete", "Old", True, None, 1)]
 
 
 def test_labels_need_version_2(tmp_path):

@@ -1,5 +1,5 @@
 """Set-up for a spec's ``utilizationDefault`` (#19): resolve its labels, read the default once for
-the plan's before/after, store the one item.
+the plan's before/after; the one item is stored in its phase by ``kinds/folder.store_items``.
 
 Labels must be in the org or created by the same job (their ids are found by the kind when it
 runs, after the creates), and not deleted by it. The plan line shows each named media type and
@@ -15,13 +15,11 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import RESOLUTION, request_kind
 from bulkops.client.utilization import get_org_utilization, list_labels
-from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent, label_key
 from bulkops.domain.utilization import LabelUtilization, MediaUtilization, Utilization
-from bulkops.engine.kind_orgutil import OrgUtilizationKind
+from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
 from bulkops.spec.cells import did_you_mean
 from bulkops.spec.validate import At, Problems
-from bulkops.state.store import RunStore
 
 
 @dataclass(slots=True)
@@ -113,10 +111,3 @@ def _media(m: MediaUtilization | None) -> dict[str, Any] | None:
     if m is None:
         return None
     return {"maximumCapacity": m.maximum_capacity, "interruptableMediaTypes": sorted(m.interruptable_media_types), "includeNonAcd": m.include_non_acd}
-
-
-def store_org_utilization_item(setup: OrgUtilizationSetup, store: RunStore) -> None:
-    if setup.item is None:
-        return
-    kind = OrgUtilizationKind()
-    store.add_items(kind.name, kind.phase(setup.item), [(kind.key(setup.item), kind.encode(setup.item))])

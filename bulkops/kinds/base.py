@@ -1,5 +1,7 @@
-"""A kind of job item beside users (skill definitions now; queue settings and utilization
-labels next): what the one pipeline needs to know of it, and nothing else.
+"""A kind of job item beside users (skill definitions, queue settings, queue members, utilization
+labels, per-user and org default utilization): what the one pipeline needs to know of it, and
+nothing else. What a kind says of itself beyond the run (its spec section, set-up, plan line,
+change column) is its folder's ``KindFolder`` (``kinds/folder.py``).
 
 The pipeline (``engine/phases.py``) owns everything that is the same for every kind: the
 store's statuses and resume, the run's one client (so one rate governor), the audit line,
@@ -35,6 +37,8 @@ Change = TypeVar("Change")
 
 
 class Kind(Protocol[Item, State, Change]):
+    """What the one pipeline (``engine/phases.py``) asks of a kind's items."""
+
     #: The audit's and the store's name for the kind ("skill").
     name: str
     #: On a 409: True re-reads the object before trying again (its write carries a version or
@@ -79,6 +83,10 @@ class Kind(Protocol[Item, State, Change]):
     def label(self, item: Item) -> str:
         """How people name the item (the skill's name)."""
         ...
+
+
+#: A kind whatever its items, states and changes (the registry and the pipeline hold them so).
+AnyKind = Kind[Any, Any, Any]
 
 
 @dataclass(frozen=True, slots=True)

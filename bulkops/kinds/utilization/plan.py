@@ -1,5 +1,5 @@
-"""What ``plan`` says of utilization (#19): the users' settings counted from the job's items, the
-org default's line from set-up's read, and the requests each will cost the run.
+"""What ``plan`` says of the users' utilization (#19): their settings counted from the job's items,
+and the requests they will cost the run (the org default's line: ``kinds/orgutil/plan.py``).
 
 Plan reads no user's setting: the API has no call that reads many at once, so knowing who is
 already right would cost one request a user, the same as the run's own reads. The counts are
@@ -48,16 +48,9 @@ def describe_user_utilization(store: RunStore) -> dict[str, Any] | None:
     }
 
 
-def utilization_requests(users: Mapping[str, Any] | None, default: Mapping[str, Any] | None) -> int:
-    """The most the run spends on utilization: the users' (``describe_user_utilization``) and the default's."""
-    return (int(users["requests"]) if users else 0) + default_requests(default)
-
-
-def default_requests(line: Mapping[str, Any] | None) -> int:
-    """The org default's requests in a run: its read (and the labels'), and a PUT when something changes."""
-    if line is None:
-        return 0
-    return int(line["reads"]) + (1 if line["changes"] else 0)
+def utilization_requests(users: Mapping[str, Any] | None) -> int:
+    """The most the run spends on the users' utilization (``describe_user_utilization``)."""
+    return int(users["requests"]) if users else 0
 
 
 def describe_utilization_line(summary: Mapping[str, Any]) -> str:
@@ -74,27 +67,3 @@ def describe_utilization_line(summary: Mapping[str, Any]) -> str:
     said += [f"label {name!r} for {n}" for name, n in summary["labels"].items()]
     said.append(f"at most {summary['requests']} requests")
     return "; ".join(said)
-
-
-def describe_default_line(line: Mapping[str, Any]) -> str:
-    """``email maximumCapacity 1 -> 2, interruptableMediaTypes [call, chat] -> [call]; label 'VIP' (none) -> maximumCapacity 1; already so: chat``."""
-    said = [f"{_name(c['setting'])} {_parts(c['before'], c['after'])}" for c in line["changes"]]
-    if line["already"]:
-        said.append("already so: " + ", ".join(line["already"]))
-    return "; ".join(said) if said else "nothing to do"
-
-
-def _name(setting: str) -> str:
-    return f"label {setting[len('label ') :]!r}" if setting.startswith("label ") else setting
-
-
-def _parts(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> str:
-    if before is None:
-        return "(none) -> " + ", ".join(f"{k} {_value(v)}" for k, v in after.items())
-    return ", ".join(f"{k} {_value(before.get(k))} -> {_value(v)}" for k, v in after.items() if before.get(k) != v)
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(map(str, v)) + "]"
-    return str(v).lower() if isinstance(v, bool) else str(v)

@@ -5,7 +5,7 @@ default just before its write, merges only what the spec's ``utilizationDefault`
 (``domain/utilization.merge_default``) and PUTs that; a default already as named is not written.
 
 Phase ``before_users``, and within it after the label creates (the phase runs its kinds in the
-order of their names: "label" before "utilization_default"): the section may give a label the
+registry's order, ``kinds/registry.py``: the labels before the org default): the section may give a label the
 job creates its org-level capacity, and the users' utilization (``after_users``) then compares a
 user on the default with the default as the job leaves it, so a user's PUT never pins a value
 the job is about to change.
@@ -25,12 +25,12 @@ import orjson
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.utilization import encode_utilization, get_org_utilization, list_labels, put_org_utilization
-from bulkops.domain.orgutil import ORG_KEY, OrgUtilizationIntent, default_change
 from bulkops.domain.userutil import LabelSettingIntent
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import ORGANIZATION, MediaUtilization, NothingToDo, PutSetting, Utilization, merge_default
 from bulkops.domain.utilrestore import UtilizationRestore, invert_setting, parts_of, restore_write
-from bulkops.engine.kinds import Inverted, NotUndoable, Phase
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
+from bulkops.kinds.orgutil.intent import ORG_KEY, OrgUtilizationIntent, default_change
 from bulkops.state.records import ItemOutcome
 
 #: The org default's item: from a spec, or an undo's.
@@ -47,7 +47,7 @@ class OrgUtilizationState:
 
 
 class OrgUtilizationKind:
-    """The ``Kind`` of the org default utilization (``engine/kinds.py``)."""
+    """The ``Kind`` of the org default utilization (``kinds/base.py``)."""
 
     name = "utilization_default"
     rereads_on_conflict = True
