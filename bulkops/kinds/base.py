@@ -3,7 +3,7 @@ labels, per-user and org default utilization): what the one pipeline needs to kn
 nothing else. What a kind says of itself beyond the run (its spec section, set-up, plan line,
 change column) is its folder's ``KindFolder`` (``kinds/folder.py``).
 
-The pipeline (``engine/phases.py``) owns everything that is the same for every kind: the
+The pipeline (``engine/run/phases.py``) owns everything that is the same for every kind: the
 store's statuses and resume, the run's one client (so one rate governor), the audit line,
 the reconciliation queue, the 409 policy and the order of durable effects. A kind says how
 to key, store, read, diff, write and describe its items. Items run in their kind's phase:
@@ -37,7 +37,7 @@ Change = TypeVar("Change")
 
 
 class Kind(Protocol[Item, State, Change]):
-    """What the one pipeline (``engine/phases.py``) asks of a kind's items."""
+    """What the one pipeline (``engine/run/phases.py``) asks of a kind's items."""
 
     #: The audit's and the store's name for the kind ("skill").
     name: str

@@ -21,7 +21,7 @@ from bulkops.kinds.base import AnyKind
 
 if TYPE_CHECKING:
     from bulkops.client.api import GenesysClient
-    from bulkops.engine.job import ResolvedSpec
+    from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
     from bulkops.spec.validate import Problems

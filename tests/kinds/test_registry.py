@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.engine.phases import in_run_order
+from bulkops.engine.run.phases import in_run_order
 from bulkops.kinds.base import PHASES
 from bulkops.kinds.registry import KINDS, folder_of, kinds
 from bulkops.spec.schemacheck import document_issues

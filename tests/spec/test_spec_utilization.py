@@ -10,7 +10,7 @@ import pytest
 
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
 from bulkops.domain.utilization import MEDIA_TYPES, MediaUtilization
-from bulkops.engine.job import check_locally
+from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
 from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
 

@@ -15,7 +15,7 @@ from bulkops.kinds.labels.plan import describe_label_line, label_requests
 from bulkops.kinds.labels.section import read_json
 
 if TYPE_CHECKING:
-    from bulkops.engine.job import ResolvedSpec
+    from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
 
 NAME = "label"

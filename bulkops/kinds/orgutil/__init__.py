@@ -21,7 +21,7 @@ from bulkops.kinds.orgutil.section import read_json
 from bulkops.kinds.orgutil.setup import OrgUtilizationSetup, resolve_org_utilization
 
 if TYPE_CHECKING:
-    from bulkops.engine.job import ResolvedSpec
+    from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
 
 NAME = "utilization_default"

@@ -17,7 +17,7 @@ from bulkops.kinds.queues.plan import describe_queue_line, queue_setting_request
 from bulkops.kinds.queues.section import read_json
 
 if TYPE_CHECKING:
-    from bulkops.engine.job import ResolvedSpec
+    from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
 
 NAME = "queue"

@@ -20,7 +20,7 @@ from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skil
 from bulkops.kinds.skills.section import read_json
 
 if TYPE_CHECKING:
-    from bulkops.engine.job import ResolvedSpec
+    from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
 
 NAME = "skill"

@@ -17,7 +17,7 @@ from bulkops.kinds.utilization.plan import describe_user_utilization, describe_u
 from bulkops.kinds.utilization.section import read_json
 
 if TYPE_CHECKING:
-    from bulkops.engine.job import ResolvedSpec
+    from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
 
 NAME = "utilization"
