@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import KindFolder
-from bulkops.kinds.labels import FOLDER as LABELS
-from bulkops.kinds.members import FOLDER as MEMBERS
-from bulkops.kinds.orgutil import FOLDER as ORG_DEFAULT
-from bulkops.kinds.queues import FOLDER as QUEUES
-from bulkops.kinds.skills import FOLDER as SKILLS
-from bulkops.kinds.utilization import FOLDER as USER_UTILIZATION
+from bulkops.kinds.labels.folder import FOLDER as LABELS
+from bulkops.kinds.members.folder import FOLDER as MEMBERS
+from bulkops.kinds.orgutil.folder import FOLDER as ORG_DEFAULT
+from bulkops.kinds.queues.folder import FOLDER as QUEUES
+from bulkops.kinds.skills.folder import FOLDER as SKILLS
+from bulkops.kinds.utilization.folder import FOLDER as USER_UTILIZATION
 
 KINDS: tuple[KindFolder, ...] = (SKILLS, QUEUES, MEMBERS, LABELS, USER_UTILIZATION, ORG_DEFAULT)
 

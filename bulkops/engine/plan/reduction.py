@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.queuemembers import MembersItem
 from bulkops.domain.skilldefs import SkillItem
-from bulkops.kinds.queues import queue_setup_of
+from bulkops.kinds.queues.folder import queue_setup_of
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec

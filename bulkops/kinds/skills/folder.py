@@ -1,0 +1,68 @@
+"""The skills kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.engine.kind_skills import SkillDefinitions
+from bulkops.engine.skillsetup import SkillSetup, apply_migrations, guard_deletes
+from bulkops.kinds.base import AnyKind
+from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
+from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
+from bulkops.kinds.skills.section import read_json
+
+if TYPE_CHECKING:
+    from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.spec.jsonspec import JsonSection
+
+NAME = "skill"
+
+
+def definitions_of(sections: Mapping[str, Any]) -> list[SkillDefinitionIntent]:
+    """The spec's skill definitions among the sections by kind (empty: the spec has none)."""
+    return list(sections.get(NAME) or [])
+
+
+def skill_setup_of(setups: Mapping[str, Any]) -> SkillSetup:
+    """The skills section as set-up resolved it (empty when the job has none)."""
+    found = setups.get(NAME)
+    return found if isinstance(found, SkillSetup) else SkillSetup()
+
+
+class SkillsFolder(KindFolder):
+    name = NAME
+    section = "skills"
+    needs_v2 = "skill definitions need"
+    plan_key = "skills"
+    undo_noun = "skill"
+
+    def make(self) -> AnyKind:
+        return SkillDefinitions()
+
+    def read_json(self, section: JsonSection) -> list[SkillDefinitionIntent]:
+        return read_json(section)
+
+    def counts(self, section: Any) -> Counted:
+        n = len(section or [])
+        return Counted("skill_definitions", n, plural(n, "skill definition") if n else None)
+
+    async def set_up(self, ctx: SetupContext) -> SkillSetup:
+        """The second step (the first, ``resolve_definitions``, ran before the users were read)."""
+        setup = skill_setup_of(ctx.setups)
+        apply_migrations(setup, ctx.store, ctx.problems)
+        await guard_deletes(ctx.client, setup, ctx.problems)
+        return setup
+
+    def plan_line(self, setup: SkillSetup | None, resolved: ResolvedSpec) -> list[dict[str, Any]]:
+        return describe_skills(setup or SkillSetup(), resolved.directory)
+
+    def plan_requests(self, line: list[dict[str, Any]]) -> int:
+        return skill_requests(line)
+
+    def plan_text(self, line: list[dict[str, Any]]) -> list[str]:
+        return ["skill " + describe_skill_line(x) for x in line]
+
+
+FOLDER = SkillsFolder()
