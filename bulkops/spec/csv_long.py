@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.userutil import UserUtilizationIntent
+from bulkops.kinds.utilization.csv import UtilCell, build_intent, is_util_header, util_column
+from bulkops.kinds.utilization.entry import UtilizationLedger
+from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
-from bulkops.spec.csv_util import UtilCell, build_intent, is_util_header, util_column
 from bulkops.spec.csvio import CsvForm
-from bulkops.spec.jsonutil import UtilizationLedger
 from bulkops.spec.validate import At, Locate, Problems, check_intent
 
 _REC = struct.Struct("<III")

@@ -12,7 +12,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.userutil import UserUtilizationIntent
+from bulkops.kinds.utilization.csv import UtilCell, UtilColumn, build_intent, is_util_header, util_column
+from bulkops.kinds.utilization.entry import UtilizationLedger
+from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.spec.cells import (
     REMOVE,
     REMOVE_MARKERS,
@@ -24,9 +26,7 @@ from bulkops.spec.cells import (
     respell,
     split_list,
 )
-from bulkops.spec.csv_util import UtilCell, UtilColumn, build_intent, is_util_header, util_column
 from bulkops.spec.csvio import CsvForm
-from bulkops.spec.jsonutil import UtilizationLedger
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
 #: Reorg attribute -> locator kind (what ``Locate`` is asked with).

@@ -26,12 +26,14 @@ from typing import Any
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.safetext import unsafe_char
 from bulkops.spec.cells import fold
-from bulkops.spec.jsonlabels import LocateKey
 from bulkops.spec.jsonuser import read_user
 from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
 from bulkops.spec.sections import UsersOnly
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
+
+#: Where one entry's key is written (its value; an absent key at the entry's start).
+LocateKey = Callable[[str], At]
 
 #: Deepest nesting read. A spec needs 4 levels (document, "users", a user, "skills"); the
 #: slack lets a misplaced value be reported as the wrong type, and the bound keeps the

@@ -141,8 +141,6 @@ _HEADER_VALIDATOR = compile_schema({**SCHEMA, "required": [], "properties": {**{
 _USER_VALIDATOR = compile_schema({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
 _ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
 _QUEUE_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
-_LABEL_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
-_UTILIZATION_ENTRY_VALIDATOR = compile_schema({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationEntry"}, SCHEMA_V2)
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -441,16 +439,16 @@ _QUEUE_WHAT = {
 }
 
 
-def _dotted(path: Path) -> str:
+def dotted(path: Path) -> str:
     return ".".join(str(p) for p in path)
 
 
-def _unknown_entry_keys(error: ValidationError, path: Path, inst: dict[str, Any], section: str) -> Iterator[Issue]:
+def unknown_entry_keys(error: ValidationError, path: Path, inst: dict[str, Any], section: str) -> Iterator[Issue]:
     """Each key an entry of ``section`` (or an object inside it) does not know, with a suggestion."""
     known = error.schema.get("properties", {})
     for k in inst:
         if k not in known:
-            where = f" in {_dotted(path)!r}" if path else f" in a {section} entry"
+            where = f" in {dotted(path)!r}" if path else f" in a {section} entry"
             yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
 
 
@@ -459,7 +457,7 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
     path = tuple(error.absolute_path)
     inst = error.instance
     if error.validator == "additionalProperties" and isinstance(inst, dict):
-        yield from _unknown_entry_keys(error, path, inst, "queues")
+        yield from unknown_entry_keys(error, path, inst, "queues")
         return
     if error.validator in ("required", "anyOf") and not path:
         yield (), "value", "missing key 'queue' (the queue's name or id) or 'queues' (a namePattern and/or a division)"
@@ -470,7 +468,7 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
         if not path:
             yield (), "value", "a queues entry names no setting: nothing to do for this queue"
         else:
-            yield path, "value", f"{_dotted(path)!r} is empty: name a setting or leave it out"
+            yield path, "value", f"{dotted(path)!r} is empty: name a setting or leave it out"
         return
     if error.validator == "propertyNames" or "propertyNames" in error.schema_path:
         yield path + (inst,), "key", f"rings: {inst!r} is not a ring number 1-6"
@@ -480,7 +478,7 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
         return
     last = path[-1]
     if isinstance(last, int) and len(path) >= 2:
-        yield path, "value", f"{_dotted(path[:-1])}[{last}] must be a non-empty string"
+        yield path, "value", f"{dotted(path[:-1])}[{last}] must be a non-empty string"
         return
     if last in ("activateAll", "deactivateAll"):
         yield path, "value", f"{last!r} can only be true (leave it out otherwise), got {inst!r}"
@@ -488,117 +486,11 @@ def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
     what = _QUEUE_WHAT.get(str(last))
     if what is None:
         kind = "an array of names" if last in ("addWrapupCodes", "removeWrapupCodes", "skillsToRemove", "activate", "deactivate") else "an object"
-        yield path, "value", f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
+        yield path, "value", f"{dotted(path)!r} must be {kind}, got {typename(inst)}"
     else:
-        yield path, "value", f"{_dotted(path)!r} must be {what}, got {inst!r}"
+        yield path, "value", f"{dotted(path)!r} must be {what}, got {inst!r}"
 
 
 def queue_entry_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one queues entry."""
     return issues_of(_QUEUE_ENTRY_VALIDATOR, obj, _queue_entry_issue)
-
-
-# ---------------------------------------------------------------- utilization label entries (version 2)
-
-_LABEL_KEYS: tuple[str, ...] = tuple(SCHEMA_V2["$defs"]["labelEntry"]["properties"])
-
-
-def _label_entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one utilizationLabels entry, worded by where they are."""
-    path = tuple(error.absolute_path)
-    inst = error.instance
-    if not path:
-        if error.validator == "additionalProperties" and isinstance(inst, dict):
-            for k in inst:
-                if k not in _LABEL_KEYS:
-                    yield (k,), "key", f"unknown key {k!r} in a utilizationLabels entry{did_you_mean(k, _LABEL_KEYS)}"
-        elif error.validator == "oneOf" and isinstance(inst, dict):
-            if "create" in inst and "delete" in inst:
-                yield ("delete",), "key", "one action per entry: this one has 'create' and 'delete'"
-            elif _LABEL_KEYS and set(inst) <= set(_LABEL_KEYS):  # else an unknown key (a misspelt action?) says it
-                yield (), "value", 'missing action: an entry is {"create": "Name"} or {"delete": "Name"}'
-        else:
-            yield (), "value", f"each utilizationLabels entry must be a JSON object, got {typename(inst)}"
-        return
-    key = path[0]
-    if key in ("create", "delete"):
-        yield path, "value", f"{key!r} must be a label name (a non-empty string), got {typename(inst) if not isinstance(inst, str) else repr(inst)}"
-    elif key == "force":
-        yield path, "value", f"'force' must be true or false, got {typename(inst)}"
-    else:
-        yield path, "value", f"{key!r} must be an integer from 0 to 25, got {inst!r}"
-
-
-def label_entry_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in one utilizationLabels entry."""
-    return issues_of(_LABEL_ENTRY_VALIDATOR, obj, _label_entry_issue)
-
-
-# ---------------------------------------------------------------- per-user utilization entries (version 2)
-
-
-def utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one utilization entry, worded by where they are: the entry's shape, else one value."""
-    path = tuple(error.absolute_path)
-    inst = error.instance
-    shape = list(_utilization_shape_issues(error, path, inst))
-    if shape or _is_shape_error(error):
-        yield from shape
-        return
-    if not path:
-        yield (), "value", f"each utilization entry must be a JSON object, got {typename(inst)}"
-        return
-    yield path, "value", utilization_value_message(path, inst)
-
-
-def _is_shape_error(error: ValidationError) -> bool:
-    """An error about the entry's keys (unknown, missing, none, empty names) rather than one value."""
-    return error.validator in ("additionalProperties", "required", "minProperties") or "propertyNames" in error.schema_path
-
-
-def _utilization_shape_issues(error: ValidationError, path: Path, inst: Any) -> Iterator[Issue]:
-    """Unknown, missing or absent keys of a utilization entry (or its ``media``), and empty label names."""
-    if error.validator == "additionalProperties" and isinstance(inst, dict):
-        if path == ("media",):
-            known = tuple(error.schema.get("properties", {}))
-            yield from (
-                (path + (k,), "key", f"unknown media type {k!r}{did_you_mean(k, known)}; media types are {', '.join(known)}") for k in inst if k not in known
-            )
-            return
-        yield from _unknown_entry_keys(error, path, inst, "utilization")
-    elif error.validator == "required":
-        for k in error.validator_value:
-            if isinstance(inst, dict) and k not in inst:
-                yield path, "value", f"missing key {k!r}" + (f" in {_dotted(path)!r}" if path else " (the user's email, username or id)")
-    elif error.validator == "minProperties":
-        if not path and isinstance(inst, dict) and "user" in inst:
-            yield (), "value", 'a utilization entry names nothing: give "media", "labels" or "inherit": true'
-        elif path:
-            yield path, "value", f"{_dotted(path)!r} is empty: name something or leave it out"
-    elif "propertyNames" in error.schema_path:
-        yield path + (inst,), "key", f"{_dotted(path)!r}: a label name cannot be empty"
-
-
-def utilization_value_message(path: Path, inst: Any) -> str:
-    """What is wrong with the value at ``path`` (not empty) of a utilization entry, by its last key."""
-    last = path[-1]
-    if isinstance(last, int):
-        if path[-2] == "interruptableMediaTypes":
-            kinds = SCHEMA_V2["$defs"]["mediaUtilization"]["properties"]["interruptableMediaTypes"]["items"]["enum"]
-            return f"{_dotted(path[:-1])}[{last}] must be one of {', '.join(kinds)}"
-        return f"{_dotted(path[:-1])}[{last}] must be a label name"
-    if last == "maximumCapacity":
-        return f"{_dotted(path)!r} must be an integer from 0 to 25, got {inst!r}"
-    if last == "includeNonAcd":
-        return f"{_dotted(path)!r} must be true or false, got {typename(inst)}"
-    if last in ("inherit", "whole"):
-        return f"{last!r} can only be true (leave it out otherwise), got {json.dumps(inst)}"
-    if last == "user":
-        return "'user' must be an email, username or user id (a non-empty string)"
-    kind = "an array" if last in ("interruptableMediaTypes", "interruptingLabels") else "an object"
-    return f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
-
-
-def utilization_entry_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in one utilization entry."""
-    return issues_of(_UTILIZATION_ENTRY_VALIDATOR, obj, utilization_entry_issue)

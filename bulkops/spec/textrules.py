@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from bulkops.domain.model import UserIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.utilabels import MAX_LABEL_NAME
+from bulkops.kinds.labels.intent import MAX_LABEL_NAME
 
 #: Guess (no published limit): user fields, names of skills, languages, queues, wrap-up codes,
 #: divisions, and user refs (an email is at most 254 characters, RFC 5321).

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bulkops.domain.utilabels import LabelIntent
-from bulkops.engine.kind_labels import UtilizationLabelsKind
-from bulkops.engine.labelsetup import LabelSetup, resolve_labels
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
+from bulkops.kinds.labels.intent import LabelIntent
+from bulkops.kinds.labels.kind import UtilizationLabelsKind
 from bulkops.kinds.labels.plan import describe_label_line, label_requests
 from bulkops.kinds.labels.section import read_json
+from bulkops.kinds.labels.setup import LabelSetup, resolve_labels
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bulkops.domain.utilabels import LabelIntent
-from bulkops.spec.jsonlabels import LabelLedger, read_label_entry
+from bulkops.kinds.labels.entry import LabelLedger, read_label_entry
+from bulkops.kinds.labels.intent import LabelIntent
 
 if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection

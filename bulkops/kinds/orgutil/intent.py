@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bulkops.domain.userutil import LabelSettingIntent, label_utilizations
-from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MediaUtilization, UtilizationChange
+from bulkops.kinds.labels.intent import label_key
+from bulkops.kinds.utilization.intent import LabelSettingIntent, label_utilizations
 
 #: The one item's key: an org has one default.
 ORG_KEY = "org"

@@ -10,7 +10,7 @@ job creates its org-level capacity, and the users' utilization (``after_users``)
 user on the default with the default as the job leaves it, so a user's PUT never pins a value
 the job is about to change.
 
-Undo (#20): an undo item (``domain/utilrestore.UtilizationRestore``) puts back the media types and
+Undo (#20): an undo item (``kinds/utilization/restore.UtilizationRestore``) puts back the media types and
 labels the job changed into a fresh read of the default, in the undo's ``after_users`` phase: after
 the users' utilization was put back, before the labels the job created are deleted (``last``).
 """
@@ -25,12 +25,12 @@ import orjson
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import encode_utilization, get_org_utilization, list_labels, put_org_utilization
-from bulkops.domain.userutil import LabelSettingIntent
-from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import ORGANIZATION, MediaUtilization, NothingToDo, PutSetting, Utilization, merge_default
-from bulkops.domain.utilrestore import UtilizationRestore, invert_setting, parts_of, restore_write
 from bulkops.kinds.base import Inverted, NotUndoable, Phase
+from bulkops.kinds.labels.intent import label_key
 from bulkops.kinds.orgutil.intent import ORG_KEY, OrgUtilizationIntent, default_change
+from bulkops.kinds.utilization.intent import LabelSettingIntent
+from bulkops.kinds.utilization.restore import UtilizationRestore, invert_setting, parts_of, restore_write
 from bulkops.state.records import ItemOutcome
 
 #: The org default's item: from a spec, or an undo's.

@@ -1,5 +1,5 @@
 """The ``utilizationDefault`` object of a version 2 JSON document -> an ``OrgUtilizationIntent``,
-worded as the schema and the user's utilization entry word things (``spec/jsonutil.py`` reads the
+worded as the schema and the user's utilization entry word things (``kinds/utilization/entry.py`` reads the
 media types and labels by the same rules)."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import ValidationError  # type: ignore[import-untyped]
 
 from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
+from bulkops.kinds.utilization.entry import media_and_labels
+from bulkops.kinds.utilization.schema import utilization_entry_issue
 from bulkops.spec.cells import did_you_mean
 from bulkops.spec.jsonqueues import _dups
-from bulkops.spec.jsonutil import media_and_labels
-from bulkops.spec.schemacheck import SCHEMA_V2, Issue, compile_schema, issues_of, utilization_entry_issue
+from bulkops.spec.schemacheck import SCHEMA_V2, Issue, compile_schema, issues_of
 
 if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection

@@ -15,8 +15,8 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import get_org_utilization, list_labels
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.domain.utilabels import LabelIntent, label_key
 from bulkops.domain.utilization import LabelUtilization, MediaUtilization, Utilization
+from bulkops.kinds.labels.intent import LabelIntent, label_key
 from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
 from bulkops.spec.cells import did_you_mean
 from bulkops.spec.validate import At, Problems

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.engine.kind_utilization import UserUtilizationKind
-from bulkops.engine.utilsetup import UtilizationSetup, resolve_utilization
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
 from bulkops.kinds.labels.folder import labels_of
 from bulkops.kinds.orgutil.plan import describe_utilization_change
+from bulkops.kinds.utilization.intent import UserUtilizationIntent
+from bulkops.kinds.utilization.kind import UserUtilizationKind
 from bulkops.kinds.utilization.plan import describe_user_utilization, describe_utilization_line, utilization_requests
 from bulkops.kinds.utilization.section import read_json
+from bulkops.kinds.utilization.setup import UtilizationSetup, resolve_utilization
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from bulkops.engine.kind_utilization import UserUtilizationKind
+from bulkops.kinds.utilization.kind import UserUtilizationKind
 from bulkops.state.store import RunStore
 
 #: A merged user: the setting's read and the PUT; a whole setting: the PUT; inherit: the read and the DELETE.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.spec.jsonutil import UtilizationLedger, read_utilization_entry
+from bulkops.kinds.utilization.entry import UtilizationLedger, read_utilization_entry
+from bulkops.kinds.utilization.intent import UserUtilizationIntent
 
 if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection

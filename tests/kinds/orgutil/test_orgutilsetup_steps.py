@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.userutil import LabelSettingIntent
-from bulkops.domain.utilabels import LabelIntent
 from bulkops.domain.utilization import LabelUtilization, MediaUtilization, Utilization
+from bulkops.kinds.labels.intent import LabelIntent
 from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
 from bulkops.kinds.orgutil.setup import label_changes, label_problems, media_changes
+from bulkops.kinds.utilization.intent import LabelSettingIntent
 
 ORG = {"vip": ("l-1", "VIP"), "gold": ("l-2", "Gold")}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.spec.csv_util import UtilColumn, capacity_missing
+from bulkops.kinds.utilization.csv import UtilColumn, capacity_missing
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent, missing_media
-from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MAX_CAPACITY, MEDIA_TYPES, MediaUtilization
+from bulkops.kinds.labels.intent import label_key
+from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationIntent, missing_media
 from bulkops.spec.cells import CellError, did_you_mean, split_list
 from bulkops.spec.validate import At, Problems
 

@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import list_labels
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.domain.userutil import UserUtilizationIntent, UserUtilizationItem
-from bulkops.domain.utilabels import LabelIntent, label_key
-from bulkops.engine.kind_utilization import UserUtilizationKind
 from bulkops.engine.setup.userread import find_users
+from bulkops.kinds.labels.intent import LabelIntent, label_key
+from bulkops.kinds.utilization.intent import UserUtilizationIntent, UserUtilizationItem
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems
-from bulkops.state.store import RunStore
 
 
 @dataclass(slots=True)
@@ -66,10 +64,3 @@ def entry_label_problems(i: UserUtilizationIntent, known: Mapping[str, str], del
         why = "is deleted by this job" if label_key(n) in deleted else f"is not in the org{did_you_mean(n, list(known.values()))}"
         out.append(f"utilization label {n!r} {why}")
     return out
-
-
-def store_utilization_items(setup: UtilizationSetup, store: RunStore) -> None:
-    kind = UserUtilizationKind()
-    rows = [(kind.key(item), kind.encode(item)) for item in setup.items]
-    if rows:
-        store.add_items(kind.name, "after_users", rows)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
-from bulkops.engine.utilsetup import entry_label_problems
+from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationIntent
+from bulkops.kinds.utilization.setup import entry_label_problems
 
 KNOWN = {"vip": "VIP", "gold": "Gold", "new": "New"}  # the org's and the job's creates, by folded name
 

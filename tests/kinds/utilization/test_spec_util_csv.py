@@ -11,8 +11,8 @@ import pytest
 from bulkops.domain.utilization import MEDIA_TYPES
 from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
+from bulkops.kinds.utilization.csv import UtilColumn, util_column
 from bulkops.spec.cells import CellError
-from bulkops.spec.csv_util import UtilColumn, util_column
 
 WIDE_BAD = """email,Billing,util:email,util:email.interruptable,util:email.nonacd,util:label:VIP,util:label:VIP.interrupting,util:setting,util:fax,util:email.foo,util:label:vip,util:,util:label:
 a@example.com,,30,call;fax,maybe,1,vip,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MEDIA_TYPES, LabelUtilization, MediaUtilization, PutSetting, UtilizationChange, whole
+from bulkops.kinds.labels.intent import label_key
 
 
 @dataclass(frozen=True, slots=True)

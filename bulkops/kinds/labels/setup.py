@@ -16,12 +16,11 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import label_agents, list_labels
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.domain.utilabels import LABEL_LIMIT, LabelIntent, LabelItem, label_key
-from bulkops.engine.kind_labels import UtilizationLabelsKind, used_by
 from bulkops.engine.setup.userread import fetch_by_id
+from bulkops.kinds.labels.intent import LABEL_LIMIT, LabelIntent, LabelItem, label_key
+from bulkops.kinds.labels.kind import used_by
 from bulkops.spec.cells import did_you_mean
 from bulkops.spec.validate import At, Problems
-from bulkops.state.store import RunStore
 
 #: Users of a deleted label that ``plan`` names by email (the rest are counted).
 USERS_SHOWN = 10
@@ -84,11 +83,3 @@ async def _emails(client: GenesysClient, ids: list[str]) -> list[str]:
         return []
     found = {e.get("id"): e.get("email") or e.get("username") for page in await fetch_by_id(client, ids, state="any", expand=[]) for e in page}
     return [str(found.get(uid) or uid) for uid in ids]
-
-
-def store_label_items(setup: LabelSetup, store: RunStore) -> None:
-    kind = UtilizationLabelsKind()
-    for phase in ("before_users", "last"):
-        rows = [(kind.key(item), kind.encode(item)) for item in setup.items if kind.phase(item) == phase]
-        if rows:
-            store.add_items(kind.name, phase, rows)

@@ -27,10 +27,10 @@ import orjson
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import LabelInUseError, create_label, delete_label, label_agents, list_labels
-from bulkops.domain.utilabels import LabelChange, LabelItem, LabelState, label_change, label_key
 from bulkops.domain.utilization import LabelUtilization
 from bulkops.errors import BadRequestError
 from bulkops.kinds.base import Inverted, NotUndoable, Phase
+from bulkops.kinds.labels.intent import LabelChange, LabelItem, LabelState, label_change, label_key
 from bulkops.state.records import ItemOutcome
 
 #: Users named in a refusal (the rest are counted).

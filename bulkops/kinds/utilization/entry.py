@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent, missing_media
-from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import MediaUtilization
+from bulkops.kinds.labels.intent import label_key
+from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationIntent, missing_media
+from bulkops.kinds.utilization.schema import utilization_entry_issues
 from bulkops.spec.cells import fold
 from bulkops.spec.jsonqueues import _dups
-from bulkops.spec.schemacheck import Issue, utilization_entry_issues
+from bulkops.spec.schemacheck import Issue
 from bulkops.spec.validate import At, Problems
 
 LocateKey = Callable[[str], At]

@@ -86,7 +86,7 @@ async def test_the_example_job_runs_on_the_default_org(sim, tmp_path):
     given email capacity (two with the label), one a whole setting, two returned to the default."""
     from pathlib import Path
 
-    spec = Path(__file__).resolve().parents[2] / "jobs" / "utilization.json"
+    spec = Path(__file__).resolve().parents[3] / "jobs" / "utilization.json"
     setup, summary = await run(sim, spec, tmp_path)
     assert summary["status"] == "complete", summary
     assert summary["items"]["label"] == {"applied": 1}

@@ -13,7 +13,7 @@ media type and every label the user is to have, so there is nothing to keep, and
 sent again (a resume after a kill, a retry after a 409) gives the same setting. Such a user
 costs one request. The labels are listed only when an item of the batch names one.
 
-Undo (#20): an undo item (``domain/utilrestore.UtilizationRestore``) puts back the media types and
+Undo (#20): an undo item (``kinds/utilization/restore.UtilizationRestore``) puts back the media types and
 labels the job changed into a fresh read, the rest kept; a user who was on the org default before
 the job goes back to it (DELETE). A setting the job wrote without reading it cannot be undone.
 """
@@ -30,12 +30,12 @@ import orjson
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import encode_utilization, get_user_utilization, list_labels, write_user_utilization
-from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationItem, change, whole_setting
-from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import ORGANIZATION, DeleteToInherit, MediaUtilization, NothingToDo, PutSetting, Utilization, UtilizationWrite, merge
-from bulkops.domain.utilrestore import UtilizationRestore, invert_setting, parts_of, restore_write
 from bulkops.errors import NotFoundError
 from bulkops.kinds.base import Inverted, NotUndoable, Phase
+from bulkops.kinds.labels.intent import label_key
+from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationItem, change, whole_setting
+from bulkops.kinds.utilization.restore import UtilizationRestore, invert_setting, parts_of, restore_write
 from bulkops.state.records import ItemOutcome
 
 #: A user's utilization item: from a spec, or an undo's.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.utilrestore import setting_parts_changed
+from bulkops.kinds.utilization.restore import setting_parts_changed
 
 CALL1 = {"maximumCapacity": 1}
 CALL2 = {"maximumCapacity": 2}

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
 from bulkops.domain.utilization import MEDIA_TYPES, MediaUtilization
 from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
 from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
+from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationIntent
 
 BAD = """{"version": 2,
  "utilization": [
@@ -200,7 +200,7 @@ def test_the_example_job_is_valid_against_the_published_schema_and_reads_every_s
 
     from bulkops.spec.schemacheck import SCHEMA_V2
 
-    job = Path(__file__).resolve().parents[2] / "jobs" / "utilization.json"
+    job = Path(__file__).resolve().parents[3] / "jobs" / "utilization.json"
     assert list(validator_for(SCHEMA_V2)(SCHEMA_V2).iter_errors(json.loads(job.read_text()))) == []
     checked = check_locally(job)
     assert len(checked.sections["label"]) == 1 and len(checked.sections["utilization"]) == 6 and checked.sections["utilization_default"] is not None

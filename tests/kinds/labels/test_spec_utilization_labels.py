@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.utilabels import LabelIntent, label_name_problem
 from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
+from bulkops.kinds.labels.intent import LabelIntent, label_name_problem
 from bulkops.kinds.labels.plan import describe_label_line
 
 BAD = """{"version": 2,
