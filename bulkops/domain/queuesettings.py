@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from bulkops.domain.queuemembers import MemberActivationIntent
+from bulkops.kinds.members.intent import MemberActivationIntent
 
 MEDIA_TYPES = ("call", "callback", "chat", "email", "message")
 SKILL_EVALUATION_METHODS = ("NONE", "BEST", "ALL")
@@ -78,7 +78,7 @@ class QueueSettingsIntent:
     add_wrapup_codes: tuple[str, ...] = ()
     remove_wrapup_codes: tuple[str, ...] = ()
     line: int = 0
-    #: Member activation (``members``): its own kind of item (``engine/kind_members.py``).
+    #: Member activation (``members``): its own kind of item (``kinds/members/kind.py``).
     members: MemberActivationIntent | None = None
     #: Many queues (``queues``: a name pattern, a division) instead of one (``queue`` is then "").
     selector: QueueSelector | None = None

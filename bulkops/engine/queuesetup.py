@@ -8,7 +8,7 @@ name become the item's ``baseline``, so the run sees another administrator's cha
 Queue items run after every user change (agents hold their new skills before queues demand them).
 An entry may name many queues by a name pattern or a division (``queueselect``: an entry naming a
 queue on its own wins over a selection); member activation (``members``) becomes items of its
-own kind (``membersetup``, ``kind_members``), shown on the queue's plan line.
+own kind (``kinds/members``), shown on the queue's plan line.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
-from bulkops.engine.kind_members import QueueMembersKind
 from bulkops.engine.kind_queues import QueueSettingsKind
-from bulkops.engine.membersetup import MembersSetup, resolve_members
 from bulkops.engine.queueselect import QueueTarget, expand_targets
+from bulkops.kinds.members.kind import QueueMembersKind
+from bulkops.kinds.members.setup import MembersSetup, resolve_members
 from bulkops.spec import OrgDirectory
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems

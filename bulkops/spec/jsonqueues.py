@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bulkops.domain.queuemembers import MemberActivationIntent
 from bulkops.domain.queuesettings import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
+from bulkops.kinds.members.intent import MemberActivationIntent
 from bulkops.spec.schemacheck import Issue, Path, queue_entry_issues
 
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkops.domain.queuemembers import MemberActivationIntent
 from bulkops.domain.queuesettings import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
+from bulkops.kinds.members.intent import MemberActivationIntent
 from bulkops.spec import open_spec
 from bulkops.spec.csv_queues import COLUMNS, is_queue_settings_header
 

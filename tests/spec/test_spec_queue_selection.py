@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.queuemembers import MemberActivationIntent
 from bulkops.domain.queuesettings import QueueSelector, QueueSettingsIntent
+from bulkops.kinds.members.intent import MemberActivationIntent
 from bulkops.spec import open_spec
 
 

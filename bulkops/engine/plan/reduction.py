@@ -30,8 +30,8 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bulkops.domain.model import ResolvedIntent, UserState
-from bulkops.domain.queuemembers import MembersItem
 from bulkops.domain.skilldefs import SkillItem
+from bulkops.kinds.members.intent import MembersItem
 from bulkops.kinds.queues.folder import queue_setup_of
 
 if TYPE_CHECKING:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bulkops.engine.kind_members import QueueMembersKind
-from bulkops.engine.membersetup import MembersSetup
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import KindFolder, SetupContext
 from bulkops.kinds.members.change import members_change_text
+from bulkops.kinds.members.kind import QueueMembersKind
+from bulkops.kinds.members.setup import MembersSetup
 from bulkops.kinds.queues.folder import queue_setup_of
 
 NAME = "queue_members"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bulkops.engine.membersetup import member_requests
 from bulkops.kinds.members.plan import describe_members
+from bulkops.kinds.members.setup import member_requests
 
 
 def queue_setting_requests(line: Mapping[str, Any]) -> int:

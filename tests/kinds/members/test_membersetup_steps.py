@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.queuemembers import MemberActivationIntent
-from bulkops.engine.membersetup import not_direct, wanted_joined
+from bulkops.kinds.members.intent import MemberActivationIntent
+from bulkops.kinds.members.setup import not_direct, wanted_joined
 
 USERS = {"a@x.com": ("u-a", "a@x.com"), "b@x.com": ("u-b", "b@x.com"), "u-c": ("u-c", "c@x.com")}
 
