@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkops.domain.queuesettings import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
 from bulkops.kinds.members.intent import MemberActivationIntent
+from bulkops.kinds.queues.csv import COLUMNS, is_queue_settings_header
+from bulkops.kinds.queues.intent import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
 from bulkops.spec import open_spec
-from bulkops.spec.csv_queues import COLUMNS, is_queue_settings_header
 
 
 def problems_of(path: str) -> list[tuple[int, int, str]]:

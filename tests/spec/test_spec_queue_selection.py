@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.queuesettings import QueueSelector, QueueSettingsIntent
 from bulkops.kinds.members.intent import MemberActivationIntent
+from bulkops.kinds.queues.intent import QueueSelector, QueueSettingsIntent
 from bulkops.spec import open_spec
 
 

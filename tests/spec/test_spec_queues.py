@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
-from bulkops.domain.queuesettings import MediaIntent, QueueSettingsIntent, RingIntent
+from bulkops.kinds.queues.intent import MediaIntent, QueueSettingsIntent, RingIntent
 from bulkops.spec import open_spec
 
 

@@ -32,11 +32,11 @@ import orjson
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.routing_config import JOINS_PER_REQUEST, direct_members_joined, set_members_joined
 from bulkops.client.wire import chunks
-from bulkops.engine import kind_queues
-from bulkops.engine.kind_queues import WritePace
 from bulkops.errors import NotFoundError
 from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.kinds.members.intent import MembersChange, MembersItem, MembersState, members_change
+from bulkops.kinds.queues import kind as kind_queues
+from bulkops.kinds.queues.kind import WritePace
 from bulkops.state.records import ItemOutcome
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.routing_config import direct_members_joined
-from bulkops.engine.queueselect import QueueTarget
 from bulkops.engine.setup.userread import find_users
 from bulkops.kinds.members.intent import MemberActivationIntent, MembersItem, joined_changes
+from bulkops.kinds.queues.select import QueueTarget
 from bulkops.spec.cells import fold
 from bulkops.spec.validate import At, Problems
 

@@ -13,8 +13,7 @@ from bulkops.kinds.orgutil.intent import OrgUtilizationIntent
 from bulkops.kinds.utilization.entry import media_and_labels
 from bulkops.kinds.utilization.schema import utilization_entry_issue
 from bulkops.spec.cells import did_you_mean
-from bulkops.spec.jsonqueues import _dups
-from bulkops.spec.schemacheck import SCHEMA_V2, Issue, compile_schema, issues_of
+from bulkops.spec.schemacheck import SCHEMA_V2, Issue, compile_schema, issues_of, repeated_keys
 
 if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection
@@ -44,7 +43,7 @@ def read_default_entry(obj: Any, line: int) -> tuple[OrgUtilizationIntent | None
     issues = utilization_default_issues(obj)
     if not isinstance(obj, dict):
         return None, issues
-    issues += _dups(obj, ())
+    issues += repeated_keys(obj, ())
     if issues:
         return None, issues
     media, labels = media_and_labels(obj, issues)

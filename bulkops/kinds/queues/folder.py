@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bulkops.domain.queuesettings import QueueSettingsIntent
-from bulkops.engine.kind_queues import QueueSettingsKind
-from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, KindFolder, SetupContext
 from bulkops.kinds.queues.change import queue_change_text
+from bulkops.kinds.queues.intent import QueueSettingsIntent
+from bulkops.kinds.queues.kind import QueueSettingsKind
 from bulkops.kinds.queues.plan import describe_queue_line, queue_setting_requests
 from bulkops.kinds.queues.section import read_json
+from bulkops.kinds.queues.setup import QueueSetup, resolve_queue_settings
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec

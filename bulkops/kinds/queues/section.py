@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bulkops.domain.queuesettings import QueueSettingsIntent
-from bulkops.spec.jsonqueues import queue_field_path, read_queue_entry
-from bulkops.spec.queuerules import QueueLedger, check_queue_entry
+from bulkops.kinds.queues.entry import queue_field_path, read_queue_entry
+from bulkops.kinds.queues.intent import QueueSettingsIntent
+from bulkops.kinds.queues.rules import QueueLedger, check_queue_entry
 
 if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection

@@ -19,8 +19,7 @@ from bulkops.kinds.labels.intent import label_key
 from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationIntent, missing_media
 from bulkops.kinds.utilization.schema import utilization_entry_issues
 from bulkops.spec.cells import fold
-from bulkops.spec.jsonqueues import _dups
-from bulkops.spec.schemacheck import Issue
+from bulkops.spec.schemacheck import Issue, repeated_keys
 from bulkops.spec.validate import At, Problems
 
 LocateKey = Callable[[str], At]
@@ -34,7 +33,7 @@ def read_utilization_entry(obj: Any, line: int) -> tuple[UserUtilizationIntent |
     issues = utilization_entry_issues(obj)
     if not isinstance(obj, dict):
         return None, issues
-    issues += _dups(obj, ())
+    issues += repeated_keys(obj, ())
     if issues:
         return None, issues
     if obj.get("inherit") and ("media" in obj or "labels" in obj or "whole" in obj):

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from bulkops.domain.queuesettings import MediaIntent, RingIntent
-from bulkops.spec.jsonqueues import _media_intents, _ring_intents, _Values, both_alls, read_queue_entry
+from bulkops.kinds.queues.entry import _media_intents, _ring_intents, _Values, both_alls, read_queue_entry
+from bulkops.kinds.queues.intent import MediaIntent, RingIntent
 
 
 @pytest.mark.parametrize(

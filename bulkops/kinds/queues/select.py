@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.routing_config import PAGE, QUEUES_PATH
-from bulkops.domain.queuesettings import QueueSelector, QueueSettingsIntent
+from bulkops.kinds.queues.intent import QueueSelector, QueueSettingsIntent
+from bulkops.kinds.queues.rules import alike
 from bulkops.spec.cells import did_you_mean, fold
-from bulkops.spec.queuerules import alike
 from bulkops.spec.validate import At, Problems
 
 DIVISIONS_PATH = "/api/v2/authorization/divisions"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkops.domain.queuesettings import (
+from bulkops.kinds.queues.intent import (
     QueueSettings,
     RingSetting,
     changed_fields,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.queuesettings import QueueSelector, QueueSettingsIntent
-from bulkops.engine.queueselect import QueueTarget, _Chosen, explicit_targets, selection_matches, with_overrides
+from bulkops.kinds.queues.intent import QueueSelector, QueueSettingsIntent
+from bulkops.kinds.queues.select import QueueTarget, _Chosen, explicit_targets, selection_matches, with_overrides
 from bulkops.spec.validate import Problems
 
 QUEUES = {"Sales EN": "q-1", "Sales ES": "q-2", "Support": "q-3"}

@@ -23,11 +23,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.queuesettings import MAX_RINGS, MEDIA_TYPES, QueueSettingsIntent
+from bulkops.kinds.queues.entry import read_queue_entry
+from bulkops.kinds.queues.intent import MAX_RINGS, MEDIA_TYPES, QueueSettingsIntent
+from bulkops.kinds.queues.rules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.cells import USER_HEADERS, did_you_mean
 from bulkops.spec.csvio import CsvForm
-from bulkops.spec.jsonqueues import read_queue_entry
-from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.schemacheck import Path
 from bulkops.spec.validate import At, Locate, Problems
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.engine.kind_queues import codes_changed, invert_queue, restorable, settings_touched
+from bulkops.kinds.queues.kind import codes_changed, invert_queue, restorable, settings_touched
 from bulkops.state.records import ItemOutcome
 
 

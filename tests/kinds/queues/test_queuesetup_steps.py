@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.queuesettings import QueueSettings, QueueSettingsIntent, RingIntent, RingSetting
-from bulkops.engine.queuesetup import _Names, wanted_of
+from bulkops.kinds.queues.intent import QueueSettings, QueueSettingsIntent, RingIntent, RingSetting
+from bulkops.kinds.queues.setup import _Names, wanted_of
 from bulkops.spec.validate import Problems
 
 SKILLS = _Names("skill", {"Sales": "s-1", "Billing": "s-2"})

@@ -41,7 +41,9 @@ import orjson
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.routing_config import add_queue_wrapup_codes, get_queue_config, put_queue_config, queue_wrapup_codes, remove_queue_wrapup_code
-from bulkops.domain.queuesettings import (
+from bulkops.errors import ConflictError, NotFoundError
+from bulkops.kinds.base import Inverted, NotUndoable, Phase
+from bulkops.kinds.queues.intent import (
     TIMEOUT_PROMPTS,
     QueueChange,
     QueueItem,
@@ -58,8 +60,6 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
-from bulkops.errors import ConflictError, NotFoundError
-from bulkops.kinds.base import Inverted, NotUndoable, Phase
 from bulkops.state.records import ItemOutcome
 
 #: The guide's advice: at most 5 queue writes a second.

@@ -1,6 +1,6 @@
 """One JSON ``queues`` entry (spec version 2) -> a ``QueueSettingsIntent`` plus its problems.
 
-The schema (``schemacheck.queue_entry_issues``) decides what is structurally wrong (types,
+The schema (``kinds/queues/schema.queue_entry_issues``) decides what is structurally wrong (types,
 enums, ranges, unknown keys); this module adds what a schema cannot see (keys repeated in the
 raw text, NaN) and builds the intent from the parts that are right, so the rules that need
 the whole entry (``queuerules``) still run on an entry with one bad value.
@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bulkops.domain.queuesettings import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
 from bulkops.kinds.members.intent import MemberActivationIntent
-from bulkops.spec.schemacheck import Issue, Path, queue_entry_issues
+from bulkops.kinds.queues.intent import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
+from bulkops.kinds.queues.schema import queue_entry_issues
+from bulkops.spec.schemacheck import Issue, Path, repeated_keys
 
 
 def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, list[Issue]]:
@@ -21,7 +22,7 @@ def read_queue_entry(obj: Any, line: int) -> tuple[QueueSettingsIntent | None, l
     issues = queue_entry_issues(obj)
     if not isinstance(obj, dict):
         return None, issues
-    issues += _dups(obj, ())
+    issues += repeated_keys(obj, ())
     bad = {path for path, _, _ in issues}
     queue = obj.get("queue")
     selector = _selector(obj, bad)
@@ -139,16 +140,6 @@ def _names(obj: dict[str, Any], key: str, bad: set[Path]) -> tuple[str, ...]:
     if not isinstance(v, list) or any(p[:1] == (key,) for p in bad):
         return ()
     return tuple(s.strip() for s in v)
-
-
-def _dups(obj: Any, path: Path) -> list[Issue]:
-    """Keys written twice in the raw text, at any depth of the entry."""
-    if not isinstance(obj, dict):
-        return []
-    out: list[Issue] = [(path + (k,), "key", f"key {k!r} appears more than once") for k in getattr(obj, "dups", ())]
-    for k, v in obj.items():
-        out += _dups(v, path + (k,))
-    return out
 
 
 def queue_field_path(obj: Any, name: str) -> tuple[Path, str]:

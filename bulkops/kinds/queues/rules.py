@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bulkops.domain.queuesettings import TIMEOUT_PROMPTS, QueueSettingsIntent
+from bulkops.kinds.queues.intent import TIMEOUT_PROMPTS, QueueSettingsIntent
 from bulkops.spec.cells import fold
 from bulkops.spec.textrules import queue_lengths
 from bulkops.spec.validate import At, Problems

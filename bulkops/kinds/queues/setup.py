@@ -22,7 +22,8 @@ from bulkops.client.endpoints.routing_config import PAGE, QUEUES_PATH, list_wrap
 from bulkops.client.endpoints.routing_records import queue_config
 from bulkops.client.requestkind import RESOLUTION, request_kind
 from bulkops.client.wire import chunks
-from bulkops.domain.queuesettings import (
+from bulkops.kinds.members.setup import MembersSetup, resolve_members
+from bulkops.kinds.queues.intent import (
     TIMEOUT_PROMPTS,
     QueueItem,
     QueueSettings,
@@ -33,14 +34,10 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
-from bulkops.engine.kind_queues import QueueSettingsKind
-from bulkops.engine.queueselect import QueueTarget, expand_targets
-from bulkops.kinds.members.kind import QueueMembersKind
-from bulkops.kinds.members.setup import MembersSetup, resolve_members
+from bulkops.kinds.queues.select import QueueTarget, expand_targets
 from bulkops.spec import OrgDirectory
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems
-from bulkops.state.store import RunStore
 
 
 @dataclass(slots=True)
@@ -203,14 +200,3 @@ def _plan_line(
     if overrides:
         out["overrides"] = list(overrides)
     return out
-
-
-def store_queue_items(setup: QueueSetup, store: RunStore) -> None:
-    kind = QueueSettingsKind()
-    rows = [(kind.key(item), kind.encode(item)) for item in setup.items]
-    if rows:
-        store.add_items(kind.name, "after_users", rows)
-    members = QueueMembersKind()
-    rows = [(members.key(item), members.encode(item)) for item in setup.members.items]
-    if rows:
-        store.add_items(members.name, "after_users", rows)
