@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.errors import SpecError, SpecProblem
 from bulkops.kinds.queues.csv import QueueSettingsCsv, is_queue_settings_header
+from bulkops.kinds.skills.csv import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_admin import AdminCsv, IgnoredColumn, reads_as_admin
-from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_long import LongCsv, is_long_header
 from bulkops.spec.csv_wide import WideCsv
 from bulkops.spec.jsonspec import JsonDoc, JsonLines

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
 from bulkops.cli.main import cli
-from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
 from bulkops.spec import open_spec
 from bulkops.spec.validate import Problems
 

@@ -30,9 +30,9 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bulkops.domain.model import ResolvedIntent, UserState
-from bulkops.domain.skilldefs import SkillItem
 from bulkops.kinds.members.intent import MembersItem
 from bulkops.kinds.queues.folder import queue_setup_of
+from bulkops.kinds.skills.intent import SkillItem
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec

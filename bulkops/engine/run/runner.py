@@ -35,9 +35,9 @@ from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.phases import ItemPhases
 from bulkops.engine.run.queues import QueueBatcher, QueueMembership
 from bulkops.engine.run.worker import UserProcessor, WorkItem
-from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.errors import StoppedAtOnce
 from bulkops.kinds.registry import kinds
+from bulkops.kinds.skills.setup import real_ids, substitute
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue

@@ -34,11 +34,11 @@ from bulkops.engine.setup.directory import build_catalogue
 from bulkops.engine.setup.resolution import Resolution
 from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
 from bulkops.engine.setup.userread import HeldCounts, read_users
-from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, resolve_definitions
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.kinds.folder import SetupContext, store_items
 from bulkops.kinds.registry import KINDS
 from bulkops.kinds.skills.folder import definitions_of, skill_setup_of
+from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup, resolve_definitions
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 from bulkops.domain.inverse import Inverse
 from bulkops.domain.model import Expected, ResolvedIntent
-from bulkops.engine.skillsetup import NEW_SKILL
 from bulkops.engine.undo.itemundo import ItemsInverse
+from bulkops.kinds.skills.setup import NEW_SKILL
 
 SKILL = "skill"
 

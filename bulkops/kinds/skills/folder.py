@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.engine.kind_skills import SkillDefinitions
-from bulkops.engine.skillsetup import SkillSetup, apply_migrations, guard_deletes
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
+from bulkops.kinds.skills.kind import SkillDefinitions
 from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
 from bulkops.kinds.skills.section import read_json
+from bulkops.kinds.skills.setup import SkillSetup, apply_migrations, guard_deletes
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec

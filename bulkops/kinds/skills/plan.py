@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bulkops.engine.skillsetup import SkillSetup
+from bulkops.kinds.skills.setup import SkillSetup
 from bulkops.spec.resolve import OrgDirectory
 
 

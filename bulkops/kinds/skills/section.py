@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.spec.definitions import DefinitionLedger, check_entry
-from bulkops.spec.jsondefs import field_path, read_definition
+from bulkops.kinds.skills.entry import field_path, read_definition
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
+from bulkops.kinds.skills.rules import DefinitionLedger, check_entry
 
 if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection

@@ -19,8 +19,8 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import RESOLUTION, request_kind
 from bulkops.domain.model import ResolvedIntent, UserIntent
-from bulkops.domain.skilldefs import SkillDefinitionIntent, SkillItem
-from bulkops.engine.kind_skills import DependencyIndex, References, SkillDefinitions
+from bulkops.kinds.skills.intent import SkillDefinitionIntent, SkillItem
+from bulkops.kinds.skills.kind import DependencyIndex, References
 from bulkops.spec import OrgDirectory
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems
@@ -202,15 +202,6 @@ async def guard_deletes(client: GenesysClient, setup: SkillSetup, problems: Prob
             setup.references[item.name] = refs
             if refs:
                 problems.add(At(item.line, 1), f"skill {item.name!r} cannot be deleted: it is still used by {refs.describe()}")
-
-
-def store_items(setup: SkillSetup, store: RunStore) -> None:
-    kind = SkillDefinitions()
-    by_phase: dict[str, list[tuple[str, bytes]]] = {}
-    for item in setup.items:
-        by_phase.setdefault(kind.phase(item), []).append((kind.key(item), kind.encode(item)))
-    for phase, rows in by_phase.items():
-        store.add_items(kind.name, phase, rows)
 
 
 def real_ids(placeholders: Iterable[str], org_skills: Mapping[str, str]) -> dict[str, str]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
+from bulkops.kinds.skills.schema import DELETE_FLAG_ONLY_WITH_MIGRATE
 from bulkops.spec.cells import fold
-from bulkops.spec.schemacheck import DELETE_FLAG_ONLY_WITH_MIGRATE
 from bulkops.spec.textrules import definition_lengths
 from bulkops.spec.validate import At, Problems
 

@@ -12,10 +12,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.skilldefs import ACTIONS, SkillAction, SkillDefinitionIntent
+from bulkops.kinds.skills.intent import ACTIONS, SkillAction, SkillDefinitionIntent
+from bulkops.kinds.skills.rules import FIELDS, DefinitionLedger, LocateField, check_entry
 from bulkops.spec.cells import USER_HEADERS, CellError, did_you_mean, parse_proficiency
 from bulkops.spec.csvio import CsvForm
-from bulkops.spec.definitions import FIELDS, DefinitionLedger, LocateField, check_entry
 from bulkops.spec.validate import At, Locate, Problems
 
 _TRUE = frozenset({"true", "yes", "y", "1", "x"})

@@ -36,9 +36,9 @@ from bulkops.client.endpoints.routing_config import (
 )
 from bulkops.client.endpoints.routing_records import QueueConfig, SkillDefinition, queue_config
 from bulkops.domain.readplan import LISTING_PAGE
-from bulkops.domain.skilldefs import SkillChange, SkillItem, SkillState, skill_diff
 from bulkops.errors import BadRequestError
 from bulkops.kinds.base import Inverted, NotUndoable, Phase
+from bulkops.kinds.skills.intent import SkillChange, SkillItem, SkillState, skill_diff
 from bulkops.spec.cells import fold
 from bulkops.state.records import ItemOutcome
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.skilldefs import SkillDefinitionIntent, SkillItem
-from bulkops.engine.skillsetup import NEW_SKILL, Migration, _DefinitionNames, resolve_definitions
+from bulkops.kinds.skills.intent import SkillDefinitionIntent, SkillItem
+from bulkops.kinds.skills.setup import NEW_SKILL, Migration, _DefinitionNames, resolve_definitions
 from bulkops.spec.resolve import OrgDirectory
 from bulkops.spec.validate import Problems
 

@@ -1,6 +1,6 @@
 """One JSON ``skills`` entry (spec version 2) -> a ``SkillDefinitionIntent`` plus its problems.
 
-The schema (``schemacheck.entry_issues``) decides what is structurally wrong; this module
+The schema (``kinds/skills/schema.entry_issues``) decides what is structurally wrong; this module
 adds what a schema cannot see (keys repeated in the raw text, two spellings of one old
 proficiency in ``levels``, NaN) and builds the intent from the parts that are right, so
 the rules shared with the CSV form (``definitions``) still run on an entry with a bad value.
@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bulkops.domain.skilldefs import SkillAction, SkillDefinitionIntent
-from bulkops.spec.schemacheck import Issue, Path, entry_actions, entry_issues, proficiency_problem
+from bulkops.kinds.skills.intent import SkillAction, SkillDefinitionIntent
+from bulkops.kinds.skills.schema import entry_actions, entry_issues
+from bulkops.spec.schemacheck import Issue, Path, proficiency_problem
 
 #: (path, part) of every issue: the parts of an entry the intent leaves out.
 _Rejected = set[tuple[Path, str]]
