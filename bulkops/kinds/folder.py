@@ -71,6 +71,8 @@ class KindFolder:
     plan_key: str = ""
     #: How the undo's plan names the kind's objects ("utilization label").
     undo_noun: str = ""
+    #: The org's catalogue tables set-up reads when the spec has the section ("skills", "divisions").
+    catalogues: frozenset[str] = frozenset()
 
     def make(self) -> AnyKind:
         """A fresh ``Kind`` for one pass (a kind may keep what it read during the pass)."""

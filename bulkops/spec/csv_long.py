@@ -8,7 +8,7 @@ dict per user. Conflicts (same user and skill, different values) are found per u
 once the file has been read.
 
 A row whose skill cell is a ``util:`` header (``util:email``, ``util:label:VIP``, ``util:setting``:
-``csv_util.py``) carries that part of the user's utilization in its proficiency cell; such rows
+``kinds/utilization/csv.py``) carries that part of the user's utilization in its proficiency cell; such rows
 are few and kept as they are, grouped by user, and become one utilization entry per user.
 """
 

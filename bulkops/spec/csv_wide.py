@@ -1,5 +1,5 @@
 """Wide CSV matrix: one row per user, one column per skill, language, reorg field or
-utilization part (``util:`` columns, ``csv_util.py``).
+utilization part (``util:`` columns, ``kinds/utilization/csv.py``).
 
 Streamed row by row; the state kept across rows is the duplicate-user ledger and the rows'
 utilization entries (small: a few numbers a user). A file with only ``util:`` columns yields

@@ -171,10 +171,8 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
         # Whose writes these will be: `bulkops verify` reads the platform's audit for this OAuth client.
         checked.store.set(client_id=client.config.client_id or None)
-        needed = (
-            checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.sections.get("skill") else set())
-        )
-        needed |= {"queues", "skills"} if checked.sections.get("queue") else set()
+        needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set())
+        needed |= {table for folder in KINDS if checked.sections.get(folder.name) for table in folder.catalogues}
         with request_kind(CATALOGUE):
             directory = await build_catalogue(client, needed)
         early = Problems(checked.path)

@@ -10,7 +10,7 @@ round. Items run after every user change, so a user the job adds to a queue is a
 Read: the queue's direct members (``memberBy=user``), only those the item may write when it
 goes one way (``joined=false`` for a job that only activates): a queue of 20,000 members with
 50 to activate lists one page. Write: the members whose ``joined`` differs, 100 a request, at
-the queue writes' pace (``kind_queues.QUEUE_WRITES_PER_SECOND``). The API applies the change
+the queue writes' pace (``kinds/queues/kind.QUEUE_WRITES_PER_SECOND``). The API applies the change
 asynchronously ("the response data may not reflect the final state"): the answer is taken as
 the state after, and a rerun or a resumed run lists the members again and sends only what is
 still to do. A member the answer no longer lists left the queue meanwhile: reported, not retried.

@@ -11,8 +11,8 @@ delimiter is ``;``); ``-`` alone is the empty list (a ring that drops no skill).
 may be written ``0.95`` or ``95%``; with a delimiter other than ``,``, ``0,95`` too.
 
 Each row becomes the JSON entry it stands for and goes through the same reader
-(``jsonqueues.read_queue_entry``: the schema's checks and the intent) and the same rules
-(``queuerules``), each problem at its cell: the two forms yield the same ``QueueSettingsIntent``.
+(``entry.read_queue_entry``: the schema's checks and the intent) and the same rules
+(``rules``), each problem at its cell: the two forms yield the same ``QueueSettingsIntent``.
 Rows are few (queues, not users), so they are kept.
 """
 

@@ -3,7 +3,7 @@
 The schema (``kinds/queues/schema.queue_entry_issues``) decides what is structurally wrong (types,
 enums, ranges, unknown keys); this module adds what a schema cannot see (keys repeated in the
 raw text, NaN) and builds the intent from the parts that are right, so the rules that need
-the whole entry (``queuerules``) still run on an entry with one bad value.
+the whole entry (``rules``) still run on an entry with one bad value.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ class QueuesFolder(KindFolder):
     needs_v2 = "queue settings need"
     plan_key = "queue_settings"
     undo_noun = "queue settings"
+    catalogues = frozenset({"queues", "skills"})
 
     def make(self) -> AnyKind:
         return QueueSettingsKind()

@@ -2,7 +2,7 @@
 
 The queue PUT replaces the whole queue and carries no version: the last writer wins. So the
 job never writes a body of its own: it merges only the settings the spec names into a read
-taken just before the write (``domain/queuesettings.merge_settings``), sends that, then reads
+taken just before the write (``kinds/queues/intent.merge_settings``), sends that, then reads
 the queue back and confirms the named settings hold (the guide polls after a queue change
 until it is visible).
 

@@ -6,7 +6,7 @@ The queues the spec names are read in one listing filtered by id (100 a request)
 has now is what ``plan`` shows before and after, and the digests of what the job does not
 name become the item's ``baseline``, so the run sees another administrator's change since.
 Queue items run after every user change (agents hold their new skills before queues demand them).
-An entry may name many queues by a name pattern or a division (``queueselect``: an entry naming a
+An entry may name many queues by a name pattern or a division (``select``: an entry naming a
 queue on its own wins over a selection); member activation (``members``) becomes items of its
 own kind (``kinds/members``), shown on the queue's plan line.
 """
@@ -72,7 +72,7 @@ Wanted = tuple[QueueSettings, tuple[str, ...], tuple[str, ...]]
 
 
 async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSettingsIntent], directory: OrgDirectory, problems: Problems) -> QueueSetup:
-    """Resolve every entry (a pattern or division expanded to its queues: ``queueselect``) and
+    """Resolve every entry (a pattern or division expanded to its queues: ``select``) and
     read the queues it names; problems go to ``problems``."""
     setup = QueueSetup()
     if not intents:

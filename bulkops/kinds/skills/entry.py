@@ -3,7 +3,7 @@
 The schema (``kinds/skills/schema.entry_issues``) decides what is structurally wrong; this module
 adds what a schema cannot see (keys repeated in the raw text, two spellings of one old
 proficiency in ``levels``, NaN) and builds the intent from the parts that are right, so
-the rules shared with the CSV form (``definitions``) still run on an entry with a bad value.
+the rules shared with the CSV form (``rules``) still run on an entry with a bad value.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def read_definition(obj: Any, line: int) -> tuple[SkillDefinitionIntent | None, 
 
 
 def field_path(obj: Any, name: str) -> tuple[Path, str]:
-    """Where an entry's field (``definitions.FIELDS``) is written: (path, part); an absent
+    """Where an entry's field (``rules.FIELDS``) is written: (path, part); an absent
     field is placed at the action key, and an entry without one at its start."""
     actions = entry_actions(obj) if isinstance(obj, dict) else []
     action = actions[0] if actions else None

@@ -37,6 +37,7 @@ class SkillsFolder(KindFolder):
     needs_v2 = "skill definitions need"
     plan_key = "skills"
     undo_noun = "skill"
+    catalogues = frozenset({"skills", "divisions"})
 
     def make(self) -> AnyKind:
         return SkillDefinitions()

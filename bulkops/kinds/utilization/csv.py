@@ -3,7 +3,7 @@
 The user CSV forms carry a user's utilization beside their skills, in the spirit of the ``@``
 columns (the wide form: one column each; the long form: the header in the ``skill`` cell, the
 value in ``proficiency``). The intents are the same as the JSON ``utilization`` section's, with
-the same rules (``jsonutil``) and the same messages where the rule is the same::
+the same rules (``entry``) and the same messages where the rule is the same::
 
     util:email                 the media type's maximumCapacity, 0-25
     util:email.interruptable   the media types that may interrupt it, separated by ; or |
