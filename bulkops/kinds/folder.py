@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bulkops.kinds.base import AnyKind
 
@@ -40,6 +40,23 @@ class SetupContext:
     store: RunStore
     problems: Problems
     setups: dict[str, Any] = field(default_factory=dict)
+
+
+class UsersWatch(Protocol):
+    """A kind's first set-up step, taken before the org's users are read, that must see them as they
+    are read (the skills: the holders of a skill the job migrates or deletes can be anyone)."""
+
+    #: Why every user must be listed (not only those the spec names), or None.
+    @property
+    def must_list(self) -> str | None: ...
+
+    #: Users the kind's set-up gives an intent of their own (a migrated skill's holders), once set up.
+    @property
+    def migrated_users(self) -> int: ...
+
+    def note_holders(self, entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The users read that the kind needs (their state is stored with the job's)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +105,11 @@ class KindFolder:
 
     def counts(self, section: Any) -> Counted | None:
         """What ``validate`` says of the section (None: nothing, the kind has no section)."""
+        return None
+
+    def watch_users(self, sections: Mapping[str, Any], directory: OrgDirectory, problems: Problems) -> UsersWatch | None:
+        """The first set-up step, before the users are read, for a kind that must see them (None: no need);
+        ``set_up`` finds it in ``ctx.setups`` under the kind's name."""
         return None
 
     async def set_up(self, ctx: SetupContext) -> Any:

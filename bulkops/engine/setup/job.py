@@ -35,10 +35,10 @@ from bulkops.engine.setup.resolution import Resolution
 from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
 from bulkops.engine.setup.userread import HeldCounts, read_users
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
-from bulkops.kinds.folder import SetupContext, store_items
+from bulkops.kinds.folder import SetupContext, UsersWatch, store_items
 from bulkops.kinds.registry import KINDS
-from bulkops.kinds.skills.folder import definitions_of, skill_setup_of
-from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup, resolve_definitions
+from bulkops.kinds.skills.folder import skill_setup_of
+from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
@@ -176,27 +176,27 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         with request_kind(CATALOGUE):
             directory = await build_catalogue(client, needed)
         early = Problems(checked.path)
-        skills = resolve_definitions(definitions_of(checked.sections), directory, early)
+        watches = watch_users(checked.sections, directory, early)
         held: HeldCounts = {}
         resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
 
         def on_users(entities: list[dict[str, Any]]) -> None:
-            holders = skills.note_holders(entities)
+            holders = [h for watch in watches.values() for h in watch.note_holders(entities)]
             if holders:
                 checked.store.put_states([user_state(e) for e in holders], time.time())
             resolution.on_users(entities)
 
-        must_list = "the job migrates or deletes skills, whose holders can be anyone" if skills.watched else None
+        must_list = next((watch.must_list for watch in watches.values() if watch.must_list), None)
         users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
         await resolution.finish(client, early)
         late = Problems(checked.path)
-        setups = await set_up_kinds(SetupContext(client, checked.sections, directory, checked.store, late, {"skill": skills}))
+        setups = await set_up_kinds(SetupContext(client, checked.sections, directory, checked.store, late, dict(watches)))
         if late:
             raise SpecError(late.finish())
         for folder in KINDS:
             store_items(folder.make(), folder.items(setups[folder.name]), checked.store)
         checked.spec.missing_skills = resolution.missing_skills
-        users = resolution.users + skills.migrated_users
+        users = resolution.users + sum(watch.migrated_users for watch in watches.values())
         return ResolvedSpec(
             checked,
             directory,
@@ -235,6 +235,12 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
         (),
         resolved.setups,
     )
+
+
+def watch_users(sections: Mapping[str, Any], directory: OrgDirectory, problems: Problems) -> dict[str, UsersWatch]:
+    """The first set-up step of each kind that must see the users as they are read, by kind name."""
+    found = ((folder.name, folder.watch_users(sections, directory, problems)) for folder in KINDS)
+    return {name: watch for name, watch in found if watch is not None}
 
 
 async def set_up_kinds(ctx: SetupContext) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The labels kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+"""Utilization labels as every stage reads them (``kinds/folder.KindFolder``): the ``utilizationLabels``
+section, the set-up, the plan lines in words."""
 
 from __future__ import annotations
 

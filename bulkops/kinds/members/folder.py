@@ -1,4 +1,5 @@
-"""The members kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+"""Queue member activation as every stage reads it (``kinds/folder.KindFolder``): no section of its own
+(the ``members`` of a queues entry), set up with the queues, its own change cell."""
 
 from __future__ import annotations
 

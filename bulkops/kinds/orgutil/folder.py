@@ -1,4 +1,5 @@
-"""The orgutil kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+"""The org default utilization as every stage reads it (``kinds/folder.KindFolder``): its ``utilizationDefault``
+object, its set-up, its plan line in words, its change cell."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The queues kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+"""Queue settings as every stage reads them (``kinds/folder.KindFolder``): the ``queues`` section (or the
+queues CSV), the set-up (members included), the plan lines, the change cell."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The skills kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+"""Skill definitions as every stage reads them (``kinds/folder.KindFolder``): the ``skills`` section (or the
+skills CSV), the two set-up steps, the plan lines in words."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from bulkops.kinds.skills.intent import SkillDefinitionIntent
 from bulkops.kinds.skills.kind import SkillDefinitions
 from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
 from bulkops.kinds.skills.section import read_json
-from bulkops.kinds.skills.setup import SkillSetup, apply_migrations, guard_deletes
+from bulkops.kinds.skills.setup import SkillSetup, apply_migrations, guard_deletes, resolve_definitions
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
+    from bulkops.spec.resolve import OrgDirectory
+    from bulkops.spec.validate import Problems
 
 NAME = "skill"
 
@@ -49,8 +52,12 @@ class SkillsFolder(KindFolder):
         n = len(section or [])
         return Counted("skill_definitions", n, plural(n, "skill definition") if n else None)
 
+    def watch_users(self, sections: Mapping[str, Any], directory: OrgDirectory, problems: Problems) -> SkillSetup:
+        """The first step: the definitions resolved against the catalogue, the skills whose holders to find."""
+        return resolve_definitions(definitions_of(sections), directory, problems)
+
     async def set_up(self, ctx: SetupContext) -> SkillSetup:
-        """The second step (the first, ``resolve_definitions``, ran before the users were read)."""
+        """The second step (the first, ``watch_users``, ran before the users were read)."""
         setup = skill_setup_of(ctx.setups)
         apply_migrations(setup, ctx.store, ctx.problems)
         await guard_deletes(ctx.client, setup, ctx.problems)

@@ -54,6 +54,11 @@ class SkillSetup:
     references: dict[str, References] = field(default_factory=dict)
     migrated_users: int = 0
 
+    @property
+    def must_list(self) -> str | None:
+        """A migrated or deleted skill's holders can be anyone: set-up then lists every user."""
+        return "the job migrates or deletes skills, whose holders can be anyone" if self.watched else None
+
     def note_holders(self, entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """Called with each batch of users read (skills expanded); returns the holders among them."""
         found: list[Mapping[str, Any]] = []

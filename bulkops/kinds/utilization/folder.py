@@ -1,4 +1,5 @@
-"""The utilization kind's folder object: what every stage asks of it (``kinds/folder.KindFolder``)."""
+"""Per-user utilization as every stage reads it (``kinds/folder.KindFolder``): the ``utilization`` section
+(or a CSV's ``util:`` columns), the set-up, the plan's counts, the change cell."""
 
 from __future__ import annotations
 
