@@ -40,6 +40,7 @@ class Resolution:
         self.final_check = cap_check(store, caps, held)
         self.resolver = Resolver(directory, self.problems, allow_missing_skills=allow_missing_skills, final_check=self.final_check)
         self.queues: set[str] = set()
+        self.managers: set[str] = set()  # user ids the intents name as manager: named in the job's records
         self.users = 0
         store.clear_intents()
         self._waiting = self.staged.refs()  # folded user ref -> staged positions
@@ -75,6 +76,8 @@ class Resolution:
             got = self.resolver.resolve(intent)
             if got is not None:
                 self.queues.update(got.join_queues, got.leave_queues)
+                if manager := got.fields.get("manager"):
+                    self.managers.add(manager)
                 resolved.append(got)
         self.users += self.store.add_intents(resolved)
 
@@ -96,6 +99,8 @@ class Resolution:
             raise SpecError(sorted([*(located or self.problems.finish()), *extra], key=lambda p: (p.line, p.column)))
         if extra:
             raise SpecError(extra)
+        # The managers by email, as the spec names them: people read names (``reconcile show``, the report).
+        self.store.set(user_names=self.directory.users.emails_of(self.managers))
 
 
 def cap_check(store: RunStore, caps: UserCaps, held: HeldCounts) -> FinalCheck:

@@ -1,0 +1,334 @@
+"""A reconciliation entry as a person settles it: what the job wanted, what it last saw and what
+the org holds now, element by element and in names, with the commands that settle it.
+
+``reconcile show``/``list`` and the report's reconciliation section build the same view
+from an entry (``state.reconciliation``'s record), the job's id -> name catalogue and, when one
+was read, the user as the org holds it now (``OrgNow``). An id the catalogue does not name is
+shown as "an unnamed ..." rather than as a UUID; a person settles names, not ids. The views are
+pure; the last functions read the store and the file of what ``reconcile show`` read of the org.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bulkops.state.ndjson import BadLine, NdjsonWriter, read_ndjson
+
+#: The file beside the queue where ``reconcile show`` keeps what it read of the org (latest wins).
+NOW_FILE = "reconcile-now.ndjson"
+NOT_HELD = "not held"
+UNSEEN = "not recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class OrgNow:
+    """A user as ``reconcile show`` read the org: the audit's state shape (ids), the names the
+    answers carried (skill, language, division, manager), queue membership of the named queues."""
+
+    state: Mapping[str, Any]
+    names: Mapping[str, str] = field(default_factory=dict)
+    queues: Mapping[str, bool] = field(default_factory=dict)
+    read_at: float = 0.0
+    error: str = ""  # the org could not be read: why
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": dict(self.state), "names": dict(self.names), "queues": dict(self.queues), "read_at": self.read_at, "error": self.error}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> OrgNow:
+        return cls(dict(d.get("state") or {}), dict(d.get("names") or {}), dict(d.get("queues") or {}), float(d.get("read_at") or 0), str(d.get("error") or ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One element: the three values side by side (``now`` is None when the org was not read)."""
+
+    what: str
+    wanted: str
+    seen: str
+    now: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """The org now holds what the job wanted."""
+        return self.now is not None and self.now == self.wanted
+
+
+@dataclass(frozen=True, slots=True)
+class SettleView:
+    key: str  # the queue's key: a user id, or "kind:key" for an item
+    label: str  # the email (or the item's name): what a person calls it
+    outcome: str
+    reason: str
+    error: str
+    attempts: int
+    run_id: str
+    queued_at: str
+    rows: tuple[Row, ...]
+    commands: tuple[tuple[str, str], ...]  # (what it does, the command)
+    now_read_at: str = ""
+    now_error: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return anchor_of(self.label or self.key)
+
+
+def anchor_of(label: str) -> str:
+    """``reconcile-<email or key>``: an HTML id (no whitespace; ``#`` and quotes replaced)."""
+    return "reconcile-" + re.sub(r"[\s#\"'<>%]+", "-", label.strip().lower())
+
+
+def readable_time(t: float | None) -> str:
+    """Epoch seconds as UTC and local time, to the second; '' when unknown."""
+    if not t:
+        return ""
+    utc = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
+    local = time.strftime("%H:%M:%S %Z", time.localtime(t))
+    return utc if local.endswith("UTC") else f"{utc} ({local} local)"
+
+
+class Namer:
+    """id -> name from the job's catalogue, a now-read's answers, and user emails (managers)."""
+
+    def __init__(self, *tables: Mapping[str, str]):
+        self.table: dict[str, str] = {}
+        for t in tables:
+            self.table.update({k: v for k, v in t.items() if v})
+
+    def __call__(self, ident: Any, what: str) -> str:
+        if ident is None or ident == "":
+            return "(none)"
+        name = self.table.get(str(ident))
+        return name if name else f"an unnamed {what}"
+
+
+def _level(v: Any) -> str:
+    return NOT_HELD if v is None else f"proficiency {float(v):g}"
+
+
+def _assignment_rows(kind: str, intent: Mapping[str, Any], seen: Mapping[str, Any] | None, now: OrgNow | None, namer: Namer) -> list[Row]:
+    """Skills or languages the intent names (and, replacing skills, every skill seen or held now)."""
+    wanted: dict[str, Any] = {k: v for k, v in (intent.get(kind) or {}).items()}
+    wanted.update({k: None for k in intent.get(f"remove_{kind}") or ()})
+    if kind == "skills" and intent.get("replace_skills"):
+        others = set((seen or {}).get("skills") or {}) | set((now.state.get("skills") or {}) if now else {})
+        wanted.update({k: None for k in others if k not in wanted})
+    seen_held = None if seen is None else (seen.get(kind) or {})
+    now_held = None if now is None or now.error else (now.state.get(kind) or {})
+    what = kind[:-1]
+    rows = []
+    for ident in sorted(wanted, key=lambda i: namer(i, what).lower()):
+        rows.append(
+            Row(
+                f"{what} {namer(ident, what)}",
+                _level(wanted[ident]),
+                UNSEEN if seen_held is None else _level(seen_held.get(ident)),
+                None if now_held is None else _level(now_held.get(ident)),
+            )
+        )
+    return rows
+
+
+def _field_value(name: str, v: Any, namer: Namer) -> str:
+    if v is None or v == "":
+        return "(empty)"
+    if name == "manager":
+        return namer(v, "user")
+    if name == "division":
+        return namer(v, "division")
+    return str(v)
+
+
+def _field_rows(intent: Mapping[str, Any], seen: Mapping[str, Any] | None, now: OrgNow | None, namer: Namer) -> list[Row]:
+    wanted: dict[str, Any] = dict(intent.get("fields") or {})
+    if intent.get("division"):
+        wanted["division"] = intent["division"]
+    now_state = None if now is None or now.error else now.state
+    return [
+        Row(
+            name,
+            _field_value(name, v, namer),
+            UNSEEN if seen is None else _field_value(name, seen.get(name), namer),
+            None if now_state is None else _field_value(name, now_state.get(name), namer),
+        )
+        for name, v in wanted.items()
+    ]
+
+
+def _queue_rows(intent: Mapping[str, Any], now: OrgNow | None, namer: Namer) -> list[Row]:
+    """The audit's last state has no membership: 'last seen' says so; now is read per queue."""
+    rows = []
+    for key, member in (("join_queues", True), ("leave_queues", False)):
+        for qid in intent.get(key) or ():
+            held = None if now is None or now.error or qid not in now.queues else now.queues[qid]
+            rows.append(Row(f"queue {namer(qid, 'queue')}", _membership(member), UNSEEN, None if held is None else _membership(held)))
+    return rows
+
+
+def _membership(member: bool) -> str:
+    return "member" if member else "not a member"
+
+
+def _item_rows(last_state: Mapping[str, Any], namer: Namer) -> list[Row]:
+    """An item of another kind (a skill definition, a queue's settings): what it last saw, by field."""
+    rows = []
+    for k, v in last_state.items():
+        if k == "heldBack" or isinstance(v, (dict, list)):
+            continue
+        shown = namer.table.get(str(v), str(v)) if isinstance(v, str) else str(v)
+        rows.append(Row(k, "see the job's spec", shown))
+    return rows
+
+
+def rows_of(entry: Mapping[str, Any], now: OrgNow | None, namer: Namer) -> tuple[Row, ...]:
+    intent = entry.get("intent")
+    seen = entry.get("last_state")
+    if not isinstance(intent, Mapping):
+        return tuple(_item_rows(seen, namer)) if isinstance(seen, Mapping) else ()
+    seen = seen if isinstance(seen, Mapping) else None
+    return tuple(
+        _assignment_rows("skills", intent, seen, now, namer)
+        + _assignment_rows("languages", intent, seen, now, namer)
+        + _field_rows(intent, seen, now, namer)
+        + _queue_rows(intent, now, namer)
+    )
+
+
+def commands_of(job: str, ref: str, where: str, retry_spec: str, *, is_user: bool) -> tuple[tuple[str, str], ...]:
+    """The three ways to settle an entry, each a command that works as printed."""
+    quoted = _quote(ref)
+    out = [
+        ("retry: the job re-reads the user and applies what it wanted onto what is there now", f"bulkops reconcile retry {job} {quoted}{where}"),
+        (
+            "drop: you settled it by hand in Genesys Cloud (counted as settled, not failed)",
+            f"bulkops reconcile drop {job} {quoted} --note 'fixed by hand'{where}",
+        ),
+    ]
+    if is_user:
+        out.append(
+            (
+                "edit and rerun: change this user's line in the retry spec, drop the entry, run the spec as a new job",
+                f"bulkops reconcile drop {job} {quoted}{where} && bulkops run {_quote(retry_spec)} --job {job}-fix{where}",
+            )
+        )
+    return tuple(out)
+
+
+def _quote(s: str) -> str:
+    return s if re.fullmatch(r"[A-Za-z0-9@._:/+=-]+", s) else "'" + s.replace("'", "'\\''") + "'"
+
+
+def error_text(error: Any) -> str:
+    if not isinstance(error, Mapping):
+        return ""
+    head = " ".join(str(x) for x in (error.get("status"), error.get("code")) if x)
+    message = str(error.get("message") or "")
+    return f"{head}: {message}" if head and message else head or message
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What every view of one job's entries shares."""
+
+    job: str
+    where: str  # " --state-dir X" when not the default, else ""
+    retry_spec: str
+    names: Mapping[str, str] = field(default_factory=dict)
+    emails: Mapping[str, str] = field(default_factory=dict)  # user id -> email, for entries that lack one
+
+
+def settle_view(entry: Mapping[str, Any], ctx: JobContext, now: OrgNow | None = None) -> SettleView:
+    key = str(entry.get("user_id") or "")
+    is_user = isinstance(entry.get("intent"), Mapping) or ":" not in key
+    label = str(entry.get("email") or ctx.emails.get(key) or key)
+    namer = Namer(ctx.names, ctx.emails, now.names if now else {})
+    return SettleView(
+        key=key,
+        label=label,
+        outcome=str(entry.get("outcome") or ""),
+        reason=str(entry.get("reason") or "(no reason recorded)"),
+        error=error_text(entry.get("error")),
+        attempts=int(entry.get("attempts") or 0),
+        run_id=str(entry.get("run_id") or ""),
+        queued_at=readable_time(entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else None),
+        rows=rows_of(entry, now, namer),
+        commands=commands_of(ctx.job, label if label != key and "@" in label else key, ctx.where, ctx.retry_spec, is_user=is_user),
+        now_read_at=readable_time(now.read_at) if now else "",
+        now_error=now.error if now else "",
+    )
+
+
+def by_reason(views: Iterable[SettleView]) -> dict[str, list[SettleView]]:
+    """Entries grouped by reason, the largest group first (then by reason, for a stable order)."""
+    groups: dict[str, list[SettleView]] = {}
+    for v in views:
+        groups.setdefault(v.reason, []).append(v)
+    return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def table_lines(rows: Sequence[Row], *, with_now: bool) -> list[str]:
+    """The rows as aligned plain-text columns (the terminal's view)."""
+    head = ("", "the job wanted", "it last saw", "the org holds now")
+    cells = [(r.what, r.wanted, r.seen, (r.now or "not read") if with_now else "") for r in rows]
+    table = [head] + cells if with_now else [head[:3]] + [c[:3] for c in cells]
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+
+
+def keep_org_now(job_root: Path, user_id: str, now: OrgNow) -> None:
+    """Appended (the latest line of a user wins): the report shows it, with when it was read."""
+    writer = NdjsonWriter(job_root / NOW_FILE, fsync_every=0.0)
+    try:
+        writer.write({"user_id": user_id, **now.to_json()})
+    finally:
+        writer.close()
+
+
+def kept_org_now(job_root: Path) -> dict[str, OrgNow]:
+    """The latest read of each user ``reconcile show`` read; {} when none was."""
+    path = job_root / NOW_FILE
+    if not path.exists():
+        return {}
+    out: dict[str, OrgNow] = {}
+    for rec in read_ndjson(path):
+        if isinstance(rec, BadLine) or not isinstance(rec.get("user_id"), str):
+            continue
+        try:
+            out[rec["user_id"]] = OrgNow.from_json(rec)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def where_flag(state_dir: str | Path) -> str:
+    """`` --state-dir DIR`` for a command a person copies, or nothing for the default folder."""
+    return "" if os.path.normpath(str(state_dir)) == "checkpoints" else f" --state-dir {shlex.quote(str(state_dir))}"
+
+
+def users_named(entries: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The user ids a person needs named: entries without an email, and the managers they mention."""
+    ids: set[str] = set()
+    for e in entries:
+        if not e.get("email") and isinstance(e.get("intent"), Mapping):
+            ids.add(str(e.get("user_id")))
+        for part in (e.get("intent") or {}).get("fields") or {}, e.get("last_state") or {}:
+            if isinstance(part, Mapping) and part.get("manager"):
+                ids.add(str(part["manager"]))
+    return ids
+
+
+def job_context(store: Any, job: str, state_dir: str | Path, retry_spec: Path, entries: Iterable[Mapping[str, Any]]) -> JobContext:
+    """The job's catalogue (``names``), and an email for each user the entries need named, from
+    the users set-up read (the spec's line named them: a user not found since keeps that email)."""
+    wanted = sorted(users_named(entries))
+    emails = {uid: s.email for uid, (s, _) in store.states(wanted).items() if s.email} if wanted else {}
+    names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
+    return JobContext(job, where_flag(state_dir), str(retry_spec), names, emails)

@@ -1,0 +1,139 @@
+"""``reconcile list``/``show`` and the report's reconciliation section, in names (#28 §3).
+
+A real job over HTTP against the simulator: users held by 409s (``always_conflict``) whose lines
+set skills, a language, a division, a manager and a queue; then ``reconcile list`` groups them by
+reason, ``reconcile show`` puts wanted / last seen / the org now side by side with the commands
+that settle them, and the report's section has one anchored row per entry. No UUID of a named
+object appears anywhere a person reads."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from bulkops.cli import exitcodes
+from bulkops.cli.main import cli
+from bulkops.simulator import Simulator
+from bulkops.state.reconciliation import ReconciliationQueue
+
+FAST = ("--rps", "1000", "--plain-progress", "--conflict-attempts", "2", "--conflict-delay", "0", "--workers", "4")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def invoke(sim: Simulator, *args: str) -> Result:
+    env = {"GENESYSCLOUD_OAUTHCLIENT_ID": sim.config.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": sim.config.client_secret, "GENESYSCLOUD_ACCESS_TOKEN": None}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def email(i: int) -> str:
+    return f"agent{i:05d}@example.com"
+
+
+class HeldJob:
+    """30 users, 8 of them held by 409s; every line names skills, a language, a division, a manager and a queue."""
+
+    def __init__(self, sim: Simulator, url: str, tmp: Path):
+        self.sim, self.url, self.state = sim, url, tmp / "st"
+        self.skills = list(sim.skill_ids_by_name())[:2]
+        self.language = next(iter(sim.language_ids_by_name()))
+        self.division = list(sim.division_ids_by_name())[-1]
+        self.queue = next(iter(sim.queue_ids_by_name()))
+        by_email = {sim.user(u)["email"]: u for u in sim.user_ids()}
+        self.held = [by_email[email(i)] for i in range(10, 18)]
+        self.named = {**sim.skill_ids_by_name(), **sim.language_ids_by_name(), **sim.division_ids_by_name(), **sim.queue_ids_by_name()}
+        self.manager_id = by_email[email(40)]
+        lines = [
+            {
+                "user": email(i),
+                "skills": {self.skills[0]: 4, self.skills[1]: 2},
+                "languages": {self.language: 3},
+                "division": self.division,
+                "manager": email(40),
+                "joinQueues": [self.queue],
+            }
+            for i in range(30)
+        ]
+        self.spec = tmp / "s.json"
+        self.spec.write_text(json.dumps({"version": 1, "mode": "merge", "users": lines}), encoding="utf-8")
+
+    def run(self) -> Result:
+        self.sim.configure(always_conflict=self.held)
+        return invoke(self.sim, "run", str(self.spec), "--job", "j", "--yes", "--accept-impact", "--base-url", self.url, "--state-dir", str(self.state), *FAST)
+
+    def no_named_uuid(self, text: str) -> None:
+        """No id of a skill, language, division, queue or the manager appears in ``text``."""
+        for name, ident in self.named.items():
+            assert ident not in text, f"{name}'s id {ident} shown"
+        assert self.manager_id not in text
+        for user_id in self.held:
+            assert user_id not in text
+
+
+def test_list_groups_by_reason_and_show_puts_three_views_side_by_side(org, tmp_path):
+    sim, url = org
+    job = HeldJob(sim, url, tmp_path)
+    ran = job.run()
+    assert ran.exit_code == exitcodes.PARTIAL, ran.output
+    assert "report.html#reconciliation" in ran.output  # the next: line points at the section
+
+    listed = invoke(sim, "reconcile", "list", "j", "--state-dir", str(job.state))
+    assert listed.exit_code == 0, listed.output
+    out = listed.output
+    assert re.search(r"\(8\)\n", out), out  # one group of the 8 held users, its size said
+    for i in range(10, 18):
+        assert email(i) in out
+    assert f"skill {sorted(job.skills, key=str.lower)[0]}: proficiency" in out
+    assert "report.html#reconciliation" in out
+    job.no_named_uuid(out)
+
+    sim.configure(always_conflict=[])  # someone else settles one by hand: the org now differs from what was last seen
+    shown = invoke(sim, "reconcile", "show", "j", email(12), "--state-dir", str(job.state))
+    assert shown.exit_code == 0, shown.output
+    text = shown.output
+    assert "the job wanted" in text and "it last saw" in text and "the org holds now" in text
+    for name in (*job.skills, job.language, job.division, job.queue, email(40)):
+        assert name in text, f"{name} missing from:\n{text}"
+    assert "UTC" in text and not re.search(r"\b1[6-9]\d{8}\.\d+", text)  # a readable time, no epoch float
+    assert f"bulkops reconcile retry j {email(12)} --state-dir {shlex.quote(str(job.state))}" in text
+    assert f"bulkops reconcile drop j {email(12)}" in text and "retry-spec.jsonl" in text
+    job.no_named_uuid(text)
+    assert (job.state / "j" / "reconcile-now.ndjson").exists()  # the report shows what was read
+
+    offline = invoke(sim, "reconcile", "show", "j", email(13), "--state-dir", str(job.state), "--offline")
+    assert offline.exit_code == 0 and "the org holds now" not in offline.output
+    raw = invoke(sim, "reconcile", "show", "j", email(13), "--state-dir", str(job.state), "--json")
+    assert json.loads(raw.output)["user_id"] == job.held[3]
+
+    # the commands work as printed: the retry one settles the entry
+    retry = next(line.strip() for line in text.splitlines() if line.strip().startswith("bulkops reconcile retry"))
+    again = invoke(sim, *shlex.split(retry)[1:], "--base-url", url, *FAST)
+    assert again.exit_code == exitcodes.PARTIAL, again.output  # 7 still held in the queue
+    assert job.held[2] not in ReconciliationQueue(job.state / "j" / "reconciliation.ndjson").entries()
+
+
+def test_the_report_has_an_anchored_row_per_entry_grouped_by_reason_in_names(org, tmp_path):
+    sim, url = org
+    job = HeldJob(sim, url, tmp_path)
+    assert job.run().exit_code == exitcodes.PARTIAL
+    invoke(sim, "reconcile", "show", "j", email(11), "--state-dir", str(job.state))
+    assert invoke(sim, "report", "j", "--state-dir", str(job.state)).exit_code == 0
+    page = (job.state / "j" / "results" / "report.html").read_text(encoding="utf-8")
+    assert 'id="reconciliation"' in page
+    for i in range(10, 18):
+        assert f'id="reconcile-{email(i)}"' in page
+    for name in (*job.skills, job.language, job.division, job.queue, email(40)):
+        assert name in page
+    assert page.count('class="reason-group"') == 1
+    assert "bulkops reconcile retry j " + email(11) in page
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    for href in re.findall(r'href="#([^"]+)"', page):
+        assert href in ids, f"#{href} leads nowhere"
+    # the user whose org state was read shows it, with when
+    row = page[page.index(f'id="reconcile-{email(11)}"') :]
+    assert "the org holds now" in row[: row.index("</tr>")] or "org now" in row
+    visible = re.sub(r'<[^>]*data-(user|item)="[^"]*"[^>]*>', "", page)  # machine attributes apart, every id named
+    job.no_named_uuid(re.sub(r"<code>\d{8}T\d{6}Z-[^<]*</code>", "", visible))
