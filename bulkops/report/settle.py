@@ -114,27 +114,31 @@ def _level(v: Any) -> str:
     return NOT_HELD if v is None else f"proficiency {float(v):g}"
 
 
-def _assignment_rows(kind: str, intent: Mapping[str, Any], seen: Mapping[str, Any] | None, now: OrgNow | None, namer: Namer) -> list[Row]:
-    """Skills or languages the intent names (and, replacing skills, every skill seen or held now)."""
-    wanted: dict[str, Any] = {k: v for k, v in (intent.get(kind) or {}).items()}
+def _wanted_of(kind: str, intent: Mapping[str, Any], seen: Mapping[str, Any] | None, now: OrgNow | None) -> dict[str, Any]:
+    """id -> level wanted (None: not held); replacing skills, every other skill seen or held now is to go."""
+    wanted: dict[str, Any] = dict(intent.get(kind) or {})
     wanted.update({k: None for k in intent.get(f"remove_{kind}") or ()})
     if kind == "skills" and intent.get("replace_skills"):
         others = set((seen or {}).get("skills") or {}) | set((now.state.get("skills") or {}) if now else {})
         wanted.update({k: None for k in others if k not in wanted})
+    return wanted
+
+
+def _assignment_rows(kind: str, intent: Mapping[str, Any], seen: Mapping[str, Any] | None, now: OrgNow | None, namer: Namer) -> list[Row]:
+    """Skills or languages the intent names (and, replacing skills, every skill seen or held now)."""
+    wanted = _wanted_of(kind, intent, seen, now)
     seen_held = None if seen is None else (seen.get(kind) or {})
     now_held = None if now is None or now.error else (now.state.get(kind) or {})
     what = kind[:-1]
-    rows = []
-    for ident in sorted(wanted, key=lambda i: namer(i, what).lower()):
-        rows.append(
-            Row(
-                f"{what} {namer(ident, what)}",
-                _level(wanted[ident]),
-                UNSEEN if seen_held is None else _level(seen_held.get(ident)),
-                None if now_held is None else _level(now_held.get(ident)),
-            )
+    return [
+        Row(
+            f"{what} {namer(ident, what)}",
+            _level(wanted[ident]),
+            UNSEEN if seen_held is None else _level(seen_held.get(ident)),
+            None if now_held is None else _level(now_held.get(ident)),
         )
-    return rows
+        for ident in sorted(wanted, key=lambda i: namer(i, what).lower())
+    ]
 
 
 def _field_value(name: str, v: Any, namer: Namer) -> str:

@@ -23,6 +23,8 @@ from typing import Any
 
 from bulkops.engine.account import JobAccount
 from bulkops.report.load import JobData, RunLines, UserLine
+from bulkops.report.orgchanges import OrgChanges, org_changes
+from bulkops.report.settle import SettleView, job_context, kept_org_now, settle_view
 
 #: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
 WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
@@ -99,6 +101,12 @@ class Figures:
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
     #: The last audit line of each item of another kind (skill definitions, ...).
     items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: Requests by when they were really sent (the client's count per second); None: not recorded.
+    sent: Timeline | None = None
+    #: What the job changed in the org, per element (applied users' last lines).
+    changes: OrgChanges | None = None
+    #: The open reconciliation entries as a person settles them, in the queue's order.
+    settle: tuple[SettleView, ...] = ()
 
 
 def run_start(run_id: str) -> float | None:
@@ -235,7 +243,30 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
         bad_lines=tuple(data.bad_lines),
         items=tuple(data.items),
         account=data.account,
+        sent=sent_timeline((run_summary or {}).get("this_run", {}).get("sent_per_second")),
+        **_for_people(data),
     )
+
+
+def _for_people(data: JobData) -> dict[str, Any]:
+    """What changed in the org and the reconciliation entries, in names (the job's catalogue)."""
+    with data.opened_store() as store:
+        names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
+        ctx = job_context(store, data.job_id, data.root.parent, data.root / "results" / "retry-spec.jsonl", data.reconciliation)
+    now = kept_org_now(data.root)
+    settle = tuple(settle_view(e, ctx, now.get(str(e.get("user_id"))) or None) for e in data.reconciliation)
+    return {"changes": org_changes((rec for _, rec in data.last_records()), names), "settle": settle}
+
+
+def sent_timeline(sent: Any) -> Timeline | None:
+    """The client's requests per second (``summary.sent_per_second``) in buckets of the timeline's widths."""
+    if not isinstance(sent, dict) or not isinstance(sent.get("counts"), list) or not sent["counts"]:
+        return None
+    counts, start = sent["counts"], float(sent.get("start") or 0)
+    width = pick_width(len(counts))
+    step = int(width)
+    buckets = tuple(Bucket(i * width, width, float(sum(counts[j : j + step]))) for j, i in zip(range(0, len(counts), step), range(len(counts))))
+    return Timeline(start, width, buckets)
 
 
 def _order(outcome: str) -> int:

@@ -132,8 +132,13 @@ def test_the_report_has_an_anchored_row_per_entry_grouped_by_reason_in_names(org
     ids = set(re.findall(r'\bid="([^"]+)"', page))
     for href in re.findall(r'href="#([^"]+)"', page):
         assert href in ids, f"#{href} leads nowhere"
+
     # the user whose org state was read shows it, with when
-    row = page[page.index(f'id="reconcile-{email(11)}"') :]
-    assert "the org holds now" in row[: row.index("</tr>")] or "org now" in row
+    def entry(i: int) -> str:
+        start = page.index(f'id="reconcile-{email(i)}"')
+        return page[start : page.index("data-user=", start + 60)]
+
+    assert "the org holds now (read 20" in entry(11) and "UTC)" in entry(11)
+    assert "the org holds now: not read yet" in entry(12)
     visible = re.sub(r'<[^>]*data-(user|item)="[^"]*"[^>]*>', "", page)  # machine attributes apart, every id named
     job.no_named_uuid(re.sub(r"<code>\d{8}T\d{6}Z-[^<]*</code>", "", visible))
