@@ -15,8 +15,8 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.simulator import Simulator
 from bulkops.state.reconciliation import ReconciliationQueue
 

@@ -10,8 +10,8 @@ from helpers.clients import client_for
 from reporthelpers import OPTS, email, number, parse_page, write_jsonl
 
 from bulkops.client.ceiling import CAPACITY
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
+from bulkops.engine.run.execute import execute
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.report.files import write_report
 from bulkops.report.hooks import after_pass
 from bulkops.report.timeline import pick_width
