@@ -125,7 +125,7 @@ def show(job: str, user: str, state_dir: str, offline: bool, as_json: bool, **kw
         click.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2).decode())
         return
     now = None if offline or not isinstance(entry.get("intent"), dict) else _read_now(setup, job, uid, entry, kw)
-    if now is not None and not now.error:
+    if now is not None and (not now.error or now.read_at):  # read (a user gone is an answer too), not a failed connection
         keep_org_now(setup.paths.root, uid, now)
     ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, [entry])
     for line in show_lines(settle_view(entry, ctx, now)):
@@ -142,7 +142,8 @@ def _read_now(setup: Any, job: str, uid: str, entry: dict[str, Any], kw: dict[st
         async def main() -> OrgNow:
             async with GenesysClient(config) as client:
                 await bind_org(client, setup.store, job, record=False)
-                return await read_org_now(client, uid, entry.get("intent"))
+                seen_manager = (entry.get("last_state") or {}).get("manager")
+                return await read_org_now(client, uid, entry.get("intent"), also_name=[seen_manager] if seen_manager else [])
 
         return asyncio.run(main())  # reads only: nothing to stop gracefully
     except WrongOrgError:
@@ -163,7 +164,7 @@ def show_lines(v: SettleView) -> list[str]:
         out.append(f"  the org read now: {v.now_read_at}")
     if v.rows:
         out.append("")
-        out += ["  " + line for line in table_lines(v.rows, with_now=bool(v.now_read_at))]
+        out += ["  " + line for line in table_lines(v.rows, with_now=bool(v.now_read_at) and not v.now_error)]
     out.append("")
     out.append("settle it:")
     for what, cmd in v.commands:

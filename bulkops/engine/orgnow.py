@@ -8,7 +8,7 @@ beside the queue (``report.settle.NOW_FILE``) so the report shows it with when i
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bulkops.client.api import GenesysClient
@@ -18,17 +18,17 @@ from bulkops.report.settle import OrgNow
 from bulkops.state.codec import state_to_dict
 
 
-async def read_org_now(client: GenesysClient, user_id: str, intent: Mapping[str, Any] | None) -> OrgNow:
-    """The user as the org holds it now; an OrgNow with ``error`` when it cannot be read."""
+async def read_org_now(client: GenesysClient, user_id: str, intent: Mapping[str, Any] | None, *, also_name: Iterable[str] = ()) -> OrgNow:
+    """The user as the org holds it now; an OrgNow with ``error`` when it cannot be read.
+    ``also_name``: other users to name (the manager the job last saw), one read each."""
     try:
         user = (await client.get_user(user_id)).data
     except ApiError as exc:
-        return OrgNow({}, read_at=time.time(), error=f"the user could not be read: {exc.status} {exc.code or ''} {exc.message}".strip())
+        named = await _users_named(client, also_name)
+        return OrgNow({}, named, read_at=time.time(), error=f"the user could not be read: {exc.status} {exc.code or ''} {exc.message}".strip())
     names = _names_in(user)
     state = state_to_dict(user_state(user))
-    manager = state.get("manager")
-    if manager:
-        names.update(await _user_name(client, str(manager)))
+    names.update(await _users_named(client, [str(state.get("manager") or ""), *also_name]))
     queues = {}
     for key in ("join_queues", "leave_queues"):
         for qid in (intent or {}).get(key) or ():
@@ -46,6 +46,13 @@ def _names_in(user: Mapping[str, Any]) -> dict[str, str]:
     division = user.get("division")
     if isinstance(division, Mapping) and division.get("id") and division.get("name"):
         names[str(division["id"])] = str(division["name"])
+    return names
+
+
+async def _users_named(client: GenesysClient, user_ids: Iterable[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for uid in sorted(set(user_ids) - {""}):
+        names.update(await _user_name(client, uid))
     return names
 
 

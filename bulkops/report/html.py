@@ -389,6 +389,8 @@ def _three_way(v: SettleView) -> str:
         return '<p class="note">No element recorded for this entry.</p>'
     read = v.now_read_at
     now_head = f"the org holds now (read {escape(read)})" if read else "the org holds now: not read yet"
+    if v.now_error:
+        now_head = f"the org now ({escape(read)}): {escape(v.now_error)}"
     cells = ["<b></b>", "<b>the job wanted</b>", "<b>it last saw</b>", f"<b>{now_head}</b>"]
     for r in v.rows:
         now = "—" if r.now is None else r.now

@@ -230,6 +230,14 @@ def _quote(s: str) -> str:
     return s if re.fullmatch(r"[A-Za-z0-9@._:/+=-]+", s) else "'" + s.replace("'", "'\\''") + "'"
 
 
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+
+def with_names(text: str, table: Mapping[str, str]) -> str:
+    """The API's words with every id it names that has a name replaced by the name (``--json`` keeps them)."""
+    return _UUID.sub(lambda m: table.get(m.group(0)) or m.group(0), text)
+
+
 def error_text(error: Any) -> str:
     if not isinstance(error, Mapping):
         return ""
@@ -259,7 +267,7 @@ def settle_view(entry: Mapping[str, Any], ctx: JobContext, now: OrgNow | None = 
         label=label,
         outcome=str(entry.get("outcome") or ""),
         reason=str(entry.get("reason") or "(no reason recorded)"),
-        error=error_text(entry.get("error")),
+        error=with_names(error_text(entry.get("error")), {**namer.table, key: label}),
         attempts=int(entry.get("attempts") or 0),
         run_id=str(entry.get("run_id") or ""),
         queued_at=readable_time(entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else None),

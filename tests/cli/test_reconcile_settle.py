@@ -8,10 +8,12 @@ object appears anywhere a person reads."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shlex
 from pathlib import Path
+from types import SimpleNamespace
 
 from click.testing import CliRunner, Result
 
@@ -142,3 +144,47 @@ def test_the_report_has_an_anchored_row_per_entry_grouped_by_reason_in_names(org
     assert "the org holds now: not read yet" in entry(12)
     visible = re.sub(r'<[^>]*data-(user|item)="[^"]*"[^>]*>', "", page)  # machine attributes apart, every id named
     job.no_named_uuid(re.sub(r"<code>\d{8}T\d{6}Z-[^<]*</code>", "", visible))
+
+
+def test_failures_and_users_gone_since_set_up_are_grouped_and_named_by_the_spec_email(org, tmp_path):
+    """Two users deleted after set-up read them (failed: the spec named them by email), three held by
+    409s: two reason groups in ``list`` and in the report, every entry named by its email."""
+    sim, url = org
+    job = HeldJob(sim, url, tmp_path)
+    gone = [u for u in sim.user_ids() if sim.user(u)["email"] in (email(20), email(21))]
+    held = job.held[:3]
+
+    async def run() -> None:
+        from helpers.clients import client_for
+
+        from bulkops.engine.run.execute import execute
+        from bulkops.engine.run.options import RunOptions
+        from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
+        from bulkops.report.hooks import after_pass
+
+        handle = SimpleNamespace(base_url=url, client_id=sim.config.client_id, client_secret=sim.config.client_secret)
+        async with client_for(handle, rps=2000) as client:
+            setup = create_job(await resolve_against_org(client, check_locally(job.spec)), state_dir=job.state, job_id="j")
+            sim.configure(always_conflict=held)
+            for uid in gone:  # deleted by someone else between set-up and the writes
+                del sim.org.users[uid]
+            await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0, conflict_attempts=2), after_pass=after_pass(None))
+        setup.store.close()
+
+    asyncio.run(run())
+    listed = invoke(sim, "reconcile", "list", "j", "--state-dir", str(job.state))
+    assert listed.exit_code == 0, listed.output
+    groups = [line for line in listed.output.splitlines() if re.search(r"  \(\d+\)$", line)]
+    assert len(groups) == 2, listed.output
+    for i in (20, 21):
+        assert email(i) in listed.output
+    for uid in gone + held:
+        assert uid not in listed.output
+    shown = invoke(sim, "reconcile", "show", "j", email(20), "--state-dir", str(job.state), "--base-url", url)  # a job made in-process recorded no connection
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"{email(20)}: failed") or f"\n{email(20)}: failed" in shown.output
+    assert "the user could not be read: 404" in shown.output, shown.output  # the org now: gone, said in words
+    assert "an unnamed" not in shown.output  # the manager it last saw is read by name too
+    job.no_named_uuid(shown.output)
+    page = (job.state / "j" / "results" / "report.html").read_text(encoding="utf-8")
+    assert page.count('class="reason-group"') == 2 and f'id="reconcile-{email(21)}"' in page
