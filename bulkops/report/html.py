@@ -61,11 +61,11 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     body.append(_in_short(f, state))
     sections = [  # for the person who asked for the change first, then the engineering figures
         _changes(f),
+        _items(f),
         _reconciliation(f),
         _cards(f),
         _requests(run, s.get("job")),
         _outcomes(f),
-        _items(f),
         _rate(f, run),
         _faults(f, run),
         _latency(f),
@@ -254,7 +254,7 @@ def _in_short(f: Figures, state: str) -> str:
     waiting = jobwide.get("pending", 0) + jobwide.get("inflight", 0)
     said = [f"{_num(changed)} agent(s) now have the routing the job asked for; {_num(right)} already had it."]
     if held:
-        said.append(f"{_num(held)} need a person's look (listed under Reconciliation queue below, with the reason for each).")
+        said.append(f"{_num(held)} need a person's look (listed under What needs a look below, by reason, with the commands that settle each).")
     if jobwide.get("dropped"):
         said.append(f"{_num(jobwide['dropped'])} were taken off the reconciliation queue by a person (fixed by hand or accepted): settled.")
     if waiting:
@@ -306,11 +306,11 @@ def _iso(t: float) -> str:
 #: The page's sections in order, for the contents line; every one has this id on its heading.
 CONTENTS = (
     ("changes", "What changed in the org"),
+    ("items", "Skill definitions"),
     ("reconciliation", "What needs a look"),
     ("summary", "Summary"),
     ("requests", "Requests by kind"),
     ("outcomes", "Outcomes"),
-    ("items", "Skill definitions"),
     ("rate", "Requests per second"),
     ("faults", "409 / 429 / 5xx"),
     ("latency", "Latency"),
@@ -364,7 +364,7 @@ def _reconciliation(f: Figures) -> str:
     rows = []
     for i, (reason, views) in enumerate(groups.items(), 1):
         rows.append(f'<tr><th colspan="5" class="reason-group" id="reason-{i}">{escape(reason)} ({len(views)})</th></tr>')
-        rows += [_settle_row(v) for v in views]
+        rows += [_settle_row(v, opened=len(f.settle) <= OPEN_ENTRIES) for v in views]
     return (
         head + f'<section><p class="note"><b data-figure="reconciliation-open">{len(f.settle)}</b> open entries, by reason: {index}. '
         f"Each shows what the job wanted, what it last saw and what the org holds now (when <code>bulkops reconcile show {job} USER</code> "
@@ -375,13 +375,20 @@ def _reconciliation(f: Figures) -> str:
     )
 
 
-def _settle_row(v: SettleView) -> str:
+#: Up to this many entries the page shows each one's three-way view open; beyond, one click away.
+OPEN_ENTRIES = 100
+
+
+def _settle_row(v: SettleView, *, opened: bool) -> str:
     anchor = escape(v.anchor)
     main = (
         f'<tr id="{anchor}" data-user="{escape(v.key)}"><td><a href="#{anchor}">{escape(v.label)}</a></td><td>{escape(v.outcome)}</td>'
         f'<td>{escape(v.error)}</td><td class="n">{v.attempts}</td><td>{escape(v.queued_at)}</td></tr>'
     )
-    return main + f'<tr class="settle"><td colspan="5">{_three_way(v)}{_commands(v)}</td></tr>'
+    view = f"{_three_way(v)}{_commands(v)}"
+    if not opened:
+        view = f"<details><summary>wanted / last seen / now, and the commands</summary>{view}</details>"
+    return main + f'<tr class="settle"><td colspan="5">{view}</td></tr>'
 
 
 def _three_way(v: SettleView) -> str:

@@ -1,11 +1,12 @@
-"""The report's figures, aggregated from audit lines (pure: no I/O, no drawing).
+"""The report's figures, aggregated from audit lines and summary.json (pure: no I/O, no drawing).
 
 What the audit supports, and so what is shown: each line carries the moment the user's
-outcome was recorded (``ts``), the requests spent on that user, its 409s, its latency.
-A user's requests are placed evenly over its latency window (when exactly each was sent
-is not recorded), and listing reads are in no user's line, so the per-time rate is an
-estimate that slightly undercounts; the page says so. Per-time 429/5xx are not in the
-audit at all, only the run's totals.
+outcome was recorded (``ts``), the requests spent on that user, its 409s, its latency. When
+requests were sent comes from the client, which counts each request in the second it went out
+(``this_run.sent_per_second`` in summary.json): the requests/s chart shows those. Only a run
+without them (killed before its summary, or an older bulkops) falls back to an estimate: a user's
+requests spread evenly over its latency window, listing reads left out; the page says which.
+Per-time 429/5xx are not recorded, only the run's totals.
 
 Everything is computed from a run's columns of numbers (``load.RunLines``); only the
 users a table shows (``slowest_of``, ``most_retried_of``) are read back whole.

@@ -130,6 +130,7 @@ def test_the_report_has_an_anchored_row_per_entry_grouped_by_reason_in_names(org
     for name in (*job.skills, job.language, job.division, job.queue, email(40)):
         assert name in page
     assert page.count('class="reason-group"') == 1
+    assert "an unnamed" not in page  # the managers the users had are named too (set-up recorded their emails)
     assert "bulkops reconcile retry j " + email(11) in page
     ids = set(re.findall(r'\bid="([^"]+)"', page))
     for href in re.findall(r'href="#([^"]+)"', page):

@@ -40,7 +40,7 @@ class Resolution:
         self.final_check = cap_check(store, caps, held)
         self.resolver = Resolver(directory, self.problems, allow_missing_skills=allow_missing_skills, final_check=self.final_check)
         self.queues: set[str] = set()
-        self.managers: set[str] = set()  # user ids the intents name as manager: named in the job's records
+        self.managers: set[str] = set()  # managers the intents name, and the named users' own: named in the job's records
         self.users = 0
         store.clear_intents()
         self._waiting = self.staged.refs()  # folded user ref -> staged positions
@@ -58,6 +58,7 @@ class Resolution:
             for key in (entity.get("id"), entity.get("email"), entity.get("username")):
                 if key and (k := fold(key)) in self._waiting:
                     seqs += self._waiting.pop(k)
+                    self._note_manager(entity)
         if not seqs:
             return
         ready: list[UserIntent] = []
@@ -69,6 +70,12 @@ class Resolution:
             self._on_sight[fold(intent.user)] = (intent.line, intent.user)
             ready.append(intent)
         self._resolve(ready)
+
+    def _note_manager(self, entity: Mapping[str, Any]) -> None:
+        """A named user's current manager: named by email where the job shows what it last saw."""
+        manager = entity.get("manager")
+        if isinstance(manager, Mapping) and isinstance(manager.get("id"), str):
+            self.managers.add(manager["id"])
 
     def _resolve(self, intents: Iterable[UserIntent]) -> None:
         resolved: list[ResolvedIntent] = []
