@@ -81,7 +81,7 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
     if not entries:
         click.echo(f"the reconciliation queue of {job} is empty")
         return
-    ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, entries.values())
+    ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, entries.values(), queue=setup.paths.reconciliation)
     views = [settle_view(e, ctx) for e in entries.values()]
     for reason, group in by_reason(views).items():
         echo_safe(f"{reason}  ({len(group)})")
@@ -127,7 +127,7 @@ def show(job: str, user: str, state_dir: str, offline: bool, as_json: bool, **kw
     now = None if offline or not isinstance(entry.get("intent"), dict) else _read_now(setup, job, uid, entry, kw)
     if now is not None and (not now.error or now.read_at):  # read (a user gone is an answer too), not a failed connection
         keep_org_now(setup.paths.root, uid, now)
-    ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, [entry])
+    ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, [entry], queue=setup.paths.reconciliation)
     for line in show_lines(settle_view(entry, ctx, now)):
         echo_safe(line)
 

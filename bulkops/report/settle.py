@@ -337,10 +337,28 @@ def users_named(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return ids
 
 
-def job_context(store: Any, job: str, state_dir: str | Path, retry_spec: Path, entries: Iterable[Mapping[str, Any]]) -> JobContext:
-    """The job's catalogue (``names``), and an email for each user the entries need named, from
-    the users set-up read (the spec's line named them: a user not found since keeps that email)."""
+def job_context(
+    store: Any, job: str, state_dir: str | Path, retry_spec: Path, entries: Iterable[Mapping[str, Any]], *, queue: Path | None = None
+) -> JobContext:
+    """The job's catalogue (``names``), and an email for each user the entries need named: from the
+    users set-up read, else from the queue's earlier entries of the same user (a user not found by a
+    later pass was named by its spec line, and queued with that email before)."""
+    entries = list(entries)
     wanted = sorted(users_named(entries))
     emails = {uid: s.email for uid, (s, _) in store.states(wanted).items() if s.email} if wanted else {}
+    missing = {e.get("user_id") for e in entries if not e.get("email")} - set(emails)
+    if missing and queue is not None:
+        emails |= {uid: email for uid, email in emails_queued(queue).items() if uid in missing}
     names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
     return JobContext(job, where_flag(state_dir), str(retry_spec), names, emails)
+
+
+def emails_queued(queue: Path) -> dict[str, str]:
+    """user id -> the last email any event of the queue's log gave it (the log is small: one line per entry event)."""
+    out: dict[str, str] = {}
+    if not queue.exists():
+        return out
+    for rec in read_ndjson(queue):
+        if not isinstance(rec, BadLine) and isinstance(rec.get("user_id"), str) and isinstance(rec.get("email"), str) and rec["email"]:
+            out[rec["user_id"]] = rec["email"]
+    return out

@@ -147,6 +147,14 @@ def test_the_report_has_an_anchored_row_per_entry_grouped_by_reason_in_names(org
     job.no_named_uuid(re.sub(r"<code>\d{8}T\d{6}Z-[^<]*</code>", "", visible))
 
 
+def remove_user(sim: Simulator, user_id: str) -> None:
+    """The user is gone from the org (an id read answers 404), and from its queues."""
+    del sim.org.users[user_id]
+    for queue in sim.org.queues.values():
+        queue.members.pop(user_id, None)
+    sim.org._member_order.clear()
+
+
 def test_failures_and_users_gone_since_set_up_are_grouped_and_named_by_the_spec_email(org, tmp_path):
     """Two users deleted after set-up read them (failed: the spec named them by email), three held by
     409s: two reason groups in ``list`` and in the report, every entry named by its email."""
@@ -168,7 +176,7 @@ def test_failures_and_users_gone_since_set_up_are_grouped_and_named_by_the_spec_
             setup = create_job(await resolve_against_org(client, check_locally(job.spec)), state_dir=job.state, job_id="j")
             sim.configure(always_conflict=held)
             for uid in gone:  # deleted by someone else between set-up and the writes
-                del sim.org.users[uid]
+                remove_user(sim, uid)
             await execute(client, setup, options=RunOptions(workers=4, conflict_delay=0.0, conflict_attempts=2), after_pass=after_pass(None))
         setup.store.close()
 
@@ -189,3 +197,15 @@ def test_failures_and_users_gone_since_set_up_are_grouped_and_named_by_the_spec_
     job.no_named_uuid(shown.output)
     page = (job.state / "j" / "results" / "report.html").read_text(encoding="utf-8")
     assert page.count('class="reason-group"') == 2 and f'id="reconcile-{email(21)}"' in page
+
+    # a held user deleted before `reconcile retry`: not found by id, and still named by its email
+    sim.configure(always_conflict=[])
+    remove_user(sim, held[0])
+    retried = invoke(sim, "reconcile", "retry", "j", email(10), "--state-dir", str(job.state), "--base-url", url, *FAST)
+    assert retried.exit_code == exitcodes.PARTIAL, retried.output
+    entry = ReconciliationQueue(job.state / "j" / "reconciliation.ndjson").entries()[held[0]]
+    listed = invoke(sim, "reconcile", "list", "j", "--state-dir", str(job.state)).output
+    assert entry["email"] is None and entry["reason"].startswith("not found by id")  # the queue itself has no email for it
+    assert held[0] not in listed and f"{email(10)}  failed" in listed, (entry, listed)
+    page = (job.state / "j" / "results" / "report.html").read_text(encoding="utf-8")
+    assert f'id="reconcile-{email(10)}"' in page
