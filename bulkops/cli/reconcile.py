@@ -30,7 +30,6 @@ from bulkops.engine.kindregistry import kinds
 from bulkops.engine.setup.job import open_job
 from bulkops.engine.undo.undoview import describe_held
 from bulkops.errors import BulkopsError, StateError, WrongOrgError
-from bulkops.report.files import RETRY_SPEC
 from bulkops.report.hooks import refresh_job_files
 from bulkops.report.settle import JobContext, OrgNow, SettleView, by_reason, job_context, keep_org_now, settle_view, table_lines
 from bulkops.state.joblock import JobLock
@@ -81,7 +80,7 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
     if not entries:
         click.echo(f"the reconciliation queue of {job} is empty")
         return
-    ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, entries.values(), queue=setup.paths.reconciliation)
+    ctx = job_context(setup.store, job, state_dir, entries.values(), queue=setup.paths.reconciliation)
     views = [settle_view(e, ctx) for e in entries.values()]
     for reason, group in by_reason(views).items():
         echo_safe(f"{reason}  ({len(group)})")
@@ -127,7 +126,7 @@ def show(job: str, user: str, state_dir: str, offline: bool, as_json: bool, **kw
     now = None if offline or not isinstance(entry.get("intent"), dict) else _read_now(setup, job, uid, entry, kw)
     if now is not None and (not now.error or now.read_at):  # read (a user gone is an answer too), not a failed connection
         keep_org_now(setup.paths.root, uid, now)
-    ctx = job_context(setup.store, job, state_dir, setup.paths.results / RETRY_SPEC, [entry], queue=setup.paths.reconciliation)
+    ctx = job_context(setup.store, job, state_dir, [entry], queue=setup.paths.reconciliation)
     for line in show_lines(settle_view(entry, ctx, now)):
         echo_safe(line)
 

@@ -10,6 +10,7 @@ pure; the last functions read the store and the file of what ``reconcile show`` 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -206,8 +207,9 @@ def rows_of(entry: Mapping[str, Any], now: OrgNow | None, namer: Namer) -> tuple
     )
 
 
-def commands_of(job: str, ref: str, where: str, retry_spec: str, *, is_user: bool) -> tuple[tuple[str, str], ...]:
-    """The three ways to settle an entry, each a command that works as printed."""
+def commands_of(job: str, ref: str, where: str, spec: Sequence[Mapping[str, Any]] = ()) -> tuple[tuple[str, str], ...]:
+    """The ways to settle an entry, each a command that works as printed. ``spec``: the user's
+    intent as a one-user job spec in names (header first), for edit and rerun; none for an item."""
     quoted = _quote(ref)
     out = [
         ("retry: the job re-reads the user and applies what it wanted onto what is there now", f"bulkops reconcile retry {job} {quoted}{where}"),
@@ -216,14 +218,47 @@ def commands_of(job: str, ref: str, where: str, retry_spec: str, *, is_user: boo
             f"bulkops reconcile drop {job} {quoted} --note 'fixed by hand'{where}",
         ),
     ]
-    if is_user:
+    if spec:
+        name = re.sub(r"[^a-z0-9]+", "-", ref.split("@")[0].lower()).strip("-") or "user"
+        lines = " ".join(_quote(json.dumps(line, ensure_ascii=False)) for line in spec)
         out.append(
             (
-                "edit and rerun: change this user's line in the retry spec, drop the entry, run the spec as a new job",
-                f"bulkops reconcile drop {job} {quoted}{where} && bulkops run {_quote(retry_spec)} --job {job}-fix{where}",
+                f"edit and rerun: save what it wanted as a spec in names (fix-{name}.jsonl), edit it, then drop the entry and run the spec as a job of its own",
+                f"printf '%s\\n' {lines} > fix-{name}.jsonl",
+            )
+        )
+        out.append(
+            (
+                "then, after editing",
+                f"bulkops reconcile drop {job} {quoted} --note 'rerun as {job}-fix-{name}'{where} && bulkops run fix-{name}.jsonl --job {job}-fix-{name}{where}",
             )
         )
     return tuple(out)
+
+
+def named_spec(intent: Mapping[str, Any], label: str, mode: str, namer: Namer) -> list[dict[str, Any]]:
+    """A stored intent as a one-user JSON Lines job spec, in names (an id the catalogue lacks stays an id)."""
+
+    def ref(ident: Any) -> str:
+        return namer.table.get(str(ident)) or str(ident)
+
+    user: dict[str, Any] = {"user": label}
+    for key, spec_key in (("skills", "skills"), ("languages", "languages")):
+        if intent.get(key):
+            user[spec_key] = {ref(k): v for k, v in intent[key].items()}
+    for key, spec_key in (
+        ("remove_skills", "removeSkills"),
+        ("remove_languages", "removeLanguages"),
+        ("join_queues", "joinQueues"),
+        ("leave_queues", "leaveQueues"),
+    ):
+        if intent.get(key):
+            user[spec_key] = sorted(ref(k) for k in intent[key])
+    for name, value in sorted((intent.get("fields") or {}).items()):
+        user[name] = ref(value) if name == "manager" else value
+    if intent.get("division"):
+        user["division"] = ref(intent["division"])
+    return [{"version": 1, "mode": mode}, user]
 
 
 def _quote(s: str) -> str:
@@ -252,15 +287,16 @@ class JobContext:
 
     job: str
     where: str  # " --state-dir X" when not the default, else ""
-    retry_spec: str
     names: Mapping[str, str] = field(default_factory=dict)
     emails: Mapping[str, str] = field(default_factory=dict)  # user id -> email, for entries that lack one
+    mode: str = "merge"  # the job's spec mode, for the edit-and-rerun spec
 
 
 def settle_view(entry: Mapping[str, Any], ctx: JobContext, now: OrgNow | None = None) -> SettleView:
     key = str(entry.get("user_id") or "")
-    is_user = isinstance(entry.get("intent"), Mapping) or ":" not in key
+    intent = entry.get("intent")
     label = str(entry.get("email") or ctx.emails.get(key) or key)
+    ref = label if label != key and "@" in label else key
     namer = Namer(ctx.names, ctx.emails, now.names if now else {})
     return SettleView(
         key=key,
@@ -272,7 +308,7 @@ def settle_view(entry: Mapping[str, Any], ctx: JobContext, now: OrgNow | None = 
         run_id=str(entry.get("run_id") or ""),
         queued_at=readable_time(entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else None),
         rows=rows_of(entry, now, namer),
-        commands=commands_of(ctx.job, label if label != key and "@" in label else key, ctx.where, ctx.retry_spec, is_user=is_user),
+        commands=commands_of(ctx.job, ref, ctx.where, named_spec(intent, ref, ctx.mode, namer) if isinstance(intent, Mapping) else ()),
         now_read_at=readable_time(now.read_at) if now else "",
         now_error=now.error if now else "",
     )
@@ -337,9 +373,7 @@ def users_named(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return ids
 
 
-def job_context(
-    store: Any, job: str, state_dir: str | Path, retry_spec: Path, entries: Iterable[Mapping[str, Any]], *, queue: Path | None = None
-) -> JobContext:
+def job_context(store: Any, job: str, state_dir: str | Path, entries: Iterable[Mapping[str, Any]], *, queue: Path | None = None) -> JobContext:
     """The job's catalogue (``names``), and an email for each user the entries need named: from the
     users set-up read, else from the queue's earlier entries of the same user (a user not found by a
     later pass was named by its spec line, and queued with that email before)."""
@@ -350,7 +384,7 @@ def job_context(
     if missing and queue is not None:
         emails |= {uid: email for uid, email in emails_queued(queue).items() if uid in missing}
     names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
-    return JobContext(job, where_flag(state_dir), str(retry_spec), names, emails)
+    return JobContext(job, where_flag(state_dir), names, emails, str(store.get("mode") or "merge"))
 
 
 def emails_queued(queue: Path) -> dict[str, str]:

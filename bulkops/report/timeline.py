@@ -253,7 +253,7 @@ def _for_people(data: JobData) -> dict[str, Any]:
     """What changed in the org and the reconciliation entries, in names (the job's catalogue)."""
     with data.opened_store() as store:
         names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
-        ctx = job_context(store, data.job_id, data.root.parent, data.root / "results" / "retry-spec.jsonl", data.reconciliation, queue=data.reconciliation.path)
+        ctx = job_context(store, data.job_id, data.root.parent, data.reconciliation, queue=data.reconciliation.path)
     now = kept_org_now(data.root)
     settle = tuple(settle_view(e, ctx, now.get(str(e.get("user_id"))) or None) for e in data.reconciliation)
     return {"changes": org_changes((rec for _, rec in data.last_records()), names), "settle": settle}

@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -101,7 +102,7 @@ def test_list_groups_by_reason_and_show_puts_three_views_side_by_side(org, tmp_p
         assert name in text, f"{name} missing from:\n{text}"
     assert "UTC" in text and not re.search(r"\b1[6-9]\d{8}\.\d+", text)  # a readable time, no epoch float
     assert f"bulkops reconcile retry j {email(12)} --state-dir {shlex.quote(str(job.state))}" in text
-    assert f"bulkops reconcile drop j {email(12)}" in text and "retry-spec.jsonl" in text
+    assert f"bulkops reconcile drop j {email(12)}" in text
     job.no_named_uuid(text)
     assert (job.state / "j" / "reconcile-now.ndjson").exists()  # the report shows what was read
 
@@ -110,7 +111,15 @@ def test_list_groups_by_reason_and_show_puts_three_views_side_by_side(org, tmp_p
     raw = invoke(sim, "reconcile", "show", "j", email(13), "--state-dir", str(job.state), "--json")
     assert json.loads(raw.output)["user_id"] == job.held[3]
 
-    # the commands work as printed: the retry one settles the entry
+    # the commands work as printed: the edit-and-rerun spec is in names and plans against the org as it is
+    save = next(line.strip() for line in text.splitlines() if line.strip().startswith("printf "))
+    subprocess.run(["bash", "-c", save], cwd=tmp_path, check=True)
+    fix = tmp_path / "fix-agent00012.jsonl"
+    job.no_named_uuid(fix.read_text(encoding="utf-8"))
+    planned = invoke(sim, "plan", str(fix), "--base-url", url, "--json")
+    assert planned.exit_code == 0, planned.output
+    assert [u["email"] for u in json.loads(planned.output)["users"]] == [email(12)]
+    # and the retry one settles the entry
     retry = next(line.strip() for line in text.splitlines() if line.strip().startswith("bulkops reconcile retry"))
     again = invoke(sim, *shlex.split(retry)[1:], "--base-url", url, *FAST)
     assert again.exit_code == exitcodes.PARTIAL, again.output  # 7 still held in the queue

@@ -10,7 +10,7 @@ from bulkops.report.settle import JobContext, OrgNow, anchor_of, by_reason, read
 from bulkops.report.timeline import sent_timeline
 
 NAMES = {"s-1": "Billing", "s-2": "Sales", "l-1": "French", "d-1": "EMEA", "d-0": "Home", "q-1": "Support", "m-1": "boss@example.com"}
-CTX = JobContext("j", " --state-dir st", "st/j/results/retry-spec.jsonl", NAMES, {"u-9": "lost@example.com"})
+CTX = JobContext("j", " --state-dir st", NAMES, {"u-9": "lost@example.com"})
 
 
 def entry(**kw):
@@ -54,7 +54,14 @@ def test_rows_name_every_element_and_the_three_values():
     assert v.error == "409 general.conflict: version mismatch"
     assert v.anchor == "reconcile-a@example.com"
     assert v.commands[0][1] == "bulkops reconcile retry j a@example.com --state-dir st"
-    assert "bulkops run st/j/results/retry-spec.jsonl --job j-fix --state-dir st" in v.commands[2][1]
+    spec = v.commands[2][1]
+    assert spec.startswith("printf '%s\\n' ") and spec.endswith(" > fix-a.jsonl")
+    assert '"skills": {"Billing": 4}' in spec and '"removeSkills": ["Sales"]' in spec and '"manager": "boss@example.com"' in spec
+    assert '"division": "EMEA"' in spec and '"joinQueues": ["Support"]' in spec and '"mode": "merge"' in spec
+    assert (
+        v.commands[3][1]
+        == "bulkops reconcile drop j a@example.com --note 'rerun as j-fix-a' --state-dir st && bulkops run fix-a.jsonl --job j-fix-a --state-dir st"
+    )
 
 
 def test_an_id_the_catalogue_lacks_is_never_shown_and_an_entry_without_email_takes_the_spec_users():
