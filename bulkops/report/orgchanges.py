@@ -25,41 +25,35 @@ class Group:
     count: int = 0
     users: list[str] = field(default_factory=list)
 
-    def add(self, user: str, keep: int) -> None:
-        self.count += 1
-        if len(self.users) < keep:
-            self.users.append(user)
-
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.name}:{self.change}"
 
 
 class OrgChanges:
-    """Accumulates applied audit lines; ``groups`` lists them by kind, then name, then change."""
+    """Accumulates users' last audit lines (``add``: cheap, a few dict operations per element: it runs
+    once per user while the result files are written); ``groups`` names them at the end."""
 
     def __init__(self, names: Mapping[str, str], *, keep: int = KEEP):
         self.names, self.keep = names, keep
-        self._groups: dict[tuple[str, str, str], Group] = {}
+        #: (kind, id or value, change) -> [count, first users]
+        self._groups: dict[tuple[str, str, str], list[Any]] = {}
         self.users_changed = 0
 
-    def _name(self, ident: Any, what: str) -> str:
-        if ident is None or ident == "":
-            return "(empty)"
-        return self.names.get(str(ident)) or f"an unnamed {what}"
-
-    def _add(self, kind: str, name: str, change: str, user: str) -> None:
-        key = (kind, name, change)
+    def _add(self, key: tuple[str, str, str], user: str) -> None:
         group = self._groups.get(key)
         if group is None:
-            group = self._groups[key] = Group(kind, name, change)
-        group.add(user, self.keep)
+            self._groups[key] = [1, [user]]
+            return
+        group[0] += 1
+        if len(group[1]) < self.keep:
+            group[1].append(user)
 
     def add(self, record: Mapping[str, Any]) -> None:
         """One user's last audit line (any outcome: only ``applied`` lines changed the org)."""
         if record.get("outcome") != "applied":
             return
-        changes = record.get("changes") or {}
+        changes = record.get("changes")
         if not changes:
             return
         self.users_changed += 1
@@ -68,37 +62,57 @@ class OrgChanges:
         self._assignments("skill", "skills", changes, before, user)
         self._assignments("language", "languages", changes, before, user)
         for qid in changes.get("join_queues") or ():
-            self._add("queue", self._name(qid, "queue"), "joined", user)
+            self._add(("queue", qid, "joined"), user)
         for qid in changes.get("leave_queues") or ():
-            self._add("queue", self._name(qid, "queue"), "left", user)
+            self._add(("queue", qid, "left"), user)
         if changes.get("division"):
-            self._add("division", self._name(changes["division"], "division"), "moved in", user)
+            self._add(("division", changes["division"], "moved in"), user)
         for name, value in (changes.get("fields") or {}).items():
             if name == "manager":  # a few managers, each a group of people: by name
-                self._add(name, self._name(value, "user"), "set to", user)
+                self._add(("manager", value or "", "set to"), user)
             else:  # free text (a title per agent): one group per field, each user with its new value
-                self._add(name, "", "set", f"{user} → {value or '(empty)'}")
+                self._add((name, "", "set"), f"{user} → {value or '(empty)'}")
 
     def _assignments(self, what: str, kind: str, changes: Mapping[str, Any], before: Mapping[str, Any], user: str) -> None:
         held = before.get(kind) or {}
         upserts: Mapping[str, Any] = changes.get(f"upsert_{kind}") or {}
-        removed = set(changes.get(f"delete_{kind}") or ())
+        removed = changes.get(f"delete_{kind}") or ()
         replaced = changes.get(f"replace_{kind}")
         if isinstance(replaced, Mapping):
             upserts = replaced
-            removed |= {k for k in held if k not in replaced}
-        for ident, level in upserts.items():
-            if ident not in held:
-                self._add(what, self._name(ident, what), "gained", user)
-            elif held.get(ident) != level:
-                self._add(what, self._name(ident, what), "level changed", user)
-        for ident in removed:
+            removed = [*removed, *(k for k in held if k not in replaced)]
+        groups, keep = self._groups, self.keep
+        for ident, level in upserts.items():  # the hot loop (users x elements): inlined
+            was = held.get(ident)
+            if was == level:
+                continue
+            key = (what, ident, "gained" if was is None else "level changed")
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [1, [user]]
+            else:
+                group[0] += 1
+                if len(group[1]) < keep:
+                    group[1].append(user)
+        for ident in set(removed):
             if ident in held or not held:
-                self._add(what, self._name(ident, what), "lost", user)
+                self._add((what, ident, "lost"), user)
+
+    def _name(self, kind: str, ident: str) -> str:
+        if kind not in NAMED:
+            return ident
+        if not ident:
+            return "(empty)"
+        return self.names.get(ident) or f"an unnamed {'user' if kind == 'manager' else kind}"
 
     def groups(self) -> list[Group]:
+        out = [Group(kind, self._name(kind, ident), change, n, list(users)) for (kind, ident, change), (n, users) in self._groups.items()]
         order = {k: i for i, k in enumerate(("skill", "language", "queue", "division", "department", "title", "manager"))}
-        return sorted(self._groups.values(), key=lambda g: (order.get(g.kind, 99), g.kind, g.name.lower(), g.change))
+        return sorted(out, key=lambda g: (order.get(g.kind, 99), g.kind, g.name.lower(), g.change))
+
+
+#: The kinds whose key is an org id, named from the catalogue (the others are a field's own words).
+NAMED = frozenset({"skill", "language", "queue", "division", "manager"})
 
 
 def org_changes(records: Iterable[Mapping[str, Any]], names: Mapping[str, str], *, keep: int = KEEP) -> OrgChanges:
@@ -106,3 +120,8 @@ def org_changes(records: Iterable[Mapping[str, Any]], names: Mapping[str, str], 
     for rec in records:
         out.add(rec)
     return out
+
+
+def catalogue(store: Any) -> dict[str, str]:
+    """The job's id -> name: the org catalogue set-up read, and the managers' emails."""
+    return dict(store.get("names") or {}) | dict(store.get("user_names") or {})

@@ -24,7 +24,7 @@ from typing import Any
 
 from bulkops.engine.account import JobAccount
 from bulkops.report.load import JobData, RunLines, UserLine
-from bulkops.report.orgchanges import OrgChanges, org_changes
+from bulkops.report.orgchanges import OrgChanges, catalogue, org_changes
 from bulkops.report.settle import SettleView, job_context, kept_org_now, settle_view
 
 #: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
@@ -210,8 +210,9 @@ def most_retried_of(run: RunLines, n: int = 10) -> list[int]:
     return heapq.nsmallest(n, (i for i in range(len(c)) if a[i] > 1 or c[i] > 0), key=lambda i: (-c[i], -a[i], -r[i], i))
 
 
-def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) -> Figures:
-    """``run_id``: the run to chart; default the summary's run, else the last run in the audit."""
+def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10, changes: OrgChanges | None = None) -> Figures:
+    """``run_id``: the run to chart; default the summary's run, else the last run in the audit.
+    ``changes``: what changed in the org, when the caller counted it already (else counted here)."""
     runs = tuple(data.run_ids)
     summary = data.summary
     if run_id is None:
@@ -245,18 +246,20 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
         items=tuple(data.items),
         account=data.account,
         sent=sent_timeline((run_summary or {}).get("this_run", {}).get("sent_per_second")),
-        **_for_people(data),
+        **_for_people(data, changes),
     )
 
 
-def _for_people(data: JobData) -> dict[str, Any]:
+def _for_people(data: JobData, changes: OrgChanges | None) -> dict[str, Any]:
     """What changed in the org and the reconciliation entries, in names (the job's catalogue)."""
     with data.opened_store() as store:
-        names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
+        names = catalogue(store)
         ctx = job_context(store, data.job_id, data.root.parent, data.reconciliation, queue=data.reconciliation.path)
     now = kept_org_now(data.root)
     settle = tuple(settle_view(e, ctx, now.get(str(e.get("user_id"))) or None) for e in data.reconciliation)
-    return {"changes": org_changes((rec for _, rec in data.last_records()), names), "settle": settle}
+    if changes is None:
+        changes = org_changes((rec for _, rec in data.last_records()), names)
+    return {"changes": changes, "settle": settle}
 
 
 def sent_timeline(sent: Any) -> Timeline | None:

@@ -46,9 +46,12 @@ async def test_what_changed_counts_each_element_from_the_audit_with_its_users(si
     language = next(iter(s.language_ids_by_name()))
     lines = [{"user": email(i), "skills": {skills[0]: 1 + i % 3}, "languages": {language: 2}, "title": "Team lead" if i < 3 else "Agent"} for i in range(40)]
     setup, _ = await run_job(sim, write_jsonl(tmp_path / "s.jsonl", lines), tmp_path / "state")
-    text = write_report(setup.paths).read_text(encoding="utf-8")
+    by_the_pass = Changes()  # the pass's hook counted them while writing the result files
+    by_the_pass.feed((setup.paths.results / "report.html").read_text(encoding="utf-8"))
+    text = write_report(setup.paths, tmp_path / "again.html").read_text(encoding="utf-8")  # counted by the page itself
     page = Changes()
     page.feed(text)
+    assert page.rows == by_the_pass.rows and page.rows
 
     applied = [r for r in read_ndjson(setup.paths.audit) if r["outcome"] == "applied"]
     skill_id = s.skill_ids_by_name()[skills[0]]
