@@ -98,9 +98,8 @@ def _list_line(v: SettleView, entry: dict[str, Any], ctx: JobContext) -> None:
     error = f" [{v.error}]" if v.error else ""
     wants = "; ".join(f"{r.what}: {r.wanted} (saw {r.seen})" for r in v.rows[:3]) + (f"; +{len(v.rows) - 3} more" if len(v.rows) > 3 else "")
     echo_safe(f"  {v.label}  {v.outcome}{error}, attempts {v.attempts}, queued {v.queued_at or 'at an unknown time'}" + (f": {wants}" if wants else ""))
-    names = {**ctx.names, **ctx.emails}
     for held in entry.get("held_back") or ():  # an undo's: what someone changed since the undone job
-        echo_safe(f"    held back {describe_held(HeldBack.from_json(held), names)}")
+        echo_safe(f"    held back {describe_held(HeldBack.from_json(held), {**ctx.names, **ctx.emails})}")
     for part in (entry.get("last_state") or {}).get("heldBack") or ():  # an undo item's parts, likewise
         echo_safe(f"    held back {HeldPart.from_json(part).describe()}")
 

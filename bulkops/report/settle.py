@@ -15,7 +15,7 @@ import os
 import re
 import shlex
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,15 +100,20 @@ class Namer:
     """id -> name from the job's catalogue, a now-read's answers, and user emails (managers)."""
 
     def __init__(self, *tables: Mapping[str, str]):
-        self.table: dict[str, str] = {}
-        for t in tables:
-            self.table.update({k: v for k, v in t.items() if v})
+        # Later tables win (a now-read's names are the org's latest); looked up in turn, not
+        # copied: one Namer is made per entry, and a catalogue can hold thousands of names.
+        self.tables = tuple(reversed(tables))
+
+    def get(self, ident: str) -> str | None:
+        for table in self.tables:
+            if name := table.get(ident):
+                return name
+        return None
 
     def __call__(self, ident: Any, what: str) -> str:
         if ident is None or ident == "":
             return "(none)"
-        name = self.table.get(str(ident))
-        return name if name else f"an unnamed {what}"
+        return self.get(str(ident)) or f"an unnamed {what}"
 
 
 def _level(v: Any) -> str:
@@ -188,7 +193,7 @@ def _item_rows(last_state: Mapping[str, Any], namer: Namer) -> list[Row]:
     for k, v in last_state.items():
         if k == "heldBack" or isinstance(v, (dict, list)):
             continue
-        shown = namer.table.get(str(v), str(v)) if isinstance(v, str) else str(v)
+        shown = (namer.get(v) or v) if isinstance(v, str) else str(v)
         rows.append(Row(k, "see the job's spec", shown))
     return rows
 
@@ -240,7 +245,7 @@ def named_spec(intent: Mapping[str, Any], label: str, mode: str, namer: Namer) -
     """A stored intent as a one-user JSON Lines job spec, in names (an id the catalogue lacks stays an id)."""
 
     def ref(ident: Any) -> str:
-        return namer.table.get(str(ident)) or str(ident)
+        return namer.get(str(ident)) or str(ident)
 
     user: dict[str, Any] = {"user": label}
     for key, spec_key in (("skills", "skills"), ("languages", "languages")):
@@ -268,9 +273,9 @@ def _quote(s: str) -> str:
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 
 
-def with_names(text: str, table: Mapping[str, str]) -> str:
+def with_names(text: str, name_of: Callable[[str], str | None]) -> str:
     """The API's words with every id it names that has a name replaced by the name (``--json`` keeps them)."""
-    return _UUID.sub(lambda m: table.get(m.group(0)) or m.group(0), text)
+    return _UUID.sub(lambda m: name_of(m.group(0)) or m.group(0), text)
 
 
 def error_text(error: Any) -> str:
@@ -303,7 +308,7 @@ def settle_view(entry: Mapping[str, Any], ctx: JobContext, now: OrgNow | None = 
         label=label,
         outcome=str(entry.get("outcome") or ""),
         reason=str(entry.get("reason") or "(no reason recorded)"),
-        error=with_names(error_text(entry.get("error")), {**namer.table, key: label}),
+        error=with_names(error_text(entry.get("error")), lambda ident: label if ident == key else namer.get(ident)),
         attempts=int(entry.get("attempts") or 0),
         run_id=str(entry.get("run_id") or ""),
         queued_at=readable_time(entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else None),
