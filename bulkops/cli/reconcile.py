@@ -23,7 +23,6 @@ from bulkops.cli.support.common import (
     state_dir_option,
 )
 from bulkops.client import GenesysClient
-from bulkops.domain.guard import HeldBack
 from bulkops.domain.itemguard import HeldPart
 from bulkops.engine.account import read_account
 from bulkops.engine.kindregistry import kinds
@@ -32,8 +31,10 @@ from bulkops.engine.undo.undoview import describe_held
 from bulkops.errors import BulkopsError, StateError, WrongOrgError
 from bulkops.report.hooks import refresh_job_files
 from bulkops.report.settle import JobContext, OrgNow, SettleView, by_reason, job_context, keep_org_now, settle_view, table_lines
+from bulkops.state.codec import intent_to_dict
 from bulkops.state.joblock import JobLock
 from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.records import ReconciliationEntry
 
 
 @click.group()
@@ -80,12 +81,13 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
     if not entries:
         click.echo(f"the reconciliation queue of {job} is empty")
         return
-    ctx = job_context(setup.store, job, state_dir, entries.values(), queue=setup.paths.reconciliation)
-    views = [settle_view(e, ctx) for e in entries.values()]
+    typed = {name: ReconciliationEntry.from_json(raw) for name, raw in entries.items()}
+    ctx = job_context(setup.store, job, state_dir, typed.values(), queue=setup.paths.reconciliation)
+    views = [settle_view(e, ctx) for e in typed.values()]
     for reason, group in by_reason(views).items():
         echo_safe(f"{reason}  ({len(group)})")
         for v in group:
-            _list_line(v, entries[v.key], ctx)
+            _list_line(v, typed[v.key], ctx)
     where = ctx.where  # a command that works when copied
     click.echo(
         f"{len(entries)} open; `bulkops reconcile show {job} USER{where}` shows one beside what the org holds now, "
@@ -94,13 +96,13 @@ def list_(job: str, state_dir: str, as_json: bool) -> None:
     click.echo(f"next: the report lists them side by side too: {reconciliation_link(setup.paths.root)}")
 
 
-def _list_line(v: SettleView, entry: dict[str, Any], ctx: JobContext) -> None:
+def _list_line(v: SettleView, entry: ReconciliationEntry, ctx: JobContext) -> None:
     error = f" [{v.error}]" if v.error else ""
     wants = "; ".join(f"{r.what}: {r.wanted} (saw {r.seen})" for r in v.rows[:3]) + (f"; +{len(v.rows) - 3} more" if len(v.rows) > 3 else "")
     echo_safe(f"  {v.label}  {v.outcome}{error}, attempts {v.attempts}, queued {v.queued_at or 'at an unknown time'}" + (f": {wants}" if wants else ""))
-    for held in entry.get("held_back") or ():  # an undo's: what someone changed since the undone job
-        echo_safe(f"    held back {describe_held(HeldBack.from_json(held), {**ctx.names, **ctx.emails})}")
-    for part in (entry.get("last_state") or {}).get("heldBack") or ():  # an undo item's parts, likewise
+    for held in entry.held_back:  # an undo's: what someone changed since the undone job
+        echo_safe(f"    held back {describe_held(held, {**ctx.names, **ctx.emails})}")
+    for part in (entry.last_state or {}).get("heldBack") or ():  # an undo item's parts, likewise
         echo_safe(f"    held back {HeldPart.from_json(part).describe()}")
 
 
@@ -108,7 +110,7 @@ def _list_line(v: SettleView, entry: dict[str, Any], ctx: JobContext) -> None:
 @click.argument("job")
 @click.argument("user")
 @click.option("--offline", is_flag=True, help="Do not read the org now: show what the job wanted and last saw.")
-@click.option("--json", "as_json", is_flag=True, help="The raw entry (ids, epoch times), as the queue holds it.")
+@click.option("--json", "as_json", is_flag=True, help="The raw entry, ids and all, as the queue holds it.")
 @connection_options
 @state_dir_option
 @handles_errors
@@ -118,11 +120,11 @@ def show(job: str, user: str, state_dir: str, offline: bool, as_json: bool, **kw
     setup, queue = _queue(state_dir, job)
     entries = queue.entries()
     (uid,) = _pick(entries, (user,))
-    entry = entries[uid]
     if as_json:
-        click.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2).decode())
+        click.echo(orjson.dumps(entries[uid], option=orjson.OPT_INDENT_2).decode())
         return
-    now = None if offline or not isinstance(entry.get("intent"), dict) else _read_now(setup, job, uid, entry, kw)
+    entry = ReconciliationEntry.from_json(entries[uid])
+    now = None if offline or entry.intent is None else _read_now(setup, job, entry, kw)
     if now is not None and (not now.error or now.read_at):  # read (a user gone is an answer too), not a failed connection
         keep_org_now(setup.paths.root, uid, now)
     ctx = job_context(setup.store, job, state_dir, [entry], queue=setup.paths.reconciliation)
@@ -130,7 +132,7 @@ def show(job: str, user: str, state_dir: str, offline: bool, as_json: bool, **kw
         echo_safe(line)
 
 
-def _read_now(setup: Any, job: str, uid: str, entry: dict[str, Any], kw: dict[str, Any]) -> OrgNow:
+def _read_now(setup: Any, job: str, entry: ReconciliationEntry, kw: dict[str, Any]) -> OrgNow:
     """The org now, with the job's connection; another org is refused (exit 5), any other failure is shown."""
     from bulkops.engine.orgnow import read_org_now
 
@@ -140,8 +142,9 @@ def _read_now(setup: Any, job: str, uid: str, entry: dict[str, Any], kw: dict[st
         async def main() -> OrgNow:
             async with GenesysClient(config) as client:
                 await bind_org(client, setup.store, job, record=False)
-                seen_manager = (entry.get("last_state") or {}).get("manager")
-                return await read_org_now(client, uid, entry.get("intent"), also_name=[seen_manager] if seen_manager else [])
+                seen_manager = (entry.last_state or {}).get("manager")
+                intent = intent_to_dict(entry.intent) if entry.intent is not None else None
+                return await read_org_now(client, entry.key, intent, also_name=[seen_manager] if seen_manager else [])
 
         return asyncio.run(main())  # reads only: nothing to stop gracefully
     except WrongOrgError:

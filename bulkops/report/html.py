@@ -14,11 +14,11 @@ from html import escape
 from typing import Any
 
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
-from bulkops.report.load import UserLine
 from bulkops.report.orgchanges import Group
 from bulkops.report.settle import SettleView, by_reason
 from bulkops.report.timeline import Bucket, Figures, Timeline
 from bulkops.report.verification import section as verification_section
+from bulkops.state.auditline import UserLine
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -235,10 +235,10 @@ def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
     if not lines:
         return f'<h2 id="{name}">{escape(title)}</h2><section><p class="note">{escape(empty)}</p></section>'
     rows = "".join(
-        f'<tr data-user="{escape(ln.user_id)}"><td>{escape(ln.email or ln.user_id)}</td><td>{escape(ln.outcome)}</td>'
-        f'<td class="n">{_num(ln.latency_ms) if ln.latency_ms is not None else "—"}</td><td class="n">{ln.attempts}</td>'
-        f'<td class="n">{ln.conflicts}</td><td class="n">{_num(ln.requests)}</td><td>{escape(ln.reason)}</td></tr>'
-        for ln in lines
+        f'<tr data-user="{escape(u.user_id)}"><td>{escape(u.email or u.user_id)}</td><td>{escape(u.outcome)}</td>'
+        f'<td class="n">{_num(u.latency_ms) if u.latency_ms is not None else "—"}</td><td class="n">{u.attempts}</td>'
+        f'<td class="n">{u.conflicts}</td><td class="n">{_num(u.requests)}</td><td>{escape(u.reason or "")}</td></tr>'
+        for u in (ln.record for ln in lines)
     )
     return (
         f'<h2 id="{name}">{escape(title)}</h2><section><table data-table="{name}"><tr><th>user</th><th>outcome</th><th>latency ms</th>'
@@ -259,7 +259,7 @@ def _in_short(f: Figures, state: str) -> str:
         said.append(f"{_num(jobwide['dropped'])} were taken off the reconciliation queue by a person (fixed by hand or accepted): settled.")
     if waiting:
         said.append(f"{_num(waiting)} were not reached yet: the job was stopped and can be resumed where it stopped.")
-    items = [r for r in f.items if r.get("outcome") in ("applied", "unchanged")]
+    items = [r for r in f.items if r.outcome in ("applied", "unchanged")]
     if f.items:
         said.append(f"{len(items)} of {len(f.items)} skill or queue definition change(s) are in place.")
     if state == "complete":
@@ -272,8 +272,8 @@ def _items(f: Figures) -> str:
     if not f.items:
         return ""
     rows = "".join(
-        f'<tr data-item="{escape(str(r.get("kind")))}:{escape(str(r.get("key")))}"><td>{escape(str(r.get("kind")))}</td><td>{escape(str(r.get("name") or r.get("key")))}</td>'
-        f"<td>{escape(str((r.get('changes') or {}).get('op', '')))}</td><td>{escape(str(r.get('outcome')))}</td><td>{escape(str(r.get('reason') or ''))}</td></tr>"
+        f'<tr data-item="{escape(r.kind)}:{escape(r.key)}"><td>{escape(r.kind)}</td><td>{escape(r.name or r.key)}</td>'
+        f"<td>{escape(str((r.changes or {}).get('op', '')))}</td><td>{escape(r.outcome)}</td><td>{escape(r.reason or '')}</td></tr>"
         for r in f.items
     )
     return (

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bulkops.state.records import UserOutcome
+
 KEEP = 200
 
 
@@ -49,16 +51,16 @@ class OrgChanges:
         if len(group[1]) < self.keep:
             group[1].append(user)
 
-    def add(self, record: Mapping[str, Any]) -> None:
+    def add(self, record: UserOutcome) -> None:
         """One user's last audit line (any outcome: only ``applied`` lines changed the org)."""
-        if record.get("outcome") != "applied":
+        if record.outcome != "applied":
             return
-        changes = record.get("changes")
+        changes = record.changes
         if not changes:
             return
         self.users_changed += 1
-        user = str(record.get("email") or record.get("user_id") or "")
-        before = record.get("before") or {}
+        user = record.email or record.user_id
+        before = record.before or {}
         self._assignments("skill", "skills", changes, before, user)
         self._assignments("language", "languages", changes, before, user)
         for qid in changes.get("join_queues") or ():
@@ -115,7 +117,7 @@ class OrgChanges:
 NAMED = frozenset({"skill", "language", "queue", "division", "manager"})
 
 
-def org_changes(records: Iterable[Mapping[str, Any]], names: Mapping[str, str], *, keep: int = KEEP) -> OrgChanges:
+def org_changes(records: Iterable[UserOutcome], names: Mapping[str, str], *, keep: int = KEEP) -> OrgChanges:
     out = OrgChanges(names, keep=keep)
     for rec in records:
         out.add(rec)

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bulkops.state.codec import intent_to_dict
 from bulkops.state.ndjson import BadLine, NdjsonWriter, read_ndjson
+from bulkops.state.records import USER, ErrorInfo, ReconciliationEntry, entry_named
+from bulkops.state.stamps import parse_ts
 
 #: The file beside the queue where ``reconcile show`` keeps what it read of the org (latest wins).
 NOW_FILE = "reconcile-now.ndjson"
@@ -198,12 +201,10 @@ def _item_rows(last_state: Mapping[str, Any], namer: Namer) -> list[Row]:
     return rows
 
 
-def rows_of(entry: Mapping[str, Any], now: OrgNow | None, namer: Namer) -> tuple[Row, ...]:
-    intent = entry.get("intent")
-    seen = entry.get("last_state")
-    if not isinstance(intent, Mapping):
-        return tuple(_item_rows(seen, namer)) if isinstance(seen, Mapping) else ()
-    seen = seen if isinstance(seen, Mapping) else None
+def rows_of(intent: Mapping[str, Any] | None, seen: Mapping[str, Any] | None, now: OrgNow | None, namer: Namer) -> tuple[Row, ...]:
+    """``intent``: the entry's stored intent as ``codec.intent_to_dict`` writes it (ids); None for an item."""
+    if intent is None:
+        return tuple(_item_rows(seen, namer)) if seen is not None else ()
     return tuple(
         _assignment_rows("skills", intent, seen, now, namer)
         + _assignment_rows("languages", intent, seen, now, namer)
@@ -278,12 +279,11 @@ def with_names(text: str, name_of: Callable[[str], str | None]) -> str:
     return _UUID.sub(lambda m: name_of(m.group(0)) or m.group(0), text)
 
 
-def error_text(error: Any) -> str:
-    if not isinstance(error, Mapping):
+def error_text(error: ErrorInfo | None) -> str:
+    if error is None:
         return ""
-    head = " ".join(str(x) for x in (error.get("status"), error.get("code")) if x)
-    message = str(error.get("message") or "")
-    return f"{head}: {message}" if head and message else head or message
+    head = " ".join(str(x) for x in (error.status, error.code) if x)
+    return f"{head}: {error.message}" if head and error.message else head or error.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,23 +297,23 @@ class JobContext:
     mode: str = "merge"  # the job's spec mode, for the edit-and-rerun spec
 
 
-def settle_view(entry: Mapping[str, Any], ctx: JobContext, now: OrgNow | None = None) -> SettleView:
-    key = str(entry.get("user_id") or "")
-    intent = entry.get("intent")
-    label = str(entry.get("email") or ctx.emails.get(key) or key)
+def settle_view(entry: ReconciliationEntry, ctx: JobContext, now: OrgNow | None = None) -> SettleView:
+    key = entry.entry_id
+    intent = intent_to_dict(entry.intent) if entry.intent is not None else None
+    label = entry.email or ctx.emails.get(entry.key) or key
     ref = label if label != key and "@" in label else key
     namer = Namer(ctx.names, ctx.emails, now.names if now else {})
     return SettleView(
         key=key,
         label=label,
-        outcome=str(entry.get("outcome") or ""),
-        reason=str(entry.get("reason") or "(no reason recorded)"),
-        error=with_names(error_text(entry.get("error")), lambda ident: label if ident == key else namer.get(ident)),
-        attempts=int(entry.get("attempts") or 0),
-        run_id=str(entry.get("run_id") or ""),
-        queued_at=readable_time(entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else None),
-        rows=rows_of(entry, now, namer),
-        commands=commands_of(ctx.job, ref, ctx.where, named_spec(intent, ref, ctx.mode, namer) if isinstance(intent, Mapping) else ()),
+        outcome=entry.outcome,
+        reason=entry.reason or "(no reason recorded)",
+        error=with_names(error_text(entry.error), lambda ident: label if ident == entry.key else namer.get(ident)),
+        attempts=entry.attempts,
+        run_id=entry.run_id,
+        queued_at=readable_time(parse_ts(entry.ts) if entry.ts else None),
+        rows=rows_of(intent, entry.last_state, now, namer),
+        commands=commands_of(ctx.job, ref, ctx.where, named_spec(intent, ref, ctx.mode, namer) if intent is not None else ()),
         now_read_at=readable_time(now.read_at) if now else "",
         now_error=now.error if now else "",
     )
@@ -366,26 +366,26 @@ def where_flag(state_dir: str | Path) -> str:
     return "" if os.path.normpath(str(state_dir)) == "checkpoints" else f" --state-dir {shlex.quote(str(state_dir))}"
 
 
-def users_named(entries: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The user ids a person needs named: entries without an email, and the managers they mention."""
+def users_named(entries: Iterable[ReconciliationEntry]) -> set[str]:
+    """The user ids a person needs named: users' entries without an email, and the managers they mention."""
     ids: set[str] = set()
     for e in entries:
-        if not e.get("email") and isinstance(e.get("intent"), Mapping):
-            ids.add(str(e.get("user_id")))
-        for part in (e.get("intent") or {}).get("fields") or {}, e.get("last_state") or {}:
-            if isinstance(part, Mapping) and part.get("manager"):
-                ids.add(str(part["manager"]))
+        if e.kind == USER and not e.email:
+            ids.add(e.key)
+        for manager in (e.intent.fields.get("manager") if e.intent else None, (e.last_state or {}).get("manager")):
+            if isinstance(manager, str) and manager:
+                ids.add(manager)
     return ids
 
 
-def job_context(store: Any, job: str, state_dir: str | Path, entries: Iterable[Mapping[str, Any]], *, queue: Path | None = None) -> JobContext:
+def job_context(store: Any, job: str, state_dir: str | Path, entries: Iterable[ReconciliationEntry], *, queue: Path | None = None) -> JobContext:
     """The job's catalogue (``names``), and an email for each user the entries need named: from the
     users set-up read, else from the queue's earlier entries of the same user (a user not found by a
     later pass was named by its spec line, and queued with that email before)."""
     entries = list(entries)
     wanted = sorted(users_named(entries))
     emails = {uid: s.email for uid, (s, _) in store.states(wanted).items() if s.email} if wanted else {}
-    missing = {e.get("user_id") for e in entries if not e.get("email")} - set(emails)
+    missing = {e.key for e in entries if e.kind == USER and not e.email} - set(emails)
     if missing and queue is not None:
         emails |= {uid: email for uid, email in emails_queued(queue).items() if uid in missing}
     names = dict(store.get("names") or {}) | dict(store.get("user_names") or {})
@@ -398,6 +398,9 @@ def emails_queued(queue: Path) -> dict[str, str]:
     if not queue.exists():
         return out
     for rec in read_ndjson(queue):
-        if not isinstance(rec, BadLine) and isinstance(rec.get("user_id"), str) and isinstance(rec.get("email"), str) and rec["email"]:
-            out[rec["user_id"]] = rec["email"]
+        if isinstance(rec, BadLine) or not isinstance(rec.get("email"), str) or not rec["email"]:
+            continue
+        named = entry_named(rec)
+        if named is not None and named[0] == USER:
+            out[named[1]] = rec["email"]
     return out

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.engine.account import JobAccount
-from bulkops.report.load import JobData, RunLines, UserLine
+from bulkops.report.load import JobData, RunLines
 from bulkops.report.orgchanges import OrgChanges, catalogue, org_changes
 from bulkops.report.settle import SettleView, job_context, kept_org_now, settle_view
+from bulkops.state.auditline import UserLine
+from bulkops.state.records import ItemOutcome, ReconciliationEntry
 
 #: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
 WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
@@ -95,13 +97,13 @@ class Figures:
     percentiles: dict[str, float]
     slowest: tuple[UserLine, ...]
     most_retried: tuple[UserLine, ...]
-    reconciliation: Sequence[dict[str, Any]]  # read back one entry at a time when iterated
+    reconciliation: Sequence[ReconciliationEntry]  # read back one entry at a time when iterated
     unprocessed: int
     #: The job's account: the status, the outcomes and the tiles, over every pass.
     account: JobAccount
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
     #: The last audit line of each item of another kind (skill definitions, ...).
-    items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    items: tuple[ItemOutcome, ...] = field(default_factory=tuple)
     #: Requests by when they were really sent (the client's count per second); None: not recorded.
     sent: Timeline | None = None
     #: What the job changed in the org, per element (applied users' last lines).
@@ -134,7 +136,12 @@ def build_timeline(lines: Sequence[UserLine], *, start: float | None = None, wid
     up every user a queue-membership batch finishes at once into one bucket. Users and
     409s are counted at ``ts``. The requests of all buckets add up to the lines' total."""
     return timeline_of(
-        [ln.t for ln in lines], [ln.latency_ms or 0 for ln in lines], [ln.requests for ln in lines], [ln.conflicts for ln in lines], start=start, width=width
+        [ln.t for ln in lines],
+        [ln.record.latency_ms or 0 for ln in lines],
+        [ln.record.requests for ln in lines],
+        [ln.record.conflicts for ln in lines],
+        start=start,
+        width=width,
     )
 
 
@@ -223,7 +230,7 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10, ch
     latencies = sorted(v for v in run.latency if not math.isnan(v))
     configured = (run_summary or {}).get("this_run", {}).get("configured_rps")
     slow, retried = slowest_of(run, top), most_retried_of(run, top)
-    shown = data.lines_at([run.offset[i] for i in slow + retried])  # the only lines read back whole
+    shown = list(data.lines_at([run.offset[i] for i in slow + retried]))  # the only lines read back whole
     return Figures(
         job_id=data.job_id,
         run_id=run_id,
@@ -256,9 +263,9 @@ def _for_people(data: JobData, changes: OrgChanges | None) -> dict[str, Any]:
         names = catalogue(store)
         ctx = job_context(store, data.job_id, data.root.parent, data.reconciliation, queue=data.reconciliation.path)
     now = kept_org_now(data.root)
-    settle = tuple(settle_view(e, ctx, now.get(str(e.get("user_id"))) or None) for e in data.reconciliation)
+    settle = tuple(settle_view(e, ctx, now.get(e.entry_id)) for e in data.reconciliation)
     if changes is None:
-        changes = org_changes((rec for _, rec in data.last_records()), names)
+        changes = org_changes((line.record for _, line in data.last_records()), names)
     return {"changes": changes, "settle": settle}
 
 

@@ -8,18 +8,24 @@ import pytest
 from bulkops.report.orgchanges import org_changes
 from bulkops.report.settle import JobContext, OrgNow, anchor_of, by_reason, readable_time, settle_view
 from bulkops.report.timeline import sent_timeline
+from bulkops.state.records import ReconciliationEntry, UserOutcome
 
 NAMES = {"s-1": "Billing", "s-2": "Sales", "l-1": "French", "d-1": "EMEA", "d-0": "Home", "q-1": "Support", "m-1": "boss@example.com"}
 CTX = JobContext("j", " --state-dir st", NAMES, {"u-9": "lost@example.com"})
 
 
 def entry(**kw):
+    """A queue line (as the file holds it, ids and all), read the way every reader reads it."""
+    return ReconciliationEntry.from_json(raw(**kw))
+
+
+def raw(**kw):
     base = {
         "user_id": "u-1",
         "email": "a@example.com",
         "outcome": "reconciliation",
         "reason": "still conflicting after 3 attempts",
-        "ts": 1_796_000_000.25,
+        "ts": "2026-11-30T10:13:20.250Z",
         "attempts": 3,
         "run_id": "r1",
         "intent": {
@@ -71,9 +77,15 @@ def test_an_id_the_catalogue_lacks_is_never_shown_and_an_entry_without_email_tak
 
 
 def test_an_item_entry_shows_what_it_last_saw_and_has_no_edit_command():
-    v = settle_view(
-        {"user_id": "skill:delete:Sales", "email": "Sales", "outcome": "failed", "reason": "in use", "last_state": {"division": "d-1", "state": "active"}}, CTX
-    )
+    item = {
+        "kind": "skill",
+        "key": "delete:Sales",
+        "email": "Sales",
+        "outcome": "failed",
+        "reason": "in use",
+        "last_state": {"division": "d-1", "state": "active"},
+    }
+    v = settle_view(ReconciliationEntry.from_json(item), CTX)
     assert ("division", "EMEA") in [(r.what, r.seen) for r in v.rows]
     assert len(v.commands) == 2 and v.commands[0][1] == "bulkops reconcile retry j skill:delete:Sales --state-dir st"
 
@@ -90,13 +102,14 @@ def test_groups_by_reason_largest_first():
 
 
 def test_what_changed_counts_gains_losses_and_fields_per_element():
-    lines = [
+    raw_lines = [
         {"outcome": "applied", "email": "a@x", "before": {"skills": {"s-2": 1}}, "changes": {"upsert_skills": {"s-1": 3}, "delete_skills": ["s-2"]}},
         {"outcome": "applied", "email": "b@x", "before": {"skills": {"s-1": 1}}, "changes": {"upsert_skills": {"s-1": 3}, "join_queues": ["q-1"]}},
         {"outcome": "applied", "email": "c@x", "before": {}, "changes": {"fields": {"title": "Lead", "manager": "m-1"}, "division": "d-1"}},
         {"outcome": "unchanged", "email": "d@x", "before": {}, "changes": {}},
         {"outcome": "applied", "email": "e@x", "before": {"skills": {"s-2": 2}}, "changes": {"replace_skills": {"s-1": 1}}},
     ]
+    lines = [UserOutcome.from_json({"user_id": f"u-{i}", "version": 1, **r}) for i, r in enumerate(raw_lines)]
     got = org_changes(lines, NAMES, keep=1)
     assert got.users_changed == 4
     table = {(g.kind, g.name, g.change): (g.count, g.users) for g in got.groups()}
