@@ -25,6 +25,7 @@ from typing import Any
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.routing_config import create_skill_definition
 from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.limits import UserCaps
@@ -248,9 +249,9 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
     directory = dataclasses.replace(resolved.directory, skills=dict(resolved.directory.skills))
     for name in resolved.missing_skills:
         if create:
-            resp = await client.create_skill(name)
-            directory.skills[resp.data["name"]] = resp.data["id"]
-            log.info("skill.created", name=name, id=resp.data["id"])
+            made = await create_skill_definition(client, name)  # a lost answer looked up, not re-sent (#27 §2)
+            directory.skills[made.name] = made.id
+            log.info("skill.created", name=name, id=made.id)
         else:
             directory.skills[name] = f"(new skill {name})"
     with state_writes(f"set-up's working store {resolved.store.path.parent}"):
