@@ -107,7 +107,8 @@ def print_outcome(summary: dict[str, Any]) -> None:
     if state == "finished":
         n = summary["account"]["need_look"]
         click.echo(
-            f"\nnext: {n} need a look: `bulkops reconcile list {job}`, then `bulkops reconcile retry {job}` (or `reconcile drop` what you fixed by hand)"
+            f"\nnext: {n} need a look: `bulkops reconcile list {job}`, then `bulkops reconcile retry {job}` (or `reconcile drop` what you fixed by hand); "
+            f"side by side in {reconciliation_link(Path(summary['files']['checkpoint']).parent)}"
         )
     elif state != "complete":
         click.echo(f"\nnext: `bulkops resume {job}` carries on from the checkpoint; `bulkops status {job}` shows where it stands")
@@ -441,7 +442,10 @@ def _already_finished(job: str, state_dir: str, account: JobAccount) -> int:
     click.echo(status_headline(f"status: {account.status}", account.state))
     if account.state == "finished":
         where = state_dir_flag(state_dir)
-        click.echo(f"next: {account.need_look} need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
+        click.echo(
+            f"next: {account.need_look} need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`; "
+            f"side by side in {reconciliation_link(Path(state_dir) / job)}"
+        )
     return exit_code_of_state(account.state)
 
 
@@ -539,7 +543,15 @@ def _next_step(job: str, state_dir: str, account: JobAccount, *, running: bool, 
     if account.open_work:
         steps.append(f"{account.open_work} users or items still to handle: `bulkops resume {job}{where}`")
     if account.need_look:
-        steps.append(f"{account.need_look} need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`")
+        steps.append(
+            f"{account.need_look} need a look: `bulkops reconcile list {job}{where}`, then `bulkops reconcile retry {job}{where}`; "
+            f"side by side in {reconciliation_link(Path(state_dir) / job)}"
+        )
     if not results_current:
         steps.append(f"the result files do not match the last pass (cut short?): `bulkops report {job}{where}` writes them again")
     return steps
+
+
+def reconciliation_link(job_root: Path) -> str:
+    """The report's reconciliation section, as a link a terminal or a browser opens."""
+    return f"{(job_root / 'results' / 'report.html').absolute().as_uri()}#reconciliation"

@@ -66,16 +66,18 @@ def report(job: str, state_dir: str, out: Path | None, run_id: str | None, names
         data = load_job(setup.paths, store=setup.store)
         if run_id is not None and run_id not in data.run_ids:
             raise StateError(f"job {job} has no run {run_id!r} in its audit log; runs: {', '.join(data.run_ids) or 'none'}")
+        changes = None
         if not no_results:
             name_map = orjson.loads(names.read_bytes()) if names else setup.store.get("names")
             if name_map is not None and not isinstance(name_map, dict):
                 raise StateError(f"{names} must hold a JSON object of id -> name")
             written = write_results(setup.paths, names=name_map, data=data)
+            changes = written.changes  # what changed in the org, counted in the same read
             for name, path in written.files.items():
                 click.echo(f"{path}  ({written.rows[name]} users)")
             if setup.paths.summary.exists():  # `status` then knows the files match the last pass
                 setup.store.set(results_for=orjson.loads(setup.paths.summary.read_bytes()).get("run_id"))
-        page = write_report(setup.paths, out, run_id=run_id, data=data)
+        page = write_report(setup.paths, out, run_id=run_id, data=data, changes=changes)
     finally:
         setup.store.close()
     click.echo(f"report: {page}")

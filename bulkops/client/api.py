@@ -92,15 +92,18 @@ class ClientStats:
     started: float = field(default_factory=time.monotonic)
     #: Tells one client's figures from another's (a job's running total adds each client's once).
     session: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Requests by the whole epoch second they were sent in: when they really went out (the report's requests/s).
+    sent_at: Counter[int] = field(default_factory=Counter)
 
     @property
     def rate_limited(self) -> int:
         return self.by_status.get(429, 0)
 
-    def sent(self, kind: str) -> None:
-        """One request sent, answered or not, counted under ``kind``."""
+    def sent(self, kind: str, *, at: float | None = None) -> None:
+        """One request sent, answered or not, counted under ``kind``; ``at``: when it was sent (epoch s, default now)."""
         self.requests += 1
         self.by_kind[kind] += 1
+        self.sent_at[int(time.time() if at is None else at)] += 1
 
 
 class _TokenCounting:
@@ -412,7 +415,7 @@ class GenesysClient:
     def _account(self, call: _Call, raw: RawResponse, latency: float) -> None:
         """An answered request in the run's figures (under the kind its caller labelled) and the log;
         its rate-limit headers to the governor."""
-        self.stats.sent(current_kind())
+        self.stats.sent(current_kind(), at=time.time() - latency)
         self.stats.by_status[raw.status] += 1
         self.governor.observe(raw.headers)
         self.server_clock.observe(raw.headers.get("Date"))

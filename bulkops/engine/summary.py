@@ -71,6 +71,8 @@ def build_summary(
             # Every request of this process, set-up included: what the server counted for this pass.
             "requests": requests,
             "requests_by_kind": requests_by_kind(stats),
+            # When they were really sent: requests per whole second from ``start`` (the report's requests/s).
+            "sent_per_second": sent_per_second(stats),
             "requests_per_changed_user": round(requests / changed, 3) if changed else None,
             # The engine phase alone (the users listing or id fetches, writes, queue batches,
             # re-reads): what ``achieved_rps`` is measured on, and its split by operation.
@@ -242,3 +244,11 @@ def _duration(seconds: float) -> str:
     m, s = divmod(int(round(seconds)), 60)
     h, m = divmod(m, 60)
     return f"{h}h{m:02d}m{s:02d}s" if h else (f"{m}m{s:02d}s" if m else f"{seconds:.1f}s")
+
+
+def sent_per_second(stats: ClientStats) -> dict[str, Any] | None:
+    """``{"start": epoch s, "counts": [n, ...]}``, one count per second to the last; None before any request."""
+    if not stats.sent_at:
+        return None
+    start, end = min(stats.sent_at), max(stats.sent_at)
+    return {"start": start, "counts": [stats.sent_at.get(t, 0) for t in range(start, end + 1)]}

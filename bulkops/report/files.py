@@ -20,6 +20,7 @@ from typing import Any
 from bulkops.report.html import render
 from bulkops.report.itemchange import change_text
 from bulkops.report.load import JobData, load_job
+from bulkops.report.orgchanges import OrgChanges, catalogue
 from bulkops.report.results import (
     OUTCOME_COLUMNS,
     RECONCILIATION_COLUMNS,
@@ -67,6 +68,8 @@ class ResultFiles:
     folder: Path
     files: dict[str, Path]  # name -> path
     rows: dict[str, int]  # name -> data rows (users)
+    #: What the job changed in the org, counted in the same read of the last lines (the report's first section).
+    changes: OrgChanges | None = None
 
 
 def write_results(paths: RunPaths, *, store: RunStore | None = None, names: Names | None = None, data: JobData | None = None) -> ResultFiles:
@@ -79,7 +82,8 @@ def write_results(paths: RunPaths, *, store: RunStore | None = None, names: Name
     with ExitStack() as stack:
         st = stack.enter_context(nullcontext(store) if store is not None else data.opened_store())
         outs = {name: stack.enter_context(_CsvFile(folder / name, OUTCOME_COLUMNS)) for name in ("applied.csv", "unchanged.csv", "failed.csv")}
-        for outcome, row in outcome_rows(data, names):
+        changes = OrgChanges(catalogue(st))
+        for outcome, row in outcome_rows(data, names, observe=changes.add):
             outs[f"{outcome}.csv"].write(row)
         outs["reconciliation.csv"] = stack.enter_context(_CsvFile(folder / "reconciliation.csv", RECONCILIATION_COLUMNS))
         for row in reconciliation_rows(data, names):
@@ -99,16 +103,25 @@ def write_results(paths: RunPaths, *, store: RunStore | None = None, names: Name
     if users:
         files[RETRY_SPEC] = spec
         rows[RETRY_SPEC] = users
-    return ResultFiles(folder, files, rows)
+    return ResultFiles(folder, files, rows, changes)
 
 
-def write_report(paths: RunPaths, out: Path | None = None, *, run_id: str | None = None, store: RunStore | None = None, data: JobData | None = None) -> Path:
-    """The HTML report; default ``<job>/results/report.html``."""
+def write_report(
+    paths: RunPaths,
+    out: Path | None = None,
+    *,
+    run_id: str | None = None,
+    store: RunStore | None = None,
+    data: JobData | None = None,
+    changes: OrgChanges | None = None,
+) -> Path:
+    """The HTML report; default ``<job>/results/report.html``. ``changes``: what ``write_results`` counted
+    in its read of the last lines (else the page reads them once more)."""
     data = data or load_job(paths, store=store)
     out = out or paths.results / REPORT
     private_dir(out.parent)  # a folder the user named keeps its mode (#25 §6)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
-    page = render(build_figures(data, run_id), files=listed, verification=load_verification(paths.root))
+    page = render(build_figures(data, run_id, changes=changes), files=listed, verification=load_verification(paths.root))
     return _atomic(out, page.encode("utf-8"))
 
 

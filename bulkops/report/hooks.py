@@ -42,7 +42,7 @@ def write_run_files(paths: RunPaths, *, store: RunStore | None = None, names: Na
         if names is None and store is not None:
             names = store.get("names")  # the catalogue set-up read: names, not ids, in the files
         results = write_results(paths, names=names, data=data)
-        report = write_report(paths, data=data)
+        report = write_report(paths, data=data, changes=results.changes)  # counted in the results' read
         return results, report
     except Exception as exc:  # noqa: BLE001 - the run's outcome stands whatever the report does
         log.warning("results.not_written", folder=str(paths.results), error=f"{type(exc).__name__}: {exc}")

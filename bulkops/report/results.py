@@ -9,7 +9,7 @@ are pure functions of a record; ``JobData`` reads the records back from the job 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from bulkops.report.load import JobData, OpenUser
@@ -34,11 +34,14 @@ RECONCILIATION_COLUMNS = (
 UNPROCESSED_COLUMNS = ("user_id", "email", "status", "spec_line", *CHANGE_COLUMNS, "note")
 
 
-def outcome_rows(data: JobData, names: Names | None = None) -> Iterator[tuple[str, Row]]:
+def outcome_rows(data: JobData, names: Names | None = None, *, observe: Callable[[UserOutcome], None] | None = None) -> Iterator[tuple[str, Row]]:
     """(outcome, row) of each user whose last outcome is applied, unchanged or failed, in order of
-    the user's first audit line; each last line is read back, turned into a row and let go."""
+    the user's first audit line; each last line is read back, turned into a row and let go.
+    ``observe``: also shown each line (the report's "what changed" is counted in the same read)."""
     names = names or {}
     for outcome, line in data.last_records():
+        if observe is not None:
+            observe(line.record)
         yield outcome, outcome_row(line, names)
 
 

@@ -1,11 +1,12 @@
-"""The report's figures, aggregated from audit lines (pure: no I/O, no drawing).
+"""The report's figures, aggregated from audit lines and summary.json (pure: no I/O, no drawing).
 
 What the audit supports, and so what is shown: each line carries the moment the user's
-outcome was recorded (``ts``), the requests spent on that user, its 409s, its latency.
-A user's requests are placed evenly over its latency window (when exactly each was sent
-is not recorded), and listing reads are in no user's line, so the per-time rate is an
-estimate that slightly undercounts; the page says so. Per-time 429/5xx are not in the
-audit at all, only the run's totals.
+outcome was recorded (``ts``), the requests spent on that user, its 409s, its latency. When
+requests were sent comes from the client, which counts each request in the second it went out
+(``this_run.sent_per_second`` in summary.json): the requests/s chart shows those. Only a run
+without them (killed before its summary, or an older bulkops) falls back to an estimate: a user's
+requests spread evenly over its latency window, listing reads left out; the page says which.
+Per-time 429/5xx are not recorded, only the run's totals.
 
 Everything is computed from a run's columns of numbers (``load.RunLines``); only the
 users a table shows (``slowest_of``, ``most_retried_of``) are read back whole.
@@ -23,6 +24,8 @@ from typing import Any
 
 from bulkops.engine.account import JobAccount
 from bulkops.report.load import JobData, RunLines
+from bulkops.report.orgchanges import OrgChanges, catalogue, org_changes
+from bulkops.report.settle import SettleView, job_context, kept_org_now, settle_view
 from bulkops.state.auditline import UserLine
 from bulkops.state.records import ItemOutcome, ReconciliationEntry
 
@@ -101,6 +104,12 @@ class Figures:
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
     #: The last audit line of each item of another kind (skill definitions, ...).
     items: tuple[ItemOutcome, ...] = field(default_factory=tuple)
+    #: Requests by when they were really sent (the client's count per second); None: not recorded.
+    sent: Timeline | None = None
+    #: What the job changed in the org, per element (applied users' last lines).
+    changes: OrgChanges | None = None
+    #: The open reconciliation entries as a person settles them, in the queue's order.
+    settle: tuple[SettleView, ...] = ()
 
 
 def run_start(run_id: str) -> float | None:
@@ -208,8 +217,9 @@ def most_retried_of(run: RunLines, n: int = 10) -> list[int]:
     return heapq.nsmallest(n, (i for i in range(len(c)) if a[i] > 1 or c[i] > 0), key=lambda i: (-c[i], -a[i], -r[i], i))
 
 
-def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) -> Figures:
-    """``run_id``: the run to chart; default the summary's run, else the last run in the audit."""
+def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10, changes: OrgChanges | None = None) -> Figures:
+    """``run_id``: the run to chart; default the summary's run, else the last run in the audit.
+    ``changes``: what changed in the org, when the caller counted it already (else counted here)."""
     runs = tuple(data.run_ids)
     summary = data.summary
     if run_id is None:
@@ -242,7 +252,32 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
         bad_lines=tuple(data.bad_lines),
         items=tuple(data.items),
         account=data.account,
+        sent=sent_timeline((run_summary or {}).get("this_run", {}).get("sent_per_second")),
+        **_for_people(data, changes),
     )
+
+
+def _for_people(data: JobData, changes: OrgChanges | None) -> dict[str, Any]:
+    """What changed in the org and the reconciliation entries, in names (the job's catalogue)."""
+    with data.opened_store() as store:
+        names = catalogue(store)
+        ctx = job_context(store, data.job_id, data.root.parent, data.reconciliation, queue=data.reconciliation.path)
+    now = kept_org_now(data.root)
+    settle = tuple(settle_view(e, ctx, now.get(e.entry_id)) for e in data.reconciliation)
+    if changes is None:
+        changes = org_changes((line.record for _, line in data.last_records()), names)
+    return {"changes": changes, "settle": settle}
+
+
+def sent_timeline(sent: Any) -> Timeline | None:
+    """The client's requests per second (``summary.sent_per_second``) in buckets of the timeline's widths."""
+    if not isinstance(sent, dict) or not isinstance(sent.get("counts"), list) or not sent["counts"]:
+        return None
+    counts, start = sent["counts"], float(sent.get("start") or 0)
+    width = pick_width(len(counts))
+    step = int(width)
+    buckets = tuple(Bucket(i * width, width, float(sum(counts[j : j + step]))) for j, i in zip(range(0, len(counts), step), range(len(counts))))
+    return Timeline(start, width, buckets)
 
 
 def _order(outcome: str) -> int:

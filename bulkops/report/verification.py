@@ -43,7 +43,7 @@ def section(record: Mapping[str, Any] | None) -> str:
         '<p class="note">Confirmed: the platform recorded every write the job did. Missing: the job recorded a write the platform '
         "has no entry for. Unexpected: the platform recorded a write by this OAuth client in the job's window that the job does not know of.</p>"
     )
-    return f"<h2>Verification</h2><section>{verdict_line(record)}{table}{note}</section>"
+    return f'<h2 id="verification">Verification</h2><section>{verdict_line(record)}{table}{note}</section>'
 
 
 def verdict_line(record: Mapping[str, Any]) -> str:

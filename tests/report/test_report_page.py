@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
 
 import orjson
 import pytest
@@ -15,7 +13,7 @@ from bulkops.cli.main import cli
 from bulkops.report.files import write_report
 from bulkops.report.timeline import build_timeline, latency_histogram, percentile, pick_width, run_start
 from bulkops.simulator import SimConfig
-from bulkops.state.auditline import AuditLine, UserLine, audit_lines, user_line
+from bulkops.state.auditline import AuditLine, UserLine
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.records import UserOutcome
@@ -57,10 +55,11 @@ async def test_the_report_figures_are_the_audit_logs(sim, tmp_path):
         assert f"{outcomes.get('reconciliation', 0) + outcomes.get('failed', 0)} need a person's look" in short
     assert {b["data-outcome"]: int(b["data-value"]) for b in page.bars["outcomes-job"]} == outcomes
 
-    # requests/s: the bars times the bucket width give back every request of the audit
+    # requests/s: when each request was really sent (the client's count per second), so the bars times
+    # the bucket width give back every request the pass's process sent, set-up included
     rps = page.bars["rps"]
-    width = _width(page, setup)
-    assert math.isclose(sum(float(b["data-value"]) for b in rps) * width, sum(r["requests"] for r in audit), rel_tol=0.01)
+    assert math.isclose(sum(float(b["data-value"]) for b in rps) * _width(summary), run["requests"], rel_tol=0.001)
+    assert "counted in the second it was sent" in page.figures["rate-source"]
     assert page.limits["rps"] == 2000
     # 409s over time add up to the audit's
     assert sum(int(float(b["data-value"])) for b in page.bars["conflicts"]) == sum(r["conflicts"] for r in audit)
@@ -79,12 +78,11 @@ async def test_the_report_figures_are_the_audit_logs(sim, tmp_path):
     assert shown == sorted(shown, reverse=True) and shown[0] == max((r["conflicts"], r["attempts"]) for r in retried)
     # the reconciliation queue, whole
     queue = ReconciliationQueue(setup.paths.reconciliation).entries()
-    assert queue and page.tables["reconciliation"] == list(queue) and number(page.figures["reconciliation-open"]) == len(queue)
+    assert queue and sorted(page.tables["reconciliation"]) == sorted(queue) and number(page.figures["reconciliation-open"]) == len(queue)
 
 
-def _width(page, setup) -> float:
-    lines = [u for ln in audit_lines(setup.paths.audit) if (u := user_line(ln)) is not None]
-    return build_timeline(lines, start=run_start(lines[0].run_id)).width
+def _width(summary) -> float:
+    return pick_width(len(summary["this_run"]["sent_per_second"]["counts"]))
 
 
 async def test_the_page_needs_no_network_and_says_what_the_data_cannot_show(sim, tmp_path):
@@ -92,36 +90,11 @@ async def test_the_page_needs_no_network_and_says_what_the_data_cannot_show(sim,
     text = write_report(setup.paths, tmp_path / "out" / "r.html").read_text(encoding="utf-8")
     page = parse_page(text)
     assert not page.tags & {"script", "link", "img", "iframe", "object", "embed"}
-    assert page.urls == []  # nothing to fetch: no src, no href
+    assert page.urls and all(u.startswith("#") for u in page.urls)  # nothing to fetch: in-page links only
     assert "@import" not in text and "url(" not in text
     csp = next(m["content"] for m in page.meta if m.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp
     assert "not recorded per time" in text and "not in the audit" in text
-
-
-def _chromium() -> str | None:
-    return next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) if p), None)
-
-
-@pytest.mark.skipif(_chromium() is None, reason="no chromium binary on PATH")
-async def test_a_headless_browser_renders_the_page(sim, tmp_path):
-    setup, _ = await conflicted_run(sim, tmp_path)
-    page = write_report(setup.paths)
-    shot = tmp_path / "r.png"
-    cmd = [
-        _chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        f"--screenshot={shot}",
-        "--window-size=1200,2400",
-        page.as_uri(),
-    ]
-    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(data) > 30_000  # charts and tables drawn, not a blank page
 
 
 async def test_bulkops_report_writes_the_page_and_the_files(sim, tmp_path):

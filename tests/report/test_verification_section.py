@@ -47,6 +47,6 @@ def test_finding_rows(record, rows):
 def test_the_section_has_a_table_only_with_findings():
     assert section(None) == "" and section({}) == ""
     quiet = section({"verified": True, "owners": [{"owner": "u-1", "status": "confirmed"}]})
-    assert quiet.startswith("<h2>Verification</h2>") and "<table>" not in quiet
+    assert quiet.startswith('<h2 id="verification">Verification</h2>') and "<table>" not in quiet
     loud = section({"verified": False, "names": {"u-1": "a@x.com"}, "owners": [{"owner": "u-1", "status": "missing", "missing": [WRITE]}]})
     assert "<table>" in loud and "<td>a@x.com</td><td>missing</td><td>Update</td>" in loud

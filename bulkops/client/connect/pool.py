@@ -183,6 +183,7 @@ class ClientPool:
             s = c.stats
             merged.requests += s.requests
             merged.by_kind.update(s.by_kind)
+            merged.sent_at.update(s.sent_at)
             merged.by_status.update(s.by_status)
             merged.retries += s.retries
             merged.transport_errors += s.transport_errors

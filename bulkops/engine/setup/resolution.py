@@ -40,6 +40,7 @@ class Resolution:
         self.final_check = cap_check(store, caps, held)
         self.resolver = Resolver(directory, self.problems, allow_missing_skills=allow_missing_skills, final_check=self.final_check)
         self.queues: set[str] = set()
+        self.managers: set[str] = set()  # managers the intents name, and the named users' own: named in the job's records
         self.users = 0
         store.clear_intents()
         self._waiting = self.staged.refs()  # folded user ref -> staged positions
@@ -57,6 +58,7 @@ class Resolution:
             for key in (entity.get("id"), entity.get("email"), entity.get("username")):
                 if key and (k := fold(key)) in self._waiting:
                     seqs += self._waiting.pop(k)
+                    self._note_manager(entity)
         if not seqs:
             return
         ready: list[UserIntent] = []
@@ -69,12 +71,20 @@ class Resolution:
             ready.append(intent)
         self._resolve(ready)
 
+    def _note_manager(self, entity: Mapping[str, Any]) -> None:
+        """A named user's current manager: named by email where the job shows what it last saw."""
+        manager = entity.get("manager")
+        if isinstance(manager, Mapping) and isinstance(manager.get("id"), str):
+            self.managers.add(manager["id"])
+
     def _resolve(self, intents: Iterable[UserIntent]) -> None:
         resolved: list[ResolvedIntent] = []
         for intent in intents:
             got = self.resolver.resolve(intent)
             if got is not None:
                 self.queues.update(got.join_queues, got.leave_queues)
+                if manager := got.fields.get("manager"):
+                    self.managers.add(manager)
                 resolved.append(got)
         self.users += self.store.add_intents(resolved)
 
@@ -96,6 +106,8 @@ class Resolution:
             raise SpecError(sorted([*(located or self.problems.finish()), *extra], key=lambda p: (p.line, p.column)))
         if extra:
             raise SpecError(extra)
+        # The managers by email, as the spec names them: people read names (``reconcile show``, the report).
+        self.store.set(user_names=self.directory.users.emails_of(self.managers))
 
 
 def cap_check(store: RunStore, caps: UserCaps, held: HeldCounts) -> FinalCheck:
