@@ -17,11 +17,11 @@ from helpers.clients import no_backoff, pooled_config
 from helpers.engine import client_for, email
 
 from bulkops.client import GenesysClient
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.simulator import SimConfig
-from bulkops.simulator.audittrail import trail_of
+from bulkops.simulator.model.audittrail import trail_of
 from bulkops.state.ndjson import read_ndjson
 
 USERS = 60
