@@ -267,11 +267,13 @@ def reorg(args: argparse.Namespace) -> None:
         ]
         spec = Path(tmp) / "reorg.json"
         spec.write_text(orjson.dumps({"version": 1, "mode": "merge", "users": users}).decode())
+        start = routes(url)
         summary, requests, seconds = run(url, spec, Path(tmp) / "state", "first", args.rps)
         print(
             f"reorg of {args.changed} users in a {args.org}-user org over {len(names)} queues: {requests} requests ({seconds:.1f}s); users {summary['users']}"
         )
         before = routes(url)
+        print("  " + ", ".join(f"{route} {n - start.get(route, 0)}" for route, n in sorted(before.items()) if n - start.get(route, 0)))
         summary, requests, seconds = run(url, spec, Path(tmp) / "state", "rerun", args.rps)
         spent = {k: n - before.get(k, 0) for k, n in routes(url).items() if n - before.get(k, 0)}
         print(f"no-op rerun: {requests} requests ({seconds:.1f}s); users {summary['users']}; target: set-up's reads only, every user unchanged")
