@@ -67,12 +67,14 @@ def sim_call(url: str, path: str, body: dict[str, Any] | None = None) -> dict[st
         return answer
 
 
-def one_run(args: argparse.Namespace, rate: float, tmp: Path, *, delay: list[str] | None = None) -> dict[str, Any]:
-    """``delay``: the conflict options (default: none, 20 attempts, so no user runs out of them)."""
+def one_run(args: argparse.Namespace, rate: float, tmp: Path, *, delay: list[str] | None = None, starts: Path | None = None) -> dict[str, Any]:
+    """``delay``: the conflict options (default: none, 20 attempts, so no user runs out of them).
+    ``starts``: a file the simulator writes each API request's arrival time to (``sim_starts.py``)."""
     spec = tmp / ("spec.csv" if args.scenario.startswith("versionless") else "spec.json")
     write_spec(spec, args.scenario, args.users)
     state = tmp / f"state-{rate}"
-    with simulator_process("--users", str(args.users), "--seed", str(args.seed)) as url:
+    entry = (str(Path(__file__).with_name("sim_starts.py")), str(starts)) if starts is not None else ("-m", "bulkops")
+    with simulator_process("--users", str(args.users), "--seed", str(args.seed), entry=entry) as url:
         sim_call(url, "/__sim/config", {KNOB[args.scenario]: rate})
         cmd = [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(state), "--job", "bench"]
         cmd += ["--rps", str(args.rps), "--workers", str(args.workers), "--yes", "--json"]
@@ -127,7 +129,8 @@ def pace(args: argparse.Namespace) -> None:
     """The rate of a run whose writes meet ``--rate`` 409s, waited out at the default delay."""
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bulkops-conflicts-") as tmp:
-        r = one_run(args, args.rate, Path(tmp), delay=[])
+        r = one_run(args, args.rate, Path(tmp), delay=[], starts=Path(tmp) / "starts.txt")
+        arrivals = sorted(float(t) for t in (Path(tmp) / "starts.txt").read_text().split())
     s = r["summary"]
     print(f"load average at the start {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} ({os.cpu_count()} cores)")
     print(
@@ -138,6 +141,10 @@ def pace(args: argparse.Namespace) -> None:
         f"  pass {s['duration_s']} s, {s['requests']} requests -> {s['achieved_rps']} req/s = {s['achieved_rps'] / args.rps:.1%} of --rps {args.rps:g} "
         f"(target >= 90%, #29 §2); summary {'equals' if s['requests'] == r['total'] else 'DIFFERS from'} the simulator's count"
     )
+    span = arrivals[-1] - arrivals[0]
+    print(f"  at the simulator: {len(arrivals)} API requests from first to last in {span:.1f} s = {len(arrivals) / span:.2f} req/s")
+    tenths = [sum(1 for t in arrivals if arrivals[0] + span * k / 10 <= t < arrivals[0] + span * (k + 1) / 10) for k in range(10)]
+    print(f"  by tenth of that span ({span / 10:.1f} s each): {', '.join(f'{n / (span / 10):.1f}' for n in tenths)} req/s")
 
 
 if __name__ == "__main__":
