@@ -20,11 +20,19 @@ the user is read again: 2. ``versioned``: a job changing a user field
 administrator's edit, then a 409): the user must be read again for its new version, so 2.
 
 Each run also checks that the summary's request count equals the simulator's for the process.
+
+``--pace``: what conflicts cost in time rather than requests (#29 §2). One run with the simulator
+answering ``--rate`` of the writes 409, at the default conflict delay (5 s) and attempts (3), paced
+at ``--rps``; it prints the rate over the pass against ``--rps`` and the machine's load:
+
+    .venv/bin/python scripts/bench_conflicts.py versioned   --users 1000 --rate 0.3 --rps 20 --pace
+    .venv/bin/python scripts/bench_conflicts.py versionless --users 1000 --rate 0.3 --rps 20 --pace
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -59,14 +67,18 @@ def sim_call(url: str, path: str, body: dict[str, Any] | None = None) -> dict[st
         return answer
 
 
-def one_run(args: argparse.Namespace, rate: float, tmp: Path) -> dict[str, Any]:
+def one_run(args: argparse.Namespace, rate: float, tmp: Path, *, delay: list[str] | None = None, starts: Path | None = None) -> dict[str, Any]:
+    """``delay``: the conflict options (default: none, 20 attempts, so no user runs out of them).
+    ``starts``: a file the simulator writes each API request's arrival time to (``sim_starts.py``)."""
     spec = tmp / ("spec.csv" if args.scenario.startswith("versionless") else "spec.json")
     write_spec(spec, args.scenario, args.users)
     state = tmp / f"state-{rate}"
-    with simulator_process("--users", str(args.users), "--seed", str(args.seed)) as url:
+    entry = (str(Path(__file__).with_name("sim_starts.py")), str(starts)) if starts is not None else ("-m", "bulkops")
+    with simulator_process("--users", str(args.users), "--seed", str(args.seed), entry=entry) as url:
         sim_call(url, "/__sim/config", {KNOB[args.scenario]: rate})
         cmd = [sys.executable, "-m", "bulkops", "run", str(spec), "--base-url", url, "--state-dir", str(state), "--job", "bench"]
-        cmd += ["--rps", str(args.rps), "--workers", str(args.workers), "--conflict-delay", "0", "--conflict-attempts", "20", "--yes", "--json"]
+        cmd += ["--rps", str(args.rps), "--workers", str(args.workers), "--yes", "--json"]
+        cmd += delay if delay is not None else ["--conflict-delay", "0", "--conflict-attempts", "20"]
         done = subprocess.run(cmd, env=client_env(), capture_output=True, text=True, timeout=3600)
         if done.returncode not in (0, 3):
             raise SystemExit(f"bulkops run exited {done.returncode}\n{done.stdout}\n{done.stderr}")
@@ -75,6 +87,7 @@ def one_run(args: argparse.Namespace, rate: float, tmp: Path) -> dict[str, Any]:
     routes = stats["byRoute"]
     return {
         "summary": summary["this_run"],
+        "users": summary["users"],
         "total": stats["total"],
         "conflicts": int(stats["byStatus"].get("409", 0)),
         "refetches": routes.get("GET /api/v2/users/{userId}", {}).get("total", 0),
@@ -89,7 +102,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--rps", type=float, default=2000)
     ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument("--pace", action="store_true", help="one run at the default conflict delay: the rate over the pass against --rps")
     args = ap.parse_args()
+    if args.pace:
+        pace(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bulkops-conflicts-") as tmp:
         clean = one_run(args, 0.0, Path(tmp))
         conflicted = one_run(args, args.rate, Path(tmp))
@@ -106,6 +123,28 @@ def main() -> None:
     print(
         f"{args.scenario}: {extra} extra requests for {conflicted['conflicts']} conflicts -> {extra / conflicted['conflicts']:.3f} extra requests per conflict"
     )
+
+
+def pace(args: argparse.Namespace) -> None:
+    """The rate of a run whose writes meet ``--rate`` 409s, waited out at the default delay."""
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bulkops-conflicts-") as tmp:
+        r = one_run(args, args.rate, Path(tmp), delay=[], starts=Path(tmp) / "starts.txt")
+        arrivals = sorted(float(t) for t in (Path(tmp) / "starts.txt").read_text().split())
+    s = r["summary"]
+    print(f"load average at the start {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} ({os.cpu_count()} cores)")
+    print(
+        f"{args.scenario}, {KNOB[args.scenario]}={args.rate}, {args.users} users, --rps {args.rps:g}, default conflict delay and attempts: "
+        f"{r['users']}; simulator {r['total']} requests, 409s {r['conflicts']}, user re-reads {r['refetches']}"
+    )
+    print(
+        f"  pass {s['duration_s']} s, {s['requests']} requests -> {s['achieved_rps']} req/s = {s['achieved_rps'] / args.rps:.1%} of --rps {args.rps:g} "
+        f"(target >= 90%, #29 §2); summary {'equals' if s['requests'] == r['total'] else 'DIFFERS from'} the simulator's count"
+    )
+    span = arrivals[-1] - arrivals[0]
+    print(f"  at the simulator: {len(arrivals)} API requests from first to last in {span:.1f} s = {len(arrivals) / span:.2f} req/s")
+    tenths = [sum(1 for t in arrivals if arrivals[0] + span * k / 10 <= t < arrivals[0] + span * (k + 1) / 10) for k in range(10)]
+    print(f"  by tenth of that span ({span / 10:.1f} s each): {', '.join(f'{n / (span / 10):.1f}' for n in tenths)} req/s")
 
 
 if __name__ == "__main__":

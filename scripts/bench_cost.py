@@ -16,10 +16,11 @@ process sends escapes the count. Each scenario prints the figure next to the iss
     .venv/bin/python scripts/bench_cost.py queues --queues 120 --codes
     .venv/bin/python scripts/bench_cost.py disk --org 5000
     .venv/bin/python scripts/bench_cost.py membership --org 100000
+    .venv/bin/python scripts/bench_cost.py reorg --org 1200 --changed 1000
     .venv/bin/python scripts/bench_cost.py utilization --org 20000 --changed 1000
     .venv/bin/python scripts/bench_cost.py utilization --org 20000 --changed 1000 --whole
 
-``sparse`` and ``dense`` also run the same spec a second time as a new job (a no-op rerun:
+``sparse``, ``dense`` and ``reorg`` also run the same spec a second time as a new job (a no-op rerun:
 every user already right) and count that too.
 """
 
@@ -249,6 +250,37 @@ def queues(args: argparse.Namespace) -> None:
         print(f"  items {summary.get('items')}; by kind {by_kind}")
 
 
+def routes(url: str) -> dict[str, int]:
+    return {k: int(v["total"]) for k, v in sim_get(url, "/__sim/stats")["byRoute"].items()}
+
+
+def reorg(args: argparse.Namespace) -> None:
+    """A reorganization (#29 §3): ``--changed`` users get a department, a title and one of the org's
+    queues to join (users dealt over the queues); then the same spec again as a new job, every
+    change already in place: what that no-op costs, request by request."""
+    with simulator_process("--users", str(args.org), "--seed", str(args.seed), "--rate-per-minute", "1000000") as url, tempfile.TemporaryDirectory() as tmp:
+        state = sim_get(url, "/__sim/state")
+        names = sorted(q["name"] for q in state["queues"])
+        users = [
+            {"user": u["id"], "department": "Customer Care", "title": "Agent", "joinQueues": [names[i % len(names)]]}
+            for i, u in enumerate(sorted(state["users"], key=lambda u: u["id"])[: args.changed])
+        ]
+        spec = Path(tmp) / "reorg.json"
+        spec.write_text(orjson.dumps({"version": 1, "mode": "merge", "users": users}).decode())
+        start = routes(url)
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "first", args.rps)
+        print(
+            f"reorg of {args.changed} users in a {args.org}-user org over {len(names)} queues: {requests} requests ({seconds:.1f}s); users {summary['users']}"
+        )
+        before = routes(url)
+        print("  " + ", ".join(f"{route} {n - start.get(route, 0)}" for route, n in sorted(before.items()) if n - start.get(route, 0)))
+        summary, requests, seconds = run(url, spec, Path(tmp) / "state", "rerun", args.rps)
+        spent = {k: n - before.get(k, 0) for k, n in routes(url).items() if n - before.get(k, 0)}
+        print(f"no-op rerun: {requests} requests ({seconds:.1f}s); users {summary['users']}; target: set-up's reads only, every user unchanged")
+        for route, n in sorted(spent.items()):
+            print(f"  {n:5} {route}")
+
+
 def first_write(args: argparse.Namespace) -> None:
     """Seconds from starting ``bulkops run`` to the simulator's first write, at the configured rate."""
     rng = random.Random(args.seed)
@@ -279,7 +311,7 @@ def first_write(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk", "membership", "utilization"))
+    parser.add_argument("scenario", choices=("sparse", "dense", "first-write", "migration", "queues", "disk", "membership", "utilization", "reorg"))
     parser.add_argument("--queues", type=int, default=120, help="queues in the org (queues scenario)")
     parser.add_argument("--codes", action="store_true", help="queues scenario: also add and remove a wrap-up code on each")
     parser.add_argument("--whole", action="store_true", help="utilization scenario: each entry states the user's whole setting")
@@ -298,6 +330,7 @@ def main() -> None:
         "disk": disk,
         "membership": membership,
         "utilization": utilization,
+        "reorg": reorg,
     }
     scenarios[args.scenario](args)
 

@@ -40,6 +40,15 @@ def user_state(user: Mapping[str, Any]) -> UserState:
     )
 
 
+def queue_member_count(queue: Any) -> int:
+    """A ``Queue``'s direct members as it counts them (``userMemberCount``, else ``memberCount``; 0 when neither)."""
+    if isinstance(queue, Mapping):
+        for key in ("userMemberCount", "memberCount"):
+            if is_int(queue.get(key)):
+                return int(queue[key])
+    return 0
+
+
 def held(assignments: Iterable[Mapping[str, Any]]) -> dict[str, float]:
     """id -> proficiency of the active assignments (skills or languages; the API keeps ``state`` per assignment)."""
     return {s["id"]: float(s.get("proficiency", 0)) for s in assignments if s.get("state", "active") == "active"}

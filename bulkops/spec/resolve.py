@@ -142,6 +142,8 @@ class OrgDirectory:
     skills: dict[str, str] = field(default_factory=dict)  # skill name -> skill id (names as in the org)
     languages: dict[str, str] = field(default_factory=dict)  # language name -> id
     queues: dict[str, str] = field(default_factory=dict)  # queue name -> id
+    #: Queue id -> direct members as the queue listing counts them (what reading them would cost).
+    queue_members: dict[str, int] = field(default_factory=dict)
     divisions: dict[str, str] = field(default_factory=dict)  # division name -> id
     users: UserDirectory = field(default_factory=UserDirectory)
 

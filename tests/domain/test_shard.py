@@ -1,30 +1,32 @@
-import subprocess
-import sys
+from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulkops.domain.shard import shard_of
+from bulkops.domain.shard import Dealer, dealt_to
 
 
-@given(st.text(min_size=1), st.integers(1, 64))
-def test_shard_is_in_range_and_deterministic(user_id, shards):
-    s = shard_of(user_id, shards)
-    assert 0 <= s < shards
-    assert shard_of(user_id, shards) == s
+@given(st.integers(0, 10**9), st.integers(1, 64))
+def test_a_position_goes_to_a_worker_in_range(position, shards):
+    assert 0 <= dealt_to(position, shards) < shards
 
 
-def test_shard_is_stable_across_processes():
-    """A resumed run in a new process must shard users exactly as before (no hash salt)."""
-    ids = [f"user-{i}" for i in range(50)]
-    here = [shard_of(i, 7) for i in ids]
-    code = "from bulkops.domain.shard import shard_of;print([shard_of(f'user-{i}',7) for i in range(50)])"
-    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert there.strip() == str(here)
+@given(st.integers(1, 5000), st.integers(1, 64))
+def test_dealing_splits_users_evenly(users, shards):
+    """Any two workers' shares differ by at most one user (a hash left +-5% over 3 clients)."""
+    dealer = Dealer(shards)
+    counts = Counter(dealer.next() for _ in range(users))
+    assert max(counts.values()) - (min(counts.values()) if len(counts) == shards else 0) <= 1
+    assert dealer.dealt == users
 
 
-def test_shards_spread_users_evenly():
-    counts = [0] * 8
-    for i in range(8000):
-        counts[shard_of(f"{i:08x}-guid", 8)] += 1
-    assert min(counts) > 800 and max(counts) < 1200
+def test_dealing_goes_in_turn():
+    dealer = Dealer(3)
+    assert [dealer.next() for _ in range(7)] == [0, 1, 2, 0, 1, 2, 0]
+
+
+@pytest.mark.parametrize(("position", "shards"), [(0, 0), (-1, 3)])
+def test_impossible_positions_and_worker_counts_are_refused(position, shards):
+    with pytest.raises(ValueError):
+        dealt_to(position, shards)

@@ -5,20 +5,19 @@ and a resume finishes it."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter, defaultdict
 
 import pytest
-from helpers.clients import config_for, no_backoff
+from helpers.clients import no_backoff, pooled_config
 from helpers.engine import email
 from structlog.testing import capture_logs
 
 from bulkops.cli.jobs import exit_code_for
 from bulkops.cli.support.common import explain
 from bulkops.cli.support.exitcodes import AUTH_CONFIG, OK
-from bulkops.client import ClientConfig, GenesysClient
-from bulkops.domain.shard import shard_of
+from bulkops.client import GenesysClient
+from bulkops.domain.shard import dealt_to
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
@@ -31,16 +30,6 @@ USERS = 90
 OPTS = RunOptions(workers=6, conflict_delay=0.0)
 SKILL_ROUTE = "PATCH /api/v2/users/{userId}/routingskills/bulk"
 USER_ROUTE = "PATCH /api/v2/users/{userId}"
-
-
-def pooled_config(sim, extra: int, **options) -> ClientConfig:
-    """The simulator's first client, with its extra clients as the pool (as ``--pool-profile`` or the ``_n`` variables give them)."""
-    primary = config_for(sim, **options)
-    members = tuple(
-        dataclasses.replace(primary, client_id=cid, client_secret=secret, credentials_source=f"test {cid}")
-        for cid, secret in list(sim.sim.config.credentials.items())[1 : extra + 1]
-    )
-    return dataclasses.replace(primary, pool=members)
 
 
 def write_spec(tmp_path, sim):
@@ -137,8 +126,9 @@ async def test_a_client_revoked_mid_run_moves_its_users_and_each_is_applied_once
     refused = [e for e in logs if e["event"] == "pool.client_refused"]
     assert len(refused) == 1 and refused[0]["client_id"] == "bulkops-sim-2"  # reported once
     by_user = writers(sim)
-    # Workers 1 and 4 (of 6) write through bulkops-sim-2 while it is healthy, the others never do.
-    its_own = {u for u in by_user if shard_of(u, OPTS.workers) % 3 == 1}
+    # Workers 1 and 4 (of 6) write through bulkops-sim-2 while it is healthy, the others never do;
+    # the users are dealt to the workers in turn, in id order (every one is open and found).
+    its_own = {u for n, u in enumerate(sorted(by_user)) if dealt_to(n, OPTS.workers) % 3 == 1}
     assert all("bulkops-sim-2" not in c for u, c in by_user.items() if u not in its_own)
     assert any("bulkops-sim-2" in by_user[u] for u in its_own)  # it wrote before it was revoked
     assert any("bulkops-sim-2" not in by_user[u] for u in its_own)  # then its users moved to the others

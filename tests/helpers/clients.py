@@ -6,6 +6,7 @@ constructor arguments, never by reaching into it after the fact.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bulkops.client import ClientConfig, GenesysClient
@@ -46,3 +47,14 @@ def make_client(
 def client_for(handle: Any, **options: Any) -> GenesysClient:
     """The engine and report tests' client: retries without waiting."""
     return make_client(handle, backoff=no_backoff, **options)
+
+
+def pooled_config(handle: Any, extra: int, **options: Any) -> ClientConfig:
+    """The simulator's first client, with ``extra`` of its extra clients as the pool (as
+    ``--pool-profile`` or the ``_n`` variables give them)."""
+    primary = config_for(handle, **options)
+    members = tuple(
+        dataclasses.replace(primary, client_id=cid, client_secret=secret, credentials_source=f"test {cid}")
+        for cid, secret in list(handle.sim.config.credentials.items())[1 : extra + 1]
+    )
+    return dataclasses.replace(primary, pool=members)

@@ -137,7 +137,8 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
     plan.users_named = resolved.users
-    membership = await QueueMembership.load(client, resolved.queues, store.queue_asks() if resolved.queues else {})
+    asks = store.queue_asks() if resolved.queues else {}
+    membership = await QueueMembership.load(client, resolved.queues, asks, known=resolved.directory.queue_members)
     for qid in resolved.queues:
         plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), membership.counts.get(qid, 0))
     seen = 0

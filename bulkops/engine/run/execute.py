@@ -84,7 +84,8 @@ async def _execute(
         # A queue an earlier pass read is read again, whatever it costs: every user's line then records
         # its membership before, so the job's undo restores it (a blind pass's could not).
         read_before = store.get("queues_read") or []
-        membership = await QueueMembership.load(pool.lane(None), queues, store.queue_asks() if queues else {}, read=read_before)
+        asks = store.queue_asks() if queues else {}
+        membership = await QueueMembership.load(pool.lane(None), queues, asks, read=read_before, known=store.get("queue_member_counts"))
         if set(membership.members) - set(read_before):
             store.set(queues_read=sorted(set(read_before) | set(membership.members)))
     except BulkopsError as exc:  # nothing was written yet: name the job and the way on, no summary to keep

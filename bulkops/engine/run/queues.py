@@ -25,6 +25,7 @@ from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import QUEUE_BATCHES, STATE_READS, WRITES, request_kind
+from bulkops.client.wire import queue_member_count
 from bulkops.domain.cost import DIVISION_OBJECTS_PER_REQUEST, MEMBERS_PER_REQUEST
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.forbidden import ForbiddenBreaker
@@ -59,16 +60,29 @@ class QueueMembership:
 
     @classmethod
     async def load(
-        cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None = None, *, read: Iterable[str] = ()
+        cls,
+        client: GenesysClient,
+        queue_ids: Iterable[str],
+        asks: Mapping[str, tuple[int, int]] | None = None,
+        *,
+        read: Iterable[str] = (),
+        known: Mapping[str, int] | None = None,
     ) -> QueueMembership:
         """``asks``: per queue, the (joins, leaves) the job asks; without it every queue's members are read.
-        ``read``: queues whose members are read whatever it costs (an earlier pass of the job read them)."""
+        ``read``: queues whose members are read whatever it costs (an earlier pass of the job read them).
+        ``known``: direct members per queue as set-up's queue listing counted them, so no queue is
+        fetched just for its count (a count only chooses between reading and writing blind)."""
         with request_kind(STATE_READS):
-            return await cls._load(client, queue_ids, asks, frozenset(read))
+            return await cls._load(client, queue_ids, asks, frozenset(read), known or {})
 
     @classmethod
     async def _load(
-        cls, client: GenesysClient, queue_ids: Iterable[str], asks: Mapping[str, tuple[int, int]] | None, read: frozenset[str] = frozenset()
+        cls,
+        client: GenesysClient,
+        queue_ids: Iterable[str],
+        asks: Mapping[str, tuple[int, int]] | None,
+        read: frozenset[str] = frozenset(),
+        known: Mapping[str, int] | None = None,
     ) -> QueueMembership:
         members: dict[str, set[str]] = {}
         derived: dict[str, set[str]] = {}
@@ -80,9 +94,11 @@ class QueueMembership:
             if asks is not None and not (joins or leaves):
                 continue  # nothing left to do on this queue
             queue: Any = None
-            if asks is not None:
+            if asks is not None and known is not None and qid in known:
+                counts[qid] = known[qid]
+            elif asks is not None:
                 queue = (await client.get_queue(qid)).data
-                counts[qid] = _member_count(queue)
+                counts[qid] = queue_member_count(queue)
             if asks is None or qid in read or read_members_first(counts[qid], joins + leaves):
                 members[qid] = {m["id"] async for page in client.iter_queue_members(qid, member_by="user") for m in page.entities}
                 counts[qid] = len(members[qid])
@@ -120,15 +136,6 @@ class QueueMembership:
 def read_members_first(members: int, asks: int) -> bool:
     """Read a queue's members when the pages cost no more than the batches of blind writes."""
     return math.ceil(members / MEMBERS_PER_REQUEST) <= math.ceil(asks / MEMBERS_PER_REQUEST)
-
-
-def _member_count(queue: Any) -> int:
-    """Direct members as the queue object counts them (``userMemberCount``, else ``memberCount``)."""
-    if isinstance(queue, dict):
-        for key in ("userMemberCount", "memberCount"):
-            if isinstance(queue.get(key), int):
-                return int(queue[key])
-    return 0
 
 
 def _through(queue: Any, queue_id: str) -> str:

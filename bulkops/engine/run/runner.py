@@ -2,8 +2,10 @@
 
 The producer takes the users still open, 100 at a time in id order, with the state set-up
 read for each: a state still fresh (``RunOptions.state_max_age``) is used as it is, the
-others are read again by id (100 a request). Each user goes to the worker that owns its
-shard (``shard_of``), so one user's writes are always serialized in one worker. Worker
+others are read again by id (100 a request). The users are dealt to the workers in turn
+(``domain/shard.py``: an even split), each handed out once, so one user's writes are always
+serialized in one worker; a user waiting out a conflict delay waits off it
+(``engine/run/shardturn.py``) while the worker's next users go on. Worker
 queues are bounded: memory stays flat however large the job. With a pool of OAuth clients
 (``client.pool``), worker i writes through the pool's lane i, so each shard goes through one
 client while that client is healthy, and the workers are rounded up to a multiple of the clients
@@ -29,11 +31,12 @@ from bulkops.client.endpoints.routing_config import list_skill_definitions
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
-from bulkops.domain.shard import shard_of
+from bulkops.domain.shard import Dealer
 from bulkops.engine.run.counters import RunCounters
 from bulkops.engine.run.options import RunOptions
-from bulkops.engine.run.phases import ItemPhases
+from bulkops.engine.run.phases import ItemPhases, first_leaf
 from bulkops.engine.run.queues import QueueBatcher, QueueMembership
+from bulkops.engine.run.shardturn import Shard, Turn
 from bulkops.engine.run.worker import UserProcessor, WorkItem
 from bulkops.engine.setup.forbidden import ForbiddenBreaker
 from bulkops.errors import StoppedAtOnce
@@ -217,19 +220,30 @@ class Engine:
             self.on_progress(self.counters)
 
     async def _work(self, queue: WorkQueue, processor: UserProcessor) -> None:
-        while True:
-            item = await queue.get()
-            if item is _STOP:
-                return
-            if self.stopping:
-                self._in_flight.discard(item.state.id)  # stays pending in the store
-                continue
-            await processor.process(item)
+        """One shard: its users one at a time, each in its own task so that one waiting out a
+        conflict delay gives the turn to the next (``engine/run/shardturn.py``); returns once every
+        user handed to it is finished. A user's failure ends the shard with that error."""
+        shard = Shard(sleep=processor.sleep)
+        try:
+            async with asyncio.TaskGroup() as users:
+                while True:
+                    item = await queue.get()
+                    if item is _STOP:
+                        return
+                    turn = await shard.take()
+                    if self.stopping:
+                        turn.end()
+                        self._in_flight.discard(item.state.id)  # stays pending in the store
+                        continue
+                    users.create_task(_handle(processor, item, turn), name=f"user-{item.state.id}")
+        except* Exception as gathered:  # the error itself, so a transient one ends the pass as one
+            raise first_leaf(gathered) from None
 
     async def _produce(self, queues: list[WorkQueue], user_ids: list[str], audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
-        """Dispatch the users 100 at a time; True when every one was handed to a worker."""
+        """Dispatch the users 100 at a time, dealt to the workers in turn; True when every one was handed to a worker."""
         created = await self._created_skill_ids()
         complete = True
+        dealer = Dealer(len(queues))
         for i in range(0, len(user_ids), ID_BATCH):
             if self.stopping:
                 complete = False
@@ -247,7 +261,7 @@ class Engine:
                     self._fail(audit, reconciliation, uid, real)
                     continue
                 self._in_flight.add(uid)
-                await queues[shard_of(uid, len(queues))].put(WorkItem(real, states[uid], status, aheads.get(uid)))
+                await queues[dealer.next()].put(WorkItem(real, states[uid], status, aheads.get(uid)))
         await _close_queues(queues)
         return complete
 
@@ -295,6 +309,14 @@ def lanes_for(workers: int, clients: int) -> int:
     client writes through as many shards (16 over 3 clients was 6/5/5 shards, 12.7% longer)."""
     clients = max(1, clients)
     return -(-max(1, workers) // clients) * clients
+
+
+async def _handle(processor: UserProcessor, item: WorkItem, turn: Turn) -> None:
+    """One user on its shard's turn, given back while it waits out a conflict delay, and at the end."""
+    try:
+        await processor.process(item, pause=turn.pause)
+    finally:
+        turn.end()
 
 
 def _through(processor: UserProcessor, client: GenesysClient) -> UserProcessor:

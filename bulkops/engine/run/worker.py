@@ -2,7 +2,8 @@
 
 A 409 on the user PATCH (the one write carrying a version) re-fetches the user, re-diffs and
 retries; a 409 on a write carrying no version sends that write again, with no read between
-(``operations.apply_changes``). Both wait ``conflict_delay`` and share ``conflict_attempts``.
+(``operations.apply_changes``). Both wait ``conflict_delay`` and share ``conflict_attempts``; the
+wait is off the worker (``engine/run/shardturn.py``): the shard's next users go on meanwhile.
 
 The order of durable effects is what makes kill -9 safe: the store marks the user
 ``inflight`` before its first write, with its write-ahead record (the state it was read in and
@@ -87,6 +88,8 @@ class _UserRun:
     #: Resumed in flight with no record (a store made before it): none is made now, since the
     #: state read now may already hold what the killed run wrote.
     unrecorded: bool = False
+    #: How this user waits out a conflict delay: off its shard's worker (``engine/run/shardturn.py``).
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 class UserProcessor:
@@ -119,9 +122,11 @@ class UserProcessor:
         self.queued: set[str] = set(reconciliation.entries())
         self.forbidden = ForbiddenBreaker(options.forbidden_threshold)
 
-    async def process(self, item: WorkItem) -> None:
+    async def process(self, item: WorkItem, *, pause: Callable[[float], Awaitable[None]] | None = None) -> None:
+        """Handle one user. ``pause``: how it waits out a conflict delay (its shard's turn given back
+        meanwhile, ``engine/run/shardturn.py``); without it, ``sleep``."""
         state = dataclasses.replace(item.state, queues=self._queues_of(item.state.id, item.intent))
-        run = _UserRun(item, time.monotonic(), state, state, Changes(), OpLog())
+        run = _UserRun(item, time.monotonic(), state, state, Changes(), OpLog(), pause=pause or self.sleep)
         run.queues_before = self._queues_known(item.state.id, item.intent)
         run.ahead, run.unrecorded = item.ahead, item.status == INFLIGHT and item.ahead is None
         try:
@@ -233,7 +238,7 @@ class UserProcessor:
             except ConflictError:
                 if run.resends_spent or not self._conflicted(run):
                     raise  # attempts spent: to reconciliation
-            await self.sleep(self.options.conflict_delay)
+            await run.pause(self.options.conflict_delay)
             self.counters.conflict_retries += 1
             with request_kind(REFETCHES):
                 resp = await self.client.get_user(uid)
@@ -254,7 +259,7 @@ class UserProcessor:
         if not self._conflicted(run):
             run.resends_spent = True
             return False
-        await self.sleep(self.options.conflict_delay)
+        await run.pause(self.options.conflict_delay)
         run.attempts += 1
         self.counters.conflict_resends += 1
         return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.wire import queue_member_count
 from bulkops.spec.resolve import OrgDirectory
 
 CATALOGUE_PAGE = 100
@@ -30,4 +31,6 @@ async def build_catalogue(client: GenesysClient, needed: Iterable[str] = CATALOG
             for entity in page.entities:
                 if entity.get("state", "active") == "active" and entity.get("name"):
                     table[entity["name"]] = entity["id"]
+                    if name == "queues":  # the listing counts each queue's members: no GET per queue later
+                        directory.queue_members[entity["id"]] = queue_member_count(entity)
     return directory

@@ -317,6 +317,9 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[
             "users_read": resolved.users_read.strategy,
             "pass": 0,
             "queues": sorted(resolved.queues),
+            # Direct members per named queue as set-up's queue listing counted them: the run chooses
+            # between reading a queue's members and writing blind from these, with no GET per queue.
+            "queue_member_counts": {q: resolved.directory.queue_members[q] for q in sorted(resolved.queues) if q in resolved.directory.queue_members},
             # id -> name of what the job's lines name, for the result files and messages (people read names).
             "names": names_of(resolved.directory),
             # Placeholder ids of the skills the job creates: the run swaps in the real ones.
