@@ -1,0 +1,23 @@
+"""One export: read the org (``reader``), keep the users on disk (``spool``), write one form (``writers``)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bulkops.client.api import GenesysClient
+from bulkops.export.model import ExportCounts, Selection
+from bulkops.export.reader import OnPage, OrgReader
+from bulkops.export.spool import Spool
+from bulkops.export.writers import WRITERS
+
+
+async def export_org(client: GenesysClient, selection: Selection, form: str, out: TextIO, *, on_page: OnPage | None = None) -> ExportCounts:
+    """Write the users ``selection`` picks to ``out`` in ``form`` (``writers.FORMATS``); nothing is
+    written to ``out`` before the listing is done, so a failed read leaves it empty."""
+    reader = OrgReader(client, selection, on_page=on_page)
+    with Spool() as spool:
+        async for user in reader.users():
+            spool.add(user)
+        WRITERS[form](spool, spool.users(reader.emails), out)
+        assert reader.picked is not None
+        return ExportCounts(listed=reader.picked.listed, exported=spool.count, unnamed=reader.picked.unnamed)
