@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from bulkops.cli.common import (
     connection_options,
     echo_safe,
     engine_options,
+    fail,
     handles_errors,
     pool_option,
     run_async,
@@ -36,10 +38,12 @@ from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
 from bulkops.engine.account import JobAccount, read_account
 from bulkops.engine.execute import execute
+from bulkops.engine.impact import Impact
 from bulkops.engine.impact_text import to_dict as impact_dict
-from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.job import CheckedSpec, JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
+from bulkops.engine.jobhistory import JobEntry, UnfinishedJobError, list_jobs, next_job_name
 from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import describe_replacement, users_changing
+from bulkops.engine.plan import Plan, describe_replacement, users_changing
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.requesttotal import RequestTotal
 from bulkops.engine.summary import account_fields, account_lines, render_summary
@@ -160,8 +164,14 @@ mode_option = click.option(
 @click.option("--detail", type=int, default=20, show_default=True, help="How many users to show change by change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @strict_option
+@click.option(
+    "--detailed-exitcode",
+    "detailed",
+    is_flag=True,
+    help="For schedulers (Terraform's convention): exit 0 when nothing would change, 2 when something would.",
+)
 @handles_errors
-def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, **kw: Any) -> None:
+def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, detailed: bool, **kw: Any) -> None:
     """Show what SPEC would change, per user and in total, and how long it would take. Reads only.
 
     \b
@@ -210,7 +220,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "impact": impact_dict(impact),
             }
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
-            return (refused(impact) if kw.get("strict") else None) or 0
+            return plan_exit(result, impact, strict=kw.get("strict", False), detailed=detailed)
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
         for column in opened.spec.ignored_columns():  # the admin UI's layout: what is read but not applied
             click.echo(describe_ignored(column))
@@ -244,9 +254,24 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         at = f"{pace:.2f}/s ({bound}; --rps {config.rps:g})" if bound else f"{config.rps:g}/s"
         click.echo(f"estimate: about {total} requests at {at}, so {_human(seconds)} (users to change / rate bounds a run)")
         echo_impact(impact)
-        return (refused(impact) if kw.get("strict") else None) or 0
+        return plan_exit(result, impact, strict=kw.get("strict", False), detailed=detailed)
 
     sys.exit(run_async(main))
+
+
+def would_change(result: Plan) -> bool:
+    """Whether running the plan's spec would write anything: a user to change, or an item (skill
+    definition, queue setting, label, utilization) with a write to make."""
+    existing = sum(1 for s in result.skills if s.get("exists_already"))
+    return result.users_changing > 0 or result.run_requests(0) - existing > 0
+
+
+def plan_exit(result: Plan, impact: Impact, *, strict: bool, detailed: bool) -> int:
+    """``plan``'s exit code: the impact's refusal under --strict first, then --detailed-exitcode's 0 or 2."""
+    code = refused(impact) if strict else None
+    if code:
+        return code
+    return exitcodes.WOULD_CHANGE if detailed and would_change(result) else exitcodes.OK
 
 
 def describe_skill_line(line: dict[str, Any]) -> str:
@@ -344,7 +369,12 @@ def _human(seconds: float) -> str:
 @engine_options
 @webhook_option
 @yes_option
-@click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
+@click.option(
+    "--job",
+    help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256> for a spec's first job; "
+    "once a job of the spec finished, a new one named <spec name>-<UTC yyyymmddTHHMM> (nightly runs). "
+    "A previous job of the spec that did not finish is refused (exit 13) with the command that resumes it.",
+)
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
 @run_strict_option
 @accept_impact_option
@@ -364,6 +394,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     if job is not None:
         check_job_name(job)  # before anything is read or sent
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    job = job or nightly_job(opened, state_dir)
     for column in opened.spec.ignored_columns():
         say(describe_ignored(column))
     config = client_config(kw)
@@ -439,6 +470,21 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
     sys.exit(run_async(main))
 
 
+def nightly_job(opened: CheckedSpec, state_dir: str) -> str:
+    """The name of the spec's next job (``jobhistory.next_job_name``); exit 13 with the ``resume``
+    command when its previous job did not finish: nothing is read from the org or sent."""
+    try:
+        return next_job_name(state_dir, opened.path, job_id_for(opened.spec))
+    except UnfinishedJobError as exc:
+        opened.staged.close()
+        opened.store.close()
+        fail(
+            f"{exc}; nothing was sent",
+            exitcodes.UNFINISHED,
+            f"bulkops resume {exc.entry.job_id} --state-dir {shlex.quote(state_dir)}",
+        )
+
+
 def _already_finished(job: str, state_dir: str, account: JobAccount) -> int:
     outcomes = ", ".join(f"{k} {v}" for k, v in account.users.items())
     click.echo(f"job {job} has no users left to handle ({outcomes}; {account.total} in all): nothing to resume")
@@ -452,18 +498,17 @@ def _already_finished(job: str, state_dir: str, account: JobAccount) -> int:
 @click.command()
 @click.argument("job", required=False, shell_complete=complete_job_names)
 @state_dir_option
+@click.option("--spec", "spec", type=click.Path(dir_okay=False), default=None, help="Without JOB: list only the jobs of this spec file.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handles_errors
-def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "warning") -> None:
+def status(job: str | None, state_dir: str, as_json: bool, spec: str | None = None, log_level: str = "warning") -> None:
     """Where JOB stands: users per outcome, live figures while it runs, the last summary.
 
-    Without JOB, lists the jobs under --state-dir.
+    Without JOB, lists the jobs under --state-dir (with --spec, that spec's jobs), newest
+    first: each job's name, state, when it was created and its spec.
     """
     if job is None:
-        from pathlib import Path
-
-        jobs = sorted(p.parent.name for p in Path(state_dir).glob("*/state.db"))
-        click.echo("\n".join(jobs) if jobs else f"no jobs under {state_dir}")
+        _list_jobs(list_jobs(state_dir, spec_path=spec), state_dir, spec, as_json=as_json)
         return
     setup = open_job(state_dir, job, check_spec=False)
     store = setup.store
@@ -547,3 +592,23 @@ def _next_step(job: str, state_dir: str, account: JobAccount, *, running: bool, 
     if not results_current:
         steps.append(f"the result files do not match the last pass (cut short?): `bulkops report {job}{where}` writes them again")
     return steps
+
+
+def _list_jobs(entries: list[JobEntry], state_dir: str, spec: str | None, *, as_json: bool) -> None:
+    """``status`` without a job: one line a job, newest first."""
+    if as_json:
+        rows = [
+            {"job_id": e.job_id, "state": e.state, "status": e.status, "created": _utc(e.created), "spec": e.spec_path, "undo_of": e.undo_of} for e in entries
+        ]
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not entries:
+        click.echo(f"no jobs of {spec} under {state_dir}" if spec else f"no jobs under {state_dir}")
+        return
+    width = max(len(e.job_id) for e in entries)
+    for e in entries:
+        echo_safe(f"{e.job_id:<{width}}  {_utc(e.created)}  {e.status}  {e.spec_path or ''}")
+
+
+def _utc(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
