@@ -13,9 +13,9 @@ from typing import Any, TextIO
 
 import click
 
-from bulkops.cli import exitcodes
-from bulkops.cli.common import client_config, connection_options, fail, handles_errors
-from bulkops.cli.verbosity import is_quiet, say
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.common import client_config, connection_options, fail, handles_errors
+from bulkops.cli.support.verbosity import is_quiet, say
 from bulkops.client import GenesysClient
 from bulkops.export.job import export_org
 from bulkops.export.model import ExportCounts, Selection

@@ -16,9 +16,9 @@ from bulkops.client.requestkind import CATALOGUE, RESOLUTION, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
 from bulkops.domain.readplan import LISTING_PAGE
-from bulkops.engine.directory import build_catalogue
-from bulkops.engine.expand import fill_unknown
-from bulkops.engine.userread import USER_EXPAND
+from bulkops.engine.setup.directory import build_catalogue
+from bulkops.engine.setup.expand import fill_unknown
+from bulkops.engine.setup.userread import USER_EXPAND
 from bulkops.errors import BulkopsError
 from bulkops.export.model import ExportedUser, Selection
 from bulkops.spec.cells import did_you_mean, fold

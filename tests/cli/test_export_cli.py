@@ -15,8 +15,8 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.simulator import SimConfig, Simulator
 
 #: Requests that only read (the token, the analytics and search queries are POSTs that read).

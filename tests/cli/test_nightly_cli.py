@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers.cli import bulkops, sim_writes, spawn, write_matrix
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
-from bulkops.engine.jobhistory import dated_name
+from bulkops.cli.support import exitcodes
+from bulkops.engine.setup.jobhistory import dated_name
 from bulkops.simulator import Simulator
 from bulkops.simulator.process import simulator_process
 
