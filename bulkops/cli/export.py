@@ -93,20 +93,25 @@ def export(
     wide (default): email, a column per skill, lang:<name> per language,
                     @department, @title, @manager (email), @division (name)
     long:           email,skill,proficiency: skills and languages only
-    json:           a version 1 document with the same as wide
+    json:           a version 2 document: the same as wide, plus each user's
+                    direct queues (joinQueues) and the org's default
+                    utilization (utilizationDefault)
 
     \b
     Left out, because a spec cannot state it as the org holds it:
-      queue membership (a spec joins and leaves; it cannot say "only these"),
-      utilization and queue settings, a field the user has no value for (a
-      spec cannot clear one), skills and languages no longer in the org's
-      catalogue (counted on stderr), inactive and deleted users.
+      queue members through a group, team or skill group, and a member's
+      joined/unjoined flag; each user's own utilization (a request a user);
+      queue settings and wrap-up codes; a field the user has no value for
+      (a spec cannot clear one); skills and languages no longer in the
+      org's catalogue (counted on stderr); inactive and deleted users.
     Cells that start like a spreadsheet formula (= + - @) get a ' before them,
     as in the result files; bulkops reads them back without it.
 
     One listing of the org: ceil(users/500) requests plus the catalogues
-    (skills, languages, divisions; queues and their members with --queue),
-    at --rps. Memory stays small: users wait in a temporary file.
+    (skills, languages, divisions), at --rps; json adds the queues, their
+    members (a request a 100) and the default utilization, --queue the
+    members of the queues it names. Memory stays small: users wait in a
+    temporary file.
 
     \b
     Example:

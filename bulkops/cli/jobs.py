@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from bulkops.domain.model import Mode
 from bulkops.engine.account import JobAccount, read_account
 from bulkops.engine.plan.impact import Impact
 from bulkops.engine.plan.impact_text import to_dict as impact_dict
-from bulkops.engine.plan.planjob import Plan, describe_replacement, users_changing
+from bulkops.engine.plan.planjob import Plan, describe_replacement, label_requests, users_changing
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
@@ -260,10 +261,22 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
 
 
 def would_change(result: Plan) -> bool:
-    """Whether running the plan's spec would write anything: a user to change, or an item (skill
-    definition, queue setting, label, utilization) with a write to make."""
-    existing = sum(1 for s in result.skills if s.get("exists_already"))
-    return result.users_changing > 0 or result.run_requests(0) - existing > 0
+    """Whether running the plan's spec would write anything: a user to change, or an item with a write
+    to make (reads a run would make, as of a queue or the default utilization already so, do not count)."""
+    return result.users_changing > 0 or any(_item_writes(result))
+
+
+def _item_writes(result: Plan) -> Iterator[bool]:
+    """One flag per item of the plan: does it write."""
+    yield from (s["action"] != "create" or not s.get("exists_already") for s in result.skills)
+    yield from (bool(q["settings"] or q["add_codes"] or q["remove_codes"]) or _activations(q.get("members")) for q in result.queue_settings)
+    yield from (label_requests(x) > 0 for x in result.labels)
+    yield bool(result.utilization and result.utilization.get("users"))
+    yield bool(result.utilization_default and result.utilization_default["changes"])
+
+
+def _activations(line: dict[str, Any] | None) -> bool:
+    return bool(line and ((line.get("activate_count") or 0) + (line.get("deactivate_count") or 0)))
 
 
 def plan_exit(result: Plan, impact: Impact, *, strict: bool, detailed: bool) -> int:

@@ -7,17 +7,22 @@ from typing import TextIO
 from bulkops.client.api import GenesysClient
 from bulkops.export.model import ExportCounts, Selection
 from bulkops.export.reader import OnPage, OrgReader
+from bulkops.export.sections import utilization_default
 from bulkops.export.spool import Spool
-from bulkops.export.writers import WRITERS
+from bulkops.export.writers import WRITERS, write_json
 
 
 async def export_org(client: GenesysClient, selection: Selection, form: str, out: TextIO, *, on_page: OnPage | None = None) -> ExportCounts:
     """Write the users ``selection`` picks to ``out`` in ``form`` (``writers.FORMATS``); nothing is
-    written to ``out`` before the listing is done, so a failed read leaves it empty."""
-    reader = OrgReader(client, selection, on_page=on_page)
+    written to ``out`` before the listing is done, so a failed read leaves it empty. The JSON form
+    carries the sections (``sections``): its users' queues, and the org's default utilization."""
+    reader = OrgReader(client, selection, on_page=on_page, memberships=form == "json")
     with Spool() as spool:
         async for user in reader.users():
             spool.add(user)
-        WRITERS[form](spool, spool.users(reader.emails), out)
+        if form == "json":
+            write_json(spool, spool.users(reader.emails), out, sections={"utilizationDefault": await utilization_default(client)})
+        else:
+            WRITERS[form](spool, spool.users(reader.emails), out)
         assert reader.picked is not None
         return ExportCounts(listed=reader.picked.listed, exported=spool.count, unnamed=reader.picked.unnamed)

@@ -32,6 +32,8 @@ class ExportedUser:
     division: str | None = None
     skills: dict[str, float] = field(default_factory=dict)
     languages: dict[str, float] = field(default_factory=dict)
+    #: Queues the user is a direct member of, by name (read only for the JSON form's sections).
+    queues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

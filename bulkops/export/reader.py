@@ -21,6 +21,7 @@ from bulkops.engine.setup.expand import fill_unknown
 from bulkops.engine.setup.userread import USER_EXPAND
 from bulkops.errors import BulkopsError
 from bulkops.export.model import ExportedUser, Selection
+from bulkops.export.sections import direct_memberships
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.resolve import OrgDirectory
 
@@ -59,12 +60,14 @@ class _Picked:
 class OrgReader:
     """Reads the org for one export; ``users()`` yields each kept user as the listing goes."""
 
-    def __init__(self, client: GenesysClient, selection: Selection, *, on_page: OnPage | None = None):
+    def __init__(self, client: GenesysClient, selection: Selection, *, on_page: OnPage | None = None, memberships: bool = False):
         self.client = client
         self.selection = selection
         self.on_page = on_page
         self.directory = OrgDirectory()
         self.picked: _Picked | None = None
+        self.memberships = memberships  # read each queue's direct members (the JSON form's joinQueues)
+        self.member_of: dict[str, list[str]] = {}
 
     @property
     def emails(self) -> dict[str, str]:
@@ -93,11 +96,14 @@ class OrgReader:
         """The catalogues, then the selection in ids (refused whole when a name is unknown)."""
         sel = self.selection
         with request_kind(CATALOGUE):
-            self.directory = await build_catalogue(self.client, ("skills", "languages", "divisions") + (("queues",) if sel.queues else ()))
+            extra = ("queues",) if sel.queues or self.memberships else ()
+            self.directory = await build_catalogue(self.client, ("skills", "languages", "divisions", *extra))
         divisions = _ids("division", sel.divisions, self.directory.divisions)
         skills = _ids("skill", sel.skills, self.directory.skills)
         queues = _ids("queue", sel.queues, self.directory.queues)
         members = await self._members(queues) if sel.queues else None
+        if self.memberships:
+            self.member_of = await direct_memberships(self.client, self.directory.queues)
         return _Picked(divisions, skills, frozenset(fold(d) for d in sel.departments), members)
 
     async def _members(self, queue_ids: Iterable[str]) -> frozenset[str]:
@@ -122,6 +128,7 @@ class OrgReader:
             division=names.divisions.get(state.division or ""),
             skills=skills,
             languages=languages,
+            queues=tuple(self.member_of.get(state.id, ())),
         )
 
 

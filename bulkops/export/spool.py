@@ -46,7 +46,7 @@ class Spool:
         assert self._out is not None, "add after users()"
         self.skills.update(user.skills)
         self.languages.update(user.languages)
-        row = (user.id, user.email, user.department, user.title, user.manager, user.division, user.skills, user.languages)
+        row = (user.id, user.email, user.department, user.title, user.manager, user.division, user.skills, user.languages, user.queues)
         self._out.write(orjson.dumps(row) + b"\n")
         self.count += 1
 
@@ -58,5 +58,6 @@ class Spool:
             self._out = None
         with open(self.path, "rb") as fh:
             for line in fh:
-                uid, email, department, title, manager, division, skills, languages = orjson.loads(line)
-                yield ExportedUser(uid, email, department, title, emails.get(manager, manager) if manager else None, division, skills, languages)
+                uid, email, department, title, manager, division, skills, languages, queues = orjson.loads(line)
+                manager = emails.get(manager, manager) if manager else None
+                yield ExportedUser(uid, email, department, title, manager, division, skills, languages, tuple(queues))

@@ -7,8 +7,8 @@ place. Text cells that look like a formula are neutralised as the result files a
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TextIO
 
 import orjson
 
@@ -62,9 +62,14 @@ def write_long(spool: Spool, users: Iterable[ExportedUser], out: TextIO) -> None
             writer.writerow([email, spreadsheet_cell(LANG_PREFIX + name), level_text(user.languages[name])])
 
 
-def write_json(spool: Spool, users: Iterable[ExportedUser], out: TextIO) -> None:
-    """A version 1 document, mode merge, one user object a line (the reader reads it whole)."""
-    out.write('{"version": 1, "mode": "merge", "description": "bulkops export", "users": [\n')
+def write_json(spool: Spool, users: Iterable[ExportedUser], out: TextIO, *, sections: Mapping[str, Any] | None = None) -> None:
+    """A document, mode merge, one user object a line (the reader reads it whole); with ``sections``
+    (``utilizationDefault``), version 2, which carries them."""
+    head: dict[str, Any] = {"version": 2 if sections else 1, "mode": "merge", "description": "bulkops export"}
+    for key, value in (sections or {}).items():
+        head[key] = value
+    text = orjson.dumps(head).decode()
+    out.write(text[:-1] + ', "users": [\n')
     first = True
     for user in users:
         out.write(("" if first else ",\n") + orjson.dumps(json_user(user)).decode())
@@ -82,7 +87,10 @@ def json_user(user: ExportedUser) -> dict[str, object]:
     for _, field in REORG_COLUMNS:
         if value := getattr(user, field):
             obj[field] = value
+    if user.queues:
+        obj["joinQueues"] = list(user.queues)
     return obj
 
 
-WRITERS: dict[str, Writer] = {"wide": write_wide, "long": write_long, "json": write_json}
+#: The CSV forms (the JSON form takes its sections too: ``job.export_org``).
+WRITERS: dict[str, Writer] = {"wide": write_wide, "long": write_long}

@@ -111,12 +111,51 @@ def test_the_long_and_json_forms_read_back_as_nothing_to_change(org, tmp_path, f
     export(sim, url, out, "--format", form)
     if form == "json":
         doc = orjson.loads(out.read_bytes())
-        assert doc["version"] == 1 and doc["mode"] == "merge" and len(doc["users"]) == len(sim.org.users)
+        assert doc["version"] == 2 and doc["mode"] == "merge" and len(doc["users"]) == len(sim.org.users)
     else:
         assert rows(out)[0] == ["email", "skill", "proficiency"]
     written = writes(sim)
     plan = plan_json(sim, url, out)
     assert plan["users_changing"] == 0 and plan["users_not_seen"] == 0
+    assert writes(sim) == written
+
+
+def test_the_json_form_states_queue_membership_and_the_default_utilization_as_state(org, tmp_path):
+    """The JSON form's sections: each user's direct queues (``joinQueues``) and the org's default
+    utilization read back as nothing to change (plan --detailed-exitcode 0); a queue added to one
+    user, or a capacity changed, is exactly that change (2)."""
+    sim, url = org
+    out = tmp_path / "org.json"
+    before = routes_hit(sim)
+    export(sim, url, out, "--format", "json")
+    spent = {k: v - before.get(k, 0) for k, v in routes_hit(sim).items() if v - before.get(k, 0)}
+    members = [key for key in spent if key.endswith("/members")]
+    assert members and not writes(sim)  # the sections' reads: each queue's members, the default utilization
+    doc = orjson.loads(out.read_bytes())
+    direct = {sim.org.users[uid].email: q.name for q in sim.org.queues.values() for uid in q.members}
+    assert direct, "the default org has direct queue members"
+    by_email = {u["user"]: u for u in doc["users"]}
+    for email, queue in direct.items():
+        assert queue in by_email[email]["joinQueues"]
+    assert set(doc["utilizationDefault"]["media"]) <= {"call", "callback", "chat", "email", "message"}
+    written = writes(sim)
+    plan = invoke(sim, "plan", str(out), "--base-url", url, "--rps", "1000", "--detailed-exitcode")
+    assert plan.exit_code == exitcodes.OK, plan.output
+    assert "0 to change" in plan.output
+    # One user joins one more queue: that, and nothing else.
+    user = next(u for u in doc["users"] if "joinQueues" in u)
+    other = next(q.name for q in sim.org.queues.values() if q.name not in user["joinQueues"])
+    user["joinQueues"].append(other)
+    out.write_bytes(orjson.dumps(doc))
+    plan = plan_json(sim, url, out)
+    assert plan["users_changing"] == 1 and plan["users"][0]["email"] == user["user"]
+    assert list(plan["users"][0]["changes"]) == ["join_queues"]
+    user["joinQueues"].remove(other)
+    media = next(iter(doc["utilizationDefault"]["media"].values()))
+    media["maximumCapacity"] = (media["maximumCapacity"] % 25) + 1
+    out.write_bytes(orjson.dumps(doc))
+    changed = invoke(sim, "plan", str(out), "--base-url", url, "--rps", "1000", "--detailed-exitcode")
+    assert changed.exit_code == exitcodes.WOULD_CHANGE, changed.output
     assert writes(sim) == written
 
 
