@@ -94,22 +94,23 @@ def export(
                     @department, @title, @manager (email), @division (name)
     long:           email,skill,proficiency: skills and languages only
     json:           a version 2 document: the same as wide, plus each user's
-                    direct queues (joinQueues) and the org's default
-                    utilization (utilizationDefault)
+                    direct queues (joinQueues), each queue's settings
+                    (queues) and the org's default utilization
 
     \b
     Left out, because a spec cannot state it as the org holds it:
       queue members through a group, team or skill group, and a member's
       joined/unjoined flag; each user's own utilization (a request a user);
-      queue settings and wrap-up codes; a field the user has no value for
-      (a spec cannot clear one); skills and languages no longer in the
-      org's catalogue (counted on stderr); inactive and deleted users.
+      a queue's wrap-up codes (a spec adds and removes, it cannot say "only
+      these") and a setting outside the spec's ranges; a field the user has
+      no value for (a spec cannot clear one); skills and languages no longer
+      in the org's catalogue (counted on stderr); inactive and deleted users.
     Cells that start like a spreadsheet formula (= + - @) get a ' before them,
     as in the result files; bulkops reads them back without it.
 
     One listing of the org: ceil(users/500) requests plus the catalogues
-    (skills, languages, divisions), at --rps; json adds the queues, their
-    members (a request a 100) and the default utilization, --queue the
+    (skills, languages, divisions), at --rps; json adds the queues listing,
+    their members (a request a 100) and the default utilization, --queue the
     members of the queues it names. Memory stays small: users wait in a
     temporary file.
 

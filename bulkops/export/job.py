@@ -15,13 +15,15 @@ from bulkops.export.writers import WRITERS, write_json
 async def export_org(client: GenesysClient, selection: Selection, form: str, out: TextIO, *, on_page: OnPage | None = None) -> ExportCounts:
     """Write the users ``selection`` picks to ``out`` in ``form`` (``writers.FORMATS``); nothing is
     written to ``out`` before the listing is done, so a failed read leaves it empty. The JSON form
-    carries the sections (``sections``): its users' queues, and the org's default utilization."""
+    carries the sections (``sections``): its users' queues, the queues' settings, and the org's
+    default utilization."""
     reader = OrgReader(client, selection, on_page=on_page, memberships=form == "json")
     with Spool() as spool:
         async for user in reader.users():
             spool.add(user)
         if form == "json":
-            write_json(spool, spool.users(reader.emails), out, sections={"utilizationDefault": await utilization_default(client)})
+            sections = {"queues": reader.queue_entries(), "utilizationDefault": await utilization_default(client)}
+            write_json(spool, spool.users(reader.emails), out, sections={k: v for k, v in sections.items() if v})
         else:
             WRITERS[form](spool, spool.users(reader.emails), out)
         assert reader.picked is not None

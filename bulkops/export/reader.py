@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import CATALOGUE, RESOLUTION, request_kind
@@ -21,7 +22,7 @@ from bulkops.engine.setup.expand import fill_unknown
 from bulkops.engine.setup.userread import USER_EXPAND
 from bulkops.errors import BulkopsError
 from bulkops.export.model import ExportedUser, Selection
-from bulkops.export.sections import direct_memberships
+from bulkops.export.sections import direct_memberships, list_queues, queue_entry
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.resolve import OrgDirectory
 
@@ -68,6 +69,12 @@ class OrgReader:
         self.picked: _Picked | None = None
         self.memberships = memberships  # read each queue's direct members (the JSON form's joinQueues)
         self.member_of: dict[str, list[str]] = {}
+        self.queue_bodies: list[dict[str, Any]] = []
+
+    def queue_entries(self) -> list[dict[str, Any]]:
+        """The ``queues`` section: each queue listed, as much of its settings as a spec can state."""
+        skills = _names(self.directory).skills
+        return [e for body in sorted(self.queue_bodies, key=lambda q: q["name"].casefold()) if (e := queue_entry(body, skills))]
 
     @property
     def emails(self) -> dict[str, str]:
@@ -96,8 +103,11 @@ class OrgReader:
         """The catalogues, then the selection in ids (refused whole when a name is unknown)."""
         sel = self.selection
         with request_kind(CATALOGUE):
-            extra = ("queues",) if sel.queues or self.memberships else ()
+            extra = ("queues",) if sel.queues and not self.memberships else ()
             self.directory = await build_catalogue(self.client, ("skills", "languages", "divisions", *extra))
+        if self.memberships:  # the queues whole: their settings come with the listing
+            self.queue_bodies = await list_queues(self.client)
+            self.directory.queues.update((q["name"], q["id"]) for q in self.queue_bodies)
         divisions = _ids("division", sel.divisions, self.directory.divisions)
         skills = _ids("skill", sel.skills, self.directory.skills)
         queues = _ids("queue", sel.queues, self.directory.queues)

@@ -121,9 +121,9 @@ def test_the_long_and_json_forms_read_back_as_nothing_to_change(org, tmp_path, f
 
 
 def test_the_json_form_states_queue_membership_and_the_default_utilization_as_state(org, tmp_path):
-    """The JSON form's sections: each user's direct queues (``joinQueues``) and the org's default
-    utilization read back as nothing to change (plan --detailed-exitcode 0); a queue added to one
-    user, or a capacity changed, is exactly that change (2)."""
+    """The JSON form's sections: each user's direct queues (``joinQueues``), each queue's settings and
+    the org's default utilization read back as nothing to change (plan --detailed-exitcode 0); a queue
+    added to one user, a queue's setting or a capacity changed, is exactly that change (2)."""
     sim, url = org
     out = tmp_path / "org.json"
     before = routes_hit(sim)
@@ -138,6 +138,7 @@ def test_the_json_form_states_queue_membership_and_the_default_utilization_as_st
     for email, queue in direct.items():
         assert queue in by_email[email]["joinQueues"]
     assert set(doc["utilizationDefault"]["media"]) <= {"call", "callback", "chat", "email", "message"}
+    assert {q["queue"] for q in doc["queues"]} == {q.name for q in sim.org.queues.values()}
     written = writes(sim)
     plan = invoke(sim, "plan", str(out), "--base-url", url, "--rps", "1000", "--detailed-exitcode")
     assert plan.exit_code == exitcodes.OK, plan.output
@@ -151,6 +152,13 @@ def test_the_json_form_states_queue_membership_and_the_default_utilization_as_st
     assert plan["users_changing"] == 1 and plan["users"][0]["email"] == user["user"]
     assert list(plan["users"][0]["changes"]) == ["join_queues"]
     user["joinQueues"].remove(other)
+    # One queue setting: that queue's line, nothing else.
+    entry = doc["queues"][0]
+    entry["skillEvaluationMethod"] = "ALL" if entry["skillEvaluationMethod"] != "ALL" else "BEST"
+    out.write_bytes(orjson.dumps(doc))
+    settings = plan_json(sim, url, out)["queue_settings"]
+    assert [(q["queue"], [c["setting"] for c in q["settings"]]) for q in settings if q["settings"]] == [(entry["queue"], ["skillEvaluationMethod"])]
+    entry["skillEvaluationMethod"] = {"ALL": "BEST", "BEST": "ALL"}[entry["skillEvaluationMethod"]]
     media = next(iter(doc["utilizationDefault"]["media"].values()))
     media["maximumCapacity"] = (media["maximumCapacity"] % 25) + 1
     out.write_bytes(orjson.dumps(doc))
