@@ -132,3 +132,21 @@ def test_an_unfinished_previous_job_is_refused_with_its_resume_command_then_resu
         assert sim_writes(url) == after
         listed = bulkops("status", "--state-dir", str(state), "--spec", str(spec)).stdout.splitlines()
         assert len(listed) == 2 and listed[1].startswith(job) and "complete" in listed[0]
+
+
+def test_a_damaged_previous_job_is_listed_as_such_and_still_exits_7(org, tmp_path):
+    """Damage is not 'unfinished': a person must look first (exit 7, as for any damaged state), and
+    `status` lists the job as damaged instead of failing on it."""
+    sim, url = org
+    spec = matrix(tmp_path / "nightly.csv", sim, 10, 2)
+    state = tmp_path / "state"
+    common = ["--base-url", url, "--state-dir", str(state), "--rps", "1000", "--yes"]
+    assert invoke(sim, "run", str(spec), *common).exit_code == exitcodes.OK
+    (db,) = state.glob("*/state.db")
+    db.write_bytes(b"not a database" * 100)
+    listed = invoke(sim, "status", "--state-dir", str(state))
+    assert listed.exit_code == exitcodes.OK and db.parent.name in listed.output and "damaged" in listed.output
+    written = writes(sim)
+    again = invoke(sim, "run", str(spec), *common)
+    assert again.exit_code == exitcodes.STATE, again.output
+    assert writes(sim) == written
