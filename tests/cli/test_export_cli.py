@@ -15,6 +15,7 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
+from bulkops.cli.export import ListingProgress
 from bulkops.cli.main import cli
 from bulkops.cli.support import exitcodes
 from bulkops.simulator import SimConfig, Simulator
@@ -238,3 +239,23 @@ def test_a_larger_org_round_trips_within_the_listing_and_the_catalogues(served, 
         assert writes(sim) == written
     finally:
         sim.reset(SimConfig())
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_rewrites_one_line_on_a_terminal_and_writes_a_line_now_and_then_otherwise():
+    tty = _Terminal()
+    progress = ListingProgress(tty)
+    progress(500, 10)
+    progress(1000, 20)
+    progress.end()
+    assert tty.getvalue() == "\rexport: 500 users listed, 10 kept\rexport: 1000 users listed, 20 kept\n"
+    plain = io.StringIO()
+    progress = ListingProgress(plain, every=3600)
+    progress(500, 10)
+    progress(1000, 20)  # within the interval: not repeated
+    progress.end()
+    assert plain.getvalue() == "export: 500 users listed, 10 kept\n"
