@@ -4,19 +4,38 @@ from __future__ import annotations
 
 from typing import TextIO
 
+import structlog
+
 from bulkops.client.api import GenesysClient
+from bulkops.engine.setup.userread import LISTING_RESTARTS
+from bulkops.errors import CursorExpiredError
 from bulkops.export.model import ExportCounts, Selection
 from bulkops.export.reader import OnPage, OrgReader
 from bulkops.export.sections import utilization_default
 from bulkops.export.spool import Spool
 from bulkops.export.writers import WRITERS, write_json
 
+log = structlog.get_logger("bulkops.export")
+
 
 async def export_org(client: GenesysClient, selection: Selection, form: str, out: TextIO, *, on_page: OnPage | None = None) -> ExportCounts:
     """Write the users ``selection`` picks to ``out`` in ``form`` (``writers.FORMATS``); nothing is
     written to ``out`` before the listing is done, so a failed read leaves it empty. The JSON form
     carries the sections (``sections``): its users' queues, the queues' settings, and the org's
-    default utilization."""
+    default utilization. A listing whose cursor expires (a 400 on it) starts over, as set-up's does:
+    nothing was written yet."""
+    restarts = 0
+    while True:
+        try:
+            return await _export(client, selection, form, out, on_page)
+        except CursorExpiredError as exc:
+            restarts += 1
+            if restarts > LISTING_RESTARTS:
+                raise
+            log.warning("export.cursor_expired", detail=str(exc), action="listing the org again from the start (nothing written yet)")
+
+
+async def _export(client: GenesysClient, selection: Selection, form: str, out: TextIO, on_page: OnPage | None) -> ExportCounts:
     reader = OrgReader(client, selection, on_page=on_page, memberships=form == "json")
     with Spool() as spool:
         async for user in reader.users():
