@@ -13,7 +13,13 @@ from bulkops.export.model import ExportCounts, Selection
 from bulkops.export.reader import OnPage, OrgReader
 from bulkops.export.sections import utilization_default
 from bulkops.export.spool import Spool
-from bulkops.export.writers import WRITERS, write_json
+from bulkops.export.writers import Writer
+from bulkops.export.writers.jsondoc import write_json
+from bulkops.export.writers.long import write_long
+from bulkops.export.writers.wide import write_wide
+
+#: The CSV forms (the JSON form takes its sections too).
+CSV_WRITERS: dict[str, Writer] = {"wide": write_wide, "long": write_long}
 
 log = structlog.get_logger("bulkops.export")
 
@@ -44,6 +50,6 @@ async def _export(client: GenesysClient, selection: Selection, form: str, out: T
             sections = {"queues": reader.queue_entries(), "utilizationDefault": await utilization_default(client)}
             write_json(spool, spool.users(reader.emails), out, sections={k: v for k, v in sections.items() if v})
         else:
-            WRITERS[form](spool, spool.users(reader.emails), out)
+            CSV_WRITERS[form](spool, spool.users(reader.emails), out)
         assert reader.picked is not None
         return ExportCounts(listed=reader.picked.listed, exported=spool.count, unnamed=reader.picked.unnamed)
