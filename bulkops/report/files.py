@@ -34,6 +34,7 @@ from bulkops.report.timeline import build_figures
 from bulkops.report.verification import load_verification
 from bulkops.safetext import spreadsheet_cell
 from bulkops.state.layout import RunPaths, private_dir, private_fd, write_private
+from bulkops.state.records import ItemOutcome
 from bulkops.state.store import RunStore
 
 RETRY_SPEC = "retry-spec.jsonl"
@@ -41,19 +42,19 @@ ITEMS = "items.csv"
 ITEM_COLUMNS = ("kind", "name", "change", "outcome", "reason", "error_status", "error_code", "error_message", "key")
 
 
-def item_row(line: Mapping[str, Any], names: Names | None = None) -> dict[str, Any]:
+def item_row(line: ItemOutcome, names: Names | None = None) -> dict[str, Any]:
     """One item's last audit line as a row of ``items.csv``."""
-    error = line.get("error") or {}
+    error = line.error
     return {
-        "kind": line.get("kind"),
-        "name": line.get("name"),
-        "change": change_text(line.get("kind"), line.get("changes") or {}, names or {}),
-        "outcome": line.get("outcome"),
-        "reason": line.get("reason"),
-        "error_status": error.get("status"),
-        "error_code": error.get("code"),
-        "error_message": error.get("message"),
-        "key": line.get("key"),
+        "kind": line.kind,
+        "name": line.name,
+        "change": change_text(line.kind, line.changes or {}, names or {}),
+        "outcome": line.outcome,
+        "reason": line.reason,
+        "error_status": error.status if error else None,
+        "error_code": error.code if error else None,
+        "error_message": error.message if error else None,
+        "key": line.key,
     }
 
 

@@ -14,9 +14,10 @@ from html import escape
 from typing import Any
 
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
-from bulkops.report.load import UserLine
 from bulkops.report.timeline import Bucket, Figures
 from bulkops.report.verification import section as verification_section
+from bulkops.state.auditline import UserLine
+from bulkops.state.records import ErrorInfo
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -215,10 +216,10 @@ def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
     if not lines:
         return f'<h2>{escape(title)}</h2><section><p class="note">{escape(empty)}</p></section>'
     rows = "".join(
-        f'<tr data-user="{escape(ln.user_id)}"><td>{escape(ln.email or ln.user_id)}</td><td>{escape(ln.outcome)}</td>'
-        f'<td class="n">{_num(ln.latency_ms) if ln.latency_ms is not None else "—"}</td><td class="n">{ln.attempts}</td>'
-        f'<td class="n">{ln.conflicts}</td><td class="n">{_num(ln.requests)}</td><td>{escape(ln.reason)}</td></tr>'
-        for ln in lines
+        f'<tr data-user="{escape(u.user_id)}"><td>{escape(u.email or u.user_id)}</td><td>{escape(u.outcome)}</td>'
+        f'<td class="n">{_num(u.latency_ms) if u.latency_ms is not None else "—"}</td><td class="n">{u.attempts}</td>'
+        f'<td class="n">{u.conflicts}</td><td class="n">{_num(u.requests)}</td><td>{escape(u.reason or "")}</td></tr>'
+        for u in (ln.record for ln in lines)
     )
     return (
         f'<h2>{escape(title)}</h2><section><table data-table="{name}"><tr><th>user</th><th>outcome</th><th>latency ms</th>'
@@ -239,7 +240,7 @@ def _in_short(f: Figures, state: str) -> str:
         said.append(f"{_num(jobwide['dropped'])} were taken off the reconciliation queue by a person (fixed by hand or accepted): settled.")
     if waiting:
         said.append(f"{_num(waiting)} were not reached yet: the job was stopped and can be resumed where it stopped.")
-    items = [r for r in f.items if r.get("outcome") in ("applied", "unchanged")]
+    items = [r for r in f.items if r.outcome in ("applied", "unchanged")]
     if f.items:
         said.append(f"{len(items)} of {len(f.items)} skill or queue definition change(s) are in place.")
     if state == "complete":
@@ -252,8 +253,8 @@ def _items(f: Figures) -> str:
     if not f.items:
         return ""
     rows = "".join(
-        f'<tr data-item="{escape(str(r.get("kind")))}:{escape(str(r.get("key")))}"><td>{escape(str(r.get("kind")))}</td><td>{escape(str(r.get("name") or r.get("key")))}</td>'
-        f"<td>{escape(str((r.get('changes') or {}).get('op', '')))}</td><td>{escape(str(r.get('outcome')))}</td><td>{escape(str(r.get('reason') or ''))}</td></tr>"
+        f'<tr data-item="{escape(r.kind)}:{escape(r.key)}"><td>{escape(r.kind)}</td><td>{escape(r.name or r.key)}</td>'
+        f"<td>{escape(str((r.changes or {}).get('op', '')))}</td><td>{escape(r.outcome)}</td><td>{escape(r.reason or '')}</td></tr>"
         for r in f.items
     )
     return (
@@ -270,11 +271,11 @@ def _reconciliation(f: Figures) -> str:
         return f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">0</b> open entries.{settled}</p></section>'
     rows = []
     for e in f.reconciliation:
-        err = e.get("error") or {}
+        err = e.error or ErrorInfo(None, None, "")
         rows.append(
-            f'<tr data-user="{escape(str(e.get("user_id")))}"><td>{escape(e.get("email") or str(e.get("user_id")))}</td><td>{escape(str(e.get("outcome") or ""))}</td>'
-            f"<td>{escape(str(e.get('reason') or ''))}</td><td>{escape(' '.join(str(x) for x in (err.get('status'), err.get('code')) if x))}</td>"
-            f'<td>{escape(str(err.get("message") or ""))}</td><td class="n">{e.get("attempts") or 0}</td><td><code>{escape(str(e.get("run_id") or ""))}</code></td></tr>'
+            f'<tr data-user="{escape(e.entry_id)}"><td>{escape(e.email or e.entry_id)}</td><td>{escape(e.outcome)}</td>'
+            f"<td>{escape(e.reason or '')}</td><td>{escape(' '.join(str(x) for x in (err.status, err.code) if x))}</td>"
+            f'<td>{escape(err.message)}</td><td class="n">{e.attempts}</td><td><code>{escape(e.run_id)}</code></td></tr>'
         )
     job = escape(f.job_id)
     return (
