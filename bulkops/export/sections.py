@@ -17,7 +17,8 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.utilization import get_org_utilization, list_labels
 from bulkops.client.requestkind import CATALOGUE, RESOLUTION, request_kind
-from bulkops.domain.queuesettings import (
+from bulkops.domain.utilization import Utilization
+from bulkops.kinds.queues.intent import (
     MAX_RINGS,
     MEDIA_TYPES,
     SKILL_EVALUATION_METHODS,
@@ -27,7 +28,6 @@ from bulkops.domain.queuesettings import (
     ring_skills,
     ring_timeout,
 )
-from bulkops.domain.utilization import Utilization
 
 
 async def direct_memberships(client: GenesysClient, queues: Mapping[str, str]) -> dict[str, list[str]]:
