@@ -57,3 +57,19 @@ def escaped_lines(text: str) -> str:
     """``text`` escaped line by line: its own newlines kept, every other unsafe character escaped
     (for a block bulkops laid out itself, such as a summary, holding values from outside)."""
     return "\n".join(escaped(line) for line in text.split("\n"))
+
+
+#: Spreadsheets run a cell starting with one of these as a formula (CSV injection): a value from the
+#: org or the API is not trusted text, so every CSV bulkops writes puts a ``'`` before such a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` as a CSV bulkops writes holds it: a ``'`` before a formula-looking value."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def spreadsheet_value(cell: str) -> str:
+    """The value ``spreadsheet_cell`` wrote: a CSV spec read back (``bulkops export``) drops the ``'``
+    it put before a formula-looking value, so the exported value round-trips unchanged."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from bulkops.cli.support.common import (
     connection_options,
     echo_safe,
     engine_options,
+    fail,
     handles_errors,
     pool_option,
     run_async,
@@ -46,15 +48,18 @@ from bulkops.client import GenesysClient
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
 from bulkops.engine.account import JobAccount, read_account
+from bulkops.engine.plan.impact import Impact
 from bulkops.engine.plan.impact_text import to_dict as impact_dict
-from bulkops.engine.plan.planjob import describe_replacement, users_changing
+from bulkops.engine.plan.planjob import Plan, describe_replacement, users_changing
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.run.requesttotal import RequestTotal
 from bulkops.engine.run.runner import Engine
-from bulkops.engine.setup.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.setup.job import CheckedSpec, JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
+from bulkops.engine.setup.jobhistory import JobEntry, UnfinishedJobError, list_jobs, next_job_name
 from bulkops.engine.summary import account_fields, account_lines, render_summary
+from bulkops.kinds.labels.plan import label_requests
 from bulkops.kinds.registry import KINDS
 from bulkops.report.hooks import after_pass
 from bulkops.safetext import escaped_lines
@@ -187,10 +192,16 @@ mode_option = click.option(
 @click.option("--detail", type=int, default=20, show_default=True, help="How many users to show change by change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @strict_option
+@click.option(
+    "--detailed-exitcode",
+    "detailed",
+    is_flag=True,
+    help="For schedulers (Terraform's convention): exit 0 when nothing would change, 2 when something would.",
+)
 @window_options(until_done=False)
 @authoritative_options
 @handles_errors
-def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, **kw: Any) -> None:
+def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, detailed: bool, **kw: Any) -> None:
     """Show what SPEC would change, per user and in total, and how long it would take. Reads only.
 
     \b
@@ -242,7 +253,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             if losing:
                 out["authoritative"] = losing.describe()
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
-            return (refused(impact) if kw.get("strict") else None) or 0
+            return plan_exit(result, impact, strict=kw.get("strict", False), detailed=detailed)
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
         for column in opened.spec.ignored_columns():  # the admin UI's layout: what is read but not applied
             click.echo(describe_ignored(column))
@@ -273,9 +284,38 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         if window is not None:
             click.echo(plan_window_line(window, describe_plan_windows(window, seconds)))
         echo_impact(impact)
-        return (refused(impact) if kw.get("strict") else None) or 0
+        return plan_exit(result, impact, strict=kw.get("strict", False), detailed=detailed)
 
     sys.exit(run_async(main))
+
+
+def would_change(result: Plan) -> bool:
+    """Whether running the plan's spec would write anything: a user to change (or a division move), or an
+    item with a write to make (reads a run would make, as of a queue or the default utilization already
+    so, do not count)."""
+    return result.users_changing > 0 or result.division_write_requests > 0 or any(_item_writes(result))
+
+
+def _item_writes(result: Plan) -> Iterator[bool]:
+    """One flag per item of the plan (each kind's section by its plan key): does it write."""
+    lines = {folder.plan_key: result.sections.get(folder.name) for folder in KINDS if folder.plan_key}
+    yield from (s["action"] != "create" or not s.get("exists_already") for s in lines.get("skills") or [])
+    yield from (bool(q["settings"] or q["add_codes"] or q["remove_codes"]) or _activations(q.get("members")) for q in lines.get("queue_settings") or [])
+    yield from (label_requests(x) > 0 for x in lines.get("utilization_labels") or [])
+    yield bool((lines.get("utilization") or {}).get("users"))
+    yield bool((lines.get("utilization_default") or {}).get("changes"))
+
+
+def _activations(line: dict[str, Any] | None) -> bool:
+    return bool(line and ((line.get("activate_count") or 0) + (line.get("deactivate_count") or 0)))
+
+
+def plan_exit(result: Plan, impact: Impact, *, strict: bool, detailed: bool) -> int:
+    """``plan``'s exit code: the impact's refusal under --strict first, then --detailed-exitcode's 0 or 2."""
+    code = refused(impact) if strict else None
+    if code:
+        return code
+    return exitcodes.WOULD_CHANGE if detailed and would_change(result) else exitcodes.OK
 
 
 def as_mode(value: str | None) -> Mode | None:
@@ -322,7 +362,12 @@ def _human(seconds: float) -> str:
 @engine_options
 @webhook_option
 @yes_option
-@click.option("--job", help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256>.")
+@click.option(
+    "--job",
+    help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256> for a spec's first job; "
+    "once a job of the spec finished, a new one named <spec name>-<UTC yyyymmddTHHMM> (nightly runs). "
+    "A previous job of the spec that did not finish is refused (exit 13) with the command that resumes it.",
+)
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
 @run_strict_option
 @accept_impact_option
@@ -347,6 +392,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
     opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
+    job = job or nightly_job(opened, state_dir)
     for column in opened.spec.ignored_columns():
         say(describe_ignored(column))
     config = client_config(kw)
@@ -426,6 +472,21 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
     sys.exit(run_async(main))
 
 
+def nightly_job(opened: CheckedSpec, state_dir: str) -> str:
+    """The name of the spec's next job (``jobhistory.next_job_name``); exit 13 with the ``resume``
+    command when its previous job did not finish: nothing is read from the org or sent."""
+    try:
+        return next_job_name(state_dir, opened.path, job_id_for(opened.spec))
+    except UnfinishedJobError as exc:
+        opened.staged.close()
+        opened.store.close()
+        fail(
+            f"{exc}; nothing was sent",
+            exitcodes.UNFINISHED,
+            f"bulkops resume {exc.entry.job_id} --state-dir {shlex.quote(state_dir)}",
+        )
+
+
 def windowed_outcome(windowed: WindowedRun | None, summary: dict[str, Any] | None, job: str, state_dir: str, kw: dict[str, Any]) -> int:
     """The pass's outcome; in a change window, with the next opening and the windowed ``resume`` when work is left."""
     if summary is None:  # stopped while waiting for the first opening
@@ -452,18 +513,17 @@ def _already_finished(job: str, state_dir: str, account: JobAccount) -> int:
 @click.command()
 @click.argument("job", required=False, shell_complete=complete_job_names)
 @state_dir_option
+@click.option("--spec", "spec", type=click.Path(dir_okay=False), default=None, help="Without JOB: list only the jobs of this spec file.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @handles_errors
-def status(job: str | None, state_dir: str, as_json: bool, log_level: str = "warning") -> None:
+def status(job: str | None, state_dir: str, as_json: bool, spec: str | None = None, log_level: str = "warning") -> None:
     """Where JOB stands: users per outcome, live figures while it runs, the last summary.
 
-    Without JOB, lists the jobs under --state-dir.
+    Without JOB, lists the jobs under --state-dir (with --spec, that spec's jobs), newest
+    first: each job's name, state, when it was created and its spec.
     """
     if job is None:
-        from pathlib import Path
-
-        jobs = sorted(p.parent.name for p in Path(state_dir).glob("*/state.db"))
-        click.echo("\n".join(jobs) if jobs else f"no jobs under {state_dir}")
+        _list_jobs(list_jobs(state_dir, spec_path=spec), state_dir, spec, as_json=as_json)
         return
     setup = open_job(state_dir, job, check_spec=False)
     store = setup.store
@@ -555,3 +615,23 @@ def _next_step(job: str, state_dir: str, account: JobAccount, *, running: bool, 
 def reconciliation_link(job_root: Path) -> str:
     """The report's reconciliation section, as a link a terminal or a browser opens."""
     return f"{(job_root / 'results' / 'report.html').absolute().as_uri()}#reconciliation"
+
+
+def _list_jobs(entries: list[JobEntry], state_dir: str, spec: str | None, *, as_json: bool) -> None:
+    """``status`` without a job: one line a job, newest first."""
+    if as_json:
+        rows = [
+            {"job_id": e.job_id, "state": e.state, "status": e.status, "created": _utc(e.created), "spec": e.spec_path, "undo_of": e.undo_of} for e in entries
+        ]
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not entries:
+        click.echo(f"no jobs of {spec} under {state_dir}" if spec else f"no jobs under {state_dir}")
+        return
+    width = max(len(e.job_id) for e in entries)
+    for e in entries:
+        echo_safe(f"{e.job_id:<{width}}  {_utc(e.created)}  {e.status}  {e.spec_path or ''}")
+
+
+def _utc(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))

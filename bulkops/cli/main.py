@@ -14,6 +14,7 @@ from bulkops.cli.support.verbosity import set_verbosity
 # Every command, imported when it is used: `bulkops --version` and `--help` import none of them.
 COMMANDS = {
     "demo": LazyCommand("bulkops.cli.demo", "demo", "Run a realistic reorganization against the embedded Genesys Cloud simulator."),
+    "export": LazyCommand("bulkops.cli.export", "export", "Write the org's users as a job spec bulkops reads back."),
     "plan": LazyCommand("bulkops.cli.jobs", "plan", "Show what SPEC would change, per user and in total, and how long it would take."),
     "reconcile": LazyCommand("bulkops.cli.reconcile", "reconcile", "Work on a job's reconciliation queue: users that kept conflicting (409) or failed."),
     "report": LazyCommand("bulkops.cli.report", "report", "Write JOB's report: one self-contained HTML page, and the result files."),

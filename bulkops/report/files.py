@@ -33,6 +33,7 @@ from bulkops.report.results import (
 from bulkops.report.retry import retry_lines
 from bulkops.report.timeline import build_figures
 from bulkops.report.verification import load_verification
+from bulkops.safetext import spreadsheet_cell
 from bulkops.state.layout import RunPaths, private_dir, private_fd, write_private
 from bulkops.state.records import ItemOutcome
 from bulkops.state.store import RunStore
@@ -59,8 +60,6 @@ def item_row(line: ItemOutcome, names: Names | None = None) -> dict[str, Any]:
 
 
 REPORT = "report.html"
-#: Spreadsheets run a cell starting with one of these as a formula; API messages are not trusted text.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +137,7 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> byte
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
-    if isinstance(v, str) and v.startswith(_FORMULA):
-        return "'" + v
-    return v
+    return spreadsheet_cell(v) if isinstance(v, str) else v
 
 
 def _text(v: Any) -> str:
@@ -148,7 +145,7 @@ def _text(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        return "'" + v if v.startswith(_FORMULA) else v
+        return spreadsheet_cell(v)
     return str(v)
 
 

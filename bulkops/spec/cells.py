@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from bulkops.safetext import spreadsheet_value
+
 #: Proficiency bounds of the API (``UserRoutingSkillPost.proficiency``, 0.0-5.0 float).
 MIN_PROFICIENCY = 0.0
 MAX_PROFICIENCY = 5.0
@@ -172,8 +174,9 @@ class Column:
 
 
 def classify_header(text: str, index: int) -> Column:
-    """Classify one wide-CSV header cell; raises CellError for reserved names misused."""
-    name = text.strip()
+    """Classify one wide-CSV header cell; raises CellError for reserved names misused. A name
+    ``bulkops export`` neutralised (``'=Sum``) is read as the name it wrote."""
+    name = spreadsheet_value(text.strip())
     if index == 0:
         if name.casefold() not in USER_HEADERS:
             raise CellError(f"the first column must identify the user; header {name!r} should be one of " + ", ".join(sorted(USER_HEADERS)))

@@ -22,6 +22,7 @@ from bulkops.domain.model import UserIntent
 from bulkops.kinds.utilization.csv import UtilCell, build_intent, is_util_header, util_column
 from bulkops.kinds.utilization.entry import UtilizationLedger
 from bulkops.kinds.utilization.intent import UserUtilizationIntent
+from bulkops.safetext import spreadsheet_value
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
 from bulkops.spec.csvio import CsvForm
 from bulkops.spec.validate import At, Locate, Problems, check_intent
@@ -131,6 +132,8 @@ class _Rows:
             if len(row) != width:
                 row = self._fit(line, row)
             user = row[uf].strip()
+            if user[:1] == "'":  # bulkops export's neutralised cell (rare: one test a row)
+                user = spreadsheet_value(user)
             if not user:
                 self.problems.add(At(line, 1, uf), "missing user")
             ni = skill_cache.get(row[sf], -1)
@@ -172,7 +175,7 @@ class _Rows:
         ``_UTIL`` for a util: row."""
         if is_util_header(raw):
             return _UTIL
-        is_lang, name = split_lang(raw)
+        is_lang, name = split_lang(spreadsheet_value(raw.strip()))
         if not name:
             self.problems.add(At(line, 1, self.sf), "missing skill name" if not raw.strip() else f"{raw.strip()!r} names no language")
             return -1

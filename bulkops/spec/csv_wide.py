@@ -15,6 +15,7 @@ from bulkops.domain.model import UserIntent
 from bulkops.kinds.utilization.csv import UtilCell, UtilColumn, build_intent, is_util_header, util_column
 from bulkops.kinds.utilization.entry import UtilizationLedger
 from bulkops.kinds.utilization.intent import UserUtilizationIntent
+from bulkops.safetext import spreadsheet_value
 from bulkops.spec.cells import (
     REMOVE,
     REMOVE_MARKERS,
@@ -92,7 +93,7 @@ class _Rows:
             self.problems.add(At(line, 1, self.width), f"row has {n} cells but the header has {self.width}")
         skills, langs, rm_skills, rm_langs = levels = self._levels(line, row)
         fields, division, join, leave = reorg = self._reorg(line, row) if self.reorgs else _NO_REORG
-        user = row[0].strip()
+        user = spreadsheet_value(row[0].strip())
         cells = self._util_cells(line, row) if self.utils else []
         if not user:
             if any(levels) or any(reorg) or cells:
@@ -156,7 +157,7 @@ class _Rows:
         lists: dict[str, frozenset[str]] = {}
         n = len(row)
         for i, attr in self.reorgs:
-            text = row[i].strip() if i < n else ""
+            text = spreadsheet_value(row[i].strip()) if i < n else ""
             if not text:
                 continue
             if text.casefold() in REMOVE_MARKERS:

@@ -3,6 +3,7 @@
 OK = 0  # every user applied or already right
 UNEXPECTED = 1  # a bug: please report it with the log
 USAGE = 2  # bad command line (click's own code)
+WOULD_CHANGE = 2  # `plan --detailed-exitcode`: something would change (Terraform's convention; 0: nothing would)
 PARTIAL = 3  # finished, but some users are in the reconciliation queue or failed; undo: some written user cannot be restored
 INVALID_SPEC = 4  # the job spec is invalid; nothing was sent
 AUTH_CONFIG = 5  # credentials, permissions, region/base URL
@@ -13,6 +14,7 @@ DECLINED = 9  # the operator answered no at `run`'s question; nothing was writte
 NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, or holds one it does not know of
 AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
 IMPACT = 12  # `run` (unless --accept-impact) / `plan --strict`: the job would leave a queue with no member; nothing was written
+UNFINISHED = 13  # `run`: the spec's previous job did not finish; nothing was sent (`bulkops resume` it)
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -21,6 +23,7 @@ TABLE = [
         "finished; some users are in the reconciliation queue or failed (see `bulkops reconcile list JOB`); "
         "`undo`: some user or item the job wrote cannot be restored (named in its output)",
     ),
+    (WOULD_CHANGE, "`plan --detailed-exitcode`: the spec would change something (0: nothing would); elsewhere: a bad command line"),
     (INVALID_SPEC, "invalid job spec; nothing was sent"),
     (AUTH_CONFIG, "authentication, permission or connection settings problem"),
     (ABORTED, "stopped before the end (a signal, or the end of `--window`); `bulkops resume JOB` carries on"),
@@ -33,5 +36,6 @@ TABLE = [
         IMPACT,
         '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written',
     ),
+    (UNFINISHED, "`run`: the previous job of the same spec did not finish; nothing was sent: run the `bulkops resume` command it prints"),
     (UNEXPECTED, "unexpected error"),
 ]

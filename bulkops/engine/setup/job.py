@@ -325,6 +325,7 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[
             # Placeholder ids of the skills the job creates: the run swaps in the real ones.
             "new_skills": sorted(NEW_SKILL + i.name for i in resolved.skills.items if i.op == "create" and i.skill_id is None),
             "users": resolved.users,
+            "created_at": time.time(),  # `status` lists a spec's jobs newest first (#30 §2)
             **meta,
             "ready": True,
         }
