@@ -366,7 +366,7 @@ def _human(seconds: float) -> str:
     "--job",
     help="Name of the job (its folder under --state-dir). Default: <spec name>-<first 8 of its sha256> for a spec's first job; "
     "once a job of the spec finished, a new one named <spec name>-<UTC yyyymmddTHHMM> (nightly runs). "
-    "A previous job of the spec that did not finish is refused (exit 13) with the command that resumes it.",
+    "A previous job of the spec that did not finish is refused (exit 14) with the command that resumes it.",
 )
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
 @run_strict_option
@@ -473,7 +473,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
 
 
 def nightly_job(opened: CheckedSpec, state_dir: str) -> str:
-    """The name of the spec's next job (``jobhistory.next_job_name``); exit 13 with the ``resume``
+    """The name of the spec's next job (``jobhistory.next_job_name``); exit 14 with the ``resume``
     command when its previous job did not finish: nothing is read from the org or sent."""
     try:
         return next_job_name(state_dir, opened.path, job_id_for(opened.spec))

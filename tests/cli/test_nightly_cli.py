@@ -1,6 +1,6 @@
 """Nightly runs (#30 §2): the same spec run again once its job finished is a new job named for when it
 began, and exits 0 with no write when nothing needs changing; a previous job of the spec that did not
-finish is refused (exit 13) with the `resume` command to run; `plan --detailed-exitcode` says 0
+finish is refused (exit 14) with the `resume` command to run; `plan --detailed-exitcode` says 0
 (nothing would change) or 2 (something would); `status` without a job lists jobs newest first."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def test_dated_names_never_reuse_a_folder(tmp_path):
 
 @pytest.mark.slow
 def test_an_unfinished_previous_job_is_refused_with_its_resume_command_then_resumed_and_run_again(tmp_path):
-    """A run killed mid-way (SIGKILL: no summary, users still to go); the spec run again exits 13 and
+    """A run killed mid-way (SIGKILL: no summary, users still to go); the spec run again exits 14 and
     prints the resume command verbatim, sending nothing; that command finishes the job; the spec run
     once more is a new job that writes nothing."""
     spec = write_matrix(tmp_path / "nightly.csv", 120)

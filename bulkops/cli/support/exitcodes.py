@@ -14,7 +14,7 @@ DECLINED = 9  # the operator answered no at `run`'s question; nothing was writte
 NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, or holds one it does not know of
 AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
 IMPACT = 12  # `run` (unless --accept-impact) / `plan --strict`: the job would leave a queue with no member; nothing was written
-UNFINISHED = 13  # `run`: the spec's previous job did not finish; nothing was sent (`bulkops resume` it)
+UNFINISHED = 14  # `run`: the spec's previous job did not finish; nothing was sent (`bulkops resume` it)
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
