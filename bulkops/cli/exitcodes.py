@@ -13,6 +13,7 @@ DECLINED = 9  # the operator answered no at `run`'s question; nothing was writte
 NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, or holds one it does not know of
 AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
 IMPACT = 12  # `run` (unless --accept-impact) / `plan --strict`: the job would leave a queue with no member; nothing was written
+CANNOT_CONNECT = 13  # nothing answered at the API's URL from the start (refused, unreachable); nothing was sent
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -33,5 +34,6 @@ TABLE = [
         IMPACT,
         '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written',
     ),
+    (CANNOT_CONNECT, "cannot connect: nothing answered at the API's URL (connection refused or unreachable) within seconds of starting; nothing was sent"),
     (UNEXPECTED, "unexpected error"),
 ]

@@ -59,7 +59,7 @@ def test_every_command_fails_with_its_code_and_without_a_traceback(org, tmp_path
         (("plan", str(good), "--base-url", url), {}, exitcodes.AUTH_CONFIG, ()),
         (("plan", str(good), "--base-url", url), {"sim": sim, "secret": "wrong"}, exitcodes.AUTH_CONFIG, ()),
         (("run", str(good), "--base-url", url, "--state-dir", state, "--yes", *fast), {"sim": sim, "secret": "wrong"}, exitcodes.AUTH_CONFIG, ()),
-        (("plan", str(good), "--base-url", CLOSED, "--retry-budget", "1"), {"sim": sim}, exitcodes.ABORTED, ()),
+        (("plan", str(good), "--base-url", CLOSED, "--retry-budget", "1"), {"sim": sim}, exitcodes.CANNOT_CONNECT, (CLOSED,)),
         # a job that does not exist, and a bad job name
         (("resume", "nojob", "--base-url", url, "--state-dir", state, *fast), {"sim": sim}, exitcodes.STATE, ("nojob",)),
         (("status", "nojob", "--state-dir", state), {}, exitcodes.STATE, ("nojob",)),
