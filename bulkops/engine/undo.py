@@ -46,8 +46,8 @@ from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
 from bulkops.state.codec import expected_to_dict
 from bulkops.state.integrity import existing_job
-from bulkops.state.joblock import holder
-from bulkops.state.layout import RunPaths, private_dir, write_private
+from bulkops.state.joblock import holder, new_job_lock
+from bulkops.state.layout import RunPaths, private_dir, state_dir_flag, write_private
 from bulkops.state.ndjson import BadLine, read_ndjson
 from bulkops.state.store import RunStore
 
@@ -199,12 +199,19 @@ async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: M
 
 def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
     """The undo as a job: ``undo.json``, then the run state with every intent and the states just
-    read (the run uses them while fresh). Refused when the undo job exists already."""
+    read (the run uses them while fresh). Refused when the undo job exists already, and busy
+    while another process creates or runs it (its lock is taken before the folder is judged)."""
     paths = RunPaths.for_job(state_dir, plan.job_id)
+    with new_job_lock(paths):
+        return _create_undo(plan, paths)
+
+
+def _create_undo(plan: UndoPlan, paths: RunPaths) -> JobSetup:
     if existing_job(paths, plan.job_id):  # or DamagedStateError: an undo there wrote and lost its state (#25 §5)
+        job = plan.job_id + state_dir_flag(paths.root.parent)  # commands that work when copied
         raise StateError(
-            f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
-            f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
+            f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {job}`, "
+            f"see `bulkops status {job}`, or pass --job NAME to start another"
         )
     for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
         leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written
