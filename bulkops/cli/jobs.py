@@ -37,7 +37,7 @@ from bulkops.domain.model import Mode
 from bulkops.engine.account import JobAccount, read_account
 from bulkops.engine.execute import execute
 from bulkops.engine.impact_text import to_dict as impact_dict
-from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, open_job, resolve_against_org
+from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.options import RunOptions
 from bulkops.engine.plan import describe_replacement, users_changing
 from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
@@ -47,8 +47,8 @@ from bulkops.engine.utilplan import describe_default_line, describe_utilization_
 from bulkops.report.hooks import after_pass
 from bulkops.safetext import escaped_lines
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
-from bulkops.state.joblock import JobLock, holder
-from bulkops.state.layout import check_job_name
+from bulkops.state.joblock import JobLock, holder, new_job_lock
+from bulkops.state.layout import RunPaths, check_job_name
 
 
 def exit_code_for(summary: dict[str, Any]) -> int:
@@ -386,12 +386,15 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
                 users_changing=lambda: users_changing(resolved),
                 impact=impact.question,
             )
-            if create_missing_skills:  # the first write: after the question
-                resolved = await add_missing_skills(client, resolved, create=True)
-            setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
-            say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
-            summary = await run_pass(client, setup, kw, stopper)
-            setup.store.close()
+            # The job's lock from before its folder is judged to the end of its first pass: of processes
+            # starting this job at once, one runs it and the others are busy (#28 §5).
+            with new_job_lock(RunPaths.for_job(state_dir, job or job_id_for(opened.spec))):
+                if create_missing_skills:  # the first write: after the question
+                    resolved = await add_missing_skills(client, resolved, create=True)
+                setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
+                say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
+                summary = await run_pass(client, setup, kw, stopper)
+                setup.store.close()
         return report_outcome(summary, as_json=kw.get("json_summary", False))
 
     sys.exit(run_async(main))
