@@ -30,11 +30,13 @@ import orjson
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import STATE_READS, request_kind
+from bulkops.client.utilization import list_labels
 from bulkops.client.wire import user_state
 from bulkops.domain.guard import HeldBack, hold_back
 from bulkops.domain.inverse import Inverse, invert
 from bulkops.domain.merge import diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
+from bulkops.engine.directory import build_catalogue
 from bulkops.engine.itemundo import ItemsInverse, invert_items
 from bulkops.engine.job import JobSetup, open_job
 from bulkops.engine.kindregistry import kinds
@@ -165,6 +167,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
     names = dict(source.store.get("names") or {}) | skill_names(job_inverse.items)
     names.update((uid, states[uid].email) for uid in lost if uid in states and states[uid].email)
     names.update(await _manager_emails(client, users, states))
+    names = await _org_names(client, job_inverse.items) | names
     item_plans = await plan_items(client, job_inverse.items, kinds())
     return UndoPlan(
         source.job_id,
@@ -195,6 +198,19 @@ async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: M
             for page in await fetch_by_id(client, missing, expand=[]):
                 emails |= {str(e["id"]): str(e.get("email") or e["id"]) for e in page if isinstance(e, dict) and e.get("id")}
     return emails
+
+
+async def _org_names(client: GenesysClient, items: ItemsInverse) -> dict[str, str]:
+    """Id -> name of the org's divisions and utilization labels where an item may hold them by id
+    (a skill's division, a utilization setting's labels), so the plan says names (#28 §5)."""
+    named = {u.kind for u in items.undoable}
+    out: dict[str, str] = {}
+    with request_kind(STATE_READS):
+        if "skill" in named:
+            out |= {i: n for n, i in (await build_catalogue(client, ["divisions"])).divisions.items()}
+        if named & {"utilization", "utilization_default", "label"}:
+            out |= {label.id: label.name for label in await list_labels(client)}
+    return out
 
 
 def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
