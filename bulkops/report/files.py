@@ -9,6 +9,7 @@ let go), so memory does not grow with the job.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from bulkops.report.results import (
     unprocessed_rows,
 )  # fmt: skip
 from bulkops.report.retry import retry_lines
-from bulkops.report.timeline import build_figures
+from bulkops.report.timeline import Figures, build_figures
 from bulkops.report.verification import load_verification
 from bulkops.state.layout import RunPaths, private_dir, private_fd, write_private
 from bulkops.state.store import RunStore
@@ -107,8 +108,18 @@ def write_report(paths: RunPaths, out: Path | None = None, *, run_id: str | None
     out = out or paths.results / REPORT
     private_dir(out.parent)  # a folder the user named keeps its mode (#25 §6)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
-    page = render(build_figures(data, run_id), files=listed, verification=load_verification(paths.root))
+    page = render(_with_changes(build_figures(data, run_id), data), files=listed, verification=load_verification(paths.root))
     return _atomic(out, page.encode("utf-8"))
+
+
+def _with_changes(figures: Figures, data: JobData) -> Figures:
+    """Each item with the ``change`` its row of items.csv has, in the job's names: the page and the
+    file say the same."""
+    if not figures.items:
+        return figures
+    with data.opened_store() as store:
+        names = store.get("names") or {}
+    return dataclasses.replace(figures, items=tuple({**r, "change": item_row(r, names)["change"]} for r in figures.items))
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:

@@ -247,19 +247,37 @@ def _in_short(f: Figures, state: str) -> str:
     return '<section class="in-short" data-figure="in-short"><p>' + " ".join(escape(x) for x in said) + "</p></section>"
 
 
+#: Each kind of item under its own heading (#28 §5), in this order; an unknown kind under its own name.
+ITEM_HEADINGS = {
+    "skill": "Skill definitions",
+    "queue": "Queue settings",
+    "queue_members": "Queue members",
+    "label": "Utilization labels",
+    "utilization_default": "The org's default utilization",
+    "utilization": "Agents' utilization",
+}
+
+
 def _items(f: Figures) -> str:
-    """Skill definitions (and the other kinds), one row each: what was done and how it ended."""
-    if not f.items:
-        return ""
+    """The items of the other kinds, each kind under its own heading, one row each: what was done
+    (the ``change`` items.csv has, set by ``files.write_report``) and how it ended."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for r in f.items:
+        by_kind.setdefault(str(r.get("kind")), []).append(r)
+    order = [k for k in ITEM_HEADINGS if k in by_kind] + [k for k in by_kind if k not in ITEM_HEADINGS]
+    return "".join(_item_table(kind, by_kind[kind]) for kind in order)
+
+
+def _item_table(kind: str, items: list[dict[str, Any]]) -> str:
     rows = "".join(
-        f'<tr data-item="{escape(str(r.get("kind")))}:{escape(str(r.get("key")))}"><td>{escape(str(r.get("kind")))}</td><td>{escape(str(r.get("name") or r.get("key")))}</td>'
-        f"<td>{escape(str((r.get('changes') or {}).get('op', '')))}</td><td>{escape(str(r.get('outcome')))}</td><td>{escape(str(r.get('reason') or ''))}</td></tr>"
-        for r in f.items
+        f'<tr data-item="{escape(kind)}:{escape(str(r.get("key")))}"><td>{escape(str(r.get("name") or r.get("key")))}</td>'
+        f"<td>{escape(str(r.get('change') or ''))}</td><td>{escape(str(r.get('outcome')))}</td><td>{escape(str(r.get('reason') or ''))}</td></tr>"
+        for r in items
     )
+    heading = ITEM_HEADINGS.get(kind, kind)
     return (
-        "<h2>Skill definitions</h2><section><table><tr><th>kind</th><th>name</th><th>change</th><th>outcome</th><th>reason</th></tr>"
-        + rows
-        + "</table></section>"
+        f'<h2 id="items-{escape(kind)}">{escape(heading)}</h2><section><table data-table="items-{escape(kind)}">'
+        "<tr><th>name</th><th>change</th><th>outcome</th><th>reason</th></tr>" + rows + "</table></section>"
     )
 
 
