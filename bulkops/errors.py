@@ -1,6 +1,6 @@
 """The typed exception hierarchy: every failure bulkops reports is one of these.
 
-Each family maps to one process exit code (see ``bulkops.cli.exitcodes``), so the
+Each family maps to one process exit code (see ``bulkops.cli.support.exitcodes``), so the
 CLI never has to guess what went wrong from a message string.
 """
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from bulkops.simulator.catalog import SKILL_NAMES
+from bulkops.simulator.model.catalog import SKILL_NAMES
 from bulkops.simulator.process import client_env, simulator_process
 
 KNOB = {"versionless": "bulk_write_conflict_rate", "versionless-remove": "bulk_write_conflict_rate", "versioned": "conflict_rate"}

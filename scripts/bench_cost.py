@@ -167,7 +167,7 @@ def utilization(args: argparse.Namespace) -> None:
 
 def disk(args: argparse.Namespace) -> None:
     """Run state on disk per user: every user given 50 skills, the job folder measured when the run is over."""
-    from bulkops.simulator.catalog import SKILL_NAMES
+    from bulkops.simulator.model.catalog import SKILL_NAMES
 
     rng = random.Random(args.seed)
     names = [n for n in SKILL_NAMES][:50]

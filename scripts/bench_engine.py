@@ -47,7 +47,7 @@ from pathlib import Path
 
 import orjson
 
-from bulkops.simulator.catalog import SKILL_NAMES
+from bulkops.simulator.model.catalog import SKILL_NAMES
 from bulkops.simulator.process import client_env as sim_env
 from bulkops.simulator.process import simulator_process as simulator
 

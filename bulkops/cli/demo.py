@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from bulkops.cli.common import Stopper, handles_errors, run_async, state_dir_option
 from bulkops.cli.jobs import exit_code_for, print_outcome, run_pass
+from bulkops.cli.support.common import Stopper, handles_errors, run_async, state_dir_option
 from bulkops.client import ClientConfig, GenesysClient
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.plan import make_plan
+from bulkops.engine.plan.planjob import make_plan
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.simulator import SimConfig, Simulator, serve
 from bulkops.state.store import RunStore
 

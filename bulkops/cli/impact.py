@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import click
 
-from bulkops.cli import exitcodes
+from bulkops.cli.support import exitcodes
 from bulkops.client import GenesysClient
-from bulkops.engine.impact import Impact, ImpactInputs, assess
-from bulkops.engine.impact_text import RANK_NAMES, describe
-from bulkops.engine.job import ResolvedSpec
-from bulkops.engine.plan import Plan, make_plan
-from bulkops.engine.reduction import may_reduce
+from bulkops.engine.plan.impact import Impact, ImpactInputs, assess
+from bulkops.engine.plan.impact_text import RANK_NAMES, describe
+from bulkops.engine.plan.planjob import Plan, make_plan
+from bulkops.engine.plan.reduction import may_reduce
+from bulkops.engine.setup.job import ResolvedSpec
 from bulkops.errors import AuthError, CredentialsError
 from bulkops.safetext import escaped
 

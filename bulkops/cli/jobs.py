@@ -10,9 +10,12 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli import exitcodes
-from bulkops.cli.binding import bind_org, binding_meta, connection_of, job_client_config
-from bulkops.cli.common import (
+from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
+from bulkops.cli.queueplan import describe_members
+from bulkops.cli.report import webhook_config, webhook_option
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.binding import bind_org, binding_meta, connection_of, job_client_config
+from bulkops.cli.support.common import (
     Stopper,
     client_config,
     complete_job_names,
@@ -25,23 +28,20 @@ from bulkops.cli.common import (
     state_dir_flag,
     state_dir_option,
 )
-from bulkops.cli.confirm import can_ask, confirm_before_writing, yes_option
-from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
-from bulkops.cli.progress import ProgressReporter
-from bulkops.cli.queueplan import describe_members
-from bulkops.cli.report import webhook_config, webhook_option
-from bulkops.cli.verbosity import is_quiet, outcome_line, say
+from bulkops.cli.support.confirm import can_ask, confirm_before_writing, yes_option
+from bulkops.cli.support.progress import ProgressReporter
+from bulkops.cli.support.verbosity import is_quiet, outcome_line, say
 from bulkops.client import GenesysClient
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
 from bulkops.engine.account import JobAccount, read_account
-from bulkops.engine.execute import execute
-from bulkops.engine.impact_text import to_dict as impact_dict
-from bulkops.engine.job import JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
-from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import describe_replacement, users_changing
-from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
-from bulkops.engine.requesttotal import RequestTotal
+from bulkops.engine.plan.impact_text import to_dict as impact_dict
+from bulkops.engine.plan.planjob import describe_replacement, users_changing
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
+from bulkops.engine.run.requesttotal import RequestTotal
+from bulkops.engine.setup.job import JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.summary import account_fields, account_lines, render_summary
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.report.hooks import after_pass

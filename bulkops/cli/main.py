@@ -7,9 +7,9 @@ import os
 import click
 
 from bulkops import __version__
-from bulkops.cli import exitcodes
-from bulkops.cli.lazygroup import LazyCommand, LazyGroup
-from bulkops.cli.verbosity import set_verbosity
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.lazygroup import LazyCommand, LazyGroup
+from bulkops.cli.support.verbosity import set_verbosity
 
 # Every command, imported when it is used: `bulkops --version` and `--help` import none of them.
 COMMANDS = {

@@ -8,17 +8,27 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.binding import bind_org, job_client_config
-from bulkops.cli.common import Stopper, connection_options, echo_safe, engine_options, handles_errors, pool_option, run_async, state_dir_flag, state_dir_option
 from bulkops.cli.jobs import status_headline
 from bulkops.cli.report import webhook_option
+from bulkops.cli.support.binding import bind_org, job_client_config
+from bulkops.cli.support.common import (
+    Stopper,
+    connection_options,
+    echo_safe,
+    engine_options,
+    handles_errors,
+    pool_option,
+    run_async,
+    state_dir_flag,
+    state_dir_option,
+)
 from bulkops.client import GenesysClient
 from bulkops.domain.guard import HeldBack
 from bulkops.domain.itemguard import HeldPart
 from bulkops.engine.account import read_account
-from bulkops.engine.job import open_job
 from bulkops.engine.kindregistry import kinds
-from bulkops.engine.undoview import describe_held
+from bulkops.engine.setup.job import open_job
+from bulkops.engine.undo.undoview import describe_held
 from bulkops.errors import StateError
 from bulkops.report.hooks import refresh_job_files
 from bulkops.state.joblock import JobLock

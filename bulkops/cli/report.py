@@ -8,8 +8,8 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.common import F, handles_errors, state_dir_option
-from bulkops.engine.job import open_job
+from bulkops.cli.support.common import F, handles_errors, state_dir_option
+from bulkops.engine.setup.job import open_job
 from bulkops.errors import StateError
 from bulkops.report.files import write_report, write_results
 from bulkops.report.load import load_job

@@ -9,24 +9,16 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli import exitcodes
-from bulkops.cli.binding import bind_org, binding_meta, connection_of, job_client_config
-from bulkops.cli.common import (
-    Stopper,
-    complete_job_names,
-    connection_options,
-    engine_options,
-    handles_errors,
-    run_async,
-    state_dir_option,
-)
-from bulkops.cli.confirm import confirm_before_writing, yes_option
 from bulkops.cli.jobs import report_outcome, run_pass
 from bulkops.cli.report import webhook_config, webhook_option
-from bulkops.cli.verbosity import say
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.binding import bind_org, binding_meta, connection_of, job_client_config
+from bulkops.cli.support.common import Stopper, complete_job_names, connection_options, engine_options, handles_errors, run_async, state_dir_option
+from bulkops.cli.support.confirm import confirm_before_writing, yes_option
+from bulkops.cli.support.verbosity import say
 from bulkops.client import GenesysClient
-from bulkops.engine.undo import UndoPlan, create_undo_job, load_inverse, plan_undo
-from bulkops.engine.undoview import describe_unaccounted, describe_undo, undo_plan_json
+from bulkops.engine.undo.undojob import UndoPlan, create_undo_job, load_inverse, plan_undo
+from bulkops.engine.undo.undoview import describe_unaccounted, describe_undo, undo_plan_json
 from bulkops.state.joblock import new_job_lock
 from bulkops.state.layout import RunPaths, check_job_name
 

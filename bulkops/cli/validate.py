@@ -8,10 +8,10 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli import exitcodes
-from bulkops.cli.common import handles_errors
 from bulkops.cli.jobs import as_mode, caps_of, caps_option, mode_option, spec_argument
-from bulkops.engine.job import CheckedSpec, check_locally
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.common import handles_errors
+from bulkops.engine.setup.job import CheckedSpec, check_locally
 from bulkops.errors import SpecError
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
 

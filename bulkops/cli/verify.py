@@ -13,15 +13,15 @@ from typing import Any, TypeVar
 import click
 import orjson
 
-from bulkops.cli import exitcodes
-from bulkops.cli.binding import bind_org, job_client_config
-from bulkops.cli.common import Stopper, complete_job_names, connection_options, handles_errors, run_async, state_dir_flag, state_dir_option
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.binding import bind_org, job_client_config
+from bulkops.cli.support.common import Stopper, complete_job_names, connection_options, handles_errors, run_async, state_dir_flag, state_dir_option
 from bulkops.client import GenesysClient
 from bulkops.client.serverclock import describe_skew
 from bulkops.domain.verification import CONFIRMED, Finding, Verification
-from bulkops.engine.job import open_job
-from bulkops.engine.verifyjob import CLOCK_SKEWS, DEFAULT_MARGIN, JobWrites, read_job_writes
-from bulkops.engine.verifyrun import REAL_AUDIT_LAG, SERVICES, Pending, VerifyOptions, verify_job
+from bulkops.engine.setup.job import open_job
+from bulkops.engine.verify.verifyjob import CLOCK_SKEWS, DEFAULT_MARGIN, JobWrites, read_job_writes
+from bulkops.engine.verify.verifyrun import REAL_AUDIT_LAG, SERVICES, Pending, VerifyOptions, verify_job
 from bulkops.errors import ConfigError
 from bulkops.report.verification import FILE_NAME, say
 from bulkops.state.joblock import JobLock

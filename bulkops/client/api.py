@@ -27,11 +27,11 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from tenacity.wait import wait_random_exponential
 
 from bulkops.client.auth import TokenProvider
-from bulkops.client.config import ClientConfig
+from bulkops.client.connect.config import ClientConfig
 from bulkops.client.contact import FIRST_CONTACT_PAUSE, FirstContact, no_connection
 from bulkops.client.echo import assignments_echo, named_echo, no_content, user_echo
+from bulkops.client.endpoints.organization import ORGANIZATION_PATH, Organization, organization
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
-from bulkops.client.organization import ORGANIZATION_PATH, Organization, organization
 from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind

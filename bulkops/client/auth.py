@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from bulkops.client.config import ClientConfig
+from bulkops.client.connect.config import ClientConfig
 from bulkops.client.contact import FirstContact, no_connection
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
 from bulkops.client.transport import HttpTransport, RawResponse, redirect_refused

@@ -1,6 +1,6 @@
 """What a user's changes cost in requests: the basis of the plan's time estimate.
 
-Mirrors ``bulkops.engine.operations`` one for one. Queue membership is not counted here:
+Mirrors ``bulkops.engine.run.operations`` one for one. Queue membership is not counted here:
 it is batched across users, 100 members a request (see ``queue_requests``).
 """
 

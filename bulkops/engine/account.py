@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bulkops.engine.kindregistry import kinds
-from bulkops.engine.passfigures import PassFigures, passes_of
-from bulkops.engine.requesttotal import META_KEY as TOTAL_KEY
-from bulkops.engine.requesttotal import RequestTotal
+from bulkops.engine.run.passfigures import PassFigures, passes_of
+from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
+from bulkops.engine.run.requesttotal import RequestTotal
 from bulkops.state.joblock import holder
 from bulkops.state.layout import RunPaths
 from bulkops.state.ndjson import BadLine, scan_ndjson

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.utilization import LabelInUseError, create_label, delete_label, label_agents, list_labels
+from bulkops.client.endpoints.utilization import LabelInUseError, create_label, delete_label, label_agents, list_labels
 from bulkops.domain.utilabels import LabelChange, LabelItem, LabelState, label_change, label_key
 from bulkops.domain.utilization import LabelUtilization
 from bulkops.engine.kinds import Inverted, NotUndoable, Phase

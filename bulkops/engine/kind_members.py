@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.routing_config import JOINS_PER_REQUEST, direct_members_joined, set_members_joined
+from bulkops.client.endpoints.routing_config import JOINS_PER_REQUEST, direct_members_joined, set_members_joined
 from bulkops.client.wire import chunks
 from bulkops.domain.queuemembers import MembersChange, MembersItem, MembersState, members_change
 from bulkops.engine import kind_queues

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.utilization import encode_utilization, get_org_utilization, list_labels, put_org_utilization
+from bulkops.client.endpoints.utilization import encode_utilization, get_org_utilization, list_labels, put_org_utilization
 from bulkops.domain.orgutil import ORG_KEY, OrgUtilizationIntent, default_change
 from bulkops.domain.userutil import LabelSettingIntent
 from bulkops.domain.utilabels import label_key

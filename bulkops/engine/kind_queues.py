@@ -40,7 +40,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.routing_config import add_queue_wrapup_codes, get_queue_config, put_queue_config, queue_wrapup_codes, remove_queue_wrapup_code
+from bulkops.client.endpoints.routing_config import add_queue_wrapup_codes, get_queue_config, put_queue_config, queue_wrapup_codes, remove_queue_wrapup_code
 from bulkops.domain.queuesettings import (
     TIMEOUT_PROMPTS,
     QueueChange,

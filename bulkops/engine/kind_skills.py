@@ -12,7 +12,7 @@ holds it back, named) and nothing references it; a skill the job moved is moved 
 division, where it is still in the one the job moved it to. A skill the job deleted is created
 again by name, in its division, before the users' undo (#25 §4): a new id (the platform never
 brings an id back), safe because the delete's guard proved nothing referenced it; the users'
-undo gives its holders their old levels on the new id (``engine/undoskills.py``). Where a skill
+undo gives its holders their old levels on the new id (``engine/undo/undoskills.py``). Where a skill
 of that name exists again (someone created it since), it is the one they get back.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.routing_config import (
+from bulkops.client.endpoints.routing_config import (
     SkillInUseError,
     create_skill_definition,
     delete_skill_definition,
@@ -34,7 +34,7 @@ from bulkops.client.routing_config import (
     move_skill_definition,
     skill_groups_with_conditions,
 )
-from bulkops.client.routing_records import QueueConfig, SkillDefinition, queue_config
+from bulkops.client.endpoints.routing_records import QueueConfig, SkillDefinition, queue_config
 from bulkops.domain.readplan import LISTING_PAGE
 from bulkops.domain.skilldefs import SkillChange, SkillItem, SkillState, skill_diff
 from bulkops.engine.kinds import Inverted, NotUndoable, Phase

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.utilization import encode_utilization, get_user_utilization, list_labels, write_user_utilization
+from bulkops.client.endpoints.utilization import encode_utilization, get_user_utilization, list_labels, write_user_utilization
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationItem, change, whole_setting
 from bulkops.domain.utilabels import label_key
 from bulkops.domain.utilization import ORGANIZATION, DeleteToInherit, MediaUtilization, NothingToDo, PutSetting, Utilization, UtilizationWrite, merge

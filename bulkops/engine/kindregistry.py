@@ -8,7 +8,7 @@ from bulkops.engine.kind_orgutil import OrgUtilizationKind
 from bulkops.engine.kind_queues import QueueSettingsKind
 from bulkops.engine.kind_skills import SkillDefinitions
 from bulkops.engine.kind_utilization import UserUtilizationKind
-from bulkops.engine.phases import AnyKind
+from bulkops.engine.run.phases import AnyKind
 
 
 def kinds() -> dict[str, AnyKind]:

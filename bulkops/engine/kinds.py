@@ -1,7 +1,7 @@
 """A kind of job item beside users (skill definitions now; queue settings and utilization
 labels next): what the one pipeline needs to know of it, and nothing else.
 
-The pipeline (``engine/phases.py``) owns everything that is the same for every kind: the
+The pipeline (``engine/run/phases.py``) owns everything that is the same for every kind: the
 store's statuses and resume, the run's one client (so one rate governor), the audit line,
 the reconciliation queue, the 409 policy and the order of durable effects. A kind says how
 to key, store, read, diff, write and describe its items. Items run in their kind's phase:

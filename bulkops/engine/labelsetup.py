@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.utilization import label_agents, list_labels
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.client.utilization import label_agents, list_labels
 from bulkops.domain.utilabels import LABEL_LIMIT, LabelIntent, LabelItem, label_key
 from bulkops.engine.kind_labels import UtilizationLabelsKind, used_by
-from bulkops.engine.userread import fetch_by_id
+from bulkops.engine.setup.userread import fetch_by_id
 from bulkops.spec.cells import did_you_mean
 from bulkops.spec.validate import At, Problems
 from bulkops.state.store import RunStore

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.routing_config import direct_members_joined
+from bulkops.client.endpoints.routing_config import direct_members_joined
 from bulkops.domain.queuemembers import MemberActivationIntent, MembersItem, joined_changes
 from bulkops.engine.queueselect import QueueTarget
-from bulkops.engine.userread import find_users
+from bulkops.engine.setup.userread import find_users
 from bulkops.spec.cells import fold
 from bulkops.spec.validate import At, Problems
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.utilization import get_org_utilization, list_labels
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.client.utilization import get_org_utilization, list_labels
 from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.utilabels import LabelIntent, label_key
 from bulkops.domain.utilization import LabelUtilization, MediaUtilization, Utilization

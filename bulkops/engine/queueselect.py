@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.routing_config import PAGE, QUEUES_PATH
+from bulkops.client.endpoints.routing_config import PAGE, QUEUES_PATH
 from bulkops.domain.queuesettings import QueueSelector, QueueSettingsIntent
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.queuerules import alike

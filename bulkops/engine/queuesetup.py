@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.routing_config import PAGE, QUEUES_PATH, list_wrapup_codes, queue_wrapup_codes
+from bulkops.client.endpoints.routing_records import queue_config
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.client.routing_config import PAGE, QUEUES_PATH, list_wrapup_codes, queue_wrapup_codes
-from bulkops.client.routing_records import queue_config
 from bulkops.client.wire import chunks
 from bulkops.domain.queuesettings import (
     TIMEOUT_PROMPTS,

@@ -14,13 +14,13 @@ from typing import Any, Protocol
 import orjson
 
 from bulkops.client.api import ClientStats
-from bulkops.client.pool import ClientPool
+from bulkops.client.connect.pool import ClientPool
 from bulkops.client.ratelimit import Allowance
 from bulkops.client.requestkind import KINDS
 from bulkops.engine.account import JobAccount, PassEnd, read_account
-from bulkops.engine.counters import RunCounters
-from bulkops.engine.requesttotal import RequestTotal
-from bulkops.engine.runner import RunResult
+from bulkops.engine.run.counters import RunCounters
+from bulkops.engine.run.requesttotal import RequestTotal
+from bulkops.engine.run.runner import RunResult
 from bulkops.state.layout import RunPaths, write_private
 from bulkops.state.store import RunStore
 

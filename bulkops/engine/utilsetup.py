@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.utilization import list_labels
 from bulkops.client.requestkind import RESOLUTION, request_kind
-from bulkops.client.utilization import list_labels
 from bulkops.domain.userutil import UserUtilizationIntent, UserUtilizationItem
 from bulkops.domain.utilabels import LabelIntent, label_key
 from bulkops.engine.kind_utilization import UserUtilizationKind
-from bulkops.engine.userread import find_users
+from bulkops.engine.setup.userread import find_users
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Problems
 from bulkops.state.store import RunStore

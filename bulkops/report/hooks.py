@@ -16,7 +16,7 @@ import orjson
 import structlog
 
 from bulkops.engine.account import read_account
-from bulkops.engine.execute import AfterPass
+from bulkops.engine.run.execute import AfterPass
 from bulkops.engine.summary import account_fields, write_summary
 from bulkops.report.files import ResultFiles, write_report, write_results
 from bulkops.report.load import load_job

@@ -5,10 +5,10 @@ docs/simulator.md) over a seeded, deterministic org, with knobs for rate limits,
 server errors, latency, token/cursor expiry and concurrent-admin conflicts.
 """
 
-from .clock import AdjustableClock, ManualClock
-from .config import RUNTIME_KNOBS, SimConfig
-from .core import Simulator
-from .server import RunningServer, serve
+from bulkops.simulator.clock import AdjustableClock, ManualClock
+from bulkops.simulator.config import RUNTIME_KNOBS, SimConfig
+from bulkops.simulator.core import Simulator
+from bulkops.simulator.server import RunningServer, serve
 
 __all__ = [
     "AdjustableClock",

@@ -15,20 +15,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import (
-    audittrail,
-    organization,
-    refusals,
-    routes_admin,
-    routes_audits,
-    routes_oauth,
-    routes_routing,
-    routes_skillgroups,
-    routes_users,
-    routes_utilization,
-)
-from .auth import CLIENT_KEY, client_of_request
-from .errors import (
+from bulkops.simulator import refusals
+from bulkops.simulator.auth import CLIENT_KEY, client_of_request
+from bulkops.simulator.errors import (
     BAD_CREDENTIALS,
     BAD_GATEWAY,
     CONFLICT,
@@ -40,11 +29,13 @@ from .errors import (
     UNAVAILABLE,
     SimApiError,
 )
-from .httputil import SIM_KEY
-from .lag import MIN_CONFLICT_WINDOW_S
+from bulkops.simulator.httputil import SIM_KEY
+from bulkops.simulator.model import audittrail, organization
+from bulkops.simulator.model.lag import MIN_CONFLICT_WINDOW_S
+from bulkops.simulator.routes import routes_admin, routes_audits, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
 
 if TYPE_CHECKING:
-    from .core import Simulator
+    from bulkops.simulator.core import Simulator
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from .errors import AUTH_REQUIRED, BAD_CREDENTIALS, SimApiError
+from bulkops.simulator.errors import AUTH_REQUIRED, BAD_CREDENTIALS, SimApiError
 
 #: The OAuth client whose token an API request carries, once the token is checked (stats, the audit trail).
 CLIENT_KEY: web.RequestKey[str] = web.RequestKey("bulkops_sim_client", str)

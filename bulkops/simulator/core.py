@@ -16,17 +16,18 @@ from typing import Any
 
 import orjson
 
-from . import cgr, skilldefs, skillgroups, wire
-from .app import build_app
-from .auth import TokenStore
-from .config import SimConfig
-from .errors import conflict
-from .faults import Faults
-from .lag import WriteLag
-from .org import MemberGroup, Org, User, now_iso
-from .ratelimit import RateLimiter
-from .skilldefs import FlowDependency, SkillGroup
-from .stats import Stats
+from bulkops.simulator import wire
+from bulkops.simulator.app import build_app
+from bulkops.simulator.auth import TokenStore
+from bulkops.simulator.config import SimConfig
+from bulkops.simulator.errors import conflict
+from bulkops.simulator.faults import Faults
+from bulkops.simulator.model import cgr, skilldefs, skillgroups
+from bulkops.simulator.model.lag import WriteLag
+from bulkops.simulator.model.org import MemberGroup, Org, User, now_iso
+from bulkops.simulator.model.skilldefs import FlowDependency, SkillGroup
+from bulkops.simulator.model.stats import Stats
+from bulkops.simulator.ratelimit import RateLimiter
 
 STATE_FORMAT = "bulkops-simulator-state/1"
 

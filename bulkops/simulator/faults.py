@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import catalog
-from .org import Org, User, iso
+from bulkops.simulator.model import catalog
+from bulkops.simulator.model.org import Org, User, iso
 
 SERVER_ERRORS = (500, 502, 503)
 

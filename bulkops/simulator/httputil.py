@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
-from .errors import bad_request, detail
+from bulkops.simulator.errors import bad_request, detail
 
 if TYPE_CHECKING:
-    from .core import Simulator
+    from bulkops.simulator.core import Simulator
 
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("bulkops_simulator")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .errors import SimApiError
+from bulkops.simulator.errors import SimApiError
 
 IN_USE = "in_use"  # DELETE of a skill a group, ring or flow uses
 LABEL_IN_USE = "label_in_use"  # DELETE of a utilization label agents use

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from .core import Simulator
+from bulkops.simulator.core import Simulator
 
 
 @dataclass

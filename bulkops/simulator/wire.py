@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from . import queueconfig, skillgroups
-from .org import Division, Language, Org, Queue, Skill, User
+from bulkops.simulator.model import queueconfig, skillgroups
+from bulkops.simulator.model.org import Division, Language, Org, Queue, Skill, User
 
 API = "/api/v2"
 

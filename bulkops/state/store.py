@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS ids (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
 -- writes from it while it is fresh instead of reading the user again.
 CREATE TABLE IF NOT EXISTS states (user_id TEXT PRIMARY KEY, payload BLOB NOT NULL, read_at REAL NOT NULL);
 -- Items of the other kinds of a job (skill definitions, ...): one per kind and key, each run in
--- its phase (``engine/phases.py``), with the same statuses as users.
+-- its phase (``engine/run/phases.py``), with the same statuses as users.
 CREATE TABLE IF NOT EXISTS items (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -3,7 +3,7 @@
 The store keeps it (``RunStore.mark_inflight``) in the same transaction that marks the user
 ``inflight``, before any write leaves the process, and drops it when the user is ``done`` (the
 audit line then holds both). A kill between a write and its audit line leaves it behind: the
-resumed run writes the audit line from it (``engine/writeahead.py``), and ``bulkops undo`` of a job
+resumed run writes the audit line from it (``engine/run/writeahead.py``), and ``bulkops undo`` of a job
 left so reads it as a line of its own, so no write is ever without its ``before``.
 
 Stored compactly: skill and language ids numbered by the job's ``IdTable`` (as the intents are),

@@ -17,7 +17,7 @@ from helpers.cli import write_matrix
 from helpers.routing import only_through
 from helpers.simthread import simulator_thread
 
-from bulkops.cli.confirm import WritePreview, describe, is_yes, org_of
+from bulkops.cli.support.confirm import WritePreview, describe, is_yes, org_of
 from bulkops.simulator import SimConfig, Simulator
 
 

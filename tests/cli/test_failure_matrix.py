@@ -1,7 +1,7 @@
 """Every command against every way it can fail: an exit code that says which, a message, never a traceback.
 
 In-process (click's CliRunner) against the simulator on its own thread, over real HTTP. Each row is one
-command line and the exit code its failure must give (``bulkops.cli.exitcodes``)."""
+command line and the exit code its failure must give (``bulkops.cli.support.exitcodes``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from helpers.cli import write_matrix
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.simulator import Simulator
 
 NO_CREDENTIALS: dict[str, str | None] = {

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from helpers.cli import write_matrix
 from test_failure_matrix import NO_CREDENTIALS, check, invoke
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 
 
 @contextmanager

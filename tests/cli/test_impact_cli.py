@@ -10,10 +10,10 @@ import orjson
 from click.testing import CliRunner, Result
 from helpers.routing import only_through
 
-from bulkops.cli import exitcodes
 from bulkops.cli.impact import question_lines
 from bulkops.cli.main import cli
-from bulkops.engine.impact import CRITICAL, Impact, ImpactWarning, QueueImpact
+from bulkops.cli.support import exitcodes
+from bulkops.engine.plan.impact import CRITICAL, Impact, ImpactWarning, QueueImpact
 from bulkops.simulator import Simulator
 
 

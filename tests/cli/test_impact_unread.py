@@ -9,9 +9,9 @@ from helpers.engine import client_for
 from helpers.faultproxy import FaultProxy, Via, status
 from helpers.routing import only_through
 
-from bulkops.cli import exitcodes
 from bulkops.cli.impact import impact_before_run
-from bulkops.engine.job import check_locally, resolve_against_org
+from bulkops.cli.support import exitcodes
+from bulkops.engine.setup.job import check_locally, resolve_against_org
 
 
 @pytest.fixture

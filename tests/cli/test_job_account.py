@@ -22,11 +22,11 @@ from click.testing import CliRunner, Result
 from helpers.clients import client_for
 from helpers.reportpage import PageParser, parse_page
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.cli.support import exitcodes
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.report.hooks import after_pass
 from bulkops.simulator import SimConfig, Simulator
 from bulkops.state.ndjson import read_ndjson

@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from helpers.cli import bulkops, sim_config, sim_writes, spawn, status, write_matrix, writes_counted
 
-from bulkops.cli import exitcodes
-from bulkops.cli.binding import JobConnection, check_org, with_recorded_connection
 from bulkops.cli.main import cli
-from bulkops.client.organization import Organization
+from bulkops.cli.support import exitcodes
+from bulkops.cli.support.binding import JobConnection, check_org, with_recorded_connection
+from bulkops.client.endpoints.organization import Organization
 from bulkops.errors import WrongOrgError
 from bulkops.simulator import SimConfig
-from bulkops.simulator.organization import organization
+from bulkops.simulator.model.organization import organization
 from bulkops.simulator.process import simulator_process
 from bulkops.state.store import RunStore
 

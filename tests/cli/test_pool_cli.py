@@ -14,11 +14,11 @@ from click.testing import CliRunner, Result
 from helpers.cli import write_matrix
 from helpers.simthread import simulator_thread
 
-from bulkops.cli.exitcodes import AUTH_CONFIG, OK
 from bulkops.cli.main import cli
+from bulkops.cli.support.exitcodes import AUTH_CONFIG, OK
 from bulkops.logsetup import configure_logging
 from bulkops.simulator import SimConfig, Simulator
-from bulkops.simulator.organization import OTHER_ORG_OFFSET
+from bulkops.simulator.model.organization import OTHER_ORG_OFFSET
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import shlex
 
 from click.testing import CliRunner, Result
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.simulator import Simulator
 
 

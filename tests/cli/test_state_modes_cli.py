@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers.cli import write_matrix
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.simulator import SimConfig, Simulator
 from bulkops.state.layout import private_dir
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 from click.testing import CliRunner, Result
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.simulator import Simulator
 
 

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers.clients import client_for
 
-from bulkops.cli import exitcodes
 from bulkops.cli.main import cli
+from bulkops.cli.support import exitcodes
 from bulkops.logsetup import configure_logging
 from bulkops.simulator import SimConfig, Simulator
 from bulkops.state.joblock import LOCK_NAME

@@ -9,7 +9,7 @@ import pytest
 from helpers.clients import make_client, no_backoff
 from helpers.faultproxy import status
 
-from bulkops.client.audits import (
+from bulkops.client.endpoints.audits import (
     MAX_WINDOW_S,
     AuditQuery,
     AuditQueryError,

@@ -8,8 +8,8 @@ import pytest
 from helpers.clients import config_for, make_client, no_backoff
 
 from bulkops.client import GenesysClient
-from bulkops.client.organization import Organization, organization
-from bulkops.client.pool import ClientPool
+from bulkops.client.connect.pool import ClientPool
+from bulkops.client.endpoints.organization import Organization, organization
 from bulkops.client.wire import ShapeError
 from bulkops.errors import ConfigError
 from bulkops.simulator import SimConfig

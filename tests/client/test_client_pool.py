@@ -9,7 +9,7 @@ import pytest
 from helpers.clients import config_for, no_backoff
 
 from bulkops.client import GenesysClient
-from bulkops.client.pool import ClientPool, PoolLane, credentials_refused
+from bulkops.client.connect.pool import ClientPool, PoolLane, credentials_refused
 from bulkops.errors import AuthError, CredentialsError
 from bulkops.simulator import SimConfig
 

@@ -7,7 +7,7 @@ import pytest
 from helpers.clients import make_client, no_backoff
 from helpers.faultproxy import status
 
-from bulkops.client.utilization import (
+from bulkops.client.endpoints.utilization import (
     DuplicateLabelError,
     LabelInUseError,
     LabelLimitError,

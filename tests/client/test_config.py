@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from bulkops.client.config import REGION_DOMAINS, ClientConfig, region_domain, urls_for
+from bulkops.client.connect.config import REGION_DOMAINS, ClientConfig, region_domain, urls_for
 from bulkops.errors import ConfigError
 
 

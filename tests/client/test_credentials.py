@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulkops.client import ClientConfig
-from bulkops.client.config import ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, pick_credentials
-from bulkops.client.gcprofile import GcProfile, read_gc_profile
+from bulkops.client.connect.config import ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_REGION, pick_credentials
+from bulkops.client.connect.gcprofile import GcProfile, read_gc_profile
 from bulkops.errors import ConfigError
 
 #: The layout `gc profiles new` writes (MyPureCloud/platform-client-sdk-cli, config.go/createprofile.go).

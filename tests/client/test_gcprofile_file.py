@@ -10,8 +10,8 @@ import pytest
 from structlog.testing import capture_logs
 from test_credentials import GC_CONFIG
 
-from bulkops.client import gcprofile
-from bulkops.client.gcprofile import MAX_PROFILE_BYTES, read_gc_profile
+from bulkops.client.connect import gcprofile
+from bulkops.client.connect.gcprofile import MAX_PROFILE_BYTES, read_gc_profile
 from bulkops.errors import ConfigError
 
 

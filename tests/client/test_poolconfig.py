@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.cli.common import client_config
+from bulkops.cli.support.common import client_config
 from bulkops.client import ClientConfig
-from bulkops.client.poolconfig import MAX_POOL, env_names, pool_members
+from bulkops.client.connect.poolconfig import MAX_POOL, env_names, pool_members
 from bulkops.errors import ConfigError
 
 PRIMARY = ClientConfig.resolve(region="mypurecloud.ie", client_id="main", client_secret="main-secret", env={}, rps=5)

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bulkops.client import ClientConfig, GenesysClient
-from bulkops.client.config import ENV_ACCESS_TOKEN
+from bulkops.client.connect.config import ENV_ACCESS_TOKEN
 from bulkops.errors import AccessTokenRefusedError, CredentialsError
 from bulkops.simulator import SimConfig
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from helpers.clients import make_client
 
+from bulkops.client.endpoints.routing_config import DuplicateSkillError, SkillInUseError, create_skill_definition, delete_skill_definition
+from bulkops.client.endpoints.utilization import DuplicateLabelError, LabelInUseError, LabelLimitError, create_label, delete_label, rename_label
 from bulkops.client.refusals import is_duplicate_name, is_in_use
-from bulkops.client.routing_config import DuplicateSkillError, SkillInUseError, create_skill_definition, delete_skill_definition
-from bulkops.client.utilization import DuplicateLabelError, LabelInUseError, LabelLimitError, create_label, delete_label, rename_label
 from bulkops.errors import ApiError, BadRequestError, ConflictError
 from bulkops.simulator import SimConfig
 from bulkops.simulator.refusals import CODES_400

@@ -7,8 +7,8 @@ import pytest
 from helpers.clients import make_client, no_backoff
 from helpers.faultproxy import Answer, status
 
-from bulkops.client import routing_config as rc
-from bulkops.client import routing_records as rec
+from bulkops.client.endpoints import routing_config as rc
+from bulkops.client.endpoints import routing_records as rec
 from bulkops.client.wire import ShapeError
 from bulkops.errors import BadRequestError, ConflictError, MalformedResponseError, NotFoundError
 from bulkops.simulator import SimConfig

@@ -21,7 +21,7 @@ from bulkops.domain.queuesettings import (
     settings_diff,
     unnamed_digests,
 )
-from bulkops.simulator.queueconfig import default_settings
+from bulkops.simulator.model.queueconfig import default_settings
 
 
 def body() -> dict[str, Any]:

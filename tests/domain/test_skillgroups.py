@@ -7,10 +7,10 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkops.client import routing_records
+from bulkops.client.endpoints import routing_records
 from bulkops.domain.skillgroups import COMPARATORS, Condition, Holdings, Term, compare, holds, is_member, names_in
-from bulkops.simulator import skilldefs
-from bulkops.simulator.org import Org, User
+from bulkops.simulator.model import skilldefs
+from bulkops.simulator.model.org import Org, User
 
 SKILLS = ("Billing", "Technical Support", "Sales")  # the first three of the simulator's catalogue
 LANGUAGES = ("English", "Spanish")

@@ -10,7 +10,7 @@ import json
 
 from helpers.engine import email, run_spec
 
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.options import RunOptions
 from bulkops.simulator import SimConfig
 
 

@@ -7,10 +7,10 @@ import json
 
 from helpers.engine import client_for
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
-from bulkops.engine.queues import read_members_first
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.run.queues import read_members_first
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.simulator import SimConfig
 
 

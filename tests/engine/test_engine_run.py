@@ -86,7 +86,7 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
     import pytest
     from helpers.engine import client_for
 
-    from bulkops.engine.job import add_missing_skills, check_locally, resolve_against_org
+    from bulkops.engine.setup.job import add_missing_skills, check_locally, resolve_against_org
     from bulkops.errors import SpecError
 
     spec = write_wide_csv(tmp_path / "new.csv", ["user", "Bilingual Billing", "Biling"], [[email(0), "4", "2"]])
@@ -110,9 +110,9 @@ async def test_missing_skills_are_refused_with_suggestions_or_created_first_on_r
 async def test_a_user_that_vanishes_after_validation_is_reported_failed_not_forgotten(sim, tmp_path):
     from helpers.engine import client_for
 
-    from bulkops.engine.execute import execute
-    from bulkops.engine.job import check_locally, create_job, resolve_against_org
-    from bulkops.engine.options import RunOptions
+    from bulkops.engine.run.execute import execute
+    from bulkops.engine.run.options import RunOptions
+    from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 
     s = sim.sim
     by_email = {s.user(u)["email"]: u for u in s.user_ids()}

@@ -10,8 +10,8 @@ from __future__ import annotations
 from helpers.engine import client_for, email, run_spec
 from test_reorg import write_json
 
-from bulkops.engine.job import check_locally, resolve_against_org
-from bulkops.engine.plan import make_plan
+from bulkops.engine.plan.planjob import make_plan
+from bulkops.engine.setup.job import check_locally, resolve_against_org
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 

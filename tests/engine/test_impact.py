@@ -8,11 +8,11 @@ import orjson
 from helpers.clients import client_for
 from helpers.engine import write_wide_csv
 
-from bulkops.engine.impact import CRITICAL, ImpactInputs, assess
-from bulkops.engine.impact_text import describe, to_dict
-from bulkops.engine.job import check_locally, resolve_against_org
-from bulkops.engine.plan import make_plan
-from bulkops.simulator import skillgroups
+from bulkops.engine.plan.impact import CRITICAL, ImpactInputs, assess
+from bulkops.engine.plan.impact_text import describe, to_dict
+from bulkops.engine.plan.planjob import make_plan
+from bulkops.engine.setup.job import check_locally, resolve_against_org
+from bulkops.simulator.model import skillgroups
 
 
 def at_least(skill: str, level: int) -> list[dict]:

@@ -11,11 +11,12 @@ from helpers.clients import client_for
 from helpers.engine import write_wide_csv
 from test_impact import at_least, holders, plan_impact
 
-from bulkops.client.activity import ACTIVITY_PATH, live_picture
-from bulkops.engine.impact import NOTICE
-from bulkops.engine.impact_text import describe, to_dict
+from bulkops.client.endpoints.activity import ACTIVITY_PATH, live_picture
+from bulkops.engine.plan.impact import NOTICE
+from bulkops.engine.plan.impact_text import describe, to_dict
 from bulkops.errors import BadRequestError
-from bulkops.simulator import SimConfig, activity, skillgroups
+from bulkops.simulator import SimConfig
+from bulkops.simulator.model import activity, skillgroups
 
 
 def _either(dimension, values):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.client.activity import QueueCounts
-from bulkops.client.routing_records import MemberGroupRef, SkillGroup
-from bulkops.engine.impact import GroupImpact, Joins, Move, QueueImpact, changes_members, group_impacts_of, queue_joins, through_groups, unread_groups
+from bulkops.client.endpoints.activity import QueueCounts
+from bulkops.client.endpoints.routing_records import MemberGroupRef, SkillGroup
+from bulkops.engine.plan.impact import GroupImpact, Joins, Move, QueueImpact, changes_members, group_impacts_of, queue_joins, through_groups, unread_groups
 
 
 def move(uid: str, before: set[str] = frozenset(), after: set[str] = frozenset()) -> Move:

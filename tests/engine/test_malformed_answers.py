@@ -12,9 +12,9 @@ from helpers.engine import client_for, email
 from helpers.faultproxy import EMPTY_BODY, EMPTY_OBJECT, REPEAT_CURSOR, FaultProxy, Via
 from test_reorg import write_json
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.errors import MalformedResponseError, PassFailed
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson

@@ -10,10 +10,10 @@ import json
 import pytest
 from helpers.engine import client_for
 
-from bulkops.client.utilization import get_org_utilization, get_user_utilization
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.client.endpoints.utilization import get_org_utilization, get_user_utilization
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
 from bulkops.simulator import SimConfig
 from bulkops.state.store import INFLIGHT

@@ -15,8 +15,8 @@ import orjson
 import pytest
 from helpers.engine import client_for
 
-from bulkops.engine.job import check_locally, resolve_against_org
-from bulkops.engine.plan import make_plan, skill_replacement
+from bulkops.engine.plan.planjob import make_plan, skill_replacement
+from bulkops.engine.setup.job import check_locally, resolve_against_org
 
 
 def write_replace_spec(path, users):

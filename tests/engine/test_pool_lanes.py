@@ -11,8 +11,8 @@ from helpers.clients import no_backoff
 from test_pool_run import OPTS, USERS, pooled_config, set_up, writers, written_once
 
 from bulkops.client import GenesysClient
-from bulkops.engine.execute import execute
-from bulkops.engine.runner import lanes_for
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.runner import lanes_for
 from bulkops.simulator import SimConfig
 
 

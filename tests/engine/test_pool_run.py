@@ -14,17 +14,17 @@ from helpers.clients import config_for, no_backoff
 from helpers.engine import email
 from structlog.testing import capture_logs
 
-from bulkops.cli.common import explain
-from bulkops.cli.exitcodes import AUTH_CONFIG, OK
 from bulkops.cli.jobs import exit_code_for
+from bulkops.cli.support.common import explain
+from bulkops.cli.support.exitcodes import AUTH_CONFIG, OK
 from bulkops.client import ClientConfig, GenesysClient
 from bulkops.domain.shard import shard_of
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.errors import PassFailed
 from bulkops.simulator import SimConfig
-from bulkops.simulator.audittrail import trail_of
+from bulkops.simulator.model.audittrail import trail_of
 from bulkops.state.ndjson import read_ndjson
 
 USERS = 90
@@ -180,8 +180,8 @@ async def test_every_client_revoked_stops_the_pass_with_exit_5_and_a_resume_fini
 async def test_verify_of_a_pooled_job_reads_every_clients_audit(sim, tmp_path):
     """The platform audits each write under the client that made it: verify reads each pool
     client's audit, so a pooled job verifies; one client's audit alone would miss most writes."""
-    from bulkops.engine.verifyjob import read_job_writes
-    from bulkops.engine.verifyrun import VerifyOptions, verify_job
+    from bulkops.engine.verify.verifyjob import read_job_writes
+    from bulkops.engine.verify.verifyrun import VerifyOptions, verify_job
 
     sim.sim.reset(SimConfig(users=USERS + 10, extra_clients=2, audit_delay_seconds=0))
     async with GenesysClient(pooled_config(sim, 2, rps=2000), backoff=no_backoff) as client:

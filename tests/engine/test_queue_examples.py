@@ -9,9 +9,9 @@ import pytest
 from helpers.engine import client_for
 
 from bulkops.engine import kind_queues
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
 

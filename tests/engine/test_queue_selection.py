@@ -11,10 +11,10 @@ from helpers.engine import client_for
 from test_plan_replace import bulkops_plan
 
 from bulkops.engine import kind_queues
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
 from bulkops.engine.queueselect import matches
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
 from bulkops.simulator import SimConfig
 

@@ -7,9 +7,9 @@ import pytest
 from helpers.cli import write_matrix
 from test_plan_replace import bulkops_plan
 
-from bulkops.cli.progress import ProgressReporter
+from bulkops.cli.support.progress import ProgressReporter
 from bulkops.client.ratelimit import RateGovernor
-from bulkops.engine.counters import RunCounters
+from bulkops.engine.run.counters import RunCounters
 from bulkops.engine.summary import render_summary
 from bulkops.simulator import SimConfig
 

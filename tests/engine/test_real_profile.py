@@ -7,7 +7,7 @@ import json
 
 from helpers.engine import email, run_spec
 
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.options import RunOptions
 
 USERS = 120
 

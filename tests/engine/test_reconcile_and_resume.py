@@ -2,9 +2,9 @@
 
 from helpers.engine import client_for, email, write_wide_csv
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue

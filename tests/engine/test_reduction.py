@@ -8,7 +8,7 @@ import pytest
 from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
 from bulkops.domain.queuemembers import MembersItem
 from bulkops.domain.skilldefs import SkillItem
-from bulkops.engine.reduction import first_reduction, store_pairs, user_reduction
+from bulkops.engine.plan.reduction import first_reduction, store_pairs, user_reduction
 
 
 def intent(**kw) -> ResolvedIntent:

@@ -16,9 +16,9 @@ from helpers.engine import client_for, email
 
 from bulkops.cli.main import cli
 from bulkops.client.requestkind import KINDS
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, open_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.engine.summary import render_summary
 from bulkops.report.files import write_report
 from bulkops.simulator import SimConfig

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulkops.client.api import ClientStats
-from bulkops.engine.requesttotal import META_KEY, RequestTotal, add_pass, record_pass
+from bulkops.engine.run.requesttotal import META_KEY, RequestTotal, add_pass, record_pass
 from bulkops.state.store import RunStore
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers.engine import client_for, email, write_wide_csv
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
 from bulkops.simulator import SimConfig
 

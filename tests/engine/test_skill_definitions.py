@@ -7,9 +7,9 @@ import json
 import pytest
 from helpers.engine import client_for
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
 from bulkops.report.files import write_results
 from bulkops.report.html import render

@@ -5,10 +5,10 @@ import json
 
 from helpers.engine import client_for, email, run_job, undo_job
 
-from bulkops.engine.job import open_job
-from bulkops.engine.options import RunOptions
-from bulkops.engine.undo import load_inverse
-from bulkops.engine.undoview import describe_undo
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import open_job
+from bulkops.engine.undo.undojob import load_inverse
+from bulkops.engine.undo.undoview import describe_undo
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
 

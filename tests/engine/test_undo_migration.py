@@ -8,7 +8,7 @@ import json
 
 from helpers.engine import client_for, plan_undo_of, run_job, undo_job
 
-from bulkops.engine.undoview import describe_undo, undo_plan_json
+from bulkops.engine.undo.undoview import describe_undo, undo_plan_json
 from bulkops.simulator import SimConfig
 
 

@@ -9,11 +9,11 @@ import json
 
 from helpers.engine import client_for
 
-from bulkops.client.utilization import get_user_utilization
+from bulkops.client.endpoints.utilization import get_user_utilization
 from bulkops.domain.utilization import MEDIA_TYPES
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.simulator import SimConfig
 from bulkops.state.store import INFLIGHT
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from helpers.engine import client_for
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import make_plan
+from bulkops.engine.plan.planjob import make_plan
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson

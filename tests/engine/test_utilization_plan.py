@@ -9,10 +9,10 @@ import json
 from helpers.engine import client_for
 
 from bulkops.domain.utilization import MEDIA_TYPES
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
-from bulkops.engine.plan import make_plan
+from bulkops.engine.plan.planjob import make_plan
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
 from bulkops.simulator import SimConfig
 

@@ -8,7 +8,7 @@ import json
 
 from helpers.engine import client_for, run_job, undo_job
 
-from bulkops.client.utilization import decode_utilization, encode_utilization, get_org_utilization, get_user_utilization
+from bulkops.client.endpoints.utilization import decode_utilization, encode_utilization, get_org_utilization, get_user_utilization
 from bulkops.domain.utilization import MEDIA_TYPES
 from bulkops.simulator import SimConfig
 

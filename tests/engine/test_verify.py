@@ -13,12 +13,12 @@ from pathlib import Path
 from helpers.engine import client_for, email, run_spec
 
 from bulkops.domain.verification import CONFIRMED, MIXED, UNEXPECTED, Verification
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
-from bulkops.engine.verifyjob import read_job_writes
-from bulkops.engine.verifyrun import Pending, VerifyOptions, verify_job
-from bulkops.simulator.audittrail import TRAIL_KEY
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
+from bulkops.engine.verify.verifyjob import read_job_writes
+from bulkops.engine.verify.verifyrun import Pending, VerifyOptions, verify_job
+from bulkops.simulator.model.audittrail import TRAIL_KEY
 from bulkops.state.store import RunStore
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)

@@ -17,8 +17,8 @@ from test_verify import run_job, write_json
 from bulkops.client import GenesysClient
 from bulkops.client.serverclock import ServerClock, parse_http_date
 from bulkops.domain.verification import Verification
-from bulkops.engine.verifyjob import CLOCK_SKEWS, read_job_writes
-from bulkops.engine.verifyrun import Pending, VerifyOptions, verify_job
+from bulkops.engine.verify.verifyjob import CLOCK_SKEWS, read_job_writes
+from bulkops.engine.verify.verifyrun import Pending, VerifyOptions, verify_job
 from bulkops.state.store import RunStore
 
 THREE_HOURS = 3 * 3600.0

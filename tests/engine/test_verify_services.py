@@ -8,11 +8,11 @@ import pytest
 from helpers.clients import client_for
 from test_verify import FAST, reorg, run_job, verify, write_json
 
-from bulkops.client.audits import service_mapping
+from bulkops.client.endpoints.audits import service_mapping
 from bulkops.domain.auditservices import DEFAULT_SERVICES, WRITTEN, AuditService, ServiceChoice, choose_services
 from bulkops.domain.verification import Verification
-from bulkops.engine import verifyrun
-from bulkops.engine.verifyrun import Pending
+from bulkops.engine.verify import verifyrun
+from bulkops.engine.verify.verifyrun import Pending
 
 MOVED = {"RoutingSkill": "RoutingSkills", "SkillGroup": "RoutingSkills"}
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from helpers.engine import client_for, email
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 

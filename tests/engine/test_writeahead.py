@@ -16,9 +16,9 @@ import pytest
 from helpers.engine import email, plan_undo_of, resume_job, run_job, undo_job
 from test_undo import reorg_spec, snapshot
 
-from bulkops.engine.job import open_job
-from bulkops.engine.options import RunOptions
-from bulkops.engine.undocheck import NO_LINE, NO_RECORD
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import open_job
+from bulkops.engine.undo.undocheck import NO_LINE, NO_RECORD
 from bulkops.state.audit import AuditLog
 from bulkops.state.ndjson import read_ndjson
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bulkops.engine.job import check_locally, create_job, new_run_id, open_job, resolve_against_org
-from bulkops.engine.options import RunOptions
-from bulkops.engine.queues import QueueMembership
-from bulkops.engine.runner import Engine, RunResult
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.run.queues import QueueMembership
+from bulkops.engine.run.runner import Engine, RunResult
+from bulkops.engine.setup.job import check_locally, create_job, new_run_id, open_job, resolve_against_org
 from helpers.clients import client_for
 
 __all__ = ["client_for", "email", "plan_undo_of", "resume_job", "run_job", "run_spec", "undo_job", "write_wide_csv"]
@@ -53,7 +53,7 @@ def email(i: int) -> str:
 
 async def run_job(handle, spec_path: Path, state_dir: Path, *, rps: float = 3000, options: RunOptions | None = None):
     """Set-up and one pass as ``bulkops run`` does it (``execute``: summary, result files): (setup, summary)."""
-    from bulkops.engine.execute import execute
+    from bulkops.engine.run.execute import execute
 
     async with client_for(handle, rps=rps) as client:
         setup = create_job(await resolve_against_org(client, check_locally(spec_path)), state_dir=state_dir)
@@ -64,7 +64,7 @@ async def run_job(handle, spec_path: Path, state_dir: Path, *, rps: float = 3000
 
 async def plan_undo_of(handle, state_dir: Path, job_id: str, *, rps: float = 3000):
     """The plan of ``bulkops undo JOB`` (reads only)."""
-    from bulkops.engine.undo import load_inverse, plan_undo
+    from bulkops.engine.undo.undojob import load_inverse, plan_undo
 
     source, inverse = load_inverse(state_dir, job_id)
     async with client_for(handle, rps=rps) as client:
@@ -75,8 +75,8 @@ async def plan_undo_of(handle, state_dir: Path, job_id: str, *, rps: float = 300
 
 async def undo_job(handle, state_dir: Path, job_id: str, *, rps: float = 3000, options: RunOptions | None = None):
     """``bulkops undo JOB`` as the command does it: plan, the undo job, one pass: (plan, setup, summary)."""
-    from bulkops.engine.execute import execute
-    from bulkops.engine.undo import create_undo_job, load_inverse, plan_undo
+    from bulkops.engine.run.execute import execute
+    from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo
 
     source, inverse = load_inverse(state_dir, job_id)
     async with client_for(handle, rps=rps) as client:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bulkops.simulator import Simulator, skillgroups
+from bulkops.simulator import Simulator
+from bulkops.simulator.model import skillgroups
 
 
 def at_least(skill: str, level: int) -> list[dict]:

@@ -240,7 +240,7 @@ def test_run_state_is_owner_only(org, tmp_path):
 
 def test_a_spec_saved_over_after_validation_is_not_applied(tmp_path):
     """The job reads the bytes it validated (a private snapshot), whatever happens to the file afterwards."""
-    from bulkops.engine.job import check_locally
+    from bulkops.engine.setup.job import check_locally
 
     spec = write_matrix(tmp_path / "m.csv", 20)
     original = spec.read_bytes()

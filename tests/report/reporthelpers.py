@@ -10,9 +10,9 @@ import orjson
 from helpers.engine import client_for, email
 from helpers.reportpage import PageParser, number, parse_page
 
-from bulkops.engine.execute import execute
-from bulkops.engine.job import JobSetup, check_locally, create_job, resolve_against_org
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.execute import execute
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.job import JobSetup, check_locally, create_job, resolve_against_org
 from bulkops.report.hooks import after_pass
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)

@@ -9,7 +9,7 @@ import math
 import orjson
 from reporthelpers import email, run_job, write_jsonl
 
-from bulkops.engine.options import RunOptions
+from bulkops.engine.run.options import RunOptions
 from bulkops.report.files import write_results
 from bulkops.report.retry import spec_user
 from bulkops.simulator import SimConfig

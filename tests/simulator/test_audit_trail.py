@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from PureCloudPlatformClientV2 import ApiClient
 
-from bulkops.simulator.routes_audits import MAX_WINDOW_DAYS
+from bulkops.simulator.routes.routes_audits import MAX_WINDOW_DAYS
 
 assert MAX_WINDOW_DAYS < 59
 

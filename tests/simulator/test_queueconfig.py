@@ -9,7 +9,7 @@ import copy
 import pytest
 
 from bulkops.simulator import Simulator
-from bulkops.simulator.queueconfig import ADMIN_EDITABLE, MEDIA_TYPES, default_settings
+from bulkops.simulator.model.queueconfig import ADMIN_EDITABLE, MEDIA_TYPES, default_settings
 
 QUEUES = "/api/v2/routing/queues"
 

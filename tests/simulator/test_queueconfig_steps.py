@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.simulator.queueconfig import media_problems, skill_ref_problem
+from bulkops.simulator.model.queueconfig import media_problems, skill_ref_problem
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.simulator.skilldefs import condition_item_problems
+from bulkops.simulator.model.skilldefs import condition_item_problems
 
 CATALOGUE = {"sales": object()}
 GOOD = {"routingSkill": "Sales", "comparator": "GreaterThanOrEqualTo", "proficiency": 3}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bulkops.simulator import Simulator
-from bulkops.simulator.skilldefs import IN_USE_MESSAGE
+from bulkops.simulator.model.skilldefs import IN_USE_MESSAGE
 
 SKILLS = "/api/v2/routing/skills"
 GROUPS = "/api/v2/routing/skillgroups"

@@ -4,8 +4,8 @@ through a skill group, who is on queue now (the routing activity query), and the
 from __future__ import annotations
 
 from bulkops.simulator import SimConfig
-from bulkops.simulator import skillgroups as sg
 from bulkops.simulator.config import profile_config
+from bulkops.simulator.model import skillgroups as sg
 
 GROUPS = "/api/v2/routing/skillgroups"
 ACTIVITY = "/api/v2/analytics/routing/activity/query"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.simulator.org import patch_manager, patch_text_fields
+from bulkops.simulator.model.org import patch_manager, patch_text_fields
 
 
 @pytest.mark.parametrize(

@@ -224,7 +224,7 @@ def test_a_state_without_utilization_loads_the_fresh_defaults():
     sim = Simulator(SimConfig(users=3))
     record = sim.dump()
     del record["utilization"]
-    from bulkops.simulator.org import Org
+    from bulkops.simulator.model.org import Org
 
     org = Org.from_record(record)
     assert org.utilization.labels == {} and org.utilization.org.media["chat"].maximum_capacity == 4

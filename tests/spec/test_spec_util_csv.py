@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bulkops.domain.utilization import MEDIA_TYPES
-from bulkops.engine.job import check_locally
+from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
 from bulkops.spec.cells import CellError
 from bulkops.spec.csv_util import UtilColumn, util_column

@@ -11,7 +11,7 @@ import pytest
 from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.userutil import LabelSettingIntent, UserUtilizationIntent
 from bulkops.domain.utilization import MEDIA_TYPES, MediaUtilization
-from bulkops.engine.job import check_locally
+from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
 
 BAD = """{"version": 2,

@@ -7,7 +7,7 @@ import pytest
 
 from bulkops.cli.jobs import describe_label_line
 from bulkops.domain.utilabels import LabelIntent, label_name_problem
-from bulkops.engine.job import check_locally
+from bulkops.engine.setup.job import check_locally
 from bulkops.errors import SpecError
 
 BAD = """{"version": 2,

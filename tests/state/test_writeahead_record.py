@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from bulkops.domain.model import Changes, UserIntent, UserState
-from bulkops.engine.undocheck import BARE_CONFIRMATION, NO_LINE, NO_RECORD, AuditSeen, unaccounted
-from bulkops.engine.writeahead import confirmed_ops, landed, merge_changes
+from bulkops.engine.run.writeahead import confirmed_ops, landed, merge_changes
+from bulkops.engine.undo.undocheck import BARE_CONFIRMATION, NO_LINE, NO_RECORD, AuditSeen, unaccounted
 from bulkops.state.store import RunStore
 from bulkops.state.writeahead import WriteAhead
 

@@ -1,0 +1,1 @@
+"""What the commands share: connection options, exit codes, verbosity, progress, confirmation."""

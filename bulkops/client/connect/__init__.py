@@ -1,0 +1,1 @@
+"""Where to connect and as whom: regions, credentials, gc profiles, a pool of OAuth clients."""

@@ -1,0 +1,274 @@
+"""``bulkops plan``: what a spec would change, per user and in total, reading only.
+
+It sets up exactly as a run would (one read of the named users), diffs each against the
+state read, and counts the requests the run would spend, so the estimated duration is
+``requests / rps`` with the same numbers the run will later report. A replace-mode write
+names only the skills that stay, so the plan spells out what it removes, and warns about
+users it would leave with no skills at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bulkops.client.api import GenesysClient
+from bulkops.domain.cost import queue_requests, write_requests
+from bulkops.domain.merge import apply, diff
+from bulkops.domain.model import Changes, ResolvedIntent, UserState
+from bulkops.engine.membersetup import member_requests
+from bulkops.engine.plan.impact import ImpactInputs
+from bulkops.engine.run.queues import QueueMembership
+from bulkops.engine.setup.expand import fill_unknown
+from bulkops.engine.setup.job import ResolvedSpec
+from bulkops.engine.utilplan import describe_user_utilization, utilization_requests
+from bulkops.state.codec import changes_to_dict
+
+
+@dataclass(slots=True)
+class QueuePlan:
+    name: str
+    members_before: int
+    gains: int = 0
+    losses: int = 0
+
+    @property
+    def members_after(self) -> int:
+        return self.members_before + self.gains - self.losses
+
+
+@dataclass(slots=True)
+class Plan:
+    users_named: int = 0
+    users_changing: int = 0
+    users_unchanged: int = 0
+    users_not_seen: int = 0
+    totals: Counter[str] = field(default_factory=Counter)  # skills_set, skills_removed, ...
+    write_requests: int = 0
+    read_requests: int = 0
+    queues: dict[str, QueuePlan] = field(default_factory=dict)
+    users: list[dict[str, Any]] = field(default_factory=list)  # per-user detail (capped by ``detail``)
+    emptied: list[str] = field(default_factory=list)  # the first users left with no skills (all are counted in totals)
+    #: Leaves bulkops cannot do (the user is a member through a group): "email: why", all of them.
+    blocked_leaves: list[str] = field(default_factory=list)
+    #: How set-up read the named users, and why (listing the org or fetching them).
+    users_read: str = ""
+    #: The skills section, one line each, in names: what each definition does and what uses a deleted skill.
+    skills: list[dict[str, Any]] = field(default_factory=list)
+    #: The queues section, one line a queue, in names: each setting before and after, codes added and removed.
+    queue_settings: list[dict[str, Any]] = field(default_factory=list)
+    #: The utilizationLabels section, one line a label: create (or exists already), delete and who uses it.
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    #: The utilization section in counts (``engine/utilplan.py``), None without one.
+    utilization: dict[str, Any] | None = None
+    #: The utilizationDefault section: each named part before and after, in names; None without one.
+    utilization_default: dict[str, Any] | None = None
+
+    @property
+    def queue_write_requests(self) -> int:
+        return sum(queue_requests(q.gains) + queue_requests(q.losses) for q in self.queues.values())
+
+    def run_requests(self, reads: int) -> int:
+        """What ``bulkops run`` would spend: the reads this plan made (a run makes the same ones
+        during its set-up), then the writes (a skill definition's write is one request; a queue
+        whose settings change: read, PUT, read-back, plus one request a wrap-up code change)."""
+        skills = sum(1 for s in self.skills if s["action"] != "migrate")
+        labels = sum(label_requests(x) for x in self.labels)
+        utilization = utilization_requests(self.utilization, self.utilization_default)
+        settings = sum(queue_setting_requests(q) for q in self.queue_settings)
+        return reads + self.write_requests + self.queue_write_requests + skills + settings + labels + utilization
+
+    def warnings(self) -> list[str]:
+        queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
+        blocked = (
+            [f"{len(self.blocked_leaves)} queue leave(s) cannot be done and will end failed: " + "; ".join(self.blocked_leaves[:EMPTIED_SHOWN])]
+            if self.blocked_leaves
+            else []
+        )
+        return self._emptied_warning() + blocked + queues
+
+    def _emptied_warning(self) -> list[str]:
+        """Losing every skill takes a user off all skill-based routing: usually a spec line that names no skills in replace mode."""
+        n = self.totals["users_left_with_no_skills"]
+        if not n:
+            return []
+        more = f" and {n - len(self.emptied)} more" if n > len(self.emptied) else ""
+        return [f"{n} user{'s' if n != 1 else ''} left with no skills (every skill they hold would be removed): {', '.join(self.emptied)}{more}"]
+
+
+EMPTIED_SHOWN = 10  # users named in the "left with no skills" warning; the rest are counted
+
+
+def skill_replacement(before: Mapping[str, float], after: Mapping[str, float], names: Mapping[str, str]) -> dict[str, Any]:
+    """What a replace-mode write does to one user's skills, by name.
+
+    The write sends only the skills that stay, so what it removes must be worked out from
+    what the user holds now: ``keep`` (same proficiency), ``change`` (name -> [before, after]),
+    ``add`` and ``remove`` (name -> proficiency held now)."""
+    out: dict[str, dict[str, Any]] = {"keep": {}, "change": {}, "add": {}, "remove": {}}
+    for sid in sorted(before.keys() | after.keys(), key=lambda k: names.get(k, k)):
+        label = names.get(sid, sid)
+        if sid not in after:
+            out["remove"][label] = before[sid]
+        elif sid not in before:
+            out["add"][label] = after[sid]
+        elif before[sid] == after[sid]:
+            out["keep"][label] = after[sid]
+        else:
+            out["change"][label] = [before[sid], after[sid]]
+    return out
+
+
+def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
+    """``replace skills: keep Billing=3, change Sales 2->4, add Digital=2, remove Retention, Technical Support``."""
+    sections = (
+        ("keep", lambda n, v: f"{n}={v:g}"),
+        ("change", lambda n, v: f"{n} {v[0]:g}->{v[1]:g}"),
+        ("add", lambda n, v: f"{n}={v:g}"),
+        ("remove", lambda n, v: n),
+    )
+    said = [f"{key} " + ", ".join(fmt(n, v) for n, v in replacement[key].items()) for key, fmt in sections if replacement[key]]
+    return "replace skills: " + (", ".join(said) or "none")
+
+
+async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50, watch: ImpactInputs | None = None) -> Plan:
+    """Diff every resolved intent against the state set-up read for it: no second read of the org.
+    ``watch`` keeps each user's before and after for the impact on routing (``engine.impact``)."""
+    plan = Plan(
+        users_read=resolved.users_read.why,
+        skills=describe_skills(resolved),
+        queue_settings=list(resolved.queue_setup.lines),
+        labels=list(resolved.label_setup.lines),
+        utilization=describe_user_utilization(resolved.store),
+        utilization_default=resolved.utilization_default.line,
+    )
+    directory, store = resolved.directory, resolved.store
+    queue_names = {v: k for k, v in directory.queues.items()}
+    skill_names = {v: k for k, v in directory.skills.items()}
+    plan.users_named = resolved.users
+    membership = await QueueMembership.load(client, resolved.queues, store.queue_asks() if resolved.queues else {})
+    for qid in resolved.queues:
+        plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), membership.counts.get(qid, 0))
+    seen = 0
+    for chunk in _chunks(store.open_user_ids(), 500):
+        intents = store.open_intents(chunk)
+        states = store.states(chunk)
+        for uid in chunk:
+            if uid not in states:
+                continue
+            seen += 1
+            intent, _ = intents[uid]
+            state, spent = await fill_unknown(client, states[uid][0])
+            plan.read_requests += spent
+            viewed = replace(state, queues=membership.view(state.id, intent.join_queues, intent.leave_queues))
+            _plan_user(plan, intent, viewed, membership, skill_names, detail)
+            if watch is not None:
+                watch.add(viewed, intent)
+    plan.users_not_seen = plan.users_named - seen
+    return plan
+
+
+def label_requests(line: Mapping[str, Any]) -> int:
+    """A label's requests in a run: the phase's one listing is shared; a create is one POST, a delete
+    one DELETE (and, without force, the agents read just before it)."""
+    if line.get("exists_already"):
+        return 0
+    return 1 if line["action"] == "create" or line.get("force") else 2
+
+
+def queue_setting_requests(line: Mapping[str, Any]) -> int:
+    """A queue's requests in a run: its read, and when a setting changes a PUT and a read-back;
+    the wrap-up codes read and one request a code change (at most, as planned); its members'."""
+    codes = len(line["add_codes"]) + len(line["remove_codes"])
+    settings = 1 + (2 if line["settings"] else 0) + (1 + codes if codes else 0) if line["settings"] or line["already"] or codes else 0
+    return settings + member_requests(line.get("members"))
+
+
+def describe_skills(resolved: ResolvedSpec) -> list[dict[str, Any]]:
+    """Each skill definition as plan shows it: the action in names, and for a migration how many
+    hold the skill, for a delete what still uses it (nothing, or it would have been refused)."""
+    setup, directory = resolved.skills, resolved.directory
+    divisions = {v: k for k, v in directory.divisions.items()}
+    out: list[dict[str, Any]] = []
+    for item in setup.items:
+        line: dict[str, Any] = {"action": item.op, "skill": item.name, "line": item.line}
+        if item.op == "create":
+            line["exists_already"] = item.skill_id is not None
+        if item.division:
+            line["division"] = divisions.get(item.division, item.division)
+        if item.op == "delete":
+            line["used_by"] = setup.references[item.name].describe() if item.name in setup.references and setup.references[item.name] else "nothing"
+        out.append(line)
+    for m in setup.migrations:
+        holders = len(setup.holders.get(m.source_id, []))
+        out.append({"action": "migrate", "skill": m.source, "into": m.target, "holders": holders, "line": m.definition.line})
+    return out
+
+
+def users_changing(resolved: ResolvedSpec) -> int:
+    """How many users the run would write, from the states set-up read: no request (queue
+    membership is not read here, so a join or leave counts as a change)."""
+    store, n = resolved.store, 0
+    for chunk in _chunks(store.open_user_ids(), 500):
+        intents, states = store.open_intents(chunk), store.states(chunk)
+        for uid in chunk:
+            state = states.get(uid)
+            n += state is None or state[0].unknown != frozenset() or not diff(state[0], intents[uid][0]).is_empty()
+    return n
+
+
+def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for uid in ids:
+        chunk.append(uid)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plan_user(plan: Plan, intent: ResolvedIntent, state: UserState, membership: QueueMembership, skill_names: Mapping[str, str], detail: int) -> None:
+    changes = diff(state, intent)
+    plan.blocked_leaves += [f"{state.email or state.id}: {why}" for why in membership.blocked_leaves(state.id, intent.leave_queues)]
+    if changes.is_empty():
+        plan.users_unchanged += 1
+        return
+    plan.users_changing += 1
+    plan.write_requests += write_requests(changes)
+    _count(plan, changes)
+    skills = _skill_outcome(plan, state, changes, skill_names)
+    if len(plan.users) < detail:
+        plan.users.append({"user_id": state.id, "email": state.email, "changes": changes_to_dict(changes), **skills})
+
+
+def _skill_outcome(plan: Plan, state: UserState, changes: Changes, skill_names: Mapping[str, str]) -> dict[str, Any]:
+    """What one user's skills go through, for its detail line: the replacement spelled out, and the
+    ``left_with_no_skills`` flag (counted, and the first few users named, beyond the detail cap)."""
+    out: dict[str, Any] = {}
+    if changes.replace_skills is not None:
+        out["skills_replacement"] = replacement = skill_replacement(state.skills, changes.replace_skills, skill_names)
+        plan.totals["skills_removed"] += len(replacement["remove"])
+    if state.skills and not apply(state, changes).skills:
+        out["left_with_no_skills"] = True
+        plan.totals["users_left_with_no_skills"] += 1
+        if len(plan.emptied) < EMPTIED_SHOWN:
+            plan.emptied.append(state.email or state.id)
+    return out
+
+
+def _count(plan: Plan, changes: Changes) -> None:
+    t = plan.totals
+    t["skills_set"] += len(changes.upsert_skills) + len(changes.replace_skills or {})
+    t["skills_removed"] += len(changes.delete_skills)
+    t["skill_sets_replaced"] += 1 if changes.replace_skills is not None else 0
+    t["languages_set"] += len(changes.upsert_languages)
+    t["languages_removed"] += len(changes.delete_languages)
+    t["user_field_updates"] += 1 if changes.fields else 0
+    t["division_moves"] += 1 if changes.division else 0
+    for qid in changes.join_queues:
+        plan.queues[qid].gains += 1
+    for qid in changes.leave_queues:
+        plan.queues[qid].losses += 1

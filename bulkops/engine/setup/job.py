@@ -1,0 +1,359 @@
+"""Setting a job up: validate the whole spec, resolve it, store it; nothing is written before.
+
+The spec is parsed once (``check_locally``: syntax, ranges, duplicates, no credentials),
+its intents staged in a private store. Resolution reads the org's catalogue and the named
+users once (listing or fetching, whichever is cheaper), resolves each staged intent once
+and stores it, with each user's state beside it. Only when all of it is clean does the
+store move into the job's folder (``create_job``) and the first write become possible.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from bulkops.client.api import GenesysClient
+from bulkops.client.requestkind import CATALOGUE, request_kind
+from bulkops.client.wire import user_state
+from bulkops.domain.limits import UserCaps
+from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.orgutil import OrgUtilizationIntent
+from bulkops.domain.queuesettings import QueueSettingsIntent
+from bulkops.domain.readplan import UserReadPlan
+from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.domain.userutil import UserUtilizationIntent
+from bulkops.domain.utilabels import LabelIntent
+from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
+from bulkops.engine.orgutilsetup import OrgUtilizationSetup, resolve_org_utilization, store_org_utilization_item
+from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
+from bulkops.engine.setup.directory import build_catalogue
+from bulkops.engine.setup.resolution import Resolution
+from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
+from bulkops.engine.setup.userread import HeldCounts, read_users
+from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
+from bulkops.engine.utilsetup import resolve_utilization, store_utilization_items
+from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
+from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
+from bulkops.spec.cells import fold
+from bulkops.spec.named import NamedUsers
+from bulkops.spec.validate import Problems
+from bulkops.state.integrity import check_run_state, existing_job
+from bulkops.state.joblock import new_job_lock
+from bulkops.state.layout import RunPaths, private_dir, state_dir_flag
+from bulkops.state.staged import StagedIntents
+from bulkops.state.store import RunStore
+from bulkops.state.writefail import state_writes
+
+log = structlog.get_logger("bulkops.job")
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+
+
+def job_id_for(spec: OpenSpec) -> str:
+    """Stable per spec content: the same file always maps to the same job folder."""
+    return f"{Path(spec.path).stem}-{spec.content_hash[:8]}"
+
+
+@dataclass(slots=True)
+class CheckedSpec:
+    """A spec after its one parse: locally valid, its intents staged (as written) in a private
+    store that becomes the job's run state, and the users it names gathered for the org read."""
+
+    spec: OpenSpec
+    staged: StagedIntents  # the intents as written (scratch, private)
+    store: RunStore  # becomes the job's run state: resolved intents and the users' states
+    named: NamedUsers
+    intents: int
+    caps: UserCaps = UserCaps()
+    #: The spec's ``skills`` section (skill definitions), refs as written.
+    definitions: list[SkillDefinitionIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``queues`` section (queue settings), refs as written.
+    queue_settings: list[QueueSettingsIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``utilizationLabels`` section, names as written.
+    labels: list[LabelIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``utilization`` section (per-user utilization), users as refs.
+    utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
+    #: The spec's ``utilizationDefault`` (the org default utilization), labels by name; None without one.
+    utilization_default: OrgUtilizationIntent | None = None
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def format(self) -> str:
+        return self.spec.format
+
+    @property
+    def mode(self) -> Mode:
+        return self.spec.mode
+
+    @property
+    def content_hash(self) -> str:
+        return self.spec.content_hash
+
+    @property
+    def missing_skills(self) -> list[str]:
+        return self.spec.missing_skills
+
+    def validate(self, directory: OrgDirectory | None = None) -> list[SpecProblem]:
+        return self.spec.validate(directory)
+
+
+def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: UserCaps = UserCaps()) -> CheckedSpec:
+    """Everything that can be checked without the API; raises SpecError with every problem.
+
+    Reads a private snapshot of the file (see ``snapshot``) once, keeping each intent in a
+    private scratch store: resolution reads them from there, never the file again."""
+    try:
+        snapshot = take_snapshot(path)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise SpecError([SpecProblem(os.fspath(path), 1, 1, f"cannot open the spec: {why}")]) from None
+    spec = open_spec(snapshot.copy, mode, max_skills_per_user=max(caps.skills, caps.languages))
+    spec.path, spec.source = snapshot.original, str(snapshot.copy)
+    spec._hash = snapshot.sha256
+    problems = Problems(spec.path)
+    named = NamedUsers()
+
+    def gather(intents: Iterator[UserIntent]) -> Iterator[UserIntent]:
+        for intent in intents:
+            named.add(intent)
+            yield intent
+
+    with state_writes(f"set-up's working store under {tempfile.gettempdir()}"):
+        folder = Path(tempfile.mkdtemp(prefix="bulkops-setup-"))  # 0700
+        atexit.register(shutil.rmtree, folder, True)
+        staged = StagedIntents(folder / "staged.db")
+        count = staged.stage(gather(spec.checked(problems)), fold)
+        definitions = spec.definitions()
+        queue_settings = spec.queue_settings()
+        labels = spec.utilization_labels()
+        utilization = spec.user_utilization()
+        utilization_default = spec.utilization_default()
+    found = spec.finish(problems)
+    if found:
+        staged.close()
+        raise SpecError(found)
+    with state_writes(f"set-up's working store under {folder}"):
+        store = RunStore.create(folder / "state.db", {"job_id": None})
+    return CheckedSpec(
+        spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization, utilization_default=utilization_default
+    )
+
+
+@dataclass(slots=True)
+class ResolvedSpec:
+    """A spec resolved against the org: ids in the store's intents, the named users'
+    states beside them, and how the users were read (``plan`` shows why)."""
+
+    checked: CheckedSpec
+    directory: OrgDirectory
+    users_read: UserReadPlan
+    users: int
+    queues: frozenset[str]
+    held: HeldCounts
+    #: Skills the spec sets that the org lacks (with ``allow_missing_skills``), in first-seen order.
+    missing_skills: tuple[str, ...] = ()
+    #: The skills section as set-up resolved it (items, migrations, what still uses a deleted skill).
+    skills: SkillSetup = dataclasses.field(default_factory=SkillSetup)
+    #: The queues section as set-up resolved it (items, and each queue's settings before and after).
+    queue_setup: QueueSetup = dataclasses.field(default_factory=QueueSetup)
+    #: The utilizationLabels section as set-up resolved it (items, and what plan shows of each label).
+    label_setup: LabelSetup = dataclasses.field(default_factory=LabelSetup)
+    #: The utilizationDefault section as set-up resolved it (the item, and plan's before/after).
+    utilization_default: OrgUtilizationSetup = dataclasses.field(default_factory=OrgUtilizationSetup)
+
+    @property
+    def store(self) -> RunStore:
+        return self.checked.store
+
+
+async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, allow_missing_skills: bool = False) -> ResolvedSpec:
+    """Read the catalogue and the named users once, resolving each staged intent once as the
+    users it names are read. Raises SpecError with every problem, located.
+
+    With ``allow_missing_skills``, skills the spec sets that the org lacks are not problems: they
+    are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``)."""
+    with state_writes(f"set-up's working store {checked.store.path.parent}"):
+        # Whose writes these will be: `bulkops verify` reads the platform's audit for this OAuth client.
+        checked.store.set(client_id=client.config.client_id or None)
+        needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
+        needed |= {"queues", "skills"} if checked.queue_settings else set()
+        with request_kind(CATALOGUE):
+            directory = await build_catalogue(client, needed)
+        early = Problems(checked.path)
+        skills = resolve_definitions(checked.definitions, directory, early)
+        held: HeldCounts = {}
+        resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
+
+        def on_users(entities: list[dict[str, Any]]) -> None:
+            holders = skills.note_holders(entities)
+            if holders:
+                checked.store.put_states([user_state(e) for e in holders], time.time())
+            resolution.on_users(entities)
+
+        must_list = "the job migrates or deletes skills, whose holders can be anyone" if skills.watched else None
+        users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
+        await resolution.finish(client, early)
+        late = Problems(checked.path)
+        apply_migrations(skills, checked.store, late)
+        await guard_deletes(client, skills, late)
+        queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
+        label_setup = await resolve_labels(client, checked.labels, late)
+        utilization_setup = await resolve_utilization(client, checked.utilization, checked.labels, late)
+        default_setup = await resolve_org_utilization(client, checked.utilization_default, checked.labels, late)
+        if late:
+            raise SpecError(late.finish())
+        store_items(skills, checked.store)
+        store_queue_items(queue_setup, checked.store)
+        store_label_items(label_setup, checked.store)
+        store_utilization_items(utilization_setup, checked.store)
+        store_org_utilization_item(default_setup, checked.store)
+        checked.spec.missing_skills = resolution.missing_skills
+        users = resolution.users + skills.migrated_users
+        return ResolvedSpec(
+            checked,
+            directory,
+            users_read,
+            users,
+            frozenset(resolution.queues),
+            held,
+            tuple(resolution.missing_skills),
+            skills,
+            queue_setup,
+            label_setup,
+            default_setup,
+        )
+
+
+async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, create: bool) -> ResolvedSpec:
+    """Give the skills the org lacks an id and resolve again (everything is read already: one
+    pass over the staged intents). ``create``: create them in the org (a write: after the
+    operator confirmed); otherwise a placeholder id each, so ``plan`` can show the job as if
+    they existed without changing the org."""
+    directory = dataclasses.replace(resolved.directory, skills=dict(resolved.directory.skills))
+    for name in resolved.missing_skills:
+        if create:
+            resp = await client.create_skill(name)
+            directory.skills[resp.data["name"]] = resp.data["id"]
+            log.info("skill.created", name=name, id=resp.data["id"])
+        else:
+            directory.skills[name] = f"(new skill {name})"
+    with state_writes(f"set-up's working store {resolved.store.path.parent}"):
+        resolution = Resolution(resolved.checked, directory, held=resolved.held)
+        await resolution.finish(client)
+    return ResolvedSpec(
+        resolved.checked,
+        directory,
+        resolved.users_read,
+        resolution.users,
+        frozenset(resolution.queues),
+        resolved.held,
+        (),
+        resolved.skills,
+        resolved.queue_setup,
+        resolved.label_setup,
+        resolved.utilization_default,
+    )
+
+
+def names_of(directory: OrgDirectory) -> dict[str, str]:
+    """The catalogue the job read, id -> name (a skill the job creates is named by its placeholder)."""
+    tables = (directory.skills, directory.languages, directory.queues, directory.divisions)
+    return {sid: name for table in tables for name, sid in table.items()} | {sid: name for name, sid in directory.skills.items() if sid.startswith(NEW_SKILL)}
+
+
+@dataclass(frozen=True, slots=True)
+class JobSetup:
+    job_id: str
+    paths: RunPaths
+    store: RunStore
+
+
+def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | None = None, meta: Mapping[str, Any] | None = None) -> JobSetup:
+    """Set-up's store, resolved, becomes the job's run state (moved into place whole); ``meta``
+    is recorded with it (where the job runs: its org and connection, #28 §1)."""
+    checked = resolved.checked
+    job_id = job_id or job_id_for(checked.spec)
+    paths = RunPaths.for_job(state_dir, job_id)
+    try:
+        with new_job_lock(paths):  # before the folder is judged: a process starting this job meanwhile is busy
+            return _create(resolved, paths, job_id, meta or {})
+    except (OSError, sqlite3.Error) as exc:
+        raise RunStateWriteError(f"cannot create the run state under {paths.root}: {exc}") from exc
+
+
+def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[str, Any]) -> JobSetup:
+    spec = resolved.checked.spec
+    if existing_job(paths, job_id):  # or DamagedStateError: a job there wrote and lost its state (#25 §5)
+        job = job_id + state_dir_flag(paths.root.parent)  # commands that work when copied
+        raise StateError(
+            f"job {job_id} already has run state in {paths.root}; "
+            f"carry on with `bulkops resume {job}` or see `bulkops status {job}` "
+            "(or pass --job NAME to start a separate job)"
+        )
+    # Set-up was killed before it was ready (no write was sent): start it again, removing
+    # only the files set-up makes, never the folder (nothing else in it is ours to remove).
+    for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
+        leftover.unlink(missing_ok=True)
+    private_dir(paths.root.parent)
+    private_dir(paths.root)
+    # The snapshot check_locally read (spec.source) is the job's record of what was validated.
+    kept = keep_copy(Path(spec.source), paths.spec_snapshot(Path(spec.path).suffix)) if spec.source else None
+    resolved.checked.staged.close()
+    staging = resolved.store
+    staging.set(
+        **{
+            "job_id": job_id,
+            "spec_path": str(Path(spec.path).resolve()),
+            "spec_hash": spec.content_hash,
+            "spec_snapshot": kept.name if kept else None,
+            "spec_format": spec.format,
+            "mode": spec.mode,
+            "users_read": resolved.users_read.strategy,
+            "pass": 0,
+            "queues": sorted(resolved.queues),
+            # id -> name of what the job's lines name, for the result files and messages (people read names).
+            "names": names_of(resolved.directory),
+            # Placeholder ids of the skills the job creates: the run swaps in the real ones.
+            "new_skills": sorted(NEW_SKILL + i.name for i in resolved.skills.items if i.op == "create" and i.skill_id is None),
+            "users": resolved.users,
+            **meta,
+            "ready": True,
+        }
+    )
+    store = staging.move_to(paths.db)
+    return JobSetup(job_id, paths, store)
+
+
+def open_job(state_dir: str | Path, job_id: str, *, check_spec: bool = True) -> JobSetup:
+    paths = RunPaths.for_job(state_dir, job_id)
+    # Damage, a missing store beside an audit of writes, or a set-up that never finished: exit 7
+    # saying which, before anything reads the store (#25 §5).
+    check_run_state(paths, job_id, known_jobs=(p.parent.name for p in Path(state_dir).glob("*/state.db")))
+    store = RunStore.open(paths.db)
+    if check_spec:
+        spec_path = store.get("spec_path")
+        if not Path(spec_path).exists():
+            raise StateError(f"the job's spec {spec_path} is gone; restore it to resume (its sha256 was {store.get('spec_hash')})")
+        if file_sha256(spec_path) != store.get("spec_hash"):
+            raise StateError(
+                f"the spec {spec_path} changed since job {job_id} began; resuming would mix two different jobs. "
+                f"Restore the original, or run the edited spec as a new job: `bulkops run {spec_path}`"
+            )
+    return JobSetup(job_id, paths, store)

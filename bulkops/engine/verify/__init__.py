@@ -1,0 +1,1 @@
+"""Verifying a job: its own record of writes against the platform's audit trail."""
