@@ -51,7 +51,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-#: How credentials are found, for --help: the same words as README's "Pointing at a real org".
+#: How credentials are found, for --help: the same words as README's "Credentials and region".
 CREDENTIALS_HELP = (
     "Credentials, first found wins: --client-id/--client-secret; then the environment "
     "(GENESYSCLOUD_ACCESS_TOKEN, a ready token used as it is, or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET); "
@@ -261,7 +261,7 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
     if isinstance(exc, AccessTokenRefusedError):
         return str(exc), exitcodes.AUTH_CONFIG, f"get a new token (or give an OAuth client, which bulkops refreshes itself), then {resume}"
     if isinstance(exc, AuthError):
-        return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'Pointing at a real org'), then {resume}"
+        return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'The permissions each feature needs'), then {resume}"
     if isinstance(exc, JobBusyError):
         return str(exc), exitcodes.BUSY, None
     if isinstance(exc, RunStateWriteError):
