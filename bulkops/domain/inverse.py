@@ -15,11 +15,42 @@ listed as ``unknown``, never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bulkops.domain.model import Expected, ResolvedIntent, UserIntent
+
+
+class WrittenOp(Protocol):
+    """One operation of an audit line (``state.records.OpResult``): its name, whether it went
+    through, and what it touched (a skill, a queue ...)."""
+
+    @property
+    def op(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def detail(self) -> Mapping[str, Any]: ...
+
+
+class WrittenLine(Protocol):
+    """What the inverse reads of a user's audit line (``state.records.UserOutcome``, decoded by
+    ``state.auditline``: the domain reads it without depending on the state layer)."""
+
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def before(self) -> Mapping[str, Any] | None: ...
+    @property
+    def changes(self) -> Mapping[str, Any]: ...
+    @property
+    def first_changes(self) -> Mapping[str, Any] | None: ...
+    @property
+    def ops(self) -> Sequence[WrittenOp]: ...
+
 
 #: An element of a user: ("skill", id), ("language", id), ("field", name), ("division", ""), ("queue", id).
 Element = tuple[str, str]
@@ -36,18 +67,18 @@ class Inverse:
     emails: Mapping[str, str] = field(default_factory=dict)
 
 
-def invert(lines: Iterable[Mapping[str, Any]]) -> Inverse:
-    """The inverse of the user lines of a job's audit log, in the order they were written
-    (lines of other kinds, those with a ``kind``, are skipped)."""
+def invert(lines: Iterable[WrittenLine]) -> Inverse:
+    """The inverse of the users' audit lines of a job (``state.auditline``), in the order they were
+    written; a line without ``before`` (a user never read) wrote nothing and is skipped."""
     first: dict[str, dict[Element, Any]] = {}
     last: dict[str, dict[Element, Any]] = {}
     emails: dict[str, str] = {}
     for line in lines:
-        if "kind" in line or not isinstance(line.get("before"), Mapping):
+        if line.before is None:
             continue
-        uid = str(line["user_id"])
-        if line.get("email"):
-            emails[uid] = str(line["email"])
+        uid = line.user_id
+        if line.email:
+            emails[uid] = line.email
         for element, before, written in written_elements(line):
             first.setdefault(uid, {}).setdefault(element, before)
             last.setdefault(uid, {})[element] = written
@@ -62,25 +93,25 @@ def invert(lines: Iterable[Mapping[str, Any]]) -> Inverse:
     return Inverse(tuple(intents), unknown, emails)
 
 
-def written_elements(line: Mapping[str, Any]) -> list[tuple[Element, Any, Any]]:
+def written_elements(line: WrittenLine) -> list[tuple[Element, Any, Any]]:
     """(element, value before, value written) for every operation of the line that went through.
 
     What was written is the last attempt's ``changes`` over the first diff (a 409 re-diff leaves
     out what the first attempt had already written). Queue membership before is True, False, or
     ``_MISSING`` where the job did not read it."""
-    written = _Written(line["before"], merged_changes(line))
+    written = _Written(line.before or {}, merged_changes(line))
     out: list[tuple[Element, Any, Any]] = []
-    for op in line.get("ops") or ():
-        step = _OP_ELEMENTS.get(op.get("op")) if op.get("ok") else None
+    for op in line.ops:
+        step = _OP_ELEMENTS.get(op.op) if op.ok else None
         if step is not None:
             out += step(written, op)
     return out
 
 
-def merged_changes(line: Mapping[str, Any]) -> dict[str, Any]:
+def merged_changes(line: WrittenLine) -> dict[str, Any]:
     """The first diff's ``changes`` with the last attempt's over them, one level deep."""
     changes: dict[str, Any] = {}
-    for part in (line.get("first_changes") or {}, line.get("changes") or {}):
+    for part in (line.first_changes or {}, line.changes):
         for key, value in part.items():
             changes[key] = {**changes.get(key, {}), **value} if isinstance(value, Mapping) else value
     return changes
@@ -102,43 +133,44 @@ class _Written:
 Elements = list[tuple[Element, Any, Any]]
 
 
-def _patch_user(w: _Written, op: Mapping[str, Any]) -> Elements:
+def _patch_user(w: _Written, op: WrittenOp) -> Elements:
     return [(("field", f), w.before.get(f), v or None) for f, v in (w.changes.get("fields") or {}).items()]
 
 
-def _move_division(w: _Written, op: Mapping[str, Any]) -> Elements:
+def _move_division(w: _Written, op: WrittenOp) -> Elements:
     return [(("division", ""), w.before.get("division"), w.changes["division"])] if w.changes.get("division") else []
 
 
-def _replace_skills(w: _Written, op: Mapping[str, Any]) -> Elements:
+def _replace_skills(w: _Written, op: WrittenOp) -> Elements:
     held, target = w.held("skills"), w.changes.get("replace_skills") or {}
     return [(("skill", k), held.get(k), target.get(k)) for k in sorted(set(held) | set(target))]
 
 
-def _upserts(kind: str, held_key: str, change_key: str) -> Callable[[_Written, Mapping[str, Any]], Elements]:
-    def elements(w: _Written, op: Mapping[str, Any]) -> Elements:
+def _upserts(kind: str, held_key: str, change_key: str) -> Callable[[_Written, WrittenOp], Elements]:
+    def elements(w: _Written, op: WrittenOp) -> Elements:
         held = w.held(held_key)
         return [((kind, k), held.get(k), float(v)) for k, v in (w.changes.get(change_key) or {}).items()]
 
     return elements
 
 
-def _delete(kind: str, held_key: str) -> Callable[[_Written, Mapping[str, Any]], Elements]:
-    def elements(w: _Written, op: Mapping[str, Any]) -> Elements:
-        return [((kind, str(op[kind])), w.held(held_key).get(str(op[kind])), None)] if op.get(kind) else []
+def _delete(kind: str, held_key: str) -> Callable[[_Written, WrittenOp], Elements]:
+    def elements(w: _Written, op: WrittenOp) -> Elements:
+        name = op.detail.get(kind)
+        return [((kind, str(name)), w.held(held_key).get(str(name)), None)] if name else []
 
     return elements
 
 
-def _membership(w: _Written, op: Mapping[str, Any]) -> Elements:
-    if not op.get("queue"):
+def _membership(w: _Written, op: WrittenOp) -> Elements:
+    if not op.detail.get("queue"):
         return []
-    queue = str(op["queue"])
-    return [(("queue", queue), w.held("queues").get(queue, _MISSING), op.get("op") == "join_queue")]
+    queue = str(op.detail["queue"])
+    return [(("queue", queue), w.held("queues").get(queue, _MISSING), op.op == "join_queue")]
 
 
 #: Operation name -> the elements it wrote.
-_OP_ELEMENTS: dict[str, Callable[[_Written, Mapping[str, Any]], Elements]] = {
+_OP_ELEMENTS: dict[str, Callable[[_Written, WrittenOp], Elements]] = {
     "patch_user": _patch_user,
     "move_division": _move_division,
     "replace_skills": _replace_skills,

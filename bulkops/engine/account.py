@@ -33,6 +33,7 @@ from bulkops.engine.run.requesttotal import RequestTotal
 from bulkops.state.joblock import holder
 from bulkops.state.layout import RunPaths
 from bulkops.state.ndjson import BadLine, scan_ndjson
+from bulkops.state.records import entry_id, entry_named, split_entry_id
 from bulkops.state.store import RunStore
 
 State = Literal["complete", "finished", "stopped", "interrupted", "incomplete", "running"]
@@ -213,8 +214,9 @@ def fold_queue(path: Path) -> QueueFold:
     queued_as: dict[str, str] = {}
     dropped: dict[str, str] = {}
     for off, rec in scan_ndjson(path):
-        if isinstance(rec, BadLine) or not isinstance(uid := rec.get("user_id"), str):
+        if isinstance(rec, BadLine) or (named := entry_named(rec)) is None:
             continue
+        uid = entry_id(*named)
         event = rec.get("event")
         if event == "queued":
             open_[uid] = off  # the latest record, in the place of the first (as a dict update keeps it)
@@ -230,13 +232,13 @@ def fold_queue(path: Path) -> QueueFold:
 
 def dropped_by_owner(fold: QueueFold, kind_names: Iterable[str]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Pure: dropped entries by the outcome they were queued with, the users' and each kind's
-    (an item is queued as ``kind:key``, a user by its id, which names no kind)."""
+    (``fold`` names them by ``records.entry_id``: a user by its id, an item as ``kind:key``)."""
     known = set(kind_names)
     users: dict[str, int] = {}
     items: dict[str, dict[str, int]] = {}
-    for uid, outcome in fold.dropped.items():
-        prefix = uid.split(":", 1)[0]
-        into = items.setdefault(prefix, {}) if ":" in uid and prefix in known else users
+    for name, outcome in fold.dropped.items():
+        kind, _ = split_entry_id(name)
+        into = items.setdefault(kind, {}) if kind in known else users
         into[outcome] = into.get(outcome, 0) + 1
     return users, items
 

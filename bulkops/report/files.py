@@ -9,7 +9,6 @@ let go), so memory does not grow with the job.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,9 +30,10 @@ from bulkops.report.results import (
     unprocessed_rows,
 )  # fmt: skip
 from bulkops.report.retry import retry_lines
-from bulkops.report.timeline import Figures, build_figures
+from bulkops.report.timeline import build_figures
 from bulkops.report.verification import load_verification
 from bulkops.state.layout import RunPaths, private_dir, private_fd, write_private
+from bulkops.state.records import ItemOutcome
 from bulkops.state.store import RunStore
 
 RETRY_SPEC = "retry-spec.jsonl"
@@ -41,19 +41,19 @@ ITEMS = "items.csv"
 ITEM_COLUMNS = ("kind", "name", "change", "outcome", "reason", "error_status", "error_code", "error_message", "key")
 
 
-def item_row(line: Mapping[str, Any], names: Names | None = None) -> dict[str, Any]:
+def item_row(line: ItemOutcome, names: Names | None = None) -> dict[str, Any]:
     """One item's last audit line as a row of ``items.csv``."""
-    error = line.get("error") or {}
+    error = line.error
     return {
-        "kind": line.get("kind"),
-        "name": line.get("name"),
-        "change": change_text(line.get("kind"), line.get("changes") or {}, names or {}),
-        "outcome": line.get("outcome"),
-        "reason": line.get("reason"),
-        "error_status": error.get("status"),
-        "error_code": error.get("code"),
-        "error_message": error.get("message"),
-        "key": line.get("key"),
+        "kind": line.kind,
+        "name": line.name,
+        "change": change_text(line.kind, line.changes or {}, names or {}),
+        "outcome": line.outcome,
+        "reason": line.reason,
+        "error_status": error.status if error else None,
+        "error_code": error.code if error else None,
+        "error_message": error.message if error else None,
+        "key": line.key,
     }
 
 
@@ -108,18 +108,20 @@ def write_report(paths: RunPaths, out: Path | None = None, *, run_id: str | None
     out = out or paths.results / REPORT
     private_dir(out.parent)  # a folder the user named keeps its mode (#25 §6)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
-    page = render(_with_changes(build_figures(data, run_id), data), files=listed, verification=load_verification(paths.root))
+    figures = build_figures(data, run_id)
+    page = render(figures, files=listed, verification=load_verification(paths.root), item_changes=item_changes(figures.items, data))
     return _atomic(out, page.encode("utf-8"))
 
 
-def _with_changes(figures: Figures, data: JobData) -> Figures:
-    """Each item with the ``change`` its row of items.csv has, in the job's names: the page and the
+def item_changes(items: Iterable[ItemOutcome], data: JobData) -> dict[str, str]:
+    """``kind:key`` -> the change its row of items.csv says, in the job's names: the page and the
     file say the same."""
-    if not figures.items:
-        return figures
+    items = list(items)
+    if not items:
+        return {}
     with data.opened_store() as store:
         names = store.get("names") or {}
-    return dataclasses.replace(figures, items=tuple({**r, "change": item_row(r, names)["change"]} for r in figures.items))
+    return {f"{i.kind}:{i.key}": item_row(i, names)["change"] or "" for i in items}
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:

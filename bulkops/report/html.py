@@ -14,9 +14,10 @@ from html import escape
 from typing import Any
 
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
-from bulkops.report.load import UserLine
 from bulkops.report.timeline import Bucket, Figures
 from bulkops.report.verification import section as verification_section
+from bulkops.state.auditline import UserLine
+from bulkops.state.records import ErrorInfo, ItemOutcome
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -34,7 +35,14 @@ th{background:#fafafa}table.narrow{width:auto;min-width:320px}td.n{text-align:ri
 """
 
 
-def render(figures: Figures, *, files: Sequence[str] = (), generated: float | None = None, verification: Mapping[str, Any] | None = None) -> str:
+def render(
+    figures: Figures,
+    *,
+    files: Sequence[str] = (),
+    generated: float | None = None,
+    verification: Mapping[str, Any] | None = None,
+    item_changes: Mapping[str, str] | None = None,
+) -> str:
     f = figures
     s = f.summary or {}
     run = s.get("this_run", {})
@@ -58,7 +66,7 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     body.append(_cards(f))
     body.append(_requests(run, s.get("job")))
     body.append(_outcomes(f))
-    body.append(_items(f))
+    body.append(_items(f, item_changes or {}))
     body.append(_rate(f, run))
     body.append(_faults(f, run))
     body.append(_latency(f))
@@ -215,10 +223,10 @@ def _users(title: str, name: str, lines: Iterable[UserLine], empty: str) -> str:
     if not lines:
         return f'<h2>{escape(title)}</h2><section><p class="note">{escape(empty)}</p></section>'
     rows = "".join(
-        f'<tr data-user="{escape(ln.user_id)}"><td>{escape(ln.email or ln.user_id)}</td><td>{escape(ln.outcome)}</td>'
-        f'<td class="n">{_num(ln.latency_ms) if ln.latency_ms is not None else "—"}</td><td class="n">{ln.attempts}</td>'
-        f'<td class="n">{ln.conflicts}</td><td class="n">{_num(ln.requests)}</td><td>{escape(ln.reason)}</td></tr>'
-        for ln in lines
+        f'<tr data-user="{escape(u.user_id)}"><td>{escape(u.email or u.user_id)}</td><td>{escape(u.outcome)}</td>'
+        f'<td class="n">{_num(u.latency_ms) if u.latency_ms is not None else "—"}</td><td class="n">{u.attempts}</td>'
+        f'<td class="n">{u.conflicts}</td><td class="n">{_num(u.requests)}</td><td>{escape(u.reason or "")}</td></tr>'
+        for u in (ln.record for ln in lines)
     )
     return (
         f'<h2>{escape(title)}</h2><section><table data-table="{name}"><tr><th>user</th><th>outcome</th><th>latency ms</th>'
@@ -239,7 +247,7 @@ def _in_short(f: Figures, state: str) -> str:
         said.append(f"{_num(jobwide['dropped'])} were taken off the reconciliation queue by a person (fixed by hand or accepted): settled.")
     if waiting:
         said.append(f"{_num(waiting)} were not reached yet: the job was stopped and can be resumed where it stopped.")
-    items = [r for r in f.items if r.get("outcome") in ("applied", "unchanged")]
+    items = [r for r in f.items if r.outcome in ("applied", "unchanged")]
     if f.items:
         said.append(f"{len(items)} of {len(f.items)} skill or queue definition change(s) are in place.")
     if state == "complete":
@@ -258,20 +266,20 @@ ITEM_HEADINGS = {
 }
 
 
-def _items(f: Figures) -> str:
+def _items(f: Figures, changes: Mapping[str, str]) -> str:
     """The items of the other kinds, each kind under its own heading, one row each: what was done
-    (the ``change`` items.csv has, set by ``files.write_report``) and how it ended."""
-    by_kind: dict[str, list[dict[str, Any]]] = {}
+    (``changes``: by ``kind:key``, the change items.csv has) and how it ended."""
+    by_kind: dict[str, list[ItemOutcome]] = {}
     for r in f.items:
-        by_kind.setdefault(str(r.get("kind")), []).append(r)
+        by_kind.setdefault(r.kind, []).append(r)
     order = [k for k in ITEM_HEADINGS if k in by_kind] + [k for k in by_kind if k not in ITEM_HEADINGS]
-    return "".join(_item_table(kind, by_kind[kind]) for kind in order)
+    return "".join(_item_table(kind, by_kind[kind], changes) for kind in order)
 
 
-def _item_table(kind: str, items: list[dict[str, Any]]) -> str:
+def _item_table(kind: str, items: list[ItemOutcome], changes: Mapping[str, str]) -> str:
     rows = "".join(
-        f'<tr data-item="{escape(kind)}:{escape(str(r.get("key")))}"><td>{escape(str(r.get("name") or r.get("key")))}</td>'
-        f"<td>{escape(str(r.get('change') or ''))}</td><td>{escape(str(r.get('outcome')))}</td><td>{escape(str(r.get('reason') or ''))}</td></tr>"
+        f'<tr data-item="{escape(kind)}:{escape(r.key)}"><td>{escape(r.name or r.key)}</td>'
+        f"<td>{escape(changes.get(f'{r.kind}:{r.key}', ''))}</td><td>{escape(r.outcome)}</td><td>{escape(r.reason or '')}</td></tr>"
         for r in items
     )
     heading = ITEM_HEADINGS.get(kind, kind)
@@ -288,11 +296,11 @@ def _reconciliation(f: Figures) -> str:
         return f'<h2>Reconciliation queue</h2><section><p class="note"><b data-figure="reconciliation-open">0</b> open entries.{settled}</p></section>'
     rows = []
     for e in f.reconciliation:
-        err = e.get("error") or {}
+        err = e.error or ErrorInfo(None, None, "")
         rows.append(
-            f'<tr data-user="{escape(str(e.get("user_id")))}"><td>{escape(e.get("email") or str(e.get("user_id")))}</td><td>{escape(str(e.get("outcome") or ""))}</td>'
-            f"<td>{escape(str(e.get('reason') or ''))}</td><td>{escape(' '.join(str(x) for x in (err.get('status'), err.get('code')) if x))}</td>"
-            f'<td>{escape(str(err.get("message") or ""))}</td><td class="n">{e.get("attempts") or 0}</td><td><code>{escape(str(e.get("run_id") or ""))}</code></td></tr>'
+            f'<tr data-user="{escape(e.entry_id)}"><td>{escape(e.email or e.entry_id)}</td><td>{escape(e.outcome)}</td>'
+            f"<td>{escape(e.reason or '')}</td><td>{escape(' '.join(str(x) for x in (err.status, err.code) if x))}</td>"
+            f'<td>{escape(err.message)}</td><td class="n">{e.attempts}</td><td><code>{escape(e.run_id)}</code></td></tr>'
         )
     job = escape(f.job_id)
     return (

@@ -27,61 +27,18 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, overload
 
 import orjson
 
 from bulkops.engine.account import JobAccount, read_account, tally_runs
+from bulkops.state.auditline import UserLine, lines_at, scan_audit, user_line
 from bulkops.state.codec import intent_to_dict
 from bulkops.state.layout import RunPaths
-from bulkops.state.ndjson import BadLine, scan_ndjson
+from bulkops.state.ndjson import BadLine
+from bulkops.state.records import ItemOutcome, ReconciliationEntry, UserOutcome
 from bulkops.state.store import RunStore
-
-
-@dataclass(frozen=True, slots=True)
-class UserLine:
-    """One audit line, reduced to what the result files and the report use."""
-
-    t: float  # epoch seconds, from ``ts`` (the moment the outcome was recorded)
-    ts: str
-    run_id: str
-    user_id: str
-    email: str
-    outcome: str
-    reason: str = ""
-    attempts: int = 0
-    conflicts: int = 0
-    requests: float = 0.0
-    latency_ms: float | None = None
-    confirmed_after_restart: bool = False
-    error: Mapping[str, Any] | None = None
-    ops: tuple[Mapping[str, Any], ...] = ()
-    changes: Mapping[str, Any] = field(default_factory=dict)
-    correlation_id: str = ""
-
-    @classmethod
-    def from_record(cls, rec: Mapping[str, Any], *, timed: bool = True) -> UserLine:
-        """``timed=False``: leave ``t`` at 0.0 (the result files show ``ts`` as written; parsing it costs)."""
-        return cls(
-            t=parse_ts(rec.get("ts", "")) if timed else 0.0,
-            ts=rec.get("ts", ""),
-            run_id=rec.get("run_id", ""),
-            user_id=rec.get("user_id", ""),
-            email=rec.get("email") or "",
-            outcome=rec.get("outcome", ""),
-            reason=rec.get("reason") or "",
-            attempts=int(rec.get("attempts") or 0),
-            conflicts=int(rec.get("conflicts") or 0),
-            requests=float(rec.get("requests") or 0),
-            latency_ms=rec.get("latency_ms"),
-            confirmed_after_restart=bool(rec.get("confirmed_after_restart")),
-            error=rec.get("error"),
-            ops=tuple(rec.get("ops") or ()),
-            changes=rec.get("changes") or {},
-            correlation_id=rec.get("correlation_id") or "",
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +51,8 @@ class OpenUser:
     intent: Mapping[str, Any]
 
 
-class Records(Sequence[dict[str, Any]]):
-    """Records of an NDJSON file, kept as byte offsets and parsed one at a time when iterated."""
+class QueueEntries(Sequence[ReconciliationEntry]):
+    """Entries of the reconciliation queue, kept as byte offsets and decoded one at a time when iterated."""
 
     def __init__(self, path: Path, offsets: Sequence[int] = ()):
         self.path = path
@@ -105,27 +62,23 @@ class Records(Sequence[dict[str, Any]]):
         return len(self.offsets)
 
     @overload
-    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    def __getitem__(self, i: int) -> ReconciliationEntry: ...
 
     @overload
-    def __getitem__(self, i: slice) -> Records: ...
+    def __getitem__(self, i: slice) -> QueueEntries: ...
 
-    def __getitem__(self, i: int | slice) -> dict[str, Any] | Records:
+    def __getitem__(self, i: int | slice) -> ReconciliationEntry | QueueEntries:
         if isinstance(i, slice):
-            return Records(self.path, self.offsets[i])
-        return next(iter(Records(self.path, (self.offsets[i],))))
+            return QueueEntries(self.path, self.offsets[i])
+        return next(iter(QueueEntries(self.path, (self.offsets[i],))))
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[ReconciliationEntry]:
         if not self.offsets:
             return
         with open(self.path, "rb") as fh:
-            pos = 0
             for off in self.offsets:
-                if off != pos:
-                    fh.seek(off)
-                raw = fh.readline()
-                pos = off + len(raw)
-                yield orjson.loads(raw)
+                fh.seek(off)
+                yield ReconciliationEntry.from_json(orjson.loads(fh.readline()))
 
 
 #: Outcome codes folded into the low bits of a user's last-line offset (``offset << 3 | code``).
@@ -149,15 +102,16 @@ class RunLines:
         self.attempts = array("q")
         self.outcomes: Counter[str] = Counter()  # in order of first appearance
 
-    def add(self, offset: int, rec: Mapping[str, Any]) -> None:
+    def add(self, offset: int, t: float, rec: UserOutcome) -> None:
+        """``t``: the line's time (``AuditLine.t``)."""
         self.offset.append(offset)
-        self.t.append(parse_ts(rec.get("ts", "")))
-        lat = rec.get("latency_ms")
+        self.t.append(t)
+        lat = rec.latency_ms
         self.latency.append(math.nan if lat is None else float(lat))
-        self.requests.append(float(rec.get("requests") or 0))
-        self.conflicts.append(int(rec.get("conflicts") or 0))
-        self.attempts.append(int(rec.get("attempts") or 0))
-        self.outcomes[rec.get("outcome", "")] += 1
+        self.requests.append(rec.requests)
+        self.conflicts.append(rec.conflicts)
+        self.attempts.append(rec.attempts)
+        self.outcomes[rec.outcome] += 1
 
     def __len__(self) -> int:
         return len(self.offset)
@@ -180,7 +134,7 @@ class JobData:
     runs: dict[str, RunLines]  # by run id, in order of first appearance
     line_count: int
     bad_lines: list[str]
-    reconciliation: Records  # the open entries, in the queue's order
+    reconciliation: QueueEntries  # the open entries, in the queue's order
     dropped: set[str]  # users a person took off the reconciliation queue (fixed by hand)
     retry_ids: list[str]  # users whose last outcome needs another pass (not dropped), first-line order
     open_count: int  # users still pending or in flight in state.db
@@ -190,20 +144,23 @@ class JobData:
     account: JobAccount
     store: RunStore | None = None  # the caller's open store, reused to read intents
     #: The last audit line of each item of another kind (skill definitions, ...), in file order.
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[ItemOutcome] = field(default_factory=list)
 
     @property
     def run_ids(self) -> list[str]:
         return list(self.runs)
 
-    def last_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(outcome, record) of each user's last line with a result file, read back one at a time."""
+    def last_records(self) -> Iterator[tuple[str, UserLine]]:
+        """(outcome, line) of each user's last line with a result file, read back one at a time."""
         offsets = [v >> 3 for v in self.last_lines]
-        for v, rec in zip(self.last_lines, Records(self.audit, offsets)):
-            yield CODE_OUTCOMES[v & 7], rec
+        for v, line in zip(self.last_lines, self.lines_at(offsets)):
+            yield CODE_OUTCOMES[v & 7], line
 
-    def lines_at(self, offsets: Sequence[int]) -> list[UserLine]:
-        return [UserLine.from_record(r) for r in Records(self.audit, offsets)]
+    def lines_at(self, offsets: Sequence[int]) -> Iterator[UserLine]:
+        """The users' lines at ``offsets`` (from the scan), read back one at a time, in that order."""
+        for line in lines_at(self.audit, offsets):
+            if (user := user_line(line)) is not None:
+                yield user
 
     @contextmanager
     def opened_store(self) -> Iterator[RunStore]:
@@ -233,38 +190,14 @@ class JobData:
                     yield OpenUser(uid, status, intent.line, intent_to_dict(intent))
 
 
-def parse_ts(ts: str) -> float:
-    """Audit ``ts`` (``2026-11-23T11:31:10.352Z``) -> epoch seconds; 0.0 if unreadable."""
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-    except (ValueError, AttributeError):
-        return 0.0
-
-
 def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
     """Read the job folder. ``store``: an open store to reuse (the engine's), else one is opened and closed."""
     own = store is None
     if store is None:
         store = RunStore.open(paths.db)
     try:
-        last: dict[str, int] = {}  # user id -> offset << 3 | outcome code of its last line
-        runs: dict[str, RunLines] = {}
-        bad: list[str] = []
-        items: dict[str, dict[str, Any]] = {}  # kind:key -> its last line
-        count = 0
-        for off, rec in scan_ndjson(paths.audit):
-            if isinstance(rec, BadLine):
-                bad.append(str(rec))
-                continue
-            if "kind" in rec:  # an item of another kind (a skill definition): not a user's line
-                items[f"{rec['kind']}:{rec.get('key', '')}"] = rec
-                continue
-            count += 1
-            last[rec.get("user_id", "")] = off << 3 | OUTCOME_CODES.get(rec.get("outcome", ""), 0)
-            run_id = rec.get("run_id", "")
-            if (run := runs.get(run_id)) is None:
-                run = runs[run_id] = RunLines()
-            run.add(off, rec)
+        scan = _scan(paths.audit)
+        last, runs = scan.last, scan.runs
         summary = orjson.loads(paths.summary.read_bytes()) if paths.summary.exists() else None
         account = read_account(store, paths, audit=tally_runs((len(r), sum(r.requests), sum(r.conflicts)) for r in runs.values()))
         queue = account.queue  # the one fold of the queue: what the account counts is what the page lists
@@ -292,18 +225,48 @@ def load_job(paths: RunPaths, *, store: RunStore | None = None) -> JobData:
             last_lines=last_lines,
             job_outcomes=dict(job_outcomes),
             runs=runs,
-            line_count=count,
-            bad_lines=bad,
-            reconciliation=Records(paths.reconciliation, array("q", queue.open.values())),
+            line_count=scan.count,
+            bad_lines=scan.bad,
+            reconciliation=QueueEntries(paths.reconciliation, array("q", queue.open.values())),
             dropped=dropped,
             retry_ids=retry_ids,
             open_count=sum(1 for _ in store.open_user_ids()),
             counts=store.counts() | {"total": store.total()},
             db=paths.db,
             store=None if own else store,
-            items=list(items.values()),
+            items=list(scan.items.values()),
             account=account,
         )
     finally:
         if own:
             store.close()
+
+
+@dataclass(slots=True)
+class _Scan:
+    """What one read of the audit log keeps (no record but the items' last lines)."""
+
+    last: dict[str, int] = field(default_factory=dict)  # user id -> offset << 3 | outcome code of its last line
+    runs: dict[str, RunLines] = field(default_factory=dict)
+    bad: list[str] = field(default_factory=list)
+    items: dict[str, ItemOutcome] = field(default_factory=dict)  # kind:key -> its last line
+    count: int = 0
+
+
+def _scan(audit: Path) -> _Scan:
+    """One pass over the audit log (``auditline.scan_audit``, its one reader)."""
+    scan = _Scan()
+    for off, line in scan_audit(audit):
+        if isinstance(line, BadLine):
+            scan.bad.append(str(line))
+            continue
+        rec = line.record
+        if isinstance(rec, ItemOutcome):  # an item of another kind (a skill definition): not a user's line
+            scan.items[f"{rec.kind}:{rec.key}"] = rec
+            continue
+        scan.count += 1
+        scan.last[rec.user_id] = off << 3 | OUTCOME_CODES.get(rec.outcome, 0)
+        if (run := scan.runs.get(line.run_id)) is None:
+            run = scan.runs[line.run_id] = RunLines()
+        run.add(off, line.t, rec)
+    return scan

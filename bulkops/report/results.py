@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from bulkops.report.load import JobData, OpenUser, UserLine
+from bulkops.report.load import JobData, OpenUser
+from bulkops.state.auditline import UserLine
+from bulkops.state.codec import intent_to_dict
+from bulkops.state.records import ReconciliationEntry, UserOutcome
 
 Row = dict[str, Any]
 Names = Mapping[str, str]  # org id -> name (skills, languages, queues, divisions, users)
@@ -35,8 +38,8 @@ def outcome_rows(data: JobData, names: Names | None = None) -> Iterator[tuple[st
     """(outcome, row) of each user whose last outcome is applied, unchanged or failed, in order of
     the user's first audit line; each last line is read back, turned into a row and let go."""
     names = names or {}
-    for outcome, rec in data.last_records():
-        yield outcome, outcome_row(UserLine.from_record(rec, timed=False), names)
+    for outcome, line in data.last_records():
+        yield outcome, outcome_row(line, names)
 
 
 def reconciliation_rows(data: JobData, names: Names | None = None) -> Iterator[Row]:
@@ -51,53 +54,54 @@ def unprocessed_rows(users: Iterable[OpenUser], names: Names | None = None) -> I
         yield unprocessed_row(user, names)
 
 
-def error_of(line: UserLine) -> Mapping[str, Any]:
+def error_of(line: UserOutcome) -> Mapping[str, Any]:
     """The Genesys error behind an outcome: the line's ``error``, else its first failed op."""
     if line.error:
-        return {"status": line.error.get("status"), "code": line.error.get("code"), "message": line.error.get("message")}
+        return {"status": line.error.status, "code": line.error.code, "message": line.error.message}
     for op in line.ops:
-        if not op.get("ok", True):
-            return {"status": op.get("status"), "code": op.get("code"), "message": op.get("error")}
+        if not op.ok and op.error is not None:
+            return {"status": op.error.status, "code": op.error.code, "message": op.error.message}
     return {}
 
 
 def outcome_row(line: UserLine, names: Names) -> Row:
-    err = error_of(line)
+    rec = line.record
+    err = error_of(rec)
     return {
-        "user_id": line.user_id,
-        "email": line.email,
-        "outcome": line.outcome,
-        "reason": line.reason,
+        "user_id": rec.user_id,
+        "email": rec.email or "",
+        "outcome": rec.outcome,
+        "reason": rec.reason or "",
         "error_status": err.get("status"),
         "error_code": err.get("code"),
         "error_message": err.get("message"),
-        "attempts": line.attempts,
-        "conflicts": line.conflicts,
-        "requests": _num(line.requests),
-        "latency_ms": line.latency_ms,
-        **change_cells(line.changes, names),
-        "confirmed_after_restart": "yes" if line.confirmed_after_restart else "",
-        "correlation_id": line.correlation_id or (line.error or {}).get("correlation_id"),
+        "attempts": rec.attempts,
+        "conflicts": rec.conflicts,
+        "requests": _num(rec.requests),
+        "latency_ms": rec.latency_ms,
+        **change_cells(rec.changes, names),
+        "confirmed_after_restart": "yes" if rec.confirmed_after_restart else "",
+        "correlation_id": rec.correlation_id or (rec.error.correlation_id if rec.error else None),
         "run_id": line.run_id,
         "ts": line.ts,
     }
 
 
-def reconciliation_row(entry: Mapping[str, Any], names: Names) -> Row:
-    err = entry.get("error") or {}
+def reconciliation_row(entry: ReconciliationEntry, names: Names) -> Row:
+    err = entry.error
     return {
-        "user_id": entry.get("user_id"),
-        "email": entry.get("email"),
-        "outcome": entry.get("outcome"),
-        "reason": entry.get("reason"),
-        "error_status": err.get("status"),
-        "error_code": err.get("code"),
-        "error_message": err.get("message"),
-        "attempts": entry.get("attempts"),
-        **change_cells(intent_changes(entry.get("intent") or {}), names),
-        "correlation_id": err.get("correlation_id"),
-        "run_id": entry.get("run_id"),
-        "queued_at": _iso(entry.get("ts")),
+        "user_id": entry.entry_id,
+        "email": entry.email,
+        "outcome": entry.outcome,
+        "reason": entry.reason,
+        "error_status": err.status if err else None,
+        "error_code": err.code if err else None,
+        "error_message": err.message if err else None,
+        "attempts": entry.attempts,
+        **change_cells(intent_changes(intent_to_dict(entry.intent) if entry.intent else {}), names),
+        "correlation_id": err.correlation_id if err else None,
+        "run_id": entry.run_id,
+        "queued_at": entry.ts,
     }
 
 
@@ -168,11 +172,3 @@ class _Pairs(dict[tuple[str, float], str]):
 
 
 _PAIRS = _Pairs()
-
-
-def _iso(t: Any) -> str:
-    if not isinstance(t, (int, float)):
-        return ""
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"

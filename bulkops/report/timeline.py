@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.engine.account import JobAccount
-from bulkops.report.load import JobData, RunLines, UserLine
+from bulkops.report.load import JobData, RunLines
+from bulkops.state.auditline import UserLine
+from bulkops.state.records import ItemOutcome, ReconciliationEntry
 
 #: Bucket widths (s) to choose from: the smallest that keeps a run within MAX_BUCKETS.
 WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
@@ -92,13 +94,13 @@ class Figures:
     percentiles: dict[str, float]
     slowest: tuple[UserLine, ...]
     most_retried: tuple[UserLine, ...]
-    reconciliation: Sequence[dict[str, Any]]  # read back one entry at a time when iterated
+    reconciliation: Sequence[ReconciliationEntry]  # read back one entry at a time when iterated
     unprocessed: int
     #: The job's account: the status, the outcomes and the tiles, over every pass.
     account: JobAccount
     bad_lines: tuple[str, ...] = field(default_factory=tuple)
     #: The last audit line of each item of another kind (skill definitions, ...).
-    items: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    items: tuple[ItemOutcome, ...] = field(default_factory=tuple)
 
 
 def run_start(run_id: str) -> float | None:
@@ -125,7 +127,12 @@ def build_timeline(lines: Sequence[UserLine], *, start: float | None = None, wid
     up every user a queue-membership batch finishes at once into one bucket. Users and
     409s are counted at ``ts``. The requests of all buckets add up to the lines' total."""
     return timeline_of(
-        [ln.t for ln in lines], [ln.latency_ms or 0 for ln in lines], [ln.requests for ln in lines], [ln.conflicts for ln in lines], start=start, width=width
+        [ln.t for ln in lines],
+        [ln.record.latency_ms or 0 for ln in lines],
+        [ln.record.requests for ln in lines],
+        [ln.record.conflicts for ln in lines],
+        start=start,
+        width=width,
     )
 
 
@@ -213,7 +220,7 @@ def build_figures(data: JobData, run_id: str | None = None, *, top: int = 10) ->
     latencies = sorted(v for v in run.latency if not math.isnan(v))
     configured = (run_summary or {}).get("this_run", {}).get("configured_rps")
     slow, retried = slowest_of(run, top), most_retried_of(run, top)
-    shown = data.lines_at([run.offset[i] for i in slow + retried])  # the only lines read back whole
+    shown = list(data.lines_at([run.offset[i] for i in slow + retried]))  # the only lines read back whole
     return Figures(
         job_id=data.job_id,
         run_id=run_id,

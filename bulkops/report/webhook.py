@@ -41,6 +41,7 @@ from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_af
 
 from bulkops.errors import ConfigError
 from bulkops.state.ndjson import NdjsonWriter
+from bulkops.state.stamps import now_ts
 
 log = structlog.get_logger("bulkops.webhook")
 
@@ -361,7 +362,7 @@ def _audit(path: Path, record: dict[str, Any]) -> None:
     try:
         writer = NdjsonWriter(path, fsync_every=0.0)
         try:
-            writer.write({"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
+            writer.write({"ts": now_ts(), **record})  # the job folder's one timestamp form (state.stamps)
         finally:
             writer.close()
     except OSError as exc:

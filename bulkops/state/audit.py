@@ -1,16 +1,18 @@
-"""The audit log: one NDJSON line per user outcome, stamped with time, run and job.
+"""The audit log: one NDJSON line per user or item outcome, stamped with time, run and job.
 
 Written before the checkpoint marks the user done, so every checkpointed user has its
 line; secrets never reach it (records are built from domain objects, not requests).
+The line's shape is ``auditline.AuditLine`` (its one encoder and decoder live there).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from bulkops.state.auditline import AuditLine, encode_line
 from bulkops.state.ndjson import NdjsonWriter
 from bulkops.state.records import ItemOutcome, UserOutcome
+from bulkops.state.stamps import now_ts
 
 
 class AuditLog:
@@ -25,11 +27,7 @@ class AuditLog:
         return self._writer.repaired
 
     def write(self, record: UserOutcome | ItemOutcome) -> None:
-        self._writer.write({"ts": _iso(time.time()), "run_id": self.run_id, "job_id": self.job_id, **record.to_json()})
+        self._writer.write(encode_line(AuditLine(now_ts(), self.run_id, self.job_id, record)))
 
     def close(self) -> None:
         self._writer.close()
-
-
-def _iso(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"

@@ -80,7 +80,8 @@ def state_to_dict(state: UserState) -> dict[str, Any]:
 def after_of(before: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """The audit's 'after' as ``before`` with ``changes`` applied (``state_to_dict``'s shape, no version).
 
-    The audit leaves out an 'after' that equals this (a third of a dense line); readers put it back."""
+    Lines of older versions left out an 'after' that equals this (a third of a dense line); the audit
+    line's decoder (``records.UserOutcome.from_json``) puts it back, and nothing else calls this."""
     skills = dict(before.get("skills") or {})
     if changes.get("replace_skills") is not None:
         skills = dict(changes["replace_skills"])

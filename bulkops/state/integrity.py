@@ -23,8 +23,10 @@ from typing import Any
 import orjson
 
 from bulkops.errors import DamagedStateError, StateError
+from bulkops.state.auditline import read_audit
 from bulkops.state.layout import RunPaths
-from bulkops.state.ndjson import BadLine, read_ndjson
+from bulkops.state.ndjson import BadLine
+from bulkops.state.records import ItemOutcome, UserOutcome
 
 #: Tables every version of the store has; the others are added on open.
 REQUIRED_TABLES = frozenset({"meta", "intents"})
@@ -56,21 +58,20 @@ def tally_audit(path: Path) -> AuditTally:
     lines = 0
     users: set[str] = set()
     items: set[tuple[str, str]] = set()
-    if not path.exists():
-        return AuditTally()
-    for rec in read_ndjson(path):
+    for line in read_audit(path):
         lines += 1
-        if isinstance(rec, BadLine) or not _wrote(rec):
+        if isinstance(line, BadLine) or not _wrote(line.record):
             continue
-        if "kind" in rec:
-            items.add((str(rec["kind"]), str(rec.get("key", ""))))
-        elif rec.get("user_id"):
-            users.add(str(rec["user_id"]))
+        if isinstance(line.record, ItemOutcome):
+            items.add((line.record.kind, line.record.key))
+        elif line.record.user_id:
+            users.add(line.record.user_id)
     return AuditTally(lines, len(users), len(items))
 
 
-def _wrote(rec: dict[str, Any]) -> bool:
-    return rec.get("outcome") == "applied" or (rec.get("outcome") == "reconciliation" and rec.get("after") is not None)
+def _wrote(record: UserOutcome | ItemOutcome) -> bool:
+    """Applied, or held for reconciliation with an ``after`` (what it was left as)."""
+    return record.outcome == "applied" or (record.outcome == "reconciliation" and record.after is not None)
 
 
 @dataclass(frozen=True, slots=True)

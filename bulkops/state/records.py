@@ -1,8 +1,8 @@
 """The records that cross layers, each a frozen dataclass with one encoder and one decoder.
 
 An operation's result (``OpResult``), the error an API answered (``ErrorInfo``), a user's
-outcome as the audit log keeps it (``UserOutcome``) and an entry of the reconciliation queue
-(``ReconciliationEntry``). The engine builds them, the state files store their JSON, and
+outcome as the audit log keeps it (``UserOutcome``, ``ItemOutcome``; ``auditline`` stamps and
+reads the whole line) and an entry of the reconciliation queue (``ReconciliationEntry``). The engine builds them, the state files store their JSON, and
 every reader decodes them here, so one change has one spelling on disk.
 """
 
@@ -16,6 +16,7 @@ from bulkops.domain.guard import HeldBack
 from bulkops.domain.model import UserIntent
 from bulkops.errors import ApiError
 from bulkops.state.codec import after_of, intent_from_dict, intent_to_dict
+from bulkops.state.stamps import stamp_text
 
 #: Audit outcomes, in the order reports list them.
 OUTCOMES = ("applied", "unchanged", "reconciliation", "failed")
@@ -102,13 +103,13 @@ class UserOutcome:
             raise ValueError(f"unknown outcome {self.outcome!r}")
 
     def to_json(self) -> dict[str, Any]:
-        """The audit line's fields (the log adds ts, run_id, job_id); absent values are left out."""
+        """The audit line's fields (``auditline.encode_line`` adds ts, run_id, job_id); absent values
+        are left out. ``after`` is written whole whenever there is one: no reader derives it."""
         out: dict[str, Any] = {"outcome": self.outcome, "user_id": self.user_id}
         if self.before is not None:
-            after = dict(self.after or {})
             out.update(email=self.email, before=dict(self.before))
-            if after != after_of(self.before, self.changes):  # else left out: readers derive it
-                out["after"] = after
+            if self.after is not None:
+                out["after"] = dict(self.after)
             out.update(
                 changes=dict(self.changes),
                 version=self.version,
@@ -139,7 +140,7 @@ class UserOutcome:
             user_id=str(d["user_id"]),
             email=d.get("email"),
             before=d.get("before"),
-            after=d["after"] if "after" in d or not isinstance(d.get("before"), Mapping) else after_of(d["before"], d.get("changes") or {}),
+            after=_after(d),
             changes=d.get("changes") or {},
             first_changes=d.get("first_changes"),
             version=d.get("version"),
@@ -156,11 +157,19 @@ class UserOutcome:
         )
 
 
+#: The kind of a reconciliation entry that is a user (items name their own kind: ``queue``, ``skill`` ...).
+USER = "user"
+
+
 @dataclass(frozen=True, slots=True)
 class ReconciliationEntry:
-    """A user a person must look at: what was intended, what was last seen, and why it stopped."""
+    """A user or item a person must look at: what was intended, what was last seen, and why it stopped.
 
-    user_id: str
+    ``kind`` and ``key`` name it: ``user`` and the user's id, or an item's kind and key. Written
+    lines carry both (a user's also its ``user_id``); lines of older versions named an item under
+    the users' field (``user_id`` ``"queue:<id>"``) and are read the same."""
+
+    key: str
     outcome: str
     reason: str | None
     run_id: str
@@ -170,26 +179,41 @@ class ReconciliationEntry:
     error: ErrorInfo | None = None
     attempts: int = 0
     held_back: tuple[HeldBack, ...] = ()
+    kind: str = USER
+    #: When it was queued (``stamps``' form); set by the queue's file, empty on a new entry.
+    ts: str = ""
+
+    @property
+    def entry_id(self) -> str:
+        """How commands and the queue's events name it (``reconcile show/drop``, the report)."""
+        return entry_id(self.kind, self.key)
 
     def to_json(self) -> dict[str, Any]:
         held = {"held_back": [h.to_json() for h in self.held_back]} if self.held_back else {}
-        return held | {
-            "user_id": self.user_id,
-            "email": self.email,
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "intent": intent_to_dict(self.intent) if self.intent is not None else None,
-            "last_state": dict(self.last_state) if self.last_state is not None else None,
-            "error": self.error.to_json() if self.error is not None else None,
-            "attempts": self.attempts,
-            "run_id": self.run_id,
-        }
+        return (
+            held
+            | entry_fields(self.kind, self.key)
+            | {
+                "email": self.email,
+                "outcome": self.outcome,
+                "reason": self.reason,
+                "intent": intent_to_dict(self.intent) if self.intent is not None else None,
+                "last_state": dict(self.last_state) if self.last_state is not None else None,
+                "error": self.error.to_json() if self.error is not None else None,
+                "attempts": self.attempts,
+                "run_id": self.run_id,
+            }
+        )
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ReconciliationEntry:
         intent, error = d.get("intent"), d.get("error")
+        named = entry_named(d)
+        if named is None:
+            raise KeyError("a reconciliation entry names no user or item (kind and key, or user_id)")
         return cls(
-            user_id=str(d["user_id"]),
+            kind=named[0],
+            key=named[1],
             outcome=str(d.get("outcome") or "reconciliation"),
             reason=d.get("reason"),
             run_id=str(d.get("run_id") or ""),
@@ -199,7 +223,44 @@ class ReconciliationEntry:
             error=ErrorInfo.from_json(error) if isinstance(error, Mapping) else None,
             attempts=int(d.get("attempts") or 0),
             held_back=_held(d),
+            ts=stamp_text(d.get("ts")),
         )
+
+
+def entry_id(kind: str, key: str) -> str:
+    """A reconciliation entry's name: the user's id, or ``kind:key`` for an item."""
+    return key if kind == USER else f"{kind}:{key}"
+
+
+def entry_fields(kind: str, key: str) -> dict[str, str]:
+    """How a reconciliation line names its entry: ``kind`` and ``key``, and a user's also ``user_id``
+    (as every version wrote it; an item's is never put there)."""
+    return {"kind": kind, "key": key, "user_id": key} if kind == USER else {"kind": kind, "key": key}
+
+
+def split_entry_id(name: str) -> tuple[str, str]:
+    """``entry_id``'s inverse: (kind, key). A user's id holds no colon (Genesys ids are GUIDs)."""
+    kind, colon, key = name.partition(":")
+    return (kind, key) if colon else (USER, name)
+
+
+def entry_named(d: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(kind, key) of a reconciliation line (an entry or an event): its ``kind`` and ``key``, or,
+    written by an older version, its ``user_id``; None when it names nothing (a hand-edited line)."""
+    kind, key = d.get("kind"), d.get("key")
+    if isinstance(kind, str) and isinstance(key, str):
+        return kind, key
+    old = d.get("user_id")
+    return split_entry_id(old) if isinstance(old, str) else None
+
+
+def _after(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The line's ``after``; a line of an older version left out an ``after`` equal to ``before``
+    with ``changes`` applied: the one place it is put back (no reader derives it)."""
+    if "after" in d or not isinstance(d.get("before"), Mapping):
+        after: Mapping[str, Any] | None = d.get("after")
+        return after
+    return after_of(d["before"], d.get("changes") or {})
 
 
 def _held(d: Mapping[str, Any]) -> tuple[HeldBack, ...]:

@@ -4,6 +4,7 @@ and an element someone changed since is held back, never overwritten (hypothesis
 import dataclasses
 
 import pytest
+from helpers.auditlines import user_record
 from helpers.strategies import intents, profs, states
 from hypothesis import given
 from hypothesis import strategies as st
@@ -42,7 +43,7 @@ def audit_line(state, intent):
 
 
 def undo(now, line):
-    inverse = invert([line])
+    inverse = invert([user_record(line)])
     if not inverse.intents:
         return now, ()
     (intent,) = inverse.intents
@@ -92,7 +93,7 @@ def test_elements_written_over_several_passes_restore_the_first_before():
         "ops": [{"op": "upsert_skills", "ok": True}],
     }
     failed = {"user_id": "u", "before": {"skills": {"a": 4.0}}, "changes": {"upsert_skills": {"a": 5.0}}, "ops": [{"op": "upsert_skills", "ok": False}]}
-    (intent,) = invert([first, second, failed]).intents
+    (intent,) = invert([user_record(x) for x in (first, second, failed)]).intents
     assert dict(intent.skills) == {"a": 1.0} and dict(intent.expect.skills) == {"a": 4.0}
 
 
@@ -118,11 +119,11 @@ BEFORE = {"title": "Agent", "division": "d1", "skills": {"s1": 2.0}, "languages"
 )
 def test_written_elements_per_operation(op, changes, elements):
     line = {"before": BEFORE, "changes": changes, "ops": [{**op, "ok": True}]}
-    got = [(e, "MISSING" if b is inverse._MISSING else b, w) for e, b, w in inverse.written_elements(line)]
+    got = [(e, "MISSING" if b is inverse._MISSING else b, w) for e, b, w in inverse.written_elements(user_record(line))]
     assert got == elements
-    assert inverse.written_elements({**line, "ops": [{**op, "ok": False}]}) == []  # a failed operation wrote nothing
+    assert inverse.written_elements(user_record({**line, "ops": [{**op, "ok": False}]})) == []  # a failed operation wrote nothing
 
 
 def test_the_last_attempts_changes_go_over_the_first_diffs():
     line = {"first_changes": {"upsert_skills": {"s1": 3, "s2": 1}, "division": "d2"}, "changes": {"upsert_skills": {"s1": 4}}}
-    assert inverse.merged_changes(line) == {"upsert_skills": {"s1": 4, "s2": 1}, "division": "d2"}
+    assert inverse.merged_changes(user_record(line)) == {"upsert_skills": {"s1": 4, "s2": 1}, "division": "d2"}

@@ -171,7 +171,7 @@ async def test_a_queue_another_administrator_keeps_changing_goes_to_reconciliati
     assert busy_line["outcome"] == "reconciliation" and busy_line["attempts"] == OPTS.conflict_attempts
     assert "another administrator is editing it" in busy_line["error"]["message"]
     recon = [json.loads(line) for line in setup.paths.reconciliation.read_text().splitlines() if line.strip()]
-    assert [r["user_id"] for r in recon] == [f"queue:{busy}"]
+    assert [(r["kind"], r["key"]) for r in recon] == [("queue", busy)] and "user_id" not in recon[0]  # an item, not a user
     after = await snapshot(sim, [busy])
     assert get_path(after[busy][0], "mediaSettings.call.alertingTimeoutSeconds") != 15  # never overwritten
 

@@ -119,6 +119,8 @@ async def test_undo_of_a_running_job_is_refused(sim, tmp_path):
 async def test_blind_membership_is_not_guessed(sim, tmp_path):
     """A join written without reading the queue's members cannot say whether the user was a member
     before: the undo lists it as not known instead of removing a membership that may predate the job."""
+    from helpers.auditlines import user_record
+
     from bulkops.domain.inverse import invert
 
     line = {
@@ -128,6 +130,6 @@ async def test_blind_membership_is_not_guessed(sim, tmp_path):
         "changes": {"join_queues": ["q-read", "q-blind"]},
         "ops": [{"op": "join_queue", "ok": True, "queue": "q-read"}, {"op": "join_queue", "ok": True, "queue": "q-blind"}],
     }
-    inv = invert([line])
+    inv = invert([user_record(line)])
     assert inv.intents[0].leave_queues == frozenset({"q-read"})
     assert inv.unknown_queues == {"u1": ("q-blind",)}

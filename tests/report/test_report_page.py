@@ -13,11 +13,12 @@ from reporthelpers import email, number, parse_page, run_job, write_jsonl
 
 from bulkops.cli.main import cli
 from bulkops.report.files import write_report
-from bulkops.report.load import UserLine, parse_ts
 from bulkops.report.timeline import build_timeline, latency_histogram, percentile, pick_width, run_start
 from bulkops.simulator import SimConfig
+from bulkops.state.auditline import AuditLine, UserLine, audit_lines, user_line
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue
+from bulkops.state.records import UserOutcome
 
 
 async def conflicted_run(sim, tmp_path):
@@ -82,7 +83,7 @@ async def test_the_report_figures_are_the_audit_logs(sim, tmp_path):
 
 
 def _width(page, setup) -> float:
-    lines = [UserLine.from_record(r) for r in read_ndjson(setup.paths.audit)]
+    lines = [u for ln in audit_lines(setup.paths.audit) if (u := user_line(ln)) is not None]
     return build_timeline(lines, start=run_start(lines[0].run_id)).width
 
 
@@ -141,17 +142,8 @@ async def test_bulkops_report_writes_the_page_and_the_files(sim, tmp_path):
 
 
 def _line(ts: str, requests: float, latency_ms: float, **kw) -> UserLine:
-    return UserLine(
-        t=parse_ts(ts),
-        ts=ts,
-        run_id="20261123T100000Z-abcdef",
-        user_id=kw.pop("uid", ts),
-        email="",
-        outcome="applied",
-        requests=requests,
-        latency_ms=latency_ms,
-        **kw,
-    )
+    record = UserOutcome("applied", kw.pop("uid", ts), email="", requests=requests, latency_ms=latency_ms, **kw)
+    return AuditLine(ts, "20261123T100000Z-abcdef", "", record)
 
 
 def test_requests_are_spread_over_each_users_latency_window():

@@ -255,12 +255,12 @@ def test_each_user_shows_its_last_line_in_the_order_of_its_first(tmp_path):
 
     first = build_figures(data, r1, top=2)
     assert first.users_in_run == 4 and first.outcomes_run == {"applied": 1, "reconciliation": 1, "failed": 2}
-    assert [ln.user_id for ln in first.slowest] == ["u2", "u1"]  # equal latencies: file order
-    assert [ln.user_id for ln in first.most_retried] == ["u3"] and first.most_retried[0].conflicts == 3
+    assert [ln.record.user_id for ln in first.slowest] == ["u2", "u1"]  # equal latencies: file order
+    assert [ln.record.user_id for ln in first.most_retried] == ["u3"] and first.most_retried[0].record.conflicts == 3
     # the job's account: the checkpoint's outcomes, u4 dropped by a person (settled, apart from failed)
     assert first.unprocessed == 1 and first.outcomes_job == {"applied": 2, "failed": 1, "dropped": 1, "pending": 1}
-    assert [e["user_id"] for e in first.reconciliation] == ["u3"]
+    assert [e.entry_id for e in first.reconciliation] == ["u3"]
     last = build_figures(data)  # no summary: the last run
-    assert last.run_id == r2 and [ln.user_id for ln in last.slowest] == ["u3", "u1"] and last.conflicts_409 == 1
+    assert last.run_id == r2 and [ln.record.user_id for ln in last.slowest] == ["u3", "u1"] and last.conflicts_409 == 1
     assert sum(b.users for b in last.timeline.buckets) == 2 and math.isclose(sum(b.requests for b in last.timeline.buckets), 2)
     assert write_report(paths, run_id=r1, data=data).exists()

@@ -8,6 +8,7 @@ import sqlite3
 import uuid
 
 import pytest
+from helpers.auditlines import records
 
 from bulkops.domain.model import Changes, UserIntent, UserState
 from bulkops.engine.run.writeahead import confirmed_ops, landed, merge_changes
@@ -83,7 +84,7 @@ def test_every_written_user_is_accounted_for_or_named(tmp_path):
     for u in "abc":
         store.mark_done(u, "applied")
     seen = AuditSeen()
-    lines = [{"user_id": "a", "ops": [{"op": "patch_user", "ok": True}]}, {"user_id": "b", "confirmed_after_restart": True, "ops": []}]
+    lines = records([{"user_id": "a", "ops": [{"op": "patch_user", "ok": True}]}, {"user_id": "b", "confirmed_after_restart": True, "ops": []}])
     assert list(seen.watch(lines)) == lines
     named = {u.key: u.reason for u in unaccounted(store.written(), seen)}
     # a: its line; b: a bare confirmation; c: no line; d: in flight with its record; e: in flight, none; f: never written

@@ -235,7 +235,8 @@ class ItemPhases:
                 last_state = {**(last_state or {}), "heldBack": [h.to_json() for h in run.held]}
             self.reconciliation.add(
                 ReconciliationEntry(
-                    user_id=f"{kind.name}:{run.key}",
+                    kind=kind.name,
+                    key=run.key,
                     outcome=outcome,
                     reason=reason,
                     run_id=self.audit.run_id,

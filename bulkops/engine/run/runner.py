@@ -282,7 +282,7 @@ class Engine:
             self._fail(audit, reconciliation, uid, "not found by id (deleted or made inactive since set-up?)")
 
     def _fail(self, audit: AuditLog, reconciliation: ReconciliationQueue, uid: str, reason: str) -> None:
-        reconciliation.add(ReconciliationEntry(user_id=uid, outcome="failed", reason=reason, run_id=self.run_id, intent=self.store.intent(uid)))
+        reconciliation.add(ReconciliationEntry(key=uid, outcome="failed", reason=reason, run_id=self.run_id, intent=self.store.intent(uid)))
         audit.write(UserOutcome("failed", uid, reason=reason))
         self.store.mark_done(uid, "failed")
         self.counters.outcomes["failed"] += 1

@@ -354,7 +354,7 @@ def held_reason(held: tuple[HeldBack, ...]) -> str:
 
 def reconciliation_entry(run: _UserRun, record: UserOutcome, run_id: str) -> ReconciliationEntry:
     return ReconciliationEntry(
-        user_id=record.user_id,
+        key=record.user_id,
         outcome=record.outcome,
         reason=record.reason,
         run_id=run_id,

@@ -56,13 +56,11 @@ def wrote(line: ItemOutcome) -> bool:
     return line.outcome == "applied" or (line.outcome == "reconciliation" and line.after is not None)
 
 
-def invert_items(lines: Iterable[Mapping[str, Any]], kinds: Mapping[str, AnyKind]) -> ItemsInverse:
-    """The undo of every item line (those with a ``kind``) of a job's audit log, in order."""
+def invert_items(records: Iterable[ItemOutcome], kinds: Mapping[str, AnyKind]) -> ItemsInverse:
+    """The undo of every item line of a job's audit log (``auditline.item_records``), in order."""
     by_object: dict[tuple[str, str], list[ItemOutcome]] = {}
-    for line in lines:
-        if "kind" in line and "key" in line:
-            record = ItemOutcome.from_json(line)
-            by_object.setdefault((record.kind, record.key), []).append(record)
+    for record in records:
+        by_object.setdefault((record.kind, record.key), []).append(record)
     out: list[ItemUndo] = []
     for (kind_name, key), records in by_object.items():
         written = [r for r in records if wrote(r)]

@@ -11,12 +11,12 @@ named with why, and the undo says so and exits 3, never "nothing to undo".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from bulkops.engine.run.writeahead import confirmed_ops
 from bulkops.state.codec import changes_to_dict
+from bulkops.state.records import ItemOutcome, UserOutcome
 from bulkops.state.store import INFLIGHT, RunStore, Written
 
 NO_LINE = "the audit log has no line for it (cut, deleted or lost), so what the job wrote is not known"
@@ -50,24 +50,24 @@ class AuditSeen:
     users: dict[str, bool] = field(default_factory=dict)
     items: set[str] = field(default_factory=set)
 
-    def watch(self, lines: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
-        for line in lines:
-            if "kind" in line and "key" in line:
-                self.items.add(f"{line['kind']}:{line['key']}")
-            elif line.get("user_id") is not None:
-                uid = str(line["user_id"])
-                bare = bool(line.get("confirmed_after_restart")) and not line.get("ops")
-                self.users[uid] = self.users.get(uid, False) or not bare
-            yield line
+    def watch(self, records: Iterable[UserOutcome | ItemOutcome]) -> Iterator[UserOutcome]:
+        """The users' records of the audit log (``auditline``), noting every user and item seen."""
+        for record in records:
+            if isinstance(record, ItemOutcome):
+                self.items.add(f"{record.kind}:{record.key}")
+                continue
+            bare = record.confirmed_after_restart and not record.ops
+            self.users[record.user_id] = self.users.get(record.user_id, False) or not bare
+            yield record
 
 
-def writeahead_lines(store: RunStore) -> Iterator[dict[str, Any]]:
+def writeahead_lines(store: RunStore) -> Iterator[UserOutcome]:
     """A line for each user a killed pass left in flight with its write-ahead record: its before and
     every change it was sending, each as an operation that may have gone through (the undo's guard
     restores only what the org holds as written, and finds the rest already as before)."""
     for uid, ahead in store.writeaheads().items():
-        ops = [op.to_json() for op in confirmed_ops(ahead.changes)]
-        yield {"outcome": "applied", "user_id": uid, "before": dict(ahead.before), "changes": changes_to_dict(ahead.changes), "ops": ops, "writeahead": True}
+        changes = changes_to_dict(ahead.changes)
+        yield UserOutcome("applied", uid, before=dict(ahead.before), changes=changes, ops=confirmed_ops(ahead.changes))
 
 
 def unaccounted(written: Iterable[Written], seen: AuditSeen) -> tuple[Unaccounted, ...]:

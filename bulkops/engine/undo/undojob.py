@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,11 +46,11 @@ from bulkops.engine.undo.undoitems import ItemPlan, items_record, plan_items, st
 from bulkops.engine.undo.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.errors import JobBusyError, StateError
 from bulkops.spec.spec import file_sha256
+from bulkops.state.auditline import audit_records, item_records
 from bulkops.state.codec import expected_to_dict
 from bulkops.state.integrity import existing_job
 from bulkops.state.joblock import holder, new_job_lock
 from bulkops.state.layout import RunPaths, private_dir, state_dir_flag, write_private
-from bulkops.state.ndjson import BadLine, read_ndjson
 from bulkops.state.store import RunStore
 
 UNDO_SPEC = "undo.json"
@@ -123,18 +123,10 @@ def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, JobInver
         who = f" (pid {running.get('pid')} on {running.get('host')})" if running.get("pid") else ""
         raise JobBusyError(f"job {source} is running{who}; undo it once that process has finished")
     seen = AuditSeen()
-    users = invert(itertools.chain(seen.watch(_audit_lines(setup.paths.audit)), writeahead_lines(setup.store)))
-    items = invert_items(_audit_lines(setup.paths.audit), kinds())
+    users = invert(itertools.chain(seen.watch(audit_records(setup.paths.audit)), writeahead_lines(setup.store)))
+    items = invert_items(item_records(setup.paths.audit), kinds())
     # A skill the job deleted is created again by name: its holders get their old levels on it (#25 §4).
     return setup, JobInverse(onto_recreated(users, recreated_skills(items)), items, unaccounted(setup.store.written(), seen))
-
-
-def _audit_lines(path: Path) -> Iterator[dict[str, Any]]:
-    if not path.exists():
-        return
-    for rec in read_ndjson(path):
-        if not isinstance(rec, BadLine):  # a line cut by a crash wrote nothing it could name
-            yield rec
 
 
 async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInverse, *, job_id: str | None = None) -> UndoPlan:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bulkops.domain.verification import ExpectedWrite, Window, merge_windows
-from bulkops.state.ndjson import BadLine, read_ndjson
+from bulkops.state.auditline import read_audit
+from bulkops.state.ndjson import BadLine
 from bulkops.state.records import ItemOutcome, OpResult, UserOutcome
 
 #: Seconds added before a pass's start and after its last line: the platform stamps its own
@@ -65,13 +66,6 @@ def run_started(run_id: str) -> float | None:
     """The start of a pass, from its id (``20260101T120000Z-abc123``), to the second."""
     try:
         return datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        return None
-
-
-def line_time(ts: Any) -> float | None:
-    try:
-        return datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
 
@@ -160,18 +154,13 @@ def read_job_writes(audit: Path, *, created: float | None = None, margin: float 
     wrote_at: dict[str, float] = {}
     spans: dict[str, list[float]] = {}
     bad = 0
-    for raw in read_ndjson(audit) if audit.exists() else ():
-        if isinstance(raw, BadLine):
+    for line in read_audit(audit):
+        if isinstance(line, BadLine):
             bad += 1
             continue
-        run = str(raw.get("run_id") or "")
-        ts = _shifted(line_time(raw.get("ts")), skews.get(run))
-        if "kind" in raw:
-            item = ItemOutcome.from_json(raw)
-            owner, writes, label = item_owner(item), list(item_writes(item)), item.name
-        else:
-            user = UserOutcome.from_json(raw)
-            owner, writes, label = user.user_id, list(user_writes(user)), user.email or user.user_id
+        run = line.run_id
+        ts = _shifted(line.t or None, skews.get(run))
+        owner, writes, label = _owner_writes(line.record)
         owners[owner] = None
         labels.setdefault(owner, label)
         expected.extend(writes)
@@ -188,6 +177,13 @@ def read_job_writes(audit: Path, *, created: float | None = None, margin: float 
         windows.append(Window(begin - margin, hi + margin))
     last = max((hi for _, hi in spans.values()), default=None)
     return JobWrites(tuple(expected), tuple(owners), labels, wrote_at, tuple(merge_windows(windows)), last, bad, tuple(sorted(spans)))
+
+
+def _owner_writes(record: UserOutcome | ItemOutcome) -> tuple[str, list[ExpectedWrite], str]:
+    """(owner, expected writes, label) of one audit line's record."""
+    if isinstance(record, ItemOutcome):
+        return item_owner(record), list(item_writes(record)), record.name
+    return record.user_id, list(user_writes(record)), record.email or record.user_id
 
 
 def _shifted(t: float | None, skew: float | None) -> float | None:
