@@ -267,7 +267,7 @@ class GenesysClient:
         if isinstance(exc, _Retry) and exc.immediate:
             return 0.0
         if isinstance(exc, _Retry) and self.contact.starting(exc.error):
-            return min(self._backoff(state), FIRST_CONTACT_PAUSE)  # a server still starting: look again soon
+            return FIRST_CONTACT_PAUSE  # a server still starting: look again soon, every time alike
         return self._backoff(state)
 
     async def request(

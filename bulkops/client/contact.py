@@ -20,8 +20,9 @@ from bulkops.errors import BulkopsError, CannotConnectError, TransportError
 
 #: Seconds a refused first contact is retried before the command ends (a server still starting).
 CONNECT_WINDOW = 4.0
-#: The longest pause between two tries of a first contact, so the window ends in seconds.
-FIRST_CONTACT_PAUSE = 1.0
+#: The pause between two tries of a first contact (one client starting: no herd to spread): the
+#: command ends after the window or the client's ``max_attempts``, whichever comes first (8: 3.5 s).
+FIRST_CONTACT_PAUSE = 0.5
 
 
 def no_connection(exc: BaseException) -> bool:
