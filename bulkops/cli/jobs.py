@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_
 from bulkops.cli.queueplan import describe_members
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.support import exitcodes
+from bulkops.cli.support.authoritative import authoritative_lines, authoritative_of, authoritative_options
 from bulkops.cli.support.binding import bind_org, binding_meta, connection_of, job_client_config
 from bulkops.cli.support.common import (
     Stopper,
@@ -31,6 +33,16 @@ from bulkops.cli.support.common import (
 from bulkops.cli.support.confirm import can_ask, confirm_before_writing, yes_option
 from bulkops.cli.support.progress import ProgressReporter
 from bulkops.cli.support.verbosity import is_quiet, outcome_line, say
+from bulkops.cli.support.window import (
+    WindowedRun,
+    describe_plan_windows,
+    in_window,
+    plan_window_line,
+    stopped_waiting,
+    window_of,
+    window_options,
+    windowed_run,
+)
 from bulkops.client import GenesysClient
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
@@ -41,6 +53,7 @@ from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.run.requesttotal import RequestTotal
+from bulkops.engine.run.runner import Engine
 from bulkops.engine.setup.job import JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.summary import account_fields, account_lines, render_summary
 from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
@@ -110,15 +123,29 @@ def run_options(kw: dict[str, Any]) -> RunOptions:
     )
 
 
-async def run_pass(client: GenesysClient, setup: JobSetup, kw: dict[str, Any], stopper: Stopper, only_users: list[str] | None = None) -> dict[str, Any]:
+async def run_pass(
+    client: GenesysClient,
+    setup: JobSetup,
+    kw: dict[str, Any],
+    stopper: Stopper,
+    only_users: list[str] | None = None,
+    watch: Callable[[Engine], None] | None = None,
+) -> dict[str, Any]:
+    """One pass with progress; ``watch`` also gets the engine (a change window's close stops it as Ctrl-C does)."""
     webhook = webhook_config(kw)
+
+    def on_engine(engine: Engine) -> None:
+        stopper.attach(engine.request_stop)
+        if watch is not None:
+            watch(engine)
+
     with ProgressReporter(rps=client.config.rps, governor=client.governor, force_plain=kw.get("plain_progress", False)) as progress:
         return await execute(
             client,
             setup,
             options=run_options(kw),
             on_progress=progress.update,
-            on_engine=lambda e: stopper.attach(e.request_stop),
+            on_engine=on_engine,
             only_users=only_users,
             after_pass=after_pass(webhook),
         )
@@ -160,6 +187,8 @@ mode_option = click.option(
 @click.option("--detail", type=int, default=20, show_default=True, help="How many users to show change by change.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @strict_option
+@window_options(until_done=False)
+@authoritative_options
 @handles_errors
 def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, as_json: bool, **kw: Any) -> None:
     """Show what SPEC would change, per user and in total, and how long it would take. Reads only.
@@ -168,7 +197,10 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
     Example:
       bulkops plan jobs/reorg.json --region mypurecloud.ie
     """
+    window = window_of(kw)
+    authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
     config = client_config(kw)
 
     async def main(_: Stopper) -> int:
@@ -177,7 +209,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             if create_missing_skills:  # plan as if they existed; the org is not changed
                 resolved = await add_missing_skills(client, resolved, create=False)
             result, impact, reads = await plan_with_impact(client, resolved, detail=detail)  # the impact's reads are plan's own
-            directory = resolved.directory
+            directory, losing = resolved.directory, resolved.authoritative
         total = result.run_requests(reads)
         # The pace the run will keep: the configured rate, or the server's allowance seen on these reads.
         pace = client.governor.steady_pace
@@ -209,6 +241,10 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "users": result.users,
                 "impact": impact_dict(impact),
             }
+            if window is not None:
+                out["change_window"] = describe_plan_windows(window, seconds)
+            if losing:
+                out["authoritative"] = losing.describe()
             click.echo(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
             return (refused(impact) if kw.get("strict") else None) or 0
         click.echo(f"plan for {spec} ({opened.format}, mode {opened.mode}): reads only, nothing was changed")
@@ -239,10 +275,14 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
             echo_safe("utilization: " + describe_utilization_line(result.utilization))
         for q in result.queues.values():
             echo_safe(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
+        for said in authoritative_lines(losing):
+            echo_safe(said)
         for warning in result.warnings():
             echo_safe(f"warning: {warning}", fg="yellow")
         at = f"{pace:.2f}/s ({bound}; --rps {config.rps:g})" if bound else f"{config.rps:g}/s"
         click.echo(f"estimate: about {total} requests at {at}, so {_human(seconds)} (users to change / rate bounds a run)")
+        if window is not None:
+            click.echo(plan_window_line(window, describe_plan_windows(window, seconds)))
         echo_impact(impact)
         return (refused(impact) if kw.get("strict") else None) or 0
 
@@ -348,6 +388,8 @@ def _human(seconds: float) -> str:
 @click.option("--create-missing-skills", is_flag=True, help="Create org skills the spec names but the org lacks, before any user write.")
 @run_strict_option
 @accept_impact_option
+@window_options(until_done=True)
+@authoritative_options
 @handles_errors
 def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
     """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
@@ -363,7 +405,10 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     """
     if job is not None:
         check_job_name(job)  # before anything is read or sent
+    windowed = windowed_run(kw)  # a bad --window or --tz is a usage error, before the spec is read
+    authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
     for column in opened.spec.ignored_columns():
         say(describe_ignored(column))
     config = client_config(kw)
@@ -386,6 +431,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
                 users_changing=lambda: users_changing(resolved),
                 impact=impact.question,
             )
+            if windowed is not None and not await windowed.wait_open(stopper, announce=False):  # after the question, before the first write
+                return stopped_waiting("no job was created and nothing was written; run the same command again")
             # The job's lock from before its folder is judged to the end of its first pass: of processes
             # starting this job at once, one runs it and the others are busy (#28 §5).
             with new_job_lock(RunPaths.for_job(state_dir, job or job_id_for(opened.spec))):
@@ -393,9 +440,9 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
                     resolved = await add_missing_skills(client, resolved, create=True)
                 setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
                 say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
-                summary = await run_pass(client, setup, kw, stopper)
+                summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
                 setup.store.close()
-        return report_outcome(summary, as_json=kw.get("json_summary", False))
+        return windowed_outcome(windowed, summary, setup.job_id, state_dir, kw)
 
     sys.exit(run_async(main))
 
@@ -407,6 +454,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
 @state_dir_option
 @engine_options
 @webhook_option
+@window_options(until_done=True)
 @handles_errors
 def resume(job: str, state_dir: str, **kw: Any) -> None:
     """Carry on with JOB from its checkpoint after a stop, a crash or a kill.
@@ -417,6 +465,7 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
     job's. With no --region/--base-url/--profile (nor their variables) it connects where the job ran.
     """
     webhook_config(kw)
+    windowed = windowed_run(kw)
     setup = open_job(state_dir, job)
     config = job_client_config(kw, setup.store, job)
 
@@ -435,11 +484,21 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
             )
             async with GenesysClient(config) as client:
                 await bind_org(client, setup.store, job)  # right after the token, before any write
-                summary = await run_pass(client, setup, kw, stopper)
+                summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
         setup.store.close()
-        return report_outcome(summary, as_json=kw.get("json_summary", False))
+        return windowed_outcome(windowed, summary, job, state_dir, kw)
 
     sys.exit(run_async(main))
+
+
+def windowed_outcome(windowed: WindowedRun | None, summary: dict[str, Any] | None, job: str, state_dir: str, kw: dict[str, Any]) -> int:
+    """The pass's outcome; in a change window, with the next opening and the windowed ``resume`` when work is left."""
+    if summary is None:  # stopped while waiting for the first opening
+        return stopped_waiting(f"nothing was written; `{windowed.resume_command(job, state_dir)}` carries on" if windowed else "nothing was written")
+    code = report_outcome(summary, as_json=kw.get("json_summary", False))
+    if windowed is not None and code == exitcodes.ABORTED and not kw.get("json_summary"):
+        windowed.next_steps(job, state_dir)
+    return code
 
 
 def _already_finished(job: str, state_dir: str, account: JobAccount) -> int:

@@ -20,6 +20,7 @@ from bulkops.client import GenesysClient
 from bulkops.client.serverclock import describe_skew
 from bulkops.domain.verification import CONFIRMED, Finding, Verification
 from bulkops.engine.setup.job import open_job
+from bulkops.engine.verify.otherjobs import other_jobs
 from bulkops.engine.verify.verifyjob import CLOCK_SKEWS, DEFAULT_MARGIN, JobWrites, read_job_writes
 from bulkops.engine.verify.verifyrun import REAL_AUDIT_LAG, SERVICES, Pending, VerifyOptions, verify_job
 from bulkops.errors import ConfigError
@@ -75,7 +76,8 @@ def verify(
     Per user (and item): confirmed  every write the job recorded is in the platform's audit
                          missing    the job recorded a write the platform does not have
                          unexpected the platform records a write by this OAuth client in the
-                                    job's window that the job does not know of
+                                    job's window that the job does not know of (a write another
+                                    job of the state folder recorded is named as that job's)
     Writes <state-dir>/<job>/verification.json and a Verification section in the report.
     Exit 0 verified, 10 not verified, 11 the platform's audit does not cover the job yet (or a
     query did not finish within --query-timeout). Times are compared on the API's clock (its
@@ -92,6 +94,7 @@ def verify(
         if not client_id:
             raise ConfigError("the job does not record its OAuth client and the credentials in use name none (a ready access token): pass --oauth-client ID")
         writes = read_job_writes(setup.paths.audit, created=store.get("created"), margin=margin, skews=store.get(CLOCK_SKEWS))
+        others = other_jobs(state_dir, job, clients, created=store.get("created"), margin=margin)  # their writes are theirs (#27 §9)
         names: Mapping[str, str] = store.get("names") or {}
         options = VerifyOptions(audit_lag=audit_lag, wait=wait_, timeout=timeout, query_timeout=query_timeout)
 
@@ -100,7 +103,7 @@ def verify(
                 await bind_org(client, store, job, record=False)  # reads only: another org's audit is refused, not read
                 if wait_:
                     click.echo(f"waiting up to {timeout:g} s for the platform's audit to cover job {job} (Ctrl-C or SIGTERM stops)", err=True)
-                result = await unless_stopped(verify_job(client, writes, clients, options), stopper)
+                result = await unless_stopped(verify_job(client, writes, clients, options, others=others), stopper)
             if result is None:
                 click.echo("stopped before the platform's audit was read in full: nothing was verified, nothing written", err=True)
                 click.echo(f"next: `bulkops verify {job}{state_dir_flag(state_dir)}` again", err=True)
@@ -139,9 +142,10 @@ async def unless_stopped(work: Awaitable[T], stopper: Stopper) -> T | None:
 
 def _record(job: str, v: Verification, writes: JobWrites, options: VerifyOptions, names: Mapping[str, str]) -> dict[str, Any]:
     """verification.json: the verdict, and the names of what its findings name (people read names)."""
-    seen = {f.entity_id for o in v.owners for f in (*o.missing, *o.unexpected)} | {f.entity_id for f in v.elsewhere}
+    apart = (*v.elsewhere, *v.other_jobs)
+    seen = {f.entity_id for o in v.owners for f in (*o.missing, *o.unexpected)} | {f.entity_id for f in apart}
     seen |= {t.partition(":")[2] or t for o in v.owners for f in (*o.missing, *o.unexpected) for t in f.what}
-    seen |= {t.partition(":")[2] or t for f in v.elsewhere for t in f.what}
+    seen |= {t.partition(":")[2] or t for f in apart for t in f.what}
     return {
         "job_id": job,
         "verified_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -206,8 +210,11 @@ def _print(job: str, v: Verification, writes: JobWrites, names: Mapping[str, str
         click.echo(f"{labels.get(o.owner, o.owner)}: " + "; ".join(parts))
     for f in v.elsewhere:
         click.echo(f"(not in the job) unexpected {_finding(f, names, labels)}")
+    for f in v.other_jobs:
+        click.echo(f"written by job {f.job}: {_finding(f, names, labels)}")
     if v.verified:
-        click.echo(f"verified: every write the job recorded is in the platform's audit, and nothing else by this client ({path})")
+        theirs = " but the other jobs' writes named above" if v.other_jobs else ""
+        click.echo(f"verified: every write the job recorded is in the platform's audit, and nothing else by this client{theirs} ({path})")
     else:
         bad = len(v.owners) - counts[CONFIRMED]
         elsewhere = f", {len(v.elsewhere)} write(s) by this client on what the job never named" if v.elsewhere else ""

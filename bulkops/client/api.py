@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import aiohttp
 import structlog
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.wait import wait_random_exponential
 
 from bulkops.client.auth import TokenProvider
@@ -146,11 +146,14 @@ class _TokenCounting:
 class _Retry(Exception):
     """Internal: a transient failure tenacity may retry; carries the error to raise at the end."""
 
-    def __init__(self, error: BulkopsError, *, immediate: bool = False, counts: bool = True):
+    def __init__(self, error: BulkopsError, *, immediate: bool = False, counts: bool = True, ambiguous: bool = False):
         super().__init__(str(error))
         self.error = error
         self.immediate = immediate  # no backoff: the governor (Retry-After) or a fresh token handles it
         self.counts = counts  # counts toward max_attempts (429s are bounded by time instead)
+        #: The request reached the API and its answer is lost or unreadable (a timeout, a reset, a
+        #: 5xx, a malformed 2xx): the platform may have acted. A 429 or a 401 says it did not.
+        self.ambiguous = ambiguous
 
 
 @dataclass(slots=True)
@@ -165,14 +168,32 @@ class _Call:
     shape: Shape | None
     #: The API answers this write with 204 and nothing else (``echo.no_content``).
     no_content: bool = False
+    #: Sent at most once past an ambiguous failure (a create: ``createonce``); a clean refusal
+    #: (429, 401) is still sent again.
+    once: bool = False
     attempts: int = 0
     refreshed: bool = False  # a 401 has had its one token refresh
 
     @classmethod
-    def of(cls, api_url: str, method: str, path: str, params: Mapping[str, Any] | None, json: Any, shape: Shape | None, *, no_content: bool = False) -> _Call:
+    def of(
+        cls,
+        api_url: str,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        shape: Shape | None,
+        *,
+        no_content: bool = False,
+        once: bool = False,
+    ) -> _Call:
         """Query values in the API's spelling (see ``_param``); a None value is left out."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
-        return cls(method, path, api_url + path, query, json, shape, no_content)
+        return cls(method, path, api_url + path, query, json, shape, no_content, once)
+
+    def may_retry(self, exc: BaseException) -> bool:
+        """Another attempt for a transient failure, unless this call goes once and the platform may have acted."""
+        return isinstance(exc, _Retry) and not (self.once and exc.ambiguous)
 
     @property
     def had_cursor(self) -> bool:
@@ -279,6 +300,7 @@ class GenesysClient:
         json: Any = None,
         shape: Shape | None = None,
         no_content: bool = False,
+        once: bool = False,
     ) -> ApiResponse:
         """Send one API call with pacing, auth, retries; return parsed JSON or raise a typed ApiError.
 
@@ -286,9 +308,12 @@ class GenesysClient:
         like a 5xx; a write's ``shape`` also checks that the answer shows what was written
         (``client.echo``). With ``no_content`` (a write the API answers 204), anything but an
         empty 204 is retried the same way. With neither, an unreadable body is ``None``.
+        With ``once`` (a create), a failure after which the platform may have acted (a timeout, a
+        reset, a 5xx, a malformed answer) is raised at once, never sent again blind: the caller
+        looks the object up first (``createonce``).
         """
-        call = _Call.of(self.config.api_url, method, path, params, json, shape, no_content=no_content)
-        retrying = AsyncRetrying(stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception_type(_Retry), sleep=self._sleep, reraise=True)
+        call = _Call.of(self.config.api_url, method, path, params, json, shape, no_content=no_content, once=once)
+        retrying = AsyncRetrying(stop=self._stop_policy(), wait=self._wait, retry=retry_if_exception(call.may_retry), sleep=self._sleep, reraise=True)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -338,7 +363,7 @@ class GenesysClient:
                 raise wrong from None
             fault = TransportError(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")
             fault.no_connection = no_connection(exc)
-            raise _Retry(fault) from None
+            raise _Retry(fault, ambiguous=True) from None
         return raw, self._clock() - started
 
     async def _refusal(self, call: _Call, raw: RawResponse, token: str, state: RetryCallState) -> _Retry | ApiError:
@@ -354,7 +379,7 @@ class GenesysClient:
             self.governor.pause(self._rate_limit_pause(raw.headers, state))
             return _Retry(error, immediate=True, counts=False)
         if isinstance(error, ServerError):
-            return _Retry(error)
+            return _Retry(error, ambiguous=True)
         return error
 
     async def _token(self, *, stale: str | None = None) -> str:
@@ -384,7 +409,7 @@ class GenesysClient:
         except ShapeError as exc:
             self.stats.malformed += 1
             log.warning("http.malformed", method=call.method, path=call.path, status=raw.status, problem=str(exc))
-            raise _Retry(_malformed(raw.status, str(exc), raw.headers.get(CORRELATION_HEADER), call.method, call.path, raw.body)) from None
+            raise _Retry(_malformed(raw.status, str(exc), raw.headers.get(CORRELATION_HEADER), call.method, call.path, raw.body), ambiguous=True) from None
 
     def _rate_limit_pause(self, headers: Mapping[str, str], state: RetryCallState) -> float:
         """Retry-After when usable; otherwise the backoff, but never less than MIN_RATE_LIMIT_PAUSE."""
@@ -510,20 +535,14 @@ class GenesysClient:
     # -- org catalogue ---------------------------------------------------------------------
 
     async def create_skill(self, name: str, *, division_id: str | None = None) -> ApiResponse:
-        """POST a skill; its answer (id and name) must be readable.
+        """POST a skill, once; its answer (id and name) must be readable.
 
-        Checked after the request, not retried: the skill may exist by now, and sending the
-        POST again would meet a duplicate name. The stop is resumable; a resume finds the skill.
+        Sent once past a lost answer (a timeout, a reset, a 5xx, a malformed 2xx: raised as it
+        is): the skill may exist by now, so ``routing_config.create_skill_definition`` looks the
+        name up before any second POST (``createonce``). A 429 or 401 is still sent again.
         """
         body = {"name": name} | ({"divisionId": division_id} if division_id else {})
-        resp = await self.request("POST", "/api/v2/routing/skills", json=body)
-        try:
-            named_echo(name)(resp.data)
-        except ShapeError as exc:
-            error = _malformed(resp.status, str(exc), resp.correlation_id, "POST", "/api/v2/routing/skills", None)
-            error.attempts = resp.attempts
-            raise error from None
-        return resp
+        return await self.request("POST", "/api/v2/routing/skills", json=body, shape=named_echo(name), once=True)
 
     async def move_to_division(self, division_id: str, user_ids: Sequence[str]) -> ApiResponse:
         return await self.request("POST", f"/api/v2/authorization/divisions/{_q(division_id)}/objects/USER", json=list(user_ids), no_content=True)

@@ -121,8 +121,16 @@ class Changes:
     leave_queues: frozenset[str] = frozenset()
 
     def writes_user(self) -> bool:
-        """Anything besides queue membership (which is batched across users)."""
-        return not dataclasses.replace(self, join_queues=frozenset(), leave_queues=frozenset()).is_empty()
+        """Anything besides queue membership and the division move (both batched across users)."""
+        return not self.own().is_empty()
+
+    def own(self) -> Changes:
+        """The user's own writes: what is not batched across users."""
+        return dataclasses.replace(self, join_queues=frozenset(), leave_queues=frozenset(), division=None)
+
+    def batched(self) -> Changes:
+        """What is batched across users: queue membership and the division move."""
+        return Changes(join_queues=self.join_queues, leave_queues=self.leave_queues, division=self.division)
 
     def is_empty(self) -> bool:
         return not (

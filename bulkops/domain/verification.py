@@ -9,14 +9,17 @@ the platform stamps its own clock and a write's audit line is written after the 
   same entity that names what changed;
 * missing: the job recorded a write the platform has no message for;
 * unexpected: the platform has a message by this OAuth client in the window that no write of
-  the job accounts for (on one of the job's users, or on another entity: then listed apart).
+  the job accounts for (on one of the job's users, or on another entity: then listed apart);
+* another job's: a message no write of this job accounts for but a write another job of the same
+  state folder recorded does, within that job's window (two jobs run by one OAuth client close
+  together, #27 §9): named with that job, never unexpected.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bulkops.domain.platformaudit import AuditMessage
@@ -88,6 +91,8 @@ class Finding:
     at: float | None = None
     #: The entity's name as the platform's message gives it, if it does.
     name: str | None = None
+    #: The other job of the state folder that recorded this write (``OtherJob``), if it is one's.
+    job: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"op": self.op, "entity_id": self.entity_id, "what": list(self.what)}
@@ -95,11 +100,13 @@ class Finding:
             out.update(message_id=self.message_id, at=self.at)
         if self.name is not None:
             out["name"] = self.name
+        if self.job is not None:
+            out["job"] = self.job
         return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Finding:
-        return cls(str(d["op"]), str(d["entity_id"]), tuple(d.get("what") or ()), d.get("message_id"), d.get("at"), d.get("name"))
+        return cls(str(d["op"]), str(d["entity_id"]), tuple(d.get("what") or ()), d.get("message_id"), d.get("at"), d.get("name"), d.get("job"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +146,22 @@ class OwnerVerdict:
 
 
 @dataclass(frozen=True, slots=True)
+class OtherJob:
+    """Another job of the same state folder: the writes its audit log records and when it ran.
+    A message one of them claims within one of ``windows`` is that job's."""
+
+    job: str
+    expected: tuple[ExpectedWrite, ...]
+    windows: tuple[Window, ...]
+
+    def ran_at(self, t: float) -> bool:
+        return any(w.start <= t < w.end for w in self.windows)
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
-    """The verdict: per owner, and the platform's writes on entities the job never named."""
+    """The verdict: per owner, the platform's writes on entities the job never named, and the
+    writes other jobs of the state folder made (``other_jobs``: named, not unexpected)."""
 
     owners: tuple[OwnerVerdict, ...]
     elsewhere: tuple[Finding, ...] = ()
@@ -148,6 +169,7 @@ class Verification:
     windows: tuple[Window, ...] = ()
     client_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    other_jobs: tuple[Finding, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -171,15 +193,17 @@ class Verification:
             "counts": self.counts(),
             "owners": [o.to_json() for o in self.owners],
             "elsewhere": [f.to_json() for f in self.elsewhere],
+            "other_jobs": [f.to_json() for f in self.other_jobs],
             **dict(self.extra),
         }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Verification:
-        known = {"verified", "client_id", "windows", "messages", "counts", "owners", "elsewhere"}
+        known = {"verified", "client_id", "windows", "messages", "counts", "owners", "elsewhere", "other_jobs"}
         return cls(
             owners=tuple(OwnerVerdict.from_json(o) for o in d.get("owners") or ()),
             elsewhere=tuple(Finding.from_json(f) for f in d.get("elsewhere") or ()),
+            other_jobs=tuple(Finding.from_json(f) for f in d.get("other_jobs") or ()),
             messages=int(d.get("messages") or 0),
             windows=tuple(Window(float(w["start"]), float(w["end"])) for w in d.get("windows") or ()),
             client_id=d.get("client_id"),
@@ -192,21 +216,45 @@ def _describe(m: AuditMessage) -> Finding:
     return Finding(m.action or "write", m.entity_id, what, m.id, m.event_time, m.entity_name)
 
 
-def verify(expected: Sequence[ExpectedWrite], messages: Sequence[AuditMessage], *, owners: Iterable[str] = ()) -> Verification:
+def verify(expected: Sequence[ExpectedWrite], messages: Sequence[AuditMessage], *, owners: Iterable[str] = (), others: Sequence[OtherJob] = ()) -> Verification:
     """Match the job's writes with the platform's messages (see the module docstring).
 
     ``owners``: every user and item of the job, so one with nothing written still has a row
-    (and a message on it is attributed to it rather than listed elsewhere)."""
+    (and a message on it is attributed to it rather than listed elsewhere). ``others``: the other
+    jobs of the state folder; a message this job's writes leave unclaimed and one of theirs claims
+    is that job's."""
     tokens = {m.id: m.tokens() for m in messages}
     matched = match_expected(expected, messages, tokens)
+    theirs = claimed_by_others(messages, matched.claimed, tokens, others)
     known = list(dict.fromkeys([*owners, *(w.owner for w in expected)]))
-    unexpected, elsewhere = unclaimed(messages, matched.claimed, tokens, known)
+    unexpected, elsewhere = unclaimed(messages, matched.claimed | theirs.keys(), tokens, known)
     verdicts = tuple(
         OwnerVerdict(o, tuple(matched.confirmed.get(o, ())), tuple(matched.missing.get(o, ())), tuple(unexpected.get(o, ())))
         for o in known
         if o in matched.confirmed or o in matched.missing or o in unexpected
     )
-    return Verification(owners=verdicts, elsewhere=tuple(elsewhere), messages=len(messages))
+    by_others = tuple(replace(_describe(m), job=theirs[m.id]) for m in messages if m.id in theirs)
+    return Verification(owners=verdicts, elsewhere=tuple(elsewhere), messages=len(messages), other_jobs=by_others)
+
+
+def claimed_by_others(
+    messages: Sequence[AuditMessage], claimed: frozenset[str], tokens: Mapping[str, frozenset[str]], others: Sequence[OtherJob]
+) -> dict[str, str]:
+    """Message id -> the other job whose recorded write accounts for it (on the same entity,
+    naming what changed, within that job's window), for the messages this job left unclaimed;
+    the first such job in ``others`` order."""
+    out: dict[str, str] = {}
+    for other in others:
+        by_entity: dict[str, list[ExpectedWrite]] = defaultdict(list)
+        optional = [w for w in other.expected if w.optional]
+        for w in other.expected:
+            by_entity[w.entity_id].append(w)
+        for m in messages:
+            if m.id in claimed or m.id in out or not other.ran_at(m.event_time):
+                continue
+            if any(w.claims(m, tokens[m.id]) for w in (*by_entity.get(m.entity_id, ()), *optional)):
+                out[m.id] = other.job
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+from bulkops.domain.authoritative import AuthoritativeNames, name_problem
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
@@ -342,6 +343,21 @@ class _UserStream:
         return None
 
 
+def _read_authoritative(text: _Text, doc: Any, problems: Problems) -> AuthoritativeNames:
+    """The version 2 ``authoritative`` names (their types are the schema's to check); a pattern is a problem."""
+    obj = doc.get("authoritative") if isinstance(doc, dict) and document_version(doc) == 2 else None
+    if not isinstance(obj, dict):
+        return AuthoritativeNames()
+    found: dict[str, tuple[str, ...]] = {}
+    for key in ("skills", "languages"):
+        names = obj.get(key)
+        names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+        issues: list[Issue] = [(("authoritative", key), "value", why) for n in names if (why := name_problem(n)) is not None and n.strip()]
+        _report(problems, text, 0, issues)
+        found[key] = tuple(n.strip() for n in names if n.strip())
+    return AuthoritativeNames(skills=found["skills"], languages=found["languages"])
+
+
 # ---------------------------------------------------------------- the two readers
 
 
@@ -360,6 +376,11 @@ class JsonDoc:
         self._labels: list[LabelIntent] = []
         self._utilization: list[UserUtilizationIntent] = []
         self._default: OrgUtilizationIntent | None = None
+        self._authoritative = AuthoritativeNames()
+
+    def authoritative(self) -> AuthoritativeNames:
+        """The ``authoritative`` names as the last ``read`` found them (version 2; else none)."""
+        return self._authoritative
 
     def utilization_default(self) -> OrgUtilizationIntent | None:
         """The ``utilizationDefault`` section as the last ``read`` found it (version 2; else None)."""
@@ -514,6 +535,7 @@ class JsonDoc:
         self._labels = self._read_labels(text, doc, problems)
         self._utilization = self._read_utilization(text, doc, problems)
         self._default = self._read_default(text, doc, problems)
+        self._authoritative = _read_authoritative(text, doc, problems)
         if mode is None:
             return
         stream = _UserStream(problems, self.max_per_user)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.orgutil import OrgUtilizationIntent
 from bulkops.domain.queuesettings import QueueSettingsIntent
@@ -129,6 +130,11 @@ class OpenSpec:
         """The spec's org default utilization (version 2's ``utilizationDefault``), labels by name,
         from the same last pass as ``definitions``; None when the spec has none."""
         return self._reader.utilization_default()
+
+    def authoritative(self) -> AuthoritativeNames:
+        """The names the spec is the whole truth for (version 2's ``authoritative``), from the same last
+        pass as ``definitions``; the other forms have none (the CLI's options give them)."""
+        return self._reader.authoritative() if isinstance(self._reader, JsonDoc) else AuthoritativeNames()
 
     def ignored_columns(self) -> list[IgnoredColumn]:
         """Columns the last pass read but bulkops does not apply, with how many rows held a

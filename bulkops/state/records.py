@@ -104,11 +104,12 @@ class UserOutcome:
 
     def to_json(self) -> dict[str, Any]:
         """The audit line's fields (``auditline.encode_line`` adds ts, run_id, job_id); absent values
-        are left out. ``after`` is written whole whenever there is one: no reader derives it."""
+        are left out. ``after`` is left out when it is exactly ``before`` with ``changes`` applied (the
+        usual case, a third of a dense line); the decoder puts it back, the one place that does."""
         out: dict[str, Any] = {"outcome": self.outcome, "user_id": self.user_id}
         if self.before is not None:
             out.update(email=self.email, before=dict(self.before))
-            if self.after is not None:
+            if self.after is not None and dict(self.after) != after_of(self.before, self.changes):
                 out["after"] = dict(self.after)
             out.update(
                 changes=dict(self.changes),

@@ -94,7 +94,7 @@ def test_interrupted_job_resumes_verbatim_refuses_another_org_then_verify_and_un
     with simulator_process("--users", "200", "--seed", "3") as url, simulator_process("--users", "200", "--seed", "4") as other:
         sim_config(url, audit_delay_seconds=0.0, audit_query_seconds=0.0)  # verify reads the audit at once
         proc = spawn("run", str(spec), "--base-url", url, "--state-dir", str(state), "--job", "j", "--rps", "10", "--plain-progress")
-        out = _interrupt_late(proc, state, handled=100)
+        out = _interrupt_late(proc, state, handled=20)  # early: a status poll takes seconds on a busy machine
         before = status(state)["users"]
         assert before.get("pending", 0) > 0, "the run ended before the interrupt: give it more users"
 

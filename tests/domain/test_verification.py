@@ -12,6 +12,7 @@ from bulkops.domain.verification import (
     MIXED,
     UNEXPECTED,
     ExpectedWrite,
+    OtherJob,
     Verification,
     Window,
     audit_lags,
@@ -94,6 +95,34 @@ def test_the_record_round_trips():
     v = Verification(v.owners, v.elsewhere, v.messages, (Window(1.0, 2.0),), "c", {"job_id": "j"})
     again = Verification.from_json(v.to_json())
     assert again == v and again.to_json()["counts"] == {CONFIRMED: 0, MISSING: 0, UNEXPECTED: 0, MIXED: 1}
+
+
+def test_a_write_another_job_recorded_within_its_window_is_that_jobs_not_unexpected():
+    """#27 §9: on this job's user, on an entity it never named; the first other job that claims it wins;
+    outside that job's window, or naming something else, it stays unexpected."""
+    mine = [ExpectedWrite("u1", "u1", "patch_user", frozenset({"title"}))]
+    beta = OtherJob(
+        "beta",
+        (ExpectedWrite("u1", "u1", "patch_user", frozenset({"department"})), ExpectedWrite("u9", "u9", "upsert_skills", frozenset({"s1"}))),
+        (Window(50.0, 150.0),),
+    )
+    gamma = OtherJob("gamma", (ExpectedWrite("u9", "u9", "upsert_skills", frozenset({"s1"})),), (Window(0.0, 500.0),))
+    messages = [
+        msg("m1", "u1", ("title", [], ["Lead"])),  # mine
+        msg("m2", "u1", ("department", [], ["Care"])),  # beta's, on my user
+        msg("m3", "u9", ("skill:s1", [], ["3.0"])),  # beta's (first in order), elsewhere
+        msg("m4", "u9", ("skill:s1", [], ["4.0"]), at=300.0),  # beta did not run then: gamma's
+        msg("m5", "u1", ("manager", [], ["x"])),  # nobody's: unexpected
+        msg("m6", "u8", ("skill:s2", [], ["1.0"])),  # nobody's: elsewhere
+    ]
+    v = verify(mine, messages, owners=["u1"], others=[beta, gamma])
+    assert [(f.message_id, f.job) for f in v.other_jobs] == [("m2", "beta"), ("m3", "beta"), ("m4", "gamma")]
+    (o,) = v.owners
+    assert [f.message_id for f in o.unexpected] == ["m5"] and [f.message_id for f in v.elsewhere] == ["m6"]
+    assert verify(mine, messages[:4], owners=["u1"], others=[beta, gamma]).verified
+    assert not verify(mine, messages[:4], owners=["u1"]).verified  # without the other jobs: unexpected
+    again = Verification.from_json(v.to_json())
+    assert again.other_jobs == v.other_jobs and again.to_json()["other_jobs"][0]["job"] == "beta"
 
 
 # -- properties ---------------------------------------------------------------------------------

@@ -188,7 +188,8 @@ async def test_made_up_200s_on_queue_utilization_and_create_writes_leave_no_item
         create = proxy.inject("POST", r"/api/v2/routing/utilization/labels", BLOCK_PAGE, nth=1)  # the create's first answer made up
         rule = proxy.answer_writes(share=SHARE, seed=26)
         passes, stopped = await passes_until_complete(via, spec, tmp_path, no_done_item_differs)
-    assert rule.injected > 10 and create.injected == 1 and stopped >= 1  # a create is not re-sent: the pass stopped, a resume made it
+    # a create is not re-sent blind: its made-up answer is looked up, the label found absent, sent again (#27 §2)
+    assert rule.injected > 10 and create.injected == 1
     assert [x.name for x in s.org.utilization.labels.values()].count("Escalations") == 1
     assert not [q for q in queues if queue_differs(qids[q])]
     print(f"\nitems: {rule.injected} made-up answers of {rule.matched} writes: {passes} passes, {stopped} stopped")

@@ -27,7 +27,8 @@ connection with an RST, no answer, not forwarded; note that aiohttp's client re-
 request (GET, PUT, DELETE) once by itself after a reset, so to make a
 GET fail use ``times=2`` or more), ``Delay(seconds, then=None)`` (wait, then forward,
 or apply ``then``; a client that timed out meanwhile never sees the answer, but a forwarded write
-still lands, as on a real network), and ``Rewrite(fn)`` (forward, then ``fn(request, answer)`` returns
+still lands, as on a real network), ``Forward(then)`` (forward, so a write lands, then answer ``then``:
+a 502 or a ``Reset()``, the answer lost after the platform acted), and ``Rewrite(fn)`` (forward, then ``fn(request, answer)`` returns
 the answer to send). Presets: ``EMPTY_BODY``, ``EMPTY_OBJECT``, ``TRUNCATED_JSON``, ``HTML_PAGE``,
 ``RESET``, ``TRUNCATE`` (the real answer cut in half), ``REPEAT_CURSOR`` (the real page, but its next
 cursor is the one the request sent: a cursor that never advances), ``status(code, ...)`` and
@@ -92,6 +93,15 @@ class Delay:
 
 
 @dataclass(frozen=True, slots=True)
+class Forward:
+    """Forward the request (a write lands), then send ``then`` instead of the upstream answer: an
+    ``Answer`` (a gateway's 502 after the service acted) or ``Reset()`` (the answer lost with the
+    connection)."""
+
+    then: Answer | Reset
+
+
+@dataclass(frozen=True, slots=True)
 class Seen:
     """The request as the proxy received it (what a ``Rewrite`` function gets)."""
 
@@ -125,7 +135,7 @@ class OneOf:
         return self.actions[i]
 
 
-Action = Answer | Reset | Delay | Rewrite | OneOf
+Action = Answer | Reset | Delay | Rewrite | OneOf | Forward
 
 
 @dataclass(frozen=True)
@@ -370,6 +380,9 @@ class FaultProxy:
             return await self._act(request, action.pick())
         if isinstance(action, Delay):
             await asyncio.sleep(action.seconds)
+            return await self._act(request, action.then)
+        if isinstance(action, Forward):
+            await self._forward(request)
             return await self._act(request, action.then)
         if isinstance(action, Reset):
             return _reset(request)

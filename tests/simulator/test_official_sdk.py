@@ -196,6 +196,25 @@ async def test_org_catalogue_queues_and_divisions(sim):
     assert out["move"] is None and all(s.user(u)["division"]["id"] == target for u in movers)
 
 
+async def test_a_division_move_of_a_hundred_users_is_one_sdk_call_and_a_longer_list_is_refused(sim):
+    """#27 §5: the SDK's ``post_authorization_division_object`` (``ObjectsApi`` has the same) takes the
+    list; 100 a call is the cap bulkops batches by (a guess: the simulator refuses 101, 400)."""
+    s = sim.sim
+    target = s.division_ids_by_name()["EMEA"]
+    users = s.user_ids()[:101]
+
+    def go():
+        api = PureCloud.ObjectsApi(_client(sim))
+        moved = api.post_authorization_division_object(target, "USER", users[:100])
+        with pytest.raises(ApiException) as info:
+            api.post_authorization_division_object(target, "USER", users)
+        return moved, info.value
+
+    moved, refused = await _run(go)
+    assert moved is None and all(s.user(u)["division"]["id"] == target for u in users[:100])
+    assert refused.status == 400 and "maximum is 100" in json.loads(refused.body)["message"]
+
+
 async def test_organizations_me_is_the_sdks_organization(sim):
     def go():
         return PureCloud.OrganizationApi(_client(sim)).get_organizations_me()

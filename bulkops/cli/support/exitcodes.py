@@ -6,7 +6,7 @@ USAGE = 2  # bad command line (click's own code)
 PARTIAL = 3  # finished, but some users are in the reconciliation queue or failed; undo: some written user cannot be restored
 INVALID_SPEC = 4  # the job spec is invalid; nothing was sent
 AUTH_CONFIG = 5  # credentials, permissions, region/base URL
-ABORTED = 6  # stopped (signal, or the API stayed unreachable); resumable
+ABORTED = 6  # stopped (signal, a change window's end, or the API stayed unreachable); resumable
 STATE = 7  # run state missing, damaged or not writable (disk full), or the spec changed since the run began
 BUSY = 8  # another bulkops process is running this job
 DECLINED = 9  # the operator answered no at `run`'s question; nothing was written
@@ -24,7 +24,7 @@ TABLE = [
     ),
     (INVALID_SPEC, "invalid job spec; nothing was sent"),
     (AUTH_CONFIG, "authentication, permission or connection settings problem"),
-    (ABORTED, "stopped before the end; `bulkops resume JOB` carries on"),
+    (ABORTED, "stopped before the end (a signal, or the end of `--window`); `bulkops resume JOB` carries on"),
     (STATE, "run state missing, damaged or not writable (disk full, read-only), or the spec changed since the run began"),
     (BUSY, "another bulkops process is running this job; nothing was done"),
     (DECLINED, "not confirmed at `run`'s question on a terminal; nothing was written"),

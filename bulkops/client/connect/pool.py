@@ -270,11 +270,12 @@ class PoolLane(GenesysClient):
         json: Any = None,
         shape: Shape | None = None,
         no_content: bool = False,
+        once: bool = False,
     ) -> ApiResponse:
         while True:
             client = self.pool.client_for(self.lane)
             try:
-                return await client.request(method, path, params=params, json=json, shape=shape, no_content=no_content)
+                return await client.request(method, path, params=params, json=json, shape=shape, no_content=no_content, once=once)
             except AuthError as exc:
                 if not credentials_refused(exc):
                     raise

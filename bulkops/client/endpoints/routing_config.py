@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bulkops.client.api import QUEUE_MEMBERS_PAGE, GenesysClient, Shape
+from bulkops.client.createonce import create_once
 from bulkops.client.echo import whole_echo
 from bulkops.client.endpoints import routing_records as rec
 from bulkops.client.endpoints.member_records import QueueMemberJoined, queue_member_joined
@@ -68,7 +69,20 @@ async def get_skill_definition(client: GenesysClient, skill_id: str) -> rec.Skil
 
 
 async def create_skill_definition(client: GenesysClient, name: str, *, division_id: str | None = None) -> rec.SkillDefinition:
-    """POST a skill (not retried once answered: see ``GenesysClient.create_skill``)."""
+    """POST a skill, never re-sent blind: after a lost answer the name is looked up and the skill
+    found adopted (``createonce``); a duplicate name refused is ``DuplicateSkillError``."""
+    return await create_once(
+        lambda: _post_skill(client, name, division_id), lambda: find_skill_definition(client, name), what=f"skill {name!r}", rounds=client.config.max_attempts
+    )
+
+
+async def find_skill_definition(client: GenesysClient, name: str) -> rec.SkillDefinition | None:
+    """The skill named ``name`` (compared as the API does: ignoring case, trimmed), or None."""
+    wanted = name.strip().casefold()
+    return next((s for s in await list_skill_definitions(client, name=name.strip()) if s.name.strip().casefold() == wanted), None)
+
+
+async def _post_skill(client: GenesysClient, name: str, division_id: str | None) -> rec.SkillDefinition:
     try:
         resp = await client.create_skill(name, division_id=division_id)
     except (ConflictError, BadRequestError) as exc:

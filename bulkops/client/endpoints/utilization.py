@@ -17,6 +17,7 @@ from urllib.parse import quote
 import orjson
 
 from bulkops.client.api import GenesysClient, Shape
+from bulkops.client.createonce import create_once
 from bulkops.client.echo import named_echo
 from bulkops.client.refusals import is_duplicate_name, is_in_use
 from bulkops.client.wire import ShapeError, is_int, json_object
@@ -213,19 +214,22 @@ async def get_label(client: GenesysClient, label_id: str) -> UtilizationLabel:
 
 
 async def create_label(client: GenesysClient, name: str, *, utilization: LabelUtilization | None = None) -> UtilizationLabel:
-    """POST a label (with its org-level utilization, if given).
+    """POST a label (with its org-level utilization, if given), never re-sent blind: after a lost
+    answer the name is looked up and the label found adopted (``createonce``)."""
+    return await create_once(
+        lambda: _post_label(client, name, utilization), lambda: find_label(client, name), what=f"label {name!r}", rounds=client.config.max_attempts
+    )
 
-    Its answer is checked after the request, not retried: the label may exist by now, and a
-    second POST would meet the duplicate name (as ``GenesysClient.create_skill``)."""
+
+async def _post_label(client: GenesysClient, name: str, utilization: LabelUtilization | None) -> UtilizationLabel:
     body: dict[str, Any] = {"name": name}
     if utilization is not None:
         body["utilization"] = encode_label_utilization(utilization)
     try:
-        resp = await client.request("POST", LABELS_PATH, json=body)  # no shape: not re-sent (see above)
+        resp = await client.request("POST", LABELS_PATH, json=body, shape=named_echo(name), once=True)
     except (ConflictError, BadRequestError) as exc:
         raise _create_refusal(exc) from None
     try:
-        named_echo(name)(resp.data)
         return decode_label(resp.data)
     except ShapeError as exc:
         error = MalformedResponseError(resp.status, f"malformed response: {exc}", correlation_id=resp.correlation_id, method="POST", path=LABELS_PATH)

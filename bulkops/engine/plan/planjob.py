@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.domain.cost import queue_requests, write_requests
+from bulkops.domain.cost import division_requests, queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
 from bulkops.engine.membersetup import member_requests
@@ -49,6 +49,8 @@ class Plan:
     write_requests: int = 0
     read_requests: int = 0
     queues: dict[str, QueuePlan] = field(default_factory=dict)
+    #: Users moving into each division (id -> count): batched, ``division_requests`` a division.
+    divisions: Counter[str] = field(default_factory=Counter)
     users: list[dict[str, Any]] = field(default_factory=list)  # per-user detail (capped by ``detail``)
     emptied: list[str] = field(default_factory=list)  # the first users left with no skills (all are counted in totals)
     #: Leaves bulkops cannot do (the user is a member through a group): "email: why", all of them.
@@ -70,6 +72,10 @@ class Plan:
     def queue_write_requests(self) -> int:
         return sum(queue_requests(q.gains) + queue_requests(q.losses) for q in self.queues.values())
 
+    @property
+    def division_write_requests(self) -> int:
+        return sum(division_requests(n) for n in self.divisions.values())
+
     def run_requests(self, reads: int) -> int:
         """What ``bulkops run`` would spend: the reads this plan made (a run makes the same ones
         during its set-up), then the writes (a skill definition's write is one request; a queue
@@ -78,7 +84,7 @@ class Plan:
         labels = sum(label_requests(x) for x in self.labels)
         utilization = utilization_requests(self.utilization, self.utilization_default)
         settings = sum(queue_setting_requests(q) for q in self.queue_settings)
-        return reads + self.write_requests + self.queue_write_requests + skills + settings + labels + utilization
+        return reads + self.write_requests + self.queue_write_requests + self.division_write_requests + skills + settings + labels + utilization
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -268,6 +274,8 @@ def _count(plan: Plan, changes: Changes) -> None:
     t["languages_removed"] += len(changes.delete_languages)
     t["user_field_updates"] += 1 if changes.fields else 0
     t["division_moves"] += 1 if changes.division else 0
+    if changes.division:
+        plan.divisions[changes.division] += 1
     for qid in changes.join_queues:
         plan.queues[qid].gains += 1
     for qid in changes.leave_queues:

@@ -1,9 +1,9 @@
 """Apply one user's ``Changes`` with as few requests as the API allows, in a fixed order.
 
 Order (documented in docs/engine.md): user fields (PATCH with the version just read),
-division move, skills (PUT in replace mode; otherwise PATCH-bulk upserts then per-skill
-DELETEs), languages (PATCH-bulk upserts then DELETEs). Queue membership is batched across
-users by ``QueueBatcher`` and runs after the user's own writes. Every operation's result
+skills (PUT in replace mode; otherwise PATCH-bulk upserts then per-skill DELETEs), languages
+(PATCH-bulk upserts then DELETEs). Queue membership and the division move are batched across
+users by ``QueueBatcher`` and run after the user's own writes (#27 §5). Every operation's result
 is appended to ``ops`` as it completes, so a later failure never hides an earlier success.
 """
 
@@ -95,9 +95,6 @@ async def apply_changes(
     if changes.fields:
         body = {**changes.fields, "version": state.version}
         await step("patch_user", lambda: client.patch_user(uid, body), fields=sorted(changes.fields))
-    if changes.division:
-        division = changes.division
-        await step("move_division", lambda: client.move_to_division(division, [uid]), division=division)
     if changes.replace_skills is not None:
         replace = changes.replace_skills
         await step("replace_skills", lambda: client.replace_skills(uid, replace), count=len(replace))

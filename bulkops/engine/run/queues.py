@@ -8,8 +8,11 @@ are one batch); otherwise the queue is *blind*: each asked join and leave is sen
 applied. Members through a group are read wherever a leave is asked (a direct removal cannot end
 them). The view is kept current as the run writes.
 Joins and leaves from many users are gathered per (queue, add/remove) and sent 100 at a
-time; each user is finished (audited, checkpointed) only once every batch holding one of
-its membership changes has been answered, so a crash can never lose a membership change.
+time, and so are division moves per division (#27 §5: the division objects endpoint takes a list of
+ids); each user is finished (audited, checkpointed) only once every batch holding one of
+its changes has been answered, so a crash can never lose one, and its audit line records a
+division move only once the batch answered. A refused division batch is sent again in halves
+down to the user it is about: one refused user does not fail the other 99.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.requestkind import QUEUE_BATCHES, STATE_READS, request_kind
-from bulkops.domain.cost import MEMBERS_PER_REQUEST
-from bulkops.errors import ApiError, BulkopsError, is_transient
+from bulkops.client.requestkind import QUEUE_BATCHES, STATE_READS, WRITES, request_kind
+from bulkops.domain.cost import DIVISION_OBJECTS_PER_REQUEST, MEMBERS_PER_REQUEST
+from bulkops.engine.run.options import RunOptions
+from bulkops.engine.setup.forbidden import ForbiddenBreaker
+from bulkops.errors import ApiError, AuthError, BulkopsError, is_transient
 from bulkops.state.records import ErrorInfo, OpResult
 
 
@@ -140,7 +145,7 @@ def _through(queue: Any, queue_id: str) -> str:
 
 @dataclass(slots=True)
 class Ticket:
-    """One user's outstanding membership changes; ``finish`` runs when the last is answered."""
+    """One user's outstanding batched changes; ``finish`` runs when the last is answered."""
 
     user_id: str
     outstanding: int
@@ -149,24 +154,41 @@ class Ticket:
     requests: float = 0.0
 
 
+JOIN, LEAVE, MOVE = "join_queue", "leave_queue", "move_division"
+#: What a batch does and to what: (``JOIN``/``LEAVE``, queue id) or (``MOVE``, division id).
+BatchKey = tuple[str, str]
+#: Users a request carries, per operation.
+BATCH_SIZE = {JOIN: MEMBERS_PER_REQUEST, LEAVE: MEMBERS_PER_REQUEST, MOVE: DIVISION_OBJECTS_PER_REQUEST}
+
+
 class QueueBatcher:
-    def __init__(self, client: GenesysClient, membership: QueueMembership, *, linger: float = 10.0):
+    """Queue joins and leaves, and division moves (#27 §5), gathered across users and sent in
+    batches: a user finishes once every batch holding one of its changes has answered."""
+
+    def __init__(self, client: GenesysClient, membership: QueueMembership, *, linger: float = 10.0, forbidden: ForbiddenBreaker | None = None):
         self._client = client
         self._membership = membership
         self._linger = linger
-        self._pending: dict[tuple[str, bool], list[Ticket]] = {}
+        #: Division moves refused (403) one user at a time: the pass stops once the role is judged
+        #: to lack the permission itself, as a worker does for its own writes.
+        self._forbidden = forbidden or ForbiddenBreaker(RunOptions().forbidden_threshold)
+        self._pending: dict[BatchKey, list[Ticket]] = {}
         self._wake = asyncio.Event()
         self._closing = False
         self._lock = asyncio.Lock()
         self.requests = 0
+        #: Of ``requests``, those that moved users to a division.
+        self.division_requests = 0
 
-    def submit(self, user_id: str, join: Iterable[str], leave: Iterable[str], finish: Callable[[Ticket], Awaitable[None]]) -> Ticket:
-        keys = [(q, False) for q in sorted(join)] + [(q, True) for q in sorted(leave)]
+    def submit(
+        self, user_id: str, join: Iterable[str], leave: Iterable[str], finish: Callable[[Ticket], Awaitable[None]], *, division: str | None = None
+    ) -> Ticket:
+        keys = [(JOIN, q) for q in sorted(join)] + [(LEAVE, q) for q in sorted(leave)] + ([(MOVE, division)] if division else [])
         ticket = Ticket(user_id, len(keys), finish)
         for key in keys:
             batch = self._pending.setdefault(key, [])
             batch.append(ticket)
-            if len(batch) >= MEMBERS_PER_REQUEST:
+            if len(batch) >= BATCH_SIZE[key[0]]:
                 self._wake.set()
         return ticket
 
@@ -191,36 +213,61 @@ class QueueBatcher:
         async with self._lock:
             for key in list(self._pending):
                 batch = self._pending[key]
-                while len(batch) >= MEMBERS_PER_REQUEST or (batch and not full_only):
-                    chunk, batch[:] = batch[:MEMBERS_PER_REQUEST], batch[MEMBERS_PER_REQUEST:]
+                size = BATCH_SIZE[key[0]]
+                while len(batch) >= size or (batch and not full_only):
+                    chunk, batch[:] = batch[:size], batch[size:]
                     await self._send(key, chunk)
                 if not batch:
                     del self._pending[key]
 
-    async def _send(self, key: tuple[str, bool], tickets: list[Ticket]) -> None:
-        queue_id, remove = key
+    async def _send(self, key: BatchKey, tickets: list[Ticket]) -> None:
+        op, target = key
         ids = [t.user_id for t in tickets]
-        kind = "leave_queue" if remove else "join_queue"
-        detail = {"queue": queue_id, "batch": len(ids)}
+        detail = {"division" if op == MOVE else "queue": target, "batch": len(ids)}
         error: ErrorInfo | None = None
         try:
-            with request_kind(QUEUE_BATCHES):
-                responses = await self._client.change_queue_members(queue_id, ids, remove=remove)
-            spent = sum(r.attempts for r in responses)
-            self._membership.record(queue_id, ids, remove=remove)
+            spent = await self._write(op, target, ids)
+            if op == MOVE:
+                self._forbidden.allowed(op)
         except BulkopsError as exc:
             if is_transient(exc):
                 # Says nothing about these users: the pass stops and they stay in flight,
                 # so resume re-checks them. Only a refusal is recorded against a user.
                 raise
             spent = exc.attempts if isinstance(exc, ApiError) else 1
+            if op == MOVE and len(tickets) > 1:
+                # One refused user refuses the whole list (a division out of reach, another
+                # writer's 409): send each half again, so the refusal lands on the users it is
+                # about and the others move (#27 §5).
+                self._count(op, spent)
+                half = len(tickets) // 2
+                await self._send(key, tickets[:half])
+                await self._send(key, tickets[half:])
+                return
+            if op == MOVE and isinstance(exc, AuthError) and exc.status == 403:
+                self._forbidden.refused(op, exc)  # raises once the permission itself is judged missing
             error = ErrorInfo.of(exc) if isinstance(exc, ApiError) else ErrorInfo(None, None, str(exc))
-        self.requests += spent
+        self._count(op, spent)
         # One result shared by every ticket in the batch; each user carries its share of the requests.
-        result = OpResult(kind, error is None, spent / len(tickets), detail, error)
+        result = OpResult(op, error is None, spent / len(tickets), detail, error)
         for ticket in tickets:
             ticket.ops.append(result)
             ticket.requests += spent / len(tickets)
             ticket.outstanding -= 1
             if ticket.outstanding == 0:
                 await ticket.finish(ticket)
+
+    async def _write(self, op: str, target: str, ids: list[str]) -> int:
+        """Send one batch; the requests it took."""
+        if op == MOVE:
+            with request_kind(WRITES):  # a user write, as when it went one user a request
+                return (await self._client.move_to_division(target, ids)).attempts
+        with request_kind(QUEUE_BATCHES):
+            responses = await self._client.change_queue_members(target, ids, remove=op == LEAVE)
+        self._membership.record(target, ids, remove=op == LEAVE)
+        return sum(r.attempts for r in responses)
+
+    def _count(self, op: str, spent: int) -> None:
+        self.requests += spent
+        if op == MOVE:
+            self.division_requests += spent

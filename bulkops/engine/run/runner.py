@@ -36,6 +36,7 @@ from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.phases import ItemPhases
 from bulkops.engine.run.queues import QueueBatcher, QueueMembership
 from bulkops.engine.run.worker import UserProcessor, WorkItem
+from bulkops.engine.setup.forbidden import ForbiddenBreaker
 from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.errors import StoppedAtOnce
 from bulkops.state.audit import AuditLog
@@ -171,7 +172,7 @@ class Engine:
 
     async def _run_users(self, audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
         """The users still open; True when every one was handled."""
-        batcher = QueueBatcher(self.front, self.membership)
+        batcher = QueueBatcher(self.front, self.membership, forbidden=ForbiddenBreaker(self.options.forbidden_threshold))
         workers = lanes_for(self.options.workers, len(self.pool.clients))
         queues: list[WorkQueue] = [asyncio.Queue(self.options.queue_size) for _ in range(workers)]
         processor = UserProcessor(
@@ -199,7 +200,8 @@ class Engine:
             await _until(workers_done, [batcher_task])
             await batcher.close()
             await batcher_task  # ends once closing; a failure in its last flush surfaces here
-            self.counters.requests_by_kind["queue_batches"] += batcher.requests
+            self.counters.requests_by_kind["queue_batches"] += batcher.requests - batcher.division_requests
+            self.counters.requests_by_kind["move_division"] += batcher.division_requests  # batched (#27 §5)
             if listing_complete and not self.stopping:
                 self._report_unseen(audit, reconciliation, ids)
                 return True

@@ -43,7 +43,7 @@ from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError,
 from bulkops.state.audit import AuditLog
 from bulkops.state.codec import changes_to_dict, state_to_dict
 from bulkops.state.reconciliation import ReconciliationQueue
-from bulkops.state.records import ErrorInfo, ReconciliationEntry, UserOutcome
+from bulkops.state.records import ErrorInfo, OpResult, ReconciliationEntry, UserOutcome
 from bulkops.state.store import INFLIGHT, RunStore
 from bulkops.state.writeahead import WriteAhead
 
@@ -143,19 +143,19 @@ class UserProcessor:
             return await self._finish(run, "failed", reason="the API refused a write", error=exc)
         # A leave of a queue the user is in through a group cannot be done by a direct removal.
         blocked = self.membership.blocked_leaves(item.state.id, item.intent.leave_queues)
-        if changes.join_queues or changes.leave_queues:
+        if changes.join_queues or changes.leave_queues or changes.division:
             self._mark_inflight(run, changes)
 
             async def finish(ticket: Ticket) -> None:
                 run.log.ops.extend(ticket.ops)
                 run.log.requests += ticket.requests
-                run.state = apply(run.state, Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues))
-                failed = [op for op in ticket.ops if not op.ok]
-                reasons = (["a queue membership change failed"] if failed else []) + blocked
-                await self._finish(run, "failed" if reasons else "applied", reason="; ".join(reasons) or None)
+                done = Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues, division=changes.division)
+                run.state = apply(run.state, _landed(done, ticket.ops))
+                reasons = batch_failures(ticket.ops) + blocked
+                await self._finish(run, batch_outcome(ticket.ops, reasons), reason="; ".join(reasons) or None)
 
-            run.written = dataclasses.replace(run.written, join_queues=changes.join_queues, leave_queues=changes.leave_queues)
-            self.batcher.submit(item.state.id, changes.join_queues, changes.leave_queues, finish)
+            run.written = dataclasses.replace(run.written, join_queues=changes.join_queues, leave_queues=changes.leave_queues, division=changes.division)
+            self.batcher.submit(item.state.id, changes.join_queues, changes.leave_queues, finish, division=changes.division)
             return
         if blocked:
             return await self._finish(run, "failed", reason="; ".join(blocked))
@@ -228,9 +228,8 @@ class UserProcessor:
                 for op in run.log.ops:
                     if op.ok:
                         self.forbidden.allowed(op.op)
-                own = dataclasses.replace(changes, join_queues=frozenset(), leave_queues=frozenset())
-                run.state = apply(run.state, own)
-                return Changes(join_queues=changes.join_queues, leave_queues=changes.leave_queues)
+                run.state = apply(run.state, changes.own())
+                return changes.batched()
             except ConflictError:
                 if run.resends_spent or not self._conflicted(run):
                     raise  # attempts spent: to reconciliation
@@ -279,13 +278,38 @@ class UserProcessor:
                 continue  # sent by the pass a kill stopped, counted there
             if op.op in ("join_queue", "leave_queue"):
                 self.counters.membership_changes += op.ok
-            else:  # queue batches are counted once per batch by the batcher, not per user
+            elif "batch" not in op.detail:  # batches (queues, divisions) are counted once per batch by the batcher, not per user
                 self.counters.requests_by_kind[op.op] += int(op.requests)  # whole requests: a user's own writes
         self.audit.write(record)
         self.store.mark_done(uid, outcome)
         self.counters.outcomes[outcome] += 1
         log.debug("user.done", user_id=uid, outcome=outcome, requests=record.requests)
         self.on_done(run.item, outcome)
+
+
+def batch_failures(ops: list[OpResult]) -> list[str]:
+    """Why a user's batched changes failed, one reason a sort (queue membership, division move)."""
+    failed = {op.op for op in ops if not op.ok}
+    return (["a queue membership change failed"] if failed - {"move_division"} else []) + (
+        ["the division move was refused"] if "move_division" in failed else []
+    )
+
+
+def batch_outcome(ops: list[OpResult], reasons: list[str]) -> str:
+    """``applied`` without a reason; ``reconciliation`` when a division move alone met another
+    writer (a 409 sent again in a batch of one: as a user's own write after its attempts);
+    otherwise ``failed``."""
+    if not reasons:
+        return "applied"
+    refused = [op for op in ops if not op.ok]
+    conflicted = bool(refused) and all(op.op == "move_division" and op.error is not None and op.error.status == 409 for op in refused)
+    return "reconciliation" if conflicted and reasons == batch_failures(ops) else "failed"
+
+
+def _landed(done: Changes, ops: list[OpResult]) -> Changes:
+    """``done`` less a division move the API refused (the user stays where it was)."""
+    refused = any(op.op == "move_division" and not op.ok for op in ops)
+    return dataclasses.replace(done, division=None) if refused else done
 
 
 def resend_payload(intent: ResolvedIntent, changes: Changes) -> Changes | None:

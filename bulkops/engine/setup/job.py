@@ -25,8 +25,10 @@ from typing import Any
 import structlog
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.routing_config import create_skill_definition
 from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
+from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.domain.orgutil import OrgUtilizationIntent
@@ -38,6 +40,7 @@ from bulkops.domain.utilabels import LabelIntent
 from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
 from bulkops.engine.orgutilsetup import OrgUtilizationSetup, resolve_org_utilization, store_org_utilization_item
 from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
+from bulkops.engine.setup.authoritative import AuthoritativeSetup, apply_authoritative, resolve_authoritative
 from bulkops.engine.setup.directory import build_catalogue
 from bulkops.engine.setup.resolution import Resolution
 from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
@@ -89,6 +92,8 @@ class CheckedSpec:
     utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
     #: The spec's ``utilizationDefault`` (the org default utilization), labels by name; None without one.
     utilization_default: OrgUtilizationIntent | None = None
+    #: Skills and languages the spec is the whole truth for (#30 §3): their holders it does not list lose them.
+    authoritative: AuthoritativeNames = AuthoritativeNames()
 
     @property
     def path(self) -> str:
@@ -152,7 +157,18 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
     return CheckedSpec(
-        spec, staged, store, named, count, caps, definitions, queue_settings, labels=labels, utilization=utilization, utilization_default=utilization_default
+        spec,
+        staged,
+        store,
+        named,
+        count,
+        caps,
+        definitions,
+        queue_settings,
+        labels=labels,
+        utilization=utilization,
+        utilization_default=utilization_default,
+        authoritative=spec.authoritative(),
     )
 
 
@@ -177,6 +193,8 @@ class ResolvedSpec:
     label_setup: LabelSetup = dataclasses.field(default_factory=LabelSetup)
     #: The utilizationDefault section as set-up resolved it (the item, and plan's before/after).
     utilization_default: OrgUtilizationSetup = dataclasses.field(default_factory=OrgUtilizationSetup)
+    #: The authoritative names resolved, and the holders that lose them (#30 §3).
+    authoritative: AuthoritativeSetup = dataclasses.field(default_factory=AuthoritativeSetup)
 
     @property
     def store(self) -> RunStore:
@@ -194,24 +212,28 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         checked.store.set(client_id=client.config.client_id or None)
         needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
         needed |= {"queues", "skills"} if checked.queue_settings else set()
+        needed |= ({"skills"} if checked.authoritative.skills else set()) | ({"languages"} if checked.authoritative.languages else set())
         with request_kind(CATALOGUE):
             directory = await build_catalogue(client, needed)
         early = Problems(checked.path)
         skills = resolve_definitions(checked.definitions, directory, early)
+        authoritative = resolve_authoritative(checked.authoritative, directory, early)  # a name the org lacks: a problem
         held: HeldCounts = {}
         resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
 
         def on_users(entities: list[dict[str, Any]]) -> None:
-            holders = skills.note_holders(entities)
+            holders = skills.note_holders(entities) + authoritative.note_holders(entities)
             if holders:
                 checked.store.put_states([user_state(e) for e in holders], time.time())
             resolution.on_users(entities)
 
         must_list = "the job migrates or deletes skills, whose holders can be anyone" if skills.watched else None
+        must_list = must_list or ("the spec is authoritative for names whose holders can be anyone" if authoritative else None)
         users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
         await resolution.finish(client, early)
         late = Problems(checked.path)
         apply_migrations(skills, checked.store, late)
+        apply_authoritative(authoritative, checked.store)
         await guard_deletes(client, skills, late)
         queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
         label_setup = await resolve_labels(client, checked.labels, late)
@@ -225,7 +247,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         store_utilization_items(utilization_setup, checked.store)
         store_org_utilization_item(default_setup, checked.store)
         checked.spec.missing_skills = resolution.missing_skills
-        users = resolution.users + skills.migrated_users
+        users = resolution.users + skills.migrated_users + authoritative.added_users
         return ResolvedSpec(
             checked,
             directory,
@@ -238,6 +260,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
             queue_setup,
             label_setup,
             default_setup,
+            authoritative,
         )
 
 
@@ -249,9 +272,9 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
     directory = dataclasses.replace(resolved.directory, skills=dict(resolved.directory.skills))
     for name in resolved.missing_skills:
         if create:
-            resp = await client.create_skill(name)
-            directory.skills[resp.data["name"]] = resp.data["id"]
-            log.info("skill.created", name=name, id=resp.data["id"])
+            made = await create_skill_definition(client, name)  # a lost answer looked up, not re-sent (#27 §2)
+            directory.skills[made.name] = made.id
+            log.info("skill.created", name=name, id=made.id)
         else:
             directory.skills[name] = f"(new skill {name})"
     with state_writes(f"set-up's working store {resolved.store.path.parent}"):

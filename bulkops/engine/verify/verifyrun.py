@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.audits import AuditQuery, AuditQueryError, run_queries
 from bulkops.domain.auditservices import DEFAULT_SERVICES, ServiceChoice
-from bulkops.domain.verification import Verification, audit_lags, verify
+from bulkops.domain.verification import OtherJob, Verification, audit_lags, verify
 from bulkops.engine.verify.verifyjob import JobWrites
 from bulkops.engine.verify.verifyservices import audit_services
 
@@ -55,13 +55,16 @@ async def verify_job(
     *,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    others: Sequence[OtherJob] = (),
 ) -> Verification | Pending:
     """``client_id``: the OAuth client whose writes the job made, or every client of a pool (one
     query per client and service: the audit filters on one client id).
 
     Times are the API's (``clock``, by default ``client.server_clock``, set from the first
     answer's Date header): the job's times were moved into it from each pass's recorded skew,
-    so a machine whose clock is hours off neither waits hours nor reads the wrong window."""
+    so a machine whose clock is hours off neither waits hours nor reads the wrong window.
+    ``others``: the other jobs of the state folder (``otherjobs``): a write one of them recorded
+    is named as that job's, not unexpected (#27 §9)."""
     clients: tuple[str | None, ...] = (client_id,) if client_id is None or isinstance(client_id, str) else tuple(client_id)
     shown = ", ".join(c for c in clients if c) or None
     if writes.last_line is None or not writes.windows:
@@ -85,7 +88,7 @@ async def verify_job(
             messages = await run_queries(client, _queries(writes, clients, services.services), timeout=options.query_timeout)
         except AuditQueryError as exc:  # not done within its bound (or ended Failed): nothing to judge yet
             return _pending(now() + _retry(options), now(), f"could not read the platform's audit: {exc}")
-        verdict = verify(writes.expected, messages, owners=writes.owners)
+        verdict = verify(writes.expected, messages, owners=writes.owners, others=others)
         lag_from = audit_lags(verdict, writes.wrote_at, messages)
         if lag_from is None:
             return replace(verdict, windows=writes.windows, client_id=shown, extra={**verdict.extra, **services.to_json()})

@@ -36,6 +36,9 @@ USER_STATES = ("active", "inactive", "deleted")
 MAX_BULK_SKILLS = 50
 MAX_BULK_LANGUAGES = 50
 MAX_QUEUE_MEMBERS_PER_REQUEST = 100
+#: Ids a division objects POST may carry. Guess: the SDK and the contract state no maximum (#27 §5);
+#: 100 as the platform's other id-list writes (docs/simulator.md, "Division moves in batches").
+MAX_DIVISION_OBJECTS_PER_REQUEST = 100
 
 _BASE_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 

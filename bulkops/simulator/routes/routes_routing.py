@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from bulkops.simulator import wire
-from bulkops.simulator.errors import SimApiError, bad_request, detail
+from bulkops.simulator.errors import MISSING_DIVISION_PERMISSION, SimApiError, bad_request, detail
 from bulkops.simulator.httputil import (
     MAX_QUEUE_MEMBER_PAGE_SIZE,
     bool_param,
@@ -23,7 +23,7 @@ from bulkops.simulator.httputil import (
     sim_of,
 )
 from bulkops.simulator.model import skillgroups
-from bulkops.simulator.model.org import MAX_QUEUE_MEMBERS_PER_REQUEST, Org, Queue
+from bulkops.simulator.model.org import MAX_DIVISION_OBJECTS_PER_REQUEST, MAX_QUEUE_MEMBERS_PER_REQUEST, Org, Queue
 from bulkops.simulator.routes import routes_queueconfig, routes_skilldefs
 
 T = TypeVar("T")
@@ -248,6 +248,8 @@ async def division_objects_post(request: web.Request) -> web.Response:
         raise bad_request("The request body must be a JSON array of object id strings.")
     if not body:
         raise bad_request("The list of objects to move is empty.", detail("body", "required"))
+    if len(body) > MAX_DIVISION_OBJECTS_PER_REQUEST:
+        raise bad_request(f"Too many objects in one request: {len(body)}; the maximum is {MAX_DIVISION_OBJECTS_PER_REQUEST}.", detail("body", "too.many"))
     unknown = [uid for uid in body if uid not in org.users]
     if unknown:
         raise SimApiError(
@@ -257,10 +259,20 @@ async def division_objects_post(request: web.Request) -> web.Response:
             [detail("id", "not.found", uid) for uid in unknown],
         )
     ids = list(dict.fromkeys(body))
+    _reachable(sim, division.id, [org.users[uid].division_id for uid in ids])
     route = route_of(request)
     sim.before_users_write([org.users[uid] for uid in ids], route)
     org.move_users(division, ids)
     return no_content()
+
+
+def _reachable(sim: Any, target: str, sources: list[str]) -> None:
+    """A move needs the role in the division each user leaves and the one it enters
+    (``forbidden_divisions``): one user out of reach refuses the whole list (guess: all-or-nothing,
+    as the simulator validates every id first)."""
+    forbidden = sim.config.forbidden_divisions
+    if forbidden and ("*" in forbidden or target in forbidden or forbidden & set(sources)):
+        raise SimApiError(403, MISSING_DIVISION_PERMISSION, "You are not authorized to move one or more of these objects (their division or the target's).")
 
 
 def register(app: web.Application) -> None:

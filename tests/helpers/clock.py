@@ -1,0 +1,56 @@
+"""Clocks a test drives, for the change-window logic (``bulkops.engine.run.window.Clock``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+
+class FakeClock:
+    """Stands still until a wait moves it: ``sleep_until`` jumps to the instant at once (and records it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+        self.slept_until: list[datetime] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+    async def sleep_until(self, instant: datetime) -> None:
+        self.slept_until.append(instant)
+        self._now = max(self._now, instant)
+        await asyncio.sleep(0)
+
+
+class GatedClock:
+    """The real clock plus an offset that only moves forward. A wait for an instant ``gated`` accepts (a
+    window's close) lasts until ``ready()`` holds, then the clock jumps to that instant; any other wait
+    (the next opening) jumps at once. So a window closes when the run has got somewhere, however busy
+    the machine, and nights pass in no time."""
+
+    def __init__(self, gated: Callable[[datetime], bool], ready: Callable[[], bool]) -> None:
+        self.offset = timedelta(0)
+        self.gated = gated
+        self.ready = ready
+        #: The instants jumped to, and (time.monotonic) when each gated one was let through.
+        self.jumps: list[datetime] = []
+        self.let_through: list[float] = []
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    async def sleep_until(self, instant: datetime) -> None:
+        if self.gated(instant):
+            while True:
+                if self.ready():
+                    break
+                await asyncio.sleep(0.05)
+            self.let_through.append(time.monotonic())
+        self.offset += max(instant - self.now(), timedelta(0))
+        self.jumps.append(instant)
+        await asyncio.sleep(0)
