@@ -12,7 +12,6 @@ import click
 import orjson
 
 from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
-from bulkops.cli.queueplan import describe_members
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.support import exitcodes
 from bulkops.cli.support.authoritative import authoritative_lines, authoritative_of, authoritative_options
@@ -56,7 +55,7 @@ from bulkops.engine.run.requesttotal import RequestTotal
 from bulkops.engine.run.runner import Engine
 from bulkops.engine.setup.job import JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.summary import account_fields, account_lines, render_summary
-from bulkops.engine.utilplan import describe_default_line, describe_utilization_line
+from bulkops.kinds.registry import KINDS
 from bulkops.report.hooks import after_pass
 from bulkops.safetext import escaped_lines
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
@@ -228,11 +227,7 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
                 "rps": config.rps,
                 "pace_rps": round(pace, 3),
                 "rate_bound": bound,
-                "skills": result.skills,
-                "queue_settings": result.queue_settings,
-                "utilization_labels": result.labels,
-                "utilization": result.utilization,
-                "utilization_default": result.utilization_default,
+                **{folder.plan_key: result.sections.get(folder.name) for folder in KINDS if folder.plan_key},
                 "queues": {
                     q.name: {"before": q.members_before, "gains": q.gains, "losses": q.losses, "after": q.members_after} for q in result.queues.values()
                 },
@@ -263,16 +258,9 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         )
         if result.totals:
             click.echo("changes: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.totals.items() if v))
-        for line in result.skills:
-            echo_safe("skill " + describe_skill_line(line))
-        for line in result.queue_settings:
-            echo_safe("queue " + describe_queue_line(line))
-        for line in result.labels:
-            echo_safe("utilization label " + describe_label_line(line))
-        if result.utilization_default is not None:
-            echo_safe("utilization default: " + describe_default_line(result.utilization_default))
-        if result.utilization is not None:
-            echo_safe("utilization: " + describe_utilization_line(result.utilization))
+        for folder in KINDS:
+            for said in folder.plan_text(result.sections.get(folder.name)) if folder.name in result.sections else ():
+                echo_safe(said)
         for q in result.queues.values():
             echo_safe(f"queue {q.name!r}: {q.members_before} members, +{q.gains} -{q.losses} -> {q.members_after}")
         for said in authoritative_lines(losing):
@@ -287,57 +275,6 @@ def plan(spec: str, mode: str | None, create_missing_skills: bool, detail: int, 
         return (refused(impact) if kw.get("strict") else None) or 0
 
     sys.exit(run_async(main))
-
-
-def describe_skill_line(line: dict[str, Any]) -> str:
-    """One skill definition of a plan, in words."""
-    name = repr(line["skill"])
-    if line["action"] == "create":
-        return (
-            f"{name}: create"
-            + (f" in division {line['division']!r}" if line.get("division") else "")
-            + (" (exists already: nothing to do)" if line.get("exists_already") else "")
-        )
-    if line["action"] == "move":
-        return f"{name}: move to division {line['division']!r}"
-    if line["action"] == "delete":
-        return f"{name}: delete, after every user change; used by: {line['used_by']}"
-    return f"{name}: migrate {line['holders']} holder(s) to {line['into']!r}"
-
-
-def describe_label_line(line: dict[str, Any]) -> str:
-    """One utilization label of a plan, in words."""
-    name = repr(line["label"])
-    if line["action"] == "create":
-        capacity = f" with maximumCapacity {line['maximum_capacity']}" if line.get("maximum_capacity") is not None else ""
-        if line.get("exists_already"):
-            return f"{name}: create{capacity} (exists already as {line['exists_already']!r}: nothing to do)"
-        return f"{name}: create{capacity}, before the users"
-    users = line["agents"]
-    shown = ", ".join(line["used_by"]) + (", ..." if users > len(line["used_by"]) else "")
-    used = f"; used by {users} agent(s): {shown} (force: it leaves their settings)" if users else "; used by no agent"
-    return f"{name}: delete, after every other change{used}"
-
-
-def describe_queue_line(line: dict[str, Any]) -> str:
-    """One queue's settings in a plan, in words: ``'Sales': skillEvaluationMethod BEST -> ALL; add wrap-up code 'Resolved'``."""
-    said = [f"{c['setting']} {_value(c['before'])} -> {_value(c['after'])}" for c in line["settings"]]
-    said += [f"add wrap-up code {n!r}" for n in line["add_codes"]]
-    said += [f"remove wrap-up code {n!r}" for n in line["remove_codes"]]
-    said += describe_members(line.get("members"))
-    if line["already"]:
-        said.append(f"already so: {', '.join(line['already'])}")
-    said += [f"its own entry wins over {', '.join(line['overrides'])}"] if line.get("overrides") else []
-    via = f" (by {line['via']})" if line.get("via") else ""
-    return f"{line['queue']!r}{via}: " + ("; ".join(said) if said else "nothing to do")
-
-
-def _value(v: Any) -> str:
-    if v is None:
-        return "(none)"
-    if isinstance(v, list):
-        return "[" + ", ".join(map(str, v)) + "]"
-    return str(v)
 
 
 def as_mode(value: str | None) -> Mode | None:

@@ -26,10 +26,10 @@ from bulkops.client import GenesysClient
 from bulkops.domain.guard import HeldBack
 from bulkops.domain.itemguard import HeldPart
 from bulkops.engine.account import read_account
-from bulkops.engine.kindregistry import kinds
 from bulkops.engine.setup.job import open_job
 from bulkops.engine.undo.undoview import describe_held
 from bulkops.errors import StateError
+from bulkops.kinds.registry import kinds
 from bulkops.report.hooks import refresh_job_files
 from bulkops.state.joblock import JobLock
 from bulkops.state.reconciliation import ReconciliationQueue

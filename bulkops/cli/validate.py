@@ -13,6 +13,8 @@ from bulkops.cli.support import exitcodes
 from bulkops.cli.support.common import handles_errors
 from bulkops.engine.setup.job import CheckedSpec, check_locally
 from bulkops.errors import SpecError
+from bulkops.kinds.folder import Counted
+from bulkops.kinds.registry import KINDS
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
 
 
@@ -35,24 +37,16 @@ def validate(spec: str, mode: str | None, max_per_user: int, as_json: bool) -> N
         _validate_json(spec, mode, max_per_user)
         return
     opened = check_locally(spec, as_mode(mode), caps_of({"max_per_user": max_per_user}))
-    counts = ", ".join([f"{opened.intents} users", *(f"{n} {noun}" for noun, n in _counts(opened).items() if n)])
-    if opened.utilization_default is not None:
-        counts += ", the org default utilization"
+    counts = ", ".join([f"{opened.intents} users", *(c.words for c in _counts(opened) if c.words)])
     click.echo(f"{spec}: valid ({opened.format}, mode {opened.mode}, {counts}); `bulkops plan {spec}` checks the names against the org")
     for column in opened.spec.ignored_columns():  # the admin UI's layout: what is read but not applied
         click.echo(describe_ignored(column))
 
 
-def _counts(opened: CheckedSpec) -> dict[str, int]:
-    """What the spec holds, by what it is called in words (zero counts are left out of the text)."""
-    definitions, queues = len(opened.spec.definitions()), len(opened.queue_settings)
-    labels, settings = len(opened.labels), len(opened.utilization)
-    return {
-        "skill definition" + ("s" if definitions != 1 else ""): definitions,
-        "queue" + ("s" if queues != 1 else "") + " to configure": queues,
-        "utilization label" + ("s" if labels != 1 else ""): labels,
-        "user utilization setting" + ("s" if settings != 1 else ""): settings,
-    }
+def _counts(opened: CheckedSpec) -> list[Counted]:
+    """What the spec holds of each kind, in the registry's order (words None: not said in the text)."""
+    counted = (folder.counts(opened.sections.get(folder.name)) for folder in KINDS)
+    return [c for c in counted if c is not None]
 
 
 def _validate_json(spec: str, mode: str | None, max_per_user: int) -> None:
@@ -71,11 +65,7 @@ def _validate_json(spec: str, mode: str | None, max_per_user: int) -> None:
             "mode": opened.mode,
             "counts": {
                 "users": opened.intents,
-                "skill_definitions": len(opened.spec.definitions()),
-                "queues": len(opened.queue_settings),
-                "labels": len(opened.labels),
-                "user_utilization": len(opened.utilization),
-                "org_default_utilization": opened.utilization_default is not None,
+                **{c.key: c.value for c in _counts(opened)},
             },
             "ignored_columns": [ignored_column_json(c) for c in opened.spec.ignored_columns()],
             "problems": [],

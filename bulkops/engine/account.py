@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bulkops.engine.kindregistry import kinds
 from bulkops.engine.run.passfigures import PassFigures, passes_of
 from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.run.requesttotal import RequestTotal
+from bulkops.kinds.registry import kinds
 from bulkops.state.joblock import holder
 from bulkops.state.layout import RunPaths
 from bulkops.state.ndjson import BadLine, scan_ndjson

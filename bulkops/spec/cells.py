@@ -165,7 +165,7 @@ ColumnKind = Literal["user", "skill", "language", "reorg", "util"]
 @dataclass(frozen=True, slots=True)
 class Column:
     """What a wide-CSV header names: the user column, a skill, a language, a reorg field or a
-    utilization part (``spec/csv_util.py`` reads those)."""
+    utilization part (``kinds/utilization/csv.py`` reads those)."""
 
     kind: ColumnKind
     name: str  # skill/language name as written, the reorg attribute, or the util: header as written

@@ -8,21 +8,22 @@ dict per user. Conflicts (same user and skill, different values) are found per u
 once the file has been read.
 
 A row whose skill cell is a ``util:`` header (``util:email``, ``util:label:VIP``, ``util:setting``:
-``csv_util.py``) carries that part of the user's utilization in its proficiency cell; such rows
+``kinds/utilization/csv.py``) carries that part of the user's utilization in its proficiency cell; such rows
 are few and kept as they are, grouped by user, and become one utilization entry per user.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.userutil import UserUtilizationIntent
+from bulkops.kinds.utilization.csv import UtilCell, build_intent, is_util_header, util_column
+from bulkops.kinds.utilization.entry import UtilizationLedger
+from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
-from bulkops.spec.csv_util import UtilCell, build_intent, is_util_header, util_column
 from bulkops.spec.csvio import CsvForm
-from bulkops.spec.jsonutil import UtilizationLedger
 from bulkops.spec.validate import At, Locate, Problems, check_intent
 
 _REC = struct.Struct("<III")
@@ -232,9 +233,9 @@ class LongCsv(CsvForm):
 
     _utilization: list[UserUtilizationIntent] | None = None
 
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """The util: rows as the last ``read`` found them, one entry per user."""
-        return list(self._utilization or [])
+    def sections(self) -> Mapping[str, Any]:
+        """The util: rows as the last ``read`` found them, one entry per user (kind ``utilization``)."""
+        return {"utilization": list(self._utilization or [])}
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._utilization = []

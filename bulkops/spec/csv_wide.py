@@ -1,5 +1,5 @@
 """Wide CSV matrix: one row per user, one column per skill, language, reorg field or
-utilization part (``util:`` columns, ``csv_util.py``).
+utilization part (``util:`` columns, ``kinds/utilization/csv.py``).
 
 Streamed row by row; the state kept across rows is the duplicate-user ledger and the rows'
 utilization entries (small: a few numbers a user). A file with only ``util:`` columns yields
@@ -8,11 +8,13 @@ no user intents: its rows change nothing but the users' utilization.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.userutil import UserUtilizationIntent
+from bulkops.kinds.utilization.csv import UtilCell, UtilColumn, build_intent, is_util_header, util_column
+from bulkops.kinds.utilization.entry import UtilizationLedger
+from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.spec.cells import (
     REMOVE,
     REMOVE_MARKERS,
@@ -24,9 +26,7 @@ from bulkops.spec.cells import (
     respell,
     split_list,
 )
-from bulkops.spec.csv_util import UtilCell, UtilColumn, build_intent, is_util_header, util_column
 from bulkops.spec.csvio import CsvForm
-from bulkops.spec.jsonutil import UtilizationLedger
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
 #: Reorg attribute -> locator kind (what ``Locate`` is asked with).
@@ -174,9 +174,9 @@ class WideCsv(CsvForm):
 
     _utilization: list[UserUtilizationIntent] | None = None
 
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """The rows' ``util:`` cells as the last ``read`` found them, one entry per user."""
-        return list(self._utilization or [])
+    def sections(self) -> Mapping[str, Any]:
+        """The rows' ``util:`` cells as the last ``read`` found them, one entry per user (kind ``utilization``)."""
+        return {"utilization": list(self._utilization or [])}
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
         self._utilization = []

@@ -18,30 +18,23 @@ import bisect
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from bulkops.domain.authoritative import AuthoritativeNames, name_problem
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.domain.orgutil import OrgUtilizationIntent
-from bulkops.domain.queuesettings import QueueSettingsIntent
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.domain.utilabels import LabelIntent
 from bulkops.safetext import unsafe_char
 from bulkops.spec.cells import fold
-from bulkops.spec.definitions import DefinitionLedger, LocateField, check_entry
-from bulkops.spec.jsondefs import field_path, read_definition
-from bulkops.spec.jsonlabels import LabelLedger, LocateKey, read_label_entry
-from bulkops.spec.jsonqueues import queue_field_path, read_queue_entry
 from bulkops.spec.jsonuser import read_user
-from bulkops.spec.jsonutil import UtilizationLedger, read_default_entry, read_utilization_entry
-from bulkops.spec.queuerules import LocateSetting, QueueLedger, check_queue_entry
 from bulkops.spec.schemacheck import MODES, Issue, Path, document_issues, document_version, header_issues
 from bulkops.spec.sections import UsersOnly
 from bulkops.spec.sniff import LineDecoder
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
+
+#: Where one entry's key is written (its value; an absent key at the entry's start).
+LocateKey = Callable[[str], At]
 
 #: Deepest nesting read. A spec needs 4 levels (document, "users", a user, "skills"); the
 #: slack lets a misplaced value be reported as the wrong type, and the bound keeps the
@@ -278,20 +271,61 @@ def _report(problems: Problems, text: _Text, start: int, issues: list[Issue]) ->
         problems.add(text.at(_find(text.text, start, path, part)), message)
 
 
-def _entry_locator(text: _Text, start: int, obj: Any) -> LocateField:
-    def locate(name: str) -> At:
-        path, part = field_path(obj, name)
-        return text.at(_find(text.text, start, path, part))
+@dataclass(frozen=True, slots=True)
+class JsonSection:
+    """One section of a version 2 document as its kind reads it (``KindFolder.read_json``): its
+    value, where the value starts, and how to place a problem in the raw text."""
 
-    return locate
+    value: Any
+    text: _Text
+    start: int
+    problems: Problems
+
+    def line(self, start: int | None = None) -> int:
+        """The line of the section's value (or of the value at ``start``)."""
+        return self.text.at(self.start if start is None else start).line
+
+    def entries(self) -> Iterator[tuple[int, Any]]:
+        """(start, value) of each entry of an array section."""
+        starts = [m[2] for m in _members(self.text.text, self.start)]
+        yield from zip(starts, self.value)
+
+    def report(self, start: int, issues: list[Issue]) -> None:
+        """Each issue of the value at ``start``, placed at its key or value."""
+        _report(self.problems, self.text, start, issues)
+
+    def unicode_issues(self, value: Any) -> list[Issue]:
+        return self.text.unicode_issues(value)
+
+    def key_locator(self, start: int) -> LocateKey:
+        """Where a key's value of the entry at ``start`` is."""
+        return _key_locator(self.text, start)
+
+    def locator(self, start: int, path_of: Callable[[str], tuple[Path, str]]) -> Callable[[str], At]:
+        """Where a field of the entry at ``start`` is, ``path_of`` saying its path and part in the entry."""
+
+        def locate(name: str) -> At:
+            path, part = path_of(name)
+            return self.text.at(_find(self.text.text, start, path, part))
+
+        return locate
 
 
-def _setting_locator(text: _Text, start: int, obj: Any) -> LocateSetting:
-    def locate(name: str) -> At:
-        path, part = queue_field_path(obj, name)
-        return text.at(_find(text.text, start, path, part))
+def _entry_sections() -> frozenset[str]:
+    """The document's arrays read entry by entry (each entry searched as it is read): the users and
+    each kind's array section."""
+    from bulkops.kinds.registry import KINDS  # the kinds read spec helpers: imported when read
 
-    return locate
+    return frozenset({"users", *(f.section for f in KINDS if f.section and f.shape == "array")})
+
+
+def _section(text: _Text, doc: Any, problems: Problems, key: str, shape: str) -> JsonSection | None:
+    """The document's ``key`` section when a version 2 document has one of the right shape (a
+    wrong shape is the document check's to say), else None."""
+    value = doc.get(key) if isinstance(doc, dict) and document_version(doc) == 2 else None
+    if not (isinstance(value, dict) if shape == "object" else isinstance(value, list) and value):
+        return None
+    return JsonSection(value, text, _find(text.text, 0, (key,), "value"), problems)
 
 
 def _key_locator(text: _Text, start: int) -> LocateKey:
@@ -371,36 +405,16 @@ class JsonDoc:
         self.path = path
         self.requested = requested
         self.max_per_user = max_per_user
-        self._definitions: list[SkillDefinitionIntent] = []
-        self._queue_settings: list[QueueSettingsIntent] = []
-        self._labels: list[LabelIntent] = []
-        self._utilization: list[UserUtilizationIntent] = []
-        self._default: OrgUtilizationIntent | None = None
+        self._sections: dict[str, Any] = {}
         self._authoritative = AuthoritativeNames()
 
     def authoritative(self) -> AuthoritativeNames:
         """The ``authoritative`` names as the last ``read`` found them (version 2; else none)."""
         return self._authoritative
 
-    def utilization_default(self) -> OrgUtilizationIntent | None:
-        """The ``utilizationDefault`` section as the last ``read`` found it (version 2; else None)."""
-        return self._default
-
-    def definitions(self) -> list[SkillDefinitionIntent]:
-        """The ``skills`` section as the last ``read`` found it (version 2; else none)."""
-        return list(self._definitions)
-
-    def queue_settings(self) -> list[QueueSettingsIntent]:
-        """The ``queues`` section as the last ``read`` found it (version 2; else none)."""
-        return list(self._queue_settings)
-
-    def utilization_labels(self) -> list[LabelIntent]:
-        """The ``utilizationLabels`` section as the last ``read`` found it (version 2; else none)."""
-        return list(self._labels)
-
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """The ``utilization`` section as the last ``read`` found it (version 2; else none)."""
-        return list(self._utilization)
+    def sections(self) -> Mapping[str, Any]:
+        """The sections the registry's kinds read from the last ``read``, by kind name (version 2; else none)."""
+        return dict(self._sections)
 
     def declared_mode(self) -> Mode | None:
         try:
@@ -442,99 +456,30 @@ class JsonDoc:
         issues += [((k,), "key", f"key {k!r} appears more than once") for k in getattr(doc, "dups", ())]
         declared, mode_issues = _declared_mode(doc.get("mode"), self.requested)
         # each user object and skills entry is searched as it is read; the rest of the document here
-        issues += mode_issues + text.unicode_issues(
-            {k: v for k, v in doc.items() if k not in ("users", "skills", "queues", "utilizationLabels", "utilization") or not isinstance(v, list)}
-        )
+        issues += mode_issues + text.unicode_issues({k: v for k, v in doc.items() if k not in _entry_sections() or not isinstance(v, list)})
         _report(problems, text, 0, issues)
         users = doc.get("users")
         return (declared or self.requested or "merge") if isinstance(users, list) and users else None
 
-    def _read_skills(self, text: _Text, doc: Any, problems: Problems) -> list[SkillDefinitionIntent]:
-        """The version 2 ``skills`` section: each entry checked, then the entries together."""
-        entries = doc.get("skills") if isinstance(doc, dict) and document_version(doc) == 2 else None
-        if not isinstance(entries, list) or not entries:
-            return []
-        ledger = DefinitionLedger()
-        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("skills",), "value"))]
-        for start, obj in zip(starts, entries):
-            intent, issues = read_definition(obj, text.at(start).line)
-            _report(problems, text, start, issues + text.unicode_issues(obj))
-            if intent is not None:
-                locate = _entry_locator(text, start, obj)
-                check_entry(intent, locate, problems, written=obj.keys())
-                ledger.admit(intent, locate, problems)
-        return ledger.finish(problems)
+    def _read_sections(self, text: _Text, doc: Any, problems: Problems) -> dict[str, Any]:
+        """Each kind's section, read by its folder (``kinds/registry.py``, in its order)."""
+        from bulkops.kinds.registry import KINDS  # the kinds read spec helpers: imported when read
 
-    def _read_queues(self, text: _Text, doc: Any, problems: Problems) -> list[QueueSettingsIntent]:
-        """The version 2 ``queues`` section: each entry checked, then one entry per queue."""
-        entries = doc.get("queues") if isinstance(doc, dict) and document_version(doc) == 2 else None
-        if not isinstance(entries, list) or not entries:
-            return []
-        ledger = QueueLedger()
-        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("queues",), "value"))]
-        for start, obj in zip(starts, entries):
-            intent, issues = read_queue_entry(obj, text.at(start).line)
-            _report(problems, text, start, issues + text.unicode_issues(obj))
-            if intent is not None:
-                locate = _setting_locator(text, start, obj)
-                check_queue_entry(intent, locate, problems)
-                ledger.admit(intent, locate, problems)
-        return ledger.finish()
-
-    def _read_labels(self, text: _Text, doc: Any, problems: Problems) -> list[LabelIntent]:
-        """The version 2 ``utilizationLabels`` section: each entry checked, then one entry per label."""
-        entries = doc.get("utilizationLabels") if isinstance(doc, dict) and document_version(doc) == 2 else None
-        if not isinstance(entries, list) or not entries:
-            return []
-        ledger = LabelLedger()
-        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("utilizationLabels",), "value"))]
-        for start, obj in zip(starts, entries):
-            intent, issues = read_label_entry(obj, text.at(start).line)
-            _report(problems, text, start, issues + text.unicode_issues(obj))
-            if intent is not None:
-                ledger.admit(intent, _key_locator(text, start), problems)
-        return ledger.finish()
-
-    def _read_utilization(self, text: _Text, doc: Any, problems: Problems) -> list[UserUtilizationIntent]:
-        """The version 2 ``utilization`` section: each entry checked, then one entry per user."""
-        entries = doc.get("utilization") if isinstance(doc, dict) and document_version(doc) == 2 else None
-        if not isinstance(entries, list) or not entries:
-            return []
-        ledger = UtilizationLedger()
-        starts = [m[2] for m in _members(text.text, _find(text.text, 0, ("utilization",), "value"))]
-        for start, obj in zip(starts, entries):
-            intent, issues = read_utilization_entry(obj, text.at(start).line)
-            _report(problems, text, start, issues + text.unicode_issues(obj))
-            if intent is not None:
-                ledger.admit(intent, _key_locator(text, start), problems)
-        return ledger.finish()
-
-    def _read_default(self, text: _Text, doc: Any, problems: Problems) -> OrgUtilizationIntent | None:
-        """The version 2 ``utilizationDefault`` object (``spec/jsonutil.py``)."""
-        obj = doc.get("utilizationDefault") if isinstance(doc, dict) and document_version(doc) == 2 else None
-        if not isinstance(obj, dict):
-            return None  # absent, or not an object (the document's check says so)
-        start = _find(text.text, 0, ("utilizationDefault",), "value")
-        intent, issues = read_default_entry(obj, text.at(start).line)
-        _report(problems, text, start, issues)
-        return intent
+        out: dict[str, Any] = {}
+        for folder in KINDS:
+            section = _section(text, doc, problems, folder.section, folder.shape) if folder.section else None
+            if section is not None:
+                out[folder.name] = folder.read_json(section)
+        return out
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
-        self._definitions = []
-        self._queue_settings = []
-        self._labels = []
-        self._utilization = []
-        self._default = None
+        self._sections = {}
         parsed = self._parse(problems)
         if parsed is None:
             return
         text, doc = parsed
         mode = self._check_top(text, doc, problems)
-        self._definitions = self._read_skills(text, doc, problems)
-        self._queue_settings = self._read_queues(text, doc, problems)
-        self._labels = self._read_labels(text, doc, problems)
-        self._utilization = self._read_utilization(text, doc, problems)
-        self._default = self._read_default(text, doc, problems)
+        self._sections = self._read_sections(text, doc, problems)
         self._authoritative = _read_authoritative(text, doc, problems)
         if mode is None:
             return

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -46,8 +47,6 @@ SCHEMA_V2: dict[str, Any] = _load("jobspec-v2.schema.json")
 _TOP = SCHEMA["properties"]
 _TOP_V2 = SCHEMA_V2["properties"]
 _USER = SCHEMA["$defs"]["user"]["properties"]
-_ENTRY = SCHEMA_V2["$defs"]["skillEntry"]["properties"]
-_QUEUE_ENTRY = SCHEMA_V2["$defs"]["queueEntry"]["properties"]
 
 TOP_KEYS: tuple[str, ...] = tuple(_TOP)
 TOP_KEYS_V2: tuple[str, ...] = tuple(_TOP_V2)
@@ -55,11 +54,6 @@ TOP_KEYS_V2: tuple[str, ...] = tuple(_TOP_V2)
 #: either version, no skill definitions: JSON Lines carries users only).
 HEADER_KEYS: tuple[str, ...] = tuple(k for k in TOP_KEYS if k != "users")
 USER_KEYS: tuple[str, ...] = tuple(_USER)
-#: The keys of one ``skills`` entry; the first four name its action.
-ENTRY_KEYS: tuple[str, ...] = tuple(_ENTRY)
-ACTION_KEYS: tuple[str, ...] = ("create", "move", "delete", "migrate")
-#: The keys of one ``queues`` entry (version 2).
-QUEUE_ENTRY_KEYS: tuple[str, ...] = tuple(_QUEUE_ENTRY)
 MODES: tuple[str, ...] = tuple(_TOP["mode"]["enum"])
 VERSION: int = _TOP["version"]["const"]
 VERSIONS: tuple[int, ...] = (VERSION, _TOP_V2["version"]["const"])
@@ -90,7 +84,7 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
-def _compile(schema: dict[str, Any], root: dict[str, Any] = SCHEMA) -> Any:
+def compile_schema(schema: dict[str, Any], root: dict[str, Any] = SCHEMA) -> Any:
     """A validator, of the draft ``root`` declares, for ``schema`` with its refs to ``root``'s defs inlined."""
     return validator_for(root)(_inline(schema, root["$defs"]))
 
@@ -101,24 +95,43 @@ def _without_items(top: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {**top, **{k: {p: v for p, v in top[k].items() if p != "items"} for k in keys}}
 
 
-_DOC_VALIDATOR = _compile({**SCHEMA, "properties": _without_items(_TOP, "users")})
-#: Version 2 documents, each skills entry validated on its own too (``_ENTRY_VALIDATOR``).
+_DOC_VALIDATOR = compile_schema({**SCHEMA, "properties": _without_items(_TOP, "users")})
+
+
+#: Version 2 documents: each entry of an array section is validated on its own by its kind (``kinds/<kind>/``).
 #: A document of a version this bulkops does not read is held to the newest one's keys.
-_DOC_V2_VALIDATOR = _compile(
-    {
-        **SCHEMA_V2,
-        "properties": {**_without_items(_TOP_V2, "users", "skills", "queues", "utilizationLabels", "utilization"), "utilizationDefault": {"type": "object"}},
-    },
-    SCHEMA_V2,
-)
+@cache
+def _doc_v2_validator() -> Any:
+    """Version 2 documents, each entry of an array section validated on its own (by its kind), an
+    object section checked for its shape here (its inside by its kind)."""
+    arrays, objects = _sections("array"), _sections("object")
+    properties = {**_without_items(_TOP_V2, "users", *arrays), **{k: {"type": "object"} for k in objects}}
+    return compile_schema({**SCHEMA_V2, "properties": properties}, SCHEMA_V2)
+
+
+def _sections(shape: str) -> tuple[str, ...]:
+    """The JSON keys of the registry's kinds' sections of ``shape``, in its order."""
+    from bulkops.kinds.registry import KINDS  # the kinds' readers use this module: imported when checked
+
+    return tuple(f.section for f in KINDS if f.section and f.shape == shape)
+
+
+def _needs_v2() -> dict[str, str]:
+    """Why a version 1 document cannot carry each kind's section, by its JSON key."""
+    from bulkops.kinds.registry import KINDS
+
+    return {f.section: f.needs_v2 for f in KINDS if f.section}
+
+
+def _nothing_to_do() -> str:
+    """Every section a version 2 document may carry, in words (``"users", "skills", ... and "utilizationDefault"``)."""
+    keys = [f'"{k}"' for k in ("users", *_sections("array"), *_sections("object"))]
+    return f"nothing to do: {', '.join(keys[:-1])} and {keys[-1]} are all empty or missing"
+
+
 #: A JSON Lines header may say version 1 or 2 (its lines are users either way).
-_HEADER_VALIDATOR = _compile({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
-_USER_VALIDATOR = _compile({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
-_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/skillEntry"}, SCHEMA_V2)
-_QUEUE_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/queueEntry"}, SCHEMA_V2)
-_LABEL_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/labelEntry"}, SCHEMA_V2)
-_UTILIZATION_ENTRY_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationEntry"}, SCHEMA_V2)
-_UTILIZATION_DEFAULT_VALIDATOR = _compile({"$schema": SCHEMA_V2["$schema"], "$ref": "#/$defs/utilizationDefault"}, SCHEMA_V2)
+_HEADER_VALIDATOR = compile_schema({**SCHEMA, "required": [], "properties": {**{k: _TOP[k] for k in HEADER_KEYS}, "version": {"enum": list(VERSIONS)}}})
+_USER_VALIDATOR = compile_schema({"$schema": SCHEMA["$schema"], "$ref": "#/$defs/user"})
 
 _MISSING = {
     "user": "missing key 'user' (an email, username or user id)",
@@ -221,7 +234,7 @@ def _suspects(obj: Any) -> Any:
 # ---------------------------------------------------------------- wording the schema's errors
 
 
-def _issues(validator: Any, value: Any, word: Callable[[ValidationError], Iterator[Issue]]) -> list[Issue]:
+def issues_of(validator: Any, value: Any, word: Callable[[ValidationError], Iterator[Issue]]) -> list[Issue]:
     out: dict[Issue, None] = {}  # two keywords may fail at one place for one reason ("" is too short and blank)
     for error in validator.iter_errors(value):
         out.update(dict.fromkeys(word(error)))
@@ -237,16 +250,9 @@ def _unknown_keys(error: ValidationError, what: str, allowed: tuple[str, ...]) -
 
 def _hint(key: str, what: str, allowed: tuple[str, ...]) -> str:
     """Why a key that another form takes is not taken here, or a did-you-mean."""
-    if key == "skills" and what == "top-level key":
-        return ': skill definitions need "version": 2'
-    if key == "queues" and what == "top-level key":
-        return ': queue settings need "version": 2'
-    if key == "utilizationLabels" and what == "top-level key":
-        return ': utilization labels need "version": 2'
-    if key == "utilization" and what == "top-level key":
-        return ': per-user utilization needs "version": 2'
-    if key == "utilizationDefault" and what == "top-level key":
-        return ': the org default utilization needs "version": 2'
+    needs = _needs_v2().get(key) if what == "top-level key" else None
+    if needs:
+        return f': {needs} "version": 2'
     if key == "skills" and what == "header key":
         return ": JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV"
     return did_you_mean(key, allowed)
@@ -266,7 +272,7 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
     elif error.validator == "required":
         yield from _missing_keys(error)
     elif not path and error.validator == "anyOf":  # version 2: users, skills, queues, labels or several
-        yield (), "value", 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing'
+        yield (), "value", _nothing_to_do()
     elif not path:
         yield (), "value", f"the spec must be a JSON object, got {typename(error.instance)}"
     elif path == ("version",):
@@ -275,9 +281,9 @@ def _top_issue(error: ValidationError, what: str, allowed: tuple[str, ...]) -> I
         yield path, "value", f'\'mode\' must be "merge" or "replace", got {error.instance!r}'
     elif path == ("users",) and error.validator == "minItems":
         yield path, "value", '"users" is empty: nothing to do'
-    elif path[0] == "utilizationDefault":
-        yield path, "value", f"'utilizationDefault' must be an object, got {typename(error.instance)}"
-    elif path[0] in ("users", "skills", "queues", "utilizationLabels", "utilization"):
+    elif path[0] in _sections("object"):
+        yield path, "value", f"{path[0]!r} must be an object, got {typename(error.instance)}"
+    elif path[0] in ("users", *_sections("array")):
         yield path, "value", f"{path[0]!r} must be an array, got {typename(error.instance)}"
     else:
         yield path, "value", f"{path[0]!r} must be a string, got {typename(error.instance)}"
@@ -316,6 +322,16 @@ def _level_issue(error: ValidationError, key: str, path: Path) -> Issue:
     return path, "value", f"{key}[{name!r}]: {proficiency_problem(error.instance)}"
 
 
+def repeated_keys(obj: Any, path: Path) -> list[Issue]:
+    """Keys written twice in the raw text, at any depth of the entry."""
+    if not isinstance(obj, dict):
+        return []
+    out: list[Issue] = [(path + (k,), "key", f"key {k!r} appears more than once") for k in getattr(obj, "dups", ())]
+    for k, v in obj.items():
+        out += repeated_keys(v, path + (k,))
+    return out
+
+
 def document_version(doc: Any) -> int:
     """The version a document is read as: 1 when it says 1, else the newest (a document of
     another version is reported as such and held to the newest version's keys)."""
@@ -326,279 +342,31 @@ def document_version(doc: Any) -> int:
 def document_issues(doc: Any) -> list[Issue]:
     """Problems with a whole document's own keys (its users and skill entries are checked one by one)."""
     if document_version(doc) == VERSION:
-        return _issues(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
-    return _issues(_DOC_V2_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS_V2))
+        return issues_of(_DOC_VALIDATOR, doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS))
+    return issues_of(_doc_v2_validator(), doc, lambda e: _top_issue(e, "top-level key", TOP_KEYS_V2))
 
 
 def header_issues(header: dict[str, Any]) -> list[Issue]:
     """Problems with a JSON Lines header line."""
-    return _issues(_HEADER_VALIDATOR, header, lambda e: _top_issue(e, "header key", HEADER_KEYS))
+    return issues_of(_HEADER_VALIDATOR, header, lambda e: _top_issue(e, "header key", HEADER_KEYS))
 
 
 def user_issues(obj: Any) -> list[Issue]:
     """Problems the schema finds in one user object (screen it with ``plain_user`` first)."""
-    return _issues(_USER_VALIDATOR, _suspects(obj), _user_issue)
-
-
-# ---------------------------------------------------------------- skill entries (version 2)
-
-#: ``{"delete": true}`` without migrate: shared with the code rules (CSV says the same).
-DELETE_FLAG_ONLY_WITH_MIGRATE = '\'delete\': true goes only with migrate (to delete a skill, write {"delete": "Name"})'
-_NO_ACTION = 'missing action: an entry is {"create": ...}, {"move": ...}, {"delete": ...} or {"migrate": ...}'
-
-
-def entry_actions(obj: dict[str, Any]) -> list[str]:
-    """The action keys an entry has, as written (``delete`` as a flag is not one)."""
-    return [k for k in obj if k in ACTION_KEYS and not (k == "delete" and isinstance(obj[k], bool))]
-
-
-def _entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one skills entry, worded by the key they are under."""
-    path = tuple(error.absolute_path)
-    inst = error.instance
-    if not path:
-        if error.validator == "additionalProperties":
-            for k in inst:
-                if k not in _ENTRY:
-                    yield (k,), "key", f"unknown key {k!r} in a skills entry{did_you_mean(k, ENTRY_KEYS)}"
-        elif error.validator == "oneOf" and isinstance(inst, dict):
-            yield from _action_issue(inst)
-        else:
-            yield (), "value", f"each skills entry must be a JSON object, got {typename(inst)}"
-        return
-    key = path[0]
-    if key == "levels":
-        yield _old_levels_issue(error, path)
-    elif key == "proficiency" and error.validator == "type":
-        yield path, "value", f"'proficiency' must be a number 0-5, got {typename(inst)}"
-    elif key == "proficiency":
-        yield path, "value", f"'proficiency': {proficiency_problem(inst)}"
-    elif key == "delete":
-        got = "an empty name" if isinstance(inst, str) else typename(inst)
-        yield path, "value", f"'delete' must be a skill name, or true with migrate; got {got}"
-    else:
-        what = "a division name or id" if key == "division" else "a skill name or id"
-        yield path, "value", f"{key!r} must be {what} (a non-empty string)"
-
-
-def _action_issue(obj: dict[str, Any]) -> Iterator[Issue]:
-    actions = entry_actions(obj)
-    if len(actions) > 1:
-        hint = " (with migrate, 'delete' is true or false)" if "migrate" in actions and "delete" in actions else ""
-        yield (actions[1],), "key", f"one action per entry: this one has {' and '.join(map(repr, actions))}{hint}"
-    elif not actions and isinstance(obj.get("delete"), bool):
-        yield ("delete",), "key", DELETE_FLAG_ONLY_WITH_MIGRATE
-    elif not actions and _ENTRY.keys() >= obj.keys():  # else an unknown key (a misspelt action?) says it
-        yield (), "value", _NO_ACTION
-    # one action and still refused: the action's own value is wrong, which its own error says
-
-
-def _old_levels_issue(error: ValidationError, path: Path) -> Issue:
-    if "propertyNames" in error.schema_path:  # the key (an old proficiency) is wrong
-        return ("levels", error.instance), "key", f"levels: {error.instance!r} is not a proficiency 0-5 (the level a holder has now)"
-    if len(path) == 1:
-        return path, "value", f"'levels' must be an object of old proficiency: new proficiency, got {typename(error.instance)}"
-    if error.validator == "type":
-        return path, "value", f"levels[{path[1]!r}]: proficiency must be a number 0-5, got {typename(error.instance)}"
-    return path, "value", f"levels[{path[1]!r}]: {proficiency_problem(error.instance)}"
-
-
-def entry_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in one skills entry."""
-    return _issues(_ENTRY_VALIDATOR, obj, _entry_issue)
+    return issues_of(_USER_VALIDATOR, _suspects(obj), _user_issue)
 
 
 # ---------------------------------------------------------------- queue entries (version 2)
 
-_QUEUE_WHAT = {
-    "queue": "a queue name or id (a non-empty string)",
-    "namePattern": "a queue name pattern ('*' any run of characters; a non-empty string)",
-    "division": "a division name or id (a non-empty string)",
-    "skillEvaluationMethod": "one of NONE, BEST, ALL",
-    "wrapupPrompt": "one of MANDATORY, OPTIONAL, MANDATORY_TIMEOUT, MANDATORY_FORCED_TIMEOUT, AGENT_REQUESTED",
-    "timeoutMs": "an integer from 1000 to 3600000 (milliseconds)",
-    "alertingTimeoutSeconds": "an integer from 7 to 86400 (seconds)",
-    "percentage": "a number from 0 to 1",
-    "durationMs": "an integer from 1000 to 604800000 (milliseconds)",
-    "timeoutSeconds": "a number from 0 to 259200 (seconds)",
-}
 
-
-def _dotted(path: Path) -> str:
+def dotted(path: Path) -> str:
     return ".".join(str(p) for p in path)
 
 
-def _unknown_entry_keys(error: ValidationError, path: Path, inst: dict[str, Any], section: str) -> Iterator[Issue]:
+def unknown_entry_keys(error: ValidationError, path: Path, inst: dict[str, Any], section: str) -> Iterator[Issue]:
     """Each key an entry of ``section`` (or an object inside it) does not know, with a suggestion."""
     known = error.schema.get("properties", {})
     for k in inst:
         if k not in known:
-            where = f" in {_dotted(path)!r}" if path else f" in a {section} entry"
+            where = f" in {dotted(path)!r}" if path else f" in a {section} entry"
             yield path + (k,), "key", f"unknown key {k!r}{where}{did_you_mean(k, tuple(known))}"
-
-
-def _queue_entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one queues entry, worded by where they are."""
-    path = tuple(error.absolute_path)
-    inst = error.instance
-    if error.validator == "additionalProperties" and isinstance(inst, dict):
-        yield from _unknown_entry_keys(error, path, inst, "queues")
-        return
-    if error.validator in ("required", "anyOf") and not path:
-        yield (), "value", "missing key 'queue' (the queue's name or id) or 'queues' (a namePattern and/or a division)"
-        return
-    if error.validator == "minProperties":
-        if not path and isinstance(inst, dict) and "queue" not in inst and "queues" not in inst:
-            return  # the missing queue says it
-        if not path:
-            yield (), "value", "a queues entry names no setting: nothing to do for this queue"
-        else:
-            yield path, "value", f"{_dotted(path)!r} is empty: name a setting or leave it out"
-        return
-    if error.validator == "propertyNames" or "propertyNames" in error.schema_path:
-        yield path + (inst,), "key", f"rings: {inst!r} is not a ring number 1-6"
-        return
-    if not path:
-        yield (), "value", f"each queues entry must be a JSON object, got {typename(inst)}"
-        return
-    last = path[-1]
-    if isinstance(last, int) and len(path) >= 2:
-        yield path, "value", f"{_dotted(path[:-1])}[{last}] must be a non-empty string"
-        return
-    if last in ("activateAll", "deactivateAll"):
-        yield path, "value", f"{last!r} can only be true (leave it out otherwise), got {inst!r}"
-        return
-    what = _QUEUE_WHAT.get(str(last))
-    if what is None:
-        kind = "an array of names" if last in ("addWrapupCodes", "removeWrapupCodes", "skillsToRemove", "activate", "deactivate") else "an object"
-        yield path, "value", f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
-    else:
-        yield path, "value", f"{_dotted(path)!r} must be {what}, got {inst!r}"
-
-
-def queue_entry_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in one queues entry."""
-    return _issues(_QUEUE_ENTRY_VALIDATOR, obj, _queue_entry_issue)
-
-
-# ---------------------------------------------------------------- utilization label entries (version 2)
-
-_LABEL_KEYS: tuple[str, ...] = tuple(SCHEMA_V2["$defs"]["labelEntry"]["properties"])
-
-
-def _label_entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one utilizationLabels entry, worded by where they are."""
-    path = tuple(error.absolute_path)
-    inst = error.instance
-    if not path:
-        if error.validator == "additionalProperties" and isinstance(inst, dict):
-            for k in inst:
-                if k not in _LABEL_KEYS:
-                    yield (k,), "key", f"unknown key {k!r} in a utilizationLabels entry{did_you_mean(k, _LABEL_KEYS)}"
-        elif error.validator == "oneOf" and isinstance(inst, dict):
-            if "create" in inst and "delete" in inst:
-                yield ("delete",), "key", "one action per entry: this one has 'create' and 'delete'"
-            elif _LABEL_KEYS and set(inst) <= set(_LABEL_KEYS):  # else an unknown key (a misspelt action?) says it
-                yield (), "value", 'missing action: an entry is {"create": "Name"} or {"delete": "Name"}'
-        else:
-            yield (), "value", f"each utilizationLabels entry must be a JSON object, got {typename(inst)}"
-        return
-    key = path[0]
-    if key in ("create", "delete"):
-        yield path, "value", f"{key!r} must be a label name (a non-empty string), got {typename(inst) if not isinstance(inst, str) else repr(inst)}"
-    elif key == "force":
-        yield path, "value", f"'force' must be true or false, got {typename(inst)}"
-    else:
-        yield path, "value", f"{key!r} must be an integer from 0 to 25, got {inst!r}"
-
-
-def label_entry_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in one utilizationLabels entry."""
-    return _issues(_LABEL_ENTRY_VALIDATOR, obj, _label_entry_issue)
-
-
-# ---------------------------------------------------------------- per-user utilization entries (version 2)
-
-
-def _utilization_entry_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in one utilization entry, worded by where they are: the entry's shape, else one value."""
-    path = tuple(error.absolute_path)
-    inst = error.instance
-    shape = list(_utilization_shape_issues(error, path, inst))
-    if shape or _is_shape_error(error):
-        yield from shape
-        return
-    if not path:
-        yield (), "value", f"each utilization entry must be a JSON object, got {typename(inst)}"
-        return
-    yield path, "value", utilization_value_message(path, inst)
-
-
-def _is_shape_error(error: ValidationError) -> bool:
-    """An error about the entry's keys (unknown, missing, none, empty names) rather than one value."""
-    return error.validator in ("additionalProperties", "required", "minProperties") or "propertyNames" in error.schema_path
-
-
-def _utilization_shape_issues(error: ValidationError, path: Path, inst: Any) -> Iterator[Issue]:
-    """Unknown, missing or absent keys of a utilization entry (or its ``media``), and empty label names."""
-    if error.validator == "additionalProperties" and isinstance(inst, dict):
-        if path == ("media",):
-            known = tuple(error.schema.get("properties", {}))
-            yield from (
-                (path + (k,), "key", f"unknown media type {k!r}{did_you_mean(k, known)}; media types are {', '.join(known)}") for k in inst if k not in known
-            )
-            return
-        yield from _unknown_entry_keys(error, path, inst, "utilization")
-    elif error.validator == "required":
-        for k in error.validator_value:
-            if isinstance(inst, dict) and k not in inst:
-                yield path, "value", f"missing key {k!r}" + (f" in {_dotted(path)!r}" if path else " (the user's email, username or id)")
-    elif error.validator == "minProperties":
-        if not path and isinstance(inst, dict) and "user" in inst:
-            yield (), "value", 'a utilization entry names nothing: give "media", "labels" or "inherit": true'
-        elif path:
-            yield path, "value", f"{_dotted(path)!r} is empty: name something or leave it out"
-    elif "propertyNames" in error.schema_path:
-        yield path + (inst,), "key", f"{_dotted(path)!r}: a label name cannot be empty"
-
-
-def utilization_value_message(path: Path, inst: Any) -> str:
-    """What is wrong with the value at ``path`` (not empty) of a utilization entry, by its last key."""
-    last = path[-1]
-    if isinstance(last, int):
-        if path[-2] == "interruptableMediaTypes":
-            kinds = SCHEMA_V2["$defs"]["mediaUtilization"]["properties"]["interruptableMediaTypes"]["items"]["enum"]
-            return f"{_dotted(path[:-1])}[{last}] must be one of {', '.join(kinds)}"
-        return f"{_dotted(path[:-1])}[{last}] must be a label name"
-    if last == "maximumCapacity":
-        return f"{_dotted(path)!r} must be an integer from 0 to 25, got {inst!r}"
-    if last == "includeNonAcd":
-        return f"{_dotted(path)!r} must be true or false, got {typename(inst)}"
-    if last in ("inherit", "whole"):
-        return f"{last!r} can only be true (leave it out otherwise), got {json.dumps(inst)}"
-    if last == "user":
-        return "'user' must be an email, username or user id (a non-empty string)"
-    kind = "an array" if last in ("interruptableMediaTypes", "interruptingLabels") else "an object"
-    return f"{_dotted(path)!r} must be {kind}, got {typename(inst)}"
-
-
-def utilization_entry_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in one utilization entry."""
-    return _issues(_UTILIZATION_ENTRY_VALIDATOR, obj, _utilization_entry_issue)
-
-
-def _utilization_default_issue(error: ValidationError) -> Iterator[Issue]:
-    """Errors in the ``utilizationDefault`` object: its own keys here, what is inside worded as in a user's entry."""
-    path, inst = tuple(error.absolute_path), error.instance
-    if not path and error.validator == "additionalProperties" and isinstance(inst, dict):
-        known = tuple(error.schema.get("properties", {}))
-        yield from (((k,), "key", f"unknown key {k!r} in 'utilizationDefault'{did_you_mean(k, known)}") for k in inst if k not in known)
-    elif not path and error.validator == "minProperties":
-        yield (), "value", '\'utilizationDefault\' names nothing: give "media" or "labels" (or leave it out)'
-    else:
-        yield from _utilization_entry_issue(error)
-
-
-def utilization_default_issues(obj: Any) -> list[Issue]:
-    """Problems the schema finds in the ``utilizationDefault`` object."""
-    return _issues(_UTILIZATION_DEFAULT_VALIDATOR, obj, _utilization_default_issue)

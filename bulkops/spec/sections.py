@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from bulkops.domain.orgutil import OrgUtilizationIntent
-from bulkops.domain.queuesettings import QueueSettingsIntent
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.domain.utilabels import LabelIntent
+from collections.abc import Mapping
+from typing import Any
 
 
 class UsersOnly:
-    """A reader of users alone: every other section is empty. A form that carries one (the skill
-    definitions CSV, the queues CSV, utilization columns) overrides its method; the JSON document
-    answers for all of them itself."""
+    """A reader of users alone: it carries no section of another kind. A form that carries one (the
+    skill definitions CSV, the queues CSV, utilization columns) overrides ``sections``; the JSON
+    document reads every kind's section through the kind's folder (``kinds/registry.py``)."""
 
-    def definitions(self) -> list[SkillDefinitionIntent]:
-        return []
-
-    def queue_settings(self) -> list[QueueSettingsIntent]:
-        return []
-
-    def utilization_labels(self) -> list[LabelIntent]:
-        return []
-
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        return []
-
-    def utilization_default(self) -> OrgUtilizationIntent | None:
-        return None
+    def sections(self) -> Mapping[str, Any]:
+        """The sections of the registry's kinds this form carries, by kind name: none."""
+        return {}

@@ -9,22 +9,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.domain.orgutil import OrgUtilizationIntent
-from bulkops.domain.queuesettings import QueueSettingsIntent
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.domain.utilabels import LabelIntent
 from bulkops.errors import SpecError, SpecProblem
+from bulkops.kinds.queues.csv import QueueSettingsCsv, is_queue_settings_header
+from bulkops.kinds.skills.csv import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_admin import AdminCsv, IgnoredColumn, reads_as_admin
-from bulkops.spec.csv_defs import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_long import LongCsv, is_long_header
-from bulkops.spec.csv_queues import QueueSettingsCsv, is_queue_settings_header
 from bulkops.spec.csv_wide import WideCsv
 from bulkops.spec.jsonspec import JsonDoc, JsonLines
 from bulkops.spec.resolve import FinalCheck, OrgDirectory, Resolver
@@ -43,15 +38,7 @@ class _Reader(Protocol):
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]: ...
 
-    def definitions(self) -> list[SkillDefinitionIntent]: ...
-
-    def queue_settings(self) -> list[QueueSettingsIntent]: ...
-
-    def utilization_labels(self) -> list[LabelIntent]: ...
-
-    def user_utilization(self) -> list[UserUtilizationIntent]: ...
-
-    def utilization_default(self) -> OrgUtilizationIntent | None: ...
+    def sections(self) -> Mapping[str, Any]: ...
 
 
 @dataclass
@@ -102,34 +89,23 @@ class OpenSpec:
         for intent, _ in self._reader.read(problems):
             yield intent
 
-    def definitions(self) -> list[SkillDefinitionIntent]:
-        """The spec's skill definitions, refs as written, in file order (an entry repeated
-        alike is kept once): those the last pass (``checked`` iterated to its end, or
-        ``validate``) read, with their problems in that pass's ``Problems``; meaningful when
-        it found none. No file is read here. Version 1 documents, JSON Lines and the user
-        CSV forms have none."""
-        return self._reader.definitions()
+    def sections(self) -> Mapping[str, Any]:
+        """The sections of the registry's kinds (``kinds/registry.py``) the spec carries, by kind
+        name, as the last pass (``checked`` iterated to its end, or ``validate``) read them, with
+        their problems in that pass's ``Problems``; meaningful when it found none. No file is read
+        here. A kind the spec has no section of is absent (version 1 documents and JSON Lines carry
+        users only; the skills CSV and the queues CSV one section each)."""
+        return self._reader.sections()
 
-    def queue_settings(self) -> list[QueueSettingsIntent]:
-        """The spec's queue settings (version 2's ``queues`` section), refs as written, one entry
-        per queue, from the same last pass as ``definitions`` (no file is read here). Only the
-        JSON document form and the queue CSV form have them."""
-        return self._reader.queue_settings()
+    def section(self, kind: str) -> Any:
+        """The section of ``kind`` (``sections``), or the kind's empty one when the spec has none."""
+        from bulkops.kinds.registry import folder_of  # the kinds read spec helpers: imported when asked
 
-    def utilization_labels(self) -> list[LabelIntent]:
-        """The spec's utilization labels (version 2's ``utilizationLabels`` section), names as
-        written, one entry per label, from the same last pass as ``definitions``."""
-        return self._reader.utilization_labels()
-
-    def user_utilization(self) -> list[UserUtilizationIntent]:
-        """The spec's per-user utilization (version 2's ``utilization`` section), users as refs,
-        one entry per user, from the same last pass as ``definitions``."""
-        return self._reader.user_utilization()
-
-    def utilization_default(self) -> OrgUtilizationIntent | None:
-        """The spec's org default utilization (version 2's ``utilizationDefault``), labels by name,
-        from the same last pass as ``definitions``; None when the spec has none."""
-        return self._reader.utilization_default()
+        folder = folder_of(kind)
+        if folder is None:
+            raise KeyError(f"no kind {kind!r} in the registry")
+        found = self._reader.sections().get(kind)
+        return folder.empty() if found is None else found
 
     def authoritative(self) -> AuthoritativeNames:
         """The names the spec is the whole truth for (version 2's ``authoritative``), from the same last

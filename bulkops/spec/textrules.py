@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bulkops.domain.model import UserIntent
-from bulkops.domain.queuesettings import QueueSettingsIntent
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.utilabels import MAX_LABEL_NAME
+from bulkops.kinds.labels.intent import MAX_LABEL_NAME
+from bulkops.kinds.queues.intent import QueueSettingsIntent
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
 
 #: Guess (no published limit): user fields, names of skills, languages, queues, wrap-up codes,
 #: divisions, and user refs (an email is at most 254 characters, RFC 5321).

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from bulkops.domain.itemguard import ItemGuard, hold_back_parts, same, to_restore
 from bulkops.domain.utilization import AGENT, ORGANIZATION, DeleteToInherit, MediaUtilization, NothingToDo, PutSetting, Utilization
-from bulkops.domain.utilrestore import ON_DEFAULT, UtilizationRestore, invert_setting, parts_of, restore_write
+from bulkops.kinds.utilization.restore import ON_DEFAULT, UtilizationRestore, invert_setting, parts_of, restore_write
 
 GUARD = ItemGuard(restore={"a": 1, "b": "x", "c": False}, written={"a": 2, "b": "y", "c": True}, names={"c": "ann@example.com"})
 

@@ -13,8 +13,8 @@ import pytest
 from helpers.engine import client_for, run_job, undo_job
 
 from bulkops.client.endpoints.routing_config import get_queue_config, put_queue_config
-from bulkops.engine import kind_queues
 from bulkops.errors import ApiError
+from bulkops.kinds.queues import kind as kind_queues
 from bulkops.simulator import SimConfig
 from bulkops.simulator.model import cgr
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from helpers.engine import client_for
 
-from bulkops.engine import kind_queues
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
+from bulkops.kinds.queues import kind as kind_queues
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
 

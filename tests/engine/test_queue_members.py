@@ -10,11 +10,11 @@ import pytest
 from helpers.engine import client_for
 from test_plan_replace import bulkops_plan
 
-from bulkops.engine import kind_queues
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
+from bulkops.kinds.queues import kind as kind_queues
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 

@@ -10,12 +10,12 @@ import pytest
 from helpers.engine import client_for
 from test_plan_replace import bulkops_plan
 
-from bulkops.engine import kind_queues
-from bulkops.engine.queueselect import matches
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
+from bulkops.kinds.queues import kind as kind_queues
+from bulkops.kinds.queues.select import matches
 from bulkops.simulator import SimConfig
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)

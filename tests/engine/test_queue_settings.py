@@ -14,12 +14,12 @@ from helpers.engine import client_for
 from test_plan_replace import bulkops_plan
 
 from bulkops.client.endpoints.routing_config import get_queue_config, queue_wrapup_codes
-from bulkops.domain.queuesettings import get_path, unnamed_digests
-from bulkops.engine import kind_queues
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.errors import SpecError
+from bulkops.kinds.queues import kind as kind_queues
+from bulkops.kinds.queues.intent import get_path, unnamed_digests
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 

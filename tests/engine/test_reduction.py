@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
-from bulkops.domain.queuemembers import MembersItem
-from bulkops.domain.skilldefs import SkillItem
 from bulkops.engine.plan.reduction import first_reduction, store_pairs, user_reduction
+from bulkops.kinds.members.intent import MembersItem
+from bulkops.kinds.skills.intent import SkillItem
 
 
 def intent(**kw) -> ResolvedIntent:

@@ -13,11 +13,11 @@ from helpers.engine import client_for, plan_undo_of, run_job, undo_job
 
 from bulkops.client.endpoints.routing_config import get_queue_config, queue_wrapup_codes
 from bulkops.client.endpoints.utilization import get_org_utilization, get_user_utilization, put_user_utilization
-from bulkops.domain.queuesettings import get_path
 from bulkops.domain.utilization import AGENT, ORGANIZATION, MediaUtilization, Utilization
-from bulkops.engine import kind_queues
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.undo.undoview import describe_undo, undo_plan_json
+from bulkops.kinds.queues import kind as kind_queues
+from bulkops.kinds.queues.intent import get_path
 from bulkops.simulator import SimConfig
 from bulkops.state.ndjson import read_ndjson
 from bulkops.state.reconciliation import ReconciliationQueue

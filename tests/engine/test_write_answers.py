@@ -18,11 +18,11 @@ from test_malformed_answers import Via
 from test_reorg import write_json
 
 from bulkops.client.endpoints.utilization import get_user_utilization
-from bulkops.engine import kind_queues
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.errors import MalformedResponseError, PassFailed
+from bulkops.kinds.queues import kind as kind_queues
 from bulkops.simulator import SimConfig, wire
 from bulkops.simulator.model import utilization_wire
 from bulkops.state.ndjson import read_ndjson

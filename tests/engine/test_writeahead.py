@@ -122,7 +122,7 @@ async def test_an_item_written_before_a_stop_is_resumed_from_its_record_and_undo
     ``before`` and change (not a bare confirmation), so the undo puts the settings back."""
     from test_undo_items import get_path, queue_state, write
 
-    from bulkops.engine import kind_queues
+    from bulkops.kinds.queues import kind as kind_queues
     from bulkops.simulator import SimConfig
 
     monkeypatch.setattr(kind_queues, "QUEUE_WRITES_PER_SECOND", 1000.0)

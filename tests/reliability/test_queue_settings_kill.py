@@ -20,7 +20,7 @@ import orjson
 import pytest
 from helpers.cli import bulkops, spawn
 
-from bulkops.domain.queuesettings import get_path, unnamed_digests
+from bulkops.kinds.queues.intent import get_path, unnamed_digests
 from bulkops.simulator.process import simulator_process
 from bulkops.state.ndjson import read_ndjson
 

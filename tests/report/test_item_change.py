@@ -10,10 +10,10 @@ import json
 import pytest
 from helpers.engine import client_for
 
-from bulkops.engine import kind_queues
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
+from bulkops.kinds.queues import kind as kind_queues
 from bulkops.report.files import write_report, write_results
 from bulkops.report.itemchange import change_text
 from bulkops.simulator import SimConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.spec.schemacheck import utilization_entry_issues, utilization_value_message
+from bulkops.kinds.utilization.schema import utilization_entry_issues, utilization_value_message
 
 
 @pytest.mark.parametrize(

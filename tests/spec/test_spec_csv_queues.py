@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkops.domain.queuemembers import MemberActivationIntent
-from bulkops.domain.queuesettings import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
+from bulkops.kinds.members.intent import MemberActivationIntent
+from bulkops.kinds.queues.csv import COLUMNS, is_queue_settings_header
+from bulkops.kinds.queues.intent import MediaIntent, QueueSelector, QueueSettingsIntent, RingIntent
 from bulkops.spec import open_spec
-from bulkops.spec.csv_queues import COLUMNS, is_queue_settings_header
 
 
 def problems_of(path: str) -> list[tuple[int, int, str]]:
@@ -35,7 +35,7 @@ def test_recognised_by_its_first_column_and_read_as_written(write) -> None:
     assert spec.format == "csv-queues"
     assert spec.validate() == []
     assert list(spec.intents()) == []
-    assert spec.queue_settings() == [
+    assert spec.section("queue") == [
         QueueSettingsIntent(
             "Sales",
             skill_evaluation_method="ALL",
@@ -62,7 +62,7 @@ def test_the_header_decides_the_form() -> None:
 def test_semicolon_files_read_decimal_commas(write) -> None:
     spec = open_spec(write("q.csv", "queue;media.chat.serviceLevel.percentage;rings.2.timeoutSeconds\nSales;0,9;12,5\n"))
     assert spec.validate() == []
-    assert spec.queue_settings() == [
+    assert spec.section("queue") == [
         QueueSettingsIntent("Sales", media={"chat": MediaIntent(service_level_percentage=0.9)}, rings={2: RingIntent(12.5)}, line=2)
     ]
 
@@ -169,4 +169,4 @@ def test_csv_and_json_yield_the_same_intents(tmp_path_factory, entries: list[dic
     (folder / "q.csv").write_text(buf.getvalue())
     from_json, from_csv = open_spec(str(folder / "q.json")), open_spec(str(folder / "q.csv"))
     assert from_json.validate() == [] and from_csv.validate() == []
-    assert from_csv.queue_settings() == from_json.queue_settings()  # the first entry on line 2 in both
+    assert from_csv.section("queue") == from_json.section("queue")  # the first entry on line 2 in both

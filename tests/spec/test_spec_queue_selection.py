@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.domain.queuemembers import MemberActivationIntent
-from bulkops.domain.queuesettings import QueueSelector, QueueSettingsIntent
+from bulkops.kinds.members.intent import MemberActivationIntent
+from bulkops.kinds.queues.intent import QueueSelector, QueueSettingsIntent
 from bulkops.spec import open_spec
 
 
@@ -30,7 +30,7 @@ def test_members_and_selections_read_as_written(write) -> None:
         )
     )
     assert spec.validate() == []
-    assert spec.queue_settings() == [
+    assert spec.section("queue") == [
         QueueSettingsIntent("Sales", line=3, members=MemberActivationIntent(("a@x.com",), ("b@x.com",))),
         QueueSettingsIntent("", skill_evaluation_method="ALL", line=4, selector=QueueSelector("Support *")),
         QueueSettingsIntent("", line=5, members=MemberActivationIntent((), ("c@x.com",), True), selector=QueueSelector("*Chat", "EMEA")),

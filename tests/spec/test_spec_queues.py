@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
-from bulkops.domain.queuesettings import MediaIntent, QueueSettingsIntent, RingIntent
+from bulkops.kinds.queues.intent import MediaIntent, QueueSettingsIntent, RingIntent
 from bulkops.spec import open_spec
 
 
@@ -41,12 +41,12 @@ def test_queues_section_read_with_users(write) -> None:
     spec = open_spec(path)
     assert spec.validate() == []
     assert [i.user for i in spec.intents()] == ["agent00001@example.com"]
-    assert spec.queue_settings() == [
+    assert spec.section("queue") == [
         QueueSettingsIntent("Support EN", skill_evaluation_method="ALL", acw_wrapup_prompt="MANDATORY_TIMEOUT", acw_timeout_ms=60000, line=3),
         QueueSettingsIntent("Billing", media={"email": MediaIntent(300, 0.9, 3_600_000)}, line=4),
         QueueSettingsIntent("Sales", rings={2: RingIntent(30.0, ("Billing",))}, add_wrapup_codes=("Resolved",), remove_wrapup_codes=("Wrong Number",), line=5),
     ]
-    assert spec.queue_settings()[1].fields() == {
+    assert spec.section("queue")[1].fields() == {
         "mediaSettings.email.alertingTimeoutSeconds": 300,
         "mediaSettings.email.serviceLevel.percentage": 0.9,
         "mediaSettings.email.serviceLevel.durationMs": 3_600_000,
@@ -56,7 +56,7 @@ def test_queues_section_read_with_users(write) -> None:
 def test_a_queues_only_document_is_a_job(write) -> None:
     spec = open_spec(write("q.json", doc('{"queue": "Sales", "skillEvaluationMethod": "NONE"}')))
     assert spec.validate() == []
-    assert list(spec.intents()) == [] and len(spec.queue_settings()) == 1
+    assert list(spec.intents()) == [] and len(spec.section("queue")) == 1
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,9 @@ def test_queues_need_version_2_and_nothing_to_do_is_said(write) -> None:
     v1 = write("v1.json", '{"version": 1, "users": [{"user": "a@example.com", "title": "x"}], "queues": []}')
     assert problems_of(v1) == [(1, 68, "unknown top-level key 'queues': queue settings need \"version\": 2")]
     empty = write("e.json", '{"version": 2, "queues": []}')
-    assert problems_of(empty) == [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing')]
+    assert problems_of(empty) == [
+        (1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels", "utilization" and "utilizationDefault" are all empty or missing')
+    ]
 
 
 def test_the_schema_file_is_a_valid_schema_and_accepts_the_example() -> None:
@@ -147,7 +149,7 @@ def test_any_valid_entries_read_back_as_written(tmp_path_factory, entries: list[
     path.write_text(json.dumps(body, indent=1))
     spec = open_spec(str(path))
     assert spec.validate() == []
-    got = spec.queue_settings()
+    got = spec.section("queue")
     assert [q.queue for q in got] == [f"Queue {i}" for i in range(len(entries))]
     for q, e in zip(got, entries):
         assert q.skill_evaluation_method == e.get("skillEvaluationMethod")

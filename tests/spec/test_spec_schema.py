@@ -92,7 +92,7 @@ def test_the_screen_accepts_only_what_the_schema_accepts_and_suspects_find_every
     shipped = validator_for(SCHEMA)(SCHEMA).iter_errors({"version": 1, "users": [obj]})
     assert {tuple(e.absolute_path)[2:] for e in shipped} == {tuple(e.absolute_path) for e in schemacheck._USER_VALIDATOR.iter_errors(obj)}
     # only the parts the screen cannot vouch for are validated: the same problems as the whole
-    whole = schemacheck._issues(schemacheck._USER_VALIDATOR, obj, schemacheck._user_issue)
+    whole = schemacheck.issues_of(schemacheck._USER_VALIDATOR, obj, schemacheck._user_issue)
     assert sorted(map(repr, user_issues(obj))) == sorted(map(repr, whole))
 
 

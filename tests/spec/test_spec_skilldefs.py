@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jsonschema.validators import validator_for
 
 from bulkops.cli.main import cli
-from bulkops.domain.skilldefs import SkillDefinitionIntent
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
 from bulkops.spec import open_spec
 from bulkops.spec.validate import Problems
 
@@ -63,7 +63,7 @@ def test_json_v2_carries_skill_definitions_and_users(write) -> None:
     assert spec.finish(problems) == []
     assert [u.user for u in users] == ["agent00001@example.com"]
     os.unlink(path)  # definitions() reads nothing: the pass above kept them
-    assert spec.definitions() == [
+    assert spec.section("skill") == [
         D("create", "Billing Tier 2", division="Home", line=3),
         D("move", "Sales", division="EMEA", line=4),
         D("migrate", "Retention", into="Billing Tier 2", levels={1.0: 2.0, 2.5: 3.0, 5.0: 4.0}, delete=True, line=5),
@@ -76,10 +76,10 @@ def test_json_v2_may_have_only_skills_or_only_users(write) -> None:
     only_skills = write("s.json", '{"version": 2, "skills": [{"delete": "Sales"}], "users": []}')
     assert problems_of(only_skills) == []
     spec = open_spec(only_skills)
-    assert spec.validate() == [] and spec.definitions() == [D("delete", "Sales", line=1)]
+    assert spec.validate() == [] and spec.section("skill") == [D("delete", "Sales", line=1)]
     only_users = write("u.json", '{"version": 2, "mode": "replace", "users": [{"user": "a", "skills": {"Sales": 1}}]}')
     spec = open_spec(only_users)
-    assert spec.mode == "replace" and spec.validate() == [] and spec.definitions() == []
+    assert spec.mode == "replace" and spec.validate() == [] and spec.section("skill") == []
     assert [i.replace_skills for i in spec.intents()] == [True]
 
 
@@ -98,7 +98,7 @@ def test_csv_form_is_recognised_and_read(write) -> None:
     assert (spec.format, spec.delimiter) == ("csv-skills", ";")
     problems = Problems(spec.path)
     assert list(spec.checked(problems)) == [] and spec.finish(problems) == []
-    assert spec.definitions() == [
+    assert spec.section("skill") == [
         D("create", "Billing Tier 2", division="Home", line=2),
         D("move", "Sales", division="EMEA", line=4),
         D("migrate", "Retention", into="Billing Tier 2", levels={1.0: 2.0, 2.5: 3.0, 5.0: 4.0}, delete=True, line=5),
@@ -110,21 +110,21 @@ def test_csv_form_is_recognised_and_read(write) -> None:
 def test_csv_columns_after_skill_are_optional(write) -> None:
     spec = open_spec(write("d.csv", "action,skill\ncreate,A\ndelete,B\n"))
     assert spec.validate() == []
-    assert spec.definitions() == [D("create", "A", line=2), D("delete", "B", line=3)]
+    assert spec.section("skill") == [D("create", "A", line=2), D("delete", "B", line=3)]
 
 
 def test_an_entry_written_twice_alike_is_kept_once(write) -> None:
     spec = open_spec(write("j.json", doc('{"create": "New", "division": "Home"}', '{"create": "new", "division": "HOME"}')))
-    assert spec.validate() == [] and spec.definitions() == [D("create", "New", division="Home", line=3)]
+    assert spec.validate() == [] and spec.section("skill") == [D("create", "New", division="Home", line=3)]
 
 
 def test_example_jobs_are_valid_and_say_the_same() -> None:
     as_json, as_csv = open_spec(JOBS / "skills-reorg.json"), open_spec(JOBS / "skills-reorg.csv")
     assert as_json.validate() == [] and as_csv.validate() == []
     assert as_csv.format == "csv-skills"
-    actions = [d.action for d in as_json.definitions()]
-    assert actions == ["create", "move", "migrate"] and as_json.definitions()[2].delete
-    unlined = [[(d.action, d.skill, d.division, d.into, d.proficiency, dict(d.levels), d.delete) for d in s.definitions()] for s in (as_json, as_csv)]
+    actions = [d.action for d in as_json.section("skill")]
+    assert actions == ["create", "move", "migrate"] and as_json.section("skill")[2].delete
+    unlined = [[(d.action, d.skill, d.division, d.into, d.proficiency, dict(d.levels), d.delete) for d in s.section("skill")] for s in (as_json, as_csv)]
     assert unlined[0] == unlined[1]
     s2 = schema(2)
     assert list(validator_for(s2)(s2).iter_errors(json.loads((JOBS / "skills-reorg.json").read_text()))) == []
@@ -154,13 +154,13 @@ def test_validate_command_lists_definition_problems(write) -> None:
 
 def test_v1_reads_as_before_and_has_no_definitions(write) -> None:
     v1 = open_spec(JOBS / "reorg.json")
-    assert v1.validate() == [] and v1.definitions() == []
+    assert v1.validate() == [] and v1.section("skill") == []
     path = write("v1.json", '{"version": 1,\n "skills": [{"create": "A"}],\n "users": [{"user": "a"}]}')
     assert problems_of(path) == [(2, 2, "unknown top-level key 'skills': skill definitions need \"version\": 2")]
     assert problems_of(write("e.json", '{"version": 1, "users": []}')) == [(1, 25, '"users" is empty: nothing to do')]
     for name in ("skills-wide.csv", "skills-long.csv"):
         spec = open_spec(JOBS / name)
-        assert spec.validate() == [] and spec.definitions() == []
+        assert spec.validate() == [] and spec.section("skill") == []
 
 
 def test_v2_schema_keeps_v1_users() -> None:
@@ -173,7 +173,7 @@ def test_v2_schema_keeps_v1_users() -> None:
 def test_json_lines_stay_users_only(write) -> None:
     v2_header = write("l.jsonl", '{"version": 2, "mode": "merge"}\n{"user": "a", "skills": {"Sales": 1}}\n')
     spec = open_spec(v2_header)
-    assert spec.validate() == [] and spec.definitions() == []
+    assert spec.validate() == [] and spec.section("skill") == []
     with_skills = write("m.jsonl", '{"version": 2, "skills": [{"create": "A"}]}\n{"user": "a"}\n')
     assert problems_of(with_skills) == [
         (1, 16, "unknown header key 'skills': JSON Lines carries users only; put skill definitions in a JSON document (version 2) or a CSV")
@@ -252,10 +252,13 @@ def test_json_checks_are_located(write, entries: list[str], expected: list[tuple
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('{"version": 2}', [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing')]),
+        (
+            '{"version": 2}',
+            [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels", "utilization" and "utilizationDefault" are all empty or missing')],
+        ),
         (
             '{"version": 2, "skills": [], "users": []}',
-            [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels" and "utilization" are all empty or missing')],
+            [(1, 1, 'nothing to do: "users", "skills", "queues", "utilizationLabels", "utilization" and "utilizationDefault" are all empty or missing')],
         ),
         ('{"version": 2, "skills": {"create": "A"}}', [(1, 26, "'skills' must be an array, got an object")]),
         ('{"version": 2, "skils": [{"create": "A"}], "users": [{"user": "a"}]}', [(1, 16, "unknown top-level key 'skils' (did you mean 'skills'?)")]),
@@ -375,9 +378,9 @@ def test_json_and_csv_forms_find_the_same_problems_and_definitions(entries: list
         specs = [open_spec(as_json), open_spec(as_csv)]
         found = [[(p.line, p.message) for p in s.validate()] for s in specs]
         assert found[0] == found[1]
-        assert specs[0].definitions() == specs[1].definitions()
+        assert specs[0].section("skill") == specs[1].section("skill")
         if not found[0]:  # what a clean spec promises the engine
-            defs = specs[0].definitions()
+            defs = specs[0].section("skill")
             assert len({d.skill.casefold() for d in defs}) == len(defs)
             for d in defs:
                 assert (d.into is not None) == (d.action == "migrate")

@@ -18,12 +18,11 @@ from bulkops.client.api import GenesysClient
 from bulkops.domain.cost import division_requests, queue_requests, write_requests
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
-from bulkops.engine.membersetup import member_requests
 from bulkops.engine.plan.impact import ImpactInputs
 from bulkops.engine.run.queues import QueueMembership
 from bulkops.engine.setup.expand import fill_unknown
 from bulkops.engine.setup.job import ResolvedSpec
-from bulkops.engine.utilplan import describe_user_utilization, utilization_requests
+from bulkops.kinds.registry import KINDS
 from bulkops.state.codec import changes_to_dict
 
 
@@ -57,16 +56,10 @@ class Plan:
     blocked_leaves: list[str] = field(default_factory=list)
     #: How set-up read the named users, and why (listing the org or fetching them).
     users_read: str = ""
-    #: The skills section, one line each, in names: what each definition does and what uses a deleted skill.
-    skills: list[dict[str, Any]] = field(default_factory=list)
-    #: The queues section, one line a queue, in names: each setting before and after, codes added and removed.
-    queue_settings: list[dict[str, Any]] = field(default_factory=list)
-    #: The utilizationLabels section, one line a label: create (or exists already), delete and who uses it.
-    labels: list[dict[str, Any]] = field(default_factory=list)
-    #: The utilization section in counts (``engine/utilplan.py``), None without one.
-    utilization: dict[str, Any] | None = None
-    #: The utilizationDefault section: each named part before and after, in names; None without one.
-    utilization_default: dict[str, Any] | None = None
+    #: What each other kind's section does, in names, by kind name (``KindFolder.plan_line``: the
+    #: skills' actions, each queue's settings before and after, the labels', the users' utilization
+    #: in counts, the org default's parts before and after); a kind without plan lines is absent.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def queue_write_requests(self) -> int:
@@ -80,11 +73,8 @@ class Plan:
         """What ``bulkops run`` would spend: the reads this plan made (a run makes the same ones
         during its set-up), then the writes (a skill definition's write is one request; a queue
         whose settings change: read, PUT, read-back, plus one request a wrap-up code change)."""
-        skills = sum(1 for s in self.skills if s["action"] != "migrate")
-        labels = sum(label_requests(x) for x in self.labels)
-        utilization = utilization_requests(self.utilization, self.utilization_default)
-        settings = sum(queue_setting_requests(q) for q in self.queue_settings)
-        return reads + self.write_requests + self.queue_write_requests + self.division_write_requests + skills + settings + labels + utilization
+        kinds = sum(folder.plan_requests(self.sections[folder.name]) for folder in KINDS if folder.name in self.sections)
+        return reads + self.write_requests + self.queue_write_requests + self.division_write_requests + kinds
 
     def warnings(self) -> list[str]:
         queues = [f"queue {q.name!r} would be left with no members" for q in self.queues.values() if q.members_after <= 0 and q.losses]
@@ -142,14 +132,7 @@ def describe_replacement(replacement: Mapping[str, Mapping[str, Any]]) -> str:
 async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: int = 50, watch: ImpactInputs | None = None) -> Plan:
     """Diff every resolved intent against the state set-up read for it: no second read of the org.
     ``watch`` keeps each user's before and after for the impact on routing (``engine.impact``)."""
-    plan = Plan(
-        users_read=resolved.users_read.why,
-        skills=describe_skills(resolved),
-        queue_settings=list(resolved.queue_setup.lines),
-        labels=list(resolved.label_setup.lines),
-        utilization=describe_user_utilization(resolved.store),
-        utilization_default=resolved.utilization_default.line,
-    )
+    plan = Plan(users_read=resolved.users_read.why, sections=plan_sections(resolved))
     directory, store = resolved.directory, resolved.store
     queue_names = {v: k for k, v in directory.queues.items()}
     skill_names = {v: k for k, v in directory.skills.items()}
@@ -176,40 +159,13 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
     return plan
 
 
-def label_requests(line: Mapping[str, Any]) -> int:
-    """A label's requests in a run: the phase's one listing is shared; a create is one POST, a delete
-    one DELETE (and, without force, the agents read just before it)."""
-    if line.get("exists_already"):
-        return 0
-    return 1 if line["action"] == "create" or line.get("force") else 2
-
-
-def queue_setting_requests(line: Mapping[str, Any]) -> int:
-    """A queue's requests in a run: its read, and when a setting changes a PUT and a read-back;
-    the wrap-up codes read and one request a code change (at most, as planned); its members'."""
-    codes = len(line["add_codes"]) + len(line["remove_codes"])
-    settings = 1 + (2 if line["settings"] else 0) + (1 + codes if codes else 0) if line["settings"] or line["already"] or codes else 0
-    return settings + member_requests(line.get("members"))
-
-
-def describe_skills(resolved: ResolvedSpec) -> list[dict[str, Any]]:
-    """Each skill definition as plan shows it: the action in names, and for a migration how many
-    hold the skill, for a delete what still uses it (nothing, or it would have been refused)."""
-    setup, directory = resolved.skills, resolved.directory
-    divisions = {v: k for k, v in directory.divisions.items()}
-    out: list[dict[str, Any]] = []
-    for item in setup.items:
-        line: dict[str, Any] = {"action": item.op, "skill": item.name, "line": item.line}
-        if item.op == "create":
-            line["exists_already"] = item.skill_id is not None
-        if item.division:
-            line["division"] = divisions.get(item.division, item.division)
-        if item.op == "delete":
-            line["used_by"] = setup.references[item.name].describe() if item.name in setup.references and setup.references[item.name] else "nothing"
-        out.append(line)
-    for m in setup.migrations:
-        holders = len(setup.holders.get(m.source_id, []))
-        out.append({"action": "migrate", "skill": m.source, "into": m.target, "holders": holders, "line": m.definition.line})
+def plan_sections(resolved: ResolvedSpec) -> dict[str, Any]:
+    """Each kind's plan line(s) (``KindFolder.plan_line``), by kind name, in the registry's order; a
+    kind that shows nothing in a plan (queue members: part of each queue's line) is left out."""
+    out: dict[str, Any] = {}
+    for folder in KINDS:
+        if folder.plan_key:
+            out[folder.name] = folder.plan_line(resolved.setups.get(folder.name), resolved)
     return out
 
 

@@ -30,8 +30,9 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bulkops.domain.model import ResolvedIntent, UserState
-from bulkops.domain.queuemembers import MembersItem
-from bulkops.domain.skilldefs import SkillItem
+from bulkops.kinds.members.intent import MembersItem
+from bulkops.kinds.queues.folder import queue_setup_of
+from bulkops.kinds.skills.intent import SkillItem
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
@@ -128,5 +129,5 @@ def may_reduce(resolved: ResolvedSpec) -> Reduction | None:
         store_pairs(store.open_user_ids(), store.open_intents, store.states),
         resolved.skills.items,
         len(resolved.skills.migrations),
-        resolved.queue_setup.members.items,
+        queue_setup_of(resolved.setups).members.items,
     )

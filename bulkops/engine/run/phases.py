@@ -29,11 +29,11 @@ import structlog
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import STATE_READS, WRITES, request_kind
 from bulkops.domain.itemguard import HeldPart, ItemGuard, hold_back_parts
-from bulkops.engine.kinds import Kind, Phase, UndoableKind
 from bulkops.engine.run.counters import RunCounters
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.undo.itemundo import decode_row
 from bulkops.errors import TRANSIENT_ERRORS, ApiError, AuthError, ConflictError, CredentialsError
+from bulkops.kinds.base import Kind, Phase, UndoableKind
 from bulkops.state.audit import AuditLog
 from bulkops.state.reconciliation import ReconciliationQueue
 from bulkops.state.records import ErrorInfo, ItemOutcome, ReconciliationEntry
@@ -43,6 +43,13 @@ log = structlog.get_logger("bulkops.engine")
 
 READ_BATCH = 100
 AnyKind = Kind[Any, Any, Any]
+
+
+def in_run_order(rows: list[tuple[str, str, bytes, str]], order: list[str]) -> list[tuple[str, str, bytes, str]]:
+    """A phase's open items (kind, key, payload, status) with the kinds in ``order`` (the registry's,
+    ``kinds/registry.py``), each kind's by key: the order never hangs on what the kinds are called."""
+    rank = {name: n for n, name in enumerate(order)}
+    return sorted(rows, key=lambda r: (rank.get(r[0], len(rank)), r[0], r[1]))
 
 
 @dataclass(slots=True)
@@ -85,7 +92,7 @@ class ItemPhases:
 
     async def run(self, phase: Phase, stopping: Callable[[], bool]) -> bool:
         """Handle every open item of ``phase``; True when all were handled (not stopped)."""
-        rows = self.store.open_items(phase)
+        rows = in_run_order(self.store.open_items(phase), list(self.kinds))
         gate = asyncio.Semaphore(max(1, self.options.workers))
         for kind_name, group in groupby(rows, key=lambda r: r[0]):
             kind = self.kinds[kind_name]

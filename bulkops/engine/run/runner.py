@@ -30,15 +30,15 @@ from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
 from bulkops.domain.shard import shard_of
-from bulkops.engine.kindregistry import kinds
 from bulkops.engine.run.counters import RunCounters
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.phases import ItemPhases
 from bulkops.engine.run.queues import QueueBatcher, QueueMembership
 from bulkops.engine.run.worker import UserProcessor, WorkItem
 from bulkops.engine.setup.forbidden import ForbiddenBreaker
-from bulkops.engine.skillsetup import real_ids, substitute
 from bulkops.errors import StoppedAtOnce
+from bulkops.kinds.registry import kinds
+from bulkops.kinds.skills.setup import real_ids, substitute
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue

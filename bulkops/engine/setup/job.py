@@ -31,23 +31,17 @@ from bulkops.client.wire import user_state
 from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.limits import UserCaps
 from bulkops.domain.model import Mode, UserIntent
-from bulkops.domain.orgutil import OrgUtilizationIntent
-from bulkops.domain.queuesettings import QueueSettingsIntent
 from bulkops.domain.readplan import UserReadPlan
-from bulkops.domain.skilldefs import SkillDefinitionIntent
-from bulkops.domain.userutil import UserUtilizationIntent
-from bulkops.domain.utilabels import LabelIntent
-from bulkops.engine.labelsetup import LabelSetup, resolve_labels, store_label_items
-from bulkops.engine.orgutilsetup import OrgUtilizationSetup, resolve_org_utilization, store_org_utilization_item
-from bulkops.engine.queuesetup import QueueSetup, resolve_queue_settings, store_queue_items
 from bulkops.engine.setup.authoritative import AuthoritativeSetup, apply_authoritative, resolve_authoritative
 from bulkops.engine.setup.directory import build_catalogue
 from bulkops.engine.setup.resolution import Resolution
 from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
 from bulkops.engine.setup.userread import HeldCounts, read_users
-from bulkops.engine.skillsetup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions, store_items
-from bulkops.engine.utilsetup import resolve_utilization, store_utilization_items
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
+from bulkops.kinds.folder import SetupContext, UsersWatch, store_items
+from bulkops.kinds.registry import KINDS
+from bulkops.kinds.skills.folder import skill_setup_of
+from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
@@ -82,16 +76,9 @@ class CheckedSpec:
     named: NamedUsers
     intents: int
     caps: UserCaps = UserCaps()
-    #: The spec's ``skills`` section (skill definitions), refs as written.
-    definitions: list[SkillDefinitionIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``queues`` section (queue settings), refs as written.
-    queue_settings: list[QueueSettingsIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``utilizationLabels`` section, names as written.
-    labels: list[LabelIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``utilization`` section (per-user utilization), users as refs.
-    utilization: list[UserUtilizationIntent] = dataclasses.field(default_factory=list)
-    #: The spec's ``utilizationDefault`` (the org default utilization), labels by name; None without one.
-    utilization_default: OrgUtilizationIntent | None = None
+    #: The sections of the other kinds, refs and names as written, by kind name (``kinds/registry.py``),
+    #: each kind's empty one when the spec has none.
+    sections: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: Skills and languages the spec is the whole truth for (#30 §3): their holders it does not list lose them.
     authoritative: AuthoritativeNames = AuthoritativeNames()
 
@@ -145,31 +132,14 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         atexit.register(shutil.rmtree, folder, True)
         staged = StagedIntents(folder / "staged.db")
         count = staged.stage(gather(spec.checked(problems)), fold)
-        definitions = spec.definitions()
-        queue_settings = spec.queue_settings()
-        labels = spec.utilization_labels()
-        utilization = spec.user_utilization()
-        utilization_default = spec.utilization_default()
+        sections = {folder.name: spec.section(folder.name) for folder in KINDS}
     found = spec.finish(problems)
     if found:
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
         store = RunStore.create(folder / "state.db", {"job_id": None})
-    return CheckedSpec(
-        spec,
-        staged,
-        store,
-        named,
-        count,
-        caps,
-        definitions,
-        queue_settings,
-        labels=labels,
-        utilization=utilization,
-        utilization_default=utilization_default,
-        authoritative=spec.authoritative(),
-    )
+    return CheckedSpec(spec, staged, store, named, count, caps, sections, authoritative=spec.authoritative())
 
 
 @dataclass(slots=True)
@@ -185,16 +155,15 @@ class ResolvedSpec:
     held: HeldCounts
     #: Skills the spec sets that the org lacks (with ``allow_missing_skills``), in first-seen order.
     missing_skills: tuple[str, ...] = ()
-    #: The skills section as set-up resolved it (items, migrations, what still uses a deleted skill).
-    skills: SkillSetup = dataclasses.field(default_factory=SkillSetup)
-    #: The queues section as set-up resolved it (items, and each queue's settings before and after).
-    queue_setup: QueueSetup = dataclasses.field(default_factory=QueueSetup)
-    #: The utilizationLabels section as set-up resolved it (items, and what plan shows of each label).
-    label_setup: LabelSetup = dataclasses.field(default_factory=LabelSetup)
-    #: The utilizationDefault section as set-up resolved it (the item, and plan's before/after).
-    utilization_default: OrgUtilizationSetup = dataclasses.field(default_factory=OrgUtilizationSetup)
+    #: Each other kind's section as set-up resolved it (its items, and what plan shows), by kind name.
+    setups: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: The authoritative names resolved, and the holders that lose them (#30 §3).
     authoritative: AuthoritativeSetup = dataclasses.field(default_factory=AuthoritativeSetup)
+
+    @property
+    def skills(self) -> SkillSetup:
+        """The skills section as set-up resolved it (the placeholder ids of the skills it creates name the job's)."""
+        return skill_setup_of(self.setups)
 
     @property
     def store(self) -> RunStore:
@@ -210,44 +179,36 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
         # Whose writes these will be: `bulkops verify` reads the platform's audit for this OAuth client.
         checked.store.set(client_id=client.config.client_id or None)
-        needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set()) | ({"skills", "divisions"} if checked.definitions else set())
-        needed |= {"queues", "skills"} if checked.queue_settings else set()
+        needed = checked.named.catalogues | ({"skills"} if allow_missing_skills else set())
+        needed |= {table for folder in KINDS if checked.sections.get(folder.name) for table in folder.catalogues}
         needed |= ({"skills"} if checked.authoritative.skills else set()) | ({"languages"} if checked.authoritative.languages else set())
         with request_kind(CATALOGUE):
             directory = await build_catalogue(client, needed)
         early = Problems(checked.path)
-        skills = resolve_definitions(checked.definitions, directory, early)
+        watches = watch_users(checked.sections, directory, early)
         authoritative = resolve_authoritative(checked.authoritative, directory, early)  # a name the org lacks: a problem
         held: HeldCounts = {}
         resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
 
         def on_users(entities: list[dict[str, Any]]) -> None:
-            holders = skills.note_holders(entities) + authoritative.note_holders(entities)
+            holders = [h for watch in watches.values() for h in watch.note_holders(entities)] + authoritative.note_holders(entities)
             if holders:
                 checked.store.put_states([user_state(e) for e in holders], time.time())
             resolution.on_users(entities)
 
-        must_list = "the job migrates or deletes skills, whose holders can be anyone" if skills.watched else None
+        must_list = next((watch.must_list for watch in watches.values() if watch.must_list), None)
         must_list = must_list or ("the spec is authoritative for names whose holders can be anyone" if authoritative else None)
         users_read = await read_users(client, checked.store, checked.named, directory, held=held, on_users=on_users, must_list=must_list)
         await resolution.finish(client, early)
         late = Problems(checked.path)
-        apply_migrations(skills, checked.store, late)
+        setups = await set_up_kinds(SetupContext(client, checked.sections, directory, checked.store, late, dict(watches)))
         apply_authoritative(authoritative, checked.store)
-        await guard_deletes(client, skills, late)
-        queue_setup = await resolve_queue_settings(client, checked.queue_settings, directory, late)
-        label_setup = await resolve_labels(client, checked.labels, late)
-        utilization_setup = await resolve_utilization(client, checked.utilization, checked.labels, late)
-        default_setup = await resolve_org_utilization(client, checked.utilization_default, checked.labels, late)
         if late:
             raise SpecError(late.finish())
-        store_items(skills, checked.store)
-        store_queue_items(queue_setup, checked.store)
-        store_label_items(label_setup, checked.store)
-        store_utilization_items(utilization_setup, checked.store)
-        store_org_utilization_item(default_setup, checked.store)
+        for folder in KINDS:
+            store_items(folder.make(), folder.items(setups[folder.name]), checked.store)
         checked.spec.missing_skills = resolution.missing_skills
-        users = resolution.users + skills.migrated_users + authoritative.added_users
+        users = resolution.users + sum(watch.migrated_users for watch in watches.values()) + authoritative.added_users
         return ResolvedSpec(
             checked,
             directory,
@@ -256,10 +217,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
             frozenset(resolution.queues),
             held,
             tuple(resolution.missing_skills),
-            skills,
-            queue_setup,
-            label_setup,
-            default_setup,
+            setups,
             authoritative,
         )
 
@@ -288,11 +246,22 @@ async def add_missing_skills(client: GenesysClient, resolved: ResolvedSpec, *, c
         frozenset(resolution.queues),
         resolved.held,
         (),
-        resolved.skills,
-        resolved.queue_setup,
-        resolved.label_setup,
-        resolved.utilization_default,
+        resolved.setups,
+        resolved.authoritative,
     )
+
+
+def watch_users(sections: Mapping[str, Any], directory: OrgDirectory, problems: Problems) -> dict[str, UsersWatch]:
+    """The first set-up step of each kind that must see the users as they are read, by kind name."""
+    found = ((folder.name, folder.watch_users(sections, directory, problems)) for folder in KINDS)
+    return {name: watch for name, watch in found if watch is not None}
+
+
+async def set_up_kinds(ctx: SetupContext) -> dict[str, Any]:
+    """Each kind's set-up, in the registry's order (a kind may use the set-ups before it), problems in ``ctx.problems``."""
+    for folder in KINDS:
+        ctx.setups[folder.name] = await folder.set_up(ctx)
+    return ctx.setups
 
 
 def names_of(directory: OrgDirectory) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from bulkops.domain.itemguard import ItemGuard
-from bulkops.engine.kinds import Inverted, Kind, NotUndoable, UndoableKind
+from bulkops.kinds.base import Inverted, Kind, NotUndoable, UndoableKind
 from bulkops.state.records import ItemOutcome
 
 #: The envelope's key for an undo item's guard (a kind's own payload never has it beside "item").

@@ -16,8 +16,8 @@ from typing import Any
 from bulkops.client.api import GenesysClient
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.domain.itemguard import HeldPart, hold_back_parts, to_restore
-from bulkops.engine.kinds import PHASES, UndoableKind
 from bulkops.engine.undo.itemundo import AnyKind, ItemsInverse, ItemUndo, encode_guarded, guard_of
+from bulkops.kinds.base import PHASES, UndoableKind
 from bulkops.state.store import RunStore
 
 

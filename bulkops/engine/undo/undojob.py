@@ -36,7 +36,6 @@ from bulkops.domain.guard import HeldBack, hold_back
 from bulkops.domain.inverse import Inverse, invert
 from bulkops.domain.merge import diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
-from bulkops.engine.kindregistry import kinds
 from bulkops.engine.setup.directory import build_catalogue
 from bulkops.engine.setup.job import JobSetup, open_job
 from bulkops.engine.setup.userread import USER_EXPAND, fetch_by_id
@@ -45,6 +44,7 @@ from bulkops.engine.undo.undocheck import AuditSeen, Unaccounted, unaccounted, w
 from bulkops.engine.undo.undoitems import ItemPlan, items_record, plan_items, store_items
 from bulkops.engine.undo.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.errors import JobBusyError, StateError
+from bulkops.kinds.registry import kinds
 from bulkops.spec.spec import file_sha256
 from bulkops.state.auditline import audit_records, item_records
 from bulkops.state.codec import expected_to_dict

@@ -5,7 +5,7 @@ creating the skill again by name (``SkillDefinitions.invert``: a new id, the pla
 brings one back). The users' inverse names the old id, which the org refuses now; here it is
 replaced by the placeholder of a skill the job creates (``NEW_SKILL`` + name), as set-up names a
 skill a job creates, and the run swaps in the real id once the undo's create phase is through
-(``skillsetup.substitute``), guard included. Plan and run agree: the plan shows the skill created
+(``kinds/skills/setup.substitute``), guard included. Plan and run agree: the plan shows the skill created
 and each holder given it back at their old level; the run writes exactly that, never the old id.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 from bulkops.domain.inverse import Inverse
 from bulkops.domain.model import Expected, ResolvedIntent
-from bulkops.engine.skillsetup import NEW_SKILL
 from bulkops.engine.undo.itemundo import ItemsInverse
+from bulkops.kinds.skills.setup import NEW_SKILL
 
 SKILL = "skill"
 

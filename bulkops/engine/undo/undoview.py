@@ -10,16 +10,7 @@ from bulkops.domain.itemguard import HeldPart, show
 from bulkops.domain.model import Changes, UserState
 from bulkops.engine.undo.undoitems import ItemPlan
 from bulkops.engine.undo.undojob import UndoPlan, UserUndo
-
-#: How people call each kind's objects in the plan.
-KIND_NAMES = {
-    "skill": "skill",
-    "label": "utilization label",
-    "queue": "queue settings",
-    "queue_members": "queue members",
-    "utilization": "utilization of",
-    "utilization_default": "",
-}
+from bulkops.kinds.registry import folder_of
 
 
 def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
@@ -169,7 +160,8 @@ def _exists_change(restored: object) -> str:
 
 
 def _item_name(kind: str, name: str) -> str:
-    what = KIND_NAMES.get(kind, kind)
+    folder = folder_of(kind)
+    what = folder.undo_noun if folder is not None else kind
     return f"{what} {name}".strip()
 
 

@@ -1,0 +1,147 @@
+"""What a kind says of itself beyond the run: its spec section, its set-up, its plan line, how
+people read it. One ``KindFolder`` per kind, in ``kinds/<kind>/__init__.py``; the registry
+(``kinds/registry.py``) lists them, and every stage loops over it instead of naming kinds.
+
+A kind's items run through the one pipeline (``base.Kind``). Around it, each stage asks the
+folder: the JSON document's reader (``read_json``) and the CSV forms (their readers answer
+``sections()`` by kind name), ``validate``'s counts (``counts``), set-up (``set_up``: read what
+the plan shows, problems located; the items it returns are stored by ``store_items`` in their
+kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the undo's plan
+(``undo_noun``) and ``items.csv``'s change column (``change_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from bulkops.kinds.base import AnyKind
+
+if TYPE_CHECKING:
+    from bulkops.client.api import GenesysClient
+    from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.spec.jsonspec import JsonSection
+    from bulkops.spec.resolve import OrgDirectory
+    from bulkops.spec.validate import Problems
+    from bulkops.state.store import RunStore
+
+
+@dataclass(slots=True)
+class SetupContext:
+    """What set-up hands each kind: the client, the sections as the spec has them (by kind name),
+    the catalogue read, the job's store (the users' intents and states), the set-ups of the kinds
+    before it in the registry (and the skills' early one), and where problems go."""
+
+    client: GenesysClient
+    sections: Mapping[str, Any]
+    directory: OrgDirectory
+    store: RunStore
+    problems: Problems
+    setups: dict[str, Any] = field(default_factory=dict)
+
+
+class UsersWatch(Protocol):
+    """A kind's first set-up step, taken before the org's users are read, that must see them as they
+    are read (the skills: the holders of a skill the job migrates or deletes can be anyone)."""
+
+    #: Why every user must be listed (not only those the spec names), or None.
+    @property
+    def must_list(self) -> str | None: ...
+
+    #: Users the kind's set-up gives an intent of their own (a migrated skill's holders), once set up.
+    @property
+    def migrated_users(self) -> int: ...
+
+    def note_holders(self, entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The users read that the kind needs (their state is stored with the job's)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """How ``validate`` counts a section: its key in ``--json``'s counts, the value there, and the
+    words in the one-line summary (None: not said, as for an empty section)."""
+
+    key: str
+    value: int | bool
+    words: str | None
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+class KindFolder:
+    """One kind's answers to every stage. The defaults are those of a kind without that part (no
+    JSON section of its own, no set-up, no plan line): a kind overrides what it has."""
+
+    #: The audit's and the store's name (``Kind.name``).
+    name: str = ""
+    #: The JSON document's key of the section ("" when the kind has none of its own: queue members
+    #: come with the queues section), its shape, and why a version 1 document cannot carry it.
+    section: str = ""
+    shape: Literal["array", "object"] = "array"
+    needs_v2: str = ""
+    #: The key of ``plan --json`` that holds the kind's plan line(s).
+    plan_key: str = ""
+    #: How the undo's plan names the kind's objects ("utilization label").
+    undo_noun: str = ""
+    #: The org's catalogue tables set-up reads when the spec has the section ("skills", "divisions").
+    catalogues: frozenset[str] = frozenset()
+
+    def make(self) -> AnyKind:
+        """A fresh ``Kind`` for one pass (a kind may keep what it read during the pass)."""
+        raise NotImplementedError
+
+    def empty(self) -> Any:
+        """The section of a spec that has none."""
+        return []
+
+    def read_json(self, section: JsonSection) -> Any:
+        """The section from a version 2 JSON document, each problem reported where it is."""
+        return self.empty()
+
+    def counts(self, section: Any) -> Counted | None:
+        """What ``validate`` says of the section (None: nothing, the kind has no section)."""
+        return None
+
+    def watch_users(self, sections: Mapping[str, Any], directory: OrgDirectory, problems: Problems) -> UsersWatch | None:
+        """The first set-up step, before the users are read, for a kind that must see them (None: no need);
+        ``set_up`` finds it in ``ctx.setups`` under the kind's name."""
+        return None
+
+    async def set_up(self, ctx: SetupContext) -> Any:
+        """Resolve the section against the org; the set-up's ``items`` are stored, the rest is for ``plan``."""
+        return None
+
+    def items(self, setup: Any) -> Sequence[Any]:
+        """The items set-up resolved, to store."""
+        return tuple(getattr(setup, "items", ()) or ())
+
+    def plan_line(self, setup: Any, resolved: ResolvedSpec) -> Any:
+        """What ``plan`` shows of the kind (JSON-ready), None without it."""
+        return None
+
+    def plan_requests(self, line: Any) -> int:
+        """What the run would spend on the kind's items, as planned."""
+        return 0
+
+    def plan_text(self, line: Any) -> list[str]:
+        """The plan's lines in words."""
+        return []
+
+    def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
+        """``items.csv``'s change cell for one item from its last audit line's ``changes``."""
+        return " ".join(str(v) for k, v in changes.items() if k in ("op", "division")) or None
+
+
+def store_items(kind: AnyKind, items: Iterable[Any], store: RunStore) -> int:
+    """Store a kind's items, each in its phase (``kind.phase``): the one way set-up and undo store
+    items. Returns how many were stored."""
+    ordered = sorted(((kind.phase(i), kind.key(i), kind.encode(i)) for i in items), key=lambda r: r[0])
+    stored = 0
+    for phase, rows in groupby(ordered, key=lambda r: r[0]):
+        stored += store.add_items(kind.name, phase, [(key, payload) for _, key, payload in rows])
+    return stored

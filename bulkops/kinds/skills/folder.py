@@ -1,0 +1,76 @@
+"""Skill definitions as every stage reads them (``kinds/folder.KindFolder``): the ``skills`` section (or the
+skills CSV), the two set-up steps, the plan lines in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from bulkops.kinds.base import AnyKind
+from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
+from bulkops.kinds.skills.intent import SkillDefinitionIntent
+from bulkops.kinds.skills.kind import SkillDefinitions
+from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
+from bulkops.kinds.skills.section import read_json
+from bulkops.kinds.skills.setup import SkillSetup, apply_migrations, guard_deletes, resolve_definitions
+
+if TYPE_CHECKING:
+    from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.spec.jsonspec import JsonSection
+    from bulkops.spec.resolve import OrgDirectory
+    from bulkops.spec.validate import Problems
+
+NAME = "skill"
+
+
+def definitions_of(sections: Mapping[str, Any]) -> list[SkillDefinitionIntent]:
+    """The spec's skill definitions among the sections by kind (empty: the spec has none)."""
+    return list(sections.get(NAME) or [])
+
+
+def skill_setup_of(setups: Mapping[str, Any]) -> SkillSetup:
+    """The skills section as set-up resolved it (empty when the job has none)."""
+    found = setups.get(NAME)
+    return found if isinstance(found, SkillSetup) else SkillSetup()
+
+
+class SkillsFolder(KindFolder):
+    name = NAME
+    section = "skills"
+    needs_v2 = "skill definitions need"
+    plan_key = "skills"
+    undo_noun = "skill"
+    catalogues = frozenset({"skills", "divisions"})
+
+    def make(self) -> AnyKind:
+        return SkillDefinitions()
+
+    def read_json(self, section: JsonSection) -> list[SkillDefinitionIntent]:
+        return read_json(section)
+
+    def counts(self, section: Any) -> Counted:
+        n = len(section or [])
+        return Counted("skill_definitions", n, plural(n, "skill definition") if n else None)
+
+    def watch_users(self, sections: Mapping[str, Any], directory: OrgDirectory, problems: Problems) -> SkillSetup:
+        """The first step: the definitions resolved against the catalogue, the skills whose holders to find."""
+        return resolve_definitions(definitions_of(sections), directory, problems)
+
+    async def set_up(self, ctx: SetupContext) -> SkillSetup:
+        """The second step (the first, ``watch_users``, ran before the users were read)."""
+        setup = skill_setup_of(ctx.setups)
+        apply_migrations(setup, ctx.store, ctx.problems)
+        await guard_deletes(ctx.client, setup, ctx.problems)
+        return setup
+
+    def plan_line(self, setup: SkillSetup | None, resolved: ResolvedSpec) -> list[dict[str, Any]]:
+        return describe_skills(setup or SkillSetup(), resolved.directory)
+
+    def plan_requests(self, line: list[dict[str, Any]]) -> int:
+        return skill_requests(line)
+
+    def plan_text(self, line: list[dict[str, Any]]) -> list[str]:
+        return ["skill " + describe_skill_line(x) for x in line]
+
+
+FOLDER = SkillsFolder()

@@ -1,0 +1,45 @@
+"""The one registry of kinds (#26 §1): each folder answers for its kind, and the registry's order is
+the run's order within a phase, whatever the kinds are called."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulkops.engine.run.phases import in_run_order
+from bulkops.kinds.base import PHASES
+from bulkops.kinds.registry import KINDS, folder_of, kinds
+from bulkops.spec.schemacheck import document_issues
+
+NAMES = ["label", "queue", "queue_members", "skill", "utilization", "utilization_default"]
+
+
+def test_the_registry_lists_each_kind_once_in_its_order():
+    assert [f.name for f in KINDS] == NAMES
+    assert list(kinds()) == NAMES
+    assert all(kind.name == name for name, kind in kinds().items())
+    assert kinds()["skill"] is not kinds()["skill"]  # fresh instances for each pass
+
+
+@pytest.mark.parametrize("folder", KINDS, ids=lambda f: f.name)
+def test_each_folder_answers_for_its_kind(folder):
+    assert folder_of(folder.name) is folder
+    assert folder.undo_noun is not None and (folder.section == "" or folder.needs_v2)
+    counted = folder.counts(folder.empty())
+    assert counted is None or counted.words is None  # an empty section is not said
+
+
+def test_a_phase_runs_its_kinds_in_the_registrys_order_not_by_name():
+    rows = [("utilization_default", "org", b"", "pending"), ("label", "b", b"", "pending"), ("skill", "z", b"", "pending"), ("label", "a", b"", "pending")]
+    assert [(k, key) for k, key, _, _ in in_run_order(rows, NAMES)] == [("label", "a"), ("label", "b"), ("skill", "z"), ("utilization_default", "org")]
+    # renamed kinds keep the order they are listed in
+    assert [k for k, *_ in in_run_order(rows, ["utilization_default", "label", "skill"])] == ["utilization_default", "label", "label", "skill"]
+    assert PHASES == ("before_users", "after_users", "last")
+
+
+def test_a_version_2_document_with_nothing_names_every_section_of_the_registry():
+    [(_, _, message)] = document_issues({"version": 2})
+    sections = ["users", *(f.section for f in KINDS if f.section)]
+    assert all(f'"{s}"' for s in sections) and message == (
+        'nothing to do: "users", "skills", "queues", "utilizationLabels", "utilization" and "utilizationDefault" are all empty or missing'
+    )
+    assert all(f'"{s}"' in message for s in sections)
