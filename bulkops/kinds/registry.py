@@ -17,9 +17,9 @@ from bulkops.kinds.queues.folder import FOLDER as QUEUES
 from bulkops.kinds.skills.folder import FOLDER as SKILLS
 from bulkops.kinds.utilization.folder import FOLDER as USER_UTILIZATION
 
-#: The order the run had when it went by the kinds' names, kept so behaviour did not change with the move:
-#: labels before skills before the org default (before the users), queues before their members (after).
-KINDS: tuple[KindFolder, ...] = (LABELS, QUEUES, MEMBERS, SKILLS, USER_UTILIZATION, ORG_DEFAULT)
+#: Skills before labels within a phase: before the move the run went by the kinds' names (labels first);
+#: neither kind reads the other's objects, so only the order of their audit lines changed.
+KINDS: tuple[KindFolder, ...] = (SKILLS, QUEUES, MEMBERS, LABELS, USER_UTILIZATION, ORG_DEFAULT)
 
 
 def kinds() -> dict[str, AnyKind]:

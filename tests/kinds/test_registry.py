@@ -10,7 +10,7 @@ from bulkops.kinds.base import PHASES
 from bulkops.kinds.registry import KINDS, folder_of, kinds
 from bulkops.spec.schemacheck import document_issues
 
-NAMES = ["label", "queue", "queue_members", "skill", "utilization", "utilization_default"]
+NAMES = ["skill", "queue", "queue_members", "label", "utilization", "utilization_default"]
 
 
 def test_the_registry_lists_each_kind_once_in_its_order():
@@ -30,7 +30,7 @@ def test_each_folder_answers_for_its_kind(folder):
 
 def test_a_phase_runs_its_kinds_in_the_registrys_order_not_by_name():
     rows = [("utilization_default", "org", b"", "pending"), ("label", "b", b"", "pending"), ("skill", "z", b"", "pending"), ("label", "a", b"", "pending")]
-    assert [(k, key) for k, key, _, _ in in_run_order(rows, NAMES)] == [("label", "a"), ("label", "b"), ("skill", "z"), ("utilization_default", "org")]
+    assert [(k, key) for k, key, _, _ in in_run_order(rows, NAMES)] == [("skill", "z"), ("label", "a"), ("label", "b"), ("utilization_default", "org")]
     # renamed kinds keep the order they are listed in
     assert [k for k, *_ in in_run_order(rows, ["utilization_default", "label", "skill"])] == ["utilization_default", "label", "label", "skill"]
     assert PHASES == ("before_users", "after_users", "last")
