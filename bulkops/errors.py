@@ -135,6 +135,18 @@ class TransportError(BulkopsError):
 
     #: Requests this call spent before giving up (set by the client, as on ``ApiError``).
     attempts: int = 1
+    #: No connection was made at all (refused, unreachable): ``client.contact`` tells a server
+    #: that is not there at start-up from a blip mid-run.
+    no_connection: bool = False
+
+
+class CannotConnectError(BulkopsError):
+    """Nothing ever answered at the API's URL (connection refused or unreachable from the start):
+    nothing was sent, so the way on is the same command once the API is there (#28 §5)."""
+
+    def __init__(self, message: str, *, url: str):
+        super().__init__(message)
+        self.url = url
 
 
 class JobNameError(BulkopsError):

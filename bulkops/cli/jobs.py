@@ -64,8 +64,8 @@ from bulkops.kinds.registry import KINDS
 from bulkops.report.hooks import after_pass
 from bulkops.safetext import escaped_lines
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
-from bulkops.state.joblock import JobLock, holder
-from bulkops.state.layout import check_job_name
+from bulkops.state.joblock import JobLock, holder, new_job_lock
+from bulkops.state.layout import RunPaths, check_job_name
 
 
 def exit_code_for(summary: dict[str, Any]) -> int:
@@ -417,12 +417,15 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
             )
             if windowed is not None and not await windowed.wait_open(stopper, announce=False):  # after the question, before the first write
                 return stopped_waiting("no job was created and nothing was written; run the same command again")
-            if create_missing_skills:  # the first write: after the question
-                resolved = await add_missing_skills(client, resolved, create=True)
-            setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
-            say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
-            summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
-            setup.store.close()
+            # The job's lock from before its folder is judged to the end of its first pass: of processes
+            # starting this job at once, one runs it and the others are busy (#28 §5).
+            with new_job_lock(RunPaths.for_job(state_dir, job or job_id_for(opened.spec))):
+                if create_missing_skills:  # the first write: after the question
+                    resolved = await add_missing_skills(client, resolved, create=True)
+                setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
+                say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
+                summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
+                setup.store.close()
         return windowed_outcome(windowed, summary, setup.job_id, state_dir, kw)
 
     sys.exit(run_async(main))

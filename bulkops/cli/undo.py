@@ -19,7 +19,8 @@ from bulkops.cli.support.verbosity import say
 from bulkops.client import GenesysClient
 from bulkops.engine.undo.undojob import UndoPlan, create_undo_job, load_inverse, plan_undo
 from bulkops.engine.undo.undoview import describe_unaccounted, describe_undo, undo_plan_json
-from bulkops.state.layout import check_job_name
+from bulkops.state.joblock import new_job_lock
+from bulkops.state.layout import RunPaths, check_job_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +88,12 @@ def undo(job: str, state_dir: str, dry_run: bool, undo_job: str | None, detail: 
                 users_named=len(plan.users),
                 users_changing=lambda: plan.restoring,
             )
-            setup = create_undo_job(plan, state_dir=state_dir)
-            setup.store.set(**binding_meta(org, connection_of(config, kw)))  # the undo job runs where JOB ran
-            say(f"job {setup.job_id}: {len(plan.users)} users and {len(plan.items.undoable)} items to restore; state in {setup.paths.root}")
-            summary = await run_pass(client, setup, kw, stopper)
-            setup.store.close()
+            with new_job_lock(RunPaths.for_job(state_dir, plan.job_id)):  # held from its creation to the end of its first pass
+                setup = create_undo_job(plan, state_dir=state_dir)
+                setup.store.set(**binding_meta(org, connection_of(config, kw)))  # the undo job runs where JOB ran
+                say(f"job {setup.job_id}: {len(plan.users)} users and {len(plan.items.undoable)} items to restore; state in {setup.paths.root}")
+                summary = await run_pass(client, setup, kw, stopper)
+                setup.store.close()
         code = report_outcome(summary, as_json=as_json)
         if plan.unaccounted and not as_json:
             for line in describe_unaccounted(plan):

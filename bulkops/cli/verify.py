@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import orjson
@@ -26,6 +27,8 @@ from bulkops.errors import ConfigError
 from bulkops.report.verification import FILE_NAME, say
 from bulkops.state.joblock import JobLock
 from bulkops.state.layout import write_private
+
+T = TypeVar("T")
 
 
 @click.command()
@@ -98,7 +101,13 @@ def verify(
         async def main(stopper: Stopper) -> int:
             async with GenesysClient(config) as client:
                 await bind_org(client, store, job, record=False)  # reads only: another org's audit is refused, not read
-                result = await verify_job(client, writes, clients, options, others=others)
+                if wait_:
+                    click.echo(f"waiting up to {timeout:g} s for the platform's audit to cover job {job} (Ctrl-C or SIGTERM stops)", err=True)
+                result = await unless_stopped(verify_job(client, writes, clients, options, others=others), stopper)
+            if result is None:
+                click.echo("stopped before the platform's audit was read in full: nothing was verified, nothing written", err=True)
+                click.echo(f"next: `bulkops verify {job}{state_dir_flag(state_dir)}` again", err=True)
+                return exitcodes.AUDIT_PENDING
             if client.server_clock.off:  # said on stderr: --json's stdout stays one document
                 click.echo(f"note: {describe_skew(client.server_clock.skew or 0.0)}", err=True)
             if isinstance(result, Pending):
@@ -115,6 +124,20 @@ def verify(
         code = run_async(main)
         store.close()
     sys.exit(code)
+
+
+async def unless_stopped(work: Awaitable[T], stopper: Stopper) -> T | None:
+    """``work``'s result, or None as soon as a signal asks to stop: verify writes nothing, so the
+    first Ctrl-C or SIGTERM ends it at once, even in --wait's sleep (#28 §5)."""
+    task = asyncio.ensure_future(work)
+    stopper.notice = "stopping verify (it writes nothing)"
+    stopper.attach(lambda: None if task.cancel() else None)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if stopper.requested and task.cancelled():
+            return None
+        raise
 
 
 def _record(job: str, v: Verification, writes: JobWrites, options: VerifyOptions, names: Mapping[str, str]) -> dict[str, Any]:

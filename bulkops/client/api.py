@@ -28,6 +28,7 @@ from tenacity.wait import wait_random_exponential
 
 from bulkops.client.auth import TokenProvider
 from bulkops.client.connect.config import ClientConfig
+from bulkops.client.contact import FIRST_CONTACT_PAUSE, FirstContact, no_connection
 from bulkops.client.echo import assignments_echo, named_echo, no_content, user_echo
 from bulkops.client.endpoints.organization import ORGANIZATION_PATH, Organization, organization
 from bulkops.client.errors_map import CORRELATION_HEADER, error_from_response
@@ -35,7 +36,7 @@ from bulkops.client.pagination import Page, cursor_page, numbered_page
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.client.requestkind import TOKEN, current_kind
 from bulkops.client.serverclock import ServerClock
-from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, redirect_refused, settings_fault
+from bulkops.client.transport import HttpTransport, RawResponse, Transport, on_the_wire, redirect_refused
 from bulkops.client.wire import ShapeError, chunks, decode, held, json_object, skill_posts, user_object
 from bulkops.domain.cost import LANGUAGES_PER_BULK, MEMBERS_PER_REQUEST, SKILLS_PER_BULK
 from bulkops.errors import (
@@ -249,7 +250,9 @@ class GenesysClient:
         self.stats = ClientStats()
         #: The API's time from its answers' Date header; ``server_clock`` brings this machine's clock (tests skew it).
         self.server_clock = server_clock or ServerClock()
-        self.auth = TokenProvider(config, _TokenCounting(self.transport, self.stats, self.server_clock), clock=self._clock)
+        #: Whether anything answered yet: until then a refused connection gets seconds, not the retry budget.
+        self.contact = FirstContact()
+        self.auth = TokenProvider(config, _TokenCounting(self.transport, self.stats, self.server_clock), clock=self._clock, contact=self.contact)
         self.governor = governor or RateGovernor(config.rps, max_pause=config.max_retry_after)
         self._sleep = sleep
         self._backoff: Backoff = backoff or wait_random_exponential(multiplier=0.5, max=30)
@@ -287,6 +290,8 @@ class GenesysClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retry) and exc.immediate:
             return 0.0
+        if isinstance(exc, _Retry) and self.contact.starting(exc.error):
+            return FIRST_CONTACT_PAUSE  # a server still starting: look again soon, every time alike
         return self._backoff(state)
 
     async def request(
@@ -317,7 +322,7 @@ class GenesysClient:
                 with attempt:
                     return await self._attempt(call, attempt.retry_state)
         except _Retry as exc:
-            raise _spent(exc.error, call.attempts) from None
+            raise _spent(self.contact.final(exc.error, call.url), call.attempts) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(self, call: _Call, state: RetryCallState) -> ApiResponse:
@@ -356,10 +361,12 @@ class GenesysClient:
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
             self._account_fault(call, exc)
-            wrong = settings_fault(exc, call.url) if not self.stats.by_status else None
+            wrong = self.contact.fault(exc, call.url)
             if wrong is not None:
                 raise wrong from None
-            raise _Retry(TransportError(f"{call.method} {call.path}: {type(exc).__name__}: {exc}"), ambiguous=True) from None
+            fault = TransportError(f"{call.method} {call.path}: {type(exc).__name__}: {exc}")
+            fault.no_connection = no_connection(exc)
+            raise _Retry(fault, ambiguous=True) from None
         return raw, self._clock() - started
 
     async def _refusal(self, call: _Call, raw: RawResponse, token: str, state: RetryCallState) -> _Retry | ApiError:
@@ -417,6 +424,7 @@ class GenesysClient:
         its rate-limit headers to the governor."""
         self.stats.sent(current_kind(), at=time.time() - latency)
         self.stats.by_status[raw.status] += 1
+        self.contact.answer()
         self.governor.observe(raw.headers)
         self.server_clock.observe(raw.headers.get("Date"))
         log.debug(

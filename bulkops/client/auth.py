@@ -24,8 +24,9 @@ import aiohttp
 import structlog
 
 from bulkops.client.connect.config import ClientConfig
+from bulkops.client.contact import FirstContact, no_connection
 from bulkops.client.errors_map import CORRELATION_HEADER, RETRIED_4XX, error_from_response
-from bulkops.client.transport import HttpTransport, RawResponse, redirect_refused, settings_fault
+from bulkops.client.transport import HttpTransport, RawResponse, redirect_refused
 from bulkops.client.wire import ShapeError, decode
 from bulkops.errors import AccessTokenRefusedError, ApiError, BulkopsError, CredentialsError, MalformedResponseError, ServerError, TransportError
 
@@ -40,6 +41,7 @@ class TokenProvider:
         *,
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 300.0,
+        contact: FirstContact | None = None,
     ):
         self._config = config
         self._transport = transport
@@ -47,7 +49,8 @@ class TokenProvider:
         self._margin = refresh_margin
         self._lock = asyncio.Lock()
         self._token: str | None = None
-        self._answered = False  # the token endpoint answered once: a later DNS/TLS fault is transient
+        #: Whether the API or the token endpoint answered once: before, a DNS/TLS fault or a refused connection ends the start.
+        self._contact = contact or FirstContact()
         self._expires_at = 0.0
         self._failure: BulkopsError | None = None  # the last fetch's error, until one succeeds
         self._finished = 0  # fetches that have ended, either way
@@ -117,11 +120,13 @@ class TokenProvider:
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             log.debug("auth.token_failed", error=type(exc).__name__)
-            wrong = settings_fault(exc, self._config.login_url) if not self._answered else None
+            wrong = self._contact.fault(exc, self._config.login_url)
             if wrong is not None:
-                raise wrong from None  # never reached the token endpoint: the settings are wrong
-            raise TransportError(f"POST /oauth/token: {type(exc).__name__}: {exc}") from None
-        self._answered = True
+                raise wrong from None  # never reached the token endpoint: the settings are wrong, or nothing is there
+            fault = TransportError(f"POST /oauth/token: {type(exc).__name__}: {exc}")
+            fault.no_connection = no_connection(exc)
+            raise fault from None
+        self._contact.answer()
         redirected = redirect_refused(resp, "POST", f"{self._config.login_url}/oauth/token")
         if redirected is not None:
             raise redirected  # never followed, never retried: the login URL is not the token endpoint

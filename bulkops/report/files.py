@@ -120,8 +120,20 @@ def write_report(
     out = out or paths.results / REPORT
     private_dir(out.parent)  # a folder the user named keeps its mode (#25 §6)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
-    page = render(build_figures(data, run_id, changes=changes), files=listed, verification=load_verification(paths.root))
+    figures = build_figures(data, run_id, changes=changes)
+    page = render(figures, files=listed, verification=load_verification(paths.root), item_changes=item_changes(figures.items, data))
     return _atomic(out, page.encode("utf-8"))
+
+
+def item_changes(items: Iterable[ItemOutcome], data: JobData) -> dict[str, str]:
+    """``kind:key`` -> the change its row of items.csv says, in the job's names: the page and the
+    file say the same."""
+    items = list(items)
+    if not items:
+        return {}
+    with data.opened_store() as store:
+        names = store.get("names") or {}
+    return {f"{i.kind}:{i.key}": item_row(i, names)["change"] or "" for i in items}
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:

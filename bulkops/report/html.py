@@ -19,6 +19,7 @@ from bulkops.report.settle import SettleView, by_reason
 from bulkops.report.timeline import Bucket, Figures, Timeline
 from bulkops.report.verification import section as verification_section
 from bulkops.state.auditline import UserLine
+from bulkops.state.records import ItemOutcome
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -38,7 +39,14 @@ th{background:#fafafa}table.narrow{width:auto;min-width:320px}td.n{text-align:ri
 """
 
 
-def render(figures: Figures, *, files: Sequence[str] = (), generated: float | None = None, verification: Mapping[str, Any] | None = None) -> str:
+def render(
+    figures: Figures,
+    *,
+    files: Sequence[str] = (),
+    generated: float | None = None,
+    verification: Mapping[str, Any] | None = None,
+    item_changes: Mapping[str, str] | None = None,
+) -> str:
     f = figures
     s = f.summary or {}
     run = s.get("this_run", {})
@@ -61,7 +69,7 @@ def render(figures: Figures, *, files: Sequence[str] = (), generated: float | No
     body.append(_in_short(f, state))
     sections = [  # for the person who asked for the change first, then the engineering figures
         _changes(f),
-        _items(f),
+        _items(f, item_changes or {}),
         _reconciliation(f),
         _cards(f),
         _requests(run, s.get("job")),
@@ -267,19 +275,37 @@ def _in_short(f: Figures, state: str) -> str:
     return '<section class="in-short" data-figure="in-short"><p>' + " ".join(escape(x) for x in said) + "</p></section>"
 
 
-def _items(f: Figures) -> str:
-    """Skill definitions (and the other kinds), one row each: what was done and how it ended."""
-    if not f.items:
-        return ""
+#: Each kind of item under its own heading (#28 §5), in this order; an unknown kind under its own name.
+ITEM_HEADINGS = {
+    "skill": "Skill definitions",
+    "queue": "Queue settings",
+    "queue_members": "Queue members",
+    "label": "Utilization labels",
+    "utilization_default": "The org's default utilization",
+    "utilization": "Agents' utilization",
+}
+
+
+def _items(f: Figures, changes: Mapping[str, str]) -> str:
+    """The items of the other kinds, each kind under its own heading, one row each: what was done
+    (``changes``: by ``kind:key``, the change items.csv has) and how it ended."""
+    by_kind: dict[str, list[ItemOutcome]] = {}
+    for r in f.items:
+        by_kind.setdefault(r.kind, []).append(r)
+    order = [k for k in ITEM_HEADINGS if k in by_kind] + [k for k in by_kind if k not in ITEM_HEADINGS]
+    return "".join(_item_table(kind, by_kind[kind], changes) for kind in order)
+
+
+def _item_table(kind: str, items: list[ItemOutcome], changes: Mapping[str, str]) -> str:
     rows = "".join(
-        f'<tr data-item="{escape(r.kind)}:{escape(r.key)}"><td>{escape(r.kind)}</td><td>{escape(r.name or r.key)}</td>'
-        f"<td>{escape(str((r.changes or {}).get('op', '')))}</td><td>{escape(r.outcome)}</td><td>{escape(r.reason or '')}</td></tr>"
-        for r in f.items
+        f'<tr data-item="{escape(kind)}:{escape(r.key)}"><td>{escape(r.name or r.key)}</td>'
+        f"<td>{escape(changes.get(f'{r.kind}:{r.key}', ''))}</td><td>{escape(r.outcome)}</td><td>{escape(r.reason or '')}</td></tr>"
+        for r in items
     )
+    heading = ITEM_HEADINGS.get(kind, kind)
     return (
-        '<h2 id="items">Skill definitions</h2><section><table><tr><th>kind</th><th>name</th><th>change</th><th>outcome</th><th>reason</th></tr>'
-        + rows
-        + "</table></section>"
+        f'<h2 id="items-{escape(kind)}">{escape(heading)}</h2><section><table data-table="items-{escape(kind)}">'
+        "<tr><th>name</th><th>change</th><th>outcome</th><th>reason</th></tr>" + rows + "</table></section>"
     )
 
 
@@ -306,7 +332,7 @@ def _iso(t: float) -> str:
 #: The page's sections in order, for the contents line; every one has this id on its heading.
 CONTENTS = (
     ("changes", "What changed in the org"),
-    ("items", "Skill definitions"),
+    *((f"items-{kind}", heading) for kind, heading in ITEM_HEADINGS.items()),
     ("reconciliation", "What needs a look"),
     ("summary", "Summary"),
     ("requests", "Requests by kind"),

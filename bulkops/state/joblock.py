@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 
-from bulkops.errors import JobBusyError
+from bulkops.errors import JobBusyError, RunStateWriteError
+from bulkops.state.layout import RunPaths, private_dir
 
 LOCK_NAME = "lock"
 #: Locks this process holds, by path, with how many holders: a process may nest passes
@@ -72,6 +73,17 @@ class JobLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def new_job_lock(paths: RunPaths) -> JobLock:
+    """The lock of a job about to be created, its folder made first (the lock lives in it): taken
+    before the folder is judged, so of processes that start one job at once the first creates it and
+    the others are busy (exit 8), never judging a job half made as damaged (#28 §5)."""
+    try:
+        private_dir(paths.root)
+    except OSError as exc:
+        raise RunStateWriteError(f"cannot create the run state under {paths.root}: {exc}") from exc
+    return JobLock(paths.root)
 
 
 def holder(root: Path) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ def check_job_name(name: str) -> str:
             "(at most 128, starting with a letter or digit); a job always lives in its own folder under --state-dir"
         )
     return name
+
+
+def state_dir_flag(state_dir: str | Path) -> str:
+    """`` --state-dir DIR`` for a printed command, or nothing for the default (``checkpoints``):
+    every command bulkops prints works when copied (#28 §5)."""
+    return "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(str(state_dir))}"
 
 
 def private_dir(path: Path) -> Path:

@@ -5,6 +5,7 @@ command line and the exit code its failure must give (``bulkops.cli.support.exit
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -59,7 +60,7 @@ def test_every_command_fails_with_its_code_and_without_a_traceback(org, tmp_path
         (("plan", str(good), "--base-url", url), {}, exitcodes.AUTH_CONFIG, ()),
         (("plan", str(good), "--base-url", url), {"sim": sim, "secret": "wrong"}, exitcodes.AUTH_CONFIG, ()),
         (("run", str(good), "--base-url", url, "--state-dir", state, "--yes", *fast), {"sim": sim, "secret": "wrong"}, exitcodes.AUTH_CONFIG, ()),
-        (("plan", str(good), "--base-url", CLOSED, "--retry-budget", "1"), {"sim": sim}, exitcodes.ABORTED, ()),
+        (("plan", str(good), "--base-url", CLOSED, "--retry-budget", "1"), {"sim": sim}, exitcodes.CANNOT_CONNECT, (CLOSED,)),
         # a job that does not exist, and a bad job name
         (("resume", "nojob", "--base-url", url, "--state-dir", state, *fast), {"sim": sim}, exitcodes.STATE, ("nojob",)),
         (("status", "nojob", "--state-dir", state), {}, exitcodes.STATE, ("nojob",)),
@@ -84,3 +85,12 @@ def test_every_command_fails_with_its_code_and_without_a_traceback(org, tmp_path
             raise AssertionError(f"bulkops {' '.join(args)}: {exc}") from None
     # and nothing was written to the org by any of them
     assert not {"PATCH", "PUT", "DELETE"} & set(sim.stats()["byMethod"])
+
+
+def test_plan_with_nothing_listening_ends_in_seconds_with_cannot_connect(org, tmp_path):
+    """#28 §5: not ~35 s of retries then 6 ('resume') from a command with nothing to resume."""
+    sim, _ = org
+    started = time.monotonic()
+    result = invoke("plan", str(write_matrix(tmp_path / "m.csv", 3)), "--base-url", CLOSED, sim=sim)
+    check(result, exitcodes.CANNOT_CONNECT, f"cannot connect to {CLOSED}", "next: start the API there")
+    assert time.monotonic() - started < 25  # about 4 s; loose for a busy machine (the budget is 600 s)

@@ -5,6 +5,8 @@ nothing else changed; ``reconcile list`` shows each part held back with its thre
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import orjson
 from click.testing import CliRunner, Result
@@ -35,8 +37,10 @@ def test_undo_of_queue_settings_plan_run_and_held_back_in_names(org, tmp_path):
     dry = invoke(sim, "undo", "tune", "--dry-run", *common)
     assert dry.exit_code == exitcodes.OK, dry.output
     assert "items of other kinds: 2 to undo (to restore now: 2; held back, changed since the job: 1)" in dry.output
-    assert f"queue settings {names[0]} [before_users]: mediaSettings.chat.alertingTimeoutSeconds 21 -> " in dry.output
-    assert f"queue settings {names[1]} [before_users]:" in dry.output and "held back mediaSettings.chat.alertingTimeoutSeconds (before the job" in dry.output
+    assert f"queue settings {names[0]} (before the users): mediaSettings.chat.alertingTimeoutSeconds 21 -> " in dry.output
+    assert (
+        f"queue settings {names[1]} (before the users):" in dry.output and "held back mediaSettings.chat.alertingTimeoutSeconds (before the job" in dry.output
+    )
     assert sim.org.queueconfig.settings_of(ids[0])["skillEvaluationMethod"] == "ALL"  # nothing written
     as_json = orjson.loads(invoke(sim, "undo", "tune", "--dry-run", "--json", *common).output)
     items = {i["name"]: i for i in as_json["items"]}  # in the order the undo runs them (by queue id)
@@ -50,3 +54,27 @@ def test_undo_of_queue_settings_plan_run_and_held_back_in_names(org, tmp_path):
     listed = invoke(sim, "reconcile", "list", "tune-undo", "--state-dir", str(tmp_path / "st"))
     assert names[1] in listed.output and "held back mediaSettings.chat.alertingTimeoutSeconds (before the job" in listed.output
     assert "written by it 21, now 45)" in listed.output
+
+
+def test_undo_dry_run_says_names_and_words_not_ids_nor_tags(org, tmp_path):
+    """#28 §5: the example jobs' undo plans: a skill's division, a utilization setting and its label
+    by name, when each item runs in words; no id where the org has a name, no raw API object."""
+    sim, url = org
+    common = ["--base-url", url, "--state-dir", str(tmp_path / "st"), "--rps", "500"]
+    jobs = Path(__file__).resolve().parents[2] / "jobs"
+    said = []
+    for job in ("skills-reorg", "utilization"):
+        ran = invoke(sim, "run", str(jobs / f"{job}.json"), "--job", job, "--yes", *common)
+        assert ran.exit_code == exitcodes.OK, ran.output
+        dry = invoke(sim, "undo", job, "--dry-run", *common)
+        assert dry.exit_code == exitcodes.OK, dry.output
+        said.append(dry.output)
+    skills, utilization = said
+    assert "skill Sales (after the users): division 'EMEA' -> 'Home'" in skills, skills
+    assert "skill Billing Tier 2 (last): delete" in skills and "skill Retention (before the users): create again" in skills
+    assert "utilization of agent00010@example.com (before the users): setting [call 1, " in utilization, utilization
+    assert "email 3 (interruptible by call)" in utilization and "; label VIP 1] -> 'the org default'" in utilization
+    assert "the org default utilization (after the users): label VIP 1 -> (none); chat 3 -> " in utilization
+    for text in said:
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-", text), text
+        assert not re.search(r"\[(before_users|after_users|last)\]", text) and "maximumCapacity" not in text and "{" not in text, text

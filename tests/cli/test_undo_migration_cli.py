@@ -37,7 +37,7 @@ def test_undo_of_a_migration_with_delete_gives_every_holder_the_skill_back_by_na
 
     dry = invoke(sim, "undo", "mig", "--dry-run", *common)
     assert dry.exit_code == exitcodes.OK, dry.output
-    assert f"skill {source} [before_users]: create again by name (the job deleted it)" in dry.output
+    assert f"skill {source} (before the users): create again by name (the job deleted it)" in dry.output
     assert f"to restore now: {len(holders)} user(s)" in dry.output and "cannot be undone: 0" in dry.output
     as_json = json.loads(invoke(sim, "undo", "mig", "--dry-run", "--json", *common).output)
     assert as_json["items_not_undoable"] == []

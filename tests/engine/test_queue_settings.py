@@ -240,3 +240,28 @@ async def test_the_example_job_runs_against_the_default_org(sim, tmp_path, fast_
     s = sim.sim
     support = s.org.queueconfig.settings_of(s.queue_ids_by_name()["Support EN"])
     assert support["skillEvaluationMethod"] == "ALL" and support["bullseye"]["rings"][0]["expansionCriteria"][0]["threshold"] == 30.0
+
+
+async def test_plan_diffs_wrap_up_codes_against_what_the_queue_holds(sim, tmp_path, fast_pace):
+    """#28 §5: after the job added and removed its codes, plan lists none to do (the run agrees:
+    unchanged), and says they are already so."""
+    sim.sim.reset(SimConfig(users=20, queues=4, seed=9))
+    s = sim.sim
+    name, qid = sorted(s.queue_ids_by_name().items())[0]
+    held = (await snapshot(sim, [qid]))[qid][1]
+    names = sorted(c.name for c in s.org.queueconfig.wrapup_codes.values())
+    add, remove = sorted(set(names) - held)[0], sorted(held)[0]
+    spec = write_spec(tmp_path / "q.json", [{"queue": name, "addWrapupCodes": [add], "removeWrapupCodes": [remove]}])
+    before = json.loads(await bulkops_plan(sim, spec, "--json"))["queue_settings"][0]
+    assert (before["add_codes"], before["remove_codes"]) == ([add], [remove]), before
+    _, summary = await run_job(sim, spec, tmp_path)
+    assert summary["items"]["queue"] == {"applied": 1}, summary
+    after = json.loads(await bulkops_plan(sim, spec, "--json"))["queue_settings"][0]
+    assert (after["add_codes"], after["remove_codes"]) == ([], []), after
+    assert f"wrap-up code {add!r} on the queue" in after["already"] and f"wrap-up code {remove!r} off the queue" in after["already"]
+    text = await bulkops_plan(sim, spec)
+    assert "add wrap-up code" not in text and "remove wrap-up code" not in text and f"already so: wrap-up code {add!r} on the queue" in text, text
+    _, again = await run_job(
+        sim, write_spec(tmp_path / "q2.json", [{"queue": name, "addWrapupCodes": [add], "removeWrapupCodes": [remove]}]), tmp_path / "again"
+    )
+    assert again["items"]["queue"] == {"unchanged": 1}, again

@@ -5,6 +5,7 @@ another administrator changed a part since, in the reverse of the job's order.""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -181,7 +182,9 @@ async def test_utilization_the_default_and_a_created_label_go_back_in_reverse_or
     order = [(p.undo.kind, p.undo.inverted.phase) for p in found.item_plans]
     assert order == [("utilization", "before_users")] * 3 + [("utilization_default", "after_users"), ("label", "last")]
     text = "\n".join(describe_undo(found))
-    assert "utilization label VIP [last]: delete" in text and "held back media.chat (before the job {maximumCapacity: 2" in text
+    assert "utilization label VIP (last): delete" in text and "held back chat (before the job 2" in text
+    # #28 §5: in names and words: no label id, no raw setting, no internal phase tag
+    assert "label VIP" in text and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", text) and "maximumCapacity" not in text and "_users" not in text, text
 
     _, setup, summary = await undo_job(sim, tmp_path, job.job_id)
     assert summary["items"]["utilization"] == {"applied": 2, "reconciliation": 1}, summary
@@ -246,7 +249,7 @@ async def test_a_created_skill_is_deleted_last_a_move_put_back_and_a_deleted_one
 
     found = await plan_undo_of(sim, tmp_path, job.job_id)
     text = "\n".join(describe_undo(found))
-    assert "skill Unused A [before_users]: create again by name (the job deleted it): a new id" in text  # #25 §4
+    assert "skill Unused A (before the users): create again by name (the job deleted it): a new id" in text  # #25 §4
     assert [(p.undo.name, p.undo.inverted.phase) for p in found.item_plans] == [("Unused A", "before_users"), (moved, "after_users"), ("Crypto Care", "last")]
     assert undo_plan_json(found)["items_not_undoable"] == []
 

@@ -52,7 +52,7 @@ async def test_a_migration_that_deleted_its_skill_is_undone_onto_the_skill_creat
 
     found = await plan_undo_of(sim, tmp_path, job.job_id)
     text = "\n".join(describe_undo(found, detail=len(holders)))
-    assert "cannot be undone: 0" in text and f"skill {source} [before_users]: create again by name (the job deleted it)" in text
+    assert "cannot be undone: 0" in text and f"skill {source} (before the users): create again by name (the job deleted it)" in text
     assert found.restoring == len(holders) and found.holding == 0
     for u in holders:  # each holder: their old level on the skill by name, the migrated-into skill off
         assert f"{s.user(u)['email']}: skill {source} (none) -> {before[u][source]:g}; remove skill Merged" in text
@@ -79,7 +79,7 @@ async def test_a_skill_of_that_name_created_since_is_the_one_holders_get_back(si
     async with client_for(sim, rps=3000) as client:  # another administrator creates it again meanwhile
         theirs = (await client.create_skill(source)).data["id"]
     found = await plan_undo_of(sim, tmp_path, job.job_id)
-    assert f"skill {source} [before_users]: already as before the job" in "\n".join(describe_undo(found))
+    assert f"skill {source} (before the users): already as before the job" in "\n".join(describe_undo(found))
     refused_before = refused(s)
     _, _, summary = await undo_job(sim, tmp_path, job.job_id)
     assert refused(s) == refused_before and summary["users"]["applied"] == len(holders)

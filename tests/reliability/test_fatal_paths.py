@@ -300,3 +300,46 @@ def test_a_state_dir_that_cannot_be_written_is_exit_7_without_a_traceback(org, t
     result = bulkops("run", str(spec), "--base-url", org, "--state-dir", str(blocker / "state"), "--job", "j", "--rps", "1000")
     assert result.returncode == 7, result.stderr
     assert "cannot create the run state" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_four_processes_starting_one_new_job_at_once_one_runs_the_others_are_busy(org, tmp_path):
+    """#28 §5: the job's lock is taken before its folder is judged, so a job half made by another
+    process is never called damaged (7): of four processes, one runs and three are busy (8)."""
+    state = tmp_path / "state"
+    spec = write_matrix(tmp_path / "m.csv", 400)
+    procs = [spawn("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", "--rps", "40", "--plain-progress", "--yes") for _ in range(4)]
+    deadline = time.monotonic() + 120
+    while sum(p.poll() is not None for p in procs) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = [p for p in procs if p.poll() is not None]
+    running = [p for p in procs if p.poll() is None]
+    assert len(ended) == 3 and len(running) == 1, [p.returncode for p in procs]
+    for proc in ended:
+        _, err = proc.communicate()
+        assert proc.returncode == 8, err
+        assert "being run by another bulkops process" in err, err
+        assert "Traceback" not in err and "damaged" not in err, err
+    running[0].terminate()  # SIGTERM: drains and checkpoints
+    _, err, _ = ends(running[0], within=60)
+    assert running[0].returncode == 6, err
+    info = status(state)
+    assert info["users"]["total"] == 400 and not info["running"]
+
+
+def test_verify_wait_stops_promptly_on_sigterm_with_its_exit_code(org, tmp_path):
+    """#28 §5: `verify --wait` sleeping until the platform's audit covers the job ends at the first
+    SIGTERM, exit 11 (nothing verified; run it again), with the command to do so."""
+    state = tmp_path / "state"
+    spec = write_matrix(tmp_path / "m.csv", 5)
+    done = bulkops("run", str(spec), "--base-url", org, "--state-dir", str(state), "--job", "j", "--rps", "200", "--plain-progress")
+    assert done.returncode == 0, done.stderr
+    waiting = spawn("verify", "j", "--state-dir", str(state), "--audit-lag", "900", "--wait", "--timeout", "1200")
+    assert waiting.stderr is not None
+    said = [waiting.stderr.readline() for _ in range(2)]  # where it connects; then, the handlers in place, that it waits
+    assert "waiting up to 1200 s" in said[-1], said
+    time.sleep(1)  # into the sleep
+    waiting.terminate()
+    _, err, took = ends(waiting, within=20)
+    assert waiting.returncode == 11, err
+    assert f"`bulkops verify j --state-dir {state}` again" in err and "Traceback" not in err, err
+    assert took < 20

@@ -4,6 +4,7 @@ wrap-up codes by name; who a member activation activated and deactivated. Pure, 
 from __future__ import annotations
 
 import csv
+import html
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.kinds.queues import kind as kind_queues
-from bulkops.report.files import write_results
+from bulkops.report.files import write_report, write_results
 from bulkops.report.itemchange import change_text
 from bulkops.simulator import SimConfig
 
@@ -67,3 +68,13 @@ async def test_items_csv_says_what_each_queue_item_changed(sim, tmp_path, fast_p
     assert rows["queue"]["change"] == f"skillEvaluationMethod BEST -> NONE; add wrap-up codes {add}"
     assert rows["queue_members"]["change"] == f"activate 1: {email}"
     assert rows["queue"]["outcome"] == rows["queue_members"]["outcome"] == "applied"
+    # #28 §5: the report puts each kind under its own heading, with the change items.csv has
+    page = write_report(setup.paths).read_text(encoding="utf-8")
+    assert "Skill definitions" not in page
+    queue_at, members_at = page.index('<h2 id="items-queue">Queue settings</h2>'), page.index('<h2 id="items-queue_members">Queue members</h2>')
+    assert queue_at < members_at
+    assert (
+        f'<tr data-item="queue:{q.id}"><td>{name}</td><td>skillEvaluationMethod BEST -&gt; NONE; add wrap-up codes {html.escape(add)}</td><td>applied</td>'
+        in page
+    )
+    assert f"<td>activate 1: {email}</td><td>applied</td>" in page[members_at:]

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import functools
 import os
-import shlex
 import signal
 import sqlite3
 import sys
@@ -25,6 +24,7 @@ from bulkops.errors import (
     ApiError,
     AuthError,
     BulkopsError,
+    CannotConnectError,
     ConfigError,
     DamagedStateError,
     JobBusyError,
@@ -40,6 +40,9 @@ from bulkops.errors import (
 )
 from bulkops.logsetup import configure_logging
 from bulkops.safetext import escaped
+from bulkops.state.layout import state_dir_flag
+
+__all__ = ["state_dir_flag"]  # the printed commands' --state-dir, kept importable from here
 
 #: A click command callback, before or after click's own decorators: the option helpers
 #: below return what they are given, so a command keeps its signature for the checker.
@@ -48,7 +51,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-#: How credentials are found, for --help: the same words as README's "Pointing at a real org".
+#: How credentials are found, for --help: the same words as README's "Credentials and region".
 CREDENTIALS_HELP = (
     "Credentials, first found wins: --client-id/--client-secret; then the environment "
     "(GENESYSCLOUD_ACCESS_TOKEN, a ready token used as it is, or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET); "
@@ -239,11 +242,6 @@ def resume_command(job_id: str, state_dir: str | None) -> str:
     return f"`bulkops resume {job_id}{state_dir_flag(state_dir) if state_dir else ''}`"
 
 
-def state_dir_flag(state_dir: str) -> str:
-    """`` --state-dir DIR`` for a hint, or nothing for the default (``checkpoints``)."""
-    return "" if os.path.normpath(state_dir) == "checkpoints" else f" --state-dir {shlex.quote(state_dir)}"
-
-
 def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
     """(message, exit code, next step) for every error a command can end on."""
     if isinstance(exc, JobNameError):
@@ -258,10 +256,12 @@ def explain(exc: BaseException, resume: str) -> tuple[str, int, str | None]:
         return str(exc), exitcodes.AUTH_CONFIG, "see `bulkops run --help` for --region/--base-url and the GENESYSCLOUD_* variables"
     if isinstance(exc, NotConfirmed):
         return str(exc), exitcodes.DECLINED, None
+    if isinstance(exc, CannotConnectError):
+        return str(exc), exitcodes.CANNOT_CONNECT, f"start the API there (or give the right --region/--base-url), then {resume}"
     if isinstance(exc, AccessTokenRefusedError):
         return str(exc), exitcodes.AUTH_CONFIG, f"get a new token (or give an OAuth client, which bulkops refreshes itself), then {resume}"
     if isinstance(exc, AuthError):
-        return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'Pointing at a real org'), then {resume}"
+        return str(exc), exitcodes.AUTH_CONFIG, f"check the OAuth client's credentials and roles (README, 'The permissions each feature needs'), then {resume}"
     if isinstance(exc, JobBusyError):
         return str(exc), exitcodes.BUSY, None
     if isinstance(exc, RunStateWriteError):

@@ -15,6 +15,7 @@ NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, o
 AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
 IMPACT = 12  # `run` (unless --accept-impact) / `plan --strict`: the job would leave a queue with no member; nothing was written
 UNFINISHED = 14  # `run`: the spec's previous job did not finish; nothing was sent (`bulkops resume` it)
+CANNOT_CONNECT = 15  # nothing answered at the API's URL from the start (refused, unreachable); nothing was sent
 
 TABLE = [
     (OK, "every user applied (or already as the spec says)"),
@@ -37,5 +38,6 @@ TABLE = [
         '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written',
     ),
     (UNFINISHED, "`run`: the previous job of the same spec did not finish; nothing was sent: run the `bulkops resume` command it prints"),
+    (CANNOT_CONNECT, "cannot connect: nothing answered at the API's URL (connection refused or unreachable) within seconds of starting; nothing was sent"),
     (UNEXPECTED, "unexpected error"),
 ]

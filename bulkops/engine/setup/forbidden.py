@@ -12,7 +12,7 @@ from collections import Counter
 
 from bulkops.errors import AuthError
 
-#: What each write needs (README, "Pointing at a real org").
+#: What each write needs (README, "The permissions each feature needs").
 PERMISSION_FOR = {
     "patch_user": "directory:user:edit",
     "move_division": "the division's user-move rights (authorization:divisionObject or admin)",

@@ -47,7 +47,8 @@ from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
 from bulkops.spec.validate import Problems
 from bulkops.state.integrity import check_run_state, existing_job
-from bulkops.state.layout import RunPaths, private_dir
+from bulkops.state.joblock import new_job_lock
+from bulkops.state.layout import RunPaths, private_dir, state_dir_flag
 from bulkops.state.staged import StagedIntents
 from bulkops.state.store import RunStore
 from bulkops.state.writefail import state_writes
@@ -283,7 +284,8 @@ def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | N
     job_id = job_id or job_id_for(checked.spec)
     paths = RunPaths.for_job(state_dir, job_id)
     try:
-        return _create(resolved, paths, job_id, meta or {})
+        with new_job_lock(paths):  # before the folder is judged: a process starting this job meanwhile is busy
+            return _create(resolved, paths, job_id, meta or {})
     except (OSError, sqlite3.Error) as exc:
         raise RunStateWriteError(f"cannot create the run state under {paths.root}: {exc}") from exc
 
@@ -291,9 +293,10 @@ def create_job(resolved: ResolvedSpec, *, state_dir: str | Path, job_id: str | N
 def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[str, Any]) -> JobSetup:
     spec = resolved.checked.spec
     if existing_job(paths, job_id):  # or DamagedStateError: a job there wrote and lost its state (#25 §5)
+        job = job_id + state_dir_flag(paths.root.parent)  # commands that work when copied
         raise StateError(
             f"job {job_id} already has run state in {paths.root}; "
-            f"carry on with `bulkops resume {job_id}` or see `bulkops status {job_id}` "
+            f"carry on with `bulkops resume {job}` or see `bulkops status {job}` "
             "(or pass --job NAME to start a separate job)"
         )
     # Set-up was killed before it was ready (no write was sent): start it again, removing

@@ -29,12 +29,14 @@ from typing import Any
 import orjson
 
 from bulkops.client.api import GenesysClient
+from bulkops.client.endpoints.utilization import list_labels
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.guard import HeldBack, hold_back
 from bulkops.domain.inverse import Inverse, invert
 from bulkops.domain.merge import diff
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
+from bulkops.engine.setup.directory import build_catalogue
 from bulkops.engine.setup.job import JobSetup, open_job
 from bulkops.engine.setup.userread import USER_EXPAND, fetch_by_id
 from bulkops.engine.undo.itemundo import ItemsInverse, invert_items
@@ -47,8 +49,8 @@ from bulkops.spec.spec import file_sha256
 from bulkops.state.auditline import audit_records, item_records
 from bulkops.state.codec import expected_to_dict
 from bulkops.state.integrity import existing_job
-from bulkops.state.joblock import holder
-from bulkops.state.layout import RunPaths, private_dir, write_private
+from bulkops.state.joblock import holder, new_job_lock
+from bulkops.state.layout import RunPaths, private_dir, state_dir_flag, write_private
 from bulkops.state.store import RunStore
 
 UNDO_SPEC = "undo.json"
@@ -157,6 +159,7 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
     names = dict(source.store.get("names") or {}) | skill_names(job_inverse.items)
     names.update((uid, states[uid].email) for uid in lost if uid in states and states[uid].email)
     names.update(await _manager_emails(client, users, states))
+    names = await _org_names(client, job_inverse.items) | names
     item_plans = await plan_items(client, job_inverse.items, kinds())
     return UndoPlan(
         source.job_id,
@@ -189,14 +192,34 @@ async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: M
     return emails
 
 
+async def _org_names(client: GenesysClient, items: ItemsInverse) -> dict[str, str]:
+    """Id -> name of the org's divisions and utilization labels where an item may hold them by id
+    (a skill's division, a utilization setting's labels), so the plan says names (#28 §5)."""
+    named = {u.kind for u in items.undoable}
+    out: dict[str, str] = {}
+    with request_kind(STATE_READS):
+        if "skill" in named:
+            out |= {i: n for n, i in (await build_catalogue(client, ["divisions"])).divisions.items()}
+        if named & {"utilization", "utilization_default", "label"}:
+            out |= {label.id: label.name for label in await list_labels(client)}
+    return out
+
+
 def create_undo_job(plan: UndoPlan, *, state_dir: str | Path) -> JobSetup:
     """The undo as a job: ``undo.json``, then the run state with every intent and the states just
-    read (the run uses them while fresh). Refused when the undo job exists already."""
+    read (the run uses them while fresh). Refused when the undo job exists already, and busy
+    while another process creates or runs it (its lock is taken before the folder is judged)."""
     paths = RunPaths.for_job(state_dir, plan.job_id)
+    with new_job_lock(paths):
+        return _create_undo(plan, paths)
+
+
+def _create_undo(plan: UndoPlan, paths: RunPaths) -> JobSetup:
     if existing_job(paths, plan.job_id):  # or DamagedStateError: an undo there wrote and lost its state (#25 §5)
+        job = plan.job_id + state_dir_flag(paths.root.parent)  # commands that work when copied
         raise StateError(
-            f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {plan.job_id}`, "
-            f"see `bulkops status {plan.job_id}`, or pass --job NAME to start another"
+            f"job {plan.source} already has an undo job, {plan.job_id}; carry on with `bulkops resume {job}`, "
+            f"see `bulkops status {job}`, or pass --job NAME to start another"
         )
     for leftover in (paths.db, Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
         leftover.unlink(missing_ok=True)  # set-up killed before it was ready: nothing was written

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.endpoints.routing_config import PAGE, QUEUES_PATH, list_wrapup_codes
+from bulkops.client.endpoints.routing_config import PAGE, QUEUES_PATH, list_wrapup_codes, queue_wrapup_codes
 from bulkops.client.endpoints.routing_records import queue_config
 from bulkops.client.requestkind import RESOLUTION, request_kind
 from bulkops.client.wire import chunks
@@ -83,11 +83,26 @@ async def resolve_queue_settings(client: GenesysClient, intents: list[QueueSetti
         wanted = {id(q): wanted_of(q, skills, codes, problems) for q in intents}  # each entry's names once, however many queues it is about
         targets = await expand_targets(client, intents, directory.queues, problems)
         bodies = await _read_queues(client, [t.queue_id for t in targets if t.intent.names_settings()])
+        held = await _read_held_codes(client, [t.queue_id for t in targets if any(wanted[id(t.intent)][1:])])
         setup.members = await resolve_members(client, targets, problems)
     names = _Shown({i: n for n, i in directory.skills.items()}, {i: n for n, i in codes_table.items()})
     for t in targets:
-        _add_target(setup, t, wanted[id(t.intent)], bodies.get(t.queue_id), names, problems)
+        _add_target(setup, t, wanted[id(t.intent)], bodies.get(t.queue_id), names, problems, held.get(t.queue_id))
     return setup
+
+
+async def _read_held_codes(client: GenesysClient, ids: list[str]) -> dict[str, frozenset[str]]:
+    """The wrap-up codes each queue holds now, for the queues whose entry adds or removes some: the
+    plan diffs against the org, so codes already as the spec says are not listed as to do (#28 §5)."""
+    return {qid: frozenset(c.id for c in await queue_wrapup_codes(client, qid)) for qid in dict.fromkeys(ids)}
+
+
+def _codes_to_do(add: tuple[str, ...], remove: tuple[str, ...], held: frozenset[str] | None) -> tuple[list[str], list[str], list[str]]:
+    """(codes to add, codes to remove, codes already as asked) given what the queue holds; all to
+    do when its codes were not read."""
+    if held is None:
+        return list(add), list(remove), []
+    return [c for c in add if c not in held], [c for c in remove if c in held], [c for c in (*add, *remove) if (c in held) == (c in add)]
 
 
 def wanted_of(q: QueueSettingsIntent, skills: _Names, codes: _Names, problems: Problems) -> Wanted:
@@ -109,15 +124,18 @@ class _Shown:
     codes: Mapping[str, str]
 
 
-def _add_target(setup: QueueSetup, t: QueueTarget, wanted: Wanted, body: dict[str, Any] | None, names: _Shown, problems: Problems) -> None:
-    """One queue of an entry: its item (when the entry sets something and the queue can take it) and its plan line."""
+def _add_target(
+    setup: QueueSetup, t: QueueTarget, wanted: Wanted, body: dict[str, Any] | None, names: _Shown, problems: Problems, held: frozenset[str] | None = None
+) -> None:
+    """One queue of an entry: its item (when the entry sets something and the queue can take it) and
+    its plan line (against ``held``, the wrap-up codes the queue holds now)."""
     q, name, qid = t.intent, t.name, t.queue_id
     settings, add, remove = wanted
     members = setup.members.lines.get(qid)
     if not q.names_settings():
         if members is not None:
             setup.lines.append(
-                _plan_line(name, q.line, {}, settings, add, remove, names.skills, names.codes, via=t.via, members=members, overrides=t.overrides)
+                _plan_line(name, q.line, {}, settings, add, remove, names.skills, names.codes, via=t.via, members=members, overrides=t.overrides, held=held)
             )
         return
     if body is None:
@@ -127,7 +145,9 @@ def _add_target(setup: QueueSetup, t: QueueTarget, wanted: Wanted, body: dict[st
         return
     named_codes = {c: names.codes.get(c, c) for c in (*add, *remove)}
     setup.items.append(QueueItem(qid, name, settings, add, remove, unnamed_digests(body, settings.named_paths()), q.line, named_codes))
-    setup.lines.append(_plan_line(name, q.line, body, settings, add, remove, names.skills, names.codes, via=t.via, members=members, overrides=t.overrides))
+    setup.lines.append(
+        _plan_line(name, q.line, body, settings, add, remove, names.skills, names.codes, via=t.via, members=members, overrides=t.overrides, held=held)
+    )
 
 
 async def _read_queues(client: GenesysClient, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -180,18 +200,21 @@ def _plan_line(
     via: str | None = None,
     members: Mapping[str, Any] | None = None,
     overrides: tuple[str, ...] = (),
+    held: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     changes = settings_diff(body, settings)
     changed = {c.path for c in changes}
     shown = [{"setting": c.path, "before": _shown(c.path, c.before, skill_names), "after": _shown(c.path, c.after, skill_names)} for c in changes]
+    to_add, to_remove, codes_already = _codes_to_do(add, remove, held)
     same = sorted(p for p in settings.fields if p not in changed)
+    same += [f"wrap-up code {code_names.get(c, c)!r} {'on' if c in add else 'off'} the queue" for c in codes_already]
     out: dict[str, Any] = {
         "queue": name,
         "line": line,
         "settings": shown,
         "already": same,
-        "add_codes": [code_names.get(c, c) for c in add],
-        "remove_codes": [code_names.get(c, c) for c in remove],
+        "add_codes": [code_names.get(c, c) for c in to_add],
+        "remove_codes": [code_names.get(c, c) for c in to_remove],
     }
     if via is not None:
         out["via"] = via
