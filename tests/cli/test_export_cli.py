@@ -261,10 +261,10 @@ def test_progress_rewrites_one_line_on_a_terminal_and_writes_a_line_now_and_then
     assert plain.getvalue() == "export: 500 users listed, 10 kept\n"
 
 
-def test_an_unreachable_api_ends_the_export_resumably_with_no_file(org, tmp_path):
+def test_an_unreachable_api_ends_the_export_with_no_file(org, tmp_path):
     sim, _ = org
     out = tmp_path / "org.csv"
     result = invoke(sim, "export", "--base-url", "http://127.0.0.1:9", "--retry-budget", "1", "--out", str(out))
-    assert result.exit_code == exitcodes.ABORTED, result.output
+    assert result.exit_code == exitcodes.CANNOT_CONNECT, result.output  # nothing ever answered there (#28 §5)
     assert "run the same command again" in result.output
     assert not list(tmp_path.iterdir())  # neither the file nor its temporary
