@@ -32,7 +32,16 @@ from bulkops.simulator.errors import (
 from bulkops.simulator.httputil import SIM_KEY
 from bulkops.simulator.model import audittrail, organization
 from bulkops.simulator.model.lag import MIN_CONFLICT_WINDOW_S
-from bulkops.simulator.routes import routes_admin, routes_audits, routes_oauth, routes_routing, routes_skillgroups, routes_users, routes_utilization
+from bulkops.simulator.routes import (
+    routes_admin,
+    routes_analytics,
+    routes_audits,
+    routes_oauth,
+    routes_routing,
+    routes_skillgroups,
+    routes_users,
+    routes_utilization,
+)
 
 if TYPE_CHECKING:
     from bulkops.simulator.core import Simulator
@@ -164,6 +173,7 @@ def build_app(sim: Simulator) -> web.Application:
     routes_routing.register(app)
     routes_utilization.register(app)
     routes_skillgroups.register(app)  # skill group members, the routing activity query
+    routes_analytics.register(app)  # queue observations and conversation aggregates (queue traffic)
     routes_audits.register(app)  # the audit trail and its query lifecycle
     organization.register(app)  # GET /api/v2/organizations/me
     routes_admin.register(app)

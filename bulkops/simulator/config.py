@@ -111,6 +111,9 @@ class SimConfig:
     #: Seed conditional group routing rules into the first queues of a new org (cgr.seed): their GET
     #: shows rule 0's queue, which a PUT must not carry back. Part of the org, so not a runtime knob.
     conditional_group_routing: bool = False
+    #: Seed an offered load into every queue of a new org (traffic.py), sized to who is on queue then:
+    #: what the queue observations and conversation aggregates answer from. Part of the org.
+    queue_traffic: bool = False
     #: Seconds before a write's audit entry can be queried (the platform's audit lags its writes;
     #: docs/simulator.md "The audit trail" says why 90), and an audit query takes to succeed.
     audit_delay_seconds: float = 90.0
@@ -259,7 +262,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 #: ``--profile routing``: the real profile's knobs, and a routing picture seeded into the org (skill
 #: groups feeding queues, agents on queue now). Kept apart from "real" so that profile's org stays the
 #: default org (the chaos harness compares it with a plain reference run).
-PROFILES["routing"] = {**PROFILES["real"], "routing_picture": True}
+PROFILES["routing"] = {**PROFILES["real"], "routing_picture": True, "queue_traffic": True}
 
 
 def profile_config(name: str, **overrides: Any) -> SimConfig:

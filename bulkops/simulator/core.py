@@ -22,7 +22,7 @@ from bulkops.simulator.auth import TokenStore
 from bulkops.simulator.config import SimConfig
 from bulkops.simulator.errors import conflict
 from bulkops.simulator.faults import Faults
-from bulkops.simulator.model import cgr, skilldefs, skillgroups
+from bulkops.simulator.model import cgr, skilldefs, skillgroups, traffic
 from bulkops.simulator.model.lag import WriteLag
 from bulkops.simulator.model.org import MemberGroup, Org, User, now_iso
 from bulkops.simulator.model.skilldefs import FlowDependency, SkillGroup
@@ -63,6 +63,8 @@ class Simulator:
         )
         if org is None and config.routing_picture:
             skillgroups.seed_picture(self.org)
+        if org is None and config.queue_traffic:
+            traffic.seed(self.org)
         if org is None and config.conditional_group_routing:
             cgr.seed(self.org)
         self.limiter = _limiter(config, self.clock)

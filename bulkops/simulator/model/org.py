@@ -191,6 +191,7 @@ class Org:
         self.skilldefs = SkillDefsStore()  # skill groups and flows (skilldefs.py)
         self.queueconfig = QueueConfigStore()  # queue settings and wrap-up codes (queueconfig.py)
         self.routing_status: dict[str, str] = {}  # user id -> routing status while on queue (activity.py)
+        self.queue_traffic: dict[str, dict[str, float]] = {}  # queue id -> its offered load (traffic.py)
 
     # ------------------------------------------------------------------ generation
     @classmethod
@@ -493,6 +494,7 @@ class Org:
             "skillDefs": self.skilldefs.to_record(),
             "queueConfig": self.queueconfig.to_record(),
             "routingStatus": dict(sorted(self.routing_status.items())),
+            "queueTraffic": dict(sorted(self.queue_traffic.items())),
         }
 
     @classmethod
@@ -536,6 +538,7 @@ class Org:
         org.queueconfig = QueueConfigStore.from_record(rec.get("queueConfig"))
         org.utilization = UtilizationStore.from_record(org.seed, rec.get("utilization"))
         org.routing_status = dict(rec.get("routingStatus", {}))
+        org.queue_traffic = {k: dict(v) for k, v in rec.get("queueTraffic", {}).items()}
         org._reindex()
         return org
 
