@@ -260,7 +260,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     }
 }
 #: ``--profile routing``: the real profile's knobs, and a routing picture seeded into the org (skill
-#: groups feeding queues, agents on queue now). Kept apart from "real" so that profile's org stays the
+#: groups feeding queues, agents on queue now) and queue traffic (an offered load per queue, traffic.py). Kept apart from "real" so that profile's org stays the
 #: default org (the chaos harness compares it with a plain reference run).
 PROFILES["routing"] = {**PROFILES["real"], "routing_picture": True, "queue_traffic": True}
 
