@@ -6,8 +6,8 @@ A kind's items run through the one pipeline (``base.Kind``). Around it, each sta
 folder: the JSON document's reader (``read_json``) and the CSV forms (their readers answer
 ``sections()`` by kind name), ``validate``'s counts (``counts``), set-up (``set_up``: read what
 the plan shows, problems located; the items it returns are stored by ``store_items`` in their
-kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the undo's plan
-(``undo_noun``) and ``items.csv``'s change column (``change_text``).
+kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the job's store (``job_meta``, ``names``), the
+undo's plan (``undo_noun``) and ``items.csv``'s change column (``change_text``).
 """
 
 from __future__ import annotations
@@ -131,6 +131,16 @@ class KindFolder:
     def plan_text(self, line: Any) -> list[str]:
         """The plan's lines in words."""
         return []
+
+    def job_meta(self, setup: Any) -> Mapping[str, Any]:
+        """What the job's store records of the kind beside its items, by key (the skills: the
+        placeholder ids of those the job creates, which the run swaps for the real ones)."""
+        return {}
+
+    def names(self, directory: OrgDirectory) -> Mapping[str, str]:
+        """Id -> name of the kind's objects the job names, for the result files and messages, over
+        the catalogue's tables (the skills: a skill the job creates, by its placeholder)."""
+        return {}
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
         """``items.csv``'s change cell for one item from its last audit line's ``changes``."""

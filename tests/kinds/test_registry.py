@@ -8,6 +8,9 @@ import pytest
 from bulkops.engine.run.phases import in_run_order
 from bulkops.kinds.base import PHASES
 from bulkops.kinds.registry import KINDS, folder_of, kinds
+from bulkops.kinds.skills.intent import SkillItem
+from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup
+from bulkops.spec.resolve import OrgDirectory
 from bulkops.spec.schemacheck import document_issues
 
 NAMES = ["skill", "queue", "queue_members", "label", "utilization", "utilization_default"]
@@ -43,3 +46,12 @@ def test_a_version_2_document_with_nothing_names_every_section_of_the_registry()
         'nothing to do: "users", "skills", "queues", "utilizationLabels", "utilization" and "utilizationDefault" are all empty or missing'
     )
     assert all(f'"{s}"' in message for s in sections)
+
+
+def test_what_a_kind_records_in_the_jobs_store_comes_from_its_folder():
+    setup = SkillSetup(items=[SkillItem("create", "Spanish"), SkillItem("create", "Billing", skill_id="s1"), SkillItem("delete", "Old", skill_id="s2")])
+    assert folder_of("skill").job_meta(setup) == {"new_skills": [NEW_SKILL + "Spanish"]}
+    assert folder_of("skill").job_meta(None) == {"new_skills": []}
+    directory = OrgDirectory(skills={"Spanish": NEW_SKILL + "Spanish", "Billing": "s1"})
+    assert folder_of("skill").names(directory) == {NEW_SKILL + "Spanish": "Spanish"}
+    assert all(f.job_meta(None) == {} and f.names(directory) == {} for f in KINDS if f.name != "skill")
