@@ -88,6 +88,8 @@ class KindFolder:
     plan_key: str = ""
     #: How the undo's plan names the kind's objects ("utilization label").
     undo_noun: str = ""
+    #: The undo of a create or delete is said whole ("create again by name", "delete"), not part by part.
+    undone_whole: bool = False
     #: The org's catalogue tables set-up reads when the spec has the section ("skills", "divisions").
     catalogues: frozenset[str] = frozenset()
 

@@ -55,3 +55,7 @@ def test_what_a_kind_records_in_the_jobs_store_comes_from_its_folder():
     directory = OrgDirectory(skills={"Spanish": NEW_SKILL + "Spanish", "Billing": "s1"})
     assert folder_of("skill").names(directory) == {NEW_SKILL + "Spanish": "Spanish"}
     assert all(f.job_meta(None) == {} and f.names(directory) == {} for f in KINDS if f.name != "skill")
+
+
+def test_the_undo_says_a_create_or_delete_whole_for_the_kinds_whose_folder_says_so():
+    assert [f.name for f in KINDS if f.undone_whole] == ["skill", "label"]

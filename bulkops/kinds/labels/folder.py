@@ -32,6 +32,7 @@ class LabelsFolder(KindFolder):
     needs_v2 = "utilization labels need"
     plan_key = "utilization_labels"
     undo_noun = "utilization label"
+    undone_whole = True
 
     def make(self) -> AnyKind:
         return UtilizationLabelsKind()

@@ -40,6 +40,7 @@ class SkillsFolder(KindFolder):
     needs_v2 = "skill definitions need"
     plan_key = "skills"
     undo_noun = "skill"
+    undone_whole = True
     catalogues = frozenset({"skills", "divisions"})
 
     def make(self) -> AnyKind:
