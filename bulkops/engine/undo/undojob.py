@@ -42,9 +42,9 @@ from bulkops.engine.setup.userread import USER_EXPAND, fetch_by_id
 from bulkops.engine.undo.itemundo import ItemsInverse, invert_items
 from bulkops.engine.undo.undocheck import AuditSeen, Unaccounted, unaccounted, writeahead_lines
 from bulkops.engine.undo.undoitems import ItemPlan, items_record, plan_items, store_items
-from bulkops.engine.undo.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.errors import JobBusyError, StateError
 from bulkops.kinds.registry import kinds
+from bulkops.kinds.skills.undo import onto_recreated, recreated_skills, skill_names
 from bulkops.spec.spec import file_sha256
 from bulkops.state.auditline import audit_records, item_records
 from bulkops.state.codec import expected_to_dict
