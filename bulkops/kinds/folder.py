@@ -7,7 +7,8 @@ folder: the JSON document's reader (``read_json``) and the CSV forms (their read
 ``sections()`` by kind name), ``validate``'s counts (``counts``), set-up (``set_up``: read what
 the plan shows, problems located; the items it returns are stored by ``store_items`` in their
 kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the job's store (``job_meta``, ``names``), the
-undo's plan (``undo_noun``) and ``items.csv``'s change column (``change_text``).
+undo's plan (``undo_noun``), ``items.csv``'s change column (``change_text``) and the HTML report's
+heading of the kind's items (``heading``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ class KindFolder:
     needs_v2: str = ""
     #: The key of ``plan --json`` that holds the kind's plan line(s).
     plan_key: str = ""
+    #: The heading of the kind's items in the HTML report ("Utilization labels").
+    heading: str = ""
     #: How the undo's plan names the kind's objects ("utilization label").
     undo_noun: str = ""
     #: The undo of a create or delete is said whole ("create again by name", "delete"), not part by part.

@@ -10,6 +10,7 @@ from bulkops.kinds.base import PHASES
 from bulkops.kinds.registry import KINDS, folder_of, kinds
 from bulkops.kinds.skills.intent import SkillItem
 from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup
+from bulkops.report.html import CONTENTS, ITEM_HEADINGS
 from bulkops.spec.resolve import OrgDirectory
 from bulkops.spec.schemacheck import document_issues
 
@@ -59,3 +60,8 @@ def test_what_a_kind_records_in_the_jobs_store_comes_from_its_folder():
 
 def test_the_undo_says_a_create_or_delete_whole_for_the_kinds_whose_folder_says_so():
     assert [f.name for f in KINDS if f.undone_whole] == ["skill", "label"]
+
+
+def test_the_reports_heading_of_each_kinds_items_comes_from_its_folder():
+    assert ITEM_HEADINGS == {f.name: f.heading for f in KINDS} and all(f.heading for f in KINDS)
+    assert [c for c in CONTENTS if c[0].startswith("items-")] == [(f"items-{f.name}", f.heading) for f in KINDS]

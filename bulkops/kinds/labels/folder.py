@@ -28,6 +28,7 @@ def labels_of(sections: Mapping[str, Any]) -> list[LabelIntent]:
 
 class LabelsFolder(KindFolder):
     name = NAME
+    heading = "Utilization labels"
     section = "utilizationLabels"
     needs_v2 = "utilization labels need"
     plan_key = "utilization_labels"

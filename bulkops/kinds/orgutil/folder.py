@@ -30,6 +30,7 @@ def org_default(sections: Mapping[str, Any]) -> OrgUtilizationIntent | None:
 
 class OrgUtilizationFolder(KindFolder):
     name = NAME
+    heading = "The org's default utilization"
     section = "utilizationDefault"
     shape = "object"
     needs_v2 = "the org default utilization needs"

@@ -35,6 +35,7 @@ def queue_setup_of(setups: Mapping[str, Any]) -> QueueSetup:
 
 class QueuesFolder(KindFolder):
     name = NAME
+    heading = "Queue settings"
     section = "queues"
     needs_v2 = "queue settings need"
     plan_key = "queue_settings"

@@ -36,6 +36,7 @@ def skill_setup_of(setups: Mapping[str, Any]) -> SkillSetup:
 
 class SkillsFolder(KindFolder):
     name = NAME
+    heading = "Skill definitions"
     section = "skills"
     needs_v2 = "skill definitions need"
     plan_key = "skills"

@@ -30,6 +30,7 @@ def user_utilization_of(sections: Mapping[str, Any]) -> list[UserUtilizationInte
 
 class UserUtilizationFolder(KindFolder):
     name = NAME
+    heading = "Agents' utilization"
     section = "utilization"
     needs_v2 = "per-user utilization needs"
     plan_key = "utilization"
