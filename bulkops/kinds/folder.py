@@ -93,6 +93,8 @@ class KindFolder:
     undo_noun: str = ""
     #: The undo of a create or delete is said whole ("create again by name", "delete"), not part by part.
     undone_whole: bool = False
+    #: What the undo's plan reads to name the values the kind's items hold by id ("divisions", "labels").
+    undo_reads: frozenset[str] = frozenset()
     #: The org's catalogue tables set-up reads when the spec has the section ("skills", "divisions").
     catalogues: frozenset[str] = frozenset()
 

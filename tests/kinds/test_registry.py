@@ -65,3 +65,8 @@ def test_the_undo_says_a_create_or_delete_whole_for_the_kinds_whose_folder_says_
 def test_the_reports_heading_of_each_kinds_items_comes_from_its_folder():
     assert ITEM_HEADINGS == {f.name: f.heading for f in KINDS} and all(f.heading for f in KINDS)
     assert [c for c in CONTENTS if c[0].startswith("items-")] == [(f"items-{f.name}", f.heading) for f in KINDS]
+
+
+def test_what_the_undos_plan_reads_to_name_an_items_values_comes_from_its_folder():
+    reads = {f.name: f.undo_reads for f in KINDS if f.undo_reads}
+    assert reads == {"skill": {"divisions"}, "label": {"labels"}, "utilization": {"labels"}, "utilization_default": {"labels"}}

@@ -33,6 +33,7 @@ class LabelsFolder(KindFolder):
     needs_v2 = "utilization labels need"
     plan_key = "utilization_labels"
     undo_noun = "utilization label"
+    undo_reads = frozenset({"labels"})
     undone_whole = True
 
     def make(self) -> AnyKind:

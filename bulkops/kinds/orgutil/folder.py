@@ -36,6 +36,7 @@ class OrgUtilizationFolder(KindFolder):
     needs_v2 = "the org default utilization needs"
     plan_key = "utilization_default"
     undo_noun = ""
+    undo_reads = frozenset({"labels"})
 
     def make(self) -> AnyKind:
         return OrgUtilizationKind()

@@ -41,6 +41,7 @@ class SkillsFolder(KindFolder):
     needs_v2 = "skill definitions need"
     plan_key = "skills"
     undo_noun = "skill"
+    undo_reads = frozenset({"divisions"})
     undone_whole = True
     catalogues = frozenset({"skills", "divisions"})
 

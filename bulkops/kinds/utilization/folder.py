@@ -35,6 +35,7 @@ class UserUtilizationFolder(KindFolder):
     needs_v2 = "per-user utilization needs"
     plan_key = "utilization"
     undo_noun = "utilization of"
+    undo_reads = frozenset({"labels"})
 
     def make(self) -> AnyKind:
         return UserUtilizationKind()
