@@ -139,6 +139,11 @@ class KindFolder:
         """The plan's lines in words."""
         return []
 
+    def plan_writes(self, line: Any) -> bool:
+        """Whether the kind's plan line has a write to make (reads a run would make, as of an object
+        already so, do not count): ``plan --detailed-exitcode``."""
+        return False
+
     def job_meta(self, setup: Any) -> Mapping[str, Any]:
         """What the job's store records of the kind beside its items, by key (the skills: the
         placeholder ids of those the job creates, which the run swaps for the real ones)."""

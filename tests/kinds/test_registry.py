@@ -70,3 +70,16 @@ def test_the_reports_heading_of_each_kinds_items_comes_from_its_folder():
 def test_what_the_undos_plan_reads_to_name_an_items_values_comes_from_its_folder():
     reads = {f.name: f.undo_reads for f in KINDS if f.undo_reads}
     assert reads == {"skill": {"divisions"}, "label": {"labels"}, "utilization": {"labels"}, "utilization_default": {"labels"}}
+
+
+def test_whether_a_kinds_plan_line_writes_comes_from_its_folder():
+    """``plan --detailed-exitcode``: a line that only reads (an object already so) is no write."""
+    by = {f.name: f for f in KINDS}
+    assert not any(f.plan_writes(None) for f in KINDS)
+    assert by["skill"].plan_writes([{"action": "create", "exists_already": True}]) is False
+    assert by["skill"].plan_writes([{"action": "delete"}]) is True
+    quiet = {"settings": {}, "add_codes": [], "remove_codes": [], "members": {"activate_count": 0, "deactivate_count": 0}}
+    assert by["queue"].plan_writes([quiet]) is False
+    assert by["queue"].plan_writes([quiet | {"members": {"activate_count": 2}}]) is True
+    assert by["utilization"].plan_writes({"users": []}) is False and by["utilization"].plan_writes({"users": [{"user": "a"}]}) is True
+    assert by["utilization_default"].plan_writes({"changes": {}}) is False and by["utilization_default"].plan_writes({"changes": {"chat": 1}}) is True

@@ -55,6 +55,9 @@ class LabelsFolder(KindFolder):
     def plan_requests(self, line: list[dict[str, Any]]) -> int:
         return sum(label_requests(x) for x in line)
 
+    def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
+        return any(label_requests(x) > 0 for x in line or [])
+
     def plan_text(self, line: list[dict[str, Any]]) -> list[str]:
         return ["utilization label " + describe_label_line(x) for x in line]
 

@@ -62,6 +62,9 @@ class OrgUtilizationFolder(KindFolder):
     def plan_requests(self, line: Mapping[str, Any] | None) -> int:
         return default_requests(line)
 
+    def plan_writes(self, line: Mapping[str, Any] | None) -> bool:
+        return bool((line or {}).get("changes"))
+
     def plan_text(self, line: Mapping[str, Any] | None) -> list[str]:
         return [] if line is None else ["utilization default: " + describe_default_line(line)]
 

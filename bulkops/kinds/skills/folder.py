@@ -66,6 +66,9 @@ class SkillsFolder(KindFolder):
         await guard_deletes(ctx.client, setup, ctx.problems)
         return setup
 
+    def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
+        return any(s["action"] != "create" or not s.get("exists_already") for s in line or [])
+
     def job_meta(self, setup: SkillSetup | None) -> dict[str, Any]:
         """Placeholder ids of the skills the job creates: the run swaps in the real ones."""
         items = (setup or SkillSetup()).items

@@ -56,6 +56,9 @@ class UserUtilizationFolder(KindFolder):
     def plan_requests(self, line: Mapping[str, Any] | None) -> int:
         return utilization_requests(line)
 
+    def plan_writes(self, line: Mapping[str, Any] | None) -> bool:
+        return bool((line or {}).get("users"))
+
     def plan_text(self, line: Mapping[str, Any] | None) -> list[str]:
         return [] if line is None else ["utilization: " + describe_utilization_line(line)]
 
