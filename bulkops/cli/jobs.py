@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ from bulkops.engine.run.runner import Engine
 from bulkops.engine.setup.job import CheckedSpec, JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.setup.jobhistory import JobEntry, UnfinishedJobError, list_jobs, next_job_name
 from bulkops.engine.summary import account_fields, account_lines, render_summary
-from bulkops.kinds.labels.plan import label_requests
 from bulkops.kinds.registry import KINDS
 from bulkops.report.hooks import after_pass
 from bulkops.safetext import escaped_lines
@@ -293,21 +292,7 @@ def would_change(result: Plan) -> bool:
     """Whether running the plan's spec would write anything: a user to change (or a division move), or an
     item with a write to make (reads a run would make, as of a queue or the default utilization already
     so, do not count)."""
-    return result.users_changing > 0 or result.division_write_requests > 0 or any(_item_writes(result))
-
-
-def _item_writes(result: Plan) -> Iterator[bool]:
-    """One flag per item of the plan (each kind's section by its plan key): does it write."""
-    lines = {folder.plan_key: result.sections.get(folder.name) for folder in KINDS if folder.plan_key}
-    yield from (s["action"] != "create" or not s.get("exists_already") for s in lines.get("skills") or [])
-    yield from (bool(q["settings"] or q["add_codes"] or q["remove_codes"]) or _activations(q.get("members")) for q in lines.get("queue_settings") or [])
-    yield from (label_requests(x) > 0 for x in lines.get("utilization_labels") or [])
-    yield bool((lines.get("utilization") or {}).get("users"))
-    yield bool((lines.get("utilization_default") or {}).get("changes"))
-
-
-def _activations(line: dict[str, Any] | None) -> bool:
-    return bool(line and ((line.get("activate_count") or 0) + (line.get("deactivate_count") or 0)))
+    return result.users_changing > 0 or result.division_write_requests > 0 or any(folder.plan_writes(result.sections.get(folder.name)) for folder in KINDS)
 
 
 def plan_exit(result: Plan, impact: Impact, *, strict: bool, detailed: bool) -> int:

@@ -6,8 +6,9 @@ A kind's items run through the one pipeline (``base.Kind``). Around it, each sta
 folder: the JSON document's reader (``read_json``) and the CSV forms (their readers answer
 ``sections()`` by kind name), ``validate``'s counts (``counts``), set-up (``set_up``: read what
 the plan shows, problems located; the items it returns are stored by ``store_items`` in their
-kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the undo's plan
-(``undo_noun``) and ``items.csv``'s change column (``change_text``).
+kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the job's store (``job_meta``, ``names``), the
+undo's plan (``undo_noun``), ``items.csv``'s change column (``change_text``) and the HTML report's
+heading of the kind's items (``heading``).
 """
 
 from __future__ import annotations
@@ -86,8 +87,14 @@ class KindFolder:
     needs_v2: str = ""
     #: The key of ``plan --json`` that holds the kind's plan line(s).
     plan_key: str = ""
+    #: The heading of the kind's items in the HTML report ("Utilization labels").
+    heading: str = ""
     #: How the undo's plan names the kind's objects ("utilization label").
     undo_noun: str = ""
+    #: The undo of a create or delete is said whole ("create again by name", "delete"), not part by part.
+    undone_whole: bool = False
+    #: What the undo's plan reads to name the values the kind's items hold by id ("divisions", "labels").
+    undo_reads: frozenset[str] = frozenset()
     #: The org's catalogue tables set-up reads when the spec has the section ("skills", "divisions").
     catalogues: frozenset[str] = frozenset()
 
@@ -131,6 +138,21 @@ class KindFolder:
     def plan_text(self, line: Any) -> list[str]:
         """The plan's lines in words."""
         return []
+
+    def plan_writes(self, line: Any) -> bool:
+        """Whether the kind's plan line has a write to make (reads a run would make, as of an object
+        already so, do not count): ``plan --detailed-exitcode``."""
+        return False
+
+    def job_meta(self, setup: Any) -> Mapping[str, Any]:
+        """What the job's store records of the kind beside its items, by key (the skills: the
+        placeholder ids of those the job creates, which the run swaps for the real ones)."""
+        return {}
+
+    def names(self, directory: OrgDirectory) -> Mapping[str, str]:
+        """Id -> name of the kind's objects the job names, for the result files and messages, over
+        the catalogue's tables (the skills: a skill the job creates, by its placeholder)."""
+        return {}
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
         """``items.csv``'s change cell for one item from its last audit line's ``changes``."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from bulkops.kinds.registry import KINDS
 from bulkops.report.charts import PALETTE, Bar, column_chart, outcome_bar
 from bulkops.report.orgchanges import Group
 from bulkops.report.settle import SettleView, by_reason
@@ -275,15 +276,8 @@ def _in_short(f: Figures, state: str) -> str:
     return '<section class="in-short" data-figure="in-short"><p>' + " ".join(escape(x) for x in said) + "</p></section>"
 
 
-#: Each kind of item under its own heading (#28 §5), in this order; an unknown kind under its own name.
-ITEM_HEADINGS = {
-    "skill": "Skill definitions",
-    "queue": "Queue settings",
-    "queue_members": "Queue members",
-    "label": "Utilization labels",
-    "utilization_default": "The org's default utilization",
-    "utilization": "Agents' utilization",
-}
+#: Each kind of item under its own heading (#28 §5), in the registry's order; an unknown kind under its own name.
+ITEM_HEADINGS = {folder.name: folder.heading or folder.name for folder in KINDS}
 
 
 def _items(f: Figures, changes: Mapping[str, str]) -> str:

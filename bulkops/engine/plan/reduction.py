@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.kinds.members.intent import MembersItem
 from bulkops.kinds.queues.folder import queue_setup_of
+from bulkops.kinds.skills.folder import skill_setup_of
 from bulkops.kinds.skills.intent import SkillItem
 
 if TYPE_CHECKING:
@@ -124,10 +125,10 @@ def store_pairs(open_ids: Iterable[str], intents_of: Lookup, states_of: Lookup, 
 def may_reduce(resolved: ResolvedSpec) -> Reduction | None:
     """``first_reduction`` of a resolved spec: its users (intent and state from the run store),
     its skill definitions and its queue member activations. No request."""
-    store = resolved.store
+    store, skills = resolved.store, skill_setup_of(resolved.setups)
     return first_reduction(
         store_pairs(store.open_user_ids(), store.open_intents, store.states),
-        resolved.skills.items,
-        len(resolved.skills.migrations),
+        skills.items,
+        len(skills.migrations),
         queue_setup_of(resolved.setups).members.items,
     )

@@ -40,8 +40,6 @@ from bulkops.engine.setup.userread import HeldCounts, read_users
 from bulkops.errors import RunStateWriteError, SpecError, SpecProblem, StateError
 from bulkops.kinds.folder import SetupContext, UsersWatch, store_items
 from bulkops.kinds.registry import KINDS
-from bulkops.kinds.skills.folder import skill_setup_of
-from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup
 from bulkops.spec import OpenSpec, OrgDirectory, file_sha256, open_spec
 from bulkops.spec.cells import fold
 from bulkops.spec.named import NamedUsers
@@ -161,11 +159,6 @@ class ResolvedSpec:
     authoritative: AuthoritativeSetup = dataclasses.field(default_factory=AuthoritativeSetup)
 
     @property
-    def skills(self) -> SkillSetup:
-        """The skills section as set-up resolved it (the placeholder ids of the skills it creates name the job's)."""
-        return skill_setup_of(self.setups)
-
-    @property
     def store(self) -> RunStore:
         return self.checked.store
 
@@ -265,9 +258,16 @@ async def set_up_kinds(ctx: SetupContext) -> dict[str, Any]:
 
 
 def names_of(directory: OrgDirectory) -> dict[str, str]:
-    """The catalogue the job read, id -> name (a skill the job creates is named by its placeholder)."""
+    """The catalogue the job read, id -> name, then what each kind names over it (a skill the job
+    creates is named by its placeholder)."""
     tables = (directory.skills, directory.languages, directory.queues, directory.divisions)
-    return {sid: name for table in tables for name, sid in table.items()} | {sid: name for name, sid in directory.skills.items() if sid.startswith(NEW_SKILL)}
+    read = {sid: name for table in tables for name, sid in table.items()}
+    return read | {sid: name for folder in KINDS for sid, name in folder.names(directory).items()}
+
+
+def kinds_meta(setups: Mapping[str, Any]) -> dict[str, Any]:
+    """What each kind records in the job's store beside its items (the placeholders of the skills it creates)."""
+    return {key: value for folder in KINDS for key, value in folder.job_meta(setups.get(folder.name)).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,8 +325,8 @@ def _create(resolved: ResolvedSpec, paths: RunPaths, job_id: str, meta: Mapping[
             "queue_member_counts": {q: resolved.directory.queue_members[q] for q in sorted(resolved.queues) if q in resolved.directory.queue_members},
             # id -> name of what the job's lines name, for the result files and messages (people read names).
             "names": names_of(resolved.directory),
-            # Placeholder ids of the skills the job creates: the run swaps in the real ones.
-            "new_skills": sorted(NEW_SKILL + i.name for i in resolved.skills.items if i.op == "create" and i.skill_id is None),
+            # What each kind records beside its items (the placeholder ids of the skills the job creates).
+            **kinds_meta(resolved.setups),
             "users": resolved.users,
             "created_at": time.time(),  # `status` lists a spec's jobs newest first (#30 §2)
             **meta,

@@ -42,9 +42,9 @@ from bulkops.engine.setup.userread import USER_EXPAND, fetch_by_id
 from bulkops.engine.undo.itemundo import ItemsInverse, invert_items
 from bulkops.engine.undo.undocheck import AuditSeen, Unaccounted, unaccounted, writeahead_lines
 from bulkops.engine.undo.undoitems import ItemPlan, items_record, plan_items, store_items
-from bulkops.engine.undo.undoskills import onto_recreated, recreated_skills, skill_names
 from bulkops.errors import JobBusyError, StateError
-from bulkops.kinds.registry import kinds
+from bulkops.kinds.registry import folder_of, kinds
+from bulkops.kinds.skills.undo import onto_recreated, recreated_skills, skill_names
 from bulkops.spec.spec import file_sha256
 from bulkops.state.auditline import audit_records, item_records
 from bulkops.state.codec import expected_to_dict
@@ -195,12 +195,13 @@ async def _manager_emails(client: GenesysClient, users: list[UserUndo], known: M
 async def _org_names(client: GenesysClient, items: ItemsInverse) -> dict[str, str]:
     """Id -> name of the org's divisions and utilization labels where an item may hold them by id
     (a skill's division, a utilization setting's labels), so the plan says names (#28 §5)."""
-    named = {u.kind for u in items.undoable}
+    folders = (folder_of(u.kind) for u in items.undoable)
+    reads = {read for folder in folders if folder is not None for read in folder.undo_reads}
     out: dict[str, str] = {}
     with request_kind(STATE_READS):
-        if "skill" in named:
+        if "divisions" in reads:
             out |= {i: n for n, i in (await build_catalogue(client, ["divisions"])).divisions.items()}
-        if named & {"utilization", "utilization_default", "label"}:
+        if "labels" in reads:
             out |= {label.id: label.name for label in await list_labels(client)}
     return out
 

@@ -93,7 +93,8 @@ def describe_item(p: ItemPlan, names: Mapping[str, str] | None = None) -> str:
     inv = p.undo.inverted
     known = names or {}
     given = inv.names if inv is not None else {}
-    if p.undo.kind in ("skill", "label") and inv is not None and "exists" in inv.restore:
+    folder = folder_of(p.undo.kind)
+    if folder is not None and folder.undone_whole and inv is not None and "exists" in inv.restore:
         parts = [_exists_change(inv.restore["exists"])] if p.restoring else []
     else:
         parts = [f"{part_name(k, given, known)} {say_value(now, known)} -> {say_value(target, known)}" for k, (now, target) in p.restoring.items()]

@@ -28,10 +28,13 @@ def labels_of(sections: Mapping[str, Any]) -> list[LabelIntent]:
 
 class LabelsFolder(KindFolder):
     name = NAME
+    heading = "Utilization labels"
     section = "utilizationLabels"
     needs_v2 = "utilization labels need"
     plan_key = "utilization_labels"
     undo_noun = "utilization label"
+    undo_reads = frozenset({"labels"})
+    undone_whole = True
 
     def make(self) -> AnyKind:
         return UtilizationLabelsKind()
@@ -51,6 +54,9 @@ class LabelsFolder(KindFolder):
 
     def plan_requests(self, line: list[dict[str, Any]]) -> int:
         return sum(label_requests(x) for x in line)
+
+    def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
+        return any(label_requests(x) > 0 for x in line or [])
 
     def plan_text(self, line: list[dict[str, Any]]) -> list[str]:
         return ["utilization label " + describe_label_line(x) for x in line]

@@ -18,6 +18,7 @@ NAME = "queue_members"
 
 class MembersFolder(KindFolder):
     name = NAME
+    heading = "Queue members"
     undo_noun = "queue members"
 
     def make(self) -> AnyKind:

@@ -30,11 +30,13 @@ def org_default(sections: Mapping[str, Any]) -> OrgUtilizationIntent | None:
 
 class OrgUtilizationFolder(KindFolder):
     name = NAME
+    heading = "The org's default utilization"
     section = "utilizationDefault"
     shape = "object"
     needs_v2 = "the org default utilization needs"
     plan_key = "utilization_default"
     undo_noun = ""
+    undo_reads = frozenset({"labels"})
 
     def make(self) -> AnyKind:
         return OrgUtilizationKind()
@@ -59,6 +61,9 @@ class OrgUtilizationFolder(KindFolder):
 
     def plan_requests(self, line: Mapping[str, Any] | None) -> int:
         return default_requests(line)
+
+    def plan_writes(self, line: Mapping[str, Any] | None) -> bool:
+        return bool((line or {}).get("changes"))
 
     def plan_text(self, line: Mapping[str, Any] | None) -> list[str]:
         return [] if line is None else ["utilization default: " + describe_default_line(line)]

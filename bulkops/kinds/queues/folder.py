@@ -35,6 +35,7 @@ def queue_setup_of(setups: Mapping[str, Any]) -> QueueSetup:
 
 class QueuesFolder(KindFolder):
     name = NAME
+    heading = "Queue settings"
     section = "queues"
     needs_v2 = "queue settings need"
     plan_key = "queue_settings"
@@ -60,11 +61,18 @@ class QueuesFolder(KindFolder):
     def plan_requests(self, line: list[dict[str, Any]]) -> int:
         return sum(queue_setting_requests(q) for q in line)
 
+    def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
+        return any(bool(q["settings"] or q["add_codes"] or q["remove_codes"]) or _activations(q.get("members")) for q in line or [])
+
     def plan_text(self, line: list[dict[str, Any]]) -> list[str]:
         return ["queue " + describe_queue_line(q) for q in line]
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
         return queue_change_text(changes, names) or None
+
+
+def _activations(line: Mapping[str, Any] | None) -> bool:
+    return bool(line and ((line.get("activate_count") or 0) + (line.get("deactivate_count") or 0)))
 
 
 FOLDER = QueuesFolder()

@@ -12,7 +12,7 @@ from bulkops.kinds.skills.intent import SkillDefinitionIntent
 from bulkops.kinds.skills.kind import SkillDefinitions
 from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
 from bulkops.kinds.skills.section import read_json
-from bulkops.kinds.skills.setup import SkillSetup, apply_migrations, guard_deletes, resolve_definitions
+from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
@@ -36,10 +36,13 @@ def skill_setup_of(setups: Mapping[str, Any]) -> SkillSetup:
 
 class SkillsFolder(KindFolder):
     name = NAME
+    heading = "Skill definitions"
     section = "skills"
     needs_v2 = "skill definitions need"
     plan_key = "skills"
     undo_noun = "skill"
+    undo_reads = frozenset({"divisions"})
+    undone_whole = True
     catalogues = frozenset({"skills", "divisions"})
 
     def make(self) -> AnyKind:
@@ -62,6 +65,18 @@ class SkillsFolder(KindFolder):
         apply_migrations(setup, ctx.store, ctx.problems)
         await guard_deletes(ctx.client, setup, ctx.problems)
         return setup
+
+    def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
+        return any(s["action"] != "create" or not s.get("exists_already") for s in line or [])
+
+    def job_meta(self, setup: SkillSetup | None) -> dict[str, Any]:
+        """Placeholder ids of the skills the job creates: the run swaps in the real ones."""
+        items = (setup or SkillSetup()).items
+        return {"new_skills": sorted(NEW_SKILL + i.name for i in items if i.op == "create" and i.skill_id is None)}
+
+    def names(self, directory: OrgDirectory) -> dict[str, str]:
+        """A skill the job creates is named by its placeholder."""
+        return {sid: name for name, sid in directory.skills.items() if sid.startswith(NEW_SKILL)}
 
     def plan_line(self, setup: SkillSetup | None, resolved: ResolvedSpec) -> list[dict[str, Any]]:
         return describe_skills(setup or SkillSetup(), resolved.directory)

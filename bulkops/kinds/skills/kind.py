@@ -12,7 +12,7 @@ holds it back, named) and nothing references it; a skill the job moved is moved 
 division, where it is still in the one the job moved it to. A skill the job deleted is created
 again by name, in its division, before the users' undo (#25 §4): a new id (the platform never
 brings an id back), safe because the delete's guard proved nothing referenced it; the users'
-undo gives its holders their old levels on the new id (``engine/undo/undoskills.py``). Where a skill
+undo gives its holders their old levels on the new id (``kinds/skills/undo.py``). Where a skill
 of that name exists again (someone created it since), it is the one they get back.
 """
 

@@ -222,7 +222,7 @@ def real_ids(placeholders: Iterable[str], org_skills: Mapping[str, str]) -> dict
 
 def substitute(intent: ResolvedIntent, ids: Mapping[str, str]) -> ResolvedIntent | str:
     """The intent with real ids for the skills the job created; the reason when one is missing.
-    An undo's guard (``expect``) follows: it is checked on the real id (``engine/undo/undoskills.py``)."""
+    An undo's guard (``expect``) follows: it is checked on the real id (``kinds/skills/undo.py``)."""
     missing = [k.removeprefix(NEW_SKILL) for k in (*intent.skills, *intent.remove_skills) if k.startswith(NEW_SKILL) and k not in ids]
     if missing:
         return f"skill(s) {', '.join(missing)} were not created (see the skill definitions' results)"

@@ -30,10 +30,12 @@ def user_utilization_of(sections: Mapping[str, Any]) -> list[UserUtilizationInte
 
 class UserUtilizationFolder(KindFolder):
     name = NAME
+    heading = "Agents' utilization"
     section = "utilization"
     needs_v2 = "per-user utilization needs"
     plan_key = "utilization"
     undo_noun = "utilization of"
+    undo_reads = frozenset({"labels"})
 
     def make(self) -> AnyKind:
         return UserUtilizationKind()
@@ -53,6 +55,9 @@ class UserUtilizationFolder(KindFolder):
 
     def plan_requests(self, line: Mapping[str, Any] | None) -> int:
         return utilization_requests(line)
+
+    def plan_writes(self, line: Mapping[str, Any] | None) -> bool:
+        return bool((line or {}).get("users"))
 
     def plan_text(self, line: Mapping[str, Any] | None) -> list[str]:
         return [] if line is None else ["utilization: " + describe_utilization_line(line)]

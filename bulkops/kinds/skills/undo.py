@@ -17,9 +17,8 @@ from collections.abc import Mapping
 from bulkops.domain.inverse import Inverse
 from bulkops.domain.model import Expected, ResolvedIntent
 from bulkops.engine.undo.itemundo import ItemsInverse
+from bulkops.kinds.skills.folder import NAME as SKILL
 from bulkops.kinds.skills.setup import NEW_SKILL
-
-SKILL = "skill"
 
 
 def recreated_skills(items: ItemsInverse) -> dict[str, str]:
