@@ -30,6 +30,7 @@ from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.domain.merge import apply, diff
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.skillgroups import Holdings, is_member, names_in
+from bulkops.engine.plan.prediction import QueueServiceLevel, Staffing, predict
 from bulkops.engine.run.queues import read_members_first
 from bulkops.engine.setup.directory import build_catalogue
 from bulkops.errors import AuthError, BulkopsError
@@ -143,6 +144,10 @@ class Impact:
     requests: int = 0
     users_moving: int = 0
     warnings: tuple[ImpactWarning, ...] = field(default_factory=tuple)
+    #: Service level now and predicted per queue losing agents on queue (#31 §2), and "read",
+    #: "not needed", or why it is unavailable.
+    service_levels: tuple[QueueServiceLevel, ...] = ()
+    prediction: str = "not needed"
 
     def top_rank(self) -> list[ImpactWarning]:
         return [w for w in self.warnings if w.rank == CRITICAL]
@@ -156,7 +161,16 @@ async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDire
     start = client.stats.requests
     with request_kind(STATE_READS):
         impact = await _assess(client, inputs, directory, live=live)
-    return Impact(impact.groups, impact.queues, impact.analytics, client.stats.requests - start, impact.users_moving, _rank(impact))
+    return Impact(
+        impact.groups,
+        impact.queues,
+        impact.analytics,
+        client.stats.requests - start,
+        impact.users_moving,
+        _rank(impact),
+        impact.service_levels,
+        impact.prediction,
+    )
 
 
 #: Group id -> (user ids who are members before, after).
@@ -183,7 +197,24 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
     )
     group_impacts = group_impacts_of(groups, queues, member, moving_groups, labels)
     changed = tuple(qi for qi in queue_impacts_by_id.values() if changes_members(qi))
-    return Impact(group_impacts, changed, analytics, users_moving=len(moves))
+    prediction, levels = await _prediction(client, analytics, queue_impacts_by_id) if live else ("not read (nobody asked)", ())
+    return Impact(group_impacts, changed, analytics, users_moving=len(moves), service_levels=levels, prediction=prediction)
+
+
+async def _prediction(client: GenesysClient, analytics: str, impacts: Mapping[str, QueueImpact]) -> tuple[str, tuple[QueueServiceLevel, ...]]:
+    """The service levels predicted; unavailable when the agents on queue now could not be seen."""
+    if analytics.startswith("not visible") and any(qi.leaving for qi in impacts.values()):
+        return "unavailable: it needs the agents on queue now, which are not visible", ()
+    return await predict(client, staffing_of(impacts))
+
+
+def staffing_of(impacts: Mapping[str, QueueImpact]) -> dict[str, Staffing]:
+    """The queues the job takes agents on queue from (as the activity query read them): now and after."""
+    return {
+        qid: Staffing(qi.name, qi.on_queue_now, max(0, qi.on_queue_now - (qi.on_queue_leaving or 0)))
+        for qid, qi in impacts.items()
+        if qi.on_queue_now is not None and qi.on_queue_leaving
+    }
 
 
 def group_membership(
@@ -433,6 +464,7 @@ def _rank(impact: Impact) -> tuple[ImpactWarning, ...]:
             out.append(ImpactWarning(SEVERE, f"queue {q.name!r} would lose {q.on_queue_leaving} of its {q.on_queue_now} agents on queue now"))
         elif q.leaving and len(q.leaving) * 2 > q.members_before:
             out.append(ImpactWarning(NOTICE, f"queue {q.name!r} would lose {len(q.leaving)} of its {q.members_before} members"))
+    out += prediction_warnings(impact)
     for g in impact.groups:
         if g.leaving and g.members_after == 0 and g.members_before:
             used = f" (it feeds {', '.join(repr(n) for n in g.queues)})" if g.queues else ""
@@ -440,3 +472,20 @@ def _rank(impact: Impact) -> tuple[ImpactWarning, ...]:
     if impact.analytics.startswith(("not visible", "partial")):
         out.append(ImpactWarning(NOTICE, f"agents on queue now: {impact.analytics}"))
     return tuple(sorted(out, key=lambda w: w.rank))
+
+
+def prediction_warnings(impact: Impact) -> list[ImpactWarning]:
+    """A queue the model predicts below its service-level objective ranks with the top warnings;
+    a prediction that could not be read is a notice."""
+    out = [
+        ImpactWarning(
+            CRITICAL,
+            f"queue {s.queue!r} is predicted (Erlang C model) to fall below its service level objective: "
+            f"{s.now:.0%} -> {s.predicted:.0%} answered within {s.target_seconds:.0f} s, objective {s.objective:.0%}",
+        )
+        for s in impact.service_levels
+        if s.falls_below
+    ]
+    if impact.prediction.startswith("unavailable"):
+        out.append(ImpactWarning(NOTICE, f"predicted service level {impact.prediction}"))
+    return out

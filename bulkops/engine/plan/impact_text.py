@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bulkops.engine.plan.impact import CRITICAL, SEVERE, SHOWN, GroupImpact, Impact, QueueImpact
+from bulkops.engine.plan.prediction import MODEL_NOTE, QueueServiceLevel
 
 RANK_NAMES = {CRITICAL: "critical", SEVERE: "severe"}
 
@@ -62,14 +63,39 @@ def describe(impact: Impact) -> list[str]:
         lines.append("  no skill group gains or loses a member and no queue's members change")
     if impact.analytics.startswith(("not visible", "partial")):
         lines.append(f"  agents on queue now: {impact.analytics}")
+    lines += ["  " + line for line in describe_prediction(impact)]
     for w in impact.warnings:
         lines.append(f"  warning [{RANK_NAMES.get(w.rank, 'notice')}]: {w.text}")
     return lines
+
+
+def describe_service_level(s: QueueServiceLevel) -> str:
+    """``Support ES: service level now 84% -> predicted 12% answered within 20 s with 3 of 9 agents on queue (objective 80%; ...)``."""
+    measured = f"; measured {s.measured:.0%}" if s.measured is not None else ""
+    guessed = "" if s.objective_read else ", a guess: the aggregates carry none"
+    minutes = round(s.interval_seconds / 60)
+    return (
+        f"{s.queue}: service level now {s.now:.0%} -> predicted {s.predicted:.0%} answered within {s.target_seconds:.0f} s "
+        f"with {s.agents_after} of {s.agents_now} agents on queue (objective {s.objective:.0%}{guessed}; "
+        f"{s.offered} offered in the last {minutes} min{measured}, {s.handle_seconds:.0f} s handle time)"
+    )
+
+
+def describe_prediction(impact: Impact) -> list[str]:
+    """The predicted service levels, said to be a model, or why there are none."""
+    if impact.prediction.startswith("unavailable"):
+        return [f"predicted service level: {impact.prediction}"]
+    if not impact.service_levels:
+        return []
+    return [f"predicted service level ({MODEL_NOTE}: steady state, no abandonment, every agent takes every conversation):"] + [
+        "  " + describe_service_level(s) for s in impact.service_levels
+    ]
 
 
 def to_dict(impact: Impact) -> dict[str, Any]:
     out = asdict(impact)
     out["queues"] = [{**asdict(q), "members_after": q.members_after, "direct_after": q.direct_after} for q in impact.queues]
     out["groups"] = [{**asdict(g), "members_after": g.members_after} for g in impact.groups]
+    out["service_levels"] = [{**asdict(s), "falls_below": s.falls_below, "model": MODEL_NOTE} for s in impact.service_levels]
     out["warnings"] = [{"rank": w.rank, "severity": RANK_NAMES.get(w.rank, "notice"), "text": w.text} for w in impact.warnings]
     return out
