@@ -19,7 +19,7 @@ import click
 
 from bulkops.cli.support import exitcodes
 from bulkops.client import GenesysClient
-from bulkops.engine.plan.impact import Impact, ImpactInputs, assess
+from bulkops.engine.plan.impact import Impact, ImpactInputs, assess, with_prediction
 from bulkops.engine.plan.impact_text import RANK_NAMES, describe
 from bulkops.engine.plan.planjob import Plan, make_plan
 from bulkops.engine.plan.reduction import may_reduce
@@ -54,7 +54,8 @@ async def plan_with_impact(client: GenesysClient, resolved: ResolvedSpec, *, det
     inputs = ImpactInputs()
     plan = await make_plan(client, resolved, detail=detail, watch=inputs)
     reads = client.stats.requests
-    return plan, await assess(client, inputs, resolved.directory, live=live), reads
+    impact = await assess(client, inputs, resolved.directory, live=live)
+    return plan, await with_prediction(client, impact) if live else impact, reads
 
 
 def echo_impact(impact: Impact) -> None:

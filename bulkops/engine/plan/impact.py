@@ -20,7 +20,7 @@ request is labelled ``state_reads`` and counted in ``Impact.requests``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints import activity as reads
@@ -119,6 +119,7 @@ class QueueImpact:
     ring_skills: tuple[RingSkillImpact, ...] = ()
     #: The routing activity query truncated this queue's answer: the two figures above are at least.
     on_queue_partial: bool = False
+    queue_id: str = ""
 
     @property
     def members_after(self) -> int:
@@ -197,24 +198,7 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
     )
     group_impacts = group_impacts_of(groups, queues, member, moving_groups, labels)
     changed = tuple(qi for qi in queue_impacts_by_id.values() if changes_members(qi))
-    prediction, levels = await _prediction(client, analytics, queue_impacts_by_id) if live else ("not read (nobody asked)", ())
-    return Impact(group_impacts, changed, analytics, users_moving=len(moves), service_levels=levels, prediction=prediction)
-
-
-async def _prediction(client: GenesysClient, analytics: str, impacts: Mapping[str, QueueImpact]) -> tuple[str, tuple[QueueServiceLevel, ...]]:
-    """The service levels predicted; unavailable when the agents on queue now could not be seen."""
-    if analytics.startswith("not visible") and any(qi.leaving for qi in impacts.values()):
-        return "unavailable: it needs the agents on queue now, which are not visible", ()
-    return await predict(client, staffing_of(impacts))
-
-
-def staffing_of(impacts: Mapping[str, QueueImpact]) -> dict[str, Staffing]:
-    """The queues the job takes agents on queue from (as the activity query read them): now and after."""
-    return {
-        qid: Staffing(qi.name, qi.on_queue_now, max(0, qi.on_queue_now - (qi.on_queue_leaving or 0)))
-        for qid, qi in impacts.items()
-        if qi.on_queue_now is not None and qi.on_queue_leaving
-    }
+    return Impact(group_impacts, changed, analytics, users_moving=len(moves))
 
 
 def group_membership(
@@ -309,6 +293,7 @@ async def _queue(
         tuple(sorted(g.name or g.id for g in q.member_groups if g.id in groups and member[g.id][0] != member[g.id][1])),
         uncertain,
         ring_skills=rings,
+        queue_id=q.id,
     )
 
 
@@ -431,21 +416,32 @@ def _live_state(live: reads.LivePicture, impacts: Mapping[str, QueueImpact]) -> 
 
 
 def _with_live(qi: QueueImpact, now: int, leaving: int, *, partial: bool = False) -> QueueImpact:
-    return QueueImpact(
-        qi.name,
-        qi.members_before,
-        qi.direct_before,
-        qi.joining,
-        qi.leaving,
-        qi.direct_joins,
-        qi.direct_leaves,
-        qi.through,
-        qi.uncertain,
-        now,
-        leaving,
-        qi.ring_skills,
-        partial,
-    )
+    return replace(qi, on_queue_now=now, on_queue_leaving=leaving, on_queue_partial=partial)
+
+
+# ---------------------------------------------------------------------- predicted service level
+async def with_prediction(client: GenesysClient, impact: Impact) -> Impact:
+    """The impact with each queue's service level now and predicted (#31 §2), read after ``assess``
+    (its own request, added to ``requests``) and the warnings ranked again; unavailable when the
+    agents on queue now could not be seen or the aggregates query is refused."""
+    start = client.stats.requests
+    levels: tuple[QueueServiceLevel, ...] = ()
+    if impact.analytics.startswith("not visible") and any(q.leaving for q in impact.queues):
+        prediction = "unavailable: it needs the agents on queue now, which are not visible"
+    else:
+        with request_kind(STATE_READS):
+            prediction, levels = await predict(client, staffing_of(impact.queues))
+    out = replace(impact, service_levels=levels, prediction=prediction, requests=impact.requests + client.stats.requests - start)
+    return replace(out, warnings=_rank(out))
+
+
+def staffing_of(queues: Iterable[QueueImpact]) -> dict[str, Staffing]:
+    """The queues the job takes agents on queue from (as the activity query read them): now and after."""
+    return {
+        qi.queue_id: Staffing(qi.name, qi.on_queue_now, max(0, qi.on_queue_now - (qi.on_queue_leaving or 0)))
+        for qi in queues
+        if qi.queue_id and qi.on_queue_now is not None and qi.on_queue_leaving
+    }
 
 
 # ---------------------------------------------------------------------- warnings
