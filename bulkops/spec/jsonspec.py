@@ -127,6 +127,7 @@ def _huge_integer(text: str) -> tuple[int, int]:
 #: (``\\ud800``, ``\\n``, ``\\u001b``, ``\\u202e``) or a C1/DEL/bidi character written as is (raw C0
 #: controls are already a syntax error). Searched once per text: most texts have none.
 _SUSPECT = re.compile("\\\\[bfnrtu]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_UNICODE = "not valid Unicode text: a \\uD800-\\uDFFF escape without its other half (a lone surrogate) cannot be stored or sent"
 
 
@@ -136,7 +137,7 @@ def _text_problem(text: str) -> str | None:
     if found is None:
         return None
     index, what = found
-    if "surrogate" in what:
+    if "surrogate" in what or _LONE_SURROGATE.search(text):  # not Unicode at all comes before a refused character
         return _NOT_UNICODE
     return f"holds {what} at character {index + 1}: control characters and bidi overrides/isolates are refused"
 

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from bulkops.domain.model import UserIntent
@@ -228,6 +228,7 @@ def _mentions(problems: list[SpecProblem], fragment: str) -> bool:
 
 @SETTINGS
 @given(any_text, st.sampled_from(["user", "department", "title", "manager", "division", "skill", "queue", "description"]), st.booleans(), st.booleans())
+@example("\x1f\ud800", "user", False, True)  # found by this test: a control character before a lone surrogate hid it
 def test_any_text_in_any_json_string_is_read_or_a_problem(text, place, lines_form, escaped) -> None:
     """Escaped (``\\ud800``) or raw (bytes encoding a surrogate), a lone surrogate anywhere
     is a problem; any other text is read (or refused for its content), never a crash."""
