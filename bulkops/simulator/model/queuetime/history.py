@@ -1,11 +1,10 @@
-"""What a simulated queue did, minute by minute of the simulator's clock: the bounded history the
+"""What a simulated queue did, minute by minute of simulated time: the bounded history the
 conversation aggregates answer a past interval from. Pure.
 
-A minute of the clock holds ``time_scale`` minutes of simulated traffic. Each bucket keeps the
-simulated seconds it covers, the conversations offered in them and those answered within the target
-(expected counts). An interval is answered at its own length on the clock: a bucket contributes its
-rates per simulated second times the clock seconds of the interval it covers, so offered / interval
-stays the queue's offered rate however fast simulated time runs (what plan's prediction divides by).
+Each bucket is a simulated minute (seconds since the simulator's anchor, in simulated time) with the
+conversations offered in it and those answered within the target (expected counts, as the process
+gives them). A day of simulated minutes is kept per queue: at the routing profile's 600 x, the last
+2.4 minutes of the clock.
 """
 
 from __future__ import annotations
@@ -13,27 +12,27 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-#: Clock seconds per bucket, and the buckets kept per queue (a day of minutes).
+#: Simulated seconds per bucket, and the buckets kept per queue (a day of minutes).
 BUCKET_SECONDS = 60.0
 KEPT_BUCKETS = 1440
+SPAN_SECONDS = BUCKET_SECONDS * KEPT_BUCKETS
 
 
 @dataclass(slots=True)
 class Bucket:
-    """One clock minute of one queue (the current one still filling)."""
+    """One simulated minute of one queue (the current one still filling)."""
 
-    index: int  # minutes since the anchor
-    start: float  # clock seconds since the anchor, of the first moment covered
+    index: int  # simulated minutes since the anchor
+    start: float  # simulated seconds since the anchor, of the first moment covered
     end: float
-    sim_seconds: float
     offered: float
     within: float
 
 
 @dataclass(frozen=True, slots=True)
 class Covered:
-    """What the history says about part of an interval: the clock seconds it covers, and over them
-    the conversations offered and answered within the target, at the interval's length."""
+    """What the history says about part of an interval: the simulated seconds it covers, and in them
+    the conversations offered and answered within the target."""
 
     seconds: float
     offered: float
@@ -46,29 +45,28 @@ class History:
     def __init__(self) -> None:
         self.buckets: deque[Bucket] = deque(maxlen=KEPT_BUCKETS)
 
-    def record(self, start: float, end: float, sim_seconds: float, offered: float, within: float) -> None:
-        """A stretch of simulated traffic, ``start``..``end`` clock seconds since the anchor, within one minute."""
+    def record(self, start: float, end: float, offered: float, within: float) -> None:
+        """Simulated traffic from ``start`` to ``end`` (seconds since the anchor), within one minute."""
         index = int(start // BUCKET_SECONDS)
         last = self.buckets[-1] if self.buckets else None
         if last is not None and last.index == index:
-            last.end, last.sim_seconds = end, last.sim_seconds + sim_seconds
-            last.offered, last.within = last.offered + offered, last.within + within
+            last.end, last.offered, last.within = end, last.offered + offered, last.within + within
         else:
-            self.buckets.append(Bucket(index, start, end, sim_seconds, offered, within))
+            self.buckets.append(Bucket(index, start, end, offered, within))
 
     def covered(self, start: float, end: float) -> Covered:
-        """The part of ``start``..``end`` (clock seconds since the anchor) the history covers."""
+        """The part of ``start``..``end`` (simulated seconds since the anchor) the history covers,
+        a bucket partly inside counted pro rata."""
         seconds = offered = within = 0.0
         for b in self.buckets:
             overlap = min(end, b.end) - max(start, b.start)
-            if overlap <= 0 or b.sim_seconds <= 0:
+            if overlap <= 0 or b.end <= b.start:
                 continue
-            seconds += overlap
-            offered += b.offered * overlap / b.sim_seconds
-            within += b.within * overlap / b.sim_seconds
+            share = overlap / (b.end - b.start)
+            seconds, offered, within = seconds + overlap, offered + b.offered * share, within + b.within * share
         return Covered(seconds, offered, within)
 
 
 def next_boundary(t: float) -> float:
-    """The clock second (since the anchor) where the bucket holding ``t`` ends."""
+    """Where the bucket holding ``t`` (simulated seconds since the anchor) ends."""
     return (int(t // BUCKET_SECONDS) + 1) * BUCKET_SECONDS

@@ -13,6 +13,7 @@ steady state and a gate reading it never trips by chance. Which of that is a gue
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -95,6 +96,11 @@ class _Chain:
         return [x * s + b * up + c * d for x, s, b, c, d in zip(p, self.stay[:k], before, after, self.down[1 : k + 1], strict=True)]
 
 
+@functools.lru_cache(maxsize=64)
+def _chain(rates: Rates, capacity: int) -> _Chain:
+    return _Chain(rates, capacity)
+
+
 def _advance_chunk(p: list[float], chain: _Chain, steps_expected: float) -> list[float]:
     """``p · exp(Q·t)`` with ``Λ·t = steps_expected``: the Poisson mixture of the chain's steps."""
     weight = math.exp(-steps_expected)
@@ -120,7 +126,7 @@ def advance(p: list[float], rates: Rates, seconds: float, capacity: int = CAPACI
     steps = rates.uniform_rate * seconds
     if steps > MAX_STEPS:
         return _long_after(p, rates, seconds, capacity)
-    chain = _Chain(rates, capacity)
+    chain = _chain(rates, capacity)
     while steps > 0:
         chunk = min(steps, CHUNK_STEPS)
         p = _advance_chunk(p, chain, chunk)
