@@ -70,7 +70,7 @@ class LiveQueues:
         self.anchor = clock()
         self.anchor_utc = now_utc or datetime.now(UTC)
         self._scaled_from = (self.anchor, 0.0)  # (clock, simulated seconds) where time_scale took effect
-        counts = traffic.on_queue_by_queue(org)
+        counts = traffic.on_queue_by_queue(org) if org.queue_traffic else {}
         self.runs: dict[str, QueueRun] = {}
         for qid in sorted(org.queue_traffic):
             t = traffic.traffic_of(org, qid)
@@ -101,12 +101,16 @@ class LiveQueues:
     # ------------------------------------------------------------------ changes
     def wrote(self) -> None:
         """A write that may change who is on queue just ended: count now, or soon (throttled)."""
+        if not self.runs:  # an org without traffic (the default one) counts nothing
+            return
         self._pending = self.now()
         if self.clock() - self._last_count >= max(RECOUNT_EVERY, 10 * self._count_cost):
             self.recount()
 
     def recount(self) -> dict[str, dict[str, int]]:
         """Count who is on queue; a queue whose agents changed is advanced to the change first."""
+        if not self.runs:
+            return {}
         started = time.perf_counter()
         counts = traffic.on_queue_by_queue(self.org)
         self._count_cost = time.perf_counter() - started
