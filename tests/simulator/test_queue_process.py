@@ -18,8 +18,8 @@ def _erlang_c_waiting(rates: Rates) -> float:
     return erlangc.probability_of_waiting(a, rates.agents) * a / (rates.agents - a)
 
 
-# arrivals a second, handle time, agents: from a quiet queue to one at 95 % occupancy
-STABLE = [(10 / 1800, 300.0, 3), (42.3 / 1800, 387.0, 14), (47.7 / 1800, 220.0, 7), (158.5 / 1800, 189.0, 22), (0.05, 190.0, 10)]
+# arrivals a second, handle time, agents: from a quiet queue to one at 86 % occupancy
+STABLE = [(10 / 1800, 300.0, 3), (42.3 / 1800, 387.0, 14), (47.7 / 1800, 220.0, 7), (158.5 / 1800, 189.0, 22), (0.045, 190.0, 10)]
 
 
 @pytest.mark.parametrize(("rate", "handle", "agents"), STABLE)
@@ -56,9 +56,9 @@ def test_support_es_after_losing_agents_table(agents, seconds, at_least, at_most
 def test_an_overloaded_queue_grows_about_linearly_at_arrivals_less_departures():
     rates = Rates(0.05, 300.0, 5)  # 15 Erlangs offered to 5 agents
     drift = 0.05 - 5 / 300.0
-    p = process.advance(process.steady_state(Rates(0.05, 300.0, 20)), rates, 1800.0)
+    p = process.advance(process.steady_state(Rates(0.05, 300.0, 20)), rates, 1800.0, capacity=1000)
     w1 = process.waiting(p, 5)
-    p = process.advance(p, rates, 3600.0)
+    p = process.advance(p, rates, 3600.0, capacity=1000)
     assert process.waiting(p, 5) - w1 == pytest.approx(drift * 3600.0, rel=0.02)
     assert process.interacting(p, 5) == pytest.approx(5.0, abs=0.01)
     assert process.answered_within(p, rates, 20.0) < 0.01
@@ -80,13 +80,15 @@ def test_a_queue_is_capped_and_read_long_after_it_has_settled_or_grown_by_its_dr
     assert len(full) <= 51 and process.waiting(full, 0) <= 50
     assert process.waiting(full, 0) > 45  # 200 arrivals expected, 50 held
     stable = Rates(0.02, 300.0, 10)
-    assert process.advance([1.0], stable, 1e9) == process.steady_state(stable)  # past MAX_STEPS: its steady state
+    assert process.advance([1.0], stable, 1e9) == process.steady_state(stable)  # past MAX_WORK: its steady state
     short = Rates(0.05, 300.0, 5)
-    far = process.advance([1.0], short, 30_000.0)  # 3,000 steps: exact
-    jumped = process.advance([1.0], short, 3 * process.MAX_STEPS / short.uniform_rate)  # too many: by the drift
     drift = 0.05 - 5 / 300.0
-    assert process.waiting(far, 5) == pytest.approx(drift * 30_000.0, rel=0.05)
-    assert process.waiting(jumped, 5) == pytest.approx(min(process.CAPACITY - 5, drift * 3 * process.MAX_STEPS / short.uniform_rate), rel=0.05)
+    exact = process.advance([1.0], short, 3_000.0, capacity=2000)  # 200 steps: stepped
+    assert process.waiting(exact, 5) == pytest.approx(drift * 3_000.0, rel=0.1)
+    seconds = 3 * process.MAX_WORK / short.uniform_rate / 6  # too much work: moved up by the drift
+    jumped = process.advance([1.0], short, seconds, capacity=2000)
+    assert process.waiting(jumped, 5) == pytest.approx(min(2000 - 5, drift * seconds), rel=0.01)
+    assert process.waiting(process.advance([1.0], short, seconds), 5) == process.CAPACITY - 5  # capped
 
 
 def test_nobody_on_queue_answers_nothing_and_the_first_agents_answer_some():

@@ -21,6 +21,7 @@ from bulkops.simulator import ManualClock, Simulator
 from bulkops.simulator.config import ROUTING_TIME_SCALE, SimConfig, profile_config
 from bulkops.simulator.model import traffic
 from bulkops.simulator.model.activity import observations
+from bulkops.simulator.model.queuetime.history import KEPT_BUCKETS, Covered, History
 from bulkops.simulator.model.queuetime.live import LiveQueues
 
 SPANISH_TO_PORTUGUESE = Path(__file__).resolve().parents[2] / "jobs" / "spanish-to-portuguese.json"
@@ -208,3 +209,39 @@ def _off_queue_all_but(sim: Simulator, queue_id: str, keep: int) -> None:
     on = sorted(o.userId for o in observations(sim.org) if o.queueId == queue_id and o.on_queue)
     for uid in on[keep:]:
         sim.org.routing_status[uid] = "OFF_QUEUE"
+
+
+def test_the_history_counts_a_bucket_partly_inside_an_interval_pro_rata_and_keeps_a_day():
+    h = History()
+    h.record(0.0, 30.0, 3.0, 3.0)
+    h.record(30.0, 60.0, 3.0, 1.0)  # the same simulated minute: one bucket
+    h.record(60.0, 120.0, 6.0, 0.0)
+    assert len(h.buckets) == 2
+    assert h.covered(30.0, 90.0) == Covered(60.0, 6.0, 2.0)  # half of each minute
+    assert h.covered(200.0, 300.0) == Covered(0.0, 0.0, 0.0)
+    for minute in range(2, KEPT_BUCKETS + 5):
+        h.record(minute * 60.0, minute * 60.0 + 60.0, 1.0, 1.0)
+    assert len(h.buckets) == KEPT_BUCKETS and h.covered(0.0, 120.0).seconds == 0.0
+
+
+def test_an_interval_older_than_the_history_is_the_steady_state_with_todays_agents():
+    sim, clock = _live(profile_config("routing"))
+    live = sim.queue_time
+    qid = sim.queue_ids_by_name()["Support ES"]
+    _off_queue_all_but(sim, qid, 9)
+    live.recount()  # as a write through the API would have it counted
+    clock.advance(200.0)  # 33 simulated hours: more than the day the history keeps
+    [reading] = live.readings([qid])
+    old = live.covered(qid, live.now_utc() - timedelta(days=2), live.now_utc() - timedelta(days=1, hours=1))
+    assert old.seconds == 0.0  # nothing kept: the aggregates answer Erlang C with 9 agents (0 %)
+    recent = live.covered(qid, live.now_utc() - timedelta(minutes=30), live.now_utc())
+    assert recent.seconds == pytest.approx(1800.0) and recent.within / recent.offered < 0.1
+    assert reading.prediction.service_level == 0.0
+
+
+def test_an_org_without_traffic_never_counts_who_is_on_queue(monkeypatch):
+    sim, _ = _live(SimConfig())
+    counted = []
+    monkeypatch.setattr(traffic, "on_queue_by_queue", lambda org: counted.append(org) or {})
+    sim.queue_time.wrote()
+    assert sim.queue_time.readings(sorted(sim.org.queues)) == [] and counted == []

@@ -2,9 +2,10 @@
 conversation aggregates answer a past interval from. Pure.
 
 Each bucket is a simulated minute (seconds since the simulator's anchor, in simulated time) with the
-conversations offered in it and those answered within the target (expected counts, as the process
-gives them). A day of simulated minutes is kept per queue: at the routing profile's 600 x, the last
-2.4 minutes of the clock.
+conversations offered in it and those answered within the target (expected counts: the offered rate
+is constant, the share answered in time is interpolated linearly along each stretch the process was
+advanced by). Six simulated hours of minutes are kept per queue: at the routing profile's 600 x, the
+last 36 seconds of the clock.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-#: Simulated seconds per bucket, and the buckets kept per queue (a day of minutes).
+#: Simulated seconds per bucket, and the buckets kept per queue (six hours of minutes: enough for the
+#: half hour plan reads and a gate's last 15 minutes, and few enough to refill fast after an idle spell).
 BUCKET_SECONDS = 60.0
-KEPT_BUCKETS = 1440
+KEPT_BUCKETS = 360
 SPAN_SECONDS = BUCKET_SECONDS * KEPT_BUCKETS
 
 
@@ -44,6 +46,19 @@ class History:
 
     def __init__(self) -> None:
         self.buckets: deque[Bucket] = deque(maxlen=KEPT_BUCKETS)
+
+    def record_stretch(self, start: float, end: float, rate: float, level_start: float, level_end: float) -> None:
+        """``rate`` conversations a second offered from ``start`` to ``end`` (simulated seconds since the
+        anchor), a share ``level_start`` answered in time at the start and ``level_end`` at the end."""
+        span = end - start
+        a = start
+        while a < end:
+            b = min(end, next_boundary(a))
+            la = level_start + (level_end - level_start) * (a - start) / span
+            lb = level_start + (level_end - level_start) * (b - start) / span
+            offered = rate * (b - a)
+            self.record(a, b, offered, offered * (la + lb) / 2)
+            a = b
 
     def record(self, start: float, end: float, offered: float, within: float) -> None:
         """Simulated traffic from ``start`` to ``end`` (seconds since the anchor), within one minute."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from bulkops.domain import erlangc
 from bulkops.simulator.model import traffic
 from bulkops.simulator.model.queuetime import process
-from bulkops.simulator.model.queuetime.history import SPAN_SECONDS, Covered, History, next_boundary
+from bulkops.simulator.model.queuetime.history import SPAN_SECONDS, Covered, History
 
 if TYPE_CHECKING:
     from bulkops.simulator.model.org import Org
@@ -126,18 +126,17 @@ class LiveQueues:
 
     # ------------------------------------------------------------------ advancing
     def _advance(self, run: QueueRun, to: float) -> None:
-        """Carry ``run`` forward to ``to``, minute by minute of its history."""
+        """Carry ``run`` forward to ``to`` and record the stretch (what lies beyond the history, unrecorded)."""
         skipped = to - run.at - SPAN_SECONDS
-        if skipped > 0:  # older than the history keeps: one stretch, unrecorded
+        if skipped > 0:
             self._move(run, skipped)
             run.at += skipped
-        while run.at < to:
-            end = min(to, next_boundary(run.at))
-            level_before = run.level
-            self._move(run, end - run.at)
-            offered = run.rates.arrival_rate * (end - run.at)
-            run.history.record(run.at, end, offered, offered * (level_before + run.level) / 2)
-            run.at = end
+        if run.at >= to:
+            return
+        level_before = run.level
+        self._move(run, to - run.at)
+        run.history.record_stretch(run.at, to, run.rates.arrival_rate, level_before, run.level)
+        run.at = to
 
     @staticmethod
     def _move(run: QueueRun, seconds: float) -> None:

@@ -21,14 +21,14 @@ from itertools import zip_longest
 from bulkops.domain import erlangc
 
 #: At most this many conversations in a queue's system: arrivals beyond are turned away (a trunk's
-#: capacity, a guess), so an unstaffed queue's state stays bounded.
-CAPACITY = 1000
+#: capacity, a guess), so an unstaffed queue's state, and the work of advancing it, stay bounded.
+CAPACITY = 150
 #: Probability below which the state's tail is dropped (and the Poisson mixture cut).
 TAIL = 1e-12
-#: More steps of the embedded chain than this in one advance (about a third of a second) and the
-#: queue is taken to have settled (an idle simulator read much later): one that keeps up jumps to its
-#: steady state, one that cannot moves up by the fluid drift (arrivals less departures) x the time.
-MAX_STEPS = 5000
+#: More work than this in one advance (steps of the embedded chain x states, about a tenth of a second)
+#: and the queue is taken to have settled (a simulator read long after): one that keeps up jumps to
+#: its steady state, one that cannot moves up by the fluid drift (arrivals less departures) x the time.
+MAX_WORK = 150_000
 #: Steps of the embedded chain per chunk of an advance (a Poisson mixture over more underflows).
 CHUNK_STEPS = 200.0
 
@@ -124,7 +124,7 @@ def advance(p: list[float], rates: Rates, seconds: float, capacity: int = CAPACI
     if seconds <= 0:
         return list(p)
     steps = rates.uniform_rate * seconds
-    if steps > MAX_STEPS:
+    if steps * max(len(p), rates.agents + 1) > MAX_WORK:
         return _long_after(p, rates, seconds, capacity)
     chain = _chain(rates, capacity)
     while steps > 0:
