@@ -84,6 +84,13 @@ def sim() -> None:
     help="More OAuth clients of the same org, for a pool (CLIENT-ID-2 / CLIENT-ID-2-secret, ...), each with its own allowance.",
 )
 @click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=_DEFAULTS.time_scale,
+    show_default=True,
+    help="Queue traffic runs this many times as fast as the clock (simulated seconds per second); --profile routing: 600.",
+)
+@click.option(
     "--profile",
     type=click.Choice(sorted(PROFILES)),
     default=None,
@@ -150,6 +157,8 @@ async def _run(host: str, port: int, state_file: str | None, options: dict[str, 
         f"  rate limit {limit}; error rate {cfg.error_rate:g}; conflict rate {cfg.conflict_rate:g}; "
         f"latency {cfg.latency_ms:g} ms; token ttl {cfg.token_ttl}s; cursor ttl {cfg.cursor_ttl:g}s"
     )
+    if org.queue_traffic:
+        _say(f"  queue traffic: {len(org.queue_traffic)} queues, simulated time x{cfg.time_scale:g} (a clock minute is {cfg.time_scale:g} minutes)")
     _say(f"  stats: {running.base_url}/__sim/stats   (Ctrl+C to stop)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

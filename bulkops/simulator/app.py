@@ -9,6 +9,7 @@ a 401 is not charged to any bucket, a 429 is not charged a token, and an injecte
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -147,6 +148,15 @@ def _eventual(sim: Simulator, request: web.Request) -> SimApiError | None:
     return None
 
 
+#: Writes that only read (queries, searches, tokens, the audit trail): they move no agent.
+_READS_BY_POST = re.compile(r"/(query|search)$|^/oauth/|^/api/v2/analytics/|^/api/v2/audits|^/__sim/(save|expire-tokens)")
+
+
+def _may_move_agents(request: web.Request, resp: web.StreamResponse) -> bool:
+    """Might this answered request have changed who is on a queue (a write that succeeded)?"""
+    return request.method in ("POST", "PUT", "PATCH", "DELETE") and resp.status < 400 and not _READS_BY_POST.search(request.path)
+
+
 def build_app(sim: Simulator) -> web.Application:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -163,6 +173,8 @@ def build_app(sim: Simulator) -> web.Application:
             resource = getattr(request.match_info.route, "resource", None)
             route = resource.canonical if resource is not None else "(unmatched)"
             stats.record(request.method, route, resp.status, client=client_of_request(request, ""))
+        if _may_move_agents(request, resp):
+            sim.queue_time.wrote()  # queue traffic: who is on queue may have changed (queuetime/live.py)
         resp.headers["ININ-Correlation-Id"] = cid
         return resp
 

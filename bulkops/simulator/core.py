@@ -25,6 +25,7 @@ from bulkops.simulator.faults import Faults
 from bulkops.simulator.model import cgr, skilldefs, skillgroups, traffic
 from bulkops.simulator.model.lag import WriteLag
 from bulkops.simulator.model.org import MemberGroup, Org, User, now_iso
+from bulkops.simulator.model.queuetime.live import LiveQueues
 from bulkops.simulator.model.skilldefs import FlowDependency, SkillGroup
 from bulkops.simulator.model.stats import Stats
 from bulkops.simulator.ratelimit import RateLimiter
@@ -67,6 +68,7 @@ class Simulator:
             traffic.seed(self.org)
         if org is None and config.conditional_group_routing:
             cgr.seed(self.org)
+        self.queue_time = LiveQueues(self.org, self.clock, config.time_scale)
         self.limiter = _limiter(config, self.clock)
         self.faults = Faults(config.seed)
         self.lag = WriteLag()
@@ -84,6 +86,8 @@ class Simulator:
         new = self.config.with_knobs(**knobs)
         if _rate_knobs(new) != _rate_knobs(self.config):
             self.limiter = _limiter(new, self.clock)
+        if new.time_scale != self.config.time_scale:
+            self.queue_time.set_scale(new.time_scale)
         self.config = new
 
     def set_skill_state(self, skill_id: str, state: str) -> None:

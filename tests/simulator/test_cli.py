@@ -125,3 +125,21 @@ def test_serve_extra_clients_prints_each_and_each_gets_a_token():
     finally:
         out = _stop(proc)
     assert proc.returncode == 0, out
+
+
+def test_serve_time_scale_beats_the_routing_profiles_and_is_shown():
+    """``--time-scale`` on the command line wins over the routing profile's 600 (#31 §1)."""
+    assert "--time-scale" in CliRunner().invoke(sim_group, ["serve", "--help"]).output
+    proc, base, lines = _start("--users", "40", "--profile", "routing", "--time-scale", "60")
+    try:
+        for line in proc.stdout:  # the banner through the queue traffic line
+            lines.append(line)
+            if "queue traffic" in line:
+                break
+        assert "simulated time x60 " in lines[-1]
+        with urllib.request.urlopen(f"{base}/__sim/config", timeout=5) as r:
+            config = json.load(r)
+        assert config["time_scale"] == 60 and config["queue_traffic"] is True
+    finally:
+        out = _stop(proc)
+    assert proc.returncode == 0, out

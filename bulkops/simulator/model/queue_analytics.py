@@ -8,21 +8,23 @@
 ``POST /api/v2/analytics/conversations/aggregates/query`` (``ConversationAggregationQuery`` ->
 ``ConversationAggregateQueryResponse``): for a past ``interval`` grouped by ``queueId``, one
 ``StatisticalResponse`` over the whole interval with ``nOffered`` (count), ``tHandle`` (count and sum
-in milliseconds) and ``oServiceLevel`` (numerator, denominator, ratio, target). Pure: the routes parse
-the body with ``parse_*`` and answer ``*_response``'s value.
+in milliseconds) and ``oServiceLevel`` (numerator, denominator, ratio, target). The figures come from
+each queue's process in simulated time (``queuetime.live``): observations as it stands now, an
+interval from its history where it has one, else from Erlang C's steady state with the agents on
+queue now. The routes parse the body with ``parse_*`` and answer ``*_response``'s value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bulkops.simulator.errors import BAD_REQUEST, INVALID_VALUE, SimApiError, detail
 from bulkops.simulator.model import traffic
 
 if TYPE_CHECKING:
-    from bulkops.simulator.model.org import Org
+    from bulkops.simulator.model.queuetime.live import LiveQueues
 
 OBSERVATION_METRICS = ("oWaiting", "oInteracting", "oOnQueueUsers")
 AGGREGATE_METRICS = ("nOffered", "tHandle", "oServiceLevel")
@@ -39,9 +41,14 @@ class ObservationQuery:
 @dataclass(frozen=True, slots=True)
 class AggregateQuery:
     interval: str
-    seconds: float
+    start: datetime
+    end: datetime
     metrics: tuple[str, ...]
     queue_ids: tuple[str, ...] | None  # None: every queue
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
 
 
 def _refuse(what: str, problems: list[dict[str, str]]) -> SimApiError:
@@ -89,16 +96,21 @@ def parse_observation_query(body: Any) -> ObservationQuery:
     return ObservationQuery(metrics, tuple(queue_ids))
 
 
-def interval_seconds(interval: Any) -> float | None:
-    """The length of an ISO-8601 ``start/end`` interval, or None when it is not one (or not forward)."""
+def _instant(text: str) -> datetime:
+    t = datetime.fromisoformat(text)
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)  # no offset: UTC, as the platform reads it
+
+
+def interval_bounds(interval: Any) -> tuple[datetime, datetime] | None:
+    """The start and end of an ISO-8601 ``start/end`` interval, or None when it is not one (or not forward)."""
     if not isinstance(interval, str) or interval.count("/") != 1:
         return None
     start, end = interval.split("/")
     try:
-        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        bounds = _instant(start), _instant(end)
     except (ValueError, TypeError):
         return None
-    return seconds if seconds > 0 else None
+    return bounds if bounds[1] > bounds[0] else None
 
 
 def parse_aggregate_query(body: Any) -> AggregateQuery:
@@ -106,16 +118,16 @@ def parse_aggregate_query(body: Any) -> AggregateQuery:
     if not isinstance(body, dict):
         raise SimApiError(400, BAD_REQUEST, "The request body must be a JSON object (ConversationAggregationQuery).")
     problems: list[dict[str, str]] = []
-    seconds = interval_seconds(body.get("interval"))
-    if seconds is None:
+    bounds = interval_bounds(body.get("interval"))
+    if bounds is None:
         problems.append(detail("interval", INVALID_VALUE))
     metrics = _metrics(body, AGGREGATE_METRICS, problems)
     if body.get("groupBy") != [QUEUE_ID]:
         problems.append(detail("groupBy", INVALID_VALUE))
     queue_ids = _queue_ids(body["filter"], problems) if body.get("filter") is not None else None
-    if problems:
+    if problems or bounds is None:
         raise _refuse("conversation aggregation query", problems)
-    return AggregateQuery(str(body["interval"]), float(seconds or 0), metrics, tuple(queue_ids) if queue_ids is not None else None)
+    return AggregateQuery(str(body["interval"]), bounds[0], bounds[1], metrics, tuple(queue_ids) if queue_ids is not None else None)
 
 
 # ---------------------------------------------------------------------- answering
@@ -127,35 +139,46 @@ def _observed(metric: str, r: traffic.QueueReading) -> list[dict[str, Any]]:
     return [{"metric": metric, "qualifier": status, "stats": {"count": n}} for status, n in r.on_queue.items()]
 
 
-def observation_response(org: Org, query: ObservationQuery) -> dict[str, Any]:
-    """``QueueObservationQueryResponse``: one result per queue named that has traffic."""
+def observation_response(live: LiveQueues, query: ObservationQuery) -> dict[str, Any]:
+    """``QueueObservationQueryResponse``: one result per queue named that has traffic, as it stands now."""
     results = []
-    for r in traffic.readings(org, list(query.queue_ids)):
+    for r in live.readings(list(query.queue_ids)):
         data = [value for metric in query.metrics for value in _observed(metric, r)]
         results.append({"group": {QUEUE_ID: r.queue_id}, "data": data})
     return {"results": results}
 
 
-def _aggregated(metric: str, offered: int, r: traffic.QueueReading, t: traffic.QueueTraffic) -> dict[str, Any]:
+def _aggregated(metric: str, offered: int, level: float, t: traffic.QueueTraffic) -> dict[str, Any]:
     if metric == "nOffered":
         return {"metric": metric, "stats": {"count": offered}}
     if metric == "tHandle":
         handle_ms = t.handle_seconds * 1000.0
         return {"metric": metric, "stats": {"max": handle_ms, "min": handle_ms, "count": offered, "sum": handle_ms * offered}}
-    within = round(r.prediction.service_level * offered)
+    within = round(level * offered)
     return {"metric": metric, "stats": {"numerator": within, "denominator": offered, "ratio": within / offered, "target": t.objective}}
 
 
-def aggregate_response(org: Org, query: AggregateQuery) -> dict[str, Any]:
+def _offered_and_level(live: LiveQueues, r: traffic.QueueReading, t: traffic.QueueTraffic, query: AggregateQuery) -> tuple[float, float]:
+    """Conversations offered in the interval and the share answered within the target: the queue's
+    history where it has one, Erlang C's steady state with today's agents for the rest."""
+    seen = live.covered(r.queue_id, query.start, query.end)
+    rest = max(0.0, query.seconds - seen.seconds) * t.arrivals / traffic.INTERVAL_SECONDS
+    offered = seen.offered + rest
+    within = seen.within + rest * r.prediction.service_level
+    return offered, (within / offered if offered > 0 else 0.0)
+
+
+def aggregate_response(live: LiveQueues, query: AggregateQuery) -> dict[str, Any]:
     """``ConversationAggregateQueryResponse``: per queue offered anything in the interval, one
-    ``StatisticalResponse`` spanning it (the simulator keeps no history: today's agents answer)."""
-    queue_ids = list(query.queue_ids) if query.queue_ids is not None else sorted(org.queue_traffic)
+    ``StatisticalResponse`` spanning it."""
+    queue_ids = list(query.queue_ids) if query.queue_ids is not None else sorted(live.runs)
     results = []
-    for r in traffic.readings(org, queue_ids):
-        t = traffic.traffic_of(org, r.queue_id)
-        offered = round(t.arrivals * query.seconds / traffic.INTERVAL_SECONDS) if t is not None else 0
-        if t is None or offered == 0:
+    for r in live.readings(queue_ids):
+        t = live.runs[r.queue_id].traffic
+        expected, level = _offered_and_level(live, r, t, query)
+        offered = round(expected)
+        if offered == 0:
             continue
-        metrics = [_aggregated(m, offered, r, t) for m in query.metrics]
+        metrics = [_aggregated(m, offered, level, t) for m in query.metrics]
         results.append({"group": {QUEUE_ID: r.queue_id}, "data": [{"interval": query.interval, "metrics": metrics}]})
     return {"results": results}

@@ -1,17 +1,15 @@
-"""Queue traffic (the ``routing`` profile, #31 §1): an offered load per queue, and what the queue
-observations and conversation aggregates say about it given the agents on queue now.
+"""Queue traffic (the ``routing`` profile, #31 §1): an offered load per queue, who is on queue, and
+the record a reading of a queue gives.
 
 Each queue is offered ``arrivals`` conversations per ``INTERVAL_SECONDS`` of ``handle_seconds``
 each, seeded once with the org (a load the agents on queue at seeding carry at a plausible
 occupancy) and kept in the org (``Org.queue_traffic``), so taking agents away later leaves the load
-as it was and the queue's figures worsen. The figures are Erlang C's steady state
-(``bulkops.domain.erlangc``) for the agents on queue now: the simulator runs no conversations and
-keeps no history. Which of that is a guess: docs/simulator.md ("Queue traffic").
+as it was and the queue's figures worsen. What the queue does with that load over simulated time is
+``queuetime/``. Which of that is a guess: docs/simulator.md ("Queue traffic").
 """
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
@@ -50,7 +48,8 @@ class QueueTraffic:
 
 @dataclass(frozen=True, slots=True)
 class QueueReading:
-    """What a queue shows now: agents on queue per routing status, and Erlang C's steady state."""
+    """What a queue shows now: agents on queue per routing status, the conversations waiting and
+    with an agent (its process in simulated time), and Erlang C's steady state for those agents."""
 
     queue_id: str
     on_queue: dict[str, int]  # routing status -> agents
@@ -88,36 +87,4 @@ def on_queue_by_queue(org: Org) -> dict[str, dict[str, int]]:
         if o.on_queue:
             counts = out.setdefault(o.queueId, {})
             counts[o.routingStatus] = counts.get(o.routingStatus, 0) + 1
-    return out
-
-
-def waiting_now(traffic: QueueTraffic, agents: int) -> int:
-    """Conversations waiting: Erlang C's mean queue length ``Pw·A/(N-A)`` while the agents keep up;
-    when they cannot, the interval's arrivals they leave unanswered (the queue has no steady state)."""
-    erlangs = traffic.load.erlangs
-    if erlangc.keeps_up(erlangs, agents):
-        return round(erlangc.probability_of_waiting(erlangs, agents) * erlangs / (agents - erlangs))
-    return math.ceil(traffic.arrivals * (1.0 - agents / erlangs)) if erlangs > 0 else 0
-
-
-def reading(queue_id: str, traffic: QueueTraffic, on_queue: dict[str, int]) -> QueueReading:
-    """The queue's figures with the agents on queue now."""
-    agents = sum(on_queue.values())
-    return QueueReading(
-        queue_id=queue_id,
-        on_queue=dict(sorted(on_queue.items())),
-        waiting=waiting_now(traffic, agents),
-        interacting=min(agents, round(traffic.load.erlangs)),
-        prediction=erlangc.predict(traffic.load, agents, traffic.target_seconds),
-    )
-
-
-def readings(org: Org, queue_ids: list[str]) -> list[QueueReading]:
-    """Readings of the queues named that exist and have traffic, in the order named."""
-    agents = on_queue_by_queue(org)
-    out = []
-    for qid in queue_ids:
-        traffic = traffic_of(org, qid)
-        if traffic is not None:
-            out.append(reading(qid, traffic, agents.get(qid, {})))
     return out

@@ -26,14 +26,14 @@ async def observations_query(request: web.Request) -> web.Response:
     """``QueueObservationQueryResponse`` for the queues the filter names."""
     _check_permission(request, "analytics:queueObservation:view")
     query = queue_analytics.parse_observation_query(await json_body(request))
-    return json_response(queue_analytics.observation_response(sim_of(request).org, query))
+    return json_response(queue_analytics.observation_response(sim_of(request).queue_time, query))
 
 
 async def aggregates_query(request: web.Request) -> web.Response:
     """``ConversationAggregateQueryResponse`` for a past interval, grouped by queue."""
     _check_permission(request, "analytics:conversationAggregate:view")
     query = queue_analytics.parse_aggregate_query(await json_body(request))
-    return json_response(queue_analytics.aggregate_response(sim_of(request).org, query))
+    return json_response(queue_analytics.aggregate_response(sim_of(request).queue_time, query))
 
 
 def register(app: web.Application) -> None:
