@@ -13,7 +13,7 @@ heading of the kind's items (``heading``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -22,7 +22,10 @@ from bulkops.kinds.base import AnyKind
 
 if TYPE_CHECKING:
     from bulkops.client.api import GenesysClient
+    from bulkops.domain.inverse import Inverse
+    from bulkops.domain.model import ResolvedIntent
     from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.engine.undo.itemundo import ItemsInverse
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
     from bulkops.spec.validate import Problems
@@ -58,6 +61,21 @@ class UsersWatch(Protocol):
     def note_holders(self, entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The users read that the kind needs (their state is stored with the job's)."""
         ...
+
+
+#: What a kind makes of a user's intent once its early phase is through: the intent as the run writes
+#: it, or why it cannot be written (the skills: a skill the job was to create and did not).
+IntentRewrite = Callable[["ResolvedIntent"], "ResolvedIntent | str"]
+
+
+def rewrite_intent(intent: ResolvedIntent, rewrites: Iterable[IntentRewrite]) -> ResolvedIntent | str:
+    """The intent through each kind's rewrite in turn; the first reason it cannot be written stops it."""
+    for rewrite in rewrites:
+        done = rewrite(intent)
+        if isinstance(done, str):
+            return done
+        intent = done
+    return intent
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +170,25 @@ class KindFolder:
     def names(self, directory: OrgDirectory) -> Mapping[str, str]:
         """Id -> name of the kind's objects the job names, for the result files and messages, over
         the catalogue's tables (the skills: a skill the job creates, by its placeholder)."""
+        return {}
+
+    async def before_users(self, client: GenesysClient, store: RunStore) -> IntentRewrite | None:
+        """Once the early phase is through and before the users run: what the users' intents need
+        (the skills: the placeholder ids of the skills the job created, swapped for the real ones
+        read now); None: nothing."""
+        return None
+
+    def undo_users(self, users: Inverse, items: ItemsInverse) -> Inverse:
+        """The users' inverse as the undo of the kind's items needs it (the skills: a skill the job
+        deleted is created again, under a placeholder the users' old levels go onto)."""
+        return users
+
+    def undo_names(self, items: ItemsInverse) -> Mapping[str, str]:
+        """Id -> name of what the undo of the kind's items names that the job's names do not know."""
+        return {}
+
+    def undo_meta(self, items: ItemsInverse) -> Mapping[str, Any]:
+        """What the undo job's store records of the kind beside its items, by key (as ``job_meta``)."""
         return {}
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:

@@ -1,0 +1,72 @@
+"""The hooks through which the run, the undo, verify and plan reach a kind (#26 §1): each stage loops
+over the registry and asks the folder, never names a kind. Tables of the pure hooks, and the skills'
+swap of placeholder ids against the simulator over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.engine import client_for
+
+from bulkops.domain.inverse import Inverse
+from bulkops.domain.model import ResolvedIntent, UserIntent
+from bulkops.engine.undo.itemundo import ItemsInverse
+from bulkops.kinds.folder import KindFolder, rewrite_intent
+from bulkops.kinds.registry import KINDS, folder_of
+from bulkops.kinds.skills.setup import NEW_SKILL, NEW_SKILLS_KEY
+from bulkops.state.store import RunStore
+
+
+def intent(**kw) -> ResolvedIntent:
+    return ResolvedIntent(UserIntent("u1", **kw))
+
+
+def test_an_intent_goes_through_each_rewrite_in_turn_and_the_first_reason_stops_it():
+    base = intent(skills={"a": 1.0})
+
+    def to_b(i: ResolvedIntent) -> ResolvedIntent:
+        return intent(skills={"b": i.skills.get("a", 0.0)})
+
+    def refuse(i: ResolvedIntent) -> str:
+        return "no"
+
+    assert rewrite_intent(base, []) is base
+    assert rewrite_intent(base, [to_b]).skills == {"b": 1.0}
+    assert rewrite_intent(base, [to_b, refuse]) == "no"
+    assert rewrite_intent(base, [refuse, to_b]) == "no"
+
+
+def test_a_kind_without_users_or_undo_parts_leaves_them_as_they_are():
+    users, items = Inverse(intents=(intent(),)), ItemsInverse()
+    plain = KindFolder()
+    assert plain.undo_users(users, items) is users
+    assert plain.undo_names(items) == {} and plain.undo_meta(items) == {}
+    assert [f.name for f in KINDS if f.undo_meta(items)] == ["skill"]
+    assert folder_of("skill").undo_meta(items) == {NEW_SKILLS_KEY: []}
+    assert all(f.undo_users(users, items) is users for f in KINDS)
+
+
+async def test_no_kind_rewrites_the_users_of_a_job_that_creates_nothing(sim, tmp_path):
+    store = RunStore.create(tmp_path / "s.db", {"job_id": "j"})
+    async with client_for(sim, rps=3000) as client:
+        assert [await f.before_users(client, store) for f in KINDS] == [None] * len(KINDS)
+    store.close()
+
+
+async def test_the_skills_swap_a_created_skills_placeholder_for_its_real_id_read_now(sim, tmp_path):
+    ids = sim.sim.skill_ids_by_name()
+    name = next(iter(ids))
+    store = RunStore.create(tmp_path / "s.db", {"job_id": "j", NEW_SKILLS_KEY: [NEW_SKILL + name.upper(), NEW_SKILL + "Never Made"]})
+    async with client_for(sim, rps=3000) as client:
+        rewrite = await folder_of("skill").before_users(client, store)
+    store.close()
+    assert rewrite is not None
+    done = rewrite(intent(skills={NEW_SKILL + name.upper(): 3.0, "s-x": 1.0}))
+    assert not isinstance(done, str) and done.skills == {ids[name]: 3.0, "s-x": 1.0}  # names compared as the API does
+    assert rewrite(intent(remove_skills=frozenset({NEW_SKILL + "Never Made"}))) == "skill(s) Never Made were not created (see the skill definitions' results)"
+    untouched = intent(skills={"s-x": 1.0})
+    assert rewrite(untouched) is untouched
+
+
+@pytest.mark.parametrize("folder", KINDS, ids=lambda f: f.name)
+def test_every_folder_answers_the_undo_hooks(folder):
+    assert isinstance(folder.undo_names(ItemsInverse()), dict)
