@@ -13,11 +13,12 @@ heading of the kind's items (``heading``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from bulkops.domain.verification import ExpectedWrite
 from bulkops.kinds.base import AnyKind
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
     from bulkops.spec.validate import Problems
+    from bulkops.state.records import ItemOutcome
     from bulkops.state.store import RunStore
 
 
@@ -190,6 +192,20 @@ class KindFolder:
     def undo_meta(self, items: ItemsInverse) -> Mapping[str, Any]:
         """What the undo job's store records of the kind beside its items, by key (as ``job_meta``)."""
         return {}
+
+    def entity_of(self, item: ItemOutcome) -> str | None:
+        """The platform's id of what the item changed, as its audit names it (``verify``): the
+        object's id, after the write or else before it; None: not known (nothing to look for)."""
+        for side in (item.after, item.before):
+            if side and isinstance(side.get("id"), str):
+                return str(side["id"])
+        return None
+
+    def expected_writes(self, item: ItemOutcome, owner: str, entity: str) -> Iterator[ExpectedWrite]:
+        """The platform's writes an applied item's change stands for (``verify``): one write on its
+        entity, named by the kind and its ``op``."""
+        change = item.changes or {}
+        yield ExpectedWrite(owner, entity, f"{item.kind}_{change.get('op') or change.get('write') or 'write'}")
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
         """``items.csv``'s change cell for one item from its last audit line's ``changes``."""

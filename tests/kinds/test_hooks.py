@@ -9,10 +9,13 @@ from helpers.engine import client_for
 
 from bulkops.domain.inverse import Inverse
 from bulkops.domain.model import ResolvedIntent, UserIntent
+from bulkops.domain.verification import ExpectedWrite
 from bulkops.engine.undo.itemundo import ItemsInverse
+from bulkops.engine.verify.verifyjob import item_writes
 from bulkops.kinds.folder import KindFolder, rewrite_intent
 from bulkops.kinds.registry import KINDS, folder_of
 from bulkops.kinds.skills.setup import NEW_SKILL, NEW_SKILLS_KEY
+from bulkops.state.records import ItemOutcome
 from bulkops.state.store import RunStore
 
 
@@ -70,3 +73,37 @@ async def test_the_skills_swap_a_created_skills_placeholder_for_its_real_id_read
 @pytest.mark.parametrize("folder", KINDS, ids=lambda f: f.name)
 def test_every_folder_answers_the_undo_hooks(folder):
     assert isinstance(folder.undo_names(ItemsInverse()), dict)
+
+
+def item(kind: str, changes, key: str = "k1", **kw) -> ItemOutcome:
+    return ItemOutcome(kind, key, kw.pop("outcome", "applied"), "n", changes=changes, attempts=kw.pop("attempts", 1), **kw)
+
+
+@pytest.mark.parametrize(
+    ("rec", "writes"),
+    [
+        # the default: one write on the object's id (after, else before), named by the kind and its op
+        (item("skill", {"op": "create"}, after={"id": "s9"}), [ExpectedWrite("skill:k1", "s9", "skill_create")]),
+        (item("label", {"op": "delete"}, before={"id": "l1"}), [ExpectedWrite("label:k1", "l1", "label_delete")]),
+        (item("utilization_default", {"write": "put"}, after={"id": "org"}), [ExpectedWrite("utilization_default:k1", "org", "utilization_default_put")]),
+        (item("somekind", {}, after={"id": "x"}), []),  # nothing sent
+        (item("skill", {"op": "create"}, after={"id": "s9"}, outcome="failed"), []),
+        (item("skill", {"op": "create"}, after={"id": "s9"}, attempts=0), []),
+        (item("skill", {"op": "create"}), []),  # no id known: nothing to look for
+        # a kind this version does not know: the default
+        (item("future", {"op": "x"}, after={"id": "f1"}), [ExpectedWrite("future:k1", "f1", "future_x")]),
+        # the utilization folder: written on the user, the item's key
+        (item("utilization", {"op": "put"}, key="u7"), [ExpectedWrite("utilization:u7", "u7", "utilization_put")]),
+        # the queues folder: the update (its top-level settings) and the wrap-up codes, apart
+        (
+            item("queue", {"settings": {"acwSettings.timeoutMs": 1, "Name": 2}, "addWrapupCodes": ["W1"]}, after={"id": "q1"}),
+            [
+                ExpectedWrite("queue:k1", "q1", "queue_settings", frozenset({"acwsettings", "name"}), actions=frozenset({"update"})),
+                ExpectedWrite("queue:k1", "q1", "queue_wrapup_codes", frozenset({"w1"})),
+            ],
+        ),
+        (item("queue", {"removeWrapupCodes": ["W2"]}, after={"id": "q1"}), [ExpectedWrite("queue:k1", "q1", "queue_wrapup_codes", frozenset({"w2"}))]),
+    ],
+)
+def test_what_verify_looks_for_of_an_item_comes_from_its_kinds_folder(rec, writes):
+    assert list(item_writes(rec)) == writes

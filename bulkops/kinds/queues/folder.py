@@ -3,9 +3,10 @@ queues CSV), the set-up (members included), the plan lines, the change cell."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from bulkops.domain.verification import ExpectedWrite
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, KindFolder, SetupContext
 from bulkops.kinds.queues.change import queue_change_text
@@ -14,10 +15,12 @@ from bulkops.kinds.queues.kind import QueueSettingsKind
 from bulkops.kinds.queues.plan import describe_queue_line, queue_setting_requests
 from bulkops.kinds.queues.section import read_json
 from bulkops.kinds.queues.setup import QueueSetup, resolve_queue_settings
+from bulkops.kinds.queues.verify import queue_writes
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
+    from bulkops.state.records import ItemOutcome
 
 NAME = "queue"
 
@@ -54,6 +57,9 @@ class QueuesFolder(KindFolder):
 
     async def set_up(self, ctx: SetupContext) -> QueueSetup:
         return await resolve_queue_settings(ctx.client, queue_settings_of(ctx.sections), ctx.directory, ctx.problems)
+
+    def expected_writes(self, item: ItemOutcome, owner: str, entity: str) -> Iterator[ExpectedWrite]:
+        return queue_writes(item, owner, entity)
 
     def plan_line(self, setup: QueueSetup | None, resolved: ResolvedSpec) -> list[dict[str, Any]]:
         return [] if setup is None else list(setup.lines)

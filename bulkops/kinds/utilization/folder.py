@@ -19,6 +19,7 @@ from bulkops.kinds.utilization.setup import UtilizationSetup, resolve_utilizatio
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
+    from bulkops.state.records import ItemOutcome
 
 NAME = "utilization"
 
@@ -36,6 +37,10 @@ class UserUtilizationFolder(KindFolder):
     plan_key = "utilization"
     undo_noun = "utilization of"
     undo_reads = frozenset({"labels"})
+
+    def entity_of(self, item: ItemOutcome) -> str:
+        """A user's utilization is written on the user: the platform's audit names the user (the item's key)."""
+        return item.key
 
     def make(self) -> AnyKind:
         return UserUtilizationKind()
