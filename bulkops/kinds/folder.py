@@ -164,6 +164,11 @@ class KindFolder:
         already so, do not count): ``plan --detailed-exitcode``."""
         return False
 
+    def reduction(self, setup: Any) -> str | None:
+        """Why the kind's items, as set up, may take a member away from a queue (``run`` then reads
+        the impact on routing, ``engine/plan/reduction``); None: they cannot."""
+        return None
+
     def job_meta(self, setup: Any) -> Mapping[str, Any]:
         """What the job's store records of the kind beside its items, by key (the skills: the
         placeholder ids of those the job creates, which the run swaps for the real ones)."""

@@ -13,8 +13,11 @@ from bulkops.domain.verification import ExpectedWrite
 from bulkops.engine.undo.itemundo import ItemsInverse
 from bulkops.engine.verify.verifyjob import item_writes
 from bulkops.kinds.folder import KindFolder, rewrite_intent
+from bulkops.kinds.members.intent import MembersItem
+from bulkops.kinds.members.setup import MembersSetup
 from bulkops.kinds.registry import KINDS, folder_of
-from bulkops.kinds.skills.setup import NEW_SKILL, NEW_SKILLS_KEY
+from bulkops.kinds.skills.intent import SkillItem
+from bulkops.kinds.skills.setup import NEW_SKILL, NEW_SKILLS_KEY, SkillSetup
 from bulkops.state.records import ItemOutcome
 from bulkops.state.store import RunStore
 
@@ -107,3 +110,11 @@ def item(kind: str, changes, key: str = "k1", **kw) -> ItemOutcome:
 )
 def test_what_verify_looks_for_of_an_item_comes_from_its_kinds_folder(rec, writes):
     assert list(item_writes(rec)) == writes
+
+
+def test_the_kinds_that_may_take_a_member_away_from_a_queue_say_why_through_their_folders():
+    assert [f.reduction(None) for f in KINDS] == [None] * len(KINDS)
+    assert folder_of("skill").reduction(SkillSetup(items=[SkillItem("delete", "Old", "s1")])) == "a skill definition is deleted"
+    assert folder_of("skill").reduction(SkillSetup(items=[SkillItem("create", "New")])) is None
+    assert folder_of("queue_members").reduction(MembersSetup(items=[MembersItem("q1", "Sales", {"u1": False})])) == "a queue member is deactivated"
+    assert folder_of("queue_members").reduction(MembersSetup(items=[MembersItem("q1", "Sales", {"u1": True})])) is None

@@ -10,7 +10,7 @@ from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, IntentRewrite, KindFolder, SetupContext, plural
 from bulkops.kinds.skills.intent import SkillDefinitionIntent
 from bulkops.kinds.skills.kind import SkillDefinitions
-from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
+from bulkops.kinds.skills.plan import definition_reduction, describe_skill_line, describe_skills, skill_requests
 from bulkops.kinds.skills.section import read_json
 from bulkops.kinds.skills.setup import (
     NEW_SKILL,
@@ -81,6 +81,10 @@ class SkillsFolder(KindFolder):
 
     def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
         return any(s["action"] != "create" or not s.get("exists_already") for s in line or [])
+
+    def reduction(self, setup: SkillSetup | None) -> str | None:
+        setup = setup or SkillSetup()
+        return definition_reduction(setup.items, len(setup.migrations))
 
     def job_meta(self, setup: SkillSetup | None) -> dict[str, Any]:
         """Placeholder ids of the skills the job creates: the run swaps in the real ones."""
