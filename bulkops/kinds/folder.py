@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bulkops.engine.undo.itemundo import ItemsInverse
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
-    from bulkops.spec.validate import Problems
+    from bulkops.spec.validate import At, Problems
     from bulkops.state.records import ItemOutcome
     from bulkops.state.store import RunStore
 
@@ -78,6 +78,46 @@ def rewrite_intent(intent: ResolvedIntent, rewrites: Iterable[IntentRewrite]) ->
             return done
         intent = done
     return intent
+
+
+class ColumnsSection(Protocol):
+    """A kind's section as one CSV read collects it from the users' rows, one user's cells at a time."""
+
+    def add(self, user: str, line: int, cells: list[Any], anchor: At, problems: Problems) -> None:
+        """One user's cells (from ``UserColumns.cell``); a problem of them all goes at ``anchor``."""
+        ...
+
+    def finish(self) -> list[Any]:
+        """The section the rows said, once every row is read."""
+        ...
+
+
+class UserColumns(Protocol):
+    """A kind's columns in the users' CSV forms, beside their skills (the utilization's ``util:``
+    columns): which headers it claims, each read, and the section the cells make. The wide form
+    has one column per header; the long form the header in the ``skill`` cell, the value in
+    ``proficiency``."""
+
+    #: How the headers begin, as messages say it (``util:``).
+    @property
+    def prefix(self) -> str: ...
+
+    def claims(self, header: str) -> bool:
+        """Whether the header is one of the kind's (its prefix)."""
+        ...
+
+    def column(self, header: str) -> Any:
+        """The header read (``.key``: two headers with one key are one column; ``.header``: as
+        messages show it); raises ``spec.cells.CellError`` naming what would be right."""
+        ...
+
+    def cell(self, column: Any, text: str, at: At) -> Any:
+        """One non-blank cell of the column."""
+        ...
+
+    def section(self) -> ColumnsSection:
+        """A fresh collector for one read."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +169,10 @@ class KindFolder:
     def read_json(self, section: JsonSection) -> Any:
         """The section from a version 2 JSON document, each problem reported where it is."""
         return self.empty()
+
+    def user_columns(self) -> UserColumns | None:
+        """The kind's columns in the users' CSV forms (None: it has none)."""
+        return None
 
     def counts(self, section: Any) -> Counted | None:
         """What ``validate`` says of the section (None: nothing, the kind has no section)."""
