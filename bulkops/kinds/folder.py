@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bulkops.domain.model import ResolvedIntent
     from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.engine.undo.itemundo import ItemsInverse
+    from bulkops.spec.csvio import CsvForm
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
     from bulkops.spec.validate import At, Problems
@@ -169,6 +170,12 @@ class KindFolder:
     def read_json(self, section: JsonSection) -> Any:
         """The section from a version 2 JSON document, each problem reported where it is."""
         return self.empty()
+
+    def csv_form(self, header: list[str]) -> tuple[str, type[CsvForm]] | None:
+        """A CSV form of the kind's own, when the file's header is its (the form's name, as ``validate``
+        and the job's store say it, and its reader); None: not the kind's. ``spec/spec.open_spec``
+        asks each kind in the registry's order before the users' forms."""
+        return None
 
     def user_columns(self) -> UserColumns | None:
         """The kind's columns in the users' CSV forms (None: it has none)."""

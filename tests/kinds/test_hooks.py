@@ -118,3 +118,24 @@ def test_the_kinds_that_may_take_a_member_away_from_a_queue_say_why_through_thei
     assert folder_of("skill").reduction(SkillSetup(items=[SkillItem("create", "New")])) is None
     assert folder_of("queue_members").reduction(MembersSetup(items=[MembersItem("q1", "Sales", {"u1": False})])) == "a queue member is deactivated"
     assert folder_of("queue_members").reduction(MembersSetup(items=[MembersItem("q1", "Sales", {"u1": True})])) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "form"),
+    [
+        (["action", "skill", "division"], "csv-skills"),
+        (["queue", "acw", "alertingTimeout"], "csv-queues"),
+        (["user", "skill", "proficiency"], None),
+        (["email", "Billing", "util:email"], None),
+    ],
+)
+def test_a_kinds_own_csv_form_is_told_by_its_folder_from_the_header(header, form):
+    found = [own[0] for f in KINDS if (own := f.csv_form(header)) is not None]
+    assert found == ([form] if form else [])
+
+
+def test_the_users_csv_columns_of_a_kind_come_from_its_folder():
+    owners = {f.name: cols.prefix for f in KINDS if (cols := f.user_columns()) is not None}
+    assert owners == {"utilization": "util:"}
+    cols = folder_of("utilization").user_columns()
+    assert cols is not None and cols.claims("UTIL:email") and not cols.claims("email")

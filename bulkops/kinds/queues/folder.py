@@ -19,6 +19,7 @@ from bulkops.kinds.queues.verify import queue_writes
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.spec.csvio import CsvForm
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.state.records import ItemOutcome
 
@@ -47,6 +48,11 @@ class QueuesFolder(KindFolder):
 
     def make(self) -> AnyKind:
         return QueueSettingsKind()
+
+    def csv_form(self, header: list[str]) -> tuple[str, type[CsvForm]] | None:
+        from bulkops.kinds.queues.csv import QueueSettingsCsv, is_queue_settings_header  # read only for a CSV spec
+
+        return ("csv-queues", QueueSettingsCsv) if is_queue_settings_header(header) else None
 
     def read_json(self, section: JsonSection) -> list[QueueSettingsIntent]:
         return read_json(section)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bulkops.domain.inverse import Inverse
     from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.engine.undo.itemundo import ItemsInverse
+    from bulkops.spec.csvio import CsvForm
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
     from bulkops.spec.validate import Problems
@@ -60,6 +61,11 @@ class SkillsFolder(KindFolder):
 
     def make(self) -> AnyKind:
         return SkillDefinitions()
+
+    def csv_form(self, header: list[str]) -> tuple[str, type[CsvForm]] | None:
+        from bulkops.kinds.skills.csv import SkillDefsCsv, is_definitions_header  # read only for a CSV spec
+
+        return ("csv-skills", SkillDefsCsv) if is_definitions_header(header) else None
 
     def read_json(self, section: JsonSection) -> list[SkillDefinitionIntent]:
         return read_json(section)
