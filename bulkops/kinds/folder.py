@@ -3,12 +3,14 @@ people read it. One ``KindFolder`` per kind, in ``kinds/<kind>/__init__.py``; th
 (``kinds/registry.py``) lists them, and every stage loops over it instead of naming kinds.
 
 A kind's items run through the one pipeline (``base.Kind``). Around it, each stage asks the
-folder: the JSON document's reader (``read_json``) and the CSV forms (their readers answer
-``sections()`` by kind name), ``validate``'s counts (``counts``), set-up (``set_up``: read what
-the plan shows, problems located; the items it returns are stored by ``store_items`` in their
-kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the job's store (``job_meta``, ``names``), the
-undo's plan (``undo_noun``), ``items.csv``'s change column (``change_text``) and the HTML report's
-heading of the kind's items (``heading``).
+folder: the JSON document's reader (``read_json``) and the CSV forms (``csv_form``: a form of its
+own; ``user_columns``: its columns in the users' forms; the readers answer ``sections()`` by kind
+name), ``validate``'s counts (``counts``), set-up (``set_up``: read what the plan shows, problems
+located; the items it returns are stored by ``store_items`` in their kind's phase), ``plan``
+(``plan_line``, ``plan_requests``, ``plan_text``, ``reduction``), the job's store (``job_meta``,
+``names``), the run's users (``before_users``), the undo (``undo_users``, ``undo_names``,
+``undo_meta``, ``undo_noun``), ``verify`` (``entity_of``, ``expected_writes``), ``items.csv``'s
+change column (``change_text``) and the HTML report's heading of the kind's items (``heading``).
 """
 
 from __future__ import annotations
