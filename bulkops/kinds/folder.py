@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from bulkops.domain.itemguard import show
 from bulkops.domain.verification import ExpectedWrite
 from bulkops.kinds.base import AnyKind
 
@@ -246,6 +247,15 @@ class KindFolder:
     def undo_names(self, items: ItemsInverse) -> Mapping[str, str]:
         """Id -> name of what the undo of the kind's items names that the job's names do not know."""
         return {}
+
+    def part_words(self, part: str, names: Mapping[str, str]) -> str:
+        """How the undo's plan says a part of an item (a key of ``UndoableKind.parts``) the item's own
+        names do not name, ids by name where ``names`` knows them."""
+        return part
+
+    def value_words(self, value: Any, names: Mapping[str, str]) -> str:
+        """How the undo's plan says a part's value: an id by its name, anything else as ``show`` says it."""
+        return repr(names.get(value, value)) if isinstance(value, str) else show(value)
 
     def undo_meta(self, items: ItemsInverse) -> Mapping[str, Any]:
         """What the undo job's store records of the kind beside its items, by key (as ``job_meta``)."""

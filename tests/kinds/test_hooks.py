@@ -139,3 +139,22 @@ def test_the_users_csv_columns_of_a_kind_come_from_its_folder():
     assert owners == {"utilization": "util:"}
     cols = folder_of("utilization").user_columns()
     assert cols is not None and cols.claims("UTIL:email") and not cols.claims("email")
+
+
+NAMES = {"l1": "VIP", "d1": "Home"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "part", "value", "said"),
+    [
+        ("utilization", "label.l1", {"maximumCapacity": 2, "interruptingLabelIds": ["l1"]}, ("label VIP", "2 (interrupted by label VIP)")),
+        ("utilization_default", "media.chat", {"maximumCapacity": 3, "includeNonAcd": True}, ("chat", "3 (non-ACD counted)")),
+        ("utilization", "setting", {"utilization": {}, "labelUtilizations": {}}, ("setting", "[(empty)]")),
+        ("skill", "division", "d1", ("division", "'Home'")),
+        ("queue", "media.chat", {"maximumCapacity": 3}, ("media.chat", "{maximumCapacity: 3}")),  # utilization words are the utilization's
+        ("queue_members", "u1", True, ("u1", "yes")),
+    ],
+)
+def test_the_undos_plan_says_a_part_and_its_value_as_the_kinds_folder_does(kind, part, value, said):
+    folder = folder_of(kind)
+    assert (folder.part_words(part, NAMES), folder.value_words(value, NAMES)) == said

@@ -16,6 +16,7 @@ from bulkops.kinds.utilization.kind import UserUtilizationKind
 from bulkops.kinds.utilization.plan import describe_user_utilization, describe_utilization_line, utilization_requests
 from bulkops.kinds.utilization.section import read_json
 from bulkops.kinds.utilization.setup import UtilizationSetup, resolve_utilization
+from bulkops.kinds.utilization.words import part_words, value_words
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
@@ -46,6 +47,12 @@ class UserUtilizationFolder(KindFolder):
     def entity_of(self, item: ItemOutcome) -> str:
         """A user's utilization is written on the user: the platform's audit names the user (the item's key)."""
         return item.key
+
+    def part_words(self, part: str, names: Mapping[str, str]) -> str:
+        return part_words(part, names)
+
+    def value_words(self, value: Any, names: Mapping[str, str]) -> str:
+        return value_words(value, names)
 
     def make(self) -> AnyKind:
         return UserUtilizationKind()
