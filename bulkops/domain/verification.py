@@ -31,6 +31,11 @@ UNEXPECTED = "unexpected"
 MIXED = "missing+unexpected"
 
 
+def folded(values: Iterable[Any]) -> frozenset[str]:
+    """The tokens a message must show, case-folded (blanks and None left out)."""
+    return frozenset(str(v).casefold() for v in values if v not in (None, ""))
+
+
 @dataclass(frozen=True, slots=True)
 class ExpectedWrite:
     """One write the job recorded as sent and accepted.

@@ -3,29 +3,38 @@ people read it. One ``KindFolder`` per kind, in ``kinds/<kind>/__init__.py``; th
 (``kinds/registry.py``) lists them, and every stage loops over it instead of naming kinds.
 
 A kind's items run through the one pipeline (``base.Kind``). Around it, each stage asks the
-folder: the JSON document's reader (``read_json``) and the CSV forms (their readers answer
-``sections()`` by kind name), ``validate``'s counts (``counts``), set-up (``set_up``: read what
-the plan shows, problems located; the items it returns are stored by ``store_items`` in their
-kind's phase), ``plan`` (``plan_line``, ``plan_requests``, ``plan_text``), the job's store (``job_meta``, ``names``), the
-undo's plan (``undo_noun``), ``items.csv``'s change column (``change_text``) and the HTML report's
-heading of the kind's items (``heading``).
+folder: the JSON document's reader (``read_json``) and the CSV forms (``csv_form``: a form of its
+own; ``user_columns``: its columns in the users' forms; the readers answer ``sections()`` by kind
+name), ``validate``'s counts (``counts``), set-up (``set_up``: read what the plan shows, problems
+located; the items it returns are stored by ``store_items`` in their kind's phase), ``plan``
+(``plan_line``, ``plan_requests``, ``plan_text``, ``reduction``), the job's store (``job_meta``,
+``names``), the run's users (``before_users``), the undo (``undo_users``, ``undo_names``,
+``undo_meta``, ``undo_noun``), ``verify`` (``entity_of``, ``expected_writes``), ``items.csv``'s
+change column (``change_text``) and the HTML report's heading of the kind's items (``heading``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from bulkops.domain.itemguard import show
+from bulkops.domain.verification import ExpectedWrite
 from bulkops.kinds.base import AnyKind
 
 if TYPE_CHECKING:
     from bulkops.client.api import GenesysClient
+    from bulkops.domain.inverse import Inverse
+    from bulkops.domain.model import ResolvedIntent
     from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.engine.undo.itemundo import ItemsInverse
+    from bulkops.spec.csvio import CsvForm
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
-    from bulkops.spec.validate import Problems
+    from bulkops.spec.validate import At, Problems
+    from bulkops.state.records import ItemOutcome
     from bulkops.state.store import RunStore
 
 
@@ -57,6 +66,61 @@ class UsersWatch(Protocol):
 
     def note_holders(self, entities: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The users read that the kind needs (their state is stored with the job's)."""
+        ...
+
+
+#: What a kind makes of a user's intent once its early phase is through: the intent as the run writes
+#: it, or why it cannot be written (the skills: a skill the job was to create and did not).
+IntentRewrite = Callable[["ResolvedIntent"], "ResolvedIntent | str"]
+
+
+def rewrite_intent(intent: ResolvedIntent, rewrites: Iterable[IntentRewrite]) -> ResolvedIntent | str:
+    """The intent through each kind's rewrite in turn; the first reason it cannot be written stops it."""
+    for rewrite in rewrites:
+        done = rewrite(intent)
+        if isinstance(done, str):
+            return done
+        intent = done
+    return intent
+
+
+class ColumnsSection(Protocol):
+    """A kind's section as one CSV read collects it from the users' rows, one user's cells at a time."""
+
+    def add(self, user: str, line: int, cells: list[Any], anchor: At, problems: Problems) -> None:
+        """One user's cells (from ``UserColumns.cell``); a problem of them all goes at ``anchor``."""
+        ...
+
+    def finish(self) -> list[Any]:
+        """The section the rows said, once every row is read."""
+        ...
+
+
+class UserColumns(Protocol):
+    """A kind's columns in the users' CSV forms, beside their skills (the utilization's ``util:``
+    columns): which headers it claims, each read, and the section the cells make. The wide form
+    has one column per header; the long form the header in the ``skill`` cell, the value in
+    ``proficiency``."""
+
+    #: How the headers begin, as messages say it (``util:``).
+    @property
+    def prefix(self) -> str: ...
+
+    def claims(self, header: str) -> bool:
+        """Whether the header is one of the kind's (its prefix)."""
+        ...
+
+    def column(self, header: str) -> Any:
+        """The header read (``.key``: two headers with one key are one column; ``.header``: as
+        messages show it); raises ``spec.cells.CellError`` naming what would be right."""
+        ...
+
+    def cell(self, column: Any, text: str, at: At) -> Any:
+        """One non-blank cell of the column."""
+        ...
+
+    def section(self) -> ColumnsSection:
+        """A fresh collector for one read."""
         ...
 
 
@@ -110,6 +174,16 @@ class KindFolder:
         """The section from a version 2 JSON document, each problem reported where it is."""
         return self.empty()
 
+    def csv_form(self, header: list[str]) -> tuple[str, type[CsvForm]] | None:
+        """A CSV form of the kind's own, when the file's header is its (the form's name, as ``validate``
+        and the job's store say it, and its reader); None: not the kind's. ``spec/spec.open_spec``
+        asks each kind in the registry's order before the users' forms."""
+        return None
+
+    def user_columns(self) -> UserColumns | None:
+        """The kind's columns in the users' CSV forms (None: it has none)."""
+        return None
+
     def counts(self, section: Any) -> Counted | None:
         """What ``validate`` says of the section (None: nothing, the kind has no section)."""
         return None
@@ -144,6 +218,11 @@ class KindFolder:
         already so, do not count): ``plan --detailed-exitcode``."""
         return False
 
+    def reduction(self, setup: Any) -> str | None:
+        """Why the kind's items, as set up, may take a member away from a queue (``run`` then reads
+        the impact on routing, ``engine/plan/reduction``); None: they cannot."""
+        return None
+
     def job_meta(self, setup: Any) -> Mapping[str, Any]:
         """What the job's store records of the kind beside its items, by key (the skills: the
         placeholder ids of those the job creates, which the run swaps for the real ones)."""
@@ -153,6 +232,48 @@ class KindFolder:
         """Id -> name of the kind's objects the job names, for the result files and messages, over
         the catalogue's tables (the skills: a skill the job creates, by its placeholder)."""
         return {}
+
+    async def before_users(self, client: GenesysClient, store: RunStore) -> IntentRewrite | None:
+        """Once the early phase is through and before the users run: what the users' intents need
+        (the skills: the placeholder ids of the skills the job created, swapped for the real ones
+        read now); None: nothing."""
+        return None
+
+    def undo_users(self, users: Inverse, items: ItemsInverse) -> Inverse:
+        """The users' inverse as the undo of the kind's items needs it (the skills: a skill the job
+        deleted is created again, under a placeholder the users' old levels go onto)."""
+        return users
+
+    def undo_names(self, items: ItemsInverse) -> Mapping[str, str]:
+        """Id -> name of what the undo of the kind's items names that the job's names do not know."""
+        return {}
+
+    def part_words(self, part: str, names: Mapping[str, str]) -> str:
+        """How the undo's plan says a part of an item (a key of ``UndoableKind.parts``) the item's own
+        names do not name, ids by name where ``names`` knows them."""
+        return part
+
+    def value_words(self, value: Any, names: Mapping[str, str]) -> str:
+        """How the undo's plan says a part's value: an id by its name, anything else as ``show`` says it."""
+        return repr(names.get(value, value)) if isinstance(value, str) else show(value)
+
+    def undo_meta(self, items: ItemsInverse) -> Mapping[str, Any]:
+        """What the undo job's store records of the kind beside its items, by key (as ``job_meta``)."""
+        return {}
+
+    def entity_of(self, item: ItemOutcome) -> str | None:
+        """The platform's id of what the item changed, as its audit names it (``verify``): the
+        object's id, after the write or else before it; None: not known (nothing to look for)."""
+        for side in (item.after, item.before):
+            if side and isinstance(side.get("id"), str):
+                return str(side["id"])
+        return None
+
+    def expected_writes(self, item: ItemOutcome, owner: str, entity: str) -> Iterator[ExpectedWrite]:
+        """The platform's writes an applied item's change stands for (``verify``): one write on its
+        entity, named by the kind and its ``op``."""
+        change = item.changes or {}
+        yield ExpectedWrite(owner, entity, f"{item.kind}_{change.get('op') or change.get('write') or 'write'}")
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
         """``items.csv``'s change cell for one item from its last audit line's ``changes``."""

@@ -161,16 +161,16 @@ def did_you_mean(word: str, candidates: Iterable[str], **kw: object) -> str:
     return " (did you mean " + " or ".join(repr(h) for h in hits) + "?)"
 
 
-ColumnKind = Literal["user", "skill", "language", "reorg", "util"]
+ColumnKind = Literal["user", "skill", "language", "reorg", "kind"]
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
     """What a wide-CSV header names: the user column, a skill, a language, a reorg field or a
-    utilization part (``kinds/utilization/csv.py`` reads those)."""
+    column of another kind (the utilization's ``util:``: ``KindFolder.user_columns`` reads those)."""
 
     kind: ColumnKind
-    name: str  # skill/language name as written, the reorg attribute, or the util: header as written
+    name: str  # skill/language name as written, the reorg attribute, or the other kind's header as written
 
 
 def classify_header(text: str, index: int) -> Column:

@@ -7,31 +7,29 @@ user's ``bytearray`` -- about 12 bytes per row plus ~200 bytes per user, instead
 dict per user. Conflicts (same user and skill, different values) are found per user
 once the file has been read.
 
-A row whose skill cell is a ``util:`` header (``util:email``, ``util:label:VIP``, ``util:setting``:
-``kinds/utilization/csv.py``) carries that part of the user's utilization in its proficiency cell; such rows
-are few and kept as they are, grouped by user, and become one utilization entry per user.
+A row whose skill cell is another kind's header (the utilization's ``util:email``, ``util:label:VIP``,
+``util:setting``: ``KindFolder.user_columns``) carries that part of the user in its proficiency cell; such
+rows are few and kept as they are, grouped by kind and user, and handed to the kind a user at a time.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from bulkops.domain.model import UserIntent
-from bulkops.kinds.utilization.csv import UtilCell, build_intent, is_util_header, util_column
-from bulkops.kinds.utilization.entry import UtilizationLedger
-from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.safetext import spreadsheet_value
 from bulkops.spec.cells import REMOVE, USER_HEADERS, CellError, Remove, did_you_mean, fold, parse_level, split_lang
 from bulkops.spec.csvio import CsvForm
+from bulkops.spec.sections import KindCells
 from bulkops.spec.validate import At, Locate, Problems, check_intent
 
 _REC = struct.Struct("<III")
 _pack = _REC.pack
 _MISS = object()
 _ACTIONS = ("set", "remove")
-_UTIL = -2  # ``_Rows._skill``: the row is a util: row, taken aside
+_UTIL = -2  # ``_Rows._skill``: the row is another kind's (a util: row), taken aside
 
 
 def is_long_header(header: list[str]) -> bool:
@@ -109,7 +107,7 @@ class _Rows:
     """Reads long rows into a ``_Grouped``; raw skill and proficiency cells repeat, so
     each distinct one is parsed once."""
 
-    def __init__(self, cols: tuple[int, int, int, int], width: int, decimal_comma: bool, problems: Problems):
+    def __init__(self, cols: tuple[int, int, int, int], width: int, decimal_comma: bool, problems: Problems, kind_cells: KindCells):
         self.uf, self.sf, self.pf, self.af = cols
         self.width = width
         self.decimal_comma = decimal_comma
@@ -117,8 +115,9 @@ class _Rows:
         self.grouped = _Grouped()
         self.level_cache: dict[str, object] = {}
         self.skill_cache: dict[str, int] = {}  # raw skill cell -> name index (valid names only)
-        #: util: rows by folded user: (user as first written, first line, cells)
-        self.util: dict[str, tuple[str, int, list[UtilCell]]] = {}
+        self.kind_cells = kind_cells
+        #: Other kinds' rows (util:) by kind and folded user: (user as first written, first line, cells)
+        self.util: dict[tuple[str, str], tuple[str, int, list[Any]]] = {}
 
     def add_all(self, rows: Iterable[tuple[int, list[str]]]) -> bool:
         """Groups each row under its user, or reports every problem in it; False if there
@@ -172,8 +171,8 @@ class _Rows:
 
     def _skill(self, line: int, raw: str) -> int:
         """Name index for a skill cell not seen before; -1 (reported) if it names nothing,
-        ``_UTIL`` for a util: row."""
-        if is_util_header(raw):
+        ``_UTIL`` for another kind's row (util:)."""
+        if self.kind_cells.claimer(raw) is not None:
             return _UTIL
         is_lang, name = split_lang(spreadsheet_value(raw.strip()))
         if not name:
@@ -183,15 +182,19 @@ class _Rows:
         return ni
 
     def _util(self, line: int, user: str, row: list[str]) -> None:
-        """A util: row: its header in the skill cell, its value in the proficiency cell."""
+        """Another kind's row (util:): its header in the skill cell, its value in the proficiency cell."""
+        claimed = self.kind_cells.claimer(row[self.sf])
+        if claimed is None:
+            return
+        kind, cols = claimed
         try:
-            column = util_column(row[self.sf])
+            column = cols.column(row[self.sf])
         except CellError as e:
             self.problems.add(At(line, 1, self.sf), str(e))
             return
         action = row[self.af].strip().casefold() if self.af >= 0 else ""
         if action not in ("", "set"):
-            self.problems.add(At(line, 1, self.af), f"{column.header}: action {action!r} does not go with a util: row (leave it blank or use set)")
+            self.problems.add(At(line, 1, self.af), f"{column.header}: action {action!r} does not go with a {cols.prefix} row (leave it blank or use set)")
             return
         value = row[self.pf]
         if not value.strip():
@@ -199,10 +202,10 @@ class _Rows:
             return
         if not user:
             return  # reported as the row's missing user
-        entry = self.util.setdefault(fold(user), (user, line, []))
+        entry = self.util.setdefault((kind, fold(user)), (user, line, []))
         prev = next((c for c in entry[2] if c.column.key == column.key), None)
         if prev is None:
-            entry[2].append(UtilCell(column, value, At(line, 1, self.pf)))
+            entry[2].append(cols.cell(column, value, At(line, 1, self.pf)))
         elif prev.text.strip() != value.strip():
             self.problems.add(
                 At(line, 1, self.pf), f"user {user!r}: {column.header} is {prev.text.strip()!r} on line {prev.at.line} and {value.strip()!r} here"
@@ -234,27 +237,24 @@ class _Rows:
 class LongCsv(CsvForm):
     """Reader for the long form (see docs/spec-format.md)."""
 
-    _utilization: list[UserUtilizationIntent] | None = None
+    _kind_cells: KindCells | None = None
 
     def sections(self) -> Mapping[str, Any]:
-        """The util: rows as the last ``read`` found them, one entry per user (kind ``utilization``)."""
-        return {"utilization": list(self._utilization or [])}
+        """Other kinds' rows (util:) as the last ``read`` found them, by kind (the utilization: one entry per user)."""
+        return (self._kind_cells or KindCells()).sections()
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
-        self._utilization = []
+        self._kind_cells = kind_cells = KindCells()
         started = self.start(problems, self._header)
         if started is None:
             return
         rows, header_line, header, cols = started
-        reader = _Rows(cols, len(header), self.delimiter != ",", problems)
+        reader = _Rows(cols, len(header), self.delimiter != ",", problems, kind_cells)
         if not reader.add_all(rows) and not problems:
             problems.add(At(header_line, 1), "no rows after the header")
-        ledger = UtilizationLedger()
-        for user, first_line, cells in reader.util.values():
-            util = build_intent(user, first_line, cells, At(first_line, 1, reader.uf), problems)
-            if util is not None:
-                ledger.admit(util, _at(At(first_line, 1, reader.uf)), problems)
-        self._utilization = ledger.finish()
+        for (kind, _), (user, first_line, cells) in reader.util.items():
+            kind_cells.add(kind, user, first_line, cells, At(first_line, 1, reader.uf), problems)
+        kind_cells.finish()
         grouped = reader.grouped
         for user, first_line, recs in grouped.users.values():
             chosen = grouped.choose(user, recs, reader.pf, problems)
@@ -286,10 +286,6 @@ class LongCsv(CsvForm):
             problems.add(At(line, 1, 0), "long form needs a user column (user, email, username or id)")
             return None
         return found["user"], found["skill"], found["proficiency"], found.get("action", -1)
-
-
-def _at(at: At) -> Callable[[str], At]:
-    return lambda _: at
 
 
 def _show(v: float | Remove) -> str:

@@ -1,9 +1,9 @@
 """Wide CSV matrix: one row per user, one column per skill, language, reorg field or
-utilization part (``util:`` columns, ``kinds/utilization/csv.py``).
+part of another kind (the utilization's ``util:`` columns: ``KindFolder.user_columns``).
 
-Streamed row by row; the state kept across rows is the duplicate-user ledger and the rows'
-utilization entries (small: a few numbers a user). A file with only ``util:`` columns yields
-no user intents: its rows change nothing but the users' utilization.
+Streamed row by row; the state kept across rows is the duplicate-user ledger and the kinds'
+entries (small: a few numbers a user). A file with only a kind's columns (``util:``) yields
+no user intents: its rows change nothing but that kind's part of the users.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from bulkops.domain.model import UserIntent
-from bulkops.kinds.utilization.csv import UtilCell, UtilColumn, build_intent, is_util_header, util_column
-from bulkops.kinds.utilization.entry import UtilizationLedger
-from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.safetext import spreadsheet_value
 from bulkops.spec.cells import (
     REMOVE,
@@ -28,6 +25,7 @@ from bulkops.spec.cells import (
     split_list,
 )
 from bulkops.spec.csvio import CsvForm
+from bulkops.spec.sections import KindCells
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, admit_user, check_intent
 
 #: Reorg attribute -> locator kind (what ``Locate`` is asked with).
@@ -65,15 +63,17 @@ class _Rows:
     """Turns wide rows into intents: the header's column layout, plus a cache of parsed
     level cells shared by every row (a matrix repeats a handful of distinct values)."""
 
-    def __init__(self, columns: dict[int, Column], width: int, decimal_comma: bool, replace: bool, problems: Problems):
+    def __init__(self, columns: dict[int, Column], width: int, decimal_comma: bool, replace: bool, problems: Problems, kind_cells: KindCells):
         self.levels: list[tuple[int, str, bool]] = []  # (index, name, is_language)
         self.reorgs: list[tuple[int, str]] = []
-        self.utils: list[tuple[int, UtilColumn]] = []
-        self.utilization = UtilizationLedger()
+        #: (index, kind, the kind's columns, the column) of each column of another kind (``util:``).
+        self.kind_columns: list[tuple[int, str, Any, Any]] = []
+        self.kind_cells = kind_cells
         self.where: dict[tuple[str, str], int] = {}  # (locator kind, folded name) -> column
         for i, col in columns.items():
-            if col.kind == "util":
-                self.utils.append((i, util_column(col.name)))
+            claimed = kind_cells.claimer(col.name) if col.kind == "kind" else None
+            if claimed is not None:
+                self.kind_columns.append((i, claimed[0], claimed[1], claimed[1].column(col.name)))
             elif col.kind in ("skill", "language"):
                 self.levels.append((i, col.name, col.kind == "language"))
                 self.where[(col.kind, fold(col.name))] = i
@@ -94,17 +94,15 @@ class _Rows:
         skills, langs, rm_skills, rm_langs = levels = self._levels(line, row)
         fields, division, join, leave = reorg = self._reorg(line, row) if self.reorgs else _NO_REORG
         user = spreadsheet_value(row[0].strip())
-        cells = self._util_cells(line, row) if self.utils else []
+        cells = self._kind_cells(line, row) if self.kind_columns else {}
         if not user:
             if any(levels) or any(reorg) or cells:
                 self.problems.add(At(line, 1, 0), "missing user in the first column")
             return None
-        if cells:
-            util = build_intent(user, line, cells, At(line, 1, 0), self.problems)
-            if util is not None:
-                self.utilization.admit(util, lambda _: At(line, 1, 0), self.problems)
+        for kind, these in cells.items():
+            self.kind_cells.add(kind, user, line, these, At(line, 1, 0), self.problems)
         if not self.levels and not self.reorgs:
-            return None  # a file of util: columns only: no user change
+            return None  # a file of util: columns only (another kind's): no user change
         return UserIntent(
             user=user,
             skills=skills,
@@ -148,9 +146,14 @@ class _Rows:
                 (langs if is_lang else skills)[name] = value  # type: ignore[assignment]
         return skills, langs, rm_skills, rm_langs
 
-    def _util_cells(self, line: int, row: list[str]) -> list[UtilCell]:
+    def _kind_cells(self, line: int, row: list[str]) -> dict[str, list[Any]]:
+        """The row's non-blank cells of other kinds' columns, by kind (none: an empty dict)."""
         n = len(row)
-        return [UtilCell(col, row[i], At(line, 1, i)) for i, col in self.utils if i < n and row[i].strip()]
+        out: dict[str, list[Any]] = {}
+        for i, kind, cols, col in self.kind_columns:
+            if i < n and row[i].strip():
+                out.setdefault(kind, []).append(cols.cell(col, row[i], At(line, 1, i)))
+        return out
 
     def _reorg(self, line: int, row: list[str]) -> _RowReorg:
         fields: dict[str, str] = {}
@@ -173,19 +176,20 @@ class _Rows:
 class WideCsv(CsvForm):
     """Reader for the wide matrix form (see docs/spec-format.md)."""
 
-    _utilization: list[UserUtilizationIntent] | None = None
+    _kind_cells: KindCells | None = None
 
     def sections(self) -> Mapping[str, Any]:
-        """The rows' ``util:`` cells as the last ``read`` found them, one entry per user (kind ``utilization``)."""
-        return {"utilization": list(self._utilization or [])}
+        """The rows' cells of other kinds' columns (``util:``) as the last ``read`` found them, by kind
+        (the utilization: one entry per user)."""
+        return (self._kind_cells or KindCells()).sections()
 
     def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
-        self._utilization = []
+        self._kind_cells = kind_cells = KindCells()
         started = self.start(problems, self._header)
         if started is None:
             return
         rows, header_line, header, columns = started
-        reader = _Rows(columns, len(header), self.delimiter != ",", self.mode == "replace", problems)
+        reader = _Rows(columns, len(header), self.delimiter != ",", self.mode == "replace", problems, kind_cells)
         ledger = UserLedger()
         seen_rows = False
         for line, row in rows:
@@ -197,7 +201,7 @@ class WideCsv(CsvForm):
             check_intent(intent, locate, problems, self.max_per_user)
             if admit_user(ledger, intent, locate, problems):
                 yield intent, locate
-        self._utilization = reader.utilization.finish()
+        kind_cells.finish()
         if not seen_rows and not problems:
             problems.add(At(header_line, 1), "no user rows after the header")
 
@@ -209,10 +213,12 @@ class WideCsv(CsvForm):
         columns: dict[int, Column] = {}
         first_at: dict[tuple[str, str], int] = {}
         fatal = False
+        kinds = self._kind_cells or KindCells()
         for i, text in enumerate(header[:last]):
             try:
-                col = Column("util", text.strip()) if i and is_util_header(text) else classify_header(text, i)
-                key = ("util", util_column(text).key) if col.kind == "util" else (col.kind, fold(col.name))
+                claimed = kinds.claimer(text) if i else None
+                col = Column("kind", text.strip()) if claimed else classify_header(text, i)
+                key = (claimed[0], claimed[1].column(text).key) if claimed else (col.kind, fold(col.name))
             except CellError as e:
                 problems.add(At(line, 1, i), str(e))
                 fatal = fatal or i == 0
@@ -226,8 +232,14 @@ class WideCsv(CsvForm):
             first_at[key] = i
             columns[i] = col
         if not fatal and len(columns) == 1:
-            problems.add(At(line, 1, 0), "header has no skill, language, @ or util: columns")
+            problems.add(At(line, 1, 0), f"header has no {_column_words(kinds.prefixes)} columns")
         return None if fatal else columns
+
+
+def _column_words(prefixes: list[str]) -> str:
+    """``skill, language, @ or util:``: the columns a header may name, the kinds' prefixes last."""
+    words = ["skill", "language", "@", *prefixes]
+    return f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _locator(line: int, header_line: int, where: dict[tuple[str, str], int]) -> Locate:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, TypeVar
 from bulkops.safetext import escaped, unsafe_char
 from bulkops.spec.sections import UsersOnly
 from bulkops.spec.sniff import BoundedLines, LineDecoder
-from bulkops.spec.validate import At, ColumnFixer, Problems
+from bulkops.spec.validate import At, ColumnFixer, Locate, Problems
 
 if TYPE_CHECKING:
-    from bulkops.domain.model import Mode
+    from bulkops.domain.model import Mode, UserIntent
 
 #: What a CSV form makes of its header row (``CsvForm.start``).
 H = TypeVar("H")
@@ -188,6 +188,10 @@ class CsvForm(UsersOnly):
         self.mode = mode
         self.max_per_user = max_per_user
         self.fixer = column_fixer(path, delimiter)
+
+    def read(self, problems: Problems) -> Iterator[tuple[UserIntent, Locate]]:
+        """The users' intents, each with where its parts are; every problem reported (a subclass's)."""
+        raise NotImplementedError
 
     def start(
         self, problems: Problems, header_of: Callable[[int, list[str], Problems], H | None]

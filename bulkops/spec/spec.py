@@ -16,8 +16,6 @@ from typing import Any, Protocol
 from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.model import Mode, UserIntent
 from bulkops.errors import SpecError, SpecProblem
-from bulkops.kinds.queues.csv import QueueSettingsCsv, is_queue_settings_header
-from bulkops.kinds.skills.csv import SkillDefsCsv, is_definitions_header
 from bulkops.spec.csv_admin import AdminCsv, IgnoredColumn, reads_as_admin
 from bulkops.spec.csv_long import LongCsv, is_long_header
 from bulkops.spec.csv_wide import WideCsv
@@ -175,14 +173,19 @@ def open_spec(path: str | os.PathLike[str], mode: Mode | None = None, *, max_ski
     if fmt == "jsonl":
         lines = JsonLines(p, mode, max_skills_per_user)
         return OpenSpec(p, "jsonl", lines.declared_mode() or mode or "merge", None, lines)
+    return _open_csv(p, mode or "merge", max_skills_per_user)
+
+
+def _open_csv(p: str, effective: Mode, max_skills_per_user: int) -> OpenSpec:
+    """A CSV spec, its form told by its header: a kind's own form, else the users' (long, admin, wide)."""
     head = read_head_lines(p)
     delimiter = detect_delimiter(head)
     header = next((r for r in _safe_rows(head, delimiter) if r), [])
-    effective: Mode = mode or "merge"
-    if is_definitions_header(header):
-        return OpenSpec(p, "csv-skills", effective, delimiter, SkillDefsCsv(p, delimiter, effective, max_skills_per_user))
-    if is_queue_settings_header(header):
-        return OpenSpec(p, "csv-queues", effective, delimiter, QueueSettingsCsv(p, delimiter, effective, max_skills_per_user))
+    from bulkops.kinds.registry import KINDS  # the kinds read spec helpers: imported when read
+
+    for folder in KINDS:  # a kind's own CSV form (skill definitions, queue settings), in the registry's order
+        if (own := folder.csv_form(header)) is not None:
+            return OpenSpec(p, own[0], effective, delimiter, own[1](p, delimiter, effective, max_skills_per_user))
     if is_long_header(header):
         return OpenSpec(p, "csv-long", effective, delimiter, LongCsv(p, delimiter, effective, max_skills_per_user))
     if reads_as_admin(header):

@@ -8,13 +8,25 @@ import pytest
 from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
 from bulkops.engine.plan.reduction import first_reduction, store_pairs, user_reduction
 from bulkops.kinds.members.intent import MembersItem
-from bulkops.kinds.skills.intent import SkillItem
+from bulkops.kinds.members.setup import MembersSetup
+from bulkops.kinds.skills.intent import SkillDefinitionIntent, SkillItem
+from bulkops.kinds.skills.setup import Migration, SkillSetup
 
 
 def intent(**kw) -> ResolvedIntent:
     return ResolvedIntent(UserIntent("u1", **kw))
 
 
+def skills(*items: SkillItem) -> dict[str, SkillSetup]:
+    """The skill definitions as set-up resolved them, where ``first_reduction`` finds them (by kind name)."""
+    return {"skill": SkillSetup(items=list(items))}
+
+
+def members(*items: MembersItem) -> dict[str, MembersSetup]:
+    return {"queue_members": MembersSetup(items=list(items))}
+
+
+MIGRATION = Migration("s-old", "Old", "s-new", "New", SkillDefinitionIntent("migrate", "Old", into="New"))
 HOLDS = UserState("u1", 1, skills={"s-sales": 4.0, "s-billing": 2.0}, languages={"l-es": 5.0}, queues=frozenset({"q1"}), division="d1")
 
 
@@ -48,15 +60,15 @@ def test_what_a_user_s_change_may_take_away(wanted, state, reason):
 def test_skill_definitions_and_member_deactivation_count_and_the_first_reason_is_kept():
     adds = [(intent(skills={"s-new": 3.0}), HOLDS)] * 3
     assert first_reduction(adds) is None
-    assert first_reduction(adds, [SkillItem("create", "New"), SkillItem("move", "Old", "s-old", "d2")]) is None
-    reduced = first_reduction(adds, [SkillItem("delete", "Old", "s-old")])
+    assert first_reduction(adds, skills(SkillItem("create", "New"), SkillItem("move", "Old", "s-old", "d2"))) is None
+    reduced = first_reduction(adds, skills(SkillItem("delete", "Old", "s-old")))
     assert reduced is not None and reduced.reason == "a skill definition is deleted"
-    migrated = first_reduction(adds, migrations=1)
+    migrated = first_reduction(adds, {"skill": SkillSetup(migrations=[MIGRATION])})
     assert migrated is not None and migrated.reason == "a skill definition is migrated"
-    assert first_reduction(adds, members=[MembersItem("q1", "Sales", {"u1": True})]) is None
-    off = first_reduction(adds, members=[MembersItem("q1", "Sales", {"u1": True, "u2": False})])
+    assert first_reduction(adds, members(MembersItem("q1", "Sales", {"u1": True}))) is None
+    off = first_reduction(adds, members(MembersItem("q1", "Sales", {"u1": True, "u2": False})))
     assert off is not None and off.reason == "a queue member is deactivated"
-    rest = first_reduction(adds, members=[MembersItem("q1", "Sales", {}, rest=False)])
+    rest = first_reduction(adds, members(MembersItem("q1", "Sales", {}, rest=False)))
     assert rest is not None and rest.reason == "a queue member is deactivated"
     later = first_reduction([*adds, (intent(leave_queues=frozenset({"q1"})), HOLDS)])
     assert later is not None and later.reason == "a user leaves a queue"

@@ -16,6 +16,8 @@ What may take a member away (direct, or through a skill group selecting members 
 - a skill definition deleted or migrated (its holders lose it);
 - a queue member deactivated (``joined: false``: routing stops reaching it).
 
+The kinds' part is each kind's folder's (``KindFolder.reduction``); the users' is here.
+
 What does not: adding a skill or language, raising a proficiency, joining a queue, the user fields
 (department, title, manager), utilization, labels, queue settings and wrap-up codes, skills
 created or moved to a division. One gap is accepted: a skill group whose condition is ``Not``,
@@ -30,10 +32,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bulkops.domain.model import ResolvedIntent, UserState
-from bulkops.kinds.members.intent import MembersItem
-from bulkops.kinds.queues.folder import queue_setup_of
-from bulkops.kinds.skills.folder import skill_setup_of
-from bulkops.kinds.skills.intent import SkillItem
+from bulkops.kinds.registry import KINDS
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
@@ -79,32 +78,12 @@ def _lowered(intent: ResolvedIntent, state: UserState) -> str | None:
     return None
 
 
-def definition_reduction(items: Iterable[SkillItem], migrations: int) -> str | None:
-    """Skill definitions: a delete or a migration takes the skill from its holders."""
-    if migrations:
-        return "a skill definition is migrated"
-    if any(item.op == "delete" for item in items):
-        return "a skill definition is deleted"
-    return None
-
-
-def members_reduction(items: Iterable[MembersItem]) -> str | None:
-    """Queue member activation: a member set to ``joined: false``."""
-    if any(item.rest is False or not all(item.joined.values()) for item in items):
-        return "a queue member is deactivated"
-    return None
-
-
-def first_reduction(
-    pairs: Iterable[tuple[ResolvedIntent, UserState | None]],
-    definitions: Iterable[SkillItem] = (),
-    migrations: int = 0,
-    members: Iterable[MembersItem] = (),
-) -> Reduction | None:
-    """The first reason the job may reduce a queue's membership, or None when it cannot."""
-    reason = definition_reduction(definitions, migrations) or members_reduction(members)
-    if reason:
-        return Reduction(reason)
+def first_reduction(pairs: Iterable[tuple[ResolvedIntent, UserState | None]], setups: Mapping[str, Any] | None = None) -> Reduction | None:
+    """The first reason the job may reduce a queue's membership, or None when it cannot: the kinds'
+    items as set up (``setups`` by kind name, each asked in the registry's order), then the users."""
+    for folder in KINDS:
+        if reason := folder.reduction((setups or {}).get(folder.name)):
+            return Reduction(reason)
     for intent, state in pairs:
         if why := user_reduction(intent, state):
             return Reduction(why)
@@ -123,12 +102,7 @@ def store_pairs(open_ids: Iterable[str], intents_of: Lookup, states_of: Lookup, 
 
 
 def may_reduce(resolved: ResolvedSpec) -> Reduction | None:
-    """``first_reduction`` of a resolved spec: its users (intent and state from the run store),
-    its skill definitions and its queue member activations. No request."""
-    store, skills = resolved.store, skill_setup_of(resolved.setups)
-    return first_reduction(
-        store_pairs(store.open_user_ids(), store.open_intents, store.states),
-        skills.items,
-        len(skills.migrations),
-        queue_setup_of(resolved.setups).members.items,
-    )
+    """``first_reduction`` of a resolved spec: its users (intent and state from the run store) and
+    its kinds' items as set up (skill definitions, queue member activations). No request."""
+    store = resolved.store
+    return first_reduction(store_pairs(store.open_user_ids(), store.open_intents, store.states), resolved.setups)

@@ -27,7 +27,6 @@ import structlog
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.connect.pool import ClientPool
-from bulkops.client.endpoints.routing_config import list_skill_definitions
 from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.model import UserState
@@ -40,8 +39,8 @@ from bulkops.engine.run.shardturn import Shard, Turn
 from bulkops.engine.run.worker import UserProcessor, WorkItem
 from bulkops.engine.setup.forbidden import ForbiddenBreaker
 from bulkops.errors import StoppedAtOnce
-from bulkops.kinds.registry import kinds
-from bulkops.kinds.skills.setup import real_ids, substitute
+from bulkops.kinds.folder import IntentRewrite, rewrite_intent
+from bulkops.kinds.registry import KINDS, kinds
 from bulkops.state.audit import AuditLog
 from bulkops.state.layout import RunPaths
 from bulkops.state.reconciliation import ReconciliationQueue
@@ -241,7 +240,7 @@ class Engine:
 
     async def _produce(self, queues: list[WorkQueue], user_ids: list[str], audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
         """Dispatch the users 100 at a time, dealt to the workers in turn; True when every one was handed to a worker."""
-        created = await self._created_skill_ids()
+        rewrites = await self._rewrites()
         complete = True
         dealer = Dealer(len(queues))
         for i in range(0, len(user_ids), ID_BATCH):
@@ -256,8 +255,8 @@ class Engine:
                 if uid not in open_ or uid not in states or uid in self._in_flight:
                     continue  # done already, or not found: reported once the pass is through
                 intent, status = open_[uid]
-                real = substitute(intent, created) if created is not None else intent
-                if isinstance(real, str):  # it names a skill the job was to create, and did not
+                real = rewrite_intent(intent, rewrites)
+                if isinstance(real, str):  # e.g. it names a skill the job was to create, and did not
                     self._fail(audit, reconciliation, uid, real)
                     continue
                 self._in_flight.add(uid)
@@ -278,14 +277,11 @@ class Engine:
         self.store.drop_states(chunk)
         return fresh
 
-    async def _created_skill_ids(self) -> dict[str, str] | None:
-        """Placeholder -> real id of the skills this job created (None: the job creates none)."""
-        placeholders = self.store.get("new_skills") or []
-        if not placeholders:
-            return None
-        with request_kind(STATE_READS):
-            org = {s.name: s.id for s in await list_skill_definitions(self.front) if s.active}
-        return real_ids(placeholders, org)
+    async def _rewrites(self) -> list[IntentRewrite]:
+        """What each kind makes of the users' intents now its early phase is through (the skills:
+        the real ids of the skills the job created, for their placeholders)."""
+        found = [await folder.before_users(self.front, self.store) for folder in KINDS]
+        return [r for r in found if r is not None]
 
     def _report_unseen(self, audit: AuditLog, reconciliation: ReconciliationQueue, among: list[str] | None) -> None:
         """Users the spec names that the API never showed: reported and queued for a person

@@ -43,8 +43,7 @@ from bulkops.engine.undo.itemundo import ItemsInverse, invert_items
 from bulkops.engine.undo.undocheck import AuditSeen, Unaccounted, unaccounted, writeahead_lines
 from bulkops.engine.undo.undoitems import ItemPlan, items_record, plan_items, store_items
 from bulkops.errors import JobBusyError, StateError
-from bulkops.kinds.registry import folder_of, kinds
-from bulkops.kinds.skills.undo import onto_recreated, recreated_skills, skill_names
+from bulkops.kinds.registry import KINDS, folder_of, kinds
 from bulkops.spec.spec import file_sha256
 from bulkops.state.auditline import audit_records, item_records
 from bulkops.state.codec import expected_to_dict
@@ -125,8 +124,10 @@ def load_inverse(state_dir: str | Path, source: str) -> tuple[JobSetup, JobInver
     seen = AuditSeen()
     users = invert(itertools.chain(seen.watch(audit_records(setup.paths.audit)), writeahead_lines(setup.store)))
     items = invert_items(item_records(setup.paths.audit), kinds())
-    # A skill the job deleted is created again by name: its holders get their old levels on it (#25 §4).
-    return setup, JobInverse(onto_recreated(users, recreated_skills(items)), items, unaccounted(setup.store.written(), seen))
+    # What the items' undo needs of the users' (the skills: a skill deleted is created again, its holders' levels onto it).
+    for folder in KINDS:
+        users = folder.undo_users(users, items)
+    return setup, JobInverse(users, items, unaccounted(setup.store.written(), seen))
 
 
 async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInverse, *, job_id: str | None = None) -> UndoPlan:
@@ -156,7 +157,9 @@ async def plan_undo(client: GenesysClient, source: JobSetup, job_inverse: JobInv
         users.append(UserUndo(intent, found, diff(found, narrowed), held))
     counts = source.store.counts()
     unfinished = any(k in counts for k in ("pending", "inflight"))
-    names = dict(source.store.get("names") or {}) | skill_names(job_inverse.items)
+    names = dict(source.store.get("names") or {})
+    for folder in KINDS:
+        names |= folder.undo_names(job_inverse.items)
     names.update((uid, states[uid].email) for uid in lost if uid in states and states[uid].email)
     names.update(await _manager_emails(client, users, states))
     names = await _org_names(client, job_inverse.items) | names
@@ -243,7 +246,7 @@ def _create_undo(plan: UndoPlan, paths: RunPaths) -> JobSetup:
             "pass": 0,
             "queues": queues,
             "names": dict(plan.names),
-            "new_skills": sorted(set(recreated_skills(plan.items).values())),  # the run swaps in their real ids
+            **{key: value for folder in KINDS for key, value in folder.undo_meta(plan.items).items()},  # the skills' placeholders
             "client_id": plan.client_id,
         },
     )

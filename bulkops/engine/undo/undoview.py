@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from bulkops.domain.guard import HeldBack
-from bulkops.domain.itemguard import HeldPart, show
+from bulkops.domain.itemguard import HeldPart
 from bulkops.domain.model import Changes, UserState
 from bulkops.engine.undo.undoitems import ItemPlan
 from bulkops.engine.undo.undojob import UndoPlan, UserUndo
+from bulkops.kinds.folder import KindFolder
 from bulkops.kinds.registry import folder_of
+
+#: How a part of a kind this version does not know is said.
+_ANY_KIND = KindFolder()
 
 
 def describe_undo(plan: UndoPlan, *, detail: int = 20) -> list[str]:
@@ -93,65 +97,29 @@ def describe_item(p: ItemPlan, names: Mapping[str, str] | None = None) -> str:
     inv = p.undo.inverted
     known = names or {}
     given = inv.names if inv is not None else {}
-    folder = folder_of(p.undo.kind)
-    if folder is not None and folder.undone_whole and inv is not None and "exists" in inv.restore:
+    folder = folder_of(p.undo.kind) or _ANY_KIND
+    said = folder.value_words
+    if folder.undone_whole and inv is not None and "exists" in inv.restore:
         parts = [_exists_change(inv.restore["exists"])] if p.restoring else []
     else:
-        parts = [f"{part_name(k, given, known)} {say_value(now, known)} -> {say_value(target, known)}" for k, (now, target) in p.restoring.items()]
-    parts += [f"held back {_held_part(h, known)}" for h in p.held]
+        parts = [f"{part_name(k, given, known, folder)} {said(now, known)} -> {said(target, known)}" for k, (now, target) in p.restoring.items()]
+    parts += [f"held back {_held_part(h, known, folder)}" for h in p.held]
     parts += [f"not restored: {why}" for why in (inv.not_restored if inv is not None else ())]
     if p.gone and not p.held:
         parts.append("gone since the job: nothing restored")
     return "; ".join(parts) or "already as before the job"
 
 
-def part_name(part: str, given: Mapping[str, str], names: Mapping[str, str]) -> str:
-    """A part of an item as people call it: its kind's own name for it, else ``label.<id>`` as the
-    label's name and ``media.chat`` as ``chat``."""
-    if part in given:
-        return given[part]
-    head, _, rest = part.partition(".")
-    if head == "label" and rest:
-        return f"label {names.get(rest, rest)}"
-    return rest if head == "media" and rest else part
+def part_name(part: str, given: Mapping[str, str], names: Mapping[str, str], folder: KindFolder = _ANY_KIND) -> str:
+    """A part of an item as people call it: the item's own name for it, else as its kind's folder
+    says it (the utilization: ``label.<id>`` as the label's name, ``media.chat`` as ``chat``)."""
+    return given[part] if part in given else folder.part_words(part, names)
 
 
-def say_value(value: Any, names: Mapping[str, str]) -> str:
-    """A part's value in words: an id by its name, a utilization setting or capacity spelled out."""
-    if isinstance(value, str):
-        return repr(names.get(value, value))
-    if isinstance(value, Mapping) and ("utilization" in value or "labelUtilizations" in value):
-        return f"[{_setting_words(value, names)}]"
-    if isinstance(value, Mapping) and "maximumCapacity" in value:
-        return _capacity_words(value, names)
-    return show(value)
-
-
-def _setting_words(setting: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    """``call 1, chat 3, email 3 (interruptible by call); label VIP 1``."""
-    media = setting.get("utilization") or {}
-    labels = setting.get("labelUtilizations") or {}
-    said = ", ".join(f"{m} {_capacity_words(c, names)}" for m, c in media.items() if isinstance(c, Mapping))
-    if labels:
-        said += "; " + ", ".join(f"label {names.get(i, i)} {_capacity_words(c, names)}" for i, c in labels.items() if isinstance(c, Mapping))
-    return said or "(empty)"
-
-
-def _capacity_words(capacity: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    """``3 (interruptible by call, non-ACD counted)``: the capacity, then what the API's flags say."""
-    extras = []
-    if capacity.get("interruptableMediaTypes"):
-        extras.append("interruptible by " + ", ".join(map(str, capacity["interruptableMediaTypes"])))
-    if capacity.get("interruptingLabelIds"):
-        extras.append("interrupted by label " + ", ".join(names.get(i, i) for i in capacity["interruptingLabelIds"]))
-    if capacity.get("includeNonAcd"):
-        extras.append("non-ACD counted")
-    return show(capacity.get("maximumCapacity")) + (f" ({', '.join(extras)})" if extras else "")
-
-
-def _held_part(h: HeldPart, names: Mapping[str, str]) -> str:
-    what = part_name(h.key, {h.key: h.name} if h.name else {}, names)
-    return f"{what} (before the job {say_value(h.before, names)}, written by it {say_value(h.written, names)}, now {say_value(h.now, names)})"
+def _held_part(h: HeldPart, names: Mapping[str, str], folder: KindFolder) -> str:
+    what = part_name(h.key, {h.key: h.name} if h.name else {}, names, folder)
+    said = folder.value_words
+    return f"{what} (before the job {said(h.before, names)}, written by it {said(h.written, names)}, now {said(h.now, names)})"
 
 
 def _exists_change(restored: object) -> str:

@@ -10,6 +10,7 @@ from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import KindFolder, SetupContext
 from bulkops.kinds.members.change import members_change_text
 from bulkops.kinds.members.kind import QueueMembersKind
+from bulkops.kinds.members.plan import members_reduction
 from bulkops.kinds.members.setup import MembersSetup
 from bulkops.kinds.queues.folder import queue_setup_of
 
@@ -26,6 +27,9 @@ class MembersFolder(KindFolder):
 
     async def set_up(self, ctx: SetupContext) -> MembersSetup:
         return queue_setup_of(ctx.setups).members
+
+    def reduction(self, setup: MembersSetup | None) -> str | None:
+        return members_reduction((setup or MembersSetup()).items)
 
     def change_text(self, changes: Mapping[str, Any], names: Mapping[str, str]) -> str | None:
         return members_change_text(changes) or None

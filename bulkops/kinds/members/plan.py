@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from bulkops.kinds.members.intent import MembersItem
 
 
 def describe_members(members: Mapping[str, Any] | None) -> list[str]:
@@ -20,3 +22,11 @@ def describe_members(members: Mapping[str, Any] | None) -> list[str]:
     if members.get("already"):
         said.append(f"members already so: {members['already']}")
     return said
+
+
+def members_reduction(items: Iterable[MembersItem]) -> str | None:
+    """Queue member activation: a member set to ``joined: false`` stops routing reaching it
+    (``engine/plan/reduction``)."""
+    if any(item.rest is False or not all(item.joined.values()) for item in items):
+        return "a queue member is deactivated"
+    return None

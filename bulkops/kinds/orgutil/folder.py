@@ -14,6 +14,7 @@ from bulkops.kinds.orgutil.kind import OrgUtilizationKind
 from bulkops.kinds.orgutil.plan import default_requests, describe_default_line, describe_utilization_change
 from bulkops.kinds.orgutil.section import read_json
 from bulkops.kinds.orgutil.setup import OrgUtilizationSetup, resolve_org_utilization
+from bulkops.kinds.utilization.words import part_words, value_words
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
@@ -37,6 +38,12 @@ class OrgUtilizationFolder(KindFolder):
     plan_key = "utilization_default"
     undo_noun = ""
     undo_reads = frozenset({"labels"})
+
+    def part_words(self, part: str, names: Mapping[str, str]) -> str:
+        return part_words(part, names)
+
+    def value_words(self, value: Any, names: Mapping[str, str]) -> str:
+        return value_words(value, names)
 
     def make(self) -> AnyKind:
         return OrgUtilizationKind()

@@ -3,9 +3,10 @@ queues CSV), the set-up (members included), the plan lines, the change cell."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from bulkops.domain.verification import ExpectedWrite
 from bulkops.kinds.base import AnyKind
 from bulkops.kinds.folder import Counted, KindFolder, SetupContext
 from bulkops.kinds.queues.change import queue_change_text
@@ -14,10 +15,13 @@ from bulkops.kinds.queues.kind import QueueSettingsKind
 from bulkops.kinds.queues.plan import describe_queue_line, queue_setting_requests
 from bulkops.kinds.queues.section import read_json
 from bulkops.kinds.queues.setup import QueueSetup, resolve_queue_settings
+from bulkops.kinds.queues.verify import queue_writes
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.spec.csvio import CsvForm
     from bulkops.spec.jsonspec import JsonSection
+    from bulkops.state.records import ItemOutcome
 
 NAME = "queue"
 
@@ -45,6 +49,11 @@ class QueuesFolder(KindFolder):
     def make(self) -> AnyKind:
         return QueueSettingsKind()
 
+    def csv_form(self, header: list[str]) -> tuple[str, type[CsvForm]] | None:
+        from bulkops.kinds.queues.csv import QueueSettingsCsv, is_queue_settings_header  # read only for a CSV spec
+
+        return ("csv-queues", QueueSettingsCsv) if is_queue_settings_header(header) else None
+
     def read_json(self, section: JsonSection) -> list[QueueSettingsIntent]:
         return read_json(section)
 
@@ -54,6 +63,9 @@ class QueuesFolder(KindFolder):
 
     async def set_up(self, ctx: SetupContext) -> QueueSetup:
         return await resolve_queue_settings(ctx.client, queue_settings_of(ctx.sections), ctx.directory, ctx.problems)
+
+    def expected_writes(self, item: ItemOutcome, owner: str, entity: str) -> Iterator[ExpectedWrite]:
+        return queue_writes(item, owner, entity)
 
     def plan_line(self, setup: QueueSetup | None, resolved: ResolvedSpec) -> list[dict[str, Any]]:
         return [] if setup is None else list(setup.lines)

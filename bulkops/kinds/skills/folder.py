@@ -7,18 +7,32 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bulkops.kinds.base import AnyKind
-from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
+from bulkops.kinds.folder import Counted, IntentRewrite, KindFolder, SetupContext, plural
 from bulkops.kinds.skills.intent import SkillDefinitionIntent
 from bulkops.kinds.skills.kind import SkillDefinitions
-from bulkops.kinds.skills.plan import describe_skill_line, describe_skills, skill_requests
+from bulkops.kinds.skills.plan import definition_reduction, describe_skill_line, describe_skills, skill_requests
 from bulkops.kinds.skills.section import read_json
-from bulkops.kinds.skills.setup import NEW_SKILL, SkillSetup, apply_migrations, guard_deletes, resolve_definitions
+from bulkops.kinds.skills.setup import (
+    NEW_SKILL,
+    NEW_SKILLS_KEY,
+    SkillSetup,
+    apply_migrations,
+    created_ids,
+    guard_deletes,
+    resolve_definitions,
+    substitute,
+)
 
 if TYPE_CHECKING:
+    from bulkops.client.api import GenesysClient
+    from bulkops.domain.inverse import Inverse
     from bulkops.engine.setup.job import ResolvedSpec
+    from bulkops.engine.undo.itemundo import ItemsInverse
+    from bulkops.spec.csvio import CsvForm
     from bulkops.spec.jsonspec import JsonSection
     from bulkops.spec.resolve import OrgDirectory
     from bulkops.spec.validate import Problems
+    from bulkops.state.store import RunStore
 
 NAME = "skill"
 
@@ -48,6 +62,11 @@ class SkillsFolder(KindFolder):
     def make(self) -> AnyKind:
         return SkillDefinitions()
 
+    def csv_form(self, header: list[str]) -> tuple[str, type[CsvForm]] | None:
+        from bulkops.kinds.skills.csv import SkillDefsCsv, is_definitions_header  # read only for a CSV spec
+
+        return ("csv-skills", SkillDefsCsv) if is_definitions_header(header) else None
+
     def read_json(self, section: JsonSection) -> list[SkillDefinitionIntent]:
         return read_json(section)
 
@@ -69,10 +88,38 @@ class SkillsFolder(KindFolder):
     def plan_writes(self, line: list[dict[str, Any]] | None) -> bool:
         return any(s["action"] != "create" or not s.get("exists_already") for s in line or [])
 
+    def reduction(self, setup: SkillSetup | None) -> str | None:
+        setup = setup or SkillSetup()
+        return definition_reduction(setup.items, len(setup.migrations))
+
     def job_meta(self, setup: SkillSetup | None) -> dict[str, Any]:
         """Placeholder ids of the skills the job creates: the run swaps in the real ones."""
         items = (setup or SkillSetup()).items
-        return {"new_skills": sorted(NEW_SKILL + i.name for i in items if i.op == "create" and i.skill_id is None)}
+        return {NEW_SKILLS_KEY: sorted(NEW_SKILL + i.name for i in items if i.op == "create" and i.skill_id is None)}
+
+    async def before_users(self, client: GenesysClient, store: RunStore) -> IntentRewrite | None:
+        """The users' intents name a skill the job created by its placeholder: the real id, read now."""
+        created = await created_ids(client, store)
+        if created is None:
+            return None
+        return lambda intent: substitute(intent, created)
+
+    def undo_users(self, users: Inverse, items: ItemsInverse) -> Inverse:
+        """A skill the job deleted is created again by name: its holders get their old levels on it (#25 §4)."""
+        from bulkops.kinds.skills.undo import onto_recreated, recreated_skills  # the undo's part: it names this folder
+
+        return onto_recreated(users, recreated_skills(items))
+
+    def undo_names(self, items: ItemsInverse) -> dict[str, str]:
+        from bulkops.kinds.skills.undo import skill_names
+
+        return skill_names(items)
+
+    def undo_meta(self, items: ItemsInverse) -> dict[str, Any]:
+        """The placeholders of the skills the undo creates again: the run swaps in their real ids."""
+        from bulkops.kinds.skills.undo import recreated_skills
+
+        return {NEW_SKILLS_KEY: sorted(set(recreated_skills(items).values()))}
 
     def names(self, directory: OrgDirectory) -> dict[str, str]:
         """A skill the job creates is named by its placeholder."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from bulkops.kinds.skills.intent import SkillItem
 from bulkops.kinds.skills.setup import SkillSetup
 from bulkops.spec.resolve import OrgDirectory
 
@@ -47,3 +49,13 @@ def describe_skill_line(line: dict[str, Any]) -> str:
     if line["action"] == "delete":
         return f"{name}: delete, after every user change; used by: {line['used_by']}"
     return f"{name}: migrate {line['holders']} holder(s) to {line['into']!r}"
+
+
+def definition_reduction(items: Iterable[SkillItem], migrations: int) -> str | None:
+    """Skill definitions: a delete or a migration takes the skill from its holders, so may take
+    them out of a queue (``engine/plan/reduction``)."""
+    if migrations:
+        return "a skill definition is migrated"
+    if any(item.op == "delete" for item in items):
+        return "a skill definition is deleted"
+    return None

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.client.requestkind import RESOLUTION, request_kind
+from bulkops.client.endpoints.routing_config import list_skill_definitions
+from bulkops.client.requestkind import RESOLUTION, STATE_READS, request_kind
 from bulkops.domain.model import ResolvedIntent, UserIntent
 from bulkops.kinds.skills.intent import SkillDefinitionIntent, SkillItem
 from bulkops.kinds.skills.kind import DependencyIndex, References
@@ -218,6 +219,21 @@ def real_ids(placeholders: Iterable[str], org_skills: Mapping[str, str]) -> dict
         if sid is not None:
             out[p] = sid
     return out
+
+
+#: The job's store key of the placeholder ids of the skills the job (or the undo) creates.
+NEW_SKILLS_KEY = "new_skills"
+
+
+async def created_ids(client: GenesysClient, store: RunStore) -> dict[str, str] | None:
+    """Placeholder -> real id of the skills this job created, read once its create phase is through
+    (None: the job creates none)."""
+    placeholders = store.get(NEW_SKILLS_KEY) or []
+    if not placeholders:
+        return None
+    with request_kind(STATE_READS):
+        org = {s.name: s.id for s in await list_skill_definitions(client) if s.active}
+    return real_ids(placeholders, org)
 
 
 def substitute(intent: ResolvedIntent, ids: Mapping[str, str]) -> ResolvedIntent | str:

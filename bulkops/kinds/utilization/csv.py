@@ -21,11 +21,12 @@ hold dots otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from bulkops.domain.utilization import MAX_CAPACITY, MEDIA_TYPES, MediaUtilization
 from bulkops.kinds.labels.intent import label_key
+from bulkops.kinds.utilization.entry import UtilizationLedger
 from bulkops.kinds.utilization.intent import LabelSettingIntent, UserUtilizationIntent, missing_media
 from bulkops.spec.cells import CellError, did_you_mean, split_list
 from bulkops.spec.validate import At, Problems
@@ -261,3 +262,42 @@ def _read(cell: UtilCell, parse: Callable[[str], T], problems: Problems) -> T | 
     except CellError as e:
         problems.add(cell.at, f"{cell.column.header}: {e}")
         return None
+
+
+# ---------------------------------------------------------------------------- as the CSV readers ask
+
+
+@dataclass(slots=True)
+class UtilSection:
+    """The ``utilization`` section one CSV read collects: each user's cells as one entry, one entry a user."""
+
+    ledger: UtilizationLedger = field(default_factory=UtilizationLedger)
+
+    def add(self, user: str, line: int, cells: list[UtilCell], anchor: At, problems: Problems) -> None:
+        util = build_intent(user, line, cells, anchor, problems)
+        if util is not None:
+            self.ledger.admit(util, lambda _: anchor, problems)
+
+    def finish(self) -> list[UserUtilizationIntent]:
+        return self.ledger.finish()
+
+
+class UtilColumns:
+    """The ``util:`` columns as the users' CSV forms ask a kind's columns (``kinds/folder.UserColumns``)."""
+
+    prefix = UTIL_PREFIX
+
+    def claims(self, header: str) -> bool:
+        return is_util_header(header)
+
+    def column(self, header: str) -> UtilColumn:
+        return util_column(header)
+
+    def cell(self, column: UtilColumn, text: str, at: At) -> UtilCell:
+        return UtilCell(column, text, at)
+
+    def section(self) -> UtilSection:
+        return UtilSection()
+
+
+UTIL_COLUMNS = UtilColumns()

@@ -7,18 +7,21 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bulkops.kinds.base import AnyKind
-from bulkops.kinds.folder import Counted, KindFolder, SetupContext, plural
+from bulkops.kinds.folder import Counted, KindFolder, SetupContext, UserColumns, plural
 from bulkops.kinds.labels.folder import labels_of
 from bulkops.kinds.orgutil.plan import describe_utilization_change
+from bulkops.kinds.utilization.csv import UTIL_COLUMNS
 from bulkops.kinds.utilization.intent import UserUtilizationIntent
 from bulkops.kinds.utilization.kind import UserUtilizationKind
 from bulkops.kinds.utilization.plan import describe_user_utilization, describe_utilization_line, utilization_requests
 from bulkops.kinds.utilization.section import read_json
 from bulkops.kinds.utilization.setup import UtilizationSetup, resolve_utilization
+from bulkops.kinds.utilization.words import part_words, value_words
 
 if TYPE_CHECKING:
     from bulkops.engine.setup.job import ResolvedSpec
     from bulkops.spec.jsonspec import JsonSection
+    from bulkops.state.records import ItemOutcome
 
 NAME = "utilization"
 
@@ -36,6 +39,20 @@ class UserUtilizationFolder(KindFolder):
     plan_key = "utilization"
     undo_noun = "utilization of"
     undo_reads = frozenset({"labels"})
+
+    def user_columns(self) -> UserColumns:
+        """The ``util:`` columns of the wide and long user CSVs (``kinds/utilization/csv.py``)."""
+        return UTIL_COLUMNS
+
+    def entity_of(self, item: ItemOutcome) -> str:
+        """A user's utilization is written on the user: the platform's audit names the user (the item's key)."""
+        return item.key
+
+    def part_words(self, part: str, names: Mapping[str, str]) -> str:
+        return part_words(part, names)
+
+    def value_words(self, value: Any, names: Mapping[str, str]) -> str:
+        return value_words(value, names)
 
     def make(self) -> AnyKind:
         return UserUtilizationKind()
