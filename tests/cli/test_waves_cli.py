@@ -110,6 +110,9 @@ def test_a_breach_stops_the_run_in_its_first_wave_naming_queue_reading_and_wave(
         assert (spanish in sim.org.users[uid].languages) == (uid not in first)
     info = orjson.loads(invoke(sim, "status", "j", "--state-dir", str(tmp_path), "--json").output)
     assert info["waves"]["wave"] == 0 and info["waves"]["phase"] == "breached" and info["waves"]["last_readings"]
+    page = (tmp_path / "j" / "results" / "report.html").read_text()
+    assert '<h2 id="waves">' in page and 'data-chart="waves-waiting"' in page and 'data-mark="wave 1"' in page and 'data-mark="breach"' in page
+    assert "Support ES: waiting" in page  # a point's tooltip
     again = invoke(sim, "resume", "j", "--base-url", url, "--state-dir", str(tmp_path))
     assert again.exit_code == exitcodes.BREACH and "breach in wave 1" in again.output  # a breached job is not carried on
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 import orjson
+import structlog
 
 from bulkops.cli.support import exitcodes
 from bulkops.cli.support.common import Stopper, fail
@@ -24,6 +25,7 @@ from bulkops.engine.setup.job import JobSetup
 from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo
 from bulkops.engine.waves.drive import WavesDriver, WavesOutcome, save
 from bulkops.engine.waves.watch import EVERY_SECONDS, Watch
+from bulkops.report.files import write_report
 from bulkops.state.joblock import new_job_lock
 from bulkops.state.layout import RunPaths
 from bulkops.state.waveslog import GateReading, WaveEvent, WavesLog, WavesPlan, WavesState, load_state, read_log
@@ -142,6 +144,15 @@ async def drive(client: GenesysClient, setup: JobSetup, state: WavesState, run_p
         return await driver.run(state)
     finally:
         log.close()
+        _refresh_report(setup)
+
+
+def _refresh_report(setup: JobSetup) -> None:
+    """The report again, now with the readings of the watch that followed the last pass."""
+    try:
+        write_report(setup.paths, store=setup.store)
+    except Exception as exc:  # noqa: BLE001 - the report is a view; the run's own outcome is what to report
+        structlog.get_logger("bulkops.waves").warning("report.failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def waves_of(setup: JobSetup) -> WavesState | None:
