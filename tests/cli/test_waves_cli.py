@@ -27,6 +27,13 @@ ROUTING = SimConfig(routing_picture=True, queue_traffic=True)  # the routing pro
 HALVES = (0.5, 1.0)
 
 
+def org_writes(sim: Simulator) -> int:
+    """Requests that could change the org: ``writes_counted`` less the analytics queries (POSTs that read)."""
+    stats = sim.stats()
+    queries = sum(v["total"] for k, v in stats["byRoute"].items() if k.startswith("POST") and "/analytics/" in k)
+    return writes_counted(stats) - int(queries)
+
+
 def invoke(sim: Simulator, *args: str) -> Result:
     env = {"GENESYSCLOUD_OAUTHCLIENT_ID": sim.config.client_id, "GENESYSCLOUD_OAUTHCLIENT_SECRET": sim.config.client_secret, "GENESYSCLOUD_ACCESS_TOKEN": None}
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
@@ -66,14 +73,24 @@ def routing(served):
 )
 def test_a_bad_gate_is_refused_before_anything_is_written(routing, tmp_path, args, says):
     sim, url = routing
-    before = sim.stats()
+    before, org_writes_before = sim.stats(), org_writes(sim)
     result = run_waves(sim, url, tmp_path, SPANISH_TO_PORTUGUESE, "--watch", "2s", *args)
     assert result.exit_code == exitcodes.USAGE, result.output
     assert says in result.output
-    assert writes_counted(sim.stats()) == writes_counted(before)
+    assert org_writes(sim) == org_writes_before
     if args[1] != "No Such Queue:waiting<=3":  # read from the org (its queues), never written
         assert sim.stats()["total"] == before["total"]  # refused before anything is sent
     assert not (tmp_path / "j").exists() or not (tmp_path / "j" / "state.db").exists()
+
+
+def test_a_gate_the_client_may_not_read_is_refused_before_anything_is_written(served, tmp_path):
+    sim, url = served
+    sim.reset(SimConfig(routing_picture=True, queue_traffic=True, analytics_forbidden=True))
+    before = org_writes(sim)
+    result = run_waves(sim, url, tmp_path, SPANISH_TO_PORTUGUESE, "--gate", "waiting<=3", "--watch", "2s")
+    assert result.exit_code == exitcodes.AUTH_CONFIG, result.output
+    assert "the gate cannot be read" in result.output and "nothing was written" in result.output
+    assert org_writes(sim) == before and not (tmp_path / "j" / "state.db").exists()
 
 
 def test_gate_without_waves_is_a_usage_error(routing, tmp_path):

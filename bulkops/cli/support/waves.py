@@ -19,12 +19,14 @@ from bulkops.cli.support.common import Stopper, fail
 from bulkops.cli.support.verbosity import outcome_line, say
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.activity import list_queues
+from bulkops.client.endpoints.queue_observations import queue_observations
 from bulkops.domain.gate import Gate, GateError, parse_gate, unknown_queues
 from bulkops.domain.waves import WavesError, describe_share, parse_duration, parse_waves
 from bulkops.engine.setup.job import JobSetup
 from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo
 from bulkops.engine.waves.drive import WavesDriver, WavesOutcome, save
 from bulkops.engine.waves.watch import EVERY_SECONDS, Watch
+from bulkops.errors import AuthError
 from bulkops.report.files import write_report
 from bulkops.state.joblock import new_job_lock
 from bulkops.state.layout import RunPaths
@@ -120,7 +122,23 @@ async def watched_queues(client: GenesysClient, request: WavesRequest, affected:
         if missing:
             fail(f"--gate names queue(s) the org lacks: {', '.join(repr(m) for m in missing)}; nothing was written", exitcodes.USAGE)
         out |= {org[name]: name for name in request.gate.queues_named}
+    await _probe(client, request.gate, out)
     return out
+
+
+async def _probe(client: GenesysClient, gate: Gate, queues: Mapping[str, str]) -> None:
+    """One reading before anything is written: a gate the client may not read (no analytics
+    permission) is refused now (exit 5), not at the first watch with a wave already applied."""
+    if not gate.conditions or not queues:
+        return
+    try:
+        await queue_observations(client, queues, service_level=gate.needs_service_level)
+    except AuthError as exc:
+        fail(
+            f"the gate cannot be read: the queue analytics query was refused (HTTP {exc.status}: {exc}); nothing was written",
+            exitcodes.AUTH_CONFIG,
+            "grant the OAuth client analytics:queueObservation:view (and analytics:conversationAggregate:view for serviceLevel)",
+        )
 
 
 def new_state(request: WavesRequest, queues: Mapping[str, str]) -> WavesState:
