@@ -12,7 +12,7 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 from helpers.cli import writes_counted
-from helpers.faultproxy import Answer, Rewrite, Seen
+from helpers.faultproxy import EMPTY_OBJECT, HTML_PAGE, Answer, Rewrite, Seen
 from helpers.simthread import proxy_thread
 
 from bulkops.cli.main import cli
@@ -168,3 +168,43 @@ def test_rollback_holds_back_a_user_changed_during_the_watch(routing, tmp_path):
     assert {uid: v for uid, v in after.items() if uid != changed} == {uid: v for uid, v in before.items() if uid != changed}
     queue = (tmp_path / "j-undo" / "reconciliation.ndjson").read_text()
     assert changed in queue
+
+
+def canary_spec(sim: Simulator, tmp_path: Path, users: int = 20) -> Path:
+    spec = tmp_path / "canary.json"
+    rows = [{"user": u.email, "skills": {"Waves Canary": 3}} for u in list(sim.org.users.values())[:users]]
+    spec.write_bytes(orjson.dumps({"version": 1, "mode": "merge", "users": rows}))
+    return spec
+
+
+def test_an_answer_without_the_queue_is_unread_never_zero(routing, tmp_path):
+    sim, url = routing
+    spec = canary_spec(sim, tmp_path)
+    with proxy_thread(url) as proxy:
+        rule = proxy.inject("POST", OBSERVATIONS_PATH, EMPTY_OBJECT)
+        result = run_waves(sim, proxy.base_url, tmp_path, spec, "--create-missing-skills", "--gate", "Support ES:onQueue>=3", "--watch", "1s")
+        assert rule.injected >= 3  # the reading before the first write, and each watch's
+    assert result.exit_code == exitcodes.OK, result.output  # zero agents on queue would have breached onQueue>=3
+    readings = [r for r in read_log(tmp_path / "j") if isinstance(r, GateReading)]
+    assert readings and all(set(r.values.values()) == {None} and not r.breaches for r in readings)
+
+
+def test_a_watch_the_api_cannot_answer_stops_resumably_and_resume_watches_on(routing, tmp_path):
+    sim, url = routing
+    spec = canary_spec(sim, tmp_path)
+    with proxy_thread(url) as proxy:
+        proxy.inject("POST", OBSERVATIONS_PATH, HTML_PAGE, from_nth=2)  # the reading before the first write passes
+        result = run_waves(
+            sim, proxy.base_url, tmp_path, spec, "--create-missing-skills", "--gate", "Support ES:waiting<=100", "--watch", "1s", "--retry-budget", "1"
+        )
+    assert result.exit_code not in (exitcodes.OK, exitcodes.BREACH), result.output
+    assert "the watch stopped" in result.output and "bulkops resume j" in result.output
+    info = orjson.loads(invoke(sim, "status", "j", "--state-dir", str(tmp_path), "--json").output)
+    assert (info["waves"]["wave"], info["waves"]["phase"]) == (0, "watching")
+    writes = org_writes(sim)
+    again = invoke(sim, "resume", "j", "--base-url", url, "--state-dir", str(tmp_path))
+    assert again.exit_code == exitcodes.OK, again.output
+    second = [uid for uid in spec_users(sim, spec) if wave_of(uid, HALVES) == 1]
+    assert org_writes(sim) - writes == len(second)  # the second wave's users only: the first is not applied again
+    events = [(e.wave, e.event) for e in read_log(tmp_path / "j") if isinstance(e, WaveEvent)]
+    assert events.count((0, "start")) == 1 and (0, "passed") in events and (1, "passed") in events

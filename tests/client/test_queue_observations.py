@@ -8,7 +8,7 @@ import pytest
 from helpers.clients import make_client
 from helpers.faultproxy import status
 
-from bulkops.client.endpoints.queue_observations import OBSERVATIONS_PATH, QueueObservation, decode, queue_observations
+from bulkops.client.endpoints.queue_observations import OBSERVATIONS_PATH, decode, queue_observations
 from bulkops.client.wire import ShapeError
 from bulkops.errors import MalformedResponseError
 from bulkops.simulator import SimConfig
@@ -29,10 +29,11 @@ async def test_the_observations_match_the_simulators_queue_traffic(sim, client):
     assert client.stats.requests >= 2  # observations and aggregates, each through the client
 
 
-async def test_a_queue_left_out_reads_zero_and_no_level_unless_asked(sim, client):
+async def test_a_queue_left_out_is_unread_not_zero_and_no_level_unless_asked(sim, client):
     sim.sim.reset(ROUTING)
-    got = await queue_observations(client, ["no-such-queue"])
-    assert got == {"no-such-queue": QueueObservation("no-such-queue", 0, 0)}
+    vip = sim.sim.queue_ids_by_name()["VIP"]
+    got = await queue_observations(client, ["no-such-queue", vip])
+    assert list(got) == [vip] and got[vip].service_level is None
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import orjson
 import structlog
 
 from bulkops.cli.support import exitcodes
-from bulkops.cli.support.common import Stopper, fail
+from bulkops.cli.support.common import Stopper, explain, fail, resume_command
 from bulkops.cli.support.verbosity import outcome_line, say
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.activity import list_queues
@@ -26,7 +26,7 @@ from bulkops.engine.setup.job import JobSetup
 from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo
 from bulkops.engine.waves.drive import WavesDriver, WavesOutcome, save
 from bulkops.engine.waves.watch import EVERY_SECONDS, Watch
-from bulkops.errors import AuthError
+from bulkops.errors import AuthError, BulkopsError, PassFailed
 from bulkops.report.files import write_report
 from bulkops.state.joblock import new_job_lock
 from bulkops.state.layout import RunPaths
@@ -160,6 +160,13 @@ async def drive(client: GenesysClient, setup: JobSetup, state: WavesState, run_p
     try:
         driver = WavesDriver(client, setup.store, log, watch_of(state, stopper), lambda users, hold: run_pass(setup, users, hold), say)
         return await driver.run(state)
+    except BulkopsError as exc:
+        if isinstance(exc, PassFailed):
+            raise  # a wave's pass: its own message, summary and files
+        # A watch the API could not answer: every reading so far is checkpointed, resume watches on.
+        resume = resume_command(setup.job_id, str(setup.paths.root.parent))
+        message, code, hint = explain(exc, resume)
+        fail(f"the watch stopped: {message}", code, f"{hint or resume} watches on for the rest of its time; every reading so far is recorded")
     finally:
         log.close()
         _refresh_report(setup)

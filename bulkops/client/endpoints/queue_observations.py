@@ -5,7 +5,7 @@ service level over the last minutes (the conversation aggregates, ``conversation
 ``QueueObservationQuery`` -> ``QueueObservationQueryResponse`` in the official SDK (permission
 ``analytics:queueObservation:view``): a filter of ``queueId`` predicates and metrics ``oWaiting``,
 ``oInteracting`` (``stats.count``) and ``oOnQueueUsers`` (one value per routing status, the status as
-``qualifier``: summed here). A queue with no result in the answer reads as nothing observed.
+``qualifier``: summed here). A queue with no result in the answer is unread, not zero.
 """
 
 from __future__ import annotations
@@ -82,14 +82,15 @@ def decode(data: Any) -> list[QueueObservation]:
 
 
 async def queue_observations(client: GenesysClient, queue_ids: Iterable[str], *, service_level: bool = False) -> dict[str, QueueObservation]:
-    """queue id -> what it shows now (a queue the answer leaves out reads zero); with
-    ``service_level``, each with the aggregates' ``oServiceLevel`` ratio over the last minutes.
-    A refusal (403, 404) is the client's ``ApiError`` for the caller to judge."""
+    """queue id -> what it shows now; a queue the answer leaves out is absent (unread: never read
+    as zero, which could pass a gate such as ``waiting<=3``); with ``service_level``, each with the
+    aggregates' ``oServiceLevel`` ratio over the last minutes. A refusal (403, 404) is the client's
+    ``ApiError`` for the caller to judge."""
     ids = sorted(set(queue_ids))
-    out = {qid: QueueObservation(qid, 0, 0) for qid in ids}
+    out: dict[str, QueueObservation] = {}
     for chunk in chunks(ids, PREDICATES_PER_QUERY):
         resp = await client.request("POST", OBSERVATIONS_PATH, json=query_body(chunk), shape=decode)
-        out |= {o.queue_id: o for o in resp.data if o.queue_id in out}
+        out |= {o.queue_id: o for o in resp.data if o.queue_id in chunk}
     if service_level and ids:
         levels = await queue_aggregates(client, ids, minutes=SERVICE_LEVEL_MINUTES)
         out = {qid: _with_level(o, levels[qid].service_level if qid in levels else None) for qid, o in out.items()}

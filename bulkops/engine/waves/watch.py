@@ -49,8 +49,10 @@ class Watch:
     stopping: Callable[[], bool] = field(default=lambda: False)
 
 
-def values_of(o: QueueObservation) -> dict[Metric, float | None]:
-    """A queue's reading by gate metric."""
+def values_of(o: QueueObservation | None) -> dict[Metric, float | None]:
+    """A queue's reading by gate metric; a queue the answer left out is unread (None: no breach)."""
+    if o is None:
+        return {"waiting": None, "interacting": None, "onQueue": None, "serviceLevel": None}
     return {"waiting": float(o.waiting), "interacting": float(o.interacting), "onQueue": float(o.agents_on_queue), "serviceLevel": o.service_level}
 
 
@@ -59,7 +61,7 @@ async def read_once(client: GenesysClient, watch: Watch, wave: int, elapsed: flo
     seen = await queue_observations(client, watch.queues, service_level=watch.gate.needs_service_level)
     readings, found = [], []
     for qid, name in watch.queues.items():
-        values = values_of(seen[qid])
+        values = values_of(seen.get(qid))
         failed = breaches(watch.gate, {name: values})
         found += failed
         readings.append(GateReading(wave, elapsed, qid, name, {str(k): v for k, v in values.items()}, tuple(str(b.condition) for b in failed)))
