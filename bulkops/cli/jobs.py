@@ -37,6 +37,7 @@ from bulkops.cli.support.verbosity import is_quiet, outcome_line, say
 from bulkops.cli.support.waves import (
     RunPass,
     breach_exit,
+    breached_step,
     drive,
     new_state,
     roll_back,
@@ -617,6 +618,9 @@ def status(job: str | None, state_dir: str, as_json: bool, spec: str | None = No
     results_current = bool(last) and meta.get("results_for") == last_run
     shown = last | account_fields(account) if last else None  # its pass's figures, the job's account
     steps = _next_step(job, state_dir, account, running=who is not None, results_current=results_current)
+    waves = waves_status(setup.paths.root, meta)
+    if waves is not None and waves["phase"] == "breached" and who is None:  # resume refuses it: say what does apply
+        steps = [step for step in steps if "bulkops resume" not in step] + [breached_step(job, state_dir_flag(state_dir), waves)]
     info = {
         "job_id": job,
         "status": account.status,
@@ -635,7 +639,7 @@ def status(job: str | None, state_dir: str, as_json: bool, spec: str | None = No
         "last_summary": shown,
         "results_current": results_current,
         "next": steps,
-        "waves": waves_status(setup.paths.root, meta),  # a run in waves (#31 §3): its wave and last readings
+        "waves": waves,  # a run in waves (#31 §3): its wave and last readings
     }
     if as_json:
         click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())

@@ -127,6 +127,9 @@ def test_a_breach_stops_the_run_in_its_first_wave_naming_queue_reading_and_wave(
         assert (spanish in sim.org.users[uid].languages) == (uid not in first)
     info = orjson.loads(invoke(sim, "status", "j", "--state-dir", str(tmp_path), "--json").output)
     assert info["waves"]["wave"] == 0 and info["waves"]["phase"] == "breached" and info["waves"]["last_readings"]
+    text = invoke(sim, "status", "j", "--state-dir", str(tmp_path)).output
+    assert "waves: wave 1 of 2 (to 50% of the users), breached" in text and "last reading" in text and "Support ES: waiting" in text
+    assert "bulkops undo j" in text and "bulkops resume j" not in text
     page = (tmp_path / "j" / "results" / "report.html").read_text()
     assert '<h2 id="waves">' in page and 'data-chart="waves-waiting"' in page and 'data-mark="wave 1"' in page and 'data-mark="breach"' in page
     assert "Support ES: waiting" in page  # a point's tooltip

@@ -259,3 +259,12 @@ def waves_status_lines(info: Mapping[str, Any]) -> list[str]:
         values = ", ".join(f"{k} {v:g}" for k, v in r["values"].items() if v is not None)
         lines.append(f"  last reading {r['ts']} (wave {r['wave'] + 1}) {r['queue']}: {values}" + (" BREACH" if r["breaches"] else ""))
     return lines
+
+
+def breached_step(job: str, where: str, info: Mapping[str, Any]) -> str:
+    """``status``'s next step for a run stopped at a breach (``resume`` refuses it)."""
+    rolled = " (its rollback is job " + job + "-undo: `bulkops status " + job + "-undo" + where + "`)" if info["plan"]["rollback"] else ""
+    return (
+        f"the run stopped at a breach in wave {info['wave'] + 1}{rolled}; `bulkops undo {job}{where}` takes back what the waves applied, "
+        "and the spec runs again as a new job with --job NAME"
+    )
