@@ -36,6 +36,7 @@ from bulkops.cli.support.progress import ProgressReporter
 from bulkops.cli.support.verbosity import is_quiet, outcome_line, say
 from bulkops.cli.support.waves import (
     RunPass,
+    announce_breach,
     breach_exit,
     breached_step,
     drive,
@@ -529,8 +530,10 @@ async def waves_outcome(client: GenesysClient, setup: JobSetup, outcome: WavesOu
     as_json = kw.get("json_summary", False)
     if outcome.breached:
         rolled = outcome.state.plan.rollback
+        if not as_json:
+            announce_breach(outcome.state)  # before the rollback's own lines
         undone = await roll_back(client, setup.paths.root, wave_pass(client, kw, Stopper()), binding) if rolled else None
-        return breach_exit(outcome.state, undone, rolled=rolled, job=job, as_json=as_json)
+        return breach_exit(outcome.state, undone, rolled=rolled, job=job, as_json=as_json, announced=True)
     summary = outcome.summary if outcome.summary is not None else _last_summary(setup)
     if outcome.stopped:
         state = outcome.state

@@ -217,13 +217,19 @@ async def roll_back(client: GenesysClient, root: Path, run_pass: RunPass, meta: 
         log.close()
 
 
-def breach_exit(state: WavesState, rollback: dict[str, Any] | None, *, rolled: bool, job: str, as_json: bool) -> int:
-    """Name the breach (and the rollback's outcome); exit 13 whatever the rollback did."""
+def announce_breach(state: WavesState) -> None:
+    for line in breach_lines(state):
+        click.secho(line, fg="red")
+
+
+def breach_exit(state: WavesState, rollback: dict[str, Any] | None, *, rolled: bool, job: str, as_json: bool, announced: bool = False) -> int:
+    """Name the breach (unless ``announced`` before the rollback) and the rollback's outcome; exit 13
+    whatever the rollback did."""
     if as_json:
         click.echo(orjson.dumps({"job_id": job, "breach": state.to_json(), "rollback": rollback}, option=orjson.OPT_INDENT_2).decode())
         return exitcodes.BREACH
-    for line in breach_lines(state):
-        click.secho(line, fg="red")
+    if not announced:
+        announce_breach(state)
     if rolled:
         click.echo("rollback: " + (outcome_line(rollback) if rollback is not None else "nothing to restore"))
         if rollback is not None and (rollback.get("account") or {}).get("state") != "complete":
