@@ -442,7 +442,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
                     summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
                     setup.store.close()
             if waves is not None:
-                return await waves_outcome(client, setup, outcome, kw, binding_meta(org, connection_of(config, kw)))
+                return await waves_outcome(client, setup, outcome, kw, binding_meta(org, connection_of(config, kw)), stopper)
         return windowed_outcome(windowed, summary, setup.job_id, state_dir, kw)
 
     sys.exit(run_async(main))
@@ -511,7 +511,7 @@ async def _resume_waves(setup: JobSetup, waves: WavesState, config: ClientConfig
             binding = {k: v for k, v in setup.store.meta().items() if k in (ORG_KEY, CONNECTION_KEY)}
             outcome = await drive(client, setup, waves, wave_pass(client, kw, stopper), stopper)
             setup.store.close()
-        return await waves_outcome(client, setup, outcome, kw, binding)
+        return await waves_outcome(client, setup, outcome, kw, binding, stopper)
 
 
 def wave_pass(client: GenesysClient, kw: dict[str, Any], stopper: Stopper) -> RunPass:
@@ -523,7 +523,7 @@ def wave_pass(client: GenesysClient, kw: dict[str, Any], stopper: Stopper) -> Ru
     return one
 
 
-async def waves_outcome(client: GenesysClient, setup: JobSetup, outcome: WavesOutcome, kw: dict[str, Any], binding: dict[str, Any]) -> int:
+async def waves_outcome(client: GenesysClient, setup: JobSetup, outcome: WavesOutcome, kw: dict[str, Any], binding: dict[str, Any], stopper: Stopper) -> int:
     """After the waves (the job's lock released): stopped (6, resumable: a watch cut short carries
     on), breached (13, after the rollback when asked), or through every wave (the last pass's outcome)."""
     job, state_dir = setup.job_id, str(setup.paths.root.parent)
@@ -532,7 +532,7 @@ async def waves_outcome(client: GenesysClient, setup: JobSetup, outcome: WavesOu
         rolled = outcome.state.plan.rollback
         if not as_json:
             announce_breach(outcome.state)  # before the rollback's own lines
-        undone = await roll_back(client, setup.paths.root, wave_pass(client, kw, Stopper()), binding) if rolled else None
+        undone = await roll_back(client, setup.paths.root, wave_pass(client, kw, stopper), binding) if rolled else None
         return breach_exit(outcome.state, undone, rolled=rolled, job=job, as_json=as_json, announced=True)
     summary = outcome.summary if outcome.summary is not None else _last_summary(setup)
     if outcome.stopped:

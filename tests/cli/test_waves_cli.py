@@ -20,6 +20,8 @@ from bulkops.cli.support import exitcodes
 from bulkops.client.endpoints.queue_observations import OBSERVATIONS_PATH
 from bulkops.domain.waves import wave_of
 from bulkops.simulator import SimConfig, Simulator
+from bulkops.state.auditline import audit_lines
+from bulkops.state.records import ItemOutcome
 from bulkops.state.waveslog import GateReading, WaveEvent, read_log
 
 SPANISH_TO_PORTUGUESE = Path(__file__).resolve().parents[2] / "jobs" / "spanish-to-portuguese.json"
@@ -211,3 +213,18 @@ def test_a_watch_the_api_cannot_answer_stops_resumably_and_resume_watches_on(rou
     assert org_writes(sim) - writes == len(second)  # the second wave's users only: the first is not applied again
     events = [(e.wave, e.event) for e in read_log(tmp_path / "j") if isinstance(e, WaveEvent)]
     assert events.count((0, "start")) == 1 and (0, "passed") in events and (1, "passed") in events
+
+
+def test_items_go_with_the_first_wave_and_late_items_with_the_last(served, tmp_path):
+    sim, url = served
+    sim.reset(SimConfig())
+    spec = Path(__file__).resolve().parents[2] / "jobs" / "skills-reorg.json"
+    result = run_waves(sim, url, tmp_path, spec, "--watch", "0s")
+    assert result.exit_code == exitcodes.OK, result.output
+    lines = list(audit_lines(tmp_path / "j" / "audit.ndjson"))
+    runs = list(dict.fromkeys(line.run_id for line in lines))
+    assert len(runs) == 2  # one pass a wave
+    items = {r.record.key: r.run_id for r in lines if isinstance(r.record, ItemOutcome) and r.record.kind == "skill"}
+    created, deleted = items["create:billing tier 2"], items["delete:retention"]
+    assert created == runs[0]  # before any user needs it
+    assert deleted == runs[1]  # once every wave's users are through

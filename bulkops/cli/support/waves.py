@@ -109,7 +109,9 @@ def waves_request(kw: Mapping[str, Any]) -> WavesRequest | None:
             raise click.UsageError("--gate and --rollback-on-breach need --waves (e.g. --waves 10%,100%)")
         return None
     texts = tuple(str(c) for c in gate.conditions)
-    return WavesRequest(shares, gate, texts, float(kw.get("watch_for") or parse_duration(DEFAULT_WATCH)), bool(kw.get("rollback_on_breach")))
+    watch = kw.get("watch_for")
+    seconds = float(watch) if watch is not None else parse_duration(DEFAULT_WATCH)  # 0s is a watch of one reading
+    return WavesRequest(shares, gate, texts, seconds, bool(kw.get("rollback_on_breach")))
 
 
 async def watched_queues(client: GenesysClient, request: WavesRequest, affected: Mapping[str, str]) -> dict[str, str]:

@@ -4,9 +4,9 @@ the affected queues behind the gate, go on to the next wave or stop at a breach.
 Every step is checkpointed in the run state (``waves``: the wave and its phase, the seconds of watch
 done) and logged (``waves.ndjson``) before the next one starts, so ``resume`` carries on where a
 kill left it: a wave half applied is applied on (its users still open), a watch cut short is watched
-for the rest of its time, never applied again. Items of the other kinds go with the first wave (the
-job's items before its users, skills created first, run in the first pass) and its late items (skill
-deletes) with the last, once every user is through.
+for the rest of its time, never applied again. Items of the other kinds keep the engine's order: the
+items before the users (skills created) run in the first wave's pass, the items after the users and
+last (queue settings, skill deletes) in the last wave's, once every user is through.
 """
 
 from __future__ import annotations
