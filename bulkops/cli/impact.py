@@ -13,7 +13,8 @@ goes into ``run``'s question: the queues affected and the top warnings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import click
 
@@ -82,6 +83,8 @@ class RunImpact:
 
     refusal: int | None = None
     question: tuple[str, ...] = ()
+    #: The queues the job changes the members of (id -> name): what a run in waves watches (#31 §3).
+    queues: Mapping[str, str] = field(default_factory=dict)
 
 
 async def impact_before_run(client: GenesysClient, resolved: ResolvedSpec, *, accept: bool, strict: bool = False, asked: bool = True) -> RunImpact:
@@ -104,7 +107,7 @@ async def impact_before_run(client: GenesysClient, resolved: ResolvedSpec, *, ac
         if accept:
             click.secho("accepted (--accept-impact): " + "; ".join(w.text for w in impact.top_rank()), fg="yellow", err=True)
     code = None if accept else refused(impact, hint="pass --accept-impact to run it anyway")
-    return RunImpact(code, question_lines(impact, why=reduction.reason))
+    return RunImpact(code, question_lines(impact, why=reduction.reason), {q.queue_id: q.name for q in impact.queues if q.queue_id})
 
 
 def _unread(exc: AuthError, *, accept: bool) -> RunImpact:

@@ -16,7 +16,7 @@ from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.support import exitcodes
 from bulkops.cli.support.authoritative import authoritative_lines, authoritative_of, authoritative_options
-from bulkops.cli.support.binding import bind_org, binding_meta, connection_of, job_client_config
+from bulkops.cli.support.binding import CONNECTION_KEY, ORG_KEY, bind_org, binding_meta, connection_of, job_client_config
 from bulkops.cli.support.common import (
     Stopper,
     client_config,
@@ -34,6 +34,21 @@ from bulkops.cli.support.common import (
 from bulkops.cli.support.confirm import can_ask, confirm_before_writing, yes_option
 from bulkops.cli.support.progress import ProgressReporter
 from bulkops.cli.support.verbosity import is_quiet, outcome_line, say
+from bulkops.cli.support.waves import (
+    RunPass,
+    announce_breach,
+    breach_exit,
+    breached_step,
+    drive,
+    new_state,
+    roll_back,
+    watched_queues,
+    waves_of,
+    waves_options,
+    waves_request,
+    waves_status,
+    waves_status_lines,
+)
 from bulkops.cli.support.window import (
     WindowedRun,
     describe_plan_windows,
@@ -45,8 +60,10 @@ from bulkops.cli.support.window import (
     windowed_run,
 )
 from bulkops.client import GenesysClient
+from bulkops.client.connect.config import ClientConfig
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
+from bulkops.domain.waves import describe_share
 from bulkops.engine.account import JobAccount, read_account
 from bulkops.engine.plan.impact import Impact
 from bulkops.engine.plan.impact_text import to_dict as impact_dict
@@ -59,12 +76,14 @@ from bulkops.engine.run.runner import Engine
 from bulkops.engine.setup.job import CheckedSpec, JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.setup.jobhistory import JobEntry, UnfinishedJobError, list_jobs, next_job_name
 from bulkops.engine.summary import account_fields, account_lines, render_summary
+from bulkops.engine.waves.drive import WavesOutcome
 from bulkops.kinds.registry import KINDS
 from bulkops.report.hooks import after_pass
 from bulkops.safetext import escaped_lines
 from bulkops.spec.csv_admin import describe_ignored, ignored_column_json
 from bulkops.state.joblock import JobLock, holder, new_job_lock
 from bulkops.state.layout import RunPaths, check_job_name
+from bulkops.state.waveslog import WavesState
 
 
 def exit_code_for(summary: dict[str, Any]) -> int:
@@ -134,6 +153,7 @@ async def run_pass(
     stopper: Stopper,
     only_users: list[str] | None = None,
     watch: Callable[[Engine], None] | None = None,
+    hold_late_items: bool = False,
 ) -> dict[str, Any]:
     """One pass with progress; ``watch`` also gets the engine (a change window's close stops it as Ctrl-C does)."""
     webhook = webhook_config(kw)
@@ -152,6 +172,7 @@ async def run_pass(
             on_engine=on_engine,
             only_users=only_users,
             after_pass=after_pass(webhook),
+            hold_late_items=hold_late_items,
         )
 
 
@@ -358,6 +379,7 @@ def _human(seconds: float) -> str:
 @accept_impact_option
 @window_options(until_done=True)
 @authoritative_options
+@waves_options
 @handles_errors
 def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_missing_skills: bool, **kw: Any) -> None:
     """Validate SPEC whole, then apply it: rate-limited, checkpointed, resumable.
@@ -374,6 +396,9 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     if job is not None:
         check_job_name(job)  # before anything is read or sent
     windowed = windowed_run(kw)  # a bad --window or --tz is a usage error, before the spec is read
+    waves = waves_request(kw)  # so are --waves, --gate and --watch
+    if waves is not None and windowed is not None:
+        raise click.UsageError("--waves and --window cannot be combined: a watch would outlast the window")
     authoritative = authoritative_of(kw)
     opened = check_locally(spec, as_mode(mode), caps_of(kw))
     opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
@@ -391,6 +416,7 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
             impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
             if impact.refusal is not None:
                 return impact.refusal  # a queue left with no member: before the question and any write
+            watched = await watched_queues(client, waves, impact.queues) if waves is not None else {}  # an unknown queue: exit 2
             await confirm_before_writing(
                 opened,
                 config,
@@ -409,8 +435,14 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
                     resolved = await add_missing_skills(client, resolved, create=True)
                 setup = create_job(resolved, state_dir=state_dir, job_id=job, meta=binding_meta(org, connection_of(config, kw)))
                 say(f"job {setup.job_id}: {setup.store.get('users')} users to check; state in {setup.paths.root}")
-                summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
-                setup.store.close()
+                if waves is not None:
+                    outcome = await drive(client, setup, new_state(waves, watched), wave_pass(client, kw, stopper), stopper)
+                    setup.store.close()
+                else:
+                    summary = await in_window(windowed, stopper, lambda watch: run_pass(client, setup, kw, stopper, watch=watch))
+                    setup.store.close()
+            if waves is not None:
+                return await waves_outcome(client, setup, outcome, kw, binding_meta(org, connection_of(config, kw)), stopper)
         return windowed_outcome(windowed, summary, setup.job_id, state_dir, kw)
 
     sys.exit(run_async(main))
@@ -439,6 +471,9 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
     config = job_client_config(kw, setup.store, job)
 
     async def main(stopper: Stopper) -> int:
+        waves = waves_of(setup)
+        if waves is not None and not (waves.finished and waves.phase == "passed"):
+            return await _resume_waves(setup, waves, config, kw, stopper)
         # Locked before looking: another process's pass is refused (exit 8) even when it has just handled its last user.
         with JobLock(setup.paths.root):
             account = read_account(setup.store, setup.paths)
@@ -458,6 +493,62 @@ def resume(job: str, state_dir: str, **kw: Any) -> None:
         return windowed_outcome(windowed, summary, job, state_dir, kw)
 
     sys.exit(run_async(main))
+
+
+async def _resume_waves(setup: JobSetup, waves: WavesState, config: ClientConfig, kw: dict[str, Any], stopper: Stopper) -> int:
+    """``resume`` of a run in waves: a breached one is not carried on (exit 13 again, with the way
+    to undo it); otherwise the waves carry on where it stopped: a wave's users still open are
+    applied, a watch cut short is watched for the rest of its time, never applied again."""
+    job = setup.job_id
+    if waves.phase == "breached":
+        setup.store.close()
+        return breach_exit(waves, None, rolled=False, job=job, as_json=kw.get("json_summary", False))
+    share = describe_share(waves.plan.shares[waves.wave])
+    say(f"resuming {job} in wave {waves.wave + 1} of {len(waves.plan.shares)} (to {share} of the users), {waves.phase}")
+    async with GenesysClient(config) as client:
+        with JobLock(setup.paths.root):  # released before a rollback: the undo refuses a running job
+            await bind_org(client, setup.store, job)  # right after the token, before any write
+            binding = {k: v for k, v in setup.store.meta().items() if k in (ORG_KEY, CONNECTION_KEY)}
+            outcome = await drive(client, setup, waves, wave_pass(client, kw, stopper), stopper)
+            setup.store.close()
+        return await waves_outcome(client, setup, outcome, kw, binding, stopper)
+
+
+def wave_pass(client: GenesysClient, kw: dict[str, Any], stopper: Stopper) -> RunPass:
+    """One wave's pass (or the rollback's): ``run_pass`` over the users given, late items held or not."""
+
+    async def one(setup: JobSetup, users: list[str] | None, hold: bool) -> dict[str, Any]:
+        return await run_pass(client, setup, kw, stopper, only_users=users, hold_late_items=hold)
+
+    return one
+
+
+async def waves_outcome(client: GenesysClient, setup: JobSetup, outcome: WavesOutcome, kw: dict[str, Any], binding: dict[str, Any], stopper: Stopper) -> int:
+    """After the waves (the job's lock released): stopped (6, resumable: a watch cut short carries
+    on), breached (13, after the rollback when asked), or through every wave (the last pass's outcome)."""
+    job, state_dir = setup.job_id, str(setup.paths.root.parent)
+    as_json = kw.get("json_summary", False)
+    if outcome.breached:
+        rolled = outcome.state.plan.rollback
+        if not as_json:
+            announce_breach(outcome.state)  # before the rollback's own lines
+        undone = await roll_back(client, setup.paths.root, wave_pass(client, kw, stopper), binding) if rolled else None
+        return breach_exit(outcome.state, undone, rolled=rolled, job=job, as_json=as_json, announced=True)
+    summary = outcome.summary if outcome.summary is not None else _last_summary(setup)
+    if outcome.stopped:
+        state = outcome.state
+        click.echo(
+            f"stopped in wave {state.wave + 1} of {len(state.plan.shares)} ({state.phase}); `bulkops resume {job}{state_dir_flag(state_dir)}` carries on"
+        )
+        return exitcodes.ABORTED
+    if summary is None:
+        return exitcodes.OK
+    return report_outcome(summary, as_json=as_json)
+
+
+def _last_summary(setup: JobSetup) -> dict[str, Any] | None:
+    path = setup.paths.summary
+    return orjson.loads(path.read_bytes()) if path.exists() else None
 
 
 def nightly_job(opened: CheckedSpec, state_dir: str) -> str:
@@ -530,6 +621,9 @@ def status(job: str | None, state_dir: str, as_json: bool, spec: str | None = No
     results_current = bool(last) and meta.get("results_for") == last_run
     shown = last | account_fields(account) if last else None  # its pass's figures, the job's account
     steps = _next_step(job, state_dir, account, running=who is not None, results_current=results_current)
+    waves = waves_status(setup.paths.root, meta)
+    if waves is not None and waves["phase"] == "breached" and who is None:  # resume refuses it: say what does apply
+        steps = [step for step in steps if "bulkops resume" not in step] + [breached_step(job, state_dir_flag(state_dir), waves)]
     info = {
         "job_id": job,
         "status": account.status,
@@ -548,6 +642,7 @@ def status(job: str | None, state_dir: str, as_json: bool, spec: str | None = No
         "last_summary": shown,
         "results_current": results_current,
         "next": steps,
+        "waves": waves,  # a run in waves (#31 §3): its wave and last readings
     }
     if as_json:
         click.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode())
@@ -578,6 +673,9 @@ def _echo_status(info: dict[str, Any], account: JobAccount) -> None:
         if shown := info["last_summary"]:
             click.echo("last run:")
             click.echo("  " + escaped_lines(render_summary(shown)).replace("\n", "\n  "))
+    if info["waves"] is not None:
+        for line in waves_status_lines(info["waves"]):
+            echo_safe(line)
     for step in info["next"]:
         click.echo(f"next: {step}")
 

@@ -33,6 +33,7 @@ from bulkops.report.results import (
 from bulkops.report.retry import retry_lines
 from bulkops.report.timeline import build_figures
 from bulkops.report.verification import load_verification
+from bulkops.report.waves import waves_section
 from bulkops.safetext import spreadsheet_cell
 from bulkops.state.layout import RunPaths, private_dir, private_fd, write_private
 from bulkops.state.records import ItemOutcome
@@ -121,7 +122,9 @@ def write_report(
     private_dir(out.parent)  # a folder the user named keeps its mode (#25 §6)
     listed = sorted(str(p.relative_to(paths.root)) for p in paths.results.glob("*") if p.is_file() and p.name != out.name) if paths.results.exists() else []
     figures = build_figures(data, run_id, changes=changes)
-    page = render(figures, files=listed, verification=load_verification(paths.root), item_changes=item_changes(figures.items, data))
+    page = render(
+        figures, files=listed, verification=load_verification(paths.root), item_changes=item_changes(figures.items, data), waves=waves_section(paths.root)
+    )
     return _atomic(out, page.encode("utf-8"))
 
 

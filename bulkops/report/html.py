@@ -47,7 +47,9 @@ def render(
     generated: float | None = None,
     verification: Mapping[str, Any] | None = None,
     item_changes: Mapping[str, str] | None = None,
+    waves: str = "",
 ) -> str:
+    """The page; ``waves``: the section of a run in waves (``report/waves.py``), drawn after what changed."""
     f = figures
     s = f.summary or {}
     run = s.get("this_run", {})
@@ -70,6 +72,7 @@ def render(
     body.append(_in_short(f, state))
     sections = [  # for the person who asked for the change first, then the engineering figures
         _changes(f),
+        waves,
         _items(f, item_changes or {}),
         _reconciliation(f),
         _cards(f),
@@ -326,6 +329,7 @@ def _iso(t: float) -> str:
 #: The page's sections in order, for the contents line; every one has this id on its heading.
 CONTENTS = (
     ("changes", "What changed in the org"),
+    ("waves", "Waves and gate readings"),
     *((f"items-{kind}", heading) for kind, heading in ITEM_HEADINGS.items()),
     ("reconciliation", "What needs a look"),
     ("summary", "Summary"),

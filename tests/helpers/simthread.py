@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from bulkops.simulator import SimConfig, Simulator, serve
 from bulkops.simulator.server import RunningServer
+from helpers.faultproxy import FaultProxy
 
 
 @contextmanager
@@ -49,3 +50,20 @@ def simulator_thread(config: SimConfig | None = None) -> Iterator[tuple[Simulato
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
+
+
+@contextmanager
+def proxy_thread(upstream: str) -> Iterator[FaultProxy]:
+    """The fault proxy in front of ``upstream`` on a background thread's event loop, for a command
+    run in-process (it owns the main thread). Add rules before the command starts."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fault-proxy", daemon=True)
+    thread.start()
+    proxy = asyncio.run_coroutine_threadsafe(FaultProxy(upstream).start(), loop).result(timeout=30)
+    try:
+        yield proxy
+    finally:
+        asyncio.run_coroutine_threadsafe(proxy.close(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()

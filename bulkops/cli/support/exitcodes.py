@@ -14,6 +14,7 @@ DECLINED = 9  # the operator answered no at `run`'s question; nothing was writte
 NOT_VERIFIED = 10  # `verify`: the platform's audit misses a write of the job, or holds one it does not know of
 AUDIT_PENDING = 11  # `verify`: the platform's audit does not cover the job yet (it lags); try again later
 IMPACT = 12  # `run` (unless --accept-impact) / `plan --strict`: the job would leave a queue with no member; nothing was written
+BREACH = 13  # `run --waves`: a gate condition failed during a watch; the run stopped (rolled back with --rollback-on-breach)
 UNFINISHED = 14  # `run`: the spec's previous job did not finish; nothing was sent (`bulkops resume` it)
 CANNOT_CONNECT = 15  # nothing answered at the API's URL from the start (refused, unreachable); nothing was sent
 
@@ -36,6 +37,11 @@ TABLE = [
     (
         IMPACT,
         '`run` (unless `--accept-impact`) or `plan --strict`: the job would leave a queue with no member (see plan\'s "Impact on routing"); nothing was written',
+    ),
+    (
+        BREACH,
+        "`run --waves`: a queue's reading failed a `--gate` condition during a watch; the run stopped there, naming the queue, "
+        "the reading and the wave (with `--rollback-on-breach`, after the guarded undo of the waves applied)",
     ),
     (UNFINISHED, "`run`: the previous job of the same spec did not finish; nothing was sent: run the `bulkops resume` command it prints"),
     (CANNOT_CONNECT, "cannot connect: nothing answered at the API's URL (connection refused or unreachable) within seconds of starting; nothing was sent"),

@@ -48,6 +48,7 @@ async def execute(
     only_users: list[str] | None = None,
     after_pass: AfterPass | None = None,
     pool: ClientPool | None = None,
+    hold_late_items: bool = False,
 ) -> dict[str, Any]:
     """Run one pass; then write the summary and call ``after_pass`` (the report layer's result
     files, report and webhook, wired in by the CLI: the engine does not depend on it).
@@ -57,13 +58,18 @@ async def execute(
     alone. Every figure counts every client's requests; the summary has each client's own.
 
     A pass that meets a fatal error does all of that too, as for a stopped pass, then raises
-    ``PassFailed`` carrying the cause (which decides the exit code) and the job's id."""
+    ``PassFailed`` carrying the cause (which decides the exit code) and the job's id.
+    ``hold_late_items``: a wave before the last keeps the job's late items (skill deletes) open."""
     with JobLock(setup.paths.root):  # first: a second process of this job changes nothing
         if pool is not None or not client.config.pool:
             pool = pool if pool is not None else ClientPool([client])
-            return await _execute(pool, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass)
+            return await _execute(
+                pool, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass, hold=hold_late_items
+            )
         async with ClientPool.around(client, client.config.pool) as opened:  # the configured pool's other clients, for this pass
-            return await _execute(opened, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass)
+            return await _execute(
+                opened, setup, options=options, on_progress=on_progress, on_engine=on_engine, only_users=only_users, after_pass=after_pass, hold=hold_late_items
+            )
 
 
 async def _execute(
@@ -75,6 +81,7 @@ async def _execute(
     on_engine: Callable[[Engine], None] | None,
     only_users: list[str] | None,
     after_pass: AfterPass | None,
+    hold: bool = False,
 ) -> dict[str, Any]:
     store = setup.store
     run_id = new_run_id()
@@ -122,6 +129,7 @@ async def _execute(
         on_progress=progress,
         only_users=only_users,
         pool=pool,
+        hold_late_items=hold,
     )
     if on_engine:
         on_engine(engine)

@@ -90,6 +90,7 @@ class Engine:
         on_progress: Callable[[RunCounters], None] | None = None,
         only_users: list[str] | None = None,
         pool: ClientPool | None = None,
+        hold_late_items: bool = False,
     ):
         """``only_users``: a targeted pass (``reconcile retry``) over these users only. ``pool``:
         the clients to write through (``client`` first); without it, ``client`` alone."""
@@ -105,6 +106,8 @@ class Engine:
         self.counters = RunCounters()
         self.on_progress = on_progress
         self.only_users = only_users
+        #: A wave before the last (#31 §3): the late items (skill deletes) wait for the last wave.
+        self.hold_late_items = hold_late_items
         self._stop = asyncio.Event()
         self._in_flight: set[str] = set()
         self.clock = time.time  # wall clock: set-up's read times are stored across processes
@@ -165,7 +168,7 @@ class Engine:
             # Only the items still open run (a retry pass has reopened just the ones it retries).
             done = await items.run("before_users", lambda: self.stopping)
             done = done and await self._run_users(audit, reconciliation)
-            for phase in ("after_users", "last"):
+            for phase in () if self.hold_late_items else ("after_users", "last"):
                 done = done and not self.stopping and await items.run(phase, lambda: self.stopping)
             self._complete = bool(done) and not self.stopping
         finally:
