@@ -9,7 +9,6 @@ mode: that is how another administrator's concurrent change survives.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from bulkops.domain.model import Changes, ResolvedIntent, UserState
@@ -59,14 +58,21 @@ def apply(state: UserState, changes: Changes) -> UserState:
     queues = (state.queues | changes.join_queues) - changes.leave_queues
     # Each of USER_FIELDS by name (not ``**fields``), so every value is checked against its
     # field's type; a key that is not one of them is ignored.
+    # Built directly, not by ``dataclasses.replace`` (several times slower, and called per user by plan's impact).
     fields = changes.fields
-    return dataclasses.replace(
-        state,
-        skills=skills,
-        languages=languages,
-        queues=queues,
+    return UserState(
+        id=state.id,
+        version=state.version,
+        name=state.name,
+        email=state.email,
+        username=state.username,
+        state=state.state,
         department=fields.get("department", state.department) or None,
         title=fields.get("title", state.title) or None,
         manager=fields.get("manager", state.manager) or None,
         division=changes.division or state.division,
+        skills=skills,
+        languages=languages,
+        queues=queues,
+        unknown=state.unknown,
     )
