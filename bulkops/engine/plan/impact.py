@@ -174,6 +174,21 @@ async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDire
     )
 
 
+class HoldingsByUser(dict[str, Holdings]):
+    """Each moving user's holdings by name (before or after), made when a skill group or a ring first
+    asks: a job with no skill group and no ring asks none (100,000 users made 200,000 before, #29 §5)."""
+
+    def __init__(self, moves: Sequence[Move], names: Mapping[str, str], *, after: bool) -> None:
+        super().__init__()
+        self._moves, self._names, self._after = {m.user_id: m for m in moves}, names, after
+
+    def __missing__(self, user_id: str) -> Holdings:
+        m = self._moves[user_id]
+        skills, languages = (m.skills_after, m.languages_after) if self._after else (m.skills_before, m.languages_before)
+        made = self[user_id] = Holdings.of(skills, languages, self._names, active=m.active)
+        return made
+
+
 #: Group id -> (user ids who are members before, after).
 Membership = Mapping[str, tuple[set[str], set[str]]]
 
@@ -184,8 +199,7 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
         return Impact()
     groups = await _skill_groups(client) if any(m.changes_holdings for m in moves) else []
     names = await _names(client, directory, groups)
-    before = {m.user_id: Holdings.of(m.skills_before, m.languages_before, names, active=m.active) for m in moves}
-    after = {m.user_id: Holdings.of(m.skills_after, m.languages_after, names, active=m.active) for m in moves}
+    before, after = HoldingsByUser(moves, names, after=False), HoldingsByUser(moves, names, after=True)
     member = group_membership(groups, moves, before, after)
     moving_groups = {gid for gid, (b, a) in member.items() if b != a}
     queues = await reads.list_queues(client, None if moving_groups else inputs.job_queues)
