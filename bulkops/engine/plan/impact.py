@@ -27,7 +27,7 @@ from bulkops.client.endpoints import activity as reads
 from bulkops.client.endpoints import routing_config
 from bulkops.client.endpoints.routing_records import SkillGroup
 from bulkops.client.requestkind import STATE_READS, request_kind
-from bulkops.domain.merge import apply, diff
+from bulkops.domain.merge import applied_holdings, diff
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.skillgroups import Holdings, is_member, names_in
 from bulkops.engine.plan.prediction import QueueServiceLevel, Staffing, predict
@@ -72,11 +72,11 @@ class ImpactInputs:
         changes = diff(state, intent)
         if changes.is_empty():
             return
-        after = apply(state, changes)
-        if after.skills == state.skills and after.languages == state.languages and after.queues == state.queues:
+        skills, languages, queues = applied_holdings(state, changes)
+        if skills == state.skills and languages == state.languages and queues == state.queues:
             return
         label = state.email or state.username or state.id
-        move = Move(state.id, label, state.state == "active", state.skills, after.skills, state.languages, after.languages, state.queues, after.queues)
+        move = Move(state.id, label, state.state == "active", state.skills, skills, state.languages, languages, state.queues, queues)
         self.moves.append(move)
 
 
