@@ -11,8 +11,8 @@ under 0.3 s.
 ``--first-write ORG`` (#29 §5): ``bulkops run`` of a dense spec (every user of an ORG-user simulated
 org, by email, 5 skills each) and the CPU seconds the run process spent (user + system, read from
 /proc when the simulator counts its first PATCH or PUT), with its wall time beside. Target: within
-15 CPU s at 100,000 users. ``--profile`` runs the process under cProfile and stops it (SIGINT) at
-the first write, so the profile is set-up's.
+15 CPU s at 100,000 users. ``--profile`` runs the process under cProfile (on CPU time) and has it write the profile and end
+(SIGUSR1) at the first write, so the profile is set-up's.
 """
 
 from __future__ import annotations
@@ -46,15 +46,16 @@ def cpu_of(args: list[str]) -> float:
 #: cProfile on CPU time (``time.process_time``), not wall time: on a shared machine wall time
 #: charges other processes' turns to whatever function was waiting for the CPU.
 PROFILE = """
-import cProfile, runpy, sys, time
+import cProfile, os, runpy, signal, sys, time
 out, sys.argv = sys.argv[1], ["bulkops", *sys.argv[2:]]
 profile = cProfile.Profile(time.process_time)
-try:
-    profile.runcall(runpy.run_module, "bulkops", run_name="__main__", alter_sys=True)
-except BaseException:
-    pass
-finally:
+def dump(*_):
+    profile.disable()
     profile.dump_stats(out)
+    os._exit(0)
+signal.signal(signal.SIGUSR1, dump)
+profile.enable()
+runpy.run_module("bulkops", run_name="__main__", alter_sys=True)
 """
 
 
@@ -76,8 +77,8 @@ def first_write(org: int, rps: float, profile: str | None) -> None:
             cpu = wait_first_write(url, proc)
             seconds = time.monotonic() - started
             reads = sim_get(url, "/__sim/stats")["total"]
-            if profile:
-                proc.send_signal(signal.SIGINT)
+            if profile:  # the profile up to here: written at once, the process ends
+                proc.send_signal(signal.SIGUSR1)
                 proc.wait(120)
         finally:
             proc.kill()
