@@ -315,6 +315,8 @@ class Resolver:
         differently that the org resolves to the same thing."""
         ok = True
         for added, removed, what in pairs:
+            if not removed:  # the usual case: nothing removed, nothing to cross (no sets built per user)
+                continue
             if both := set(added) & set(removed):
                 ok = False
                 self.problems.add(loc("user", None), f"user {user!r}: the same {what} is both added and removed ({len(both)} case(s), named differently)")

@@ -27,7 +27,7 @@ from bulkops.client.endpoints import activity as reads
 from bulkops.client.endpoints import routing_config
 from bulkops.client.endpoints.routing_records import SkillGroup
 from bulkops.client.requestkind import STATE_READS, request_kind
-from bulkops.domain.merge import apply, diff
+from bulkops.domain.merge import applied_holdings, diff
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.skillgroups import Holdings, is_member, names_in
 from bulkops.engine.plan.prediction import QueueServiceLevel, Staffing, predict
@@ -72,11 +72,11 @@ class ImpactInputs:
         changes = diff(state, intent)
         if changes.is_empty():
             return
-        after = apply(state, changes)
-        if after.skills == state.skills and after.languages == state.languages and after.queues == state.queues:
+        skills, languages, queues = applied_holdings(state, changes)
+        if skills == state.skills and languages == state.languages and queues == state.queues:
             return
         label = state.email or state.username or state.id
-        move = Move(state.id, label, state.state == "active", state.skills, after.skills, state.languages, after.languages, state.queues, after.queues)
+        move = Move(state.id, label, state.state == "active", state.skills, skills, state.languages, languages, state.queues, queues)
         self.moves.append(move)
 
 
@@ -174,6 +174,21 @@ async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDire
     )
 
 
+class HoldingsByUser(dict[str, Holdings]):
+    """Each moving user's holdings by name (before or after), made when a skill group or a ring first
+    asks: a job with no skill group and no ring asks none (100,000 users made 200,000 before, #29 §5)."""
+
+    def __init__(self, moves: Sequence[Move], names: Mapping[str, str], *, after: bool) -> None:
+        super().__init__()
+        self._moves, self._names, self._after = {m.user_id: m for m in moves}, names, after
+
+    def __missing__(self, user_id: str) -> Holdings:
+        m = self._moves[user_id]
+        skills, languages = (m.skills_after, m.languages_after) if self._after else (m.skills_before, m.languages_before)
+        made = self[user_id] = Holdings.of(skills, languages, self._names, active=m.active)
+        return made
+
+
 #: Group id -> (user ids who are members before, after).
 Membership = Mapping[str, tuple[set[str], set[str]]]
 
@@ -184,8 +199,7 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
         return Impact()
     groups = await _skill_groups(client) if any(m.changes_holdings for m in moves) else []
     names = await _names(client, directory, groups)
-    before = {m.user_id: Holdings.of(m.skills_before, m.languages_before, names, active=m.active) for m in moves}
-    after = {m.user_id: Holdings.of(m.skills_after, m.languages_after, names, active=m.active) for m in moves}
+    before, after = HoldingsByUser(moves, names, after=False), HoldingsByUser(moves, names, after=True)
     member = group_membership(groups, moves, before, after)
     moving_groups = {gid for gid, (b, a) in member.items() if b != a}
     queues = await reads.list_queues(client, None if moving_groups else inputs.job_queues)

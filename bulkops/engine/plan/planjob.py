@@ -10,7 +10,7 @@ users it would leave with no skills at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -133,31 +133,53 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
     """Diff every resolved intent against the state set-up read for it: no second read of the org.
     ``watch`` keeps each user's before and after for the impact on routing (``engine.impact``)."""
     plan = Plan(users_read=resolved.users_read.why, sections=plan_sections(resolved))
-    directory, store = resolved.directory, resolved.store
-    queue_names = {v: k for k, v in directory.queues.items()}
-    skill_names = {v: k for k, v in directory.skills.items()}
+    queue_names = {v: k for k, v in resolved.directory.queues.items()}
+    skill_names = {v: k for k, v in resolved.directory.skills.items()}
     plan.users_named = resolved.users
-    asks = store.queue_asks() if resolved.queues else {}
-    membership = await QueueMembership.load(client, resolved.queues, asks, known=resolved.directory.queue_members)
+    membership = await job_membership(client, resolved)
     for qid in resolved.queues:
         plan.queues[qid] = QueuePlan(queue_names.get(qid, qid), membership.counts.get(qid, 0))
     seen = 0
+    async for intent, viewed, spent in viewed_users(client, resolved, membership):
+        seen += 1
+        plan.read_requests += spent
+        _plan_user(plan, intent, viewed, membership, skill_names, detail)
+        if watch is not None:
+            watch.add(viewed, intent)
+    plan.users_not_seen = plan.users_named - seen
+    return plan
+
+
+async def impact_inputs(client: GenesysClient, resolved: ResolvedSpec) -> ImpactInputs:
+    """What the impact on routing needs of the users, without the rest of a plan: ``run`` reads the
+    impact before its first write and shows no plan, so it spends no CPU on one (#29 §5)."""
+    watch = ImpactInputs()
+    membership = await job_membership(client, resolved)
+    async for intent, viewed, _ in viewed_users(client, resolved, membership):
+        watch.add(viewed, intent)
+    return watch
+
+
+async def job_membership(client: GenesysClient, resolved: ResolvedSpec) -> QueueMembership:
+    """The members of the queues the job names, as the run will see them."""
+    asks = resolved.store.queue_asks() if resolved.queues else {}
+    return await QueueMembership.load(client, resolved.queues, asks, known=resolved.directory.queue_members)
+
+
+async def viewed_users(client: GenesysClient, resolved: ResolvedSpec, membership: QueueMembership) -> AsyncIterator[tuple[ResolvedIntent, UserState, int]]:
+    """Each open user set-up read: its intent, its state with what expand left out read and its
+    queues as the run's diff sees them, and the requests that reading took."""
+    store = resolved.store
     for chunk in _chunks(store.open_user_ids(), 500):
         intents = store.open_intents(chunk)
         states = store.states(chunk)
         for uid in chunk:
             if uid not in states:
                 continue
-            seen += 1
             intent, _ = intents[uid]
             state, spent = await fill_unknown(client, states[uid][0])
-            plan.read_requests += spent
-            viewed = replace(state, queues=membership.view(state.id, intent.join_queues, intent.leave_queues))
-            _plan_user(plan, intent, viewed, membership, skill_names, detail)
-            if watch is not None:
-                watch.add(viewed, intent)
-    plan.users_not_seen = plan.users_named - seen
-    return plan
+            queues = membership.view(state.id, intent.join_queues, intent.leave_queues)
+            yield intent, (state if queues == state.queues else replace(state, queues=queues)), spent
 
 
 def plan_sections(resolved: ResolvedSpec) -> dict[str, Any]:
