@@ -422,7 +422,8 @@ def rows_of(bench: Bench, result: dict[str, Any] | None) -> list[str]:
             loads = f"{result['load_before'][0]:.1f} → {result['load_after'][0]:.1f}"
             if result["exit_code"] != 0:
                 value += f" (exit {result['exit_code']})"
-        rows.append(f"| {cell(fig.label)} | **{cell(value)}** | {cell(fig.target)} | `{bench.command()}` | {when} | {loads} | {mark} |")
+        command = result["command"] if result is not None else bench.command()
+        rows.append(f"| {cell(fig.label)} | **{cell(value)}** | {cell(fig.target)} | `{command}` | {when} | {loads} | {mark} |")
     return rows
 
 
