@@ -356,8 +356,19 @@ def _changes(f: Figures) -> str:
     rows = "".join(_change_row(g) for g in changes.groups())
     return (
         head + f'<section><p class="note"><b data-figure="users-changed">{changes.users_changed:,}</b> user(s) changed, '
-        "each counted under every element it gained, lost or had set (its last outcome in the job; the CSVs in Result files list everyone).</p>"
+        "each counted under every element it gained, lost or had set (its last outcome in the job; the CSVs in Result files list everyone)."
+        + _sent_only(changes.users_sent_only)
+        + "</p>"
         '<table data-table="changes"><tr><th>what</th><th>name</th><th>change</th><th>users</th><th>who</th></tr>' + rows + "</table></section>"
+    )
+
+
+def _sent_only(n: int) -> str:
+    if not n:
+        return ""
+    return (
+        f' Of them, <b data-figure="users-sent-only">{n:,}</b> only had queue memberships sent to queues whose members were not read '
+        "(cheaper than reading a large queue): the API does not say whether they were in place already."
     )
 
 

@@ -15,6 +15,9 @@ from typing import Any
 from bulkops.state.records import UserOutcome
 
 KEEP = 200
+#: A membership written blind: sent and accepted, but whether it changed anything is not known.
+JOIN_SENT = "join sent (members not read: may have been a member already)"
+LEAVE_SENT = "leave sent (members not read: may not have been a member)"
 
 
 @dataclass(slots=True)
@@ -41,6 +44,8 @@ class OrgChanges:
         #: (kind, id or value, change) -> [count, first users]
         self._groups: dict[tuple[str, str, str], list[Any]] = {}
         self.users_changed = 0
+        #: Of ``users_changed``, those whose only writes were memberships sent blind (may have been in place).
+        self.users_sent_only = 0
 
     def _add(self, key: tuple[str, str, str], user: str) -> None:
         group = self._groups.get(key)
@@ -63,10 +68,10 @@ class OrgChanges:
         before = record.before or {}
         self._assignments("skill", "skills", changes, before, user)
         self._assignments("language", "languages", changes, before, user)
-        for qid in changes.get("join_queues") or ():
-            self._add(("queue", qid, "joined"), user)
-        for qid in changes.get("leave_queues") or ():
-            self._add(("queue", qid, "left"), user)
+        known = before.get("queues") or {}
+        self._memberships(changes, known, user)
+        if sent_only(changes, known):
+            self.users_sent_only += 1
         if changes.get("division"):
             self._add(("division", changes["division"], "moved in"), user)
         for name, value in (changes.get("fields") or {}).items():
@@ -74,6 +79,15 @@ class OrgChanges:
                 self._add(("manager", value or "", "set to"), user)
             else:  # free text (a title per agent): one group per field, each user with its new value
                 self._add((name, "", "set"), f"{user} → {value or '(empty)'}")
+
+    def _memberships(self, changes: Mapping[str, Any], known: Mapping[str, Any], user: str) -> None:
+        """Joins and leaves. A queue whose members the run did not read (written blind: cheaper than
+        reading a large queue, ``engine.run.queues``) is told apart: the API does not say whether
+        the user was a member already, so the report says the write was sent, not that it changed."""
+        for qid in changes.get("join_queues") or ():
+            self._add(("queue", qid, "joined" if qid in known else JOIN_SENT), user)
+        for qid in changes.get("leave_queues") or ():
+            self._add(("queue", qid, "left" if qid in known else LEAVE_SENT), user)
 
     def _assignments(self, what: str, kind: str, changes: Mapping[str, Any], before: Mapping[str, Any], user: str) -> None:
         held = before.get(kind) or {}
@@ -115,6 +129,13 @@ class OrgChanges:
 
 #: The kinds whose key is an org id, named from the catalogue (the others are a field's own words).
 NAMED = frozenset({"skill", "language", "queue", "division", "manager"})
+
+
+def sent_only(changes: Mapping[str, Any], known: Mapping[str, Any]) -> bool:
+    """Whether a user's only writes were memberships of queues the run did not read."""
+    memberships = [*(changes.get("join_queues") or ()), *(changes.get("leave_queues") or ())]
+    others = any(v for k, v in changes.items() if k not in ("join_queues", "leave_queues"))
+    return bool(memberships) and not others and not any(q in known for q in memberships)
 
 
 def org_changes(records: Iterable[UserOutcome], names: Mapping[str, str], *, keep: int = KEEP) -> OrgChanges:

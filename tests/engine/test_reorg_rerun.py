@@ -12,7 +12,11 @@ from helpers.engine import client_for
 from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
+from bulkops.report.orgchanges import JOIN_SENT, org_changes
 from bulkops.simulator import SimConfig
+from bulkops.state.auditline import read_audit
+from bulkops.state.layout import RunPaths
+from bulkops.state.records import UserOutcome
 
 OPTS = RunOptions(workers=8, conflict_delay=0.0)
 QUEUE_FETCH = "GET /api/v2/routing/queues/{queueId}"
@@ -64,6 +68,12 @@ async def test_a_reorg_run_again_fetches_no_queue_and_writes_only_what_it_cannot
     assert sum(set_up.values()) <= 1 + 1 + 1 + 1 + 3, set_up  # token, org, queues, users, 1,200 users / 500 a page
     users = again["users"]
     assert users.get("unchanged", 0) == sum(1 for i in range(1000) if names[i % len(names)] not in blind)
+    # The record says no more than happened: the report counts the blind queues' users as memberships
+    # sent, never as "joined" (the API does not say whether they were members already).
+    lines = [line.record for line in read_audit(RunPaths.for_job(tmp_path, "again").audit) if isinstance(getattr(line, "record", None), UserOutcome)]
+    told = org_changes(lines, {})
+    assert told.users_sent_only == users.get("applied", 0) == sum(1 for i in range(1000) if names[i % len(names)] in blind)
+    assert {g.change for g in told.groups()} == {JOIN_SENT}
 
 
 async def test_a_big_queue_still_costs_one_batch_per_hundred_asks_when_they_change(sim, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulkops.report.orgchanges import org_changes
+from bulkops.report.orgchanges import JOIN_SENT, LEAVE_SENT, org_changes
 from bulkops.report.settle import JobContext, OrgNow, anchor_of, by_reason, readable_time, settle_view
 from bulkops.report.timeline import sent_timeline
 from bulkops.state.records import ReconciliationEntry, UserOutcome
@@ -104,7 +104,12 @@ def test_groups_by_reason_largest_first():
 def test_what_changed_counts_gains_losses_and_fields_per_element():
     raw_lines = [
         {"outcome": "applied", "email": "a@x", "before": {"skills": {"s-2": 1}}, "changes": {"upsert_skills": {"s-1": 3}, "delete_skills": ["s-2"]}},
-        {"outcome": "applied", "email": "b@x", "before": {"skills": {"s-1": 1}}, "changes": {"upsert_skills": {"s-1": 3}, "join_queues": ["q-1"]}},
+        {
+            "outcome": "applied",
+            "email": "b@x",
+            "before": {"skills": {"s-1": 1}, "queues": {"q-1": False}},
+            "changes": {"upsert_skills": {"s-1": 3}, "join_queues": ["q-1"]},
+        },
         {"outcome": "applied", "email": "c@x", "before": {}, "changes": {"fields": {"title": "Lead", "manager": "m-1"}, "division": "d-1"}},
         {"outcome": "unchanged", "email": "d@x", "before": {}, "changes": {}},
         {"outcome": "applied", "email": "e@x", "before": {"skills": {"s-2": 2}}, "changes": {"replace_skills": {"s-1": 1}}},
@@ -131,3 +136,30 @@ def test_sent_times_fill_buckets_that_add_up_to_every_request():
     assert sum(b.requests for b in tl.buckets) == sum(counts)
     assert max(b.rps for b in tl.buckets) <= max(counts)
     assert sent_timeline(None) is None and sent_timeline({"start": 1, "counts": []}) is None
+
+
+@pytest.mark.parametrize(
+    ("before", "changes", "change"),
+    [
+        ({"queues": {"q-1": False}}, {"join_queues": ["q-1"]}, "joined"),
+        ({"queues": {"q-1": True}}, {"leave_queues": ["q-1"]}, "left"),
+        ({}, {"join_queues": ["q-1"]}, JOIN_SENT),
+        ({"queues": {"q-2": False}}, {"leave_queues": ["q-1"]}, LEAVE_SENT),
+    ],
+)
+def test_a_membership_written_blind_is_sent_not_changed(before, changes, change):
+    """A queue whose members the run did not read: the report says the write was sent, not that the
+    user joined (the API does not say whether they were a member already; #29 §3)."""
+    line = UserOutcome.from_json({"user_id": "u-1", "version": 1, "outcome": "applied", "email": "a@x", "before": before, "changes": changes})
+    assert [(g.name, g.change) for g in org_changes([line], NAMES).groups()] == [("Support", change)]
+
+
+def test_users_whose_only_writes_were_blind_memberships_are_counted_apart():
+    raw = [
+        {"before": {}, "changes": {"join_queues": ["q-1"]}},  # sent only
+        {"before": {"queues": {"q-1": False}}, "changes": {"join_queues": ["q-1"]}},  # read: joined
+        {"before": {}, "changes": {"join_queues": ["q-1"], "upsert_skills": {"s-1": 3}}},  # a skill too
+    ]
+    lines = [UserOutcome.from_json({"user_id": f"u-{i}", "version": 1, "outcome": "applied", "email": f"{i}@x", **r}) for i, r in enumerate(raw)]
+    got = org_changes(lines, NAMES)
+    assert (got.users_changed, got.users_sent_only) == (3, 1)
