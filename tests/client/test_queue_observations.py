@@ -12,7 +12,6 @@ from bulkops.client.endpoints.queue_observations import OBSERVATIONS_PATH, decod
 from bulkops.client.wire import ShapeError
 from bulkops.errors import MalformedResponseError
 from bulkops.simulator import SimConfig
-from bulkops.simulator.model import traffic
 
 ROUTING = SimConfig(routing_picture=True, queue_traffic=True)
 
@@ -22,7 +21,7 @@ async def test_the_observations_match_the_simulators_queue_traffic(sim, client):
     ids = sim.sim.queue_ids_by_name()
     wanted = [ids["Support ES"], ids["VIP"]]
     got = await queue_observations(client, wanted, service_level=True)
-    for r in traffic.readings(sim.sim.org, wanted):
+    for r in sim.sim.queue_time.readings(wanted):
         o = got[r.queue_id]
         assert (o.waiting, o.interacting, dict(o.on_queue)) == (r.waiting, r.interacting, r.on_queue)
         assert o.agents_on_queue == r.agents and o.service_level is not None and 0 <= o.service_level <= 1
