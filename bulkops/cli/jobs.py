@@ -63,7 +63,7 @@ from bulkops.client import GenesysClient
 from bulkops.client.connect.config import ClientConfig
 from bulkops.domain.limits import MAX_SKILLS_PER_USER, UserCaps
 from bulkops.domain.model import Mode
-from bulkops.domain.waves import describe_share
+from bulkops.domain.rollout.waves import describe_share
 from bulkops.engine.account import JobAccount, read_account
 from bulkops.engine.plan.impact import Impact
 from bulkops.engine.plan.impact_text import to_dict as impact_dict

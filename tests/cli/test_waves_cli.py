@@ -18,7 +18,7 @@ from helpers.simthread import proxy_thread
 from bulkops.cli.main import cli
 from bulkops.cli.support import exitcodes
 from bulkops.client.endpoints.queue_observations import OBSERVATIONS_PATH
-from bulkops.domain.waves import wave_of
+from bulkops.domain.rollout.waves import wave_of
 from bulkops.simulator import SimConfig, Simulator
 from bulkops.state.auditline import audit_lines
 from bulkops.state.records import ItemOutcome

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulkops.domain.erlangc import (
+from bulkops.domain.rollout.erlangc import (
     OfferedLoad,
     average_speed_of_answer,
     erlang_b,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulkops.domain.gate import METRICS, Breach, Condition, Gate, GateError, breaches, parse_condition, parse_gate, unknown_queues
+from bulkops.domain.rollout.gate import METRICS, Breach, Condition, Gate, GateError, breaches, parse_condition, parse_gate, unknown_queues
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bulkops.domain.waves import WavesError, parse_duration, parse_waves, share_of, users_through, wave_of
+from bulkops.domain.rollout.waves import WavesError, parse_duration, parse_waves, share_of, users_through, wave_of
 
 
 @pytest.mark.parametrize(

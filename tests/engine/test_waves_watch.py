@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest_asyncio
 from helpers.clients import make_client
 
-from bulkops.domain.gate import parse_gate
+from bulkops.domain.rollout.gate import parse_gate
 from bulkops.engine.waves.watch import Watch, watch_queues
 from bulkops.simulator import SimConfig
 from bulkops.state.waveslog import GateReading

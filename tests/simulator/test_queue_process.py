@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkops.domain import erlangc
+from bulkops.domain.rollout import erlangc
 from bulkops.simulator.model.queuetime import process
 from bulkops.simulator.model.queuetime.process import Rates
 

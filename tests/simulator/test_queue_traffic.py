@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bulkops.domain import erlangc
+from bulkops.domain.rollout import erlangc
 from bulkops.simulator import SimConfig
 from bulkops.simulator.config import profile_config
 from bulkops.simulator.model import traffic

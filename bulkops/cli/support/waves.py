@@ -20,8 +20,8 @@ from bulkops.cli.support.verbosity import outcome_line, say
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.activity import list_queues
 from bulkops.client.endpoints.queue_observations import queue_observations
-from bulkops.domain.gate import Gate, GateError, parse_gate, unknown_queues
-from bulkops.domain.waves import WavesError, describe_share, parse_duration, parse_waves
+from bulkops.domain.rollout.gate import Gate, GateError, parse_gate, unknown_queues
+from bulkops.domain.rollout.waves import WavesError, describe_share, parse_duration, parse_waves
 from bulkops.engine.setup.job import JobSetup
 from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo
 from bulkops.engine.waves.drive import WavesDriver, WavesOutcome, save

@@ -1,7 +1,7 @@
 """The service level a queue has now and the one predicted with the agents a job leaves it (#31 §2).
 
 From the queue's recent conversation aggregates (offered count and mean handle time over the last
-half hour) and its agents on queue now and after the job, Erlang C (``bulkops.domain.erlangc``)
+half hour) and its agents on queue now and after the job, Erlang C (``bulkops.domain.rollout.erlangc``)
 gives the share answered within the target answer time. It is a model (steady state, Poisson
 arrivals, no abandonment), not a forecast, and the plan says so. The objective is the one the
 aggregates carry (``oServiceLevel.target``); the answer-time target, which they do not carry, and
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.conversation_aggregates import QueueAggregate, queue_aggregates
-from bulkops.domain import erlangc
+from bulkops.domain.rollout import erlangc
 from bulkops.errors import AuthError, BulkopsError, NotFoundError
 
 TARGET_SECONDS = 20.0

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulkops.client.api import GenesysClient
-from bulkops.domain.gate import Breach
-from bulkops.domain.waves import describe_share, users_through
+from bulkops.domain.rollout.gate import Breach
+from bulkops.domain.rollout.waves import describe_share, users_through
 from bulkops.engine.waves.watch import Watch, WatchOutcome, watch_queues
 from bulkops.state.store import RunStore
 from bulkops.state.waveslog import WAVES_KEY, GateReading, WaveEvent, WavesLog, WavesState

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bulkops.client.api import GenesysClient
 from bulkops.client.endpoints.queue_observations import QueueObservation, queue_observations
-from bulkops.domain.gate import Breach, Gate, Metric, breaches
+from bulkops.domain.rollout.gate import Breach, Gate, Metric, breaches
 from bulkops.state.waveslog import GateReading
 
 #: Seconds between two readings of the watched queues.

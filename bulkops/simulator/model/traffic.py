@@ -14,7 +14,7 @@ import random
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from bulkops.domain import erlangc
+from bulkops.domain.rollout import erlangc
 from bulkops.simulator.model.activity import observations
 
 if TYPE_CHECKING:

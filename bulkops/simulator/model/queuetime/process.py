@@ -4,7 +4,7 @@ is carried forward exactly, so taking agents away makes waiting grow over a watc
 The state is the probability of each number of conversations in the queue's system (waiting or
 with an agent), ``0 .. len(p) - 1``. Conversations arrive at ``arrival_rate`` a second (Poisson),
 each held ``handle_seconds`` on average (exponential) by one of ``agents`` agents, first come first
-served, nobody abandons (Erlang C's assumptions, as ``bulkops.domain.erlangc``). Time moves by
+served, nobody abandons (Erlang C's assumptions, as ``bulkops.domain.rollout.erlangc``). Time moves by
 uniformisation (the Kolmogorov forward equations solved as a Poisson mixture of steps of the
 embedded chain), which is exact but for the Poisson tail cut at ``TAIL``. Every figure read from
 the state is an expectation: deterministic, no seeded noise, so a queue left alone sits at Erlang C's
@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from bulkops.domain import erlangc
+from bulkops.domain.rollout import erlangc
 
 #: At most this many conversations in a queue's system: arrivals beyond are turned away (a trunk's
 #: capacity, a guess), so an unstaffed queue's state, and the work of advancing it, stay bounded.
