@@ -23,8 +23,9 @@ from bulkops.client import GenesysClient
 from bulkops.engine.plan.impact import Impact, ImpactInputs, assess, with_prediction
 from bulkops.engine.plan.impact_text import RANK_NAMES, describe
 from bulkops.engine.plan.planjob import Plan, impact_inputs, make_plan
-from bulkops.engine.plan.reduction import may_reduce
+from bulkops.engine.plan.reduction import may_reduce, user_reduction
 from bulkops.engine.setup.job import ResolvedSpec
+from bulkops.engine.setup.onsight import OnSight
 from bulkops.errors import AuthError, CredentialsError
 from bulkops.safetext import escaped
 
@@ -64,6 +65,12 @@ async def impact_only(client: GenesysClient, resolved: ResolvedSpec, *, live: bo
     it would not show (at 100,000 users that plan was most of the CPU before the first write, #29 §5)."""
     impact = await assess(client, await impact_inputs(client, resolved), resolved.directory, live=live)
     return await with_prediction(client, impact) if live else impact
+
+
+def gathered_on_sight() -> OnSight:
+    """What ``run`` hands set-up: the impact's inputs and the first reason to read it, gathered as the
+    users are resolved, so neither ``may_reduce`` nor the impact walks every user after (#29 §5)."""
+    return OnSight(reason_of=user_reduction)
 
 
 def echo_impact(impact: Impact) -> None:

@@ -12,7 +12,16 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
+from bulkops.cli.impact import (
+    accept_impact_option,
+    echo_impact,
+    gathered_on_sight,
+    impact_before_run,
+    plan_with_impact,
+    refused,
+    run_strict_option,
+    strict_option,
+)
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.support import exitcodes
 from bulkops.cli.support.authoritative import authoritative_lines, authoritative_of, authoritative_options
@@ -411,7 +420,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             org = await client.get_organization()  # right after the token: the job records where it runs
-            resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
+            # on_sight: the impact's inputs gathered as the users are resolved, not walked after (#29 §5)
+            resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills, on_sight=gathered_on_sight())
             asked = not kw["assume_yes"] and can_ask()
             impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
             if impact.refusal is not None:

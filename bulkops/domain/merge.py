@@ -56,6 +56,13 @@ def applied_holdings(state: UserState, changes: Changes) -> tuple[dict[str, floa
     return skills, languages, (state.queues | changes.join_queues) - changes.leave_queues
 
 
+def applied_queues(held: frozenset[str], joins: frozenset[str], leaves: frozenset[str]) -> frozenset[str]:
+    """The queues ``held`` becomes once an intent's ``joins`` and ``leaves`` are written: the queue part
+    of ``applied_holdings(state, diff(state, intent))``, for the impact's inputs gathered before the
+    queues' members are known (#29 §5)."""
+    return (held | (joins - held)) - (leaves & held)
+
+
 def apply(state: UserState, changes: Changes) -> UserState:
     """The state the API should show once ``changes`` are written (version unchanged).
 

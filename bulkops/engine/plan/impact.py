@@ -27,12 +27,13 @@ from bulkops.client.endpoints import activity as reads
 from bulkops.client.endpoints import routing_config
 from bulkops.client.endpoints.routing_records import SkillGroup
 from bulkops.client.requestkind import STATE_READS, request_kind
-from bulkops.domain.merge import applied_holdings, diff
+from bulkops.domain.merge import applied_holdings, applied_queues, diff
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.skillgroups import Holdings, is_member, names_in
 from bulkops.engine.plan.prediction import QueueServiceLevel, Staffing, predict
 from bulkops.engine.run.queues import read_members_first
 from bulkops.engine.setup.directory import build_catalogue
+from bulkops.engine.setup.onsight import PendingMove
 from bulkops.errors import AuthError, BulkopsError
 from bulkops.spec.resolve import OrgDirectory
 
@@ -78,6 +79,13 @@ class ImpactInputs:
         label = state.email or state.username or state.id
         move = Move(state.id, label, state.state == "active", state.skills, skills, state.languages, languages, state.queues, queues)
         self.moves.append(move)
+
+    def add_pending(self, p: PendingMove, queues: frozenset[str]) -> None:
+        """A user gathered on sight (``engine/setup/onsight.py``), finished with its direct queues as
+        the membership shows them: the same ``Move`` as ``add`` makes of its state and intent."""
+        after = applied_queues(queues, p.joins, p.leaves)
+        if p.changes_holdings or after != queues:
+            self.moves.append(Move(p.user_id, p.label, p.active, p.skills_before, p.skills_after, p.languages_before, p.languages_after, queues, after))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,251 @@
+"""The impact's inputs gathered on sight (#29 §5) are the walk's, over HTTP against the simulator.
+
+``run`` gathers each user's routing inputs as resolution resolves its page (``engine/setup/onsight.py``)
+instead of walking every open user back out of the store. For representative jobs (replace mode,
+merge mode with removals, a skill group and a bullseye ring, queue joins and leaves emptying a queue,
+expansions the listing left out, a manager read after its user) the inputs and the impact are the
+same as the walk's; a job whose set-up writes intents after resolution (a skill migration, the
+authoritative removals, skills added and resolution run again) falls back to the walk.
+"""
+
+from __future__ import annotations
+
+import json
+
+from helpers.clients import client_for
+from helpers.engine import write_wide_csv
+from helpers.routing import at_least, holders
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bulkops.cli.impact import gathered_on_sight
+from bulkops.domain.authoritative import AuthoritativeNames
+from bulkops.domain.merge import applied_holdings, applied_queues, diff
+from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
+from bulkops.engine.plan.impact import CRITICAL, ImpactInputs, assess
+from bulkops.engine.plan.planjob import impact_inputs
+from bulkops.engine.plan.reduction import may_reduce
+from bulkops.engine.setup.job import CheckedSpec, add_missing_skills, check_locally, resolve_against_org
+from bulkops.engine.setup.onsight import OnSight
+from bulkops.simulator import SimConfig
+from bulkops.simulator.model import skillgroups
+from bulkops.state.store import RunStore
+
+
+async def both_ways(handle, checked: CheckedSpec, *, missing: bool = False):
+    """Resolve with the inputs gathered on sight, then the impact's inputs both ways: they must match,
+    and so must the impact assessed from each. Returns (resolved, inputs, impact)."""
+    async with client_for(handle, rps=3000) as client:
+        resolved = await resolve_against_org(client, checked, on_sight=gathered_on_sight(), allow_missing_skills=missing)
+        if missing:
+            resolved = await add_missing_skills(client, resolved, create=False)
+        assert may_reduce(resolved) == may_reduce(resolved, walk=True)  # run's first question: read the impact at all?
+        seen = await impact_inputs(client, resolved)
+        walked = await impact_inputs(client, resolved, walk=True)
+        assert seen.moves == walked.moves  # the same users, in the same order, before and after
+        assert seen.job_queues == walked.job_queues
+        impact = await assess(client, seen, resolved.directory)
+        assert impact == await assess(client, walked, resolved.directory)
+    return resolved, seen, impact
+
+
+def sees_all_on_sight(resolved) -> None:
+    """Every user was gathered on sight: nothing read back from the store."""
+    assert resolved.on_sight is not None and resolved.on_sight.usable(resolved.store) and not resolved.on_sight.later
+
+
+def emails(s, uids) -> list[str]:
+    return [s.org.users[u].email for u in uids]
+
+
+async def test_merge_mode_with_removals_a_skill_group_and_a_bullseye_ring(sim, tmp_path):
+    s = sim.sim
+    group = s.add_skill_group("Billing experts", at_least("Billing", 3))
+    qid = s.queue_ids_by_name()["Billing"]
+    skillgroups.attach(s.org, qid, group.id)
+    sales = s.queue_ids_by_name()["Sales"]
+    s.org.queueconfig.settings_of(sales)["bullseye"] = {
+        "rings": [
+            {"expansionCriteria": [{"type": "TIMEOUT_SECONDS", "threshold": 20}], "actions": {"skillsToRemove": [{"id": s.skill_ids_by_name()["Sales"]}]}}
+        ]
+    }
+    users = s.user_ids()
+    experts = holders(s, "Billing", 3)
+    rows = [[e, "1", "", "-", ""] for e in emails(s, experts[:5])]  # leave the group, lose Sales
+    rows += [[e, "4", "2", "", "4"] for e in emails(s, [u for u in users if u not in experts][:20])]  # enter it, gain
+    rows += [[e, "", "", "", ""] for e in emails(s, users[-5:]) if e not in {r[0] for r in rows}]  # named, nothing asked
+    spec = write_wide_csv(tmp_path / "merge.csv", ["email", "Billing", "Sales", "lang:Spanish", "lang:French"], rows)
+
+    resolved, seen, impact = await both_ways(sim, check_locally(spec, "merge"))
+
+    sees_all_on_sight(resolved)
+    assert seen.moves and impact.groups and impact.groups[0].name == "Billing experts"
+
+
+async def test_replace_mode(sim, tmp_path):
+    s = sim.sim
+    rows = [[e, str(1 + i % 5), "" if i % 3 else "2"] for i, e in enumerate(emails(s, s.user_ids()[:150]))]
+    spec = write_wide_csv(tmp_path / "replace.csv", ["email", "Billing", "Sales"], rows)
+
+    resolved, seen, impact = await both_ways(sim, check_locally(spec, "replace"))
+
+    sees_all_on_sight(resolved)
+    assert len(seen.moves) > 100 and impact.users_moving == len(seen.moves)
+
+
+async def test_queue_joins_and_leaves_one_leaving_a_queue_with_no_member(sim, tmp_path):
+    s = sim.sim
+    collections, sales = s.queue_ids_by_name()["Collections"], s.queue_ids_by_name()["Sales"]
+    members = sorted(s.org.queue(collections).members)
+    outsiders = [u for u in s.user_ids() if u not in s.org.queue(sales).members][:10]
+    insiders = sorted(s.org.queue(sales).members)[:3]  # asked to join a queue they are in: no move
+    rows = [[e, "", "Collections"] for e in emails(s, members)]
+    rows += [[e, "Sales", ""] for e in emails(s, outsiders + insiders) if e not in {r[0] for r in rows}]
+    spec = write_wide_csv(tmp_path / "queues.csv", ["email", "@join_queues", "@leave_queues"], rows)
+
+    resolved, seen, impact = await both_ways(sim, check_locally(spec, "merge"))
+
+    sees_all_on_sight(resolved)
+    assert seen.job_queues == {collections, sales}
+    [top] = impact.top_rank()
+    assert top.rank == CRITICAL and "'Collections' would be left with no member" in top.text
+
+
+async def test_expansions_the_listing_left_out_are_read_back_by_id(sim, tmp_path):
+    s = sim.sim
+    s.reset(SimConfig(users=300, seed=11, expand_drop_rate=0.3))
+    rows = [[e, "-" if i % 2 else "3", "1"] for i, e in enumerate(emails(s, s.user_ids()[:200]))]
+    spec = write_wide_csv(tmp_path / "unknown.csv", ["email", "Billing", "lang:Spanish"], rows)
+
+    resolved, seen, _ = await both_ways(sim, check_locally(spec, "merge"))
+
+    gathered = resolved.on_sight
+    assert gathered is not None and gathered.usable(resolved.store)
+    unknown = {uid for uid, (state, _) in resolved.store.states(list(gathered.later)).items() if state.unknown}
+    assert unknown and unknown == gathered.later  # exactly those: read back by id, filled with requests
+    assert {m.user_id for m in seen.moves} & unknown
+
+
+async def test_a_user_whose_manager_is_read_on_a_later_page_is_read_back_by_id(sim, tmp_path):
+    s = sim.sim
+    s.reset(SimConfig(users=1200, seed=5))
+    users = s.user_ids()
+    subject, manager = users[0], users[-1]  # the listing's first page and its last
+    entries = [{"user": s.org.users[subject].email, "skills": {"Billing": 1}, "manager": s.org.users[manager].email}]
+    entries += [{"user": e, "removeSkills": ["Sales"]} for e in emails(s, users[1:700])]
+    spec = tmp_path / "managers.json"
+    spec.write_text(json.dumps({"version": 1, "mode": "merge", "users": entries}))
+
+    resolved, seen, _ = await both_ways(sim, check_locally(spec))
+
+    assert resolved.on_sight is not None and resolved.on_sight.later == {subject}
+    assert subject in {m.user_id for m in seen.moves}
+
+
+async def test_a_skill_migration_falls_back_to_the_walk(sim, tmp_path):
+    s = sim.sim
+    source = "Billing"
+    spec = tmp_path / "migrate.json"
+    doc = {
+        "version": 2,
+        "skills": [{"create": "Merged"}, {"migrate": source, "into": "Merged", "delete": True}],
+        "users": [{"user": e, "skills": {"Sales": 2}} for e in emails(s, s.user_ids()[:30])],
+    }
+    spec.write_text(json.dumps(doc))
+
+    resolved, seen, _ = await both_ways(sim, check_locally(spec))
+
+    assert resolved.on_sight is not None and not resolved.on_sight.usable(resolved.store)
+    assert seen.moves
+
+
+async def test_authoritative_removals_fall_back_to_the_walk(sim, tmp_path):
+    s = sim.sim
+    spec = write_wide_csv(tmp_path / "auth.csv", ["email", "Sales"], [[e, "3"] for e in emails(s, s.user_ids()[:10])])
+    checked = check_locally(spec, "merge")
+    checked.authoritative = AuthoritativeNames(skills=("Sales",))
+
+    resolved, seen, _ = await both_ways(sim, checked)
+
+    assert resolved.on_sight is not None and not resolved.on_sight.usable(resolved.store)
+    assert len(seen.moves) > 10  # the holders the spec does not list lose Sales
+
+
+async def test_skills_added_after_resolution_fall_back_to_the_walk(sim, tmp_path):
+    s = sim.sim
+    spec = write_wide_csv(tmp_path / "missing.csv", ["email", "Basket Weaving", "Billing"], [[e, "2", "-"] for e in emails(s, s.user_ids()[:10])])
+
+    resolved, seen, _ = await both_ways(sim, check_locally(spec, "merge"), missing=True)
+
+    assert resolved.on_sight is None and len(seen.moves) == 10
+
+
+# ---------------------------------------------------------------------- the pure parts
+queue_ids = st.frozensets(st.sampled_from(["q1", "q2", "q3", "q4"]))
+
+
+@given(held=queue_ids, joins=queue_ids, leaves=queue_ids)
+def test_applied_queues_is_the_queue_part_of_diff_then_applied_holdings(held, joins, leaves):
+    state = UserState("u1", 1, queues=held)
+    intent = ResolvedIntent(UserIntent("u1", join_queues=joins, leave_queues=leaves))
+    assert applied_queues(held, joins, leaves) == applied_holdings(state, diff(state, intent))[2]
+
+
+def intent_of(uid: str, **kw) -> ResolvedIntent:
+    return ResolvedIntent(UserIntent(uid, **kw))
+
+
+def test_a_user_read_again_after_it_was_gathered_is_read_back_later(tmp_path):
+    store = RunStore.create(tmp_path / "state.db", {})
+    on_sight = OnSight()
+    a, b = UserState("a", 1, skills={"s1": 1.0}), UserState("b", 1)
+    on_sight.read([a, b])
+    on_sight.resolved(intent_of("a", skills={"s1": 2.0}), a)
+    on_sight.resolved(intent_of("b", join_queues=frozenset({"q1"})), b)
+    on_sight.read([UserState("a", 2, skills={"s1": 2.0})])  # a later page shows a again
+    on_sight.close(store)
+    assert on_sight.later == {"a"} and [p.user_id for p in on_sight.current()] == ["b"]
+    assert on_sight.usable(store)
+    store.put_states([UserState("c", 1)], 0.0)  # any user write after resolution: stale
+    assert not on_sight.usable(store)
+
+
+def test_unknown_expansions_and_users_without_a_page_are_left_for_later(tmp_path):
+    on_sight = OnSight()
+    on_sight.resolved(intent_of("a", skills={"s1": 2.0}), UserState("a", 1, unknown=frozenset({"skills"})))
+    on_sight.resolved(intent_of("b", skills={"s1": 2.0}), None)
+    on_sight.resolved(intent_of("c", fields={"title": "Lead"}), UserState("c", 1))  # routing unchanged: nothing kept
+    assert on_sight.later == {"a", "b"} and on_sight.pending == []
+    assert not on_sight.usable(RunStore.create(tmp_path / "state.db", {}))  # not closed: resolution did not end
+
+
+def test_a_pending_move_is_finished_as_add_would_make_it():
+    state = UserState("a", 1, email="a@x", skills={"s1": 1.0}, queues=frozenset({"q1"}))
+    intent = intent_of("a", skills={"s1": 3.0}, join_queues=frozenset({"q2"}), leave_queues=frozenset({"q1"}))
+    on_sight, walked, seen = OnSight(), ImpactInputs(), ImpactInputs()
+    on_sight.resolved(intent, UserState("a", 1, email="a@x", skills={"s1": 1.0}))  # the listing shows no queue
+    walked.add(state, intent)
+    seen.add_pending(on_sight.pending[0], state.queues)
+    assert seen.moves == walked.moves and walked.moves[0].queues_after == frozenset({"q2"})
+
+
+async def test_a_job_that_only_adds_gives_no_reason_to_read_the_impact_either_way(sim, tmp_path):
+    s = sim.sim
+    sales = s.queue_ids_by_name()["Sales"]
+    outsiders = [u for u in s.user_ids() if u not in s.org.queue(sales).members][:40]
+    spec = write_wide_csv(tmp_path / "adds.csv", ["email", "Billing", "@join_queues"], [[e, "5", "Sales"] for e in emails(s, outsiders)])
+
+    resolved, seen, _ = await both_ways(sim, check_locally(spec, "merge"))
+
+    sees_all_on_sight(resolved)
+    assert may_reduce(resolved) is None and resolved.on_sight is not None and resolved.on_sight.first_reason is None
+    assert len(seen.moves) == 40
+
+
+def test_the_first_reason_is_the_smallest_id_s_and_a_re_read_one_is_not_trusted():
+    on_sight = OnSight(reason_of=lambda intent, state: "lowered" if intent.skills.get("s1", 9) < 3 else None)
+    for uid in ("c", "b", "d", "a"):
+        on_sight.resolved(intent_of(uid, skills={"s1": 1.0 if uid != "a" else 4.0}), UserState(uid, 1))
+    assert on_sight.first_reason == ("b", "lowered") and on_sight.reason_current()
+    on_sight.read([UserState("b", 2)])
+    assert not on_sight.reason_current()  # may_reduce then walks the store
