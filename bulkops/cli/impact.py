@@ -109,6 +109,8 @@ async def impact_before_run(client: GenesysClient, resolved: ResolvedSpec, *, ac
         raise click.UsageError("--strict and --accept-impact contradict each other: refusing is the default, --accept-impact overrides it")
     reduction = may_reduce(resolved)
     if reduction is None:
+        if resolved.on_sight is not None:
+            resolved.on_sight.release()  # gathered for an impact not read: not kept through the run
         return RunImpact(question=("routing: nothing in the job takes a member from a queue (impact not read)",))
     try:
         impact = await impact_only(client, resolved, live=asked)

@@ -11,6 +11,7 @@ authoritative removals, skills added and resolution run again) falls back to the
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from helpers.clients import client_for
 from helpers.engine import write_wide_csv
@@ -22,36 +23,50 @@ from bulkops.cli.impact import gathered_on_sight
 from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.merge import applied_holdings, applied_queues, diff
 from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
-from bulkops.engine.plan.impact import CRITICAL, ImpactInputs, assess
+from bulkops.engine.plan.impact import CRITICAL, Impact, ImpactInputs, assess
 from bulkops.engine.plan.planjob import impact_inputs
 from bulkops.engine.plan.reduction import may_reduce
-from bulkops.engine.setup.job import CheckedSpec, add_missing_skills, check_locally, resolve_against_org
+from bulkops.engine.setup.job import CheckedSpec, ResolvedSpec, add_missing_skills, check_locally, resolve_against_org
 from bulkops.engine.setup.onsight import OnSight
 from bulkops.simulator import SimConfig
 from bulkops.simulator.model import skillgroups
 from bulkops.state.store import RunStore
 
 
-async def both_ways(handle, checked: CheckedSpec, *, missing: bool = False):
-    """Resolve with the inputs gathered on sight, then the impact's inputs both ways: they must match,
-    and so must the impact assessed from each. Returns (resolved, inputs, impact)."""
+@dataclass(frozen=True)
+class BothWays:
+    resolved: ResolvedSpec
+    inputs: ImpactInputs
+    impact: Impact
+    #: Whether what was gathered on sight was used (not stale), and the users read back by id.
+    used: bool
+    later: frozenset[str]
+
+
+async def both_ways(handle, checked: CheckedSpec, *, missing: bool = False) -> BothWays:
+    """Resolve with the inputs gathered on sight, then ``may_reduce`` and the impact's inputs both
+    ways: they must match, and so must the impact assessed from each."""
     async with client_for(handle, rps=3000) as client:
         resolved = await resolve_against_org(client, checked, on_sight=gathered_on_sight(), allow_missing_skills=missing)
         if missing:
             resolved = await add_missing_skills(client, resolved, create=False)
+        gathered = resolved.on_sight
+        used = gathered is not None and gathered.usable(resolved.store)
+        later = frozenset(gathered.later if gathered is not None else ())
         assert may_reduce(resolved) == may_reduce(resolved, walk=True)  # run's first question: read the impact at all?
         seen = await impact_inputs(client, resolved)
+        assert not (gathered and gathered.pending)  # taken once, let go
         walked = await impact_inputs(client, resolved, walk=True)
         assert seen.moves == walked.moves  # the same users, in the same order, before and after
         assert seen.job_queues == walked.job_queues
         impact = await assess(client, seen, resolved.directory)
         assert impact == await assess(client, walked, resolved.directory)
-    return resolved, seen, impact
+    return BothWays(resolved, seen, impact, used, later)
 
 
-def sees_all_on_sight(resolved) -> None:
+def sees_all_on_sight(got: BothWays) -> None:
     """Every user was gathered on sight: nothing read back from the store."""
-    assert resolved.on_sight is not None and resolved.on_sight.usable(resolved.store) and not resolved.on_sight.later
+    assert got.used and not got.later
 
 
 def emails(s, uids) -> list[str]:
@@ -63,23 +78,23 @@ async def test_merge_mode_with_removals_a_skill_group_and_a_bullseye_ring(sim, t
     group = s.add_skill_group("Billing experts", at_least("Billing", 3))
     qid = s.queue_ids_by_name()["Billing"]
     skillgroups.attach(s.org, qid, group.id)
-    sales = s.queue_ids_by_name()["Sales"]
-    s.org.queueconfig.settings_of(sales)["bullseye"] = {
+    s.org.queueconfig.settings_of(qid)["bullseye"] = {
         "rings": [
             {"expansionCriteria": [{"type": "TIMEOUT_SECONDS", "threshold": 20}], "actions": {"skillsToRemove": [{"id": s.skill_ids_by_name()["Sales"]}]}}
         ]
     }
     users = s.user_ids()
     experts = holders(s, "Billing", 3)
-    rows = [[e, "1", "", "-", ""] for e in emails(s, experts[:5])]  # leave the group, lose Sales
+    rows = [[e, "1", "-", "-", ""] for e in emails(s, experts[:5])]  # leave the group, lose Sales (the ring's) and Spanish
     rows += [[e, "4", "2", "", "4"] for e in emails(s, [u for u in users if u not in experts][:20])]  # enter it, gain
     rows += [[e, "", "", "", ""] for e in emails(s, users[-5:]) if e not in {r[0] for r in rows}]  # named, nothing asked
     spec = write_wide_csv(tmp_path / "merge.csv", ["email", "Billing", "Sales", "lang:Spanish", "lang:French"], rows)
 
-    resolved, seen, impact = await both_ways(sim, check_locally(spec, "merge"))
+    got = await both_ways(sim, check_locally(spec, "merge"))
 
-    sees_all_on_sight(resolved)
-    assert seen.moves and impact.groups and impact.groups[0].name == "Billing experts"
+    sees_all_on_sight(got)
+    assert got.inputs.moves and got.impact.groups and got.impact.groups[0].name == "Billing experts"
+    assert any(q.ring_skills for q in got.impact.queues)  # the ring on Sales: members who lose Sales
 
 
 async def test_replace_mode(sim, tmp_path):
@@ -87,10 +102,10 @@ async def test_replace_mode(sim, tmp_path):
     rows = [[e, str(1 + i % 5), "" if i % 3 else "2"] for i, e in enumerate(emails(s, s.user_ids()[:150]))]
     spec = write_wide_csv(tmp_path / "replace.csv", ["email", "Billing", "Sales"], rows)
 
-    resolved, seen, impact = await both_ways(sim, check_locally(spec, "replace"))
+    got = await both_ways(sim, check_locally(spec, "replace"))
 
-    sees_all_on_sight(resolved)
-    assert len(seen.moves) > 100 and impact.users_moving == len(seen.moves)
+    sees_all_on_sight(got)
+    assert len(got.inputs.moves) > 100 and got.impact.users_moving == len(got.inputs.moves)
 
 
 async def test_queue_joins_and_leaves_one_leaving_a_queue_with_no_member(sim, tmp_path):
@@ -103,11 +118,11 @@ async def test_queue_joins_and_leaves_one_leaving_a_queue_with_no_member(sim, tm
     rows += [[e, "Sales", ""] for e in emails(s, outsiders + insiders) if e not in {r[0] for r in rows}]
     spec = write_wide_csv(tmp_path / "queues.csv", ["email", "@join_queues", "@leave_queues"], rows)
 
-    resolved, seen, impact = await both_ways(sim, check_locally(spec, "merge"))
+    got = await both_ways(sim, check_locally(spec, "merge"))
 
-    sees_all_on_sight(resolved)
-    assert seen.job_queues == {collections, sales}
-    [top] = impact.top_rank()
+    sees_all_on_sight(got)
+    assert got.inputs.job_queues == {collections, sales}
+    [top] = got.impact.top_rank()
     assert top.rank == CRITICAL and "'Collections' would be left with no member" in top.text
 
 
@@ -117,13 +132,12 @@ async def test_expansions_the_listing_left_out_are_read_back_by_id(sim, tmp_path
     rows = [[e, "-" if i % 2 else "3", "1"] for i, e in enumerate(emails(s, s.user_ids()[:200]))]
     spec = write_wide_csv(tmp_path / "unknown.csv", ["email", "Billing", "lang:Spanish"], rows)
 
-    resolved, seen, _ = await both_ways(sim, check_locally(spec, "merge"))
+    got = await both_ways(sim, check_locally(spec, "merge"))
 
-    gathered = resolved.on_sight
-    assert gathered is not None and gathered.usable(resolved.store)
-    unknown = {uid for uid, (state, _) in resolved.store.states(list(gathered.later)).items() if state.unknown}
-    assert unknown and unknown == gathered.later  # exactly those: read back by id, filled with requests
-    assert {m.user_id for m in seen.moves} & unknown
+    assert got.used
+    unknown = {uid for uid, (state, _) in got.resolved.store.states(list(got.later)).items() if state.unknown}
+    assert unknown and unknown == got.later  # exactly those: read back by id, filled with requests
+    assert {m.user_id for m in got.inputs.moves} & unknown
 
 
 async def test_a_user_whose_manager_is_read_on_a_later_page_is_read_back_by_id(sim, tmp_path):
@@ -136,10 +150,10 @@ async def test_a_user_whose_manager_is_read_on_a_later_page_is_read_back_by_id(s
     spec = tmp_path / "managers.json"
     spec.write_text(json.dumps({"version": 1, "mode": "merge", "users": entries}))
 
-    resolved, seen, _ = await both_ways(sim, check_locally(spec))
+    got = await both_ways(sim, check_locally(spec))
 
-    assert resolved.on_sight is not None and resolved.on_sight.later == {subject}
-    assert subject in {m.user_id for m in seen.moves}
+    assert got.used and got.later == {subject}
+    assert subject in {m.user_id for m in got.inputs.moves}
 
 
 async def test_a_skill_migration_falls_back_to_the_walk(sim, tmp_path):
@@ -153,10 +167,10 @@ async def test_a_skill_migration_falls_back_to_the_walk(sim, tmp_path):
     }
     spec.write_text(json.dumps(doc))
 
-    resolved, seen, _ = await both_ways(sim, check_locally(spec))
+    got = await both_ways(sim, check_locally(spec))
 
-    assert resolved.on_sight is not None and not resolved.on_sight.usable(resolved.store)
-    assert seen.moves
+    assert got.resolved.on_sight is not None and not got.used
+    assert got.inputs.moves
 
 
 async def test_authoritative_removals_fall_back_to_the_walk(sim, tmp_path):
@@ -165,19 +179,19 @@ async def test_authoritative_removals_fall_back_to_the_walk(sim, tmp_path):
     checked = check_locally(spec, "merge")
     checked.authoritative = AuthoritativeNames(skills=("Sales",))
 
-    resolved, seen, _ = await both_ways(sim, checked)
+    got = await both_ways(sim, checked)
 
-    assert resolved.on_sight is not None and not resolved.on_sight.usable(resolved.store)
-    assert len(seen.moves) > 10  # the holders the spec does not list lose Sales
+    assert got.resolved.on_sight is not None and not got.used
+    assert len(got.inputs.moves) > 10  # the holders the spec does not list lose Sales
 
 
 async def test_skills_added_after_resolution_fall_back_to_the_walk(sim, tmp_path):
     s = sim.sim
     spec = write_wide_csv(tmp_path / "missing.csv", ["email", "Basket Weaving", "Billing"], [[e, "2", "-"] for e in emails(s, s.user_ids()[:10])])
 
-    resolved, seen, _ = await both_ways(sim, check_locally(spec, "merge"), missing=True)
+    got = await both_ways(sim, check_locally(spec, "merge"), missing=True)
 
-    assert resolved.on_sight is None and len(seen.moves) == 10
+    assert got.resolved.on_sight is None and not got.used and len(got.inputs.moves) == 10
 
 
 # ---------------------------------------------------------------------- the pure parts
@@ -204,10 +218,12 @@ def test_a_user_read_again_after_it_was_gathered_is_read_back_later(tmp_path):
     on_sight.resolved(intent_of("b", join_queues=frozenset({"q1"})), b)
     on_sight.read([UserState("a", 2, skills={"s1": 2.0})])  # a later page shows a again
     on_sight.close(store)
-    assert on_sight.later == {"a"} and [p.user_id for p in on_sight.current()] == ["b"]
     assert on_sight.usable(store)
     store.put_states([UserState("c", 1)], 0.0)  # any user write after resolution: stale
     assert not on_sight.usable(store)
+    on_sight.close(store)
+    assert on_sight.later == {"a"} and [p.user_id for p in on_sight.take()] == ["b"]
+    assert not on_sight.usable(store) and on_sight.take() == []  # taken once: a second ask walks the store
 
 
 def test_unknown_expansions_and_users_without_a_page_are_left_for_later(tmp_path):
@@ -235,11 +251,11 @@ async def test_a_job_that_only_adds_gives_no_reason_to_read_the_impact_either_wa
     outsiders = [u for u in s.user_ids() if u not in s.org.queue(sales).members][:40]
     spec = write_wide_csv(tmp_path / "adds.csv", ["email", "Billing", "@join_queues"], [[e, "5", "Sales"] for e in emails(s, outsiders)])
 
-    resolved, seen, _ = await both_ways(sim, check_locally(spec, "merge"))
+    got = await both_ways(sim, check_locally(spec, "merge"))
 
-    sees_all_on_sight(resolved)
-    assert may_reduce(resolved) is None and resolved.on_sight is not None and resolved.on_sight.first_reason is None
-    assert len(seen.moves) == 40
+    sees_all_on_sight(got)
+    assert may_reduce(got.resolved) is None and got.resolved.on_sight is not None and got.resolved.on_sight.first_reason is None
+    assert len(got.inputs.moves) == 40
 
 
 def test_the_first_reason_is_the_smallest_id_s_and_a_re_read_one_is_not_trusted():

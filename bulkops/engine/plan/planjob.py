@@ -159,12 +159,16 @@ async def impact_inputs(client: GenesysClient, resolved: ResolvedSpec, *, walk: 
     membership = await job_membership(client, resolved)
     on_sight = resolved.on_sight
     if walk or on_sight is None or not on_sight.usable(resolved.store):
+        if on_sight is not None:
+            on_sight.release()  # stale, or not wanted: not kept through the run
         return await walked_inputs(client, resolved, membership, resolved.store.open_user_ids())
     watch = await walked_inputs(client, resolved, membership, sorted(on_sight.later))
     watch.job_queues |= on_sight.job_queues
     known = bool(membership.members or membership.blind)  # else every user's view is no queue (most jobs)
-    for pending in on_sight.current():
-        watch.add_pending(pending, membership.view(pending.user_id, pending.joins, pending.leaves) if known else frozenset())
+    pending = on_sight.take()
+    while pending:  # each let go as its Move is made: the two lists are never both whole
+        p = pending.pop()
+        watch.add_pending(p, membership.view(p.user_id, p.joins, p.leaves) if known else frozenset())
     watch.moves.sort(key=lambda m: m.user_id)  # the walk's order: by user id
     return watch
 

@@ -57,15 +57,23 @@ class PendingMove:
         return self.skills_before != self.skills_after or self.languages_before != self.languages_after
 
 
-def pending_move(state: UserState, intent: ResolvedIntent) -> PendingMove | None:
+def pending_move(state: UserState, intent: ResolvedIntent, ids: dict[str, str] | None = None) -> PendingMove | None:
     """What the impact needs of one user, or None when nothing it looks at can change: neither its
-    skills nor its languages, and no queue to join or leave."""
+    skills nor its languages, and no queue to join or leave. ``ids``: one string per skill or language
+    id, shared by every user kept (the listing decodes a new one per user, #29 §5's memory)."""
     skills, languages, _ = applied_holdings(state, diff(state, intent))
     joins, leaves = intent.join_queues, intent.leave_queues
     if skills == state.skills and languages == state.languages and not joins and not leaves:
         return None
     label = state.email or state.username or state.id
-    return PendingMove(state.id, label, state.state == "active", state.skills, skills, state.languages, languages, joins, leaves)
+    table: dict[str, str] = {} if ids is None else ids
+    held = [shared(m, table) for m in (state.skills, skills, state.languages, languages)]
+    return PendingMove(state.id, label, state.state == "active", held[0], held[1], held[2], held[3], joins, leaves)
+
+
+def shared(holdings: Mapping[str, float], ids: dict[str, str]) -> Mapping[str, float]:
+    """``holdings`` keyed by the strings of ``ids`` (each id added the first time it is seen)."""
+    return {ids.setdefault(k, k): v for k, v in holdings.items()} if holdings else holdings
 
 
 class OnSight:
@@ -81,6 +89,7 @@ class OnSight:
         self.first_reason: tuple[str, str] | None = None
         self._reason_of = reason_of
         self._gathered: set[str] = set()
+        self._ids: dict[str, str] = {}
         self._mark: int | None = None
 
     def read(self, states: Iterable[UserState]) -> None:
@@ -99,12 +108,13 @@ class OnSight:
         if self._reason_of is not None and (self.first_reason is None or state.id < self.first_reason[0]):
             if why := self._reason_of(intent, state):
                 self.first_reason = (state.id, why)
-        if (move := pending_move(state, intent)) is not None:
+        if (move := pending_move(state, intent, self._ids)) is not None:
             self.pending.append(move)
 
     def close(self, store: RunStore) -> None:
         """Resolution has stored its last intent: from here any user write makes this stale."""
         self._mark = store.user_writes
+        self._gathered, self._ids = set(), {}  # no page comes after: what spotted a user read again is let go
 
     def usable(self, store: RunStore) -> bool:
         """Whether nothing wrote a user's intent or state since resolution ended (else walk the store)."""
@@ -114,6 +124,13 @@ class OnSight:
         """Whether ``first_reason`` still stands: its user was not read again after (else walk the store)."""
         return self.first_reason is None or self.first_reason[0] not in self.later
 
-    def current(self) -> list[PendingMove]:
-        """The pending moves of users not read back later."""
-        return [p for p in self.pending if p.user_id not in self.later]
+    def take(self) -> list[PendingMove]:
+        """The pending moves of users not read back later, once: the impact is read once, and what was
+        kept for it is let go as it is finished (after this, ``usable`` is false)."""
+        taken = [p for p in self.pending if p.user_id not in self.later]
+        self.pending, self._mark = [], None
+        return taken
+
+    def release(self) -> None:
+        """The impact will not be read (nothing can take a member from a queue): let the moves go."""
+        self.pending, self._mark = [], None
