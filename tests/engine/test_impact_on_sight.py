@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bulkops.cli.impact import gathered_on_sight
 from bulkops.domain.authoritative import AuthoritativeNames
-from bulkops.domain.merge import applied_holdings, applied_queues, diff
+from bulkops.domain.merge import applied_holdings, applied_queues, diff, holdings_after
 from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
 from bulkops.engine.plan.impact import CRITICAL, Impact, ImpactInputs, assess
 from bulkops.engine.plan.planjob import impact_inputs
@@ -203,6 +203,34 @@ def test_applied_queues_is_the_queue_part_of_diff_then_applied_holdings(held, jo
     state = UserState("u1", 1, queues=held)
     intent = ResolvedIntent(UserIntent("u1", join_queues=joins, leave_queues=leaves))
     assert applied_queues(held, joins, leaves) == applied_holdings(state, diff(state, intent))[2]
+
+
+ids = st.sampled_from(["s1", "s2", "s3", "s4"])
+levels = st.dictionaries(ids, st.integers(0, 5).map(float) | st.sampled_from([2.5, 4]), max_size=4)
+
+
+@given(
+    skills=levels,
+    languages=levels,
+    want_skills=levels,
+    want_languages=levels,
+    remove_skills=st.frozensets(ids),
+    remove_languages=st.frozensets(ids),
+    replace=st.booleans(),
+)
+def test_holdings_after_is_diff_then_applied_holdings(skills, languages, want_skills, want_languages, remove_skills, remove_languages, replace):
+    state = UserState("u1", 1, skills=skills, languages=languages)
+    intent = ResolvedIntent(
+        UserIntent(
+            "u1",
+            skills=want_skills,
+            languages=want_languages,
+            remove_skills=remove_skills,
+            remove_languages=remove_languages,
+            replace_skills=replace,
+        )
+    )
+    assert holdings_after(state, intent) == applied_holdings(state, diff(state, intent))[:2]
 
 
 def intent_of(uid: str, **kw) -> ResolvedIntent:

@@ -8,7 +8,7 @@ resolved intent is met with the state its page was just read into, so the walk i
 
 What is kept, and what is left to the walk by id (``later``, read from the store after set-up):
 
-- the skills and languages before and after, worked out on sight (``diff``, ``applied_holdings``);
+- the skills and languages before and after, worked out on sight (``holdings_after``);
 - the queue part waits for the queues' members (``QueueMembership``, loaded after resolution): each
   user who joins or leaves a queue, or whose holdings change, is kept as a ``PendingMove`` with its
   join and leave ids, and finished once the members are known (``applied_queues``);
@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from bulkops.domain.merge import applied_holdings, diff
+from bulkops.domain.merge import holdings_after
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.state.store import RunStore
 
@@ -57,23 +58,24 @@ class PendingMove:
         return self.skills_before != self.skills_after or self.languages_before != self.languages_after
 
 
-def pending_move(state: UserState, intent: ResolvedIntent, ids: dict[str, str] | None = None) -> PendingMove | None:
+def pending_move(state: UserState, intent: ResolvedIntent, objects: dict[Any, Any] | None = None) -> PendingMove | None:
     """What the impact needs of one user, or None when nothing it looks at can change: neither its
-    skills nor its languages, and no queue to join or leave. ``ids``: one string per skill or language
-    id, shared by every user kept (the listing decodes a new one per user, #29 §5's memory)."""
-    skills, languages, _ = applied_holdings(state, diff(state, intent))
+    skills nor its languages, and no queue to join or leave. ``objects``: one string per skill or
+    language id and one float per level, shared by every user kept (the listing decodes new ones per
+    user: kept for 100,000 users they raised the run's peak RSS, #29 §5)."""
+    skills, languages = holdings_after(state, intent)
     joins, leaves = intent.join_queues, intent.leave_queues
     if skills == state.skills and languages == state.languages and not joins and not leaves:
         return None
     label = state.email or state.username or state.id
-    table: dict[str, str] = {} if ids is None else ids
+    table: dict[Any, Any] = {} if objects is None else objects
     held = [shared(m, table) for m in (state.skills, skills, state.languages, languages)]
     return PendingMove(state.id, label, state.state == "active", held[0], held[1], held[2], held[3], joins, leaves)
 
 
-def shared(holdings: Mapping[str, float], ids: dict[str, str]) -> Mapping[str, float]:
-    """``holdings`` keyed by the strings of ``ids`` (each id added the first time it is seen)."""
-    return {ids.setdefault(k, k): v for k, v in holdings.items()} if holdings else holdings
+def shared(holdings: Mapping[str, float], objects: dict[Any, Any]) -> Mapping[str, float]:
+    """``holdings`` with its ids and levels taken from ``objects`` (each added the first time seen)."""
+    return {objects.setdefault(k, k): objects.setdefault(v, v) for k, v in holdings.items()} if holdings else holdings
 
 
 class OnSight:
@@ -89,7 +91,7 @@ class OnSight:
         self.first_reason: tuple[str, str] | None = None
         self._reason_of = reason_of
         self._gathered: set[str] = set()
-        self._ids: dict[str, str] = {}
+        self._objects: dict[Any, Any] = {}
         self._mark: int | None = None
 
     def read(self, states: Iterable[UserState]) -> None:
@@ -104,17 +106,18 @@ class OnSight:
             self.later.add(intent.user)
             return
         self._gathered.add(state.id)
-        self.job_queues |= intent.join_queues | intent.leave_queues
+        if intent.join_queues or intent.leave_queues:
+            self.job_queues.update(intent.join_queues, intent.leave_queues)
         if self._reason_of is not None and (self.first_reason is None or state.id < self.first_reason[0]):
             if why := self._reason_of(intent, state):
                 self.first_reason = (state.id, why)
-        if (move := pending_move(state, intent, self._ids)) is not None:
+        if (move := pending_move(state, intent, self._objects)) is not None:
             self.pending.append(move)
 
     def close(self, store: RunStore) -> None:
         """Resolution has stored its last intent: from here any user write makes this stale."""
         self._mark = store.user_writes
-        self._gathered, self._ids = set(), {}  # no page comes after: what spotted a user read again is let go
+        self._gathered, self._objects = set(), {}  # no page comes after: what spotted a user read again is let go
 
     def usable(self, store: RunStore) -> bool:
         """Whether nothing wrote a user's intent or state since resolution ended (else walk the store)."""
