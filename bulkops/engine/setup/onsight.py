@@ -69,8 +69,10 @@ def pending_move(state: UserState, intent: ResolvedIntent, objects: dict[Any, An
         return None
     label = state.email or state.username or state.id
     table: dict[Any, Any] = {} if objects is None else objects
-    held = [shared(m, table) for m in (state.skills, skills, state.languages, languages)]
-    return PendingMove(state.id, label, state.state == "active", held[0], held[1], held[2], held[3], joins, leaves)
+    skills_before, languages_before = shared(state.skills, table), shared(state.languages, table)
+    skills_after = skills_before if skills == state.skills else shared(skills, table)  # unchanged: one dict for both
+    languages_after = languages_before if languages == state.languages else shared(languages, table)
+    return PendingMove(state.id, label, state.state == "active", skills_before, skills_after, languages_before, languages_after, joins, leaves)
 
 
 def shared(holdings: Mapping[str, float], objects: dict[Any, Any]) -> Mapping[str, float]:
