@@ -21,7 +21,7 @@ from bulkops.engine.run.execute import execute
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.simulator import SimConfig
-from bulkops.simulator.model.audittrail import trail_of
+from bulkops.simulator.model.audit.trail import trail_of
 from bulkops.state.ndjson import read_ndjson
 
 USERS = 60

@@ -54,3 +54,19 @@ class GatedClock:
         self.offset += max(instant - self.now(), timedelta(0))
         self.jumps.append(instant)
         await asyncio.sleep(0)
+
+
+class FakeTime:
+    """A monotonic clock that moves only when slept on, for the limiter, the backoff and the watch
+    (``clock`` and ``sleep`` are what they take): exact and instant, whatever the machine's load."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
