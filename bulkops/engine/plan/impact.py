@@ -68,10 +68,11 @@ class Move:
 class ImpactInputs:
     """What the plan saw, kept for the impact: each user whose skills, languages or queues change."""
 
-    def __init__(self) -> None:
+    def __init__(self, levels: LevelTable | None = None) -> None:
         self.moves: list[Move] = []
         self.job_queues: set[str] = set()
-        self.levels = LevelTable()
+        #: ``levels``: the table moves gathered on sight were packed by (one table for every move).
+        self.levels = LevelTable() if levels is None else levels
 
     def add(self, state: UserState, intent: ResolvedIntent) -> None:
         self.job_queues |= intent.join_queues | intent.leave_queues
@@ -87,8 +88,8 @@ class ImpactInputs:
         self.moves.append(move)
 
     def add_pending(self, p: PendingMove, queues: frozenset[str]) -> None:
-        """A user gathered on sight (``engine/setup/onsight.py``), finished with its direct queues as
-        the membership shows them: the same ``Move`` as ``add`` makes of its state and intent."""
+        """A user gathered on sight (``engine/setup/onsight.py``, packed by this ``levels``), finished with
+        its direct queues as the membership shows them: the same ``Move`` as ``add`` makes."""
         after = applied_queues(queues, p.joins, p.leaves)
         if p.changes_holdings or after != queues:
             self.moves.append(Move(p.user_id, p.label, p.active, p.skills_before, p.skills_after, p.languages_before, p.languages_after, queues, after))

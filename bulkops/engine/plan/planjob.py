@@ -162,7 +162,7 @@ async def impact_inputs(client: GenesysClient, resolved: ResolvedSpec, *, walk: 
         if on_sight is not None:
             on_sight.release()  # stale, or not wanted: not kept through the run
         return await walked_inputs(client, resolved, membership, resolved.store.open_user_ids())
-    watch = await walked_inputs(client, resolved, membership, sorted(on_sight.later))
+    watch = await walked_inputs(client, resolved, membership, sorted(on_sight.later), ImpactInputs(on_sight.levels))
     watch.job_queues |= on_sight.job_queues
     known = bool(membership.members or membership.blind)  # else every user's view is no queue (most jobs)
     pending = on_sight.take()
@@ -173,9 +173,12 @@ async def impact_inputs(client: GenesysClient, resolved: ResolvedSpec, *, walk: 
     return watch
 
 
-async def walked_inputs(client: GenesysClient, resolved: ResolvedSpec, membership: QueueMembership, user_ids: Iterable[str]) -> ImpactInputs:
-    """The impact's inputs of these users (in this order), their intents and states read from the store."""
-    watch = ImpactInputs()
+async def walked_inputs(
+    client: GenesysClient, resolved: ResolvedSpec, membership: QueueMembership, user_ids: Iterable[str], watch: ImpactInputs | None = None
+) -> ImpactInputs:
+    """The impact's inputs of these users (in this order), their intents and states read from the store,
+    added to ``watch`` (a new one by default)."""
+    watch = ImpactInputs() if watch is None else watch
     async for intent, viewed, _ in viewed_users(client, resolved, membership, user_ids):
         watch.add(viewed, intent)
     return watch

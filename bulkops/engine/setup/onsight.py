@@ -27,12 +27,12 @@ is the store's own count of such writes (``RunStore.user_writes``), marked when 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from bulkops.domain.merge import holdings_after
 from bulkops.domain.model import ResolvedIntent, UserState
+from bulkops.engine.plan.packed import LevelTable
 from bulkops.state.store import RunStore
 
 #: Why a user's change may take a member from a queue (``engine/plan/reduction.py``'s ``user_reduction``).
@@ -41,15 +41,16 @@ ReasonOf = Callable[[ResolvedIntent, UserState | None], str | None]
 
 @dataclass(frozen=True, slots=True)
 class PendingMove:
-    """A user whose routing inputs may change, before the queues' members are known."""
+    """A user whose routing inputs may change, before the queues' members are known: skills and
+    languages packed by the ``OnSight``'s ``LevelTable``, as a ``Move``'s are."""
 
     user_id: str
     label: str
     active: bool
-    skills_before: Mapping[str, float]
-    skills_after: Mapping[str, float]
-    languages_before: Mapping[str, float]
-    languages_after: Mapping[str, float]
+    skills_before: bytes
+    skills_after: bytes
+    languages_before: bytes
+    languages_after: bytes
     joins: frozenset[str]
     leaves: frozenset[str]
 
@@ -58,26 +59,16 @@ class PendingMove:
         return self.skills_before != self.skills_after or self.languages_before != self.languages_after
 
 
-def pending_move(state: UserState, intent: ResolvedIntent, objects: dict[Any, Any] | None = None) -> PendingMove | None:
+def pending_move(state: UserState, intent: ResolvedIntent, levels: LevelTable) -> PendingMove | None:
     """What the impact needs of one user, or None when nothing it looks at can change: neither its
-    skills nor its languages, and no queue to join or leave. ``objects``: one string per skill or
-    language id and one float per level, shared by every user kept (the listing decodes new ones per
-    user: kept for 100,000 users they raised the run's peak RSS, #29 §5)."""
+    skills nor its languages, and no queue to join or leave."""
     skills, languages = holdings_after(state, intent)
     joins, leaves = intent.join_queues, intent.leave_queues
     if skills == state.skills and languages == state.languages and not joins and not leaves:
         return None
     label = state.email or state.username or state.id
-    table: dict[Any, Any] = {} if objects is None else objects
-    skills_before, languages_before = shared(state.skills, table), shared(state.languages, table)
-    skills_after = skills_before if skills == state.skills else shared(skills, table)  # unchanged: one dict for both
-    languages_after = languages_before if languages == state.languages else shared(languages, table)
-    return PendingMove(state.id, label, state.state == "active", skills_before, skills_after, languages_before, languages_after, joins, leaves)
-
-
-def shared(holdings: Mapping[str, float], objects: dict[Any, Any]) -> Mapping[str, float]:
-    """``holdings`` with its ids and levels taken from ``objects`` (each added the first time seen)."""
-    return {objects.setdefault(k, k): objects.setdefault(v, v) for k, v in holdings.items()} if holdings else holdings
+    pack = levels.pack
+    return PendingMove(state.id, label, state.state == "active", pack(state.skills), pack(skills), pack(state.languages), pack(languages), joins, leaves)
 
 
 class OnSight:
@@ -92,8 +83,9 @@ class OnSight:
         #: ``may_reduce``'s first reason (it walks the users by id), without the walk.
         self.first_reason: tuple[str, str] | None = None
         self._reason_of = reason_of
+        #: The ids and levels the pending moves are packed by: the impact's ``ImpactInputs`` takes it over.
+        self.levels = LevelTable()
         self._gathered: set[str] = set()
-        self._objects: dict[Any, Any] = {}
         self._mark: int | None = None
 
     def read(self, states: Iterable[UserState]) -> None:
@@ -113,13 +105,13 @@ class OnSight:
         if self._reason_of is not None and (self.first_reason is None or state.id < self.first_reason[0]):
             if why := self._reason_of(intent, state):
                 self.first_reason = (state.id, why)
-        if (move := pending_move(state, intent, self._objects)) is not None:
+        if (move := pending_move(state, intent, self.levels)) is not None:
             self.pending.append(move)
 
     def close(self, store: RunStore) -> None:
         """Resolution has stored its last intent: from here any user write makes this stale."""
         self._mark = store.user_writes
-        self._gathered, self._objects = set(), {}  # no page comes after: what spotted a user read again is let go
+        self._gathered = set()  # no page comes after: what spotted a user read again is let go
 
     def usable(self, store: RunStore) -> bool:
         """Whether nothing wrote a user's intent or state since resolution ended (else walk the store)."""
