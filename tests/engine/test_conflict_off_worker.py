@@ -105,3 +105,34 @@ async def test_with_many_conflicts_each_user_is_written_by_one_writer_once(sim, 
     for i in range(USERS):
         uid = user_id(sim, i)
         assert skill_of(sim, uid, skill) == 3.5 and sim.sim.user(uid)["department"] == f"Shard {i}"
+
+
+async def run_with_one_user_always_conflicting(sim, tmp_path, *, defer: float) -> tuple[str, list[dict]]:
+    """One worker, the first user dispatched answered 409 on every write, two attempts, a 10 ms
+    delay: the audit lines in the order the users finished, and that user's id."""
+    sim.sim.reset(SimConfig(users=USERS + 10, audit_delay_seconds=0))
+    path, _ = write_spec(tmp_path, sim, field=False)
+    stuck = min(user_id(sim, i) for i in range(USERS))  # the producer deals the users in id order
+    async with client_for(sim, rps=2000) as client:
+        setup = create_job(await resolve_against_org(client, check_locally(path)), state_dir=tmp_path / "state")
+        sim.sim.configure(always_conflict=[stuck])
+        options = RunOptions(workers=1, conflict_delay=0.01, conflict_attempts=2, retry_defer_max=defer)
+        summary = await execute(client, setup, options=options)
+    setup.store.close()
+    assert summary["users"] == {"applied": USERS - 1, "reconciliation": 1, "total": USERS}
+    return stuck, [r for r in read_ndjson(setup.paths.audit) if r.get("user_id")]
+
+
+async def test_a_retry_gives_way_to_every_user_not_yet_started(sim, tmp_path):
+    """The first user's second attempt is due 10 ms after its 409, long before the shard's other 59
+    users are written; it gives way to them all (earlier attempts first) and is written last."""
+    stuck, lines = await run_with_one_user_always_conflicting(sim, tmp_path, defer=30.0)
+    assert [r["user_id"] for r in lines][-1] == stuck and lines[-1]["conflicts"] == 2
+    assert sim.sim.stats()["byRoute"][SKILL_ROUTE]["byStatus"] == {"200": USERS - 1, "409": 2}
+
+
+async def test_without_precedence_a_retry_goes_as_soon_as_its_delay_is_over(sim, tmp_path):
+    """The contrast (``retry_defer_max=0``, the order before #29 §2's tail): back from its 10 ms delay,
+    the user queues for the turn at once, while 59 users' writes are still to come."""
+    stuck, lines = await run_with_one_user_always_conflicting(sim, tmp_path, defer=0.0)
+    assert [r["user_id"] for r in lines].index(stuck) < USERS - 1
