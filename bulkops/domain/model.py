@@ -9,11 +9,14 @@ the type checker still tells names from ids.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NewType
+from typing import Any, Literal, NewType, ParamSpec, TypeVar
 
 Mode = Literal["merge", "replace"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 #: Reorganization fields that go through ``PATCH /api/v2/users/{id}`` (``merge.apply`` names each).
 USER_FIELDS: tuple[str, ...] = ("department", "title", "manager")
@@ -144,3 +147,37 @@ class Changes:
             or self.join_queues
             or self.leave_queues
         )
+
+
+def fast_constructor(cls: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A constructor of the frozen slots dataclass ``cls`` that is some four times cheaper.
+
+    A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__`` (its own
+    ``__setattr__`` refuses); at 100k users set-up builds half a million records that way. This
+    builds a plain twin (the same slots in the same order, so the same layout, and the same
+    ``__init__``: defaults and factories) with ordinary stores and then makes it a ``cls``: the
+    result is a ``cls`` like any other (equal, hashed, frozen), and the type checker holds its
+    arguments to ``cls``'s own."""
+    fields = dataclasses.fields(cls) if isinstance(cls, type) and dataclasses.is_dataclass(cls) else ()
+    if not fields or getattr(cls, "__slots__", None) != tuple(f.name for f in fields):
+        raise TypeError(f"{cls!r} is not a slots dataclass")
+    twin: Any = dataclasses.make_dataclass(
+        f"_{cls.__name__}Twin",
+        [(f.name, f.type, field(default=f.default, default_factory=f.default_factory)) for f in fields],
+        slots=True,
+        eq=False,
+    )
+
+    def build(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        obj = twin(*args, **kwargs)
+        obj.__class__ = cls
+        return obj  # type: ignore[no-any-return]
+
+    return build
+
+
+#: The hot records' fast constructors (the listing, the run store and the staged intents build
+#: one or more of each per user): the same records as ``UserIntent(...)`` and ``UserState(...)``.
+new_intent = fast_constructor(UserIntent)
+new_state = fast_constructor(UserState)
+new_expected = fast_constructor(Expected)
