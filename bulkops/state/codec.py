@@ -21,8 +21,23 @@ def _compact(obj: Any, mappings: tuple[str, ...], sets: tuple[str, ...]) -> dict
 
 
 def intent_to_dict(intent: UserIntent) -> dict[str, Any]:
+    """The intent's non-empty fields (sets as sorted lists). Hot (each intent is encoded twice at
+    set-up): one test a field, in the order the stored payloads have always had."""
     out: dict[str, Any] = {"user": intent.user}
-    out.update(_compact(intent, ("skills", "languages", "fields"), ("remove_skills", "remove_languages", "join_queues", "leave_queues")))
+    if intent.skills:
+        out["skills"] = dict(intent.skills)
+    if intent.languages:
+        out["languages"] = dict(intent.languages)
+    if intent.fields:
+        out["fields"] = dict(intent.fields)
+    if intent.remove_skills:
+        out["remove_skills"] = sorted(intent.remove_skills)
+    if intent.remove_languages:
+        out["remove_languages"] = sorted(intent.remove_languages)
+    if intent.join_queues:
+        out["join_queues"] = sorted(intent.join_queues)
+    if intent.leave_queues:
+        out["leave_queues"] = sorted(intent.leave_queues)
     if intent.division:
         out["division"] = intent.division
     if intent.replace_skills:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulkops.domain.model import Expected, UserIntent, UserState
-from bulkops.state.codec import decode_intent, decode_state, encode_intent, encode_state, intent_from_dict, state_from_record, state_record
+from bulkops.state.codec import decode_intent, decode_state, encode_intent, encode_state, intent_from_dict, intent_to_dict, state_from_record, state_record
 
 texts = st.sampled_from(["a", "b", "Sales & Ops", "é"])
 
@@ -143,6 +143,27 @@ def test_a_state_record_keeps_its_keys_and_their_order():
         "state",
     ]
     assert state_record(UserState("u1", 2, unknown=frozenset({"languages"}))) == {"version": 2, "skills": {}, "id": "u1", "unknown": ["languages"]}
+
+
+def test_an_intent_payload_keeps_its_keys_and_their_order():
+    """The bytes the staged intents and older stores hold: the keys in this order, sets sorted, empty ones left out."""
+    d = intent_to_dict(DISTINCT_INTENT)
+    assert list(d) == [
+        "user",
+        "skills",
+        "languages",
+        "fields",
+        "remove_skills",
+        "remove_languages",
+        "join_queues",
+        "leave_queues",
+        "division",
+        "replace_skills",
+        "line",
+        "expect",
+    ]
+    assert encode_intent(UserIntent("u1", remove_skills=frozenset({"b", "a"}), line=3)) == b'{"user":"u1","remove_skills":["a","b"],"line":3}'
+    assert intent_to_dict(UserIntent("u1")) == {"user": "u1"}
 
 
 @pytest.mark.parametrize(
