@@ -12,6 +12,7 @@ by the run that died, and is reported as applied.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -129,8 +130,20 @@ class RunStore:
 
     def move_to(self, path: Path) -> RunStore:
         """This store (set-up's staging) becomes the run state at ``path``: closed (its WAL
-        folded in), copied beside ``path`` under a temporary name, renamed into place."""
+        folded in), renamed into place, or on another file system copied beside ``path`` under a
+        temporary name and renamed into place (at 100k users the file is ~100 MB: no copy when
+        a rename will do)."""
         self._db.close()
+        os.chmod(self.path, 0o600)
+        try:
+            os.replace(self.path, path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            self._copy_to(path)
+        return RunStore.open(path)
+
+    def _copy_to(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".creating")
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
@@ -138,7 +151,6 @@ class RunStore:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
         self.path.unlink(missing_ok=True)
-        return RunStore.open(path)
 
     @staticmethod
     def is_blank(path: Path) -> bool:

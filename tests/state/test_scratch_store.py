@@ -1,7 +1,9 @@
 """Set-up's staging store (``RunStore.create(..., scratch=True)``): no WAL and no syncs, since only
-``move_to``'s copy is ever a job's state; a rollback still undoes, the copy is an ordinary WAL store
+``move_to``'s result is ever a job's state; a rollback still undoes, the moved store is an ordinary WAL store
 holding everything, and the scratch store refuses to record a write."""
 
+import errno
+import os
 import sqlite3
 
 import pytest
@@ -55,3 +57,22 @@ def test_a_scratch_store_refuses_to_record_a_write(tmp_path, record):
     with pytest.raises(StateError, match="scratch"):
         record(staging)
     assert staging.counts() == {"pending": 1} and staging.written() == []
+
+
+def test_a_store_on_another_file_system_is_copied_into_place(tmp_path, monkeypatch):
+    """``move_to`` renames; where the job's folder is on another file system (EXDEV) it copies."""
+    staging = RunStore.create(tmp_path / "setup" / "state.db", {}, scratch=True)
+    staging.add_intents([ResolvedIntent(UserIntent("u1", skills={"s1": 3.0}))])
+    (tmp_path / "job").mkdir()
+    rename = os.replace
+
+    def across_devices(src, dst):
+        if str(src).endswith("setup/state.db"):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", across_devices)
+    store = staging.move_to(tmp_path / "job" / "state.db")
+    assert store.intent("u1") == UserIntent("u1", skills={"s1": 3.0})
+    assert not (tmp_path / "setup" / "state.db").exists() and not (tmp_path / "job" / "state.db.creating").exists()
+    assert (tmp_path / "job" / "state.db").stat().st_mode & 0o777 == 0o600
