@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, NewType, ParamSpec, TypeVar
+from typing import Any, Literal, NewType, ParamSpec, TypeVar, cast
 
 Mode = Literal["merge", "replace"]
 
@@ -150,30 +150,29 @@ class Changes:
 
 
 def fast_constructor(cls: Callable[_P, _T]) -> Callable[_P, _T]:
-    """A constructor of the frozen slots dataclass ``cls`` that is some four times cheaper.
+    """A constructor of the frozen slots dataclass ``cls`` that is some three times cheaper.
 
     A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__`` (its own
     ``__setattr__`` refuses); at 100k users set-up builds half a million records that way. This
-    builds a plain twin (the same slots in the same order, so the same layout, and the same
-    ``__init__``: defaults and factories) with ordinary stores and then makes it a ``cls``: the
-    result is a ``cls`` like any other (equal, hashed, frozen), and the type checker holds its
-    arguments to ``cls``'s own."""
+    is a plain twin (the same slots in the same order, so the same layout, and the same
+    ``__init__``: defaults and factories) whose ``__init__`` stores each field plainly and then
+    makes the object a ``cls``: the result is a ``cls`` like any other (equal, hashed, frozen),
+    and the type checker holds its arguments to ``cls``'s own."""
     fields = dataclasses.fields(cls) if isinstance(cls, type) and dataclasses.is_dataclass(cls) else ()
     if not fields or getattr(cls, "__slots__", None) != tuple(f.name for f in fields):
         raise TypeError(f"{cls!r} is not a slots dataclass")
-    twin: Any = dataclasses.make_dataclass(
+
+    def become_cls(self: Any) -> None:  # the twin's __post_init__: its __init__'s last step
+        self.__class__ = cls
+
+    twin = dataclasses.make_dataclass(
         f"_{cls.__name__}Twin",
         [(f.name, f.type, field(default=f.default, default_factory=f.default_factory)) for f in fields],
+        namespace={"__post_init__": become_cls},
         slots=True,
         eq=False,
     )
-
-    def build(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        obj = twin(*args, **kwargs)
-        obj.__class__ = cls
-        return obj  # type: ignore[no-any-return]
-
-    return build
+    return cast(Callable[_P, _T], twin)
 
 
 #: The hot records' fast constructors (the listing, the run store and the staged intents build
