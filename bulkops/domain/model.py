@@ -161,13 +161,15 @@ def fast_constructor(cls: Callable[_P, _T]) -> Callable[_P, _T]:
     fields = dataclasses.fields(cls) if isinstance(cls, type) and dataclasses.is_dataclass(cls) else ()
     if not fields or getattr(cls, "__slots__", None) != tuple(f.name for f in fields):
         raise TypeError(f"{cls!r} is not a slots dataclass")
+    if hasattr(cls, "__post_init__"):  # the twin's __init__ would not run it
+        raise TypeError(f"{cls!r} has a __post_init__")
 
     def become_cls(self: Any) -> None:  # the twin's __post_init__: its __init__'s last step
         self.__class__ = cls
 
     twin = dataclasses.make_dataclass(
         f"_{cls.__name__}Twin",
-        [(f.name, f.type, field(default=f.default, default_factory=f.default_factory)) for f in fields],
+        [(f.name, f.type, field(default=f.default, default_factory=f.default_factory, init=f.init, kw_only=f.kw_only)) for f in fields],
         namespace={"__post_init__": become_cls},
         slots=True,
         eq=False,

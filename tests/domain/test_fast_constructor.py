@@ -77,5 +77,23 @@ def test_only_slots_dataclasses_get_one():
     class NoSlots:
         a: int
 
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self):
+            raise ValueError("checked")
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class KeywordOnly:
+        a: int
+        b: int = dataclasses.field(default=2, kw_only=True)
+        c: list = dataclasses.field(default_factory=list, init=False)
+
+    for cls in (NoSlots, Checked):
+        with pytest.raises(TypeError):
+            fast_constructor(cls)
+    build = fast_constructor(KeywordOnly)
+    assert build(1, b=3) == KeywordOnly(1, b=3) and build(1) == KeywordOnly(1)
     with pytest.raises(TypeError):
-        fast_constructor(NoSlots)
+        build(1, 3)
