@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from bulkops.domain.model import UserIntent
+from bulkops.domain.model import UserIntent, new_intent
 from bulkops.safetext import spreadsheet_value
 from bulkops.spec.cells import (
     REMOVE,
@@ -104,7 +104,7 @@ class _Rows:
             self.kind_cells.add(kind, user, line, these, At(line, 1, 0), self.problems)
         if not self.levels and not self.reorgs:
             return None  # a file of util: columns only (another kind's): no user change
-        return UserIntent(
+        return new_intent(  # the fast constructor: one a row
             user=user,
             skills=skills,
             remove_skills=frozenset(rm_skills),

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from bulkops.domain.model import ResolvedIntent, UserIntent
+from bulkops.domain.model import ResolvedIntent, UserIntent, new_intent
 from bulkops.errors import SpecError
 from bulkops.spec.cells import did_you_mean, fold
 from bulkops.spec.validate import At, Locate, Problems, UserLedger, intent_digest, own_manager
@@ -234,7 +234,7 @@ class Resolver:
         if user is None or not all((ok_skills, ok_rm_skills, ok_langs, ok_rm_langs, ok_join, ok_leave, ok_division, ok_fields, uncrossed)):
             return None
         resolved = ResolvedIntent(
-            UserIntent(
+            new_intent(  # the fast constructor: one an intent
                 user=user,
                 skills=skills,
                 remove_skills=rm_skills,

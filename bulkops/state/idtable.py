@@ -48,9 +48,12 @@ class IdTable:
         try:
             return self._ids[n]
         except KeyError:  # numbered by another connection since this one loaded: read the table again
-            for m, ident in self._db.execute("SELECT n, id FROM ids WHERE n >= ?", (n,)):
-                self._numbers[ident], self._ids[m] = m, ident
+            self._reload(n)
             return self._ids[n]
+
+    def _reload(self, after: int) -> None:
+        for m, ident in self._db.execute("SELECT n, id FROM ids WHERE n >= ?", (after,)):
+            self._numbers[ident], self._ids[m] = m, ident
 
     def encode(self, intent: ResolvedIntent) -> bytes:
         d = intent_to_dict(intent)
@@ -62,11 +65,12 @@ class IdTable:
     def decode(self, payload: bytes) -> ResolvedIntent:
         if not payload.startswith(NUMBERED):
             return ResolvedIntent(decode_intent(payload))
-        d = orjson.loads(payload[1:])
-        _name_parts(d, self.ident)
-        if isinstance(d.get("expect"), dict):
-            _name_parts(d["expect"], self.ident)
-        return ResolvedIntent(intent_from_dict(d))
+        d = orjson.loads(memoryview(payload)[1:])
+        try:
+            return ResolvedIntent(intent_from_dict(_named(d, self._ids)))
+        except KeyError:  # a number this connection has not loaded (or a damaged payload: raised again)
+            self._reload(max(self._ids, default=0) + 1)
+            return ResolvedIntent(intent_from_dict(_named(orjson.loads(memoryview(payload)[1:]), self._ids)))
 
 
 def _number_parts(d: dict[str, Any], number: Any) -> None:
@@ -78,10 +82,14 @@ def _number_parts(d: dict[str, Any], number: Any) -> None:
             d[key] = [number(k) for k in d[key]]
 
 
-def _name_parts(d: dict[str, Any], ident: Any) -> None:
-    for key in _MAPS:
-        if key in d:
-            d[key] = {ident(n): v for n, v in d[key]}
-    for key in _SETS:
-        if key in d:
-            d[key] = [ident(n) for n in d[key]]
+def _named(d: dict[str, Any], ids: dict[int, str]) -> dict[str, Any]:
+    """``d`` with its numbered parts (and its ``expect``'s) named again, in place: one pass a part,
+    each number looked up in ``ids`` directly (a KeyError for one not there)."""
+    for part in (d, d["expect"]) if isinstance(d.get("expect"), dict) else (d,):
+        for key in _MAPS:
+            if key in part:
+                part[key] = {ids[n]: v for n, v in part[key]}
+        for key in _SETS:
+            if key in part:
+                part[key] = [ids[n] for n in part[key]]
+    return d

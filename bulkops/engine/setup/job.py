@@ -137,7 +137,7 @@ def check_locally(path: str | os.PathLike[str], mode: Mode | None = None, caps: 
         staged.close()
         raise SpecError(found)
     with state_writes(f"set-up's working store under {folder}"):
-        store = RunStore.create(folder / "state.db", {"job_id": None})
+        store = RunStore.create(folder / "state.db", {"job_id": None}, scratch=True)
     return CheckedSpec(spec, staged, store, named, count, caps, sections, authoritative=spec.authoritative())
 
 
