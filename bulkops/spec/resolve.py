@@ -8,7 +8,7 @@ only by case), and an exact id is accepted anywhere a name is.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bulkops.domain.model import ResolvedIntent, UserIntent
@@ -151,6 +151,9 @@ class OrgDirectory:
 #: A check on a resolved intent that needs the org (what the user holds now): a problem, or None.
 FinalCheck = Callable[[ResolvedIntent], "str | None"]
 
+#: The ids of an empty set of refs, shared by every intent that names none.
+_NO_IDS: frozenset[str] = frozenset()
+
 _WHAT = {
     "skill": ("skill", "skills"),
     "language": ("language", "languages"),
@@ -275,7 +278,9 @@ class Resolver:
                 out[id_] = v
         return out, ok
 
-    def _ids(self, kind: str, refs: Iterable[str], loc: Locate) -> tuple[frozenset[str], bool]:
+    def _ids(self, kind: str, refs: Collection[str], loc: Locate) -> tuple[frozenset[str], bool]:
+        if not refs:  # the usual case (nothing removed, no queue named): no sets built per user
+            return _NO_IDS, True
         out: set[str] = set()
         ok = True
         names = self._idx[kind]
