@@ -38,14 +38,15 @@ class NamedUsers:
         self.subjects.add(fold(intent.user))
         if manager := intent.fields.get("manager"):
             self.managers.add(fold(manager))
-        for catalogue, used in (
-            ("skills", intent.skills or intent.remove_skills),
-            ("languages", intent.languages or intent.remove_languages),
-            ("queues", intent.join_queues or intent.leave_queues),
-            ("divisions", intent.division),
-        ):
-            if used:
-                self.catalogues.add(catalogue)
+        # Straight tests, not a table walked per intent: this runs once per user of the spec.
+        if intent.skills or intent.remove_skills:
+            self.catalogues.add("skills")
+        if intent.languages or intent.remove_languages:
+            self.catalogues.add("languages")
+        if intent.join_queues or intent.leave_queues:
+            self.catalogues.add("queues")
+        if intent.division:
+            self.catalogues.add("divisions")
 
     def names_subject(self, *keys: str | None) -> bool:
         """True when any of a user's keys (id, email, username) is a subject ref.

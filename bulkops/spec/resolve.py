@@ -50,14 +50,9 @@ class UserDirectory:
     def add(self, id: str, email: str | None = None, username: str | None = None) -> None:
         self._count += 1
         self._sorted = None
+        keys = self._keys
         for key in (id, email, username):
-            if not key:
-                continue
-            k = fold(key)
-            prev = self._keys.get(k)
-            if prev is None:
-                self._keys[k] = id
-            elif prev != id:
+            if key and keys.setdefault(k := fold(key), id) != id:  # one lookup: kept, or claimed by another user
                 self._ambiguous.add(k)
 
     def lookup(self, ref: str) -> str | None:

@@ -136,3 +136,30 @@ def test_resolving_an_intent_that_names_no_queue_or_removal_gives_empty_sets() -
         frozenset(),
         frozenset(),
     )
+
+
+@pytest.mark.parametrize(
+    ("intent", "catalogues"),
+    [
+        (UserIntent("a"), set()),
+        (UserIntent("a", skills={"x": 1.0}), {"skills"}),
+        (UserIntent("a", remove_skills=frozenset({"x"})), {"skills"}),
+        (UserIntent("a", remove_languages=frozenset({"x"})), {"languages"}),
+        (UserIntent("a", leave_queues=frozenset({"q"})), {"queues"}),
+        (UserIntent("a", division="d", join_queues=frozenset({"q"}), languages={"l": 2.0}), {"divisions", "queues", "languages"}),
+        (UserIntent("a", fields={"manager": " Boss@X "}), set()),
+    ],
+)
+def test_named_users_gathers_the_catalogues_an_intent_needs(intent: UserIntent, catalogues: set[str]) -> None:
+    named = NamedUsers()
+    named.add(intent)
+    assert (named.catalogues, named.subjects, named.managers) == (catalogues, {"a"}, {fold(m) for m in intent.fields.values()})
+
+
+def test_a_key_two_users_claim_is_ambiguous_and_a_users_own_repeat_is_not() -> None:
+    directory = OrgDirectory().users
+    directory.add("id-1", "Ana@Example.com", "ana@example.com")  # email and username alike: one user's key
+    directory.add("id-2", "bo@example.com", "ANA@example.com")  # a username another user's email folds to
+    directory.add("id-1", "ana.b@example.com")  # the first user again (a second page): still theirs
+    assert (directory.lookup("ana@example.com"), directory.is_ambiguous("ana@example.com")) == (None, True)
+    assert (directory.lookup("BO@example.com"), directory.lookup("id-1"), directory.lookup("id-2"), len(directory)) == ("id-2", "id-1", "id-2", 3)
