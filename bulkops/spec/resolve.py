@@ -228,7 +228,10 @@ class Resolver:
         leave, ok_leave = self._ids("leave", intent.leave_queues, loc)
         division, ok_division = self._division(intent.division, loc)
         fields, ok_fields = self._fields(intent, user, loc)
-        uncrossed = self._uncrossed(intent.user, loc, (skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue"))
+        # Nothing removed or left (the usual case): nothing can be both added and removed.
+        uncrossed = not (rm_skills or rm_langs or leave) or self._uncrossed(
+            intent.user, loc, (skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue")
+        )
         if user is None or not all((ok_skills, ok_rm_skills, ok_langs, ok_rm_langs, ok_join, ok_leave, ok_division, ok_fields, uncrossed)):
             return None
         resolved = ResolvedIntent(
