@@ -65,11 +65,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_cell(text: str) -> str:
-    """``text`` as a CSV bulkops writes holds it: a ``'`` before a formula-looking value."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """``text`` as a CSV bulkops writes holds it: a ``'`` before a formula-looking value, and before a
+    value that starts with ``'`` itself (so that reading it back does not drop the value's own)."""
+    return "'" + text if text.startswith(FORMULA_START) or text.startswith("'") else text
 
 
 def spreadsheet_value(cell: str) -> str:
     """The value ``spreadsheet_cell`` wrote: a CSV spec read back (``bulkops export``) drops the ``'``
-    it put before a formula-looking value, so the exported value round-trips unchanged."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+    it put before a formula-looking value or a ``'``, so the exported value round-trips unchanged."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith((*FORMULA_START, "'")) else cell

@@ -10,7 +10,7 @@ under 0.3 s.
 
 ``--first-write ORG`` (#29 §5): ``bulkops run`` of a dense spec (every user of an ORG-user simulated
 org, by email, 5 skills each) and the CPU seconds the run process spent (user + system, read from
-/proc when the simulator counts its first PATCH or PUT), with its wall time beside. Target: within
+/proc when the simulator counts its first PATCH or PUT), with its wall time and its peak RSS then beside. Target: within
 15 CPU s at 100,000 users. ``--profile`` runs the process under cProfile (on CPU time) and has it write the profile and end
 (SIGUSR1) at the first write, so the profile is set-up's.
 """
@@ -75,6 +75,7 @@ def first_write(org: int, rps: float, profile: str | None) -> None:
         proc = subprocess.Popen(cmd, env=client_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             cpu = wait_first_write(url, proc)
+            peak = peak_rss(proc.pid)
             seconds = time.monotonic() - started
             reads = sim_get(url, "/__sim/stats")["total"]
             if profile:  # the profile up to here: written at once, the process ends
@@ -85,7 +86,16 @@ def first_write(org: int, rps: float, profile: str | None) -> None:
             proc.wait()
         size = sum(f.stat().st_size for f in (Path(tmp) / "s").rglob("state.db*"))
         print(f"first write, {org} users at {rps:g}/s: {cpu:.1f} CPU s of the run process ({seconds:.1f} s wall) after {reads} requests; target <= 15 CPU s")
+        print(f"  peak RSS of the run process at its first write: {peak / 1e6:.0f} MB")
         print(f"  state.db and its WAL when measured: {size / 1e6:.1f} MB; load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def peak_rss(pid: int) -> int:
+    """The process's peak resident set so far, in bytes (``VmHWM`` of /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def wait_first_write(url: str, proc: subprocess.Popen[bytes]) -> float:

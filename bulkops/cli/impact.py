@@ -23,8 +23,9 @@ from bulkops.client import GenesysClient
 from bulkops.engine.plan.impact import Impact, ImpactInputs, assess, with_prediction
 from bulkops.engine.plan.impact_text import RANK_NAMES, describe
 from bulkops.engine.plan.planjob import Plan, impact_inputs, make_plan
-from bulkops.engine.plan.reduction import may_reduce
+from bulkops.engine.plan.reduction import may_reduce, user_reduction
 from bulkops.engine.setup.job import ResolvedSpec
+from bulkops.engine.setup.onsight import OnSight
 from bulkops.errors import AuthError, CredentialsError
 from bulkops.safetext import escaped
 
@@ -66,6 +67,12 @@ async def impact_only(client: GenesysClient, resolved: ResolvedSpec, *, live: bo
     return await with_prediction(client, impact) if live else impact
 
 
+def gathered_on_sight() -> OnSight:
+    """What ``run`` hands set-up: the impact's inputs and the first reason to read it, gathered as the
+    users are resolved, so neither ``may_reduce`` nor the impact walks every user after (#29 §5)."""
+    return OnSight(reason_of=user_reduction)
+
+
 def echo_impact(impact: Impact) -> None:
     for line in describe(impact):
         colour = "red" if "[critical]" in line else "yellow" if "warning [" in line else None
@@ -102,6 +109,8 @@ async def impact_before_run(client: GenesysClient, resolved: ResolvedSpec, *, ac
         raise click.UsageError("--strict and --accept-impact contradict each other: refusing is the default, --accept-impact overrides it")
     reduction = may_reduce(resolved)
     if reduction is None:
+        if resolved.on_sight is not None:
+            resolved.on_sight.release()  # gathered for an impact not read: not kept through the run
         return RunImpact(question=("routing: nothing in the job takes a member from a queue (impact not read)",))
     try:
         impact = await impact_only(client, resolved, live=asked)

@@ -12,7 +12,16 @@ from typing import Any
 import click
 import orjson
 
-from bulkops.cli.impact import accept_impact_option, echo_impact, impact_before_run, plan_with_impact, refused, run_strict_option, strict_option
+from bulkops.cli.impact import (
+    accept_impact_option,
+    echo_impact,
+    gathered_on_sight,
+    impact_before_run,
+    plan_with_impact,
+    refused,
+    run_strict_option,
+    strict_option,
+)
 from bulkops.cli.report import webhook_config, webhook_option
 from bulkops.cli.support import exitcodes
 from bulkops.cli.support.authoritative import authoritative_lines, authoritative_of, authoritative_options
@@ -73,6 +82,7 @@ from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.requesttotal import META_KEY as TOTAL_KEY
 from bulkops.engine.run.requesttotal import RequestTotal
 from bulkops.engine.run.runner import Engine
+from bulkops.engine.setup.collector import building
 from bulkops.engine.setup.job import CheckedSpec, JobSetup, add_missing_skills, check_locally, create_job, job_id_for, open_job, resolve_against_org
 from bulkops.engine.setup.jobhistory import JobEntry, UnfinishedJobError, list_jobs, next_job_name
 from bulkops.engine.summary import account_fields, account_lines, render_summary
@@ -400,7 +410,8 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     if waves is not None and windowed is not None:
         raise click.UsageError("--waves and --window cannot be combined: a watch would outlast the window")
     authoritative = authoritative_of(kw)
-    opened = check_locally(spec, as_mode(mode), caps_of(kw))
+    with building():  # set-up's long-lived records: the collector paced down (#29 §5)
+        opened = check_locally(spec, as_mode(mode), caps_of(kw))
     opened.authoritative = opened.authoritative | authoritative  # the spec's (JSON v2) and the options'
     job = job or nightly_job(opened, state_dir)
     for column in opened.spec.ignored_columns():
@@ -411,9 +422,11 @@ def run(spec: str, mode: str | None, state_dir: str, job: str | None, create_mis
     async def main(stopper: Stopper) -> int:
         async with GenesysClient(config) as client:
             org = await client.get_organization()  # right after the token: the job records where it runs
-            resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills)
-            asked = not kw["assume_yes"] and can_ask()
-            impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
+            # on_sight: the impact's inputs gathered as the users are resolved, not walked after (#29 §5)
+            with building():
+                resolved = await resolve_against_org(client, opened, allow_missing_skills=create_missing_skills, on_sight=gathered_on_sight())
+                asked = not kw["assume_yes"] and can_ask()
+                impact = await impact_before_run(client, resolved, accept=kw["accept_impact"], strict=kw["strict"], asked=asked)
             if impact.refusal is not None:
                 return impact.refusal  # a queue left with no member: before the question and any write
             watched = await watched_queues(client, waves, impact.queues) if waves is not None else {}  # an unknown queue: exit 2

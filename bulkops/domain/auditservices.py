@@ -16,7 +16,7 @@ from typing import Any
 #: The services assumed when the mapping cannot be read (and before #27 §4, always).
 DEFAULT_SERVICES: tuple[str, ...] = ("Directory", "PeoplePermissions", "Routing")
 #: What a bulkops job writes, as the audit names it: entity type -> the actions its writes cause
-#: (the simulator's audit subjects, simulator/model/audit_subjects.py; the real names are guesses).
+#: (the simulator's audit subjects, simulator/model/audit/subjects.py; the real names are guesses).
 WRITTEN: Mapping[str, tuple[str, ...]] = {
     "User": ("Update", "Move"),
     "AgentRoutingInfo": ("Update",),

@@ -56,6 +56,31 @@ def applied_holdings(state: UserState, changes: Changes) -> tuple[dict[str, floa
     return skills, languages, (state.queues | changes.join_queues) - changes.leave_queues
 
 
+def holdings_after(state: UserState, intent: ResolvedIntent) -> tuple[dict[str, float], dict[str, float]]:
+    """The skills and languages ``state`` holds once ``intent`` is written: equal to the first two of
+    ``applied_holdings(state, diff(state, intent))`` without making the whole ``Changes`` (set-up
+    works this out per user for the impact on routing, #29 §5)."""
+    if intent.replace_skills:
+        skills = {k: float(v) for k, v in intent.skills.items()}
+    else:
+        skills = _after(state.skills, intent.skills, intent.remove_skills)
+    return skills, _after(state.languages, intent.languages, intent.remove_languages)
+
+
+def _after(held: Mapping[str, float], wanted: Mapping[str, float], removed: frozenset[str]) -> dict[str, float]:
+    """Merge mode's holdings after: ``removed`` taken away, then ``wanted`` set where it differs."""
+    out = {k: v for k, v in held.items() if k not in removed} if removed else dict(held)
+    out.update(_upserts(held, wanted))
+    return out
+
+
+def applied_queues(held: frozenset[str], joins: frozenset[str], leaves: frozenset[str]) -> frozenset[str]:
+    """The queues ``held`` becomes once an intent's ``joins`` and ``leaves`` are written: the queue part
+    of ``applied_holdings(state, diff(state, intent))``, for the impact's inputs gathered before the
+    queues' members are known (#29 §5)."""
+    return (held | (joins - held)) - (leaves & held)
+
+
 def apply(state: UserState, changes: Changes) -> UserState:
     """The state the API should show once ``changes`` are written (version unchanged).
 

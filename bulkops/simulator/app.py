@@ -31,7 +31,8 @@ from bulkops.simulator.errors import (
     SimApiError,
 )
 from bulkops.simulator.httputil import SIM_KEY
-from bulkops.simulator.model import audittrail, organization
+from bulkops.simulator.model import organization
+from bulkops.simulator.model.audit import trail
 from bulkops.simulator.model.lag import MIN_CONFLICT_WINDOW_S
 from bulkops.simulator.routes import (
     routes_admin,
@@ -108,7 +109,7 @@ async def _api(sim: Simulator, request: web.Request, handler: Handler, cid: str)
         code, message = _INJECTED[injected]
         resp: web.StreamResponse = SimApiError(injected, code, message).response(cid)
     else:
-        resp = await audittrail.recorded(sim, request, lambda: _call(handler, request, cid))  # a write it applied is audited
+        resp = await trail.recorded(sim, request, lambda: _call(handler, request, cid))  # a write it applied is audited
     if decision is not None:
         resp.headers.update(decision.headers())
     return resp

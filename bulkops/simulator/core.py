@@ -22,7 +22,8 @@ from bulkops.simulator.auth import TokenStore
 from bulkops.simulator.config import SimConfig
 from bulkops.simulator.errors import conflict
 from bulkops.simulator.faults import Faults
-from bulkops.simulator.model import cgr, skilldefs, skillgroups, traffic
+from bulkops.simulator.model import cgr, skilldefs, skillgroups
+from bulkops.simulator.model.analytics import traffic
 from bulkops.simulator.model.lag import WriteLag
 from bulkops.simulator.model.org import MemberGroup, Org, User, now_iso
 from bulkops.simulator.model.queuetime.live import LiveQueues

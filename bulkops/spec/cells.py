@@ -173,6 +173,15 @@ class Column:
     name: str  # skill/language name as written, the reorg attribute, or the other kind's header as written
 
 
+def reorg_value(cell: str) -> str:
+    """A reorg cell's value as written (stripped): ``spreadsheet_value``, and the ``'`` before a remove
+    marker dropped too, so a department or division literally called "-" or "remove" can be written
+    (``'-``, ``'remove``: what ``bulkops export`` writes). The marker check is on the cell before this."""
+    if cell.startswith("'") and cell[1:].casefold() in REMOVE_MARKERS:
+        return cell[1:]
+    return spreadsheet_value(cell)
+
+
 def classify_header(text: str, index: int) -> Column:
     """Classify one wide-CSV header cell; raises CellError for reserved names misused. A name
     ``bulkops export`` neutralised (``'=Sum``) is read as the name it wrote."""

@@ -21,6 +21,7 @@ from bulkops.spec.cells import (
     classify_header,
     fold,
     parse_level,
+    reorg_value,
     respell,
     split_list,
 )
@@ -163,10 +164,11 @@ class _Rows:
         lists: dict[str, frozenset[str]] = {}
         n = len(row)
         for i, attr in self.reorgs:
-            text = spreadsheet_value(row[i].strip()) if i < n else ""
+            raw = row[i].strip() if i < n else ""
+            text = reorg_value(raw)
             if not text:
                 continue
-            if text.casefold() in REMOVE_MARKERS:
+            if raw.casefold() in REMOVE_MARKERS:  # a marker as written; '- and 'remove are the values
                 self.problems.add(At(line, 1, i), f"@{attr}: {text!r} cannot clear a value; leave the cell blank to keep it")
             elif attr in ("join_queues", "leave_queues"):
                 lists[attr] = frozenset(split_list(text))

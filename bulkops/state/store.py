@@ -90,6 +90,9 @@ class RunStore:
         self.path = path
         self._db = conn
         self._idtable: IdTable | None = None
+        #: Writes of the users' intents or states in this process: what set-up gathered for the impact
+        #: on sight is valid only while this has not moved since resolution finished (#29 §5).
+        self.user_writes = 0
 
     @property
     def _ids(self) -> IdTable:
@@ -213,6 +216,7 @@ class RunStore:
         return total
 
     def _insert(self, rows: list[tuple[str, bytes]]) -> int:
+        self.user_writes += 1
         self._db.executemany("INSERT INTO intents(user_id, payload) VALUES (?, ?)", rows)
         return len(rows)
 
@@ -230,6 +234,7 @@ class RunStore:
 
     def put_intent(self, intent: ResolvedIntent) -> None:
         """Store or replace one user's intent (set-up merging a migration into what the spec says)."""
+        self.user_writes += 1
         with self._db:
             self._db.execute(
                 "INSERT INTO intents(user_id, payload) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET payload = excluded.payload",
@@ -313,12 +318,14 @@ class RunStore:
 
     def clear_intents(self) -> None:
         """Resolution starts again (skills were just created): drop what the last attempt stored."""
+        self.user_writes += 1
         with self._db:
             self._db.execute("DELETE FROM intents")
 
     # -- user states read by set-up ----------------------------------------------------------
 
     def put_states(self, states: Iterable[UserState], read_at: float) -> None:
+        self.user_writes += 1
         with self._db:
             self._db.executemany(
                 "INSERT INTO states(user_id, payload, read_at) VALUES (?, ?, ?) "

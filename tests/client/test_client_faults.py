@@ -28,6 +28,7 @@ from bulkops.client.api import MIN_RATE_LIMIT_PAUSE
 from bulkops.client.ratelimit import RateGovernor
 from bulkops.errors import AuthError, ConflictError, MalformedResponseError, ServerError, TransportError
 from bulkops.simulator import SimConfig
+from tests.helpers.clock import FakeTime
 
 USERS = r"/api/v2/users/query"
 USER = r"/api/v2/users/[^/]+"
@@ -263,19 +264,6 @@ async def test_a_gateway_html_page_is_retried_and_its_error_stays_short(sim, pro
 
 
 # -- Retry-After that cannot be read --------------------------------------------------------------
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.mark.parametrize("header", ["nan", "NaN", "-1", "soon", "inf"])

@@ -3,23 +3,11 @@
 import pytest
 
 from bulkops.client.ratelimit import HORIZON, Allowance, RateGovernor, RateHeaders
+from tests.helpers.clock import FakeTime
 
 
 def hdrs(count, allowed, reset):
     return {"inin-ratelimit-count": str(count), "inin-ratelimit-allowed": str(allowed), "inin-ratelimit-reset": str(reset)}
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 100.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    async def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def governor(rps, t, **kw):
@@ -55,7 +43,7 @@ def test_allowance_describes_itself():
 
 
 async def test_no_headers_paces_at_the_configured_rate_exactly():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(8, t)
     times = await start_times(gov, t, 9)
     assert times[-1] - times[0] == pytest.approx(1.0)  # 8 intervals of 1/8 s
@@ -64,7 +52,7 @@ async def test_no_headers_paces_at_the_configured_rate_exactly():
 
 async def test_a_late_wake_up_does_not_lose_its_slot():
     """Start times are an absolute schedule: a request that starts late is not charged for it."""
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(10, t)
     await gov.acquire()  # slot 100.0
     await gov.acquire()  # slot 100.1
@@ -74,7 +62,7 @@ async def test_a_late_wake_up_does_not_lose_its_slot():
 
 
 async def test_fixed_window_of_300_per_minute_is_spread_evenly_not_burst():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(8, t)
     gov.observe(hdrs(1, 300, 60))  # the first answer of a fixed window: its reset is the whole window
     assert gov.allowance == Allowance(300, 60)
@@ -88,7 +76,7 @@ async def test_fixed_window_of_300_per_minute_is_spread_evenly_not_burst():
 
 
 async def test_the_configured_rate_stays_the_ceiling_when_the_server_allows_more():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(50, t)
     gov.observe(hdrs(1, 60, 1))  # a 60/s allowance
     assert gov.allowance == Allowance(60, 1) and gov.pace == 50 and not gov.server_bound
@@ -96,7 +84,7 @@ async def test_the_configured_rate_stays_the_ceiling_when_the_server_allows_more
 
 
 def test_the_window_is_the_longest_reset_seen_for_that_allowance():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(8, t)
     gov.observe(hdrs(20, 300, 4))  # a per-minute bucket early on: its reset is short...
     assert gov.allowance == Allowance(300, 4)  # ...so the estimate is high, and the ceiling (8/s) rules
@@ -108,7 +96,7 @@ def test_the_window_is_the_longest_reset_seen_for_that_allowance():
 
 
 def test_a_lower_allowance_of_a_family_of_routes_does_not_set_the_general_pace():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(8, t)
     gov.observe(hdrs(1, 300, 60))
     gov.observe(hdrs(1, 60, 60))  # the queues' own allowance
@@ -116,7 +104,7 @@ def test_a_lower_allowance_of_a_family_of_routes_does_not_set_the_general_pace()
 
 
 def test_an_allowance_not_seen_for_a_while_is_forgotten():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(8, t)
     gov.observe(hdrs(1, 300, 60))
     t.now += HORIZON + 1
@@ -127,21 +115,21 @@ def test_an_allowance_not_seen_for_a_while_is_forgotten():
 
 
 def test_healthy_headers_hold_nothing_back():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1000, t)
     gov.observe(hdrs(10, 300, 40))
     assert gov.paused_for == 0 and gov.pauses == 0
 
 
 def test_spent_allowance_waits_for_the_reset():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1000, t)
     gov.observe(hdrs(300, 300, 7))
     assert gov.paused_for == 7.0 and gov.pauses == 1
 
 
 async def test_low_allowance_spreads_what_is_left_over_the_window():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1000, t)
     gov.observe(hdrs(296, 300, 10))  # 4 left for 10 s: 5 slots of 2 s
     assert gov.pace == pytest.approx(5 / 10)
@@ -156,7 +144,7 @@ async def test_low_allowance_spreads_what_is_left_over_the_window():
 
 
 async def test_a_pause_holds_every_request_until_it_ends():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1000, t)
     gov.pause(5)
     await gov.acquire()
@@ -165,7 +153,7 @@ async def test_a_pause_holds_every_request_until_it_ends():
 
 
 async def test_a_pause_that_starts_while_waiting_for_a_slot_is_honoured():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1, t)
     await gov.acquire()  # slot 100
     gov.pause(0.5)
@@ -182,7 +170,7 @@ async def test_a_pause_that_starts_while_waiting_for_a_slot_is_honoured():
 
 
 async def test_pause_is_clamped_and_never_shortened():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1000, t, max_pause=30)
     gov.pause(3600)
     assert gov.paused_for == 30
@@ -191,7 +179,7 @@ async def test_pause_is_clamped_and_never_shortened():
 
 
 def test_a_nan_pause_holds_back_for_the_longest_pause_not_for_nothing():
-    t = FakeTime()
+    t = FakeTime(100.0)
     gov = governor(1000, t, max_pause=30)
     gov.pause(float("nan"))
     assert gov.paused_for == 30

@@ -16,7 +16,8 @@ from bulkops.engine.plan.impact import NOTICE
 from bulkops.engine.plan.impact_text import describe, to_dict
 from bulkops.errors import BadRequestError
 from bulkops.simulator import SimConfig
-from bulkops.simulator.model import activity, skillgroups
+from bulkops.simulator.model import skillgroups
+from bulkops.simulator.model.analytics import activity
 
 
 def _either(dimension, values):

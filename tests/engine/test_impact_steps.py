@@ -10,7 +10,7 @@ from bulkops.engine.plan.impact import GroupImpact, Joins, Move, QueueImpact, ch
 
 
 def move(uid: str, before: set[str] = frozenset(), after: set[str] = frozenset()) -> Move:
-    return Move(uid, f"{uid}@x.com", True, {}, {}, {}, {}, frozenset(before), frozenset(after))
+    return Move(uid, f"{uid}@x.com", True, b"", b"", b"", b"", frozenset(before), frozenset(after))
 
 
 MEMBER = {"g1": ({"a", "b"}, {"b", "c"}), "g2": ({"d"}, {"d"})}

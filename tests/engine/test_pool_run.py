@@ -23,7 +23,7 @@ from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, open_job, resolve_against_org
 from bulkops.errors import PassFailed
 from bulkops.simulator import SimConfig
-from bulkops.simulator.model.audittrail import trail_of
+from bulkops.simulator.model.audit.trail import trail_of
 from bulkops.state.ndjson import read_ndjson
 
 USERS = 90

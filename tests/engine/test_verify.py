@@ -18,7 +18,7 @@ from bulkops.engine.run.options import RunOptions
 from bulkops.engine.setup.job import check_locally, create_job, resolve_against_org
 from bulkops.engine.verify.verifyjob import read_job_writes
 from bulkops.engine.verify.verifyrun import Pending, VerifyOptions, verify_job
-from bulkops.simulator.model.audittrail import TRAIL_KEY
+from bulkops.simulator.model.audit.trail import TRAIL_KEY
 from bulkops.state.store import RunStore
 
 OPTS = RunOptions(workers=4, conflict_delay=0.0)

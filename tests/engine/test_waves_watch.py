@@ -11,23 +11,9 @@ from bulkops.domain.rollout.gate import parse_gate
 from bulkops.engine.waves.watch import Watch, watch_queues
 from bulkops.simulator import SimConfig
 from bulkops.state.waveslog import GateReading
+from tests.helpers.clock import FakeTime
 
 ROUTING = SimConfig(routing_picture=True, queue_traffic=True)
-
-
-class FakeTime:
-    """A clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -72,4 +72,4 @@ def test_a_proficiency_cell_reads_back_as_the_same_number(value):
 def test_a_neutralised_cell_reads_back_as_written(text):
     cell = spreadsheet_cell(text)
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-    assert spreadsheet_value(cell) == text or (text.startswith("'") and text[1:].startswith(("=", "+", "-", "@", "\t", "\r")))
+    assert spreadsheet_value(cell) == text  # a value's own leading ' too (it gets one more)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from simhelpers import basic, get_token
 
 from bulkops.simulator import SimConfig
-from bulkops.simulator.model.audittrail import trail_of
+from bulkops.simulator.model.audit.trail import trail_of
 
 TOKEN_FORM = {"grant_type": "client_credentials"}
 

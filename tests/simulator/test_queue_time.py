@@ -19,8 +19,8 @@ from simhelpers import Api, get_token
 from bulkops.client.endpoints.conversation_aggregates import recent_interval
 from bulkops.simulator import ManualClock, Simulator
 from bulkops.simulator.config import ROUTING_TIME_SCALE, SimConfig, profile_config
-from bulkops.simulator.model import traffic
-from bulkops.simulator.model.activity import observations
+from bulkops.simulator.model.analytics import traffic
+from bulkops.simulator.model.analytics.activity import observations
 from bulkops.simulator.model.queuetime.history import KEPT_BUCKETS, Covered, History
 from bulkops.simulator.model.queuetime.live import LiveQueues
 

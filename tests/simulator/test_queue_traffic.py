@@ -12,7 +12,7 @@ import pytest
 from bulkops.domain.rollout import erlangc
 from bulkops.simulator import SimConfig
 from bulkops.simulator.config import profile_config
-from bulkops.simulator.model import traffic
+from bulkops.simulator.model.analytics import traffic
 
 OBSERVATIONS = "/api/v2/analytics/queues/observations/query"
 AGGREGATES = "/api/v2/analytics/conversations/aggregates/query"

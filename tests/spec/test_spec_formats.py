@@ -11,6 +11,7 @@ import pytest
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecError
 from bulkops.spec import load_and_validate, open_spec
+from bulkops.spec.validate import Problems
 
 from .conftest import JOBS
 
@@ -278,3 +279,30 @@ def test_example_jobs_resolve_against_catalogue_names(directory) -> None:
     for name in ("skills-wide.csv", "skills-long.csv", "reorg.json"):
         spec = open_spec(JOBS / name)
         assert spec.validate(make_directory(200)) == [], name
+
+
+@pytest.mark.parametrize(
+    "cell, department, problem",
+    [
+        ("Sales", "Sales", None),
+        ("'-", "-", None),  # a department literally called "-", as `bulkops export` writes it
+        ("'remove", "remove", None),
+        ("'REMOVE", "REMOVE", None),
+        ("'=x", "=x", None),
+        ("''remove", "'remove", None),  # a value starting with ' gets one more
+        ("'Hello", "'Hello", None),  # a hand-written apostrophe before anything else stays
+        ("-", None, "cannot clear a value"),
+        ("Remove", None, "cannot clear a value"),
+    ],
+)
+def test_a_reorg_cell_marker_is_refused_and_its_quoted_form_is_the_value(tmp_path, cell, department, problem):
+    path = tmp_path / "s.csv"
+    path.write_text(f"email,@department\na@example.com,{cell}\n", encoding="utf-8")
+    spec = open_spec(path)
+    problems = Problems(str(path))
+    intents = list(spec.checked(problems))
+    found = spec.finish(problems)
+    if problem is None:
+        assert not found and intents[0].fields == {"department": department}
+    else:
+        assert len(found) == 1 and problem in found[0].message and (found[0].line, found[0].column) == (2, 15)

@@ -19,7 +19,8 @@ request is labelled ``state_reads`` and counted in ``Impact.requests``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from bulkops.client.api import GenesysClient
@@ -27,12 +28,14 @@ from bulkops.client.endpoints import activity as reads
 from bulkops.client.endpoints import routing_config
 from bulkops.client.endpoints.routing_records import SkillGroup
 from bulkops.client.requestkind import STATE_READS, request_kind
-from bulkops.domain.merge import applied_holdings, diff
+from bulkops.domain.merge import applied_holdings, applied_queues, diff
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.skillgroups import Holdings, is_member, names_in
+from bulkops.engine.plan.packed import LevelTable
 from bulkops.engine.plan.prediction import QueueServiceLevel, Staffing, predict
 from bulkops.engine.run.queues import read_members_first
 from bulkops.engine.setup.directory import build_catalogue
+from bulkops.engine.setup.onsight import PendingMove
 from bulkops.errors import AuthError, BulkopsError
 from bulkops.spec.resolve import OrgDirectory
 
@@ -43,15 +46,17 @@ SHOWN = 10  # users named per line; the rest are counted
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One user whose routing inputs change: skills and languages by id, direct queues among the job's."""
+    """One user whose routing inputs change: skills and languages by id, packed by the job's
+    ``LevelTable`` (``engine/plan/packed.py``: a 100,000-user job kept 465 MB of dicts), and direct
+    queues among the job's."""
 
     user_id: str
     label: str
     active: bool
-    skills_before: Mapping[str, float]
-    skills_after: Mapping[str, float]
-    languages_before: Mapping[str, float]
-    languages_after: Mapping[str, float]
+    skills_before: bytes
+    skills_after: bytes
+    languages_before: bytes
+    languages_after: bytes
     queues_before: frozenset[str]
     queues_after: frozenset[str]
 
@@ -63,9 +68,11 @@ class Move:
 class ImpactInputs:
     """What the plan saw, kept for the impact: each user whose skills, languages or queues change."""
 
-    def __init__(self) -> None:
+    def __init__(self, levels: LevelTable | None = None) -> None:
         self.moves: list[Move] = []
         self.job_queues: set[str] = set()
+        #: ``levels``: the table moves gathered on sight were packed by (one table for every move).
+        self.levels = LevelTable() if levels is None else levels
 
     def add(self, state: UserState, intent: ResolvedIntent) -> None:
         self.job_queues |= intent.join_queues | intent.leave_queues
@@ -76,8 +83,16 @@ class ImpactInputs:
         if skills == state.skills and languages == state.languages and queues == state.queues:
             return
         label = state.email or state.username or state.id
-        move = Move(state.id, label, state.state == "active", state.skills, skills, state.languages, languages, state.queues, queues)
+        pack = self.levels.pack
+        move = Move(state.id, label, state.state == "active", pack(state.skills), pack(skills), pack(state.languages), pack(languages), state.queues, queues)
         self.moves.append(move)
+
+    def add_pending(self, p: PendingMove, queues: frozenset[str]) -> None:
+        """A user gathered on sight (``engine/setup/onsight.py``, packed by this ``levels``), finished with
+        its direct queues as the membership shows them: the same ``Move`` as ``add`` makes."""
+        after = applied_queues(queues, p.joins, p.leaves)
+        if p.changes_holdings or after != queues:
+            self.moves.append(Move(p.user_id, p.label, p.active, p.skills_before, p.skills_after, p.languages_before, p.languages_after, queues, after))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,19 +189,29 @@ async def assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDire
     )
 
 
-class HoldingsByUser(dict[str, Holdings]):
-    """Each moving user's holdings by name (before or after), made when a skill group or a ring first
-    asks: a job with no skill group and no ring asks none (100,000 users made 200,000 before, #29 §5)."""
+class HoldingsByUser(Mapping[str, Holdings]):
+    """Each moving user's holdings by name (before or after), made when a skill group or a ring asks
+    and not kept per user: kept per user they were 200,000 dicts at 100,000 users (#29 §5, §6). Equal
+    holdings (equal packed bytes) are made once while they stay among the last few thousand asked."""
 
-    def __init__(self, moves: Sequence[Move], names: Mapping[str, str], *, after: bool) -> None:
-        super().__init__()
-        self._moves, self._names, self._after = {m.user_id: m for m in moves}, names, after
+    def __init__(self, moves: Sequence[Move], names: Mapping[str, str], *, after: bool, levels: LevelTable) -> None:
+        self._moves, self._names, self._after, self._levels = {m.user_id: m for m in moves}, names, after, levels
+        self._make = functools.lru_cache(maxsize=4096)(self._holdings)
 
-    def __missing__(self, user_id: str) -> Holdings:
+    def __getitem__(self, user_id: str) -> Holdings:
         m = self._moves[user_id]
-        skills, languages = (m.skills_after, m.languages_after) if self._after else (m.skills_before, m.languages_before)
-        made = self[user_id] = Holdings.of(skills, languages, self._names, active=m.active)
-        return made
+        if self._after:
+            return self._make(m.skills_after, m.languages_after, m.active)
+        return self._make(m.skills_before, m.languages_before, m.active)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._moves)
+
+    def __len__(self) -> int:
+        return len(self._moves)
+
+    def _holdings(self, skills: bytes, languages: bytes, active: bool) -> Holdings:
+        return Holdings.of(self._levels.unpack(skills), self._levels.unpack(languages), self._names, active=active)
 
 
 #: Group id -> (user ids who are members before, after).
@@ -199,7 +224,8 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
         return Impact()
     groups = await _skill_groups(client) if any(m.changes_holdings for m in moves) else []
     names = await _names(client, directory, groups)
-    before, after = HoldingsByUser(moves, names, after=False), HoldingsByUser(moves, names, after=True)
+    before = HoldingsByUser(moves, names, after=False, levels=inputs.levels)
+    after = HoldingsByUser(moves, names, after=True, levels=inputs.levels)
     member = group_membership(groups, moves, before, after)
     moving_groups = {gid for gid, (b, a) in member.items() if b != a}
     queues = await reads.list_queues(client, None if moving_groups else inputs.job_queues)
@@ -218,14 +244,19 @@ async def _assess(client: GenesysClient, inputs: ImpactInputs, directory: OrgDir
 def group_membership(
     groups: Sequence[SkillGroup], moves: Sequence[Move], before: Mapping[str, Holdings], after: Mapping[str, Holdings]
 ) -> dict[str, tuple[set[str], set[str]]]:
-    """Which of the moving users each skill group selects, before and after the job."""
-    return {
-        g.id: (
-            {m.user_id for m in moves if is_member(g.conditions, before[m.user_id])},
-            {m.user_id for m in moves if is_member(g.conditions, after[m.user_id])},
-        )
-        for g in groups
-    }
+    """Which of the moving users each skill group selects, before and after the job (one pass over the
+    users: each one's holdings are made once, not once a group)."""
+    member: dict[str, tuple[set[str], set[str]]] = {g.id: (set(), set()) for g in groups}
+    if not groups:
+        return member
+    for m in moves:
+        held_before, held_after = before[m.user_id], after[m.user_id]
+        for g in groups:
+            if is_member(g.conditions, held_before):
+                member[g.id][0].add(m.user_id)
+            if is_member(g.conditions, held_after):
+                member[g.id][1].add(m.user_id)
+    return member
 
 
 def group_impacts_of(
@@ -380,17 +411,24 @@ def _ring_skills(
 ) -> tuple[RingSkillImpact, ...]:
     """Members of the queue who stop (or start) holding a skill one of its bullseye rings removes:
     the agents a conversation needing that skill reaches before the ring drops it."""
-    out: list[RingSkillImpact] = []
-    for ring, skill_ids in enumerate(q.ring_skills, start=1):
-        for sid in skill_ids:
-            if sid not in names:
-                continue
-            key = names[sid].lower()
-            held_b = {m.user_id for m in moves if m.user_id in members_before and key in before[m.user_id].skills}
-            held_a = {m.user_id for m in moves if m.user_id in members_before and key in after[m.user_id].skills}
-            if held_b != held_a:
-                out.append(RingSkillImpact(ring, names[sid], len(held_b - held_a), len(held_a - held_b)))
-    return tuple(out)
+    asked = [(ring, names[sid]) for ring, skill_ids in enumerate(q.ring_skills, start=1) for sid in skill_ids if sid in names]
+    if not asked:
+        return ()
+    held: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in asked]
+    for m in moves:  # one pass: each member's holdings made once, not once a ring skill
+        if m.user_id not in members_before:
+            continue
+        skills_b, skills_a = before[m.user_id].skills, after[m.user_id].skills
+        for (_, name), (held_b, held_a) in zip(asked, held, strict=True):
+            if name.lower() in skills_b:
+                held_b.add(m.user_id)
+            if name.lower() in skills_a:
+                held_a.add(m.user_id)
+    return tuple(
+        RingSkillImpact(ring, name, len(held_b - held_a), len(held_a - held_b))
+        for (ring, name), (held_b, held_a) in zip(asked, held, strict=True)
+        if held_b != held_a
+    )
 
 
 async def _live(

@@ -150,12 +150,36 @@ async def make_plan(client: GenesysClient, resolved: ResolvedSpec, *, detail: in
     return plan
 
 
-async def impact_inputs(client: GenesysClient, resolved: ResolvedSpec) -> ImpactInputs:
+async def impact_inputs(client: GenesysClient, resolved: ResolvedSpec, *, walk: bool = False) -> ImpactInputs:
     """What the impact on routing needs of the users, without the rest of a plan: ``run`` reads the
-    impact before its first write and shows no plan, so it spends no CPU on one (#29 §5)."""
-    watch = ImpactInputs()
+    impact before its first write and shows no plan, so it spends no CPU on one (#29 §5). What set-up
+    gathered on sight is used while still valid (``resolved.on_sight``), finished with the queues'
+    members, and only the users it left out are read back from the store; otherwise (or ``walk``)
+    every open user is."""
     membership = await job_membership(client, resolved)
-    async for intent, viewed, _ in viewed_users(client, resolved, membership):
+    on_sight = resolved.on_sight
+    if walk or on_sight is None or not on_sight.usable(resolved.store):
+        if on_sight is not None:
+            on_sight.release()  # stale, or not wanted: not kept through the run
+        return await walked_inputs(client, resolved, membership, resolved.store.open_user_ids())
+    watch = await walked_inputs(client, resolved, membership, sorted(on_sight.later), ImpactInputs(on_sight.levels))
+    watch.job_queues |= on_sight.job_queues
+    known = bool(membership.members or membership.blind)  # else every user's view is no queue (most jobs)
+    pending = on_sight.take()
+    while pending:  # each let go as its Move is made: the two lists are never both whole
+        p = pending.pop()
+        watch.add_pending(p, membership.view(p.user_id, p.joins, p.leaves) if known else frozenset())
+    watch.moves.sort(key=lambda m: m.user_id)  # the walk's order: by user id
+    return watch
+
+
+async def walked_inputs(
+    client: GenesysClient, resolved: ResolvedSpec, membership: QueueMembership, user_ids: Iterable[str], watch: ImpactInputs | None = None
+) -> ImpactInputs:
+    """The impact's inputs of these users (in this order), their intents and states read from the store,
+    added to ``watch`` (a new one by default)."""
+    watch = ImpactInputs() if watch is None else watch
+    async for intent, viewed, _ in viewed_users(client, resolved, membership, user_ids):
         watch.add(viewed, intent)
     return watch
 
@@ -166,11 +190,13 @@ async def job_membership(client: GenesysClient, resolved: ResolvedSpec) -> Queue
     return await QueueMembership.load(client, resolved.queues, asks, known=resolved.directory.queue_members)
 
 
-async def viewed_users(client: GenesysClient, resolved: ResolvedSpec, membership: QueueMembership) -> AsyncIterator[tuple[ResolvedIntent, UserState, int]]:
-    """Each open user set-up read: its intent, its state with what expand left out read and its
-    queues as the run's diff sees them, and the requests that reading took."""
+async def viewed_users(
+    client: GenesysClient, resolved: ResolvedSpec, membership: QueueMembership, user_ids: Iterable[str] | None = None
+) -> AsyncIterator[tuple[ResolvedIntent, UserState, int]]:
+    """Each open user set-up read (or those of ``user_ids``): its intent, its state with what expand
+    left out read and its queues as the run's diff sees them, and the requests that reading took."""
     store = resolved.store
-    for chunk in _chunks(store.open_user_ids(), 500):
+    for chunk in _chunks(store.open_user_ids() if user_ids is None else user_ids, 500):
         intents = store.open_intents(chunk)
         states = store.states(chunk)
         for uid in chunk:

@@ -101,8 +101,14 @@ def store_pairs(open_ids: Iterable[str], intents_of: Lookup, states_of: Lookup, 
             yield intents[uid][0], (state[0] if state is not None else None)
 
 
-def may_reduce(resolved: ResolvedSpec) -> Reduction | None:
+def may_reduce(resolved: ResolvedSpec, *, walk: bool = False) -> Reduction | None:
     """``first_reduction`` of a resolved spec: its users (intent and state from the run store) and
-    its kinds' items as set up (skill definitions, queue member activations). No request."""
-    store = resolved.store
-    return first_reduction(store_pairs(store.open_user_ids(), store.open_intents, store.states), resolved.setups)
+    its kinds' items as set up (skill definitions, queue member activations). No request.
+    With the users gathered on sight (``resolved.on_sight``, still valid) only those it left out
+    are read back from the store (#29 §5); otherwise, or with ``walk``, every open user is."""
+    store, seen = resolved.store, resolved.on_sight
+    if walk or seen is None or not seen.usable(store) or not seen.reason_current():
+        return first_reduction(store_pairs(store.open_user_ids(), store.open_intents, store.states), resolved.setups)
+    later = ((i.user, why) for i, s in store_pairs(sorted(seen.later), store.open_intents, store.states) if (why := user_reduction(i, s)))
+    first = min(filter(None, (seen.first_reason, next(later, None))), default=None)
+    return first_reduction((), resolved.setups) or (Reduction(first[1]) if first else None)

@@ -13,6 +13,11 @@ class RunOptions:
     #: Seconds between a 409 and the re-fetch (the platform guide's 5 s: a real org's reads lag
     #: its writes, so a re-fetch at once can still see the state the 409 was about).
     conflict_delay: float = 5.0
+    #: Seconds at most a user back from its conflict delay waits further while earlier attempts can
+    #: start (fresh users before second attempts, second before third: ``engine/run/shardturn.py``).
+    #: Six delays: enough to keep the last attempts for the pass's tail; bounded because in a run of
+    #: hours the fresh users last hours, and a retry must not wait that long in flight.
+    retry_defer_max: float = 30.0
     #: Items buffered per worker queue: bounds memory whatever the org size.
     queue_size: int = 64
     #: Seconds a user's state read at set-up is written from without reading it again. The

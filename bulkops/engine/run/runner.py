@@ -5,7 +5,8 @@ read for each: a state still fresh (``RunOptions.state_max_age``) is used as it 
 others are read again by id (100 a request). The users are dealt to the workers in turn
 (``domain/shard.py``: an even split), each handed out once, so one user's writes are always
 serialized in one worker; a user waiting out a conflict delay waits off it
-(``engine/run/shardturn.py``) while the worker's next users go on. Worker
+(``engine/run/shardturn.py``) while the worker's next users go on, and then gives way to the
+users not yet started (``Precedence``: the pass's one order of attempts). Worker
 queues are bounded: memory stays flat however large the job. With a pool of OAuth clients
 (``client.pool``), worker i writes through the pool's lane i, so each shard goes through one
 client while that client is healthy, and the workers are rounded up to a multiple of the clients
@@ -35,7 +36,7 @@ from bulkops.engine.run.counters import RunCounters
 from bulkops.engine.run.options import RunOptions
 from bulkops.engine.run.phases import ItemPhases, first_leaf
 from bulkops.engine.run.queues import QueueBatcher, QueueMembership
-from bulkops.engine.run.shardturn import Shard, Turn
+from bulkops.engine.run.shardturn import Precedence, Shard, Turn
 from bulkops.engine.run.worker import UserProcessor, WorkItem
 from bulkops.engine.setup.forbidden import ForbiddenBreaker
 from bulkops.errors import StoppedAtOnce
@@ -110,11 +111,15 @@ class Engine:
         self.hold_late_items = hold_late_items
         self._stop = asyncio.Event()
         self._in_flight: set[str] = set()
+        #: The order of attempts of the users' pass under way (none before it starts).
+        self._precedence: Precedence | None = None
         self.clock = time.time  # wall clock: set-up's read times are stored across processes
 
     def request_stop(self) -> None:
         """Graceful stop: no new users; in-flight users finish and are checkpointed."""
         self._stop.set()
+        if self._precedence is not None:
+            self._precedence.stop()  # a user back from its delay goes on at once, as before a stop
 
     @property
     def stopping(self) -> bool:
@@ -192,10 +197,13 @@ class Engine:
             on_done=self._user_done,
         )
         batcher_task = asyncio.create_task(batcher.run(), name="queue-batcher")
+        precedence = self._precedence = Precedence(self.options.retry_defer_max, processor.sleep, listing_open=True, stopped=self.stopping)
         # Worker i writes through lane i of the pool: each user through one client (its shard's).
-        worker_tasks = [asyncio.create_task(self._work(q, _through(processor, self.pool.lane(i))), name=f"worker-{i}") for i, q in enumerate(queues)]
+        worker_tasks = [
+            asyncio.create_task(self._work(q, _through(processor, self.pool.lane(i)), precedence), name=f"worker-{i}") for i, q in enumerate(queues)
+        ]
         ids = self.only_users if self.only_users is not None else list(self.store.open_user_ids())
-        producer = asyncio.create_task(self._produce(queues, ids, audit, reconciliation), name="producer")
+        producer = asyncio.create_task(self._produce(queues, ids, audit, reconciliation, precedence), name="producer")
         workers_done = asyncio.gather(*worker_tasks)
         tasks: tuple[asyncio.Future[Any], ...] = (producer, *worker_tasks, batcher_task, workers_done)
         try:
@@ -221,11 +229,11 @@ class Engine:
         if self.on_progress:
             self.on_progress(self.counters)
 
-    async def _work(self, queue: WorkQueue, processor: UserProcessor) -> None:
+    async def _work(self, queue: WorkQueue, processor: UserProcessor, precedence: Precedence) -> None:
         """One shard: its users one at a time, each in its own task so that one waiting out a
         conflict delay gives the turn to the next (``engine/run/shardturn.py``); returns once every
         user handed to it is finished. A user's failure ends the shard with that error."""
-        shard = Shard(sleep=processor.sleep)
+        shard = Shard(sleep=processor.sleep, precedence=precedence)
         try:
             async with asyncio.TaskGroup() as users:
                 while True:
@@ -233,6 +241,7 @@ class Engine:
                     if item is _STOP:
                         return
                     turn = await shard.take()
+                    precedence.started()  # a first attempt on its turn: no retry waits for it now
                     if self.stopping:
                         turn.end()
                         self._in_flight.discard(item.state.id)  # stays pending in the store
@@ -241,8 +250,17 @@ class Engine:
         except* Exception as gathered:  # the error itself, so a transient one ends the pass as one
             raise first_leaf(gathered) from None
 
-    async def _produce(self, queues: list[WorkQueue], user_ids: list[str], audit: AuditLog, reconciliation: ReconciliationQueue) -> bool:
+    async def _produce(
+        self, queues: list[WorkQueue], user_ids: list[str], audit: AuditLog, reconciliation: ReconciliationQueue, precedence: Precedence
+    ) -> bool:
         """Dispatch the users 100 at a time, dealt to the workers in turn; True when every one was handed to a worker."""
+        try:
+            return await self._deal(queues, user_ids, audit, reconciliation, precedence)
+        finally:
+            precedence.listing_over()
+
+    async def _deal(self, queues: list[WorkQueue], user_ids: list[str], audit: AuditLog, reconciliation: ReconciliationQueue, precedence: Precedence) -> bool:
+        """The producer's work: each open user handed to its worker (counted fresh first), then the end marker."""
         rewrites = await self._rewrites()
         complete = True
         dealer = Dealer(len(queues))
@@ -263,6 +281,7 @@ class Engine:
                     self._fail(audit, reconciliation, uid, real)
                     continue
                 self._in_flight.add(uid)
+                precedence.handed()  # before the put: a full queue holds the user back, still fresh
                 await queues[dealer.next()].put(WorkItem(real, states[uid], status, aheads.get(uid)))
         await _close_queues(queues)
         return complete

@@ -30,10 +30,11 @@ from bulkops.client.requestkind import CATALOGUE, request_kind
 from bulkops.client.wire import user_state
 from bulkops.domain.authoritative import AuthoritativeNames
 from bulkops.domain.limits import UserCaps
-from bulkops.domain.model import Mode, UserIntent
+from bulkops.domain.model import Mode, UserIntent, UserState
 from bulkops.domain.readplan import UserReadPlan
 from bulkops.engine.setup.authoritative import AuthoritativeSetup, apply_authoritative, resolve_authoritative
 from bulkops.engine.setup.directory import build_catalogue
+from bulkops.engine.setup.onsight import OnSight
 from bulkops.engine.setup.resolution import Resolution
 from bulkops.engine.setup.snapshot import keep_copy, take_snapshot
 from bulkops.engine.setup.userread import HeldCounts, read_users
@@ -157,18 +158,24 @@ class ResolvedSpec:
     setups: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: The authoritative names resolved, and the holders that lose them (#30 §3).
     authoritative: AuthoritativeSetup = dataclasses.field(default_factory=AuthoritativeSetup)
+    #: The impact's inputs gathered as resolution went (``run`` asks for them), valid while
+    #: ``on_sight.usable(store)``: otherwise the impact walks the store (#29 §5).
+    on_sight: OnSight | None = None
 
     @property
     def store(self) -> RunStore:
         return self.checked.store
 
 
-async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, allow_missing_skills: bool = False) -> ResolvedSpec:
+async def resolve_against_org(
+    client: GenesysClient, checked: CheckedSpec, *, allow_missing_skills: bool = False, on_sight: OnSight | None = None
+) -> ResolvedSpec:
     """Read the catalogue and the named users once, resolving each staged intent once as the
     users it names are read. Raises SpecError with every problem, located.
 
     With ``allow_missing_skills``, skills the spec sets that the org lacks are not problems: they
-    are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``)."""
+    are listed in ``missing_skills`` (the intents naming them wait for ``add_missing_skills``).
+    Given ``on_sight``, the impact on routing's inputs are gathered into it as the users are resolved."""
     with state_writes(f"set-up's working store {checked.store.path.parent}"):
         # Whose writes these will be: `bulkops verify` reads the platform's audit for this OAuth client.
         checked.store.set(client_id=client.config.client_id or None)
@@ -181,13 +188,13 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
         watches = watch_users(checked.sections, directory, early)
         authoritative = resolve_authoritative(checked.authoritative, directory, early)  # a name the org lacks: a problem
         held: HeldCounts = {}
-        resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills)
+        resolution = Resolution(checked, directory, held=held, allow_missing_skills=allow_missing_skills, on_sight=on_sight)
 
-        def on_users(entities: list[dict[str, Any]]) -> None:
+        def on_users(entities: list[dict[str, Any]], states: list[UserState]) -> None:
             holders = [h for watch in watches.values() for h in watch.note_holders(entities)] + authoritative.note_holders(entities)
             if holders:
                 checked.store.put_states([user_state(e) for e in holders], time.time())
-            resolution.on_users(entities)
+            resolution.on_users(entities, states)
 
         must_list = next((watch.must_list for watch in watches.values() if watch.must_list), None)
         must_list = must_list or ("the spec is authoritative for names whose holders can be anyone" if authoritative else None)
@@ -212,6 +219,7 @@ async def resolve_against_org(client: GenesysClient, checked: CheckedSpec, *, al
             tuple(resolution.missing_skills),
             setups,
             authoritative,
+            on_sight,
         )
 
 

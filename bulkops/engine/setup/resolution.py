@@ -7,6 +7,9 @@ do and the first write comes sooner. What cannot be resolved on sight (a manager
 yet; a user never read, which is a problem) is resolved at ``finish``, in spec order. A key
 resolved on sight that later turns out to name two users is caught at ``finish`` too.
 
+Given an ``OnSight``, each intent resolved is handed to it with the state its page was just read
+into: the impact on routing's inputs, gathered without reading the store back (#29 §5).
+
 Any problem makes ``finish`` read the spec once more, to locate each problem by line and
 column, and raise: nothing is stored for a job that is not valid as a whole.
 """
@@ -18,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from bulkops.client.api import GenesysClient
 from bulkops.domain.limits import UserCaps, over_cap
-from bulkops.domain.model import ResolvedIntent, UserIntent
+from bulkops.domain.model import ResolvedIntent, UserIntent, UserState
+from bulkops.engine.setup.onsight import OnSight
 from bulkops.engine.setup.userread import HeldCounts, find_gone
 from bulkops.errors import SpecError
 from bulkops.spec import OrgDirectory
@@ -32,7 +36,9 @@ if TYPE_CHECKING:
 
 
 class Resolution:
-    def __init__(self, checked: CheckedSpec, directory: OrgDirectory, *, held: HeldCounts, allow_missing_skills: bool = False) -> None:
+    def __init__(
+        self, checked: CheckedSpec, directory: OrgDirectory, *, held: HeldCounts, allow_missing_skills: bool = False, on_sight: OnSight | None = None
+    ) -> None:
         self.spec, self.staged, self.store, self.directory = checked.spec, checked.staged, checked.store, directory
         store, caps = checked.store, checked.caps
         self.allow_missing_skills = allow_missing_skills
@@ -42,6 +48,7 @@ class Resolution:
         self.queues: set[str] = set()
         self.managers: set[str] = set()  # managers the intents name, and the named users' own: named in the job's records
         self.users = 0
+        self.on_sight = on_sight
         store.clear_intents()
         self._waiting = self.staged.refs()  # folded user ref -> staged positions
         self._later: list[int] = []  # read, but naming a manager not read yet
@@ -51,8 +58,12 @@ class Resolution:
     def missing_skills(self) -> list[str]:
         return list(self.resolver.missing_skills.values())
 
-    def on_users(self, entities: Iterable[Mapping[str, Any]]) -> None:
-        """These users are in the directory now: resolve the intents that name them."""
+    def on_users(self, entities: Iterable[Mapping[str, Any]], states: Iterable[UserState] = ()) -> None:
+        """These users are in the directory now (``states``: those the spec names, just stored):
+        resolve the intents that name them."""
+        if self.on_sight is not None:
+            states = list(states)
+            self.on_sight.read(states)
         seqs: list[int] = []
         for entity in entities:
             for key in (entity.get("id"), entity.get("email"), entity.get("username")):
@@ -69,7 +80,7 @@ class Resolution:
                 continue
             self._on_sight[fold(intent.user)] = (intent.line, intent.user)
             ready.append(intent)
-        self._resolve(ready)
+        self._resolve(ready, {s.id: s for s in states} if self.on_sight is not None else None)
 
     def _note_manager(self, entity: Mapping[str, Any]) -> None:
         """A named user's current manager: named by email where the job shows what it last saw."""
@@ -77,7 +88,8 @@ class Resolution:
         if isinstance(manager, Mapping) and isinstance(manager.get("id"), str):
             self.managers.add(manager["id"])
 
-    def _resolve(self, intents: Iterable[UserIntent]) -> None:
+    def _resolve(self, intents: Iterable[UserIntent], page: Mapping[str, UserState] | None = None) -> None:
+        """Resolve and store; ``page``: the states read with these users, for ``on_sight``."""
         resolved: list[ResolvedIntent] = []
         for intent in intents:
             got = self.resolver.resolve(intent)
@@ -87,6 +99,9 @@ class Resolution:
                     self.managers.add(manager)
                 resolved.append(got)
         self.users += self.store.add_intents(resolved)
+        if self.on_sight is not None:
+            for got in resolved:
+                self.on_sight.resolved(got, page.get(got.user) if page else None)
 
     async def finish(self, client: GenesysClient, earlier: Problems | None = None) -> None:
         """Resolve the rest in spec order; on any problem (``earlier`` ones too: the skills
@@ -108,6 +123,8 @@ class Resolution:
             raise SpecError(extra)
         # The managers by email, as the spec names them: people read names (``reconcile show``, the report).
         self.store.set(user_names=self.directory.users.emails_of(self.managers))
+        if self.on_sight is not None:
+            self.on_sight.close(self.store)
 
 
 def cap_check(store: RunStore, caps: UserCaps, held: HeldCounts) -> FinalCheck:

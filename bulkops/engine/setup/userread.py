@@ -38,8 +38,9 @@ GONE_STATES = ("inactive", "deleted")
 #: user id -> (skills held, languages held) of each named user: the per-user cap check reads a
 #: user's stored state only when these counts say the job could take them past it.
 HeldCounts = dict[str, tuple[int, int]]
-#: Told of each batch of users once they are in the directory (resolution joins them with the spec).
-OnUsers = Callable[[list[dict[str, Any]]], None]
+#: Told of each batch of users once they are in the directory (resolution joins them with the spec),
+#: with the states just stored of those the spec names (the impact's inputs are gathered from them).
+OnUsers = Callable[[list[dict[str, Any]], list[UserState]], None]
 
 
 async def read_users(
@@ -135,7 +136,7 @@ class _Reader:
         if states:
             self.store.put_states(states, self.clock())
         if self.on_users is not None:
-            self.on_users(entities)
+            self.on_users(entities, states)
 
 
 async def fetch_by_id(client: GenesysClient, ids: list[str], *, state: str | None = None, expand: list[str] = USER_EXPAND) -> list[list[dict[str, Any]]]:

@@ -10,7 +10,7 @@ from bulkops.export.model import ExportedUser
 from bulkops.export.spool import Spool
 from bulkops.export.writers import REORG_COLUMNS, level_text, sorted_names
 from bulkops.safetext import spreadsheet_cell
-from bulkops.spec.cells import LANG_PREFIX
+from bulkops.spec.cells import LANG_PREFIX, REMOVE_MARKERS
 
 
 def write_wide(spool: Spool, users: Iterable[ExportedUser], out: TextIO) -> None:
@@ -24,5 +24,11 @@ def write_wide(spool: Spool, users: Iterable[ExportedUser], out: TextIO) -> None
         row = [spreadsheet_cell(user.email)]
         row += [level_text(user.skills[n]) if n in user.skills else "" for n in skills]
         row += [level_text(user.languages[n]) if n in user.languages else "" for n in languages]
-        row += [spreadsheet_cell(v) if (v := getattr(user, field)) else "" for _, field in REORG_COLUMNS]
+        row += [reorg_cell(v) if (v := getattr(user, field)) else "" for _, field in REORG_COLUMNS]
         writer.writerow(row)
+
+
+def reorg_cell(value: str) -> str:
+    """A department, title, manager or division as a cell the wide reader reads back as that value: a
+    value that is a remove marker (``-``, ``remove``) gets a ``'``, as a formula-looking one does."""
+    return "'" + value if value.casefold() in REMOVE_MARKERS else spreadsheet_cell(value)

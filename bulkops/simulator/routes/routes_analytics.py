@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bulkops.simulator.errors import SimApiError
 from bulkops.simulator.httputil import json_body, json_response, sim_of
-from bulkops.simulator.model import queue_analytics
+from bulkops.simulator.model.analytics import queues as queue_analytics
 from bulkops.simulator.routes.routes_skillgroups import MISSING_PERMISSIONS
 
 OBSERVATIONS_PATH = "/api/v2/analytics/queues/observations/query"

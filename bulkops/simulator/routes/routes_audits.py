@@ -21,8 +21,9 @@ from aiohttp import web
 
 from bulkops.simulator.errors import SimApiError, bad_request, detail, not_found
 from bulkops.simulator.httputil import int_param, json_body, json_response, sim_of
-from bulkops.simulator.model import audit_subjects, cursor
-from bulkops.simulator.model.audittrail import TRAIL_KEY, AuditEntry, AuditTrail, TrailHolder, iso_millis, trail_of
+from bulkops.simulator.model import cursor
+from bulkops.simulator.model.audit import subjects as audit_subjects
+from bulkops.simulator.model.audit.trail import TRAIL_KEY, AuditEntry, AuditTrail, TrailHolder, iso_millis, trail_of
 
 QUERY_PATH = "/api/v2/audits/query"
 PERMISSION = "audits:audit:view"

@@ -16,7 +16,8 @@ from aiohttp import web
 from bulkops.simulator import wire
 from bulkops.simulator.errors import SimApiError, bad_request, detail
 from bulkops.simulator.httputil import int_param, json_body, json_response, kept_params, sim_of
-from bulkops.simulator.model import activity, skilldefs, skillgroups
+from bulkops.simulator.model import skilldefs, skillgroups
+from bulkops.simulator.model.analytics import activity
 
 GROUPS_PATH = "/api/v2/routing/skillgroups"
 DEFAULT_MEMBER_PAGE = 25

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bulkops.domain.rollout import erlangc
-from bulkops.simulator.model import traffic
+from bulkops.simulator.model.analytics import traffic
 from bulkops.simulator.model.queuetime import process
 from bulkops.simulator.model.queuetime.history import SPAN_SECONDS, Covered, History
 

@@ -1,7 +1,7 @@
 """The simulator's audit trail: every write it applied, as the platform's audit records it.
 
 One hook around the handler (``recorded``, called from the app middleware) rather than calls
-sprinkled through the routes: the route's subject (``audit_subjects``) snapshots the entities
+sprinkled through the routes: the route's subject (``subjects``) snapshots the entities
 the request can touch *before* the handler runs and again after a 2xx, and the difference is
 the record. Old values are therefore the org's own, read a moment before the write, never
 what the request claimed; an entity the write did not change gets no entry; a refused write
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bulkops.simulator.auth import client_of_request
-from bulkops.simulator.model.audit_subjects import ROUTES, Snapshot, Subject, serviced
+from bulkops.simulator.model.audit.subjects import ROUTES, Snapshot, Subject, serviced
 
 if TYPE_CHECKING:
     from bulkops.simulator.core import Simulator

@@ -2,7 +2,7 @@
 
 For every write route: the audit ``serviceName``, ``entityType`` and action, and a snapshot of
 the entities the request can change (entity id -> property -> value; a set-valued property as
-a frozenset). ``audittrail.recorded`` takes one before the handler and one after a 2xx; the
+a frozenset). ``trail.recorded`` takes one before the handler and one after a 2xx; the
 difference is the entry. A snapshot reads only what the request names (one user, one queue,
 the users in the body), except for the org's small catalogues (skills, skill groups, labels).
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bulkops.simulator.errors import BAD_REQUEST, INVALID_VALUE, SimApiError, detail
-from bulkops.simulator.model import traffic
+from bulkops.simulator.model.analytics import traffic
 
 if TYPE_CHECKING:
     from bulkops.simulator.model.queuetime.live import LiveQueues

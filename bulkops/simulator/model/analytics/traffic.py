@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from bulkops.domain.rollout import erlangc
-from bulkops.simulator.model.activity import observations
+from bulkops.simulator.model.analytics.activity import observations
 
 if TYPE_CHECKING:
     from bulkops.simulator.model.org import Org

@@ -1,0 +1,1 @@
+"""What the simulator answers analytics from: agents' activity, queue aggregates, traffic."""
