@@ -28,13 +28,6 @@ COMMANDS = {
     "verify": LazyCommand("bulkops.cli.verify", "verify", "Check JOB against the platform's own audit trail (read with `audits:audit:view`)."),
 }
 
-#: The cyclic collector's thresholds. CPython's (700, 10, 10) has it run every 700 container
-#: allocations: set-up at 100,000 users allocates millions of short-lived records (parsed rows,
-#: intents, listed users), and it ran ~7,300 times, 52 of them over the whole heap, for 5.7 of the
-#: 27 CPU s before the first write (#29 §5). Every 10,000 it runs ~300 times (1 CPU s); the young
-#: generation it lets grow is 10,000 objects, a few MB at most.
-GC_THRESHOLDS = (10_000, 10, 10)
-
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {text}" for code, text in exitcodes.TABLE)
 
 
@@ -83,6 +76,10 @@ def main() -> None:
     # Everything bulkops writes (run state, audit, results, report, webhook log) may hold
     # emails and before/after values: owner-only, whatever the shell's umask.
     os.umask(0o077)
-    gc.set_threshold(*GC_THRESHOLDS)
+    # Set-up allocates ten and more objects a user it reads, most kept for the run: at the default
+    # threshold (a young collection each 700) the collector ran ~6,000 times before a 100k-user
+    # run's first write, 40 of them over the whole heap; at 10,000 about 200, and the run process
+    # spends ~1.5 CPU s less to its first write (bench_startup.py --first-write, #29 §5).
+    gc.set_threshold(10_000, 10, 10)
     # NO_COLOR (no-color.org): no ANSI colours anywhere (click's own detection only checks for a terminal).
     cli(color=False if os.environ.get("NO_COLOR") else None)
