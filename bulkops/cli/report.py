@@ -11,8 +11,6 @@ import orjson
 from bulkops.cli.support.common import F, handles_errors, state_dir_option
 from bulkops.engine.setup.job import open_job
 from bulkops.errors import StateError
-from bulkops.report.files import write_report, write_results
-from bulkops.report.load import load_job
 from bulkops.report.webhook import ENV_ALLOW_PRIVATE, ENV_SECRET, ENV_URL, WebhookConfig
 
 
@@ -61,6 +59,10 @@ def report(job: str, state_dir: str, out: Path | None, run_id: str | None, names
       retry-spec.jsonl   failed + reconciliation users as a job spec:
                          `bulkops run <job>/results/retry-spec.jsonl`
     """
+    # This command's own modules: `run` imports this one for --webhook, and needs neither before its first write.
+    from bulkops.report.files import write_report, write_results
+    from bulkops.report.load import load_job
+
     setup = open_job(state_dir, job, check_spec=False)
     try:
         data = load_job(setup.paths, store=setup.store)

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import structlog
@@ -18,12 +18,13 @@ import structlog
 from bulkops.engine.account import read_account
 from bulkops.engine.run.execute import AfterPass
 from bulkops.engine.summary import account_fields, write_summary
-from bulkops.report.files import ResultFiles, write_report, write_results
-from bulkops.report.load import load_job
-from bulkops.report.results import Names
 from bulkops.report.webhook import LOG_NAME, WebhookConfig, build_payload, send_webhook
 from bulkops.state.layout import RunPaths
 from bulkops.state.store import RunStore
+
+if TYPE_CHECKING:
+    from bulkops.report.files import ResultFiles
+    from bulkops.report.results import Names
 
 log = structlog.get_logger("bulkops.report")
 
@@ -36,7 +37,13 @@ class AfterRun:
 
 
 def write_run_files(paths: RunPaths, *, store: RunStore | None = None, names: Names | None = None) -> tuple[ResultFiles | None, Path | None]:
-    """Result CSVs, retry spec and report.html from one read of the job folder; (None, None) on failure."""
+    """Result CSVs, retry spec and report.html from one read of the job folder; (None, None) on failure.
+
+    The page and the files are written when a pass ends: their modules are imported here, so
+    ``bulkops run`` does not import them before its first write (#29 §5)."""
+    from bulkops.report.files import write_report, write_results
+    from bulkops.report.load import load_job
+
     try:
         data = load_job(paths, store=store)
         if names is None and store is not None:

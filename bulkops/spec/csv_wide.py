@@ -59,6 +59,9 @@ class _RowReorg(NamedTuple):
 
 _NO_REORG = _RowReorg({}, None, frozenset(), frozenset())
 
+#: The empty set of names a row without a removal shares (a fresh one per row costs an allocation).
+_NO_NAMES: frozenset[str] = frozenset()
+
 
 class _Rows:
     """Turns wide rows into intents: the header's column layout, plus a cache of parsed
@@ -107,9 +110,9 @@ class _Rows:
         return new_intent(  # the fast constructor: one a row
             user=user,
             skills=skills,
-            remove_skills=frozenset(rm_skills),
+            remove_skills=frozenset(rm_skills) if rm_skills else _NO_NAMES,
             languages=langs,
-            remove_languages=frozenset(rm_langs),
+            remove_languages=frozenset(rm_langs) if rm_langs else _NO_NAMES,
             fields=fields or {},  # a fresh dict: _NO_REORG is shared
             division=division,
             join_queues=join,

@@ -17,7 +17,12 @@ _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def looks_like_id(ref: str) -> bool:
-    return bool(_GUID.match(fold(ref)))
+    return _is_id(fold(ref))
+
+
+def _is_id(folded: str) -> bool:
+    """``looks_like_id`` of a ref already folded (the refs ``NamedUsers`` keeps): no fold again."""
+    return len(folded) == 36 and _GUID.match(folded) is not None
 
 
 @dataclass(slots=True)
@@ -33,28 +38,36 @@ class NamedUsers:
         self.subjects.add(fold(intent.user))
         if manager := intent.fields.get("manager"):
             self.managers.add(fold(manager))
-        for catalogue, used in (
-            ("skills", intent.skills or intent.remove_skills),
-            ("languages", intent.languages or intent.remove_languages),
-            ("queues", intent.join_queues or intent.leave_queues),
-            ("divisions", intent.division),
-        ):
-            if used:
-                self.catalogues.add(catalogue)
+        # Straight tests, not a table walked per intent: this runs once per user of the spec.
+        if intent.skills or intent.remove_skills:
+            self.catalogues.add("skills")
+        if intent.languages or intent.remove_languages:
+            self.catalogues.add("languages")
+        if intent.join_queues or intent.leave_queues:
+            self.catalogues.add("queues")
+        if intent.division:
+            self.catalogues.add("divisions")
 
     def names_subject(self, *keys: str | None) -> bool:
-        """True when any of a user's keys (id, email, username) is a subject ref."""
-        return any(k and fold(k) in self.subjects for k in keys)
+        """True when any of a user's keys (id, email, username) is a subject ref.
+
+        Once per user the org listing shows: a key spelt as folded (an id, most emails) is
+        found as it is, any other is folded first (a key in ``subjects`` is its own fold)."""
+        subjects = self.subjects
+        for k in keys:
+            if k and (k in subjects or fold(k) in subjects):
+                return True
+        return False
 
     @property
     def refs(self) -> set[str]:
         return self.subjects | self.managers
 
     def by_id(self) -> list[str]:
-        return sorted(r for r in self.refs if looks_like_id(r))
+        return sorted(r for r in self.refs if _is_id(r))
 
     def by_search(self) -> list[str]:
-        return sorted(r for r in self.refs if not looks_like_id(r))
+        return sorted(r for r in self.refs if not _is_id(r))
 
     def subjects_by_search(self) -> int:
-        return sum(1 for r in self.subjects if not looks_like_id(r))
+        return sum(1 for r in self.subjects if not _is_id(r))

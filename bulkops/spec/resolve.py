@@ -8,7 +8,7 @@ only by case), and an exact id is accepted anywhere a name is.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bulkops.domain.model import ResolvedIntent, UserIntent, new_intent
@@ -50,14 +50,9 @@ class UserDirectory:
     def add(self, id: str, email: str | None = None, username: str | None = None) -> None:
         self._count += 1
         self._sorted = None
+        keys = self._keys
         for key in (id, email, username):
-            if not key:
-                continue
-            k = fold(key)
-            prev = self._keys.get(k)
-            if prev is None:
-                self._keys[k] = id
-            elif prev != id:
+            if key and keys.setdefault(k := fold(key), id) != id:  # one lookup: kept, or claimed by another user
                 self._ambiguous.add(k)
 
     def lookup(self, ref: str) -> str | None:
@@ -151,6 +146,9 @@ class OrgDirectory:
 #: A check on a resolved intent that needs the org (what the user holds now): a problem, or None.
 FinalCheck = Callable[[ResolvedIntent], "str | None"]
 
+#: The ids of an empty set of refs, shared by every intent that names none.
+_NO_IDS: frozenset[str] = frozenset()
+
 _WHAT = {
     "skill": ("skill", "skills"),
     "language": ("language", "languages"),
@@ -230,7 +228,10 @@ class Resolver:
         leave, ok_leave = self._ids("leave", intent.leave_queues, loc)
         division, ok_division = self._division(intent.division, loc)
         fields, ok_fields = self._fields(intent, user, loc)
-        uncrossed = self._uncrossed(intent.user, loc, (skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue"))
+        # Nothing removed or left (the usual case): nothing can be both added and removed.
+        uncrossed = not (rm_skills or rm_langs or leave) or self._uncrossed(
+            intent.user, loc, (skills.keys(), rm_skills, "skill"), (langs.keys(), rm_langs, "language"), (join, leave, "queue")
+        )
         if user is None or not all((ok_skills, ok_rm_skills, ok_langs, ok_rm_langs, ok_join, ok_leave, ok_division, ok_fields, uncrossed)):
             return None
         resolved = ResolvedIntent(
@@ -275,7 +276,9 @@ class Resolver:
                 out[id_] = v
         return out, ok
 
-    def _ids(self, kind: str, refs: Iterable[str], loc: Locate) -> tuple[frozenset[str], bool]:
+    def _ids(self, kind: str, refs: Collection[str], loc: Locate) -> tuple[frozenset[str], bool]:
+        if not refs:  # the usual case (nothing removed, no queue named): no sets built per user
+            return _NO_IDS, True
         out: set[str] = set()
         ok = True
         names = self._idx[kind]

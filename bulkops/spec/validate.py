@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bulkops.domain.model import UserIntent
 from bulkops.errors import SpecProblem
 from bulkops.spec.cells import fold
-from bulkops.spec.textrules import too_long, user_values
+from bulkops.spec.textrules import fits_shortest_limit, too_long, user_values
 
 #: Skills (and, separately, languages) one spec line may set for one user: Genesys Cloud's
 #: per-user limit (50, see ``domain/limits.py``), so a line past it is refused on the local
@@ -92,21 +92,26 @@ def intent_digest(intent: UserIntent) -> int:
 
     Kept per user instead of the values themselves, so detecting "same user twice with
     different values" costs a few dozen bytes per user. Names are compared as written:
-    each reader already spells one name one way within a file.
+    each reader already spells one name one way within a file. Computed twice per user at
+    set-up (the local check's ledger, the resolver's), so an empty mapping costs no set.
     """
     return hash(
         (
-            frozenset(intent.skills.items()),
+            frozenset(intent.skills.items()) if intent.skills else _NONE,
             intent.remove_skills,
-            frozenset(intent.languages.items()),
+            frozenset(intent.languages.items()) if intent.languages else _NONE,
             intent.remove_languages,
-            frozenset(intent.fields.items()),
+            frozenset(intent.fields.items()) if intent.fields else _NONE,
             intent.division,
             intent.join_queues,
             intent.leave_queues,
             intent.replace_skills,
         )
     )
+
+
+#: What ``intent_digest`` hashes for an empty mapping: the same for every empty one.
+_NONE: frozenset[tuple[object, object]] = frozenset()
 
 
 class UserLedger:
@@ -172,7 +177,12 @@ def check_intent(intent: UserIntent, locate: Locate, problems: Problems, max_per
 
 
 def check_lengths(intent: UserIntent, locate: Locate, problems: Problems) -> None:
-    """Every value the intent writes or names within the platform's field limits (``textrules``)."""
+    """Every value the intent writes or names within the platform's field limits (``textrules``).
+
+    Nearly every intent is well within them: one length comparison per value says so before
+    any value is looked at one by one."""
+    if fits_shortest_limit(intent):
+        return
     for kind, ref, value in user_values(intent):
         problem = too_long(kind, value)
         if problem is not None:

@@ -23,11 +23,9 @@ from bulkops.client.endpoints.queue_observations import queue_observations
 from bulkops.domain.rollout.gate import Gate, GateError, parse_gate, unknown_queues
 from bulkops.domain.rollout.waves import WavesError, describe_share, parse_duration, parse_waves
 from bulkops.engine.setup.job import JobSetup
-from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo
 from bulkops.engine.waves.drive import WavesDriver, WavesOutcome, save
 from bulkops.engine.waves.watch import EVERY_SECONDS, Watch
 from bulkops.errors import AuthError, BulkopsError, PassFailed
-from bulkops.report.files import write_report
 from bulkops.state.joblock import new_job_lock
 from bulkops.state.layout import RunPaths
 from bulkops.state.waveslog import GateReading, WaveEvent, WavesLog, WavesPlan, WavesState, load_state, read_log
@@ -176,6 +174,8 @@ async def drive(client: GenesysClient, setup: JobSetup, state: WavesState, run_p
 
 def _refresh_report(setup: JobSetup) -> None:
     """The report again, now with the readings of the watch that followed the last pass."""
+    from bulkops.report.files import write_report  # after the waves' last pass: not imported before the first write
+
     try:
         write_report(setup.paths, store=setup.store)
     except Exception as exc:  # noqa: BLE001 - the report is a view; the run's own outcome is what to report
@@ -196,6 +196,8 @@ async def roll_back(client: GenesysClient, root: Path, run_pass: RunPass, meta: 
     """The job's guarded undo as a job of its own (JOB-undo): what the waves applied is put back
     where the org still holds what they wrote; the rest is held back for a person. None: nothing
     to restore. Run once the job's lock is released (the undo refuses a running job)."""
+    from bulkops.engine.undo.undojob import create_undo_job, load_inverse, plan_undo  # only a breach rolls back
+
     state_dir, job = root.parent, root.name
     source, inverse = load_inverse(state_dir, job)
     try:
