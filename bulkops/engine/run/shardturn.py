@@ -11,8 +11,9 @@ with its write-ahead record: a kill during the delay leaves it to the resumed ru
 Back from its delay, a user's next attempt also gives way to earlier attempts (``Precedence``): a
 second attempt waits while a first one can still start, a third while a second can, for at most
 ``RunOptions.retry_defer_max``. A pass ends on the chain of its last conflicts (each a delay, then
-maybe another); work that cannot conflict any more is what can fill those delays, so the attempts
-that may start a chain go first and the last attempts are kept for the end. Before this, retries
+maybe another); only work that starts no further delay (a last attempt: its 409 goes to
+reconciliation) can fill the end, so the attempts that may start a chain go first and the last
+attempts are kept for the end. Before this, retries
 went as soon as due, fresh work ran out first, and the last ~10 s of a 70 s pass ran at a third of
 the rate (#29 §2).
 """
