@@ -31,8 +31,13 @@ class LevelTable:
         """``levels`` as bytes: the ids' numbers then the levels' numbers, in the ids' order."""
         if not levels:
             return b""
-        pairs = sorted((self._id_number(k), self._level_number(v)) for k, v in levels.items())
-        packed = array(_IDS, [i for i, _ in pairs]).tobytes() + array(_LEVELS, [v for _, v in pairs]).tobytes()
+        numbers, level_numbers = self._id_numbers, self._level_numbers
+        if not (numbers.keys() >= levels.keys() and all(v in level_numbers for v in levels.values())):
+            for k, v in levels.items():  # the first time an id or a level is seen: numbered now
+                self._id_number(k)
+                self._level_number(v)
+        ids = sorted(levels, key=numbers.__getitem__)  # once a user (100,000 at set-up): no method call an item
+        packed = array(_IDS, [numbers[k] for k in ids]).tobytes() + array(_LEVELS, [level_numbers[levels[k]] for k in ids]).tobytes()
         return self._kept.setdefault(packed, packed)
 
     def unpack(self, packed: bytes) -> dict[str, float]:

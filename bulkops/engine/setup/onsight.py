@@ -68,7 +68,10 @@ def pending_move(state: UserState, intent: ResolvedIntent, levels: LevelTable) -
         return None
     label = state.email or state.username or state.id
     pack = levels.pack
-    return PendingMove(state.id, label, state.state == "active", pack(state.skills), pack(skills), pack(state.languages), pack(languages), joins, leaves)
+    skills_before, languages_before = pack(state.skills), pack(state.languages)
+    skills_after = skills_before if skills == state.skills else pack(skills)  # unchanged: packed once
+    languages_after = languages_before if languages == state.languages else pack(languages)
+    return PendingMove(state.id, label, state.state == "active", skills_before, skills_after, languages_before, languages_after, joins, leaves)
 
 
 class OnSight:
