@@ -19,9 +19,18 @@ def test_unpack_gives_back_what_was_packed(holdings):
 
 
 @given(levels)
-def test_equal_holdings_are_equal_bytes_whatever_their_order(h):
+def test_equal_holdings_pack_as_equal_bytes_in_a_pair_whatever_their_order(h):
     table = LevelTable()
-    assert table.pack(h) == table.pack(dict(reversed(list(h.items()))))
+    before, after = table.pack_pair(h, dict(reversed(list(h.items()))))
+    assert before == after and table.unpack(after) == h
+
+
+@given(levels, levels)
+def test_a_pair_s_bytes_differ_exactly_when_the_holdings_do(a, b):
+    table = LevelTable()
+    before, after = table.pack_pair(a, b)
+    assert (before == after) is (a == b)
+    assert (table.unpack(before), table.unpack(after)) == (a, b)
 
 
 @pytest.mark.parametrize(
@@ -35,9 +44,9 @@ def test_equal_holdings_are_equal_bytes_whatever_their_order(h):
         ({"s1": 3.0}, {"s1": 3.0, "s2": 3.0}, False),
     ],
 )
-def test_packed_equality_is_the_holdings_equality(a, b, equal):
-    table = LevelTable()
-    assert (table.pack(a) == table.pack(b)) is equal
+def test_a_pair_is_equal_bytes_exactly_when_the_holdings_are_equal(a, b, equal):
+    before, after = LevelTable().pack_pair(a, b)
+    assert (before == after) is equal
 
 
 def test_a_repeated_holding_is_kept_once_and_is_small():

@@ -83,8 +83,9 @@ class ImpactInputs:
         if skills == state.skills and languages == state.languages and queues == state.queues:
             return
         label = state.email or state.username or state.id
-        pack = self.levels.pack
-        move = Move(state.id, label, state.state == "active", pack(state.skills), pack(skills), pack(state.languages), pack(languages), state.queues, queues)
+        skills_b, skills_a = self.levels.pack_pair(state.skills, skills)
+        languages_b, languages_a = self.levels.pack_pair(state.languages, languages)
+        move = Move(state.id, label, state.state == "active", skills_b, skills_a, languages_b, languages_a, state.queues, queues)
         self.moves.append(move)
 
     def add_pending(self, p: PendingMove, queues: frozenset[str]) -> None:

@@ -67,10 +67,8 @@ def pending_move(state: UserState, intent: ResolvedIntent, levels: LevelTable) -
     if skills == state.skills and languages == state.languages and not joins and not leaves:
         return None
     label = state.email or state.username or state.id
-    pack = levels.pack
-    skills_before, languages_before = pack(state.skills), pack(state.languages)
-    skills_after = skills_before if skills == state.skills else pack(skills)  # unchanged: packed once
-    languages_after = languages_before if languages == state.languages else pack(languages)
+    skills_before, skills_after = levels.pack_pair(state.skills, skills)
+    languages_before, languages_after = levels.pack_pair(state.languages, languages)
     return PendingMove(state.id, label, state.state == "active", skills_before, skills_after, languages_before, languages_after, joins, leaves)
 
 
