@@ -31,7 +31,7 @@ from bulkops.client.requestkind import STATE_READS, request_kind
 from bulkops.domain.merge import applied_holdings, applied_queues, diff
 from bulkops.domain.model import ResolvedIntent, UserState
 from bulkops.domain.skillgroups import Holdings, is_member, names_in
-from bulkops.engine.plan.packed import LevelTable
+from bulkops.engine.plan.packed import LevelTable, PackedUser
 from bulkops.engine.plan.prediction import QueueServiceLevel, Staffing, predict
 from bulkops.engine.run.queues import read_members_first
 from bulkops.engine.setup.directory import build_catalogue
@@ -45,24 +45,13 @@ SHOWN = 10  # users named per line; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
-class Move:
+class Move(PackedUser):
     """One user whose routing inputs change: skills and languages by id, packed by the job's
     ``LevelTable`` (``engine/plan/packed.py``: a 100,000-user job kept 465 MB of dicts), and direct
     queues among the job's."""
 
-    user_id: str
-    label: str
-    active: bool
-    skills_before: bytes
-    skills_after: bytes
-    languages_before: bytes
-    languages_after: bytes
     queues_before: frozenset[str]
     queues_after: frozenset[str]
-
-    @property
-    def changes_holdings(self) -> bool:
-        return self.skills_before != self.skills_after or self.languages_before != self.languages_after
 
 
 class ImpactInputs:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 #: The numbers' array types: an id's number (4 bytes) and a level's (2 bytes, 65,536 distinct levels).
 _IDS, _LEVELS = "I", "H"
@@ -75,3 +76,22 @@ class LevelTable:
             n = self._level_numbers[level] = len(self._levels)
             self._levels.append(level)
         return n
+
+
+@dataclass(frozen=True, slots=True)
+class PackedUser:
+    """One user's routing inputs before and after the job, packed by a ``LevelTable``: what the impact's
+    ``Move`` and set-up's ``PendingMove`` (its queues not known yet) both carry."""
+
+    user_id: str
+    label: str
+    active: bool
+    skills_before: bytes
+    skills_after: bytes
+    languages_before: bytes
+    languages_after: bytes
+
+    @property
+    def changes_holdings(self) -> bool:
+        """Skills or languages change (``pack_pair`` packs an unchanged holding as the same bytes)."""
+        return self.skills_before != self.skills_after or self.languages_before != self.languages_after

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from bulkops.domain.merge import holdings_after
 from bulkops.domain.model import ResolvedIntent, UserState
-from bulkops.engine.plan.packed import LevelTable
+from bulkops.engine.plan.packed import LevelTable, PackedUser
 from bulkops.state.store import RunStore
 
 #: Why a user's change may take a member from a queue (``engine/plan/reduction.py``'s ``user_reduction``).
@@ -40,23 +40,12 @@ ReasonOf = Callable[[ResolvedIntent, UserState | None], str | None]
 
 
 @dataclass(frozen=True, slots=True)
-class PendingMove:
+class PendingMove(PackedUser):
     """A user whose routing inputs may change, before the queues' members are known: skills and
     languages packed by the ``OnSight``'s ``LevelTable``, as a ``Move``'s are."""
 
-    user_id: str
-    label: str
-    active: bool
-    skills_before: bytes
-    skills_after: bytes
-    languages_before: bytes
-    languages_after: bytes
     joins: frozenset[str]
     leaves: frozenset[str]
-
-    @property
-    def changes_holdings(self) -> bool:
-        return self.skills_before != self.skills_after or self.languages_before != self.languages_after
 
 
 def pending_move(state: UserState, intent: ResolvedIntent, levels: LevelTable) -> PendingMove | None:
